@@ -1,0 +1,13 @@
+package org.streambert.bert.model;
+
+/**
+ * Outputs of one {@link ForwardPass#run}, as flat row-major arrays.
+ *
+ * @param pooled     [B, H] pooled output (tanh dense on [CLS])
+ * @param classProbs [B, C] class probabilities (softmax, or sigmoid for multi-label); null without that head
+ * @param tokenProbs [B, T, K] per-token label probabilities (softmax); null without that head
+ */
+public record ForwardResult(
+    int batch, int seqLen, int hiddenSize, int numClasses, int numTokenLabels,
+    float[] pooled, float[] classProbs, float[] tokenProbs) {
+}
