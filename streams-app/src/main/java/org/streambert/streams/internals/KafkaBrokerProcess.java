@@ -1,0 +1,217 @@
+package org.streambert.streams.internals;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Apache Kafka broker in KRaft mode (broker and controller in one process), run as a child JVM
+ * from this process's own classpath ({@code kafka.Kafka} from {@code kafka_2.13}), listening on loopback only.
+ *
+ * <p>Used by the embedded default mode and by tests whose subject is Kafka behaviour. {@link #start} formats a fresh
+ * log directory, starts the broker, and returns once it answers an Admin request; {@link #close} stops it with
+ * SIGTERM (a clean shutdown), then kills it if it has not exited within the grace period. A JVM shutdown hook kills
+ * a broker that was never closed, so no orphan outlives its parent.
+ */
+public final class KafkaBrokerProcess implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(KafkaBrokerProcess.class);
+
+  /** How long {@link #start} waits for the broker to answer. */
+  public static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(90);
+  /** How long {@link #close} waits for a clean shutdown before killing the process. */
+  public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
+
+  private final Process process;
+  private final Path dataDir;
+  private final String bootstrapServers;
+  private final Thread killer;
+
+  private KafkaBrokerProcess(Process process, Path dataDir, String bootstrapServers) {
+    this.process = process;
+    this.dataDir = dataDir;
+    this.bootstrapServers = bootstrapServers;
+    this.killer = new Thread(process::destroyForcibly, "kafka-broker-killer");
+    Runtime.getRuntime().addShutdownHook(killer);
+  }
+
+  /**
+   * Formats {@code dataDir} (created if missing) and starts a broker on free loopback ports.
+   *
+   * @param dataDir      where the broker keeps its logs; its {@code broker.log} holds the broker's output
+   * @param extraConfigs broker properties that override the defaults
+   */
+  public static KafkaBrokerProcess start(Path dataDir, Map<String, String> extraConfigs) {
+    try {
+      Files.createDirectories(dataDir);
+      int port = freePort();
+      int controllerPort = freePort();
+      Path logDir = dataDir.resolve("kraft-logs");
+      Properties props = new Properties();
+      props.setProperty("process.roles", "broker,controller");
+      props.setProperty("node.id", "1");
+      props.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+      props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      props.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+      props.setProperty("controller.listener.names", "CONTROLLER");
+      props.setProperty("inter.broker.listener.name", "PLAINTEXT");
+      props.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+      props.setProperty("log.dirs", logDir.toString());
+      props.setProperty("num.partitions", "1");
+      props.setProperty("auto.create.topics.enable", "false");
+      props.setProperty("offsets.topic.replication.factor", "1");
+      props.setProperty("offsets.topic.num.partitions", "4");
+      props.setProperty("transaction.state.log.replication.factor", "1");
+      props.setProperty("transaction.state.log.min.isr", "1");
+      props.setProperty("transaction.state.log.num.partitions", "4");
+      props.setProperty("share.coordinator.state.topic.replication.factor", "1");
+      props.setProperty("share.coordinator.state.topic.min.isr", "1");
+      props.setProperty("group.initial.rebalance.delay.ms", "0");
+      props.setProperty("log.flush.interval.messages", "1000000");
+      extraConfigs.forEach(props::setProperty);
+      Path config = dataDir.resolve("server.properties");
+      try (var out = Files.newBufferedWriter(config)) {
+        props.store(out, "single-node KRaft broker for streaming-bert");
+      }
+      Path brokerLog = dataDir.resolve("broker.log");
+
+      if (!Files.exists(logDir.resolve("meta.properties"))) {
+        String clusterId = Uuid.randomUuid().toString();
+        Process format = javaProcess("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(brokerLog.toFile()))
+            .start();
+        if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
+          format.destroyForcibly();
+          throw new IllegalStateException("formatting the KRaft log directory failed; see " + brokerLog);
+        }
+      }
+
+      Process broker = javaProcess("kafka.Kafka", config.toString())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(brokerLog.toFile()))
+          .start();
+      KafkaBrokerProcess result = new KafkaBrokerProcess(broker, dataDir, "127.0.0.1:" + port);
+      try {
+        result.awaitReady(brokerLog);
+      } catch (RuntimeException e) {
+        result.close();
+        throw e;
+      }
+      return result;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the embedded Kafka broker in " + dataDir, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the embedded Kafka broker", e);
+    }
+  }
+
+  /** {@code host:port} of the broker's PLAINTEXT listener. */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** The broker's data directory. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Whether the broker process is alive. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroy(); // SIGTERM: Kafka shuts down cleanly
+      try {
+        if (!process.waitFor(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+          log.warn("Kafka broker did not stop within {}; killing it", SHUTDOWN_GRACE);
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(killer);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs anyway
+    }
+  }
+
+  private void awaitReady(Path brokerLog) {
+    long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+    Properties adminProps = new Properties();
+    adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
+    adminProps.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "3000");
+    try (Admin admin = Admin.create(adminProps)) {
+      while (true) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException("the embedded Kafka broker exited with code " + process.exitValue()
+              + " during start-up; see " + brokerLog);
+        }
+        try {
+          admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
+          log.info("Kafka broker ready at {} (data in {})", bootstrapServers, dataDir);
+          return;
+        } catch (Exception notYet) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("the embedded Kafka broker did not answer within " + STARTUP_TIMEOUT
+                + "; see " + brokerLog, notYet);
+          }
+          Thread.sleep(200);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the Kafka broker", e);
+    }
+  }
+
+  private static ProcessBuilder javaProcess(String mainClass, String... args) {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java.toString());
+    cmd.add("-Xms128m");
+    cmd.add("-Xmx512m");
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-XX:TieredStopAtLevel=1"); // faster start-up; throughput matters little for one local broker
+    cmd.add("-Djava.awt.headless=true");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(mainClass);
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd);
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    }
+  }
+
+  /** A fresh directory name for a throwaway broker. */
+  public static String randomName() {
+    return "kafka-" + UUID.randomUUID();
+  }
+}
