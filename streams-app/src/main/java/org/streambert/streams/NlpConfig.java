@@ -1,0 +1,210 @@
+package org.streambert.streams;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Configuration of the streams application: every key with its documentation and default, parsed once at start-up
+ * and rejected with a message naming the key when invalid (Kafka's {@link ConfigDef}).
+ *
+ * <p>Keys of this program start with {@code nlp.}; any other key (for example {@code bootstrap.servers} or
+ * {@code processing.guarantee}) is passed to Kafka Streams and its clients unchanged. Environment variables override
+ * the configuration file: {@code NLP_BATCH_MAX_SIZE} sets {@code nlp.batch.max.size}, {@code KAFKA_BOOTSTRAP_SERVERS}
+ * sets {@code bootstrap.servers}, {@code SCHEMA_REGISTRY_URL} sets {@code schema.registry.url}.
+ */
+public final class NlpConfig extends AbstractConfig {
+
+  public static final String INPUT_TOPIC_CONFIG = "nlp.input.topic";
+  public static final String INPUT_TOPIC_DOC = "Topic of input texts.";
+  public static final String INPUT_TOPIC_DEFAULT = "text-input";
+
+  public static final String OUTPUT_TOPIC_CONFIG = "nlp.output.topic";
+  public static final String OUTPUT_TOPIC_DOC = "Topic of enriched texts (EnrichedText), keyed like the input.";
+  public static final String OUTPUT_TOPIC_DEFAULT = "text-enriched";
+
+  public static final String DLQ_TOPIC_CONFIG = "nlp.dlq.topic";
+  public static final String DLQ_TOPIC_DOC =
+      "Dead-letter topic: undecodable records and records that failed processing, with their raw bytes and headers "
+          + "saying why. Set as Kafka Streams' errors.dead.letter.queue.topic.name.";
+  public static final String DLQ_TOPIC_DEFAULT = "text-dlq";
+
+  public static final String CHECKPOINTS_TOPIC_CONFIG = "nlp.checkpoints.topic";
+  public static final String CHECKPOINTS_TOPIC_DOC =
+      "Compacted topic of ModelCheckpoint events keyed by model name, read as a global store by every instance.";
+  public static final String CHECKPOINTS_TOPIC_DEFAULT = "model-checkpoints";
+
+  public static final String ROLLOUT_STATUS_TOPIC_CONFIG = "nlp.rollout.status.topic";
+  public static final String ROLLOUT_STATUS_TOPIC_DOC = "Topic where each instance reports loaded and refused models.";
+  public static final String ROLLOUT_STATUS_TOPIC_DEFAULT = "model-rollout-status";
+
+  public static final String INPUT_FORMAT_CONFIG = "nlp.input.format";
+  public static final String INPUT_FORMAT_DOC = "How input values are encoded: avro (TextRecord in the Confluent wire "
+      + "format), json (a TextRecord as a JSON object, at least {\"text\": ...}) or text (the value is the UTF-8 text; "
+      + "the key, if any, is the id).";
+  public static final String INPUT_FORMAT_DEFAULT = "avro";
+
+  public static final String MODEL_NAME_CONFIG = "nlp.model.name";
+  public static final String MODEL_NAME_DOC = "Name of the model whose checkpoints this application follows.";
+  public static final String MODEL_NAME_DEFAULT = "bert-nlp";
+
+  public static final String BATCH_MAX_SIZE_CONFIG = "nlp.batch.max.size";
+  public static final String BATCH_MAX_SIZE_DOC = "A micro-batch runs as soon as it holds this many records.";
+  public static final int BATCH_MAX_SIZE_DEFAULT = 32;
+
+  public static final String BATCH_MAX_DELAY_MS_CONFIG = "nlp.batch.max.delay.ms";
+  public static final String BATCH_MAX_DELAY_MS_DOC =
+      "A non-empty micro-batch runs at the latest this long (wall-clock) after it was last run.";
+  public static final long BATCH_MAX_DELAY_MS_DEFAULT = 20L;
+
+  public static final String TEXT_MAX_CHARS_CONFIG = "nlp.text.max.chars";
+  public static final String TEXT_MAX_CHARS_DOC =
+      "Hard limit on the length of one text, in code points; longer texts go to the dead-letter topic.";
+  public static final int TEXT_MAX_CHARS_DEFAULT = 100_000;
+
+  public static final String MODEL_CACHE_DIR_CONFIG = "nlp.model.cache.dir";
+  public static final String MODEL_CACHE_DIR_DOC = "Local directory where downloaded model bundles are kept.";
+  public static final String MODEL_CACHE_DIR_DEFAULT = System.getProperty("java.io.tmpdir") + "/streaming-bert/models";
+
+  public static final String HTTP_PORT_CONFIG = "nlp.http.port";
+  public static final String HTTP_PORT_DOC = "Port of the /health, /ready and /metrics endpoint; 0 picks a free port, "
+      + "-1 disables it.";
+  public static final int HTTP_PORT_DEFAULT = 8080;
+
+  private static final ConfigDef DEF = new ConfigDef()
+      .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
+          INPUT_TOPIC_DOC)
+      .define(OUTPUT_TOPIC_CONFIG, Type.STRING, OUTPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
+          OUTPUT_TOPIC_DOC)
+      .define(DLQ_TOPIC_CONFIG, Type.STRING, DLQ_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
+          DLQ_TOPIC_DOC)
+      .define(CHECKPOINTS_TOPIC_CONFIG, Type.STRING, CHECKPOINTS_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(),
+          Importance.HIGH, CHECKPOINTS_TOPIC_DOC)
+      .define(ROLLOUT_STATUS_TOPIC_CONFIG, Type.STRING, ROLLOUT_STATUS_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(),
+          Importance.MEDIUM, ROLLOUT_STATUS_TOPIC_DOC)
+      .define(INPUT_FORMAT_CONFIG, Type.STRING, INPUT_FORMAT_DEFAULT, ValidString.in("avro", "json", "text"),
+          Importance.HIGH, INPUT_FORMAT_DOC)
+      .define(MODEL_NAME_CONFIG, Type.STRING, MODEL_NAME_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
+          MODEL_NAME_DOC)
+      .define(BATCH_MAX_SIZE_CONFIG, Type.INT, BATCH_MAX_SIZE_DEFAULT, Range.between(1, 4096), Importance.MEDIUM,
+          BATCH_MAX_SIZE_DOC)
+      .define(BATCH_MAX_DELAY_MS_CONFIG, Type.LONG, BATCH_MAX_DELAY_MS_DEFAULT, Range.between(1, 60_000),
+          Importance.MEDIUM, BATCH_MAX_DELAY_MS_DOC)
+      .define(TEXT_MAX_CHARS_CONFIG, Type.INT, TEXT_MAX_CHARS_DEFAULT, Range.atLeast(1), Importance.MEDIUM,
+          TEXT_MAX_CHARS_DOC)
+      .define(MODEL_CACHE_DIR_CONFIG, Type.STRING, MODEL_CACHE_DIR_DEFAULT, Importance.LOW, MODEL_CACHE_DIR_DOC)
+      .define(HTTP_PORT_CONFIG, Type.INT, HTTP_PORT_DEFAULT, Range.between(-1, 65535), Importance.LOW, HTTP_PORT_DOC);
+
+  /** Prefix of this program's own keys; every other key goes to Kafka Streams. */
+  public static final String PREFIX = "nlp.";
+
+  private final Map<String, Object> originals;
+
+  /** Parses and validates; throws {@link ConfigException} naming the key when a value is invalid. */
+  public NlpConfig(Map<?, ?> props) {
+    super(DEF, props, false);
+    Map<String, Object> copy = new HashMap<>();
+    props.forEach((k, v) -> copy.put(String.valueOf(k), v));
+    this.originals = Map.copyOf(copy);
+  }
+
+  /** The definitions of every key (for --help and documentation). */
+  public static ConfigDef configDef() {
+    return new ConfigDef(DEF);
+  }
+
+  /**
+   * Applies environment overrides to {@code base}: {@code NLP_X_Y} → {@code nlp.x.y}, {@code KAFKA_X_Y} →
+   * {@code x.y}, {@code SCHEMA_REGISTRY_URL} → {@code schema.registry.url}.
+   */
+  public static Map<String, Object> withEnvironment(Map<String, ?> base, Map<String, String> env) {
+    Map<String, Object> merged = new HashMap<>(base);
+    env.forEach((name, value) -> {
+      String key = null;
+      if (name.startsWith("NLP_")) {
+        key = name.toLowerCase(Locale.ROOT).replace('_', '.');
+      } else if (name.startsWith("KAFKA_")) {
+        key = name.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
+      } else if (name.equals("SCHEMA_REGISTRY_URL")) {
+        key = "schema.registry.url";
+      }
+      if (key != null) {
+        merged.put(key, value);
+      }
+    });
+    return merged;
+  }
+
+  /**
+   * Properties for Kafka Streams: every key that is not this program's, with defaults of this program:
+   * {@code processing.guarantee=exactly_once_v2} and the dead-letter topic.
+   */
+  public Properties streamsProperties() {
+    Properties p = new Properties();
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    originals.forEach((k, v) -> {
+      if (!k.startsWith(PREFIX)) {
+        p.put(k, v);
+      }
+    });
+    p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, getString(DLQ_TOPIC_CONFIG));
+    return p;
+  }
+
+  public String inputTopic() {
+    return getString(INPUT_TOPIC_CONFIG);
+  }
+
+  public String outputTopic() {
+    return getString(OUTPUT_TOPIC_CONFIG);
+  }
+
+  public String dlqTopic() {
+    return getString(DLQ_TOPIC_CONFIG);
+  }
+
+  public String checkpointsTopic() {
+    return getString(CHECKPOINTS_TOPIC_CONFIG);
+  }
+
+  public String rolloutStatusTopic() {
+    return getString(ROLLOUT_STATUS_TOPIC_CONFIG);
+  }
+
+  public String inputFormat() {
+    return getString(INPUT_FORMAT_CONFIG);
+  }
+
+  public String modelName() {
+    return getString(MODEL_NAME_CONFIG);
+  }
+
+  public int batchMaxSize() {
+    return getInt(BATCH_MAX_SIZE_CONFIG);
+  }
+
+  public long batchMaxDelayMs() {
+    return getLong(BATCH_MAX_DELAY_MS_CONFIG);
+  }
+
+  public int textMaxChars() {
+    return getInt(TEXT_MAX_CHARS_CONFIG);
+  }
+
+  public String modelCacheDir() {
+    return getString(MODEL_CACHE_DIR_CONFIG);
+  }
+
+  public int httpPort() {
+    return getInt(HTTP_PORT_CONFIG);
+  }
+}

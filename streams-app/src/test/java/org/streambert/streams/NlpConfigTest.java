@@ -1,0 +1,59 @@
+package org.streambert.streams;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+class NlpConfigTest {
+
+  @Test
+  void shouldUseDocumentedDefaults() {
+    NlpConfig c = new NlpConfig(Map.of());
+    assertEquals(32, c.batchMaxSize());
+    assertEquals(20L, c.batchMaxDelayMs());
+    assertEquals("text-input", c.inputTopic());
+    assertEquals("text-enriched", c.outputTopic());
+    assertEquals("avro", c.inputFormat());
+  }
+
+  @Test
+  void shouldRejectInvalidValueNamingTheKey() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> new NlpConfig(Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, "0")));
+    assertTrue(e.getMessage().contains(NlpConfig.BATCH_MAX_SIZE_CONFIG), e.getMessage());
+    ConfigException f = assertThrows(ConfigException.class,
+        () -> new NlpConfig(Map.of(NlpConfig.INPUT_FORMAT_CONFIG, "xml")));
+    assertTrue(f.getMessage().contains(NlpConfig.INPUT_FORMAT_CONFIG), f.getMessage());
+  }
+
+  @Test
+  void shouldLetEnvironmentOverrideFileValues() {
+    Map<String, Object> merged = NlpConfig.withEnvironment(
+        Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, "8", "bootstrap.servers", "file:9092"),
+        Map.of("NLP_BATCH_MAX_SIZE", "16", "KAFKA_BOOTSTRAP_SERVERS", "env:9092", "HOME", "/root",
+            "SCHEMA_REGISTRY_URL", "mock://x"));
+    NlpConfig c = new NlpConfig(merged);
+    assertEquals(16, c.batchMaxSize());
+    Properties p = c.streamsProperties();
+    assertEquals("env:9092", p.get("bootstrap.servers"));
+    assertEquals("mock://x", p.get("schema.registry.url"));
+    assertFalse(p.containsKey("home"));
+  }
+
+  @Test
+  void shouldPassOnlyForeignKeysToStreamsWithExactlyOnceAndDeadLetterDefaults() {
+    NlpConfig c = new NlpConfig(Map.of(NlpConfig.DLQ_TOPIC_CONFIG, "bad-texts", "application.id", "app"));
+    Properties p = c.streamsProperties();
+    assertEquals(StreamsConfig.EXACTLY_ONCE_V2, p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    assertEquals("bad-texts", p.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG));
+    assertEquals("app", p.get("application.id"));
+    assertTrue(p.keySet().stream().noneMatch(k -> k.toString().startsWith("nlp.")));
+  }
+}
