@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,6 +18,8 @@ import java.util.UUID;
 import org.streambert.bert.bundle.internals.BundleFiles;
 import org.streambert.bert.bundle.internals.Manifest;
 import org.streambert.bert.bundle.internals.ModelJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A verified model bundle directory:
@@ -35,6 +38,8 @@ import org.streambert.bert.bundle.internals.ModelJson;
  * must be treated as immutable once written. Holds no open resources.
  */
 public final class ModelBundle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelBundle.class);
 
   /** Version of the bundle layout this code writes and reads. */
   public static final int FORMAT_VERSION = 1;
@@ -84,6 +89,8 @@ public final class ModelBundle {
     Files.createDirectories(parent);
     String baseName = absolute.getFileName().toString();
     Path temp = Files.createTempDirectory(parent, "." + baseName + ".tmp-");
+    Path old = null;
+    ModelBundle result;
     try {
       Files.write(temp.resolve(VOCAB_FILE), vocabBytes(contents.vocab()));
       Files.write(temp.resolve(MODEL_FILE), ModelJson.write(contents.model()));
@@ -104,17 +111,22 @@ public final class ModelBundle {
       byte[] manifest = new Manifest(FORMAT_VERSION, hashes).toJson();
       Files.write(temp.resolve(MANIFEST_FILE), manifest);
       BundleFiles.fsyncTree(temp);
-      Path old = null;
+      Path aside = null;
       if (Files.exists(absolute)) {
-        old = parent.resolve("." + baseName + ".old-" + UUID.randomUUID());
-        Files.move(absolute, old, StandardCopyOption.ATOMIC_MOVE);
+        aside = parent.resolve("." + baseName + ".old-" + UUID.randomUUID());
+        Files.move(absolute, aside, StandardCopyOption.ATOMIC_MOVE);
       }
-      Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
+      try {
+        Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        if (aside != null) {
+          Files.move(aside, absolute, StandardCopyOption.ATOMIC_MOVE);
+        }
+        throw e;
+      }
       BundleFiles.fsyncDirectory(parent);
-      if (old != null) {
-        BundleFiles.deleteRecursively(old);
-      }
-      return new ModelBundle(absolute, contents.model(), java.util.Collections.unmodifiableSortedMap(hashes),
+      old = aside;
+      result = new ModelBundle(absolute, contents.model(), Collections.unmodifiableSortedMap(hashes),
           BundleFiles.sha256(manifest));
     } catch (IOException | RuntimeException | Error e) {
       try {
@@ -124,6 +136,15 @@ public final class ModelBundle {
       }
       throw e;
     }
+    if (old != null) {
+      try {
+        BundleFiles.deleteRecursively(old);
+      } catch (IOException e) {
+        // The new bundle is in place; a leftover hidden sibling is only wasted space.
+        LOG.warn("could not delete replaced bundle {}", old, e);
+      }
+    }
+    return result;
   }
 
   /**

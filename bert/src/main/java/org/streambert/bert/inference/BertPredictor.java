@@ -129,7 +129,7 @@ public final class BertPredictor implements AutoCloseable {
 
   /** Predicts one text; see {@link #predict(List)}. */
   public Prediction predict(String text) {
-    return predict(List.of(Objects.requireNonNull(text, "text at index 0 is null"))).get(0);
+    return predict(java.util.Collections.singletonList(text)).get(0);
   }
 
   /**
@@ -305,7 +305,7 @@ public final class BertPredictor implements AutoCloseable {
       }
     }
 
-    List<org.streambert.bert.inference.Entity> entities = List.of();
+    List<Entity> entities = List.of();
     if (tokenHead != null) {
       int k = tokenHead.size();
       int[] best = Windows.maxContextSpan(spans, wp.size());

@@ -22,6 +22,10 @@ public record Prediction(
     float[] embedding, boolean windowed) {
 
   public Prediction {
+    Objects.requireNonNull(labelScores, "labelScores");
+    Objects.requireNonNull(activeLabels, "activeLabels");
+    Objects.requireNonNull(entities, "entities");
+    Objects.requireNonNull(embedding, "embedding");
     labelScores = List.copyOf(labelScores);
     activeLabels = List.copyOf(activeLabels);
     entities = List.copyOf(entities);
