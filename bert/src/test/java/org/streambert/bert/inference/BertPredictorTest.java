@@ -6,12 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.streambert.bert.bundle.BundleContents;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.bert.bundle.TokenizerSettings;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.TokenClassificationHead;
 
@@ -167,6 +176,32 @@ class BertPredictorTest {
     predictor.close();
     assertTrue(pass.isClosed());
     assertThrows(IllegalStateException.class, () -> predictor.predict("good"));
+  }
+
+  @Test
+  void shouldNameClassesAndTagsFromBundleHeads(@TempDir Path tmp) throws Exception {
+    // The bundle's heads use other names than the constants above; predictions must carry the bundle's.
+    List<String> vocab = new ArrayList<>();
+    for (int id = 0; id < tokenizer.vocabSize(); id++) {
+      vocab.add("tok" + id);
+    }
+    ModelDescriptor model = new ModelDescriptor("m", "1", Instant.EPOCH,
+        ModelDescriptor.bertConfigOf(Map.of("vocab_size", vocab.size(), "max_position_embeddings", 16)),
+        new TokenizerSettings(false, 16),
+        List.of(new ClassificationHead("mood", List.of("sad", "happy"), false),
+            new TokenClassificationHead("who", List.of("O", "B-HUM", "I-HUM"))));
+    ModelBundle bundle = ModelBundle.write(tmp.resolve("b"), new BundleContents(model, vocab),
+        dir -> Files.createDirectories(dir).resolve("saved_model.pb").toFile().createNewFile());
+    int zoe = tokenizer.id("Zoë");
+    ScriptedForwardPass pass = new ScriptedForwardPass(2, tokenizer.id("good"), 3,
+        (id, position) -> id == zoe ? oneHot(1) : oneHot(0));
+    PredictorConfig config = PredictorConfig.builder().maxLength(16).build();
+    try (BertPredictor predictor = BertPredictor.fromBundle(bundle, tokenizer, b -> pass, config)) {
+      Prediction p = predictor.predict("Zoë good");
+      assertEquals(List.of("sad", "happy"), p.labelScores().stream().map(LabelScore::label).toList());
+      assertEquals(List.of(new Entity("HUM", 0, 3, "Zoë", 0.9f)), p.entities());
+    }
+    assertTrue(pass.isClosed());
   }
 
   private static float[] oneHot(int label) {
