@@ -1,0 +1,22 @@
+package org.streambert.bert.inference;
+
+/**
+ * How per-token label probabilities become entities; the semantics of Hugging Face's TokenClassificationPipeline
+ * {@code aggregation_strategy} (pipelines/token_classification.py). Tokens labelled {@code O} never form entities.
+ */
+public enum AggregationStrategy {
+  /** One entity per non-{@code O} token, typed with the full tag (e.g. {@code B-PER}), score = its probability. */
+  NONE,
+  /**
+   * Each token takes its arg-max tag; adjacent tokens are joined while the tag's type is unchanged and the next tag is
+   * not {@code B-} (so two consecutive {@code B-PER} stay separate, and an {@code I-PER} after {@code O} starts an
+   * entity). Entity score = mean of its tokens' scores. May split a word whose pieces disagree.
+   */
+  SIMPLE,
+  /** Like SIMPLE on whole words: a word takes the arg-max tag of its first token and that probability. */
+  FIRST,
+  /** Like SIMPLE on whole words: a word takes the arg-max of its tokens' mean distribution, and that mean. */
+  AVERAGE,
+  /** Like SIMPLE on whole words: a word takes the tag of its single most confident token, and that probability. */
+  MAX
+}

@@ -1,0 +1,350 @@
+package org.streambert.bert.inference;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.heads.ClassificationHead;
+import org.streambert.bert.heads.TokenClassificationHead;
+import org.streambert.bert.inference.internals.CodePoints;
+import org.streambert.bert.inference.internals.EntityAggregator;
+import org.streambert.bert.inference.internals.Windows;
+import org.streambert.bert.inference.internals.Windows.Span;
+import org.streambert.bert.model.ForwardPass;
+import org.streambert.bert.model.ForwardResult;
+import org.streambert.bert.tokenizer.TextTokenizer;
+import org.streambert.bert.tokenizer.WordPieces;
+
+/**
+ * Classification, entities and embeddings for batches of texts.
+ *
+ * <p><b>Long texts.</b> A text of more than {@code maxLength - 2} word pieces is split into windows as run_squad.py
+ * does (see {@link PredictorConfig}); nothing is truncated. Each token's label distribution is taken from the window in
+ * which it has the most context (run_squad.py's _check_is_max_context), and entities are aggregated over the merged
+ * sequence. The class probabilities and the embedding of a windowed text are the means over its windows weighted by
+ * each window's token count, so every window contributes in proportion to the text it read.
+ *
+ * <p><b>Batching.</b> All windows of all texts of one {@link #predict} call are sorted by length, grouped into batches of
+ * at most {@code maxBatchSize}, each padded only to its longest window; results come back in input order.
+ *
+ * <p><b>Bad input.</b> A null, blank or token-less text is refused with an IllegalArgumentException naming its index
+ * (callers route such records elsewhere before predicting); no text of that call is predicted.
+ *
+ * <p><b>Threads and ownership.</b> Thread-safe, provided the tokenizer is (WordPiece tokenizers are stateless). The
+ * predictor owns the {@link ForwardPass} it is given or loads and closes it in {@link #close()}, also when a factory
+ * method fails; the tokenizer holds no native resources and is not closed.
+ */
+public final class BertPredictor implements AutoCloseable {
+
+  /** Segment id of single-sentence input. */
+  private static final int SEGMENT_A = 0;
+
+  private final TextTokenizer tokenizer;
+  private final ForwardPass forwardPass;
+  private final ClassificationHead classificationHead;
+  private final TokenClassificationHead tokenHead;
+  private final EntityAggregator aggregator;
+  private final PredictorConfig config;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private BertPredictor(TextTokenizer tokenizer, ForwardPass forwardPass, ClassificationHead classificationHead,
+      TokenClassificationHead tokenHead, PredictorConfig config) {
+    this.tokenizer = tokenizer;
+    this.forwardPass = forwardPass;
+    this.classificationHead = classificationHead;
+    this.tokenHead = tokenHead;
+    this.config = config;
+    this.aggregator = tokenHead == null ? null : new EntityAggregator(tokenHead.labels(), config.aggregation());
+  }
+
+  /**
+   * A predictor over a tokenizer and a forward pass, which it then owns (closed here if this method throws).
+   *
+   * @param classificationHead names the forward pass's classes; null to ignore class outputs (label is then null)
+   * @param tokenHead          names the token labels; null to ignore token outputs (no entities)
+   * @throws IllegalArgumentException if a head's label count differs from the forward pass's output size
+   */
+  public static BertPredictor create(TextTokenizer tokenizer, ForwardPass forwardPass,
+      ClassificationHead classificationHead, TokenClassificationHead tokenHead, PredictorConfig config) {
+    Objects.requireNonNull(forwardPass, "forwardPass");
+    try {
+      Objects.requireNonNull(tokenizer, "tokenizer");
+      Objects.requireNonNull(config, "config");
+      if (classificationHead != null && classificationHead.size() != forwardPass.numClasses()) {
+        throw new IllegalArgumentException("classification head '" + classificationHead.name() + "' has "
+            + classificationHead.size() + " labels but the forward pass outputs " + forwardPass.numClasses()
+            + " classes");
+      }
+      if (tokenHead != null && tokenHead.size() != forwardPass.numTokenLabels()) {
+        throw new IllegalArgumentException("token classification head '" + tokenHead.name() + "' has "
+            + tokenHead.size() + " labels but the forward pass outputs " + forwardPass.numTokenLabels()
+            + " token labels");
+      }
+      return new BertPredictor(tokenizer, forwardPass, classificationHead, tokenHead, config);
+    } catch (RuntimeException e) {
+      closeQuietly(forwardPass, e);
+      throw e;
+    }
+  }
+
+  /**
+   * A predictor for a verified bundle: heads from its {@code model.json}, forward pass from {@code loader}.
+   *
+   * @throws IllegalArgumentException if {@code config.maxLength()} exceeds the model's max_position_embeddings, the
+   *                                  tokenizer's vocabulary size differs from the bundle's, or the loaded pass does
+   *                                  not match the heads
+   */
+  public static BertPredictor fromBundle(ModelBundle bundle, TextTokenizer tokenizer, ForwardPassLoader loader,
+      PredictorConfig config) throws IOException {
+    int maxPositions = bundle.model().maxPositionEmbeddings();
+    if (config.maxLength() > maxPositions) {
+      throw new IllegalArgumentException("maxLength " + config.maxLength() + " exceeds the model's "
+          + "max_position_embeddings " + maxPositions + " (bundle " + bundle.dir() + ")");
+    }
+    if (tokenizer.vocabSize() != bundle.model().vocabSize()) {
+      throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " vocabulary entries but bundle "
+          + bundle.dir() + " has vocab_size " + bundle.model().vocabSize());
+    }
+    ForwardPass pass = loader.load(bundle);
+    return create(tokenizer, pass, bundle.model().classificationHead().orElse(null),
+        bundle.model().tokenClassificationHead().orElse(null), config);
+  }
+
+  public PredictorConfig config() {
+    return config;
+  }
+
+  public Optional<ClassificationHead> classificationHead() {
+    return Optional.ofNullable(classificationHead);
+  }
+
+  public Optional<TokenClassificationHead> tokenClassificationHead() {
+    return Optional.ofNullable(tokenHead);
+  }
+
+  /** Predicts one text; see {@link #predict(List)}. */
+  public Prediction predict(String text) {
+    return predict(java.util.Collections.singletonList(text)).get(0);
+  }
+
+  /**
+   * Predicts every text, in input order.
+   *
+   * @throws IllegalArgumentException naming the index of the first null, blank or token-less text
+   * @throws IllegalStateException    if the predictor is closed, or the forward pass returns outputs of the wrong shape
+   */
+  public List<Prediction> predict(List<String> texts) {
+    if (texts == null) {
+      throw new IllegalArgumentException("texts is null");
+    }
+    if (closed.get()) {
+      throw new IllegalStateException("predictor is closed");
+    }
+    int maxTokens = config.maxLength() - 2;
+    int n = texts.size();
+    WordPieces[] pieces = new WordPieces[n];
+    List<List<Span>> spans = new ArrayList<>(n);
+    List<WindowRef> windows = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      pieces[i] = tokenize(texts.get(i), i);
+      List<Span> textSpans = Windows.spans(pieces[i].size(), maxTokens, config.docStride());
+      spans.add(textSpans);
+      for (int s = 0; s < textSpans.size(); s++) {
+        windows.add(new WindowRef(i, s, textSpans.get(s)));
+      }
+    }
+
+    // Longest first, so each batch pads to a length close to all its members.
+    List<WindowRef> order = new ArrayList<>(windows);
+    order.sort(Comparator.comparingInt((WindowRef w) -> w.span().length()).reversed());
+    for (int from = 0; from < order.size(); from += config.maxBatchSize()) {
+      runBatch(order.subList(from, Math.min(order.size(), from + config.maxBatchSize())), pieces);
+    }
+
+    List<Prediction> predictions = new ArrayList<>(n);
+    int next = 0;
+    for (int i = 0; i < n; i++) {
+      int count = spans.get(i).size();
+      predictions.add(assemble(texts.get(i), pieces[i], spans.get(i), windows.subList(next, next + count)));
+      next += count;
+    }
+    return predictions;
+  }
+
+  /** Closes the forward pass; idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      forwardPass.close();
+    }
+  }
+
+  /** One window of one text, and what the forward pass returned for it. */
+  private static final class WindowRef {
+    private final int text;
+    private final int index;
+    private final Span span;
+    private float[] pooled;
+    private float[] classProbs;
+    private float[] tokenProbs;
+
+    WindowRef(int text, int index, Span span) {
+      this.text = text;
+      this.index = index;
+      this.span = span;
+    }
+
+    Span span() {
+      return span;
+    }
+  }
+
+  private WordPieces tokenize(String text, int index) {
+    if (text == null) {
+      throw new IllegalArgumentException("text at index " + index + " is null");
+    }
+    if (text.isBlank()) {
+      throw new IllegalArgumentException("text at index " + index + " is blank");
+    }
+    WordPieces wp = tokenizer.tokenize(text);
+    if (wp.size() == 0) {
+      throw new IllegalArgumentException("text at index " + index + " has no tokens");
+    }
+    int length = text.codePointCount(0, text.length());
+    for (int t = 0; t < wp.size(); t++) {
+      if (wp.starts()[t] < 0 || wp.starts()[t] > wp.ends()[t] || wp.ends()[t] > length) {
+        throw new IllegalStateException("tokenizer returned span [" + wp.starts()[t] + ", " + wp.ends()[t]
+            + ") for token " + t + " of text at index " + index + ", which has " + length + " code points");
+      }
+    }
+    return wp;
+  }
+
+  private void runBatch(List<WindowRef> batch, WordPieces[] pieces) {
+    int b = batch.size();
+    int seqLen = batch.stream().mapToInt(w -> w.span().length()).max().orElseThrow() + 2;
+    int[] ids = new int[b * seqLen];            // [B, T]
+    int[] mask = new int[b * seqLen];           // [B, T]
+    int[] segments = new int[b * seqLen];       // [B, T]
+    Arrays.fill(ids, tokenizer.padId());
+    Arrays.fill(segments, SEGMENT_A);
+    for (int r = 0; r < b; r++) {
+      WindowRef w = batch.get(r);
+      int row = r * seqLen;
+      int len = w.span().length();
+      ids[row] = tokenizer.clsId();
+      System.arraycopy(pieces[w.text].ids(), w.span().start(), ids, row + 1, len);
+      ids[row + 1 + len] = tokenizer.sepId();
+      Arrays.fill(mask, row, row + len + 2, 1);
+    }
+    ForwardResult result = forwardPass.run(b, seqLen, ids, mask, segments);
+    int h = forwardPass.hiddenSize();
+    int c = classificationHead == null ? 0 : classificationHead.size();
+    int k = tokenHead == null ? 0 : tokenHead.size();
+    checkShape(result, b, seqLen, h, c, k);
+    for (int r = 0; r < b; r++) {
+      WindowRef w = batch.get(r);
+      w.pooled = Arrays.copyOfRange(result.pooled(), r * h, (r + 1) * h);                   // [H]
+      if (c > 0) {
+        w.classProbs = Arrays.copyOfRange(result.classProbs(), r * c, (r + 1) * c);         // [C]
+      }
+      if (k > 0) {
+        // Skip [CLS] at position 0; keep the window's real tokens only.
+        int from = (r * seqLen + 1) * k;
+        w.tokenProbs = Arrays.copyOfRange(result.tokenProbs(), from, from + w.span().length() * k); // [len, K]
+      }
+    }
+  }
+
+  private static void checkShape(ForwardResult result, int b, int seqLen, int h, int c, int k) {
+    String problem = null;
+    if (result == null) {
+      problem = "no result";
+    } else if (result.batch() != b || result.seqLen() != seqLen) {
+      problem = "batch/seqLen " + result.batch() + "x" + result.seqLen() + " for input " + b + "x" + seqLen;
+    } else if (result.pooled() == null || result.pooled().length != b * h) {
+      problem = "pooled output not of shape [" + b + ", " + h + "]";
+    } else if (c > 0 && (result.classProbs() == null || result.classProbs().length != b * c)) {
+      problem = "class probabilities not of shape [" + b + ", " + c + "]";
+    } else if (k > 0 && (result.tokenProbs() == null || result.tokenProbs().length != b * seqLen * k)) {
+      problem = "token probabilities not of shape [" + b + ", " + seqLen + ", " + k + "]";
+    }
+    if (problem != null) {
+      throw new IllegalStateException("forward pass returned " + problem);
+    }
+  }
+
+  private Prediction assemble(String text, WordPieces wp, List<Span> spans, List<WindowRef> windows) {
+    float[] weights = new float[windows.size()];
+    for (int s = 0; s < weights.length; s++) {
+      weights[s] = windows.get(s).span().length();
+    }
+    float[] embedding = weightedMean(windows.stream().map(w -> w.pooled).toList(), weights);
+
+    LabelScore label = null;
+    List<LabelScore> labelScores = List.of();
+    List<String> active = List.of();
+    if (classificationHead != null) {
+      float[] probs = weightedMean(windows.stream().map(w -> w.classProbs).toList(), weights);
+      List<LabelScore> scores = new ArrayList<>(probs.length);
+      for (int j = 0; j < probs.length; j++) {
+        scores.add(new LabelScore(classificationHead.labels().get(j), probs[j]));
+      }
+      labelScores = scores;
+      label = scores.stream().reduce((a, x) -> x.score() > a.score() ? x : a).orElseThrow();
+      if (classificationHead.multiLabel()) {
+        active = scores.stream().filter(s -> s.score() >= config.multiLabelThreshold())
+            .sorted(Comparator.comparingDouble(LabelScore::score).reversed()).map(LabelScore::label).toList();
+      } else {
+        active = List.of(label.label());
+      }
+    }
+
+    List<Entity> entities = List.of();
+    if (tokenHead != null) {
+      int k = tokenHead.size();
+      int[] best = Windows.maxContextSpan(spans, wp.size());
+      float[] merged = new float[wp.size() * k];           // [n, K]
+      for (int t = 0; t < wp.size(); t++) {
+        WindowRef w = windows.get(best[t]);
+        System.arraycopy(w.tokenProbs, (t - w.span().start()) * k, merged, t * k, k);
+      }
+      entities = aggregator.aggregate(text, wp.starts(), wp.ends(), wp.wordIndex(), merged);
+    }
+    return new Prediction(label, labelScores, active, entities, embedding, windows.size() > 1);
+  }
+
+  /** Rows averaged with the given weights; a single row is returned as is. */
+  private static float[] weightedMean(List<float[]> rows, float[] weights) {
+    if (rows.size() == 1) {
+      return rows.get(0);
+    }
+    int width = rows.get(0).length;
+    double[] sum = new double[width];
+    double total = 0;
+    for (int r = 0; r < rows.size(); r++) {
+      for (int j = 0; j < width; j++) {
+        sum[j] += weights[r] * (double) rows.get(r)[j];
+      }
+      total += weights[r];
+    }
+    float[] mean = new float[width];
+    for (int j = 0; j < width; j++) {
+      mean[j] = (float) (sum[j] / total);
+    }
+    return mean;
+  }
+
+  private static void closeQuietly(ForwardPass pass, Exception cause) {
+    try {
+      pass.close();
+    } catch (RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+  }
+}

@@ -1,0 +1,13 @@
+package org.streambert.bert.inference;
+
+import java.io.IOException;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.model.ForwardPass;
+
+/** Opens the forward pass of a verified bundle (the graph code's SavedModel loader). */
+@FunctionalInterface
+public interface ForwardPassLoader {
+
+  /** Loads {@link ModelBundle#savedModelDir()}; the caller owns and closes the returned pass. */
+  ForwardPass load(ModelBundle bundle) throws IOException;
+}

@@ -1,0 +1,140 @@
+package org.streambert.bert.inference;
+
+import java.util.Objects;
+
+/**
+ * Settings of a {@link BertPredictor}; build with {@link #builder()}. Immutable.
+ *
+ * <ul>
+ *   <li>{@code maxLength} (default {@value #DEFAULT_MAX_LENGTH}): tokens per window including [CLS] and [SEP]; must not
+ *       exceed the model's {@code max_position_embeddings} (checked when built from a bundle).</li>
+ *   <li>{@code docStride} (default {@value #DEFAULT_DOC_STRIDE}, as run_squad.py): tokens between the starts of
+ *       consecutive windows of a long text. As in run_squad.py the step is {@code min(docStride, maxLength - 2)}, so
+ *       windows overlap only when {@code docStride < maxLength - 2}; with the defaults (128/128) they do not, and a
+ *       token near a window edge sees context on one side only. Use e.g. {@code maxLength / 2} for overlap.</li>
+ *   <li>{@code maxBatchSize} (default {@value #DEFAULT_MAX_BATCH_SIZE}): windows per forward pass.</li>
+ *   <li>{@code aggregation} (default {@link AggregationStrategy#FIRST}): BERT's NER fine-tuning labels the first
+ *       piece of each word, so FIRST reads the model the way it was trained and never splits a word.</li>
+ *   <li>{@code multiLabelThreshold} (default {@value #DEFAULT_MULTI_LABEL_THRESHOLD}): probability from which a label
+ *       of a multi-label (sigmoid) head is active.</li>
+ * </ul>
+ */
+public final class PredictorConfig {
+
+  public static final int DEFAULT_MAX_LENGTH = 128;
+  public static final int DEFAULT_DOC_STRIDE = 128;
+  public static final int DEFAULT_MAX_BATCH_SIZE = 32;
+  public static final AggregationStrategy DEFAULT_AGGREGATION = AggregationStrategy.FIRST;
+  public static final float DEFAULT_MULTI_LABEL_THRESHOLD = 0.5f;
+
+  /** [CLS], at least one token, [SEP]. */
+  public static final int MIN_MAX_LENGTH = 3;
+
+  private final int maxLength;
+  private final int docStride;
+  private final int maxBatchSize;
+  private final AggregationStrategy aggregation;
+  private final float multiLabelThreshold;
+
+  private PredictorConfig(Builder b) {
+    if (b.maxLength < MIN_MAX_LENGTH) {
+      throw new IllegalArgumentException("maxLength must be at least " + MIN_MAX_LENGTH + ", got " + b.maxLength);
+    }
+    if (b.docStride < 1) {
+      throw new IllegalArgumentException("docStride must be positive, got " + b.docStride);
+    }
+    if (b.maxBatchSize < 1) {
+      throw new IllegalArgumentException("maxBatchSize must be positive, got " + b.maxBatchSize);
+    }
+    if (!(b.multiLabelThreshold >= 0f && b.multiLabelThreshold <= 1f)) {
+      throw new IllegalArgumentException("multiLabelThreshold must be in [0, 1], got " + b.multiLabelThreshold);
+    }
+    this.maxLength = b.maxLength;
+    this.docStride = b.docStride;
+    this.maxBatchSize = b.maxBatchSize;
+    this.aggregation = Objects.requireNonNull(b.aggregation, "aggregation");
+    this.multiLabelThreshold = b.multiLabelThreshold;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** All defaults. */
+  public static PredictorConfig defaults() {
+    return builder().build();
+  }
+
+  public int maxLength() {
+    return maxLength;
+  }
+
+  public int docStride() {
+    return docStride;
+  }
+
+  public int maxBatchSize() {
+    return maxBatchSize;
+  }
+
+  public AggregationStrategy aggregation() {
+    return aggregation;
+  }
+
+  public float multiLabelThreshold() {
+    return multiLabelThreshold;
+  }
+
+  /** A builder starting from this config's values. */
+  public Builder toBuilder() {
+    return builder().maxLength(maxLength).docStride(docStride).maxBatchSize(maxBatchSize).aggregation(aggregation)
+        .multiLabelThreshold(multiLabelThreshold);
+  }
+
+  @Override
+  public String toString() {
+    return "PredictorConfig[maxLength=" + maxLength + ", docStride=" + docStride + ", maxBatchSize=" + maxBatchSize
+        + ", aggregation=" + aggregation + ", multiLabelThreshold=" + multiLabelThreshold + "]";
+  }
+
+  /** Mutable builder; {@link #build()} validates. */
+  public static final class Builder {
+    private int maxLength = DEFAULT_MAX_LENGTH;
+    private int docStride = DEFAULT_DOC_STRIDE;
+    private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
+    private AggregationStrategy aggregation = DEFAULT_AGGREGATION;
+    private float multiLabelThreshold = DEFAULT_MULTI_LABEL_THRESHOLD;
+
+    private Builder() {
+    }
+
+    public Builder maxLength(int maxLength) {
+      this.maxLength = maxLength;
+      return this;
+    }
+
+    public Builder docStride(int docStride) {
+      this.docStride = docStride;
+      return this;
+    }
+
+    public Builder maxBatchSize(int maxBatchSize) {
+      this.maxBatchSize = maxBatchSize;
+      return this;
+    }
+
+    public Builder aggregation(AggregationStrategy aggregation) {
+      this.aggregation = aggregation;
+      return this;
+    }
+
+    public Builder multiLabelThreshold(float multiLabelThreshold) {
+      this.multiLabelThreshold = multiLabelThreshold;
+      return this;
+    }
+
+    public PredictorConfig build() {
+      return new PredictorConfig(this);
+    }
+  }
+}

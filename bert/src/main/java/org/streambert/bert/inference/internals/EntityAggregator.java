@@ -1,0 +1,159 @@
+package org.streambert.bert.inference.internals;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.streambert.bert.inference.AggregationStrategy;
+import org.streambert.bert.inference.Entity;
+
+/**
+ * Turns per-token label distributions into entities, following Hugging Face's TokenClassificationPipeline
+ * (pipelines/token_classification.py: aggregate, aggregate_words, group_entities, get_tag). Differences: the entity
+ * type of a group is the tag without its {@code B-}/{@code I-} prefix (HF splits on the last '-', which truncates
+ * types that contain '-'), the surface text is the original text between the offsets, and word boundaries come from the
+ * tokenizer's word index rather than offset heuristics.
+ */
+public final class EntityAggregator {
+
+  private static final String OUTSIDE = "O";
+
+  private final List<String> labels;
+  private final AggregationStrategy strategy;
+
+  public EntityAggregator(List<String> labels, AggregationStrategy strategy) {
+    this.labels = List.copyOf(labels);
+    this.strategy = strategy;
+  }
+
+  /** A scored, labelled span of tokens (one token, or one word for the word strategies). */
+  private record Unit(String label, float score, int start, int end) {
+  }
+
+  /**
+   * @param text      the original text (offsets index its code points)
+   * @param starts    [n] code point start of each token
+   * @param ends      [n] code point end of each token, exclusive
+   * @param wordIndex [n] word of each token; pieces of one word are adjacent and share it
+   * @param probs     [n, K] label distribution of each token, row-major
+   */
+  public List<Entity> aggregate(String text, int[] starts, int[] ends, int[] wordIndex, float[] probs) {
+    int n = starts.length;
+    int k = labels.size();
+    if (probs.length != n * k) {
+      throw new IllegalArgumentException("probs has " + probs.length + " values, expected " + n + " x " + k);
+    }
+    List<Unit> units = new ArrayList<>();
+    switch (strategy) {
+      case NONE, SIMPLE -> {
+        for (int i = 0; i < n; i++) {
+          int best = argmax(probs, i * k, k);
+          units.add(new Unit(labels.get(best), probs[i * k + best], starts[i], ends[i]));
+        }
+      }
+      case FIRST, AVERAGE, MAX -> {
+        int first = 0;
+        for (int i = 1; i <= n; i++) {
+          if (i == n || wordIndex[i] != wordIndex[first]) {
+            units.add(word(probs, first, i, starts, ends));
+            first = i;
+          }
+        }
+      }
+      default -> throw new IllegalStateException("unknown strategy " + strategy);
+    }
+    CodePoints codePoints = new CodePoints(text);
+    List<Entity> entities = new ArrayList<>();
+    if (strategy == AggregationStrategy.NONE) {
+      for (Unit unit : units) {
+        if (!unit.label().equals(OUTSIDE)) {
+          entities.add(new Entity(unit.label(), unit.start(), unit.end(),
+              codePoints.substring(unit.start(), unit.end()), unit.score()));
+        }
+      }
+      return entities;
+    }
+    int groupStart = 0;
+    for (int i = 1; i <= units.size(); i++) {
+      // group_entities: join while the type stays and the next tag is not B-.
+      if (i == units.size() || isBegin(units.get(i).label())
+          || !type(units.get(i).label()).equals(type(units.get(i - 1).label()))) {
+        addGroup(units.subList(groupStart, i), codePoints, entities);
+        groupStart = i;
+      }
+    }
+    return entities;
+  }
+
+  private Unit word(float[] probs, int from, int to, int[] starts, int[] ends) {
+    int k = labels.size();
+    int label;
+    float score;
+    switch (strategy) {
+      case FIRST -> {
+        label = argmax(probs, from * k, k);
+        score = probs[from * k + label];
+      }
+      case MAX -> {
+        // The first token with the highest maximum wins ties, like Python's max().
+        int bestToken = from;
+        float bestMax = Float.NEGATIVE_INFINITY;
+        for (int t = from; t < to; t++) {
+          float max = probs[t * k + argmax(probs, t * k, k)];
+          if (max > bestMax) {
+            bestMax = max;
+            bestToken = t;
+          }
+        }
+        label = argmax(probs, bestToken * k, k);
+        score = bestMax;
+      }
+      case AVERAGE -> {
+        float[] mean = new float[k];
+        for (int c = 0; c < k; c++) {
+          double sum = 0;
+          for (int t = from; t < to; t++) {
+            sum += probs[t * k + c];
+          }
+          mean[c] = (float) (sum / (to - from));
+        }
+        label = argmax(mean, 0, k);
+        score = mean[label];
+      }
+      default -> throw new IllegalStateException("not a word strategy: " + strategy);
+    }
+    return new Unit(labels.get(label), score, starts[from], ends[to - 1]);
+  }
+
+  private static void addGroup(List<Unit> group, CodePoints codePoints, List<Entity> entities) {
+    String type = type(group.get(0).label());
+    if (type.equals(OUTSIDE)) {
+      return;
+    }
+    double sum = 0;
+    for (Unit unit : group) {
+      sum += unit.score();
+    }
+    int start = group.get(0).start();
+    int end = group.get(group.size() - 1).end();
+    entities.add(new Entity(type, start, end, codePoints.substring(start, end), (float) (sum / group.size())));
+  }
+
+  private static boolean isBegin(String label) {
+    return label.startsWith("B-");
+  }
+
+  /** get_tag: strips a B-/I- prefix; any other label is its own type. */
+  private static String type(String label) {
+    return label.startsWith("B-") || label.startsWith("I-") ? label.substring(2) : label;
+  }
+
+  /** First index of the maximum, like numpy's argmax. */
+  private static int argmax(float[] values, int offset, int length) {
+    int best = 0;
+    for (int i = 1; i < length; i++) {
+      if (values[offset + i] > values[offset + best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+}
