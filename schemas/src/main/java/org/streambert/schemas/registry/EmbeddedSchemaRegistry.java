@@ -27,6 +27,7 @@ import org.streambert.schemas.internals.SchemaStore;
  */
 public final class EmbeddedSchemaRegistry implements AutoCloseable {
   private static final int WORKER_THREADS = 4;
+  private static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
 
   private final HttpServer server;
   private final ExecutorService workers;
@@ -45,6 +46,11 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
    * @throws UncheckedIOException if the port cannot be bound
    */
   public static EmbeddedSchemaRegistry start(int port) {
+    // The JDK server writes headers and body separately; with Nagle's algorithm against the client's delayed ACK
+    // every answer then takes ~40 ms. The JDK reads this property once, when its first HttpServer is created.
+    if (System.getProperty(NODELAY_PROPERTY) == null) {
+      System.setProperty(NODELAY_PROPERTY, "true");
+    }
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
