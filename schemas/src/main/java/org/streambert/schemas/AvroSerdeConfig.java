@@ -35,7 +35,7 @@ public final class AvroSerdeConfig extends AbstractConfig {
 
   public static final String BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG = "basic.auth.credentials.source";
   public static final String BASIC_AUTH_CREDENTIALS_SOURCE_DOC = "Where HTTP basic-auth credentials come from: URL"
-      + " (user info of the registry URL, http://user:pass@host:port) or USER_INFO (" + "basic.auth.user.info).";
+      + " (user info of the registry URL, http://user:pass@host:port) or USER_INFO (basic.auth.user.info).";
   public static final String BASIC_AUTH_CREDENTIALS_SOURCE_DEFAULT = "URL";
 
   public static final String USER_INFO_CONFIG = "basic.auth.user.info";
