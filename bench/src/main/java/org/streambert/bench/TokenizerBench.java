@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.function.ToIntFunction;
+import java.util.function.IntUnaryOperator;
 import org.streambert.bert.tokenizer.Encoding;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
@@ -80,13 +80,13 @@ public final class TokenizerBench {
     for (int i = 0; i + BATCH <= array.length; i += BATCH) {
       batches.add(Arrays.asList(array).subList(i, i + BATCH));
     }
-    ToIntFunction<Integer> hfSingle = i -> hf.encode(array[i % array.length]).getIds().length;
-    ToIntFunction<Integer> hfBatch = i -> {
+    IntUnaryOperator hfSingle = i -> hf.encode(array[i % array.length]).getIds().length;
+    IntUnaryOperator hfBatch = i -> {
       ai.djl.huggingface.tokenizers.Encoding[] es = hf.batchEncode(batches.get(i % batches.size()));
       return es.length;
     };
-    ToIntFunction<Integer> oursSingle = i -> ours.encode(array[i % array.length], MAX_LENGTH).size();
-    ToIntFunction<Integer> oursBatch = i -> {
+    IntUnaryOperator oursSingle = i -> ours.encode(array[i % array.length], MAX_LENGTH).size();
+    IntUnaryOperator oursBatch = i -> {
       int n = 0;
       for (String t : batches.get(i % batches.size())) {
         Encoding e = ours.encode(t, MAX_LENGTH);
@@ -112,7 +112,7 @@ public final class TokenizerBench {
   }
 
   /** Texts per second: warm-up, then the median of {@link #ROUNDS} timed rounds. */
-  private static double measure(ToIntFunction<Integer> call, int textsPerCall, double seconds) {
+  private static double measure(IntUnaryOperator call, int textsPerCall, double seconds) {
     long sink = 0;
     long warmUpEnd = System.nanoTime() + (long) (seconds * 1e9);
     int i = 0;

@@ -110,7 +110,8 @@ public final class WordPieceTokenizer implements TextTokenizer {
   /**
    * {@code [CLS] a [SEP] b [SEP]} with segment ids 0 then 1. When too long, drops word pieces one at a time from
    * the end of whichever text is currently longer (from {@code b} on a tie), as run_classifier.py's
-   * {@code _truncate_seq_pair} does.
+   * {@code _truncate_seq_pair} does. (Hugging Face's {@code longest_first} differs when both texts are long and the
+   * budget is odd: it gives the odd piece to {@code b}, this gives it to {@code a}.)
    *
    * @param maxLength maximum number of tokens including the three special tokens (at least 3)
    */
