@@ -194,6 +194,53 @@ class BertGraphTest {
   }
 
   @Test
+  void shouldLearnWithGradientDescentOnItsVariables() {
+    BertConfig cfg = CFG.withDropout(0, 0);
+    HeadsSpec heads = HeadsSpec.classification(2);
+    Inputs in = TinyBert.inputs(4, 6, new int[] {6, 5, 4, 3}, 13);
+    float[][] oneHot = {{1, 0}, {0, 1}, {0, 1}, {1, 0}};
+    try (Graph g = new Graph()) {
+      Ops tf = Ops.create(g);
+      BertGraph bg = BertGraph.build(tf, cfg, heads, true);
+      Operand<TFloat32> logProbs = tf.nn.logSoftmax(bg.classLogits().orElseThrow()); // [B, C]
+      Operand<TFloat32> loss = tf.math.neg(tf.math.mean(tf.sum(tf.math.mul(logProbs, tf.constant(oneHot)),
+          tf.constant(1)), tf.constant(0))); // []
+      // tensorflow-framework's optimizers name slots "<variable>-m", which TF Java rejects for names with '/',
+      // so a trainer applies updates itself, here plain SGD
+      List<BertVariable> vars = bg.variables();
+      Output<?>[] grads = g.addGradients(loss.asOutput(),
+          vars.stream().map(v -> v.variable().asOutput()).toArray(Output[]::new));
+      List<org.tensorflow.op.Op> updates = new ArrayList<>();
+      for (int i = 0; i < grads.length; i++) {
+        @SuppressWarnings("unchecked")
+        Operand<TFloat32> grad = (Operand<TFloat32>) grads[i];
+        updates.add(tf.train.applyGradientDescent(vars.get(i).variable(), tf.constant(0.1f), grad));
+      }
+      var step = tf.withControlDependencies(updates).noOp();
+      try (Session s = new Session(g)) {
+        bg.initialize(s, WeightSource.random(cfg.initializerRange(), 14));
+        float first = 0;
+        float last = 0;
+        for (int i = 0; i < 30; i++) {
+          Shape shape = Shape.of(4, 6);
+          try (TInt32 ids = TensorData.ints(shape, in.ids());
+              TInt32 mask = TensorData.ints(shape, in.mask());
+              TInt32 seg = TensorData.ints(shape, in.segments());
+              Result r = s.runner().feed(bg.inputIds(), ids).feed(bg.inputMask(), mask)
+                  .feed(bg.segmentIds(), seg).addTarget(step).fetch(loss).run()) {
+            float value = TensorData.readFloats(r.get(0))[0];
+            if (i == 0) {
+              first = value;
+            }
+            last = value;
+          }
+        }
+        assertTrue(last < first * 0.5, "loss should fall on a memorisable batch: " + first + " -> " + last);
+      }
+    }
+  }
+
+  @Test
   void shouldExposeEveryLayerOutput() {
     try (Graph g = new Graph()) {
       BertGraph bg = BertGraph.build(Ops.create(g), CFG, HeadsSpec.NONE, false);
