@@ -17,6 +17,7 @@ import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TInt32;
 
 /**
@@ -71,12 +72,20 @@ public final class BertModel implements ForwardPass {
    * @throws IllegalArgumentException when a weight is missing or has the wrong shape
    */
   public static BertModel create(BertConfig cfg, HeadsSpec heads, WeightSource weights) {
+    return create(cfg, heads, weights, null);
+  }
+
+  /**
+   * {@link #create(BertConfig, HeadsSpec, WeightSource)} with session options, e.g. intra/inter-op thread counts;
+   * {@code sessionConfig} may be null for TensorFlow's defaults.
+   */
+  public static BertModel create(BertConfig cfg, HeadsSpec heads, WeightSource weights, ConfigProto sessionConfig) {
     Objects.requireNonNull(weights, "weights");
     Graph g = new Graph();
     Session s = null;
     try {
       BertGraph bg = BertGraph.build(Ops.create(g), cfg, heads, false);
-      s = new Session(g);
+      s = new Session(g, sessionConfig);
       bg.initialize(s, weights);
       Session session = s;
       AutoCloseable owner = () -> {

@@ -8,6 +8,7 @@ import java.util.Objects;
 import org.tensorflow.SavedModelBundle;
 import org.tensorflow.SessionFunction;
 import org.tensorflow.Signature;
+import org.tensorflow.proto.ConfigProto;
 
 /**
  * A {@link BertModel} as a TF SavedModel directory ({@code saved_model.pb}, {@code variables/}; tag
@@ -55,12 +56,24 @@ public final class BertSavedModel {
    *                                  {@code heads} (names the missing or mis-shaped variable or output)
    */
   public static BertModel load(Path dir, BertConfig cfg, HeadsSpec heads) {
+    return load(dir, cfg, heads, null);
+  }
+
+  /**
+   * {@link #load(Path, BertConfig, HeadsSpec)} with session options (e.g. thread counts); {@code sessionConfig} may
+   * be null for TensorFlow's defaults.
+   */
+  public static BertModel load(Path dir, BertConfig cfg, HeadsSpec heads, ConfigProto sessionConfig) {
     Objects.requireNonNull(cfg, "cfg");
     Objects.requireNonNull(heads, "heads");
     if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       throw new IllegalArgumentException(dir + " has no saved_model.pb");
     }
-    SavedModelBundle bundle = SavedModelBundle.load(dir.toString(), TAG);
+    SavedModelBundle.Loader loader = SavedModelBundle.loader(dir.toString()).withTags(TAG);
+    if (sessionConfig != null) {
+      loader.withConfigProto(sessionConfig);
+    }
+    SavedModelBundle bundle = loader.load();
     try {
       Signature sig = bundle.signatures().stream()
           .filter(s -> s.key().equals(BertGraph.SERVING_SIGNATURE_KEY)).findFirst()

