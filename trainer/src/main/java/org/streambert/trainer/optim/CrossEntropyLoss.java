@@ -10,7 +10,7 @@ import org.tensorflow.types.family.TFloating;
  * Sparse softmax cross-entropy as graph ops whose gradients TF Java has.
  *
  * <p>TF's fused SparseSoftmaxCrossEntropyWithLogits has no gradient registered in TF Java's graph mode,
- * so the loss is built as {@code -sum(oneHot(label) * logSoftmax(logits), -1)}: LogSoftmax, Mul and Sum
+ * so the loss is built (on logits flattened to [P, K], see below) as {@code -sum(oneHot(label) * logSoftmax(logits), -1)}: LogSoftmax, Mul and Sum
  * have gradients, and OneHot is not on the path from the logits. This is also how run_classifier.py
  * writes it ({@code -tf.reduce_sum(one_hot_labels * log_probs, axis=-1)}).
  *
@@ -18,6 +18,9 @@ import org.tensorflow.types.family.TFloating;
  * weights {@code [...]}, the leading dimensions equal. K must be known when the graph is built. A label
  * outside {@code [0, K)} gives an all-zero one-hot row, i.e. zero loss for that position (so padding may
  * carry label -1, as long as its weight is 0 anyway).
+ *
+ * <p>Why flatten: the gradient TF's C++ API registers for LogSoftmax reduces over axis 1, not the last
+ * axis, so on [B, T, K] logits it is silently wrong (found by this class's finite-difference test).
  */
 public final class CrossEntropyLoss {
 
@@ -36,11 +39,15 @@ public final class CrossEntropyLoss {
           "logits need a known last dimension (the number of classes), got shape " + shape);
     }
     int classes = (int) shape.size(shape.numDimensions() - 1);
+    // TF's C++ LogSoftmax gradient sums over axis 1, which is the class axis only for 2-D logits: flatten.
+    Operand<T> flatLogits = tf.reshape(logits, tf.constant(new int[] {-1, classes})); // [P, K], P positions
+    Operand<TInt32> flatLabels = tf.reshape(labels, tf.constant(new int[] {-1})); // [P]
     Operand<T> one = tf.dtypes.cast(tf.constant(1f), logits.type());
     Operand<T> zero = tf.dtypes.cast(tf.constant(0f), logits.type());
-    Operand<T> oneHot = tf.oneHot(labels, tf.constant(classes), one, zero); // [..., K]
-    Operand<T> logProbs = tf.nn.logSoftmax(logits); // [..., K]
-    return tf.math.neg(tf.reduceSum(tf.math.mul(oneHot, logProbs), tf.constant(-1))); // [...]
+    Operand<T> oneHot = tf.oneHot(flatLabels, tf.constant(classes), one, zero); // [P, K]
+    Operand<T> logProbs = tf.nn.logSoftmax(flatLogits); // [P, K]
+    Operand<T> flatLoss = tf.math.neg(tf.reduceSum(tf.math.mul(oneHot, logProbs), tf.constant(1))); // [P]
+    return tf.reshape(flatLoss, tf.shape(labels)); // [...]
   }
 
   /**
