@@ -112,7 +112,10 @@ public record ClassificationMetrics(
 
   /** A printable report: per-class table in percent, accuracy, macro-F1 and the confusion matrix. */
   public String toTable() {
-    int width = Math.max("macro avg".length(), labels.stream().mapToInt(String::length).max().orElse(0));
+    int width = "label".length();
+    for (int k = 0; k < labels.size(); k++) {
+      width = Math.max(width, (k + ":" + labels.get(k)).length()); // confusion rows are "id:label"
+    }
     String format = "%-" + width + "s  %9s  %6s  %6s  %7s  %9s";
     List<String> rows = new ArrayList<>();
     rows.add(String.format(Locale.ROOT, format, "label", "precision", "recall", "f1", "support", "predicted"));
