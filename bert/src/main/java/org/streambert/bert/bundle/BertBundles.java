@@ -1,0 +1,91 @@
+package org.streambert.bert.bundle;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import org.streambert.bert.heads.ClassificationHead;
+import org.streambert.bert.heads.TokenClassificationHead;
+import org.streambert.bert.inference.BertPredictor;
+import org.streambert.bert.inference.PredictorConfig;
+import org.streambert.bert.model.BertConfig;
+import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.BertSavedModel;
+import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.bert.tokenizer.Vocab;
+
+/**
+ * Joins the bundle format to the TF graph and the tokenizer: {@link #write} exports a {@link BertModel} as a bundle,
+ * {@link #openPredictor} turns a verified bundle into a ready {@link BertPredictor}. Both programs (the trainer writes,
+ * the streams app reads) go through here, so the two sides cannot disagree on how heads and configs map.
+ */
+public final class BertBundles {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private BertBundles() {
+  }
+
+  /**
+   * Writes {@code model} as a bundle at {@code target} (atomically; refuses an existing directory).
+   *
+   * @param descriptor name, version, tokenizer settings and heads; its {@code bert_config} is replaced by
+   *                   {@code model.config()} so that the two cannot differ
+   * @throws IllegalArgumentException when the descriptor's heads do not match the model's outputs or the vocabulary
+   *                                  size differs from the config's
+   */
+  public static ModelBundle write(Path target, BertModel model, Vocab vocab, ModelDescriptor descriptor)
+      throws IOException {
+    ModelDescriptor withConfig = new ModelDescriptor(descriptor.name(), descriptor.version(), descriptor.created(),
+        bertConfigJson(model.config()), descriptor.tokenizer(), descriptor.heads());
+    HeadsSpec expected = headsSpec(withConfig);
+    if (!expected.equals(model.heads())) {
+      throw new IllegalArgumentException("bundle heads " + descriptor.heads() + " need model outputs " + expected
+          + " but the model has " + model.heads());
+    }
+    return ModelBundle.write(target, new BundleContents(withConfig, vocab.tokens()),
+        dir -> BertSavedModel.export(model, dir));
+  }
+
+  /**
+   * Loads a verified bundle: tokenizer from its {@code vocab.txt} with its {@code do_lower_case}, graph from its
+   * SavedModel, heads and labels from its {@code model.json}. The caller closes the returned predictor.
+   */
+  public static BertPredictor openPredictor(ModelBundle bundle, PredictorConfig config) throws IOException {
+    ModelDescriptor model = bundle.model();
+    BertConfig bertConfig = bertConfig(model);
+    WordPieceTokenizer tokenizer =
+        WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
+    return BertPredictor.fromBundle(bundle, tokenizer,
+        b -> BertSavedModel.load(b.savedModelDir(), bertConfig, headsSpec(model)), config);
+  }
+
+  /** A predictor configuration with the bundle's own maximum length and the other defaults. */
+  public static PredictorConfig defaultPredictorConfig(ModelBundle bundle) {
+    return PredictorConfig.builder().maxLength(bundle.model().tokenizer().maxLength()).build();
+  }
+
+  /** The graph's outputs that the descriptor's heads need. */
+  public static HeadsSpec headsSpec(ModelDescriptor model) {
+    int classes = model.classificationHead().map(ClassificationHead::size).orElse(0);
+    boolean multiLabel = model.classificationHead().map(ClassificationHead::multiLabel).orElse(false);
+    int tokenLabels = model.tokenClassificationHead().map(TokenClassificationHead::size).orElse(0);
+    return new HeadsSpec(classes, multiLabel, tokenLabels);
+  }
+
+  /** The descriptor's {@code bert_config} as a typed config. */
+  public static BertConfig bertConfig(ModelDescriptor model) {
+    return BertConfig.fromJson(model.bertConfig().toString());
+  }
+
+  /** A typed config as the JSON object model.json holds. */
+  public static ObjectNode bertConfigJson(BertConfig config) {
+    try {
+      return (ObjectNode) MAPPER.readTree(config.toJson());
+    } catch (IOException e) {
+      throw new UncheckedIOException("BertConfig.toJson produced invalid JSON", e);
+    }
+  }
+}
