@@ -1,4 +1,4 @@
-package org.streambert.streams.internals;
+package org.streambert.schemas.embedded;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

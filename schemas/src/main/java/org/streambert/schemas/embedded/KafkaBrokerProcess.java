@@ -1,4 +1,4 @@
-package org.streambert.streams.internals;
+package org.streambert.schemas.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  * A real single-node Apache Kafka broker in KRaft mode (broker and controller in one process), run as a child JVM
  * from this process's own classpath ({@code kafka.Kafka} from {@code kafka_2.13}), listening on loopback only.
  *
- * <p>Used by the embedded default mode and by tests whose subject is Kafka behaviour. {@link #start} formats a fresh
- * log directory, starts the broker, and returns once it answers an Admin request; {@link #close} stops it with
- * SIGTERM (a clean shutdown), then kills it if it has not exited within the grace period. A JVM shutdown hook kills
- * a broker that was never closed, so no orphan outlives its parent.
+ * <p>Used by the embedded default mode and by tests whose subject is Kafka behaviour. The launching classpath must
+ * hold {@code org.apache.kafka:kafka_2.13} (the broker); this module needs only kafka-clients to compile the class.
+ * {@link #start} formats a fresh log directory, starts the broker, and returns once it answers an Admin request;
+ * {@link #close} stops it with SIGTERM (a clean shutdown), then kills it if it has not exited within the grace
+ * period. A JVM shutdown hook kills a broker that was never closed, so no orphan outlives its parent.
  */
 public final class KafkaBrokerProcess implements AutoCloseable {
 
