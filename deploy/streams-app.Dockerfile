@@ -1,0 +1,29 @@
+# streams-app image: multi-stage Maven build, JRE 17 runtime, non-root user.
+# Build from the repository root:  docker build -f deploy/streams-app.Dockerfile -t streaming-bert/streams-app:0.1.0 .
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+# The build context is the repository root; .dockerignore keeps target/ and .git out of it.
+COPY . .
+RUN mvn -B -q -DskipTests -pl streams-app -am package
+
+FROM eclipse-temurin:17-jre
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 app \
+ && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app \
+ && mkdir -p /app /var/lib/streams-app /checkpoints \
+ && chown -R app:app /app /var/lib/streams-app /checkpoints
+COPY --from=build /src/streams-app/target/streams-app.jar /app/streams-app.jar
+USER 10001:10001
+WORKDIR /app
+# Heap at most 50% of the container's memory: TensorFlow's native memory needs the rest.
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError" \
+    KAFKA_STATE_DIR=/var/lib/streams-app \
+    NLP_MODEL_CACHE_DIR=/var/lib/streams-app/models \
+    NLP_HTTP_PORT=8080
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s --start-period=120s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:8080/ready || exit 1
+ENTRYPOINT ["java", "-jar", "/app/streams-app.jar"]
+CMD ["run", "--config", "/etc/streams-app/app.properties"]
