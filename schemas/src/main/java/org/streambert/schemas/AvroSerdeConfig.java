@@ -1,0 +1,149 @@
+package org.streambert.schemas;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
+import org.streambert.schemas.registry.MockSchemaRegistry;
+
+/**
+ * Settings of the Avro serdes and of the registry client they create, under Confluent's key names (so existing
+ * {@code KafkaAvroSerializer} configurations carry over). Keys not listed here are ignored.
+ */
+public final class AvroSerdeConfig extends AbstractConfig {
+
+  public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+  public static final String SCHEMA_REGISTRY_URL_DOC = "Comma-separated registry URLs, tried in order on I/O errors;"
+      + " mock://<scope> selects the in-memory registry of that scope (tests). Required unless the serde was given a"
+      + " SchemaRegistryClient.";
+
+  public static final String AUTO_REGISTER_SCHEMAS_CONFIG = "auto.register.schemas";
+  public static final String AUTO_REGISTER_SCHEMAS_DOC = "Serializer: register the record's schema under the subject"
+      + " (subject to the registry's compatibility check). If false, the schema must already be registered.";
+  public static final boolean AUTO_REGISTER_SCHEMAS_DEFAULT = true;
+
+  public static final String USE_LATEST_VERSION_CONFIG = "use.latest.version";
+  public static final String USE_LATEST_VERSION_DOC = "Serializer: write with the subject's latest registered schema"
+      + " (fetched once per subject and cached for the serializer's life) instead of the record's own; the record is"
+      + " converted by Avro schema resolution and refused if the latest schema cannot read it. Takes precedence over"
+      + " " + AUTO_REGISTER_SCHEMAS_CONFIG + ".";
+  public static final boolean USE_LATEST_VERSION_DEFAULT = false;
+
+  public static final String BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG = "basic.auth.credentials.source";
+  public static final String BASIC_AUTH_CREDENTIALS_SOURCE_DOC = "Where HTTP basic-auth credentials come from: URL"
+      + " (user info of the registry URL, http://user:pass@host:port) or USER_INFO (" + "basic.auth.user.info).";
+  public static final String BASIC_AUTH_CREDENTIALS_SOURCE_DEFAULT = "URL";
+
+  public static final String USER_INFO_CONFIG = "basic.auth.user.info";
+  public static final String USER_INFO_DOC = "user:password for basic.auth.credentials.source=USER_INFO.";
+
+  /** Confluent's newer, prefixed spelling of {@link #USER_INFO_CONFIG}; wins when both are set. */
+  public static final String SCHEMA_REGISTRY_USER_INFO_CONFIG = "schema.registry.basic.auth.user.info";
+  public static final String SCHEMA_REGISTRY_USER_INFO_DOC = "Same as " + USER_INFO_CONFIG + ", preferred if set.";
+
+  public static final String SPECIFIC_AVRO_READER_CONFIG = "specific.avro.reader";
+  public static final String SPECIFIC_AVRO_READER_DOC = "Generic deserializer: return instances of the generated"
+      + " SpecificRecord class named like the writer schema when it is on the class path (they are GenericRecords"
+      + " too); falls back to generic records otherwise.";
+  public static final boolean SPECIFIC_AVRO_READER_DEFAULT = false;
+
+  public static final String AVRO_READER_SCHEMA_CONFIG = "avro.reader.schema";
+  public static final String AVRO_READER_SCHEMA_DOC = "Generic deserializer: JSON of a reader schema to project"
+      + " every record onto (not a Confluent key). Default: read with the writer schema.";
+
+  public static final String HTTP_CONNECT_TIMEOUT_MS_CONFIG = "http.connect.timeout.ms";
+  public static final String HTTP_CONNECT_TIMEOUT_MS_DOC = "Registry client connect timeout in milliseconds.";
+  public static final int HTTP_CONNECT_TIMEOUT_MS_DEFAULT = 10_000;
+
+  public static final String HTTP_READ_TIMEOUT_MS_CONFIG = "http.read.timeout.ms";
+  public static final String HTTP_READ_TIMEOUT_MS_DOC = "Registry client timeout for a whole response, milliseconds.";
+  public static final int HTTP_READ_TIMEOUT_MS_DEFAULT = 30_000;
+
+  public static final String MAX_RETRIES_CONFIG = "max.retries";
+  public static final String MAX_RETRIES_DOC = "Registry client retries after an I/O error or a 5xx answer.";
+  public static final int MAX_RETRIES_DEFAULT = 3;
+
+  public static final String RETRIES_WAIT_MS_CONFIG = "retries.wait.ms";
+  public static final String RETRIES_WAIT_MS_DOC = "Wait before the first retry, doubled for each further one.";
+  public static final int RETRIES_WAIT_MS_DEFAULT = 1000;
+
+  public static final String RETRIES_MAX_WAIT_MS_CONFIG = "retries.max.wait.ms";
+  public static final String RETRIES_MAX_WAIT_MS_DOC = "Upper bound of the wait between retries.";
+  public static final int RETRIES_MAX_WAIT_MS_DEFAULT = 20_000;
+
+  private static final ConfigDef DEFINITION = new ConfigDef()
+      .define(SCHEMA_REGISTRY_URL_CONFIG, Type.LIST, "", Importance.HIGH,
+          SCHEMA_REGISTRY_URL_DOC)
+      .define(AUTO_REGISTER_SCHEMAS_CONFIG, Type.BOOLEAN, AUTO_REGISTER_SCHEMAS_DEFAULT, Importance.MEDIUM,
+          AUTO_REGISTER_SCHEMAS_DOC)
+      .define(USE_LATEST_VERSION_CONFIG, Type.BOOLEAN, USE_LATEST_VERSION_DEFAULT, Importance.LOW,
+          USE_LATEST_VERSION_DOC)
+      .define(BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG, Type.STRING, BASIC_AUTH_CREDENTIALS_SOURCE_DEFAULT,
+          ConfigDef.ValidString.in("URL", "USER_INFO"), Importance.MEDIUM, BASIC_AUTH_CREDENTIALS_SOURCE_DOC)
+      .define(USER_INFO_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, USER_INFO_DOC)
+      .define(SCHEMA_REGISTRY_USER_INFO_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, SCHEMA_REGISTRY_USER_INFO_DOC)
+      .define(SPECIFIC_AVRO_READER_CONFIG, Type.BOOLEAN, SPECIFIC_AVRO_READER_DEFAULT, Importance.LOW,
+          SPECIFIC_AVRO_READER_DOC)
+      .define(AVRO_READER_SCHEMA_CONFIG, Type.STRING, null, Importance.LOW, AVRO_READER_SCHEMA_DOC)
+      .define(HTTP_CONNECT_TIMEOUT_MS_CONFIG, Type.INT, HTTP_CONNECT_TIMEOUT_MS_DEFAULT, ConfigDef.Range.atLeast(1),
+          Importance.LOW, HTTP_CONNECT_TIMEOUT_MS_DOC)
+      .define(HTTP_READ_TIMEOUT_MS_CONFIG, Type.INT, HTTP_READ_TIMEOUT_MS_DEFAULT, ConfigDef.Range.atLeast(1),
+          Importance.LOW, HTTP_READ_TIMEOUT_MS_DOC)
+      .define(MAX_RETRIES_CONFIG, Type.INT, MAX_RETRIES_DEFAULT, ConfigDef.Range.atLeast(0), Importance.LOW,
+          MAX_RETRIES_DOC)
+      .define(RETRIES_WAIT_MS_CONFIG, Type.INT, RETRIES_WAIT_MS_DEFAULT, ConfigDef.Range.atLeast(0), Importance.LOW,
+          RETRIES_WAIT_MS_DOC)
+      .define(RETRIES_MAX_WAIT_MS_CONFIG, Type.INT, RETRIES_MAX_WAIT_MS_DEFAULT, ConfigDef.Range.atLeast(0),
+          Importance.LOW, RETRIES_MAX_WAIT_MS_DOC);
+
+  /**
+   * Parses and validates serde/client settings.
+   *
+   * @throws ConfigException naming the offending key
+   */
+  public AvroSerdeConfig(Map<String, ?> originals) {
+    super(DEFINITION, originals, false);
+  }
+
+  /**
+   * The configured registry URLs, in order.
+   *
+   * @throws ConfigException if none is configured
+   */
+  public List<String> requireRegistryUrls() {
+    List<String> urls = registryUrls();
+    if (urls.isEmpty()) {
+      throw new ConfigException(SCHEMA_REGISTRY_URL_CONFIG, "", "at least one registry URL is required");
+    }
+    return urls;
+  }
+
+  /** The definition of every key, e.g. for documentation. */
+  public static ConfigDef configDef() {
+    return new ConfigDef(DEFINITION);
+  }
+
+  /** The configured registry URLs, in order. */
+  public List<String> registryUrls() {
+    return getList(SCHEMA_REGISTRY_URL_CONFIG).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  /** The scope of a {@code mock://<scope>} URL, or {@code null} for a real registry. */
+  public String mockScope() {
+    String url = requireRegistryUrls().get(0);
+    return url.startsWith(MockSchemaRegistry.MOCK_URL_PREFIX)
+        ? url.substring(MockSchemaRegistry.MOCK_URL_PREFIX.length()) : null;
+  }
+
+  /** The configured user:password for USER_INFO credentials, or {@code null}. */
+  public String userInfo() {
+    Password preferred = getPassword(SCHEMA_REGISTRY_USER_INFO_CONFIG);
+    Password legacy = getPassword(USER_INFO_CONFIG);
+    Password chosen = preferred != null ? preferred : legacy;
+    return chosen == null ? null : chosen.value();
+  }
+}

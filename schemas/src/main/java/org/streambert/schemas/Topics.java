@@ -1,0 +1,19 @@
+package org.streambert.schemas;
+
+/** The project's topic names and what they carry (values are the Avro records named; keys are strings). */
+public final class Topics {
+  /** {@link org.streambert.schemas.avro.TextRecord} values, keyed by record id. */
+  public static final String TEXT_INPUT = "text-input";
+  /** {@link org.streambert.schemas.avro.EnrichedText} values, keyed by record id. */
+  public static final String TEXT_ENRICHED = "text-enriched";
+  /** {@link org.streambert.schemas.avro.ModelCheckpoint} values, keyed by model name; compacted. */
+  public static final String MODEL_CHECKPOINTS = "model-checkpoints";
+  /** {@link org.streambert.schemas.avro.TrainingExample} values, keyed by example id. */
+  public static final String TRAINING_EXAMPLES = "training-examples";
+  /** Rollout status of model versions per application instance. */
+  public static final String MODEL_ROLLOUT_STATUS = "model-rollout-status";
+  /** Records that could not be processed, with the failure in headers. */
+  public static final String TEXT_DLQ = "text-dlq";
+
+  private Topics() {}
+}

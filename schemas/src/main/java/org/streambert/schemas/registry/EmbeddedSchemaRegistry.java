@@ -1,0 +1,92 @@
+package org.streambert.schemas.registry;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.streambert.schemas.internals.RegistryHttpHandler;
+import org.streambert.schemas.internals.SchemaStore;
+
+/**
+ * A Schema Registry server speaking Confluent's REST API (Avro schemas) over HTTP on the loopback interface, holding
+ * its state in memory (it is lost on {@link #close()}). Compatibility levels NONE … FULL_TRANSITIVE, default BACKWARD,
+ * checked with Avro's {@link org.apache.avro.SchemaCompatibility}; the same rules as the {@code mock://} registries.
+ *
+ * <pre>{@code
+ * try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(0)) {
+ *   props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+ * }
+ * }</pre>
+ *
+ * <p>The instance owns its HTTP server and worker threads; {@link #close()} stops both.
+ */
+public final class EmbeddedSchemaRegistry implements AutoCloseable {
+  private static final int WORKER_THREADS = 4;
+
+  private final HttpServer server;
+  private final ExecutorService workers;
+  private final String url;
+
+  private EmbeddedSchemaRegistry(HttpServer server, ExecutorService workers) {
+    this.server = server;
+    this.workers = workers;
+    this.url = "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  /**
+   * Starts a server on 127.0.0.1.
+   *
+   * @param port the port, or 0 for any free one (see {@link #url()})
+   * @throws UncheckedIOException if the port cannot be bound
+   */
+  public static EmbeddedSchemaRegistry start(int port) {
+    HttpServer server;
+    try {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind schema registry to 127.0.0.1:" + port, e);
+    }
+    AtomicInteger threadNumber = new AtomicInteger();
+    ExecutorService workers = Executors.newFixedThreadPool(WORKER_THREADS, r -> {
+      Thread t = new Thread(r, "schema-registry-" + threadNumber.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    server.createContext("/", new RegistryHttpHandler(new SchemaStore()));
+    server.setExecutor(workers);
+    server.start();
+    return new EmbeddedSchemaRegistry(server, workers);
+  }
+
+  /** The base URL, e.g. {@code http://127.0.0.1:40123}, for {@code schema.registry.url}. */
+  public String url() {
+    return url;
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Stops the server (in-flight requests get up to a second) and its worker threads. */
+  @Override
+  public void close() {
+    server.stop(1);
+    workers.shutdown();
+    try {
+      workers.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EmbeddedSchemaRegistry[" + url + "]";
+  }
+}
