@@ -80,6 +80,34 @@ public final class NlpConfig extends AbstractConfig {
       + "-1 disables it.";
   public static final int HTTP_PORT_DEFAULT = 8080;
 
+  public static final String MODEL_LOADER_CLASS_CONFIG = "nlp.model.loader.class";
+  public static final String MODEL_LOADER_CLASS_DOC = "Class implementing org.streambert.streams.model.ModelLoader "
+      + "(public no-argument constructor) that turns a verified bundle into a tokenizer and a forward pass. Empty: the "
+      + "first ModelLoader found by java.util.ServiceLoader; if there is none, every checkpoint is refused with that "
+      + "reason.";
+  public static final String MODEL_LOADER_CLASS_DEFAULT = "";
+
+  public static final String GOLDEN_SCORE_TOLERANCE_CONFIG = "nlp.golden.score.tolerance";
+  public static final String GOLDEN_SCORE_TOLERANCE_DOC = "Largest absolute difference between a golden example's "
+      + "expected label score and the new model's score for which the model is still accepted.";
+  public static final double GOLDEN_SCORE_TOLERANCE_DEFAULT = 1e-3;
+
+  public static final String BATCH_DRAIN_MAX_MS_CONFIG = "nlp.batch.drain.max.ms";
+  public static final String BATCH_DRAIN_MAX_MS_DOC = "How long one wall-clock punctuation may keep running batches "
+      + "of a backlog (e.g. records that waited for the first model) before it yields to polling; keep it well below "
+      + "max.poll.interval.ms.";
+  public static final long BATCH_DRAIN_MAX_MS_DEFAULT = 5_000L;
+
+  public static final String SHUTDOWN_TIMEOUT_MS_CONFIG = "nlp.shutdown.timeout.ms";
+  public static final String SHUTDOWN_TIMEOUT_MS_DOC = "How long KafkaStreams.close may take on SIGTERM; records of "
+      + "an unfinished batch stay in the changelogged pending store for the next start.";
+  public static final long SHUTDOWN_TIMEOUT_MS_DEFAULT = 30_000L;
+
+  public static final String INSTANCE_ID_CONFIG = "nlp.instance.id";
+  public static final String INSTANCE_ID_DOC = "Name of this instance in model-rollout-status records; empty: "
+      + "host name and process id.";
+  public static final String INSTANCE_ID_DEFAULT = "";
+
   private static final ConfigDef DEF = new ConfigDef()
       .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
           INPUT_TOPIC_DOC)
@@ -102,7 +130,16 @@ public final class NlpConfig extends AbstractConfig {
       .define(TEXT_MAX_CHARS_CONFIG, Type.INT, TEXT_MAX_CHARS_DEFAULT, Range.atLeast(1), Importance.MEDIUM,
           TEXT_MAX_CHARS_DOC)
       .define(MODEL_CACHE_DIR_CONFIG, Type.STRING, MODEL_CACHE_DIR_DEFAULT, Importance.LOW, MODEL_CACHE_DIR_DOC)
-      .define(HTTP_PORT_CONFIG, Type.INT, HTTP_PORT_DEFAULT, Range.between(-1, 65535), Importance.LOW, HTTP_PORT_DOC);
+      .define(HTTP_PORT_CONFIG, Type.INT, HTTP_PORT_DEFAULT, Range.between(-1, 65535), Importance.LOW, HTTP_PORT_DOC)
+      .define(MODEL_LOADER_CLASS_CONFIG, Type.STRING, MODEL_LOADER_CLASS_DEFAULT, Importance.HIGH,
+          MODEL_LOADER_CLASS_DOC)
+      .define(GOLDEN_SCORE_TOLERANCE_CONFIG, Type.DOUBLE, GOLDEN_SCORE_TOLERANCE_DEFAULT, Range.atLeast(0),
+          Importance.LOW, GOLDEN_SCORE_TOLERANCE_DOC)
+      .define(BATCH_DRAIN_MAX_MS_CONFIG, Type.LONG, BATCH_DRAIN_MAX_MS_DEFAULT, Range.atLeast(1), Importance.LOW,
+          BATCH_DRAIN_MAX_MS_DOC)
+      .define(SHUTDOWN_TIMEOUT_MS_CONFIG, Type.LONG, SHUTDOWN_TIMEOUT_MS_DEFAULT, Range.atLeast(0), Importance.LOW,
+          SHUTDOWN_TIMEOUT_MS_DOC)
+      .define(INSTANCE_ID_CONFIG, Type.STRING, INSTANCE_ID_DEFAULT, Importance.LOW, INSTANCE_ID_DOC);
 
   /** Prefix of this program's own keys; every other key goes to Kafka Streams. */
   public static final String PREFIX = "nlp.";
@@ -146,11 +183,16 @@ public final class NlpConfig extends AbstractConfig {
 
   /**
    * Properties for Kafka Streams: every key that is not this program's, with defaults of this program:
-   * {@code processing.guarantee=exactly_once_v2} and the dead-letter topic.
+   * {@code processing.guarantee=exactly_once_v2}, the dead-letter topic, and this program's deserialization and
+   * processing exception handlers (which route bad records to that topic and never stop a stream thread).
    */
   public Properties streamsProperties() {
     Properties p = new Properties();
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+        org.streambert.streams.internals.DeadLetterHandlers.Deserialization.class.getName());
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        org.streambert.streams.internals.DeadLetterHandlers.Processing.class.getName());
     originals.forEach((k, v) -> {
       if (!k.startsWith(PREFIX)) {
         p.put(k, v);
@@ -206,5 +248,41 @@ public final class NlpConfig extends AbstractConfig {
 
   public int httpPort() {
     return getInt(HTTP_PORT_CONFIG);
+  }
+
+  public String modelLoaderClass() {
+    return getString(MODEL_LOADER_CLASS_CONFIG);
+  }
+
+  public double goldenScoreTolerance() {
+    return getDouble(GOLDEN_SCORE_TOLERANCE_CONFIG);
+  }
+
+  public long batchDrainMaxMs() {
+    return getLong(BATCH_DRAIN_MAX_MS_CONFIG);
+  }
+
+  public long shutdownTimeoutMs() {
+    return getLong(SHUTDOWN_TIMEOUT_MS_CONFIG);
+  }
+
+  /** The configured instance id, or host name and process id. */
+  public String instanceId() {
+    String id = getString(INSTANCE_ID_CONFIG);
+    if (id != null && !id.isBlank()) {
+      return id;
+    }
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "localhost";
+    }
+    return host + "-" + ProcessHandle.current().pid();
+  }
+
+  /** Every original key/value (for the Avro serdes, which read schema.registry.url and friends). */
+  public Map<String, Object> originalsMap() {
+    return originals;
   }
 }

@@ -1,0 +1,172 @@
+package org.streambert.streams;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streambert.bert.bundle.BundleException;
+import org.streambert.streams.internals.HttpEndpoint;
+import org.streambert.streams.internals.KafkaStatusPublisher;
+import org.streambert.streams.model.ModelHolder;
+import org.streambert.streams.model.ModelLoader;
+import org.streambert.streams.model.ModelRollout;
+
+/**
+ * The running application: creates missing topics, then starts Kafka Streams over {@link NlpTopology}, the model
+ * rollout thread, the rollout-status producer and the HTTP endpoint. {@link #close()} stops them in reverse order;
+ * Kafka Streams gets {@code nlp.shutdown.timeout.ms} to finish (pending records stay in the changelogged store).
+ */
+public final class NlpService implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(NlpService.class);
+
+  private final NlpConfig config;
+  private final ModelHolder models;
+  private final KafkaStatusPublisher publisher;
+  private final ModelRollout rollout;
+  private final KafkaStreams streams;
+  private final HttpEndpoint http;
+
+  private NlpService(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
+    this.config = config;
+    this.models = models;
+    Properties props = config.streamsProperties();
+    createTopics(config, props);
+    publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
+    rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
+        config.goldenScoreTolerance(), config.batchMaxSize());
+    streams = new KafkaStreams(NlpTopology.build(config, models, rollout,
+        NlpSerdes.fromConfig(config.originalsMap())), props);
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("stream thread died; replacing it", e);
+      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
+          .REPLACE_THREAD;
+    });
+    streams.start();
+    http = config.httpPort() < 0 ? null : new HttpEndpoint(config.httpPort(), streams, models);
+    LOG.info("streams-app started: {} -> {} (model '{}', input format {}){}", config.inputTopic(),
+        config.outputTopic(), config.modelName(), config.inputFormat(),
+        http == null ? "" : ", http on port " + http.port());
+  }
+
+  /** Starts the application with the model loader named by the configuration (see {@link #loaderFor}). */
+  public static NlpService start(NlpConfig config) throws IOException {
+    return start(config, loaderFor(config), new ModelHolder(config.modelName()));
+  }
+
+  /** Starts the application with the given loader and holder (tests, the embedded demo). */
+  public static NlpService start(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
+    return new NlpService(config, loader, models);
+  }
+
+  /**
+   * The loader of {@code nlp.model.loader.class}, else the first {@link ServiceLoader} provider, else one that refuses
+   * every bundle saying that no loader is installed.
+   */
+  public static ModelLoader loaderFor(NlpConfig config) {
+    String className = config.modelLoaderClass();
+    if (className != null && !className.isBlank()) {
+      try {
+        return Class.forName(className).asSubclass(ModelLoader.class).getDeclaredConstructor().newInstance();
+      } catch (ReflectiveOperationException | ClassCastException e) {
+        throw new IllegalArgumentException(NlpConfig.MODEL_LOADER_CLASS_CONFIG + "=" + className
+            + " is not a ModelLoader with a public no-argument constructor: " + e, e);
+      }
+    }
+    Optional<ModelLoader> found = ServiceLoader.load(ModelLoader.class).findFirst();
+    return found.orElse(bundle -> {
+      throw new BundleException("no ModelLoader installed: set " + NlpConfig.MODEL_LOADER_CLASS_CONFIG
+          + " or register one in META-INF/services/" + ModelLoader.class.getName());
+    });
+  }
+
+  /** Creates the missing topics: input, output, dead-letter, checkpoints (compacted), rollout status. */
+  static void createTopics(NlpConfig config, Properties props) {
+    Properties adminProps = new Properties();
+    props.forEach((k, v) -> {
+      if (AdminClientConfig.configNames().contains(String.valueOf(k))) {
+        adminProps.put(k, v);
+      }
+    });
+    try (Admin admin = Admin.create(adminProps)) {
+      Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+      List<NewTopic> missing = new ArrayList<>();
+      for (String t : List.of(config.inputTopic(), config.outputTopic(), config.dlqTopic(),
+          config.rolloutStatusTopic())) {
+        if (!existing.contains(t)) {
+          missing.add(new NewTopic(t, Optional.empty(), Optional.empty()));
+        }
+      }
+      if (!existing.contains(config.checkpointsTopic())) {
+        missing.add(new NewTopic(config.checkpointsTopic(), Optional.of(1), Optional.empty())
+            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+      }
+      for (NewTopic t : missing) {
+        try {
+          admin.createTopics(List.of(t)).all().get(60, TimeUnit.SECONDS);
+          LOG.info("created topic {}", t.name());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + t.name() + ": " + e.getCause(), e.getCause());
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot list topics: " + e, e);
+    }
+  }
+
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  public ModelHolder models() {
+    return models;
+  }
+
+  public ModelRollout rollout() {
+    return rollout;
+  }
+
+  /** Port of the HTTP endpoint, or -1 if disabled. */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
+  @Override
+  public void close() {
+    // Leave the group so that partitions move to other instances at once, not after session.timeout.ms.
+    boolean closed = streams.close(org.apache.kafka.streams.CloseOptions
+        .groupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(Duration.ofMillis(config.shutdownTimeoutMs())));
+    if (!closed) {
+      LOG.warn("Kafka Streams did not close within {} ms", config.shutdownTimeoutMs());
+    }
+    if (http != null) {
+      http.close();
+    }
+    rollout.close();
+    publisher.close();
+    models.close();
+  }
+}

@@ -1,0 +1,47 @@
+package org.streambert.streams;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code streams-app run --config app.properties}: runs against an existing Kafka cluster until SIGTERM. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Run the NLP topology against an existing Kafka cluster (creates missing topics).")
+final class RunCommand implements Callable<Integer> {
+
+  @Option(names = "--config", description = "Properties file: nlp.* keys (see NlpConfig) and Kafka Streams keys; "
+      + "environment variables NLP_*, KAFKA_*, SCHEMA_REGISTRY_URL override it.")
+  Path configFile;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    Map<String, Object> props = new HashMap<>();
+    if (configFile != null) {
+      Properties file = new Properties();
+      try (Reader in = Files.newBufferedReader(configFile)) {
+        file.load(in);
+      }
+      file.forEach((k, v) -> props.put(String.valueOf(k), v));
+    }
+    NlpConfig config = new NlpConfig(NlpConfig.withEnvironment(props, System.getenv()));
+    NlpService service = NlpService.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // SIGTERM: close with a timeout; unfinished batches stay in the changelogged store for the next start.
+      service.close();
+      stopped.countDown();
+    }, "nlp-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}

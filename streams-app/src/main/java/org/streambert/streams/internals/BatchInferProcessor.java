@@ -1,0 +1,231 @@
+package org.streambert.streams.internals;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.streambert.bert.inference.Entity;
+import org.streambert.bert.inference.LabelScore;
+import org.streambert.bert.inference.Prediction;
+import org.streambert.schemas.avro.Classification;
+import org.streambert.schemas.avro.EnrichedText;
+import org.streambert.schemas.avro.StageTimings;
+import org.streambert.streams.internals.RejectedRecordException.Reason;
+import org.streambert.streams.model.ModelHolder;
+import org.streambert.streams.model.ServingModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Micro-batching without loss. Each validated record is put into a changelogged key-value store under a per-task
+ * sequence number that only grows, so the store's key order is arrival order. A batch (the oldest records, at most
+ * {@code maxBatchSize}) runs when the store holds a full batch (in {@link #process}) or on the wall-clock punctuator
+ * every {@code maxDelayMs}. Its results are forwarded in input order, then its entries are deleted; under
+ * exactly_once_v2 the outputs, the deletions and the input offsets commit in one transaction, and anything not yet
+ * committed is replayed or restored after a crash.
+ *
+ * <p>Without a model, records stay in the store (one log line says why) and run once a model is loaded. If a batch's
+ * inference throws, each record is retried alone; one that still fails goes to the dead-letter topic with its raw
+ * bytes, Kafka's {@code __streams.errors.*} headers and {@code nlp.error.reason=INFERENCE_FAILED}.
+ */
+public final class BatchInferProcessor implements Processor<byte[], PendingRecord, byte[], Object> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BatchInferProcessor.class);
+
+  /** Child names this processor forwards to. */
+  public static final String OUTPUT_SINK = "enriched-sink";
+  public static final String DLQ_SINK = "dead-letter-sink";
+
+  private final String storeName;
+  private final ModelHolder holder;
+  private final int maxBatchSize;
+  private final long maxDelayMs;
+  private final long drainMaxMs;
+  private final String checkpointsTopic;
+  private ProcessorContext<byte[], Object> context;
+  private KeyValueStore<Long, PendingRecord> store;
+  private NlpMetrics metrics;
+  private AtomicLong deadLetters;
+  private long nextSeq;
+  private long pending;
+
+  public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
+      String checkpointsTopic) {
+    this.storeName = storeName;
+    this.holder = holder;
+    this.maxBatchSize = maxBatchSize;
+    this.maxDelayMs = maxDelayMs;
+    this.drainMaxMs = drainMaxMs;
+    this.checkpointsTopic = checkpointsTopic;
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], Object> context) {
+    this.context = context;
+    this.store = context.getStateStore(storeName);
+    this.deadLetters = DeadLetters.counter(context.applicationId());
+    this.metrics = new NlpMetrics(context.metrics(), Thread.currentThread().getName(), holder, deadLetters::get);
+    // Restored entries (records pending at the last commit) keep their place in front of new arrivals.
+    long count = 0;
+    long last = -1;
+    try (KeyValueIterator<Long, PendingRecord> it = store.all()) {
+      while (it.hasNext()) {
+        last = Math.max(last, it.next().key);
+        count++;
+      }
+    }
+    nextSeq = last + 1;
+    pending = count;
+    if (count > 0) {
+      LOG.info("task {}: {} record(s) pending from before the restart", context.taskId(), count);
+    }
+    context.schedule(Duration.ofMillis(maxDelayMs), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+  }
+
+  @Override
+  public void process(Record<byte[], PendingRecord> record) {
+    store.put(nextSeq++, record.value());
+    pending++;
+    if (pending >= maxBatchSize) {
+      runBatch();
+    }
+  }
+
+  private void punctuate(long now) {
+    long deadline = System.nanoTime() + drainMaxMs * 1_000_000L;
+    while (pending > 0 && System.nanoTime() < deadline) {
+      if (!runBatch()) {
+        return;
+      }
+    }
+  }
+
+  /** Runs one batch of the oldest pending records; false if there is no model to run it with. */
+  private boolean runBatch() {
+    Optional<ModelHolder.Lease> maybeLease = holder.acquire();
+    if (maybeLease.isEmpty()) {
+      holder.noteWaiting(pending, checkpointsTopic);
+      return false;
+    }
+    try (ModelHolder.Lease lease = maybeLease.get()) {
+      List<KeyValue<Long, PendingRecord>> batch = new ArrayList<>(maxBatchSize);
+      try (KeyValueIterator<Long, PendingRecord> it = store.all()) {
+        while (it.hasNext() && batch.size() < maxBatchSize) {
+          batch.add(it.next());
+        }
+      }
+      if (batch.isEmpty()) {
+        pending = 0;
+        return true;
+      }
+      infer(lease.model(), batch);
+      for (KeyValue<Long, PendingRecord> entry : batch) {
+        store.delete(entry.key);
+      }
+      pending -= batch.size();
+      return true;
+    }
+  }
+
+  private void infer(ServingModel model, List<KeyValue<Long, PendingRecord>> batch) {
+    metrics.observeModel(model.name(), model.version());
+    List<String> texts = new ArrayList<>(batch.size());
+    batch.forEach(e -> texts.add(e.value.text()));
+    ServingModel.Inference result;
+    try {
+      result = model.predict(texts);
+    } catch (RuntimeException batchFailure) {
+      LOG.warn("inference of a batch of {} record(s) failed ({}); retrying each record alone", batch.size(),
+          batchFailure.toString());
+      for (KeyValue<Long, PendingRecord> entry : batch) {
+        inferAlone(model, entry.value);
+      }
+      return;
+    }
+    long now = context.currentSystemTimeMs();
+    metrics.recordBatch(batch.size(), result.inferNanos() / 1000, now);
+    for (int i = 0; i < batch.size(); i++) {
+      emit(model, batch.get(i).value, result, i, result.inferNanos(), result.postNanos() / batch.size());
+    }
+  }
+
+  private void inferAlone(ServingModel model, PendingRecord record) {
+    ServingModel.Inference result;
+    try {
+      result = model.predict(List.of(record.text()));
+    } catch (RuntimeException e) {
+      deadLetter(record, e);
+      return;
+    }
+    metrics.recordBatch(1, result.inferNanos() / 1000, context.currentSystemTimeMs());
+    emit(model, record, result, 0, result.inferNanos(), result.postNanos());
+  }
+
+  private void emit(ServingModel model, PendingRecord record, ServingModel.Inference result, int index,
+      long inferNanos, long predictorPostNanos) {
+    long start = System.nanoTime();
+    Prediction p = result.predictions().get(index);
+    EnrichedText.Builder out = EnrichedText.newBuilder()
+        .setId(record.id())
+        .setText(record.text())
+        .setModelName(model.name())
+        .setModelVersion(model.version())
+        .setWindowed(p.windowed())
+        .setWindowCount(result.windowCounts()[index])
+        .setEventTime(java.time.Instant.ofEpochMilli(record.eventTime()));
+    if (p.label() != null) {
+      List<org.streambert.schemas.avro.LabelScore> scores = new ArrayList<>();
+      for (LabelScore s : p.labelScores()) {
+        scores.add(new org.streambert.schemas.avro.LabelScore(s.label(), s.score()));
+      }
+      out.setClassification(new Classification(p.label().label(), p.label().score(), scores));
+    } else {
+      out.setClassification(null);
+    }
+    List<org.streambert.schemas.avro.Entity> entities = new ArrayList<>();
+    for (Entity e : p.entities()) {
+      entities.add(new org.streambert.schemas.avro.Entity(e.type(), e.text(), e.start(), e.end(), e.score()));
+    }
+    out.setEntities(entities);
+    long postMicros = (predictorPostNanos + System.nanoTime() - start) / 1000;
+    long tokenizeMicros = result.tokenizeNanos()[index] / 1000;
+    out.setTimings(new StageTimings(tokenizeMicros, inferNanos / 1000, postMicros));
+    context.forward(new Record<byte[], Object>(record.key(), out.build(), record.timestamp()), OUTPUT_SINK);
+    metrics.recordRecord(tokenizeMicros, postMicros, context.currentSystemTimeMs());
+  }
+
+  private void deadLetter(PendingRecord record, Exception e) {
+    LOG.warn("record {} (topic {} partition {} offset {}) failed inference alone; sending it to the dead-letter topic:"
+        + " {}", record.id(), record.topic(), record.partition(), record.offset(), e.toString());
+    Headers headers = record.headersCopy();
+    // The same headers Kafka Streams' own dead-letter records carry (KIP-1034), plus the reason.
+    StringWriter trace = new StringWriter();
+    e.printStackTrace(new PrintWriter(trace));
+    headers.add("__streams.errors.exception", utf8(e.getClass().getName()));
+    headers.add("__streams.errors.message", utf8(String.valueOf(e.getMessage())));
+    headers.add("__streams.errors.stacktrace", utf8(trace.toString()));
+    headers.add("__streams.errors.topic", utf8(String.valueOf(record.topic())));
+    headers.add("__streams.errors.partition", utf8(String.valueOf(record.partition())));
+    headers.add("__streams.errors.offset", utf8(String.valueOf(record.offset())));
+    headers.add(DeadLetterHandlers.REASON_HEADER, utf8(Reason.INFERENCE_FAILED.name()));
+    context.forward(new Record<byte[], Object>(record.key(), record.rawValue(), record.timestamp(), headers),
+        DLQ_SINK);
+    deadLetters.incrementAndGet();
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,12 @@
+package org.streambert.streams.internals;
+
+/**
+ * A decoded input value with its raw bytes (kept for the dead-letter topic).
+ *
+ * @param raw       the value bytes as read from the topic
+ * @param id        the record id from an Avro/JSON value; null if absent or in text mode
+ * @param text      the text; null in text mode (decoded and checked by the validation step)
+ * @param eventTime epoch milliseconds from the value, or null
+ */
+public record InputValue(byte[] raw, String id, String text, Long eventTime) {
+}

@@ -1,0 +1,257 @@
+package org.streambert.streams.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.bert.inference.Entity;
+import org.streambert.bert.inference.LabelScore;
+import org.streambert.bert.inference.Prediction;
+import org.streambert.schemas.avro.GoldenExample;
+import org.streambert.schemas.avro.Head;
+import org.streambert.schemas.avro.HeadType;
+import org.streambert.schemas.avro.ModelCheckpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Continuous rollout: loads the model named by each checkpoint event on its own thread (never a stream thread) and
+ * swaps it into the {@link ModelHolder} only after every check passed:
+ *
+ * <ol>
+ *   <li>fetch the bundle ({@link BundleFetcher}); sha256 of its {@code MANIFEST.json} must equal the event's
+ *       {@code manifestSha256};</li>
+ *   <li>{@link ModelBundle#open} verifies every file hash, model.json and the vocabulary size;</li>
+ *   <li>model.json must name the event's model and version, and have the event's heads (type and labels);</li>
+ *   <li>the {@link ModelLoader} loads tokenizer and forward pass; the predictor checks vocabulary size and heads
+ *       against them;</li>
+ *   <li>warm-up prediction, then every golden example: label equal, each expected label score within the tolerance,
+ *       entities equal in type/start/end (when the model has a token classification head).</li>
+ * </ol>
+ *
+ * A failure of any step refuses the checkpoint: the previous model keeps serving, the refusal is logged, counted
+ * ({@link ModelHolder#refusals()}) and published as a {@link RolloutStatus}. A rollback is just an event naming an
+ * older version. Events of other model names are ignored; of several events arriving while a load runs, only the
+ * latest is loaded next.
+ */
+public final class ModelRollout implements CheckpointListener, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelRollout.class);
+
+  /** Text of the warm-up prediction (first runs of a graph are slow; keep that out of the first batch). */
+  public static final String WARM_UP_TEXT = "warm up the model";
+
+  private final String instanceId;
+  private final ModelHolder holder;
+  private final ModelLoader loader;
+  private final BundleFetcher fetcher;
+  private final RolloutStatusPublisher publisher;
+  private final double tolerance;
+  private final int maxBatchSize;
+  private final ExecutorService executor;
+  private final AtomicReference<ModelCheckpoint> latest = new AtomicReference<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Object idle = new Object();
+
+  /**
+   * @param tolerance    largest accepted absolute difference of a golden example's label score
+   * @param maxBatchSize texts per forward pass of the loaded predictors
+   */
+  public ModelRollout(String instanceId, ModelHolder holder, ModelLoader loader, Path cacheDir,
+      RolloutStatusPublisher publisher, double tolerance, int maxBatchSize) {
+    this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+    this.holder = Objects.requireNonNull(holder, "holder");
+    this.loader = Objects.requireNonNull(loader, "loader");
+    this.fetcher = new BundleFetcher(cacheDir);
+    this.publisher = Objects.requireNonNull(publisher, "publisher");
+    this.tolerance = tolerance;
+    this.maxBatchSize = maxBatchSize;
+    this.executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "nlp-model-loader");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Queues the checkpoint for loading if it is for this holder's model and not the one already serving. */
+  @Override
+  public void onCheckpoint(ModelCheckpoint checkpoint) {
+    if (checkpoint == null || !holder.modelName().equals(checkpoint.getModelName())) {
+      return;
+    }
+    ServingModel serving = holder.peek().orElse(null);
+    if (serving != null && serving.version().equals(checkpoint.getVersion())
+        && serving.manifestSha256().equals(checkpoint.getManifestSha256())) {
+      return; // e.g. the global store replaying the current event after a restart
+    }
+    ModelCheckpoint previous = latest.getAndSet(checkpoint);
+    if (previous != null && previous.equals(checkpoint)) {
+      return;
+    }
+    inFlight.incrementAndGet();
+    executor.execute(() -> {
+      try {
+        if (latest.get() == checkpoint) { // a newer event supersedes this one
+          attempt(checkpoint);
+        }
+      } finally {
+        if (inFlight.decrementAndGet() == 0) {
+          synchronized (idle) {
+            idle.notifyAll();
+          }
+        }
+      }
+    });
+  }
+
+  /** Waits until no checkpoint is queued or loading; true if idle within the timeout. */
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (idle) {
+      while (inFlight.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(idle, left);
+      }
+    }
+    return true;
+  }
+
+  private void attempt(ModelCheckpoint cp) {
+    long start = System.nanoTime();
+    ServingModel model = null;
+    try {
+      Path dir = fetcher.fetch(cp.getBundleUri(), cp.getModelName(), cp.getVersion(), cp.getManifestSha256());
+      ModelBundle bundle = ModelBundle.open(dir);
+      if (!bundle.manifestSha256().equals(cp.getManifestSha256())) {
+        throw new RefusedException("bundle " + dir + " changed while it was read: manifest sha256 is now "
+            + bundle.manifestSha256() + ", the checkpoint says " + cp.getManifestSha256());
+      }
+      checkDescriptor(bundle.model(), cp);
+      model = ServingModel.fromBundle(bundle, loader.load(bundle), maxBatchSize);
+      model.predict(List.of(WARM_UP_TEXT));
+      checkGolden(model, cp);
+      holder.swap(model);
+      model = null;
+      publish(cp, RolloutStatus.LOADED, null, start);
+    } catch (Exception | LinkageError e) {
+      String reason = e instanceof RefusedException || e instanceof IOException
+          ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+      holder.countRefusal(reason);
+      LOG.warn("refused model {} {} from {}; {} keeps serving: {}", cp.getModelName(), cp.getVersion(),
+          cp.getBundleUri(), holder.currentVersion() == null ? "no model" : "version " + holder.currentVersion(),
+          reason, e instanceof RefusedException ? null : e);
+      publish(cp, RolloutStatus.REFUSED, reason, start);
+    } finally {
+      if (model != null) {
+        model.release();
+      }
+    }
+  }
+
+  private static void checkDescriptor(ModelDescriptor model, ModelCheckpoint cp) throws RefusedException {
+    if (!model.name().equals(cp.getModelName()) || !model.version().equals(cp.getVersion())) {
+      throw new RefusedException("bundle model.json is " + model.name() + " " + model.version()
+          + " but the checkpoint names " + cp.getModelName() + " " + cp.getVersion());
+    }
+    for (Head head : cp.getHeads()) {
+      List<String> bundleLabels;
+      if (head.getType() == HeadType.CLASSIFICATION) {
+        bundleLabels = model.classificationHead().map(h -> h.labels()).orElse(null);
+      } else if (head.getType() == HeadType.TOKEN_CLASSIFICATION) {
+        bundleLabels = model.tokenClassificationHead().map(h -> h.labels()).orElse(null);
+      } else {
+        continue;
+      }
+      List<String> expected = head.getLabels().stream().map(CharSequence::toString).toList();
+      if (!expected.equals(bundleLabels)) {
+        throw new RefusedException("checkpoint head '" + head.getName() + "' (" + head.getType() + ") has labels "
+            + expected + " but the bundle's has " + (bundleLabels == null ? "no such head" : bundleLabels));
+      }
+    }
+  }
+
+  private void checkGolden(ServingModel model, ModelCheckpoint cp) throws RefusedException {
+    List<GoldenExample> examples = cp.getGoldenExamples();
+    if (examples.isEmpty()) {
+      return;
+    }
+    List<String> texts = new ArrayList<>();
+    examples.forEach(g -> texts.add(g.getText()));
+    List<Prediction> predictions = model.predict(texts).predictions();
+    boolean entitiesChecked = model.hasTokenClassification();
+    for (int i = 0; i < examples.size(); i++) {
+      GoldenExample g = examples.get(i);
+      Prediction p = predictions.get(i);
+      String got = p.label() == null ? null : p.label().label();
+      if (g.getExpectedLabel() != null && !g.getExpectedLabel().equals(got)) {
+        throw new RefusedException("golden example " + i + ": expected label " + g.getExpectedLabel() + ", got "
+            + got);
+      }
+      Map<String, Float> scores = new java.util.HashMap<>();
+      for (LabelScore s : p.labelScores()) {
+        scores.put(s.label(), s.score());
+      }
+      for (org.streambert.schemas.avro.LabelScore expected : g.getExpectedScores()) {
+        Float actual = scores.get(expected.getLabel());
+        if (actual == null || Math.abs(actual - expected.getScore()) > tolerance) {
+          throw new RefusedException("golden example " + i + ": expected score " + expected.getScore() + " for label "
+              + expected.getLabel() + ", got " + actual + " (tolerance " + tolerance + ")");
+        }
+      }
+      if (entitiesChecked) {
+        List<String> want = g.getExpectedEntities().stream()
+            .map(e -> e.getType() + "[" + e.getStart() + "," + e.getEnd() + ")").toList();
+        List<String> have = p.entities().stream().map(ModelRollout::spanOf).toList();
+        if (!want.equals(have)) {
+          throw new RefusedException("golden example " + i + ": expected entities " + want + ", got " + have);
+        }
+      }
+    }
+  }
+
+  private static String spanOf(Entity e) {
+    return e.type() + "[" + e.start() + "," + e.end() + ")";
+  }
+
+  private void publish(ModelCheckpoint cp, String status, String reason, long startNanos) {
+    RolloutStatus s = new RolloutStatus(instanceId, cp.getModelName(), cp.getVersion(), cp.getManifestSha256(),
+        cp.getBundleUri(), status, reason, holder.currentVersion(), System.currentTimeMillis(),
+        (System.nanoTime() - startNanos) / 1_000_000);
+    try {
+      publisher.publish(s);
+    } catch (RuntimeException e) {
+      LOG.warn("could not publish rollout status {}", s, e);
+    }
+  }
+
+  /** Stops the loader thread (an attempt in progress is abandoned at its next blocking call). */
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A check failed; the message says which and why. */
+  private static final class RefusedException extends Exception {
+    RefusedException(String message) {
+      super(message);
+    }
+  }
+}

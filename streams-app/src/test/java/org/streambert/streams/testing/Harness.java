@@ -1,0 +1,89 @@
+package org.streambert.streams.testing;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.streambert.schemas.avro.EnrichedText;
+import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.avro.TextRecord;
+import org.streambert.streams.NlpConfig;
+import org.streambert.streams.NlpSerdes;
+import org.streambert.streams.NlpTopology;
+import org.streambert.streams.model.CheckpointListener;
+import org.streambert.streams.model.ModelHolder;
+
+/** A TopologyTestDriver over {@link NlpTopology} with an in-memory schema registry and typed topics. */
+public final class Harness implements AutoCloseable {
+
+  public final NlpConfig config;
+  public final ModelHolder models;
+  public final NlpSerdes serdes;
+  public final TopologyTestDriver driver;
+  public final TestInputTopic<byte[], byte[]> input;
+  public final TestOutputTopic<byte[], EnrichedText> output;
+  public final TestOutputTopic<byte[], byte[]> dlq;
+  public final TestInputTopic<String, ModelCheckpoint> checkpoints;
+
+  public Harness(Path stateDir, Map<String, ?> overrides, CheckpointListener listener) {
+    this(stateDir, overrides, listener, null);
+  }
+
+  public Harness(Path stateDir, Map<String, ?> overrides, CheckpointListener listener, ModelHolder holder) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "nlp-test-" + UUID.randomUUID());
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    props.put("schema.registry.url", "mock://" + UUID.randomUUID());
+    props.putAll(overrides);
+    config = new NlpConfig(props);
+    models = holder != null ? holder : new ModelHolder(config.modelName());
+    serdes = NlpSerdes.fromConfig(config.originalsMap());
+    Properties streamsProps = config.streamsProperties();
+    driver = new TopologyTestDriver(NlpTopology.build(config, models, listener, serdes), streamsProps);
+    input = driver.createInputTopic(config.inputTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+    output = driver.createOutputTopic(config.outputTopic(), new ByteArrayDeserializer(),
+        serdes.enrichedText().deserializer());
+    dlq = driver.createOutputTopic(config.dlqTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    checkpoints = driver.createInputTopic(config.checkpointsTopic(), new StringSerializer(),
+        serdes.checkpoint().serializer());
+  }
+
+  /** Avro wire bytes of a TextRecord. */
+  public byte[] avro(String id, String text) {
+    return serdes.textRecord().serializer().serialize(config.inputTopic(),
+        TextRecord.newBuilder().setId(id).setText(text).setEventTime(Instant.ofEpochMilli(1000)).build());
+  }
+
+  /** Pipes an Avro TextRecord keyed by its id. */
+  public void send(String id, String text) {
+    input.pipeInput(id.getBytes(StandardCharsets.UTF_8), avro(id, text));
+  }
+
+  public static String key(TestRecord<byte[], ?> r) {
+    return r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+  }
+
+  public static String header(TestRecord<?, ?> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+    models.close();
+  }
+}
