@@ -82,9 +82,8 @@ public final class NlpConfig extends AbstractConfig {
 
   public static final String MODEL_LOADER_CLASS_CONFIG = "nlp.model.loader.class";
   public static final String MODEL_LOADER_CLASS_DOC = "Class implementing org.streambert.streams.model.ModelLoader "
-      + "(public no-argument constructor) that turns a verified bundle into a tokenizer and a forward pass. Empty: the "
-      + "first ModelLoader found by java.util.ServiceLoader; if there is none, every checkpoint is refused with that "
-      + "reason.";
+      + "(public no-argument constructor) that turns a verified bundle into a tokenizer and a forward pass. Empty: "
+      + "org.streambert.streams.model.TensorFlowModelLoader (the bundle's vocabulary and TensorFlow SavedModel).";
   public static final String MODEL_LOADER_CLASS_DEFAULT = "";
 
   public static final String GOLDEN_SCORE_TOLERANCE_CONFIG = "nlp.golden.score.tolerance";

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,11 +20,11 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.streambert.bert.bundle.BundleException;
 import org.streambert.streams.internals.HttpEndpoint;
 import org.streambert.streams.internals.KafkaStatusPublisher;
 import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.ModelLoader;
+import org.streambert.streams.model.TensorFlowModelLoader;
 import org.streambert.streams.model.ModelRollout;
 
 /**
@@ -76,25 +75,18 @@ public final class NlpService implements AutoCloseable {
     return new NlpService(config, loader, models);
   }
 
-  /**
-   * The loader of {@code nlp.model.loader.class}, else the first {@link ServiceLoader} provider, else one that refuses
-   * every bundle saying that no loader is installed.
-   */
+  /** The loader of {@code nlp.model.loader.class}, else {@link TensorFlowModelLoader}. */
   public static ModelLoader loaderFor(NlpConfig config) {
     String className = config.modelLoaderClass();
-    if (className != null && !className.isBlank()) {
-      try {
-        return Class.forName(className).asSubclass(ModelLoader.class).getDeclaredConstructor().newInstance();
-      } catch (ReflectiveOperationException | ClassCastException e) {
-        throw new IllegalArgumentException(NlpConfig.MODEL_LOADER_CLASS_CONFIG + "=" + className
-            + " is not a ModelLoader with a public no-argument constructor: " + e, e);
-      }
+    if (className == null || className.isBlank()) {
+      return new TensorFlowModelLoader();
     }
-    Optional<ModelLoader> found = ServiceLoader.load(ModelLoader.class).findFirst();
-    return found.orElse(bundle -> {
-      throw new BundleException("no ModelLoader installed: set " + NlpConfig.MODEL_LOADER_CLASS_CONFIG
-          + " or register one in META-INF/services/" + ModelLoader.class.getName());
-    });
+    try {
+      return Class.forName(className).asSubclass(ModelLoader.class).getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalArgumentException(NlpConfig.MODEL_LOADER_CLASS_CONFIG + "=" + className
+          + " is not a ModelLoader with a public no-argument constructor: " + e, e);
+    }
   }
 
   /** Creates the missing topics: input, output, dead-letter, checkpoints (compacted), rollout status. */

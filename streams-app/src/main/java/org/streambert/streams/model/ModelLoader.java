@@ -8,11 +8,8 @@ import org.streambert.bert.bundle.ModelBundle;
  * that {@link org.streambert.bert.inference.BertPredictor} runs. Called on the model loader thread only, never on a
  * stream thread, so it may take as long as loading a graph takes.
  *
- * <p>Plugging in the real loader: either name the class in {@code nlp.model.loader.class} (public no-argument
- * constructor), or register it for {@link java.util.ServiceLoader} in
- * {@code META-INF/services/org.streambert.streams.model.ModelLoader}. A typical implementation reads
- * {@link ModelBundle#vocabFile()} into a WordPiece tokenizer (with {@code bundle.model().tokenizer().doLowerCase()})
- * and opens {@link ModelBundle#savedModelDir()} as a forward pass.
+ * <p>The default is {@link TensorFlowModelLoader}; another can be named in {@code nlp.model.loader.class} (public
+ * no-argument constructor). Tests plug in small deterministic loaders.
  */
 @FunctionalInterface
 public interface ModelLoader {
