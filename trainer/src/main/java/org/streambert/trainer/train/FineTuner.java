@@ -33,7 +33,9 @@ import org.tensorflow.types.TInt32;
  * <p>Loss (shape legend: B batch, T tokens, C classes, K token labels): {@code mean_B CE(class_logits [B, C], y)}
  * plus {@code sum(w * CE(token_logits [B, T, K], tags)) / max(sum w, 1)}. A batch holds one task: class labels of a
  * NER batch are -1 (zero one-hot, so zero loss) and token weights of a classification batch are 0, so each batch
- * trains the shared encoder through its own head only, with one optimizer state for all variables.
+ * trains the shared encoder through its own head only, with one optimizer state for all variables. (The idle head's
+ * gradients are zero in that step; like any AdamW state its moments decay and keep a little momentum, as in
+ * multi-task training with one optimizer elsewhere.)
  *
  * <p>Owns its graph and session; {@link #close()} frees both. Not thread-safe.
  */
