@@ -1,25 +1,68 @@
 package org.streambert.trainer;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import java.util.concurrent.Callable;
+import org.streambert.bert.bundle.BundleException;
+import org.streambert.trainer.cli.BenchmarkCommand;
+import org.streambert.trainer.cli.EvaluateCommand;
+import org.streambert.trainer.cli.FineTuneCommand;
+import org.streambert.trainer.cli.GenerateDemoDataCommand;
+import org.streambert.trainer.cli.ImportCommand;
+import org.streambert.trainer.cli.PublishCommand;
+import org.streambert.trainer.cli.TokenizeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the training program: fine-tuning, evaluation, export and checkpoint publishing. */
+/**
+ * Entry point of the training program: fine-tuning, evaluation, export and checkpoint publishing. Exit codes are
+ * those of {@link ExitCodes}: 0 ok, 1 failure, 2 bad input, 3 promotion gate refused.
+ */
 @Command(
     name = "trainer",
     mixinStandardHelpOptions = true,
     version = "trainer 0.1.0-SNAPSHOT",
     description = "Fine-tunes BERT, evaluates it and publishes model checkpoints to Kafka.",
-    subcommands = {CommandLine.HelpCommand.class})
+    footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad input (options, data, bundle), 3 promotion gate refused."},
+    subcommands = {FineTuneCommand.class, EvaluateCommand.class, PublishCommand.class, ImportCommand.class,
+        TokenizeCommand.class, GenerateDemoDataCommand.class, BenchmarkCommand.class,
+        CommandLine.HelpCommand.class})
 public final class TrainerApp implements Callable<Integer> {
 
   @Override
   public Integer call() {
     CommandLine.usage(this, System.out);
-    return 0;
+    return ExitCodes.OK;
+  }
+
+  /** The configured command line (exit codes and error handling as documented). */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new TrainerApp()); // invalid options: picocli exits with 2 (USAGE)
+    cli.setExecutionExceptionHandler((e, command, parseResult) -> {
+      boolean badInput = isBadInput(e);
+      command.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+      if (!badInput) {
+        e.printStackTrace(command.getErr());
+      }
+      return badInput ? ExitCodes.BAD_INPUT : ExitCodes.FAILURE;
+    });
+    return cli;
+  }
+
+  /** Runs a command line and returns its exit code (for embedding and tests). */
+  public static int run(String... args) {
+    return commandLine().execute(args);
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new TrainerApp()).execute(args));
+    System.exit(run(args));
+  }
+
+  private static boolean isBadInput(Throwable e) {
+    Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+    return cause instanceof IllegalArgumentException || cause instanceof BundleException
+        || cause instanceof NoSuchFileException
+        || (cause instanceof IOException && cause.getMessage() != null && cause.getMessage().startsWith("cannot read"));
   }
 }

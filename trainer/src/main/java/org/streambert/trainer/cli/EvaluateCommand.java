@@ -1,0 +1,92 @@
+package org.streambert.trainer.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.streambert.bert.bundle.BertBundles;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.bert.heads.HeadSpec;
+import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.BertSavedModel;
+import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.trainer.ExitCodes;
+import org.streambert.trainer.data.ClassificationExample;
+import org.streambert.trainer.data.ClassificationReader;
+import org.streambert.trainer.data.ConllReader;
+import org.streambert.trainer.data.LabelSets;
+import org.streambert.trainer.data.NerSentence;
+import org.streambert.trainer.data.TagScheme;
+import org.streambert.trainer.train.EvalReport;
+import org.streambert.trainer.train.Evaluator;
+import org.streambert.trainer.train.Feature;
+import org.streambert.trainer.train.TrainingConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code trainer evaluate}: metrics of a bundle on labelled data. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Evaluates a bundle on classification and/or NER data: accuracy, macro-F1 and confusion matrix; "
+        + "entity precision/recall/F1 per type (conlleval). Prints tables; --json writes the metrics as JSON.")
+public final class EvaluateCommand implements Callable<Integer> {
+
+  @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundleDir;
+
+  @Option(names = "--cls-data", paramLabel = "FILE", description = "Classification data (TSV or JSONL).")
+  Path clsData;
+
+  @Option(names = "--ner-data", paramLabel = "FILE", description = "NER data (CoNLL).") Path nerData;
+
+  @Option(names = "--ner-scheme", paramLabel = "SCHEME") TagScheme nerScheme;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the metrics as JSON.") Path json;
+
+  @Option(names = "--batch-size", defaultValue = "" + TrainingConfig.DEFAULT_EVAL_BATCH_SIZE) int batchSize;
+
+  @Override
+  public Integer call() throws Exception {
+    if (clsData == null && nerData == null) {
+      throw new IllegalArgumentException("give --cls-data and/or --ner-data");
+    }
+    ModelBundle bundle = ModelBundle.open(bundleDir);
+    ModelDescriptor model = bundle.model();
+    int maxLength = model.tokenizer().maxLength();
+    WordPieceTokenizer tokenizer =
+        WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
+    List<Feature> cls = new ArrayList<>();
+    List<String> classLabels = List.of();
+    if (clsData != null) {
+      classLabels = model.classificationHead().map(HeadSpec::labels).orElseThrow(() ->
+          new IllegalArgumentException("bundle " + model.name() + " has no classification head"));
+      Map<String, Integer> index = LabelSets.index(classLabels);
+      for (ClassificationExample e : ClassificationReader.read(clsData).examples()) {
+        cls.add(Feature.classification(tokenizer, e, index, maxLength));
+      }
+    }
+    List<Feature> ner = new ArrayList<>();
+    List<NerSentence> sentences = List.of();
+    List<String> nerLabels = List.of();
+    if (nerData != null) {
+      nerLabels = model.tokenClassificationHead().map(HeadSpec::labels).orElseThrow(() ->
+          new IllegalArgumentException("bundle " + model.name() + " has no token classification head"));
+      Map<String, Integer> index = LabelSets.index(nerLabels);
+      sentences = ConllReader.read(nerData, nerScheme).sentences();
+      for (NerSentence s : sentences) {
+        ner.add(Feature.ner(tokenizer, s, index, maxLength));
+      }
+    }
+    EvalReport report;
+    try (BertModel forward = BertSavedModel.load(bundle.savedModelDir(), BertBundles.bertConfig(model),
+        BertBundles.headsSpec(model))) {
+      report = Evaluator.evaluate(forward, tokenizer.padId(), batchSize, cls, classLabels, ner, sentences, nerLabels);
+    }
+    System.out.print(report.toTable());
+    if (json != null) {
+      Files.writeString(json, report.toJson());
+    }
+    return ExitCodes.OK;
+  }
+}

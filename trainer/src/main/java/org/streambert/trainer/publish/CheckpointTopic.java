@@ -1,0 +1,150 @@
+package org.streambert.trainer.publish;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.SpecificAvroSerde;
+import org.streambert.schemas.Topics;
+import org.streambert.schemas.avro.ModelCheckpoint;
+
+/**
+ * The compacted checkpoint topic ({@link Topics#MODEL_CHECKPOINTS} by default): {@link ModelCheckpoint} values keyed
+ * by model name, through the schema-registry Avro serde. Creates no long-lived clients: each call opens and closes
+ * its own.
+ */
+public final class CheckpointTopic {
+
+  /** Timeout of admin calls and of producing one event. */
+  public static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  private final String bootstrapServers;
+  private final String registryUrl;
+  private final String topic;
+
+  public CheckpointTopic(String bootstrapServers, String registryUrl, String topic) {
+    this.bootstrapServers = bootstrapServers;
+    this.registryUrl = registryUrl;
+    this.topic = topic;
+  }
+
+  public String topic() {
+    return topic;
+  }
+
+  /** Creates the topic with {@code cleanup.policy=compact} (broker-default partitions and replication) if missing. */
+  public void ensureExists() {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    try (Admin admin = Admin.create(props)) {
+      if (admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).contains(topic)) {
+        return;
+      }
+      NewTopic newTopic = new NewTopic(topic, Optional.empty(), Optional.empty())
+          .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+      try {
+        admin.createTopics(List.of(newTopic)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw e;
+        }
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot create topic " + topic + " at " + bootstrapServers + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /**
+   * The latest event for {@code modelName}: the topic read from the beginning to its current end offsets (all
+   * partitions, no consumer group). Empty when the model has none, its latest is a tombstone, or the topic is missing.
+   */
+  public Optional<ModelCheckpoint> latest(String modelName) {
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    SpecificAvroSerde<ModelCheckpoint> serde = serde();
+    ModelCheckpoint latest = null;
+    try (KafkaConsumer<String, ModelCheckpoint> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), serde.deserializer())) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, TIMEOUT);
+      if (infos == null || infos.isEmpty()) {
+        return Optional.empty();
+      }
+      List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, TIMEOUT));
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (!reachedEnd(consumer, end)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + topic + " to its end within " + TIMEOUT);
+        }
+        for (ConsumerRecord<String, ModelCheckpoint> r : consumer.poll(Duration.ofMillis(500))) {
+          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition())) && modelName.equals(r.key())) {
+            latest = r.value(); // null for a tombstone
+          }
+        }
+      }
+    }
+    return Optional.ofNullable(latest);
+  }
+
+  /** Produces {@code checkpoint} keyed by its model name and waits for the acknowledgement. */
+  public RecordMetadata publish(ModelCheckpoint checkpoint) {
+    Properties props = new Properties();
+    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    try (KafkaProducer<String, ModelCheckpoint> producer =
+        new KafkaProducer<>(props, new StringSerializer(), serde().serializer())) {
+      return producer.send(new ProducerRecord<>(topic, checkpoint.getModelName(), checkpoint))
+          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot publish to " + topic + " at " + bootstrapServers + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private SpecificAvroSerde<ModelCheckpoint> serde() {
+    SpecificAvroSerde<ModelCheckpoint> serde = new SpecificAvroSerde<>(ModelCheckpoint.class);
+    serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl), false);
+    return serde;
+  }
+
+  private static boolean reachedEnd(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
+    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+      if (consumer.position(e.getKey()) < e.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

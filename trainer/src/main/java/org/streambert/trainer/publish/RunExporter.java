@@ -1,0 +1,77 @@
+package org.streambert.trainer.publish;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.streambert.bert.bundle.BertBundles;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.bert.bundle.TokenizerSettings;
+import org.streambert.bert.heads.ClassificationHead;
+import org.streambert.bert.heads.HeadSpec;
+import org.streambert.bert.heads.TokenClassificationHead;
+import org.streambert.bert.model.BertConfig;
+import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.WeightSource;
+import org.streambert.bert.tokenizer.Vocab;
+
+/**
+ * Writes a run directory: the bundle ({@link RunReport#BUNDLE_DIR}, bert module format) and its
+ * {@link RunReport#FILE}, with golden examples computed by the written bundle's own predictor.
+ */
+public final class RunExporter {
+
+  /** Default head names in model.json and the checkpoint event. */
+  public static final String DEFAULT_CLASS_HEAD = "topic";
+  public static final String DEFAULT_TOKEN_HEAD = "ner";
+
+  /** Identity and lineage of the exported model. */
+  public record Identity(String modelName, String version, String parentVersion, String dataFingerprint) {}
+
+  private RunExporter() {}
+
+  /**
+   * @param weights every variable's value by Google name
+   * @param classLabels class labels, empty for no classification head
+   * @param tokenLabels token labels, empty for no token head
+   * @param goldenTexts texts to compute golden examples for
+   */
+  public static RunReport export(Path runDir, Identity id, BertConfig config, Map<String, float[]> weights,
+      Vocab vocab, boolean lowerCase, int maxLength, String classHead, List<String> classLabels, String tokenHead,
+      List<String> tokenLabels, Map<String, Double> metrics, int bestEpoch, List<String> goldenTexts)
+      throws IOException {
+    Path bundleDir = runDir.resolve(RunReport.BUNDLE_DIR);
+    if (Files.exists(bundleDir)) {
+      throw new IllegalArgumentException(bundleDir + " already exists; choose a new --out directory");
+    }
+    List<HeadSpec> heads = new ArrayList<>();
+    List<RunReport.HeadLabels> headLabels = new ArrayList<>();
+    if (!classLabels.isEmpty()) {
+      heads.add(new ClassificationHead(classHead, classLabels, false));
+      headLabels.add(new RunReport.HeadLabels(classHead, "CLASSIFICATION", classLabels));
+    }
+    if (!tokenLabels.isEmpty()) {
+      heads.add(new TokenClassificationHead(tokenHead, tokenLabels));
+      headLabels.add(new RunReport.HeadLabels(tokenHead, "TOKEN_CLASSIFICATION", tokenLabels));
+    }
+    Instant created = Instant.ofEpochMilli(System.currentTimeMillis());
+    ModelDescriptor descriptor = new ModelDescriptor(id.modelName(), id.version(), created,
+        BertBundles.bertConfigJson(config), new TokenizerSettings(lowerCase, maxLength), heads);
+    HeadsSpec spec = new HeadsSpec(classLabels.size(), false, tokenLabels.size());
+    ModelBundle bundle;
+    Files.createDirectories(runDir);
+    try (BertModel model = BertModel.create(config, spec, WeightSource.ofArrays(weights))) {
+      bundle = BertBundles.write(bundleDir, model, vocab, descriptor);
+    }
+    List<RunReport.Golden> golden = heads.isEmpty() ? List.of() : GoldenExamples.compute(bundle, goldenTexts);
+    RunReport report = new RunReport(id.modelName(), id.version(), id.parentVersion(), id.dataFingerprint(),
+        created.toEpochMilli(), metrics, headLabels, golden, bestEpoch);
+    report.write(runDir);
+    return report;
+  }
+}

