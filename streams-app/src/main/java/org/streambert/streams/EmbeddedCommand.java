@@ -54,12 +54,12 @@ final class EmbeddedCommand implements Callable<Integer> {
 
   /** Texts of the demo: the generated training data's vocabulary, sentences the model has not seen. */
   static final List<String> SAMPLE_TEXTS = List.of(
-      "Grace Wilson visited Tokyo on Friday.",
-      "Engineers at Siemens built an AI model for translation",
-      "Liam Moore scored two goals as Madrid won the match on Sunday",
-      "The parliament in Oslo passed the new budget on Tuesday",
-      "Microsoft hired Emma Clark last year.",
-      "Peter Garcia presented the latest software update at Airbus");
+      "Engineers at Siemens built an AI model for translation.",
+      "Liam Moore scored two goals as Madrid won the match on Sunday.",
+      "The parliament in Oslo passed the new budget on Tuesday.",
+      "Grace Wilson broke the marathon record in Tokyo on Friday",
+      "Emma Clark announced a campaign for the presidential election",
+      "Peter Garcia presented the latest software update at Airbus.");
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "Where broker logs, state, data and checkpoints go. Default: a new temporary directory.")
@@ -148,7 +148,7 @@ final class EmbeddedCommand implements Callable<Integer> {
       say("fine-tuning v1 (L=2, H=128 BERT, classification + NER, on generated data) ...");
       Path store = dir.resolve("checkpoints");
       trainer.run(fineTuneArgs(data, bertConfig, dir.resolve("run-v1"), "1", store, bootstrap, registryUrl,
-          List.of("--bert-config", bertConfig.toString(), "--epochs", "" + epochs)));
+          List.of("--bert-config", bertConfig.toString(), "--epochs", "" + epochs, "--lr", "5e-4")));
       awaitVersion(service, "1");
 
       try (Texts texts = new Texts(bootstrap, registryUrl, config)) {
@@ -156,16 +156,17 @@ final class EmbeddedCommand implements Callable<Integer> {
         for (String text : SAMPLE_TEXTS) {
           texts.send(text);
         }
-        texts.printUntil(SAMPLE_TEXTS.size(), null, Duration.ofSeconds(60));
+        texts.printUntil(SAMPLE_TEXTS.size(), null, false, Duration.ofSeconds(60));
 
         say("fine-tuning v2 from v1 (continued fine-tuning) while texts keep flowing ...");
         Thread feeder = new Thread(() -> texts.feed(SAMPLE_TEXTS), "demo-feeder");
         feeder.setDaemon(true);
         feeder.start();
         trainer.run(fineTuneArgs(data, bertConfig, dir.resolve("run-v2"), "2", store, bootstrap, registryUrl,
-            List.of("--from-bundle", dir.resolve("run-v1").resolve("bundle").toString(), "--epochs", "1")));
+            List.of("--from-bundle", dir.resolve("run-v1").resolve("bundle").toString(), "--epochs", "1",
+                "--lr", "1e-4", "--gate-tolerance", "0.05")));
         awaitVersion(service, "2");
-        texts.printUntil(Integer.MAX_VALUE, "2", Duration.ofSeconds(60));
+        texts.printUntil(Integer.MAX_VALUE, "2", true, Duration.ofSeconds(60));
         texts.stopFeeding();
         feeder.join(5000);
       }
@@ -183,7 +184,7 @@ final class EmbeddedCommand implements Callable<Integer> {
         "--ner-train", data.resolve("ner-train.conll").toString(),
         "--ner-dev", data.resolve("ner-dev.conll").toString(),
         "--out", out.toString(), "--model-name", MODEL_NAME, "--version", version,
-        "--lr", "1e-3", "--batch-size", "16", "--max-length", "48",
+        "--batch-size", "16", "--max-length", "48",
         "--publish", "--store", store.toUri().toString(),
         "--bootstrap-servers", bootstrap, "--schema-registry-url", registryUrl));
     args.addAll(start);
@@ -265,7 +266,7 @@ final class EmbeddedCommand implements Callable<Integer> {
      * Prints results until {@code count} were printed, or, with {@code untilVersion}, until three results of that
      * version were printed.
      */
-    void printUntil(int count, String untilVersion, Duration timeout) {
+    void printUntil(int count, String untilVersion, boolean compact, Duration timeout) {
       long deadline = System.nanoTime() + timeout.toNanos();
       int printed = 0;
       int ofVersion = 0;
@@ -274,7 +275,7 @@ final class EmbeddedCommand implements Callable<Integer> {
           throw new IllegalStateException("no enriched output within " + timeout);
         }
         for (ConsumerRecord<String, EnrichedText> r : consumer.poll(Duration.ofMillis(200))) {
-          out.println(render(r.value()));
+          out.println(compact ? renderCompact(r.value()) : render(r.value()));
           printed++;
           if (r.value().getModelVersion().equals(untilVersion)) {
             ofVersion++;
@@ -288,6 +289,12 @@ final class EmbeddedCommand implements Callable<Integer> {
       producer.close(Duration.ofSeconds(5));
       consumer.close(Duration.ofSeconds(5));
     }
+  }
+
+  /** One enriched record on one line: version, text, label. */
+  static String renderCompact(EnrichedText e) {
+    return String.format(Locale.ROOT, "  [v%s] %-62s -> %s", e.getModelVersion(), '"' + e.getText() + '"',
+        e.getClassification() == null ? "-" : e.getClassification().getLabel());
   }
 
   /** One enriched record, readably: version, text, label with score, entities with offsets. */

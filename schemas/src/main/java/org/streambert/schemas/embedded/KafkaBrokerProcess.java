@@ -160,6 +160,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   private void awaitReady(Path brokerLog) {
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+    awaitListening(brokerLog, deadline); // an Admin client started earlier only logs connection failures
     Properties adminProps = new Properties();
     adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     adminProps.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "2000");
@@ -185,6 +186,31 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for the Kafka broker", e);
+    }
+  }
+
+  private void awaitListening(Path brokerLog, long deadline) {
+    String[] hostPort = bootstrapServers.split(":");
+    while (true) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the embedded Kafka broker exited with code " + process.exitValue()
+            + " during start-up; see " + brokerLog);
+      }
+      try (java.net.Socket socket = new java.net.Socket()) {
+        socket.connect(new java.net.InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 500);
+        return;
+      } catch (IOException notYet) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the embedded Kafka broker did not listen within " + STARTUP_TIMEOUT
+              + "; see " + brokerLog, notYet);
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for the Kafka broker", e);
+        }
+      }
     }
   }
 

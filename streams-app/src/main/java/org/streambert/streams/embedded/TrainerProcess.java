@@ -78,7 +78,9 @@ public final class TrainerProcess {
     cmd.add(MAIN_CLASS);
     cmd.addAll(args);
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+      builder.environment().putIfAbsent("TF_CPP_MIN_LOG_LEVEL", "1"); // TensorFlow's native INFO lines
+      Process p = builder.start();
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = r.readLine()) != null; ) {
           if (!line.isBlank() && !isTensorFlowChatter(line)) {

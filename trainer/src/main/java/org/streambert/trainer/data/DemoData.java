@@ -79,14 +79,14 @@ public final class DemoData {
 
   private DemoData() {}
 
-  /** {@code n} tagged sentences; each contains at least one entity. */
+  /** {@code n} tagged sentences, from the news and the topic templates; most contain an entity. */
   public static List<NerSentence> ner(int n, long seed) {
     Random random = new Random(seed);
     List<NerSentence> sentences = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       List<String> tokens = new ArrayList<>();
       List<String> tags = new ArrayList<>();
-      for (String slot : NER_TEMPLATES.get(random.nextInt(NER_TEMPLATES.size())).split(" ")) {
+      for (String slot : nerTemplate(random).split(" ")) {
         switch (slot) {
           case "{PER}" -> add(tokens, tags, person(random), "PER");
           case "{LOC}" -> add(tokens, tags, pick(random, LOCATIONS), "LOC");
@@ -98,6 +98,18 @@ public final class DemoData {
       sentences.add(new NerSentence(tokens, tags));
     }
     return sentences;
+  }
+
+  /**
+   * A template for a tagged sentence: half the time one of the topic texts (their words then also occur with the
+   * tag O, so that a model trained on both tasks does not take topic words for entities), else a news sentence.
+   */
+  private static String nerTemplate(Random random) {
+    if (random.nextBoolean()) {
+      List<String> topic = TOPIC_TEMPLATES.get(random.nextInt(TOPIC_TEMPLATES.size()));
+      return topic.get(random.nextInt(topic.size()));
+    }
+    return NER_TEMPLATES.get(random.nextInt(NER_TEMPLATES.size()));
   }
 
   /** {@code n} topic-labelled texts, labels drawn uniformly from {@link #TOPICS}. */
