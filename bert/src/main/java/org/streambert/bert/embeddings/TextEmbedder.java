@@ -12,8 +12,8 @@ import org.streambert.bert.tokenizer.WordPieces;
  * One embedding vector per text: {@code [CLS] text [SEP]} (the first {@code maxSeqLength - 2} word pieces) through
  * {@link BertModel#encode}, then {@link EmbeddingPooling}. Texts of a call share one padded batch, which does not
  * change any text's vector beyond float rounding (padding is masked out of attention and of the mean; another batch
- * shape may change TensorFlow's kernel blocking). The same text in the same batch position and shape gets the same
- * bits.
+ * shape may change TensorFlow's kernel blocking). Identical texts therefore get vectors equal up to
+ * float rounding (bit-identical when computed by the same call shape and row).
  *
  * <p>Thread-safe. Does not own the model: whoever created the model closes it.
  */

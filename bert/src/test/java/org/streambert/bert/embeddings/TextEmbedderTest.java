@@ -2,9 +2,8 @@ package org.streambert.bert.embeddings;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,10 +41,11 @@ class TextEmbedderTest {
     for (EmbeddingPooling pooling : EmbeddingPooling.values()) {
       TextEmbedder embedder = new TextEmbedder(model, TOK, pooling, 32);
       float[][] v = embedder.embedAll(List.of("Kafka streams are logs.", "Kafka streams are logs."));
-      assertArrayEquals(v[0], v[1], pooling.name());
+      // Rows of one batch, or batches of other sizes, may go through differently blocked oneDNN kernels: equal up to
+      // float rounding (observed: 1 ulp), not necessarily bit for bit.
+      assertArrayEquals(v[0], v[1], 1e-5f, pooling.name() + ", twice in one batch");
       float[] alone = embedder.embed("Kafka streams are logs.");
-      assertArrayEquals(alone, embedder.embed("Kafka streams are logs."), pooling.name() + ", run twice");
-      // Another batch size may change TensorFlow's kernel blocking, hence float rounding, not more.
+      assertArrayEquals(alone, embedder.embed("Kafka streams are logs."), pooling.name() + ", same call twice");
       assertArrayEquals(alone, v[0], 1e-5f, pooling.name() + ", alone vs in a batch of two");
     }
   }
@@ -55,7 +55,11 @@ class TextEmbedderTest {
     for (EmbeddingPooling pooling : EmbeddingPooling.values()) {
       float[][] v = new TextEmbedder(model, TOK, pooling, 32)
           .embedAll(List.of("Kafka streams are logs.", "Cats sleep a lot."));
-      assertFalse(Arrays.equals(v[0], v[1]), pooling.name());
+      double maxDiff = 0;
+      for (int k = 0; k < v[0].length; k++) {
+        maxDiff = Math.max(maxDiff, Math.abs(v[0][k] - v[1][k]));
+      }
+      assertTrue(maxDiff > 1e-3, pooling.name() + ": max difference " + maxDiff);
       assertEquals(CFG.hiddenSize(), v[0].length);
     }
   }
