@@ -54,8 +54,8 @@ class SquadReaderTest {
     String bad = "{\"data\": [{\"paragraphs\": [{\"context\": \"x\", \"qas\": [{\"id\": \"q\", \"question\": 3}]}]}]}";
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> SquadReader.read(new java.io.ByteArrayInputStream(bad.getBytes(StandardCharsets.UTF_8)), "bad.json"));
-    assertTrue(e.getMessage().contains("bad.json") && e.getMessage().contains("data[0].paragraphs[0].qas[0].question"),
-        e.getMessage());
+    assertTrue(e.getMessage().contains("bad.json")
+        && e.getMessage().contains("data[0].paragraphs[0].qas[0].question"), e.getMessage());
   }
 
   @Test

@@ -13,7 +13,8 @@ import org.streambert.bert.tokenizer.WordPieceTokenizer;
  * {@link #TOPICS} topics and its sentences are "the SUBJECT VERB the OBJECT ." with words of that topic only (six
  * subjects, two verbs, six objects each), so a random next segment usually comes from another topic (NSP: 3/4 of
  * NotNext pairs are detectable), and "the", "." and the topic's words are predictable
- * from context (MLM). A quarter of the verbs are "playing"/"played", split into word pieces ("play ##ing") for whole-word masking.
+ * from context (MLM). A quarter of the verbs are "playing"/"played", split into word pieces ("play ##ing") for
+ * whole-word masking.
  */
 final class TopicCorpus {
   static final int TOPICS = 4;
@@ -58,7 +59,8 @@ final class TopicCorpus {
       for (int s = 0; s < sentences; s++) {
         String subject = SUBJECTS[topic * 6 + rnd.nextInt(6)];
         String object = OBJECTS[topic * 6 + rnd.nextInt(6)];
-        String verb = rnd.nextInt(4) == 0 ? (rnd.nextBoolean() ? "playing" : "played") : VERBS[topic * 2 + rnd.nextInt(2)];
+        String verb = rnd.nextInt(4) == 0 ? (rnd.nextBoolean() ? "playing" : "played")
+            : VERBS[topic * 2 + rnd.nextInt(2)];
         doc.append("the ").append(subject).append(' ').append(verb).append(" the ").append(object).append(" .\n");
       }
       docs.add(doc.toString());
