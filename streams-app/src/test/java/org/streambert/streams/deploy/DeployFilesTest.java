@@ -260,6 +260,14 @@ class DeployFilesTest {
     assertEquals(topicConstants(), listed, "README topic table vs Topics");
   }
 
+  @Test
+  void shouldDocumentEveryAppConfigKeyInTheReadme() throws IOException {
+    String readme = Files.readString(ROOT.resolve("README.md"));
+    for (String key : NlpConfig.configDef().names()) {
+      assertTrue(readme.contains("| `" + key + "` |"), "README's configuration table lacks " + key);
+    }
+  }
+
   static List<String> dockerfileEnvNames(Path dockerfile) throws IOException {
     String text = Files.readString(dockerfile).replace("\\\n", " ");
     List<String> names = new ArrayList<>();
