@@ -1,7 +1,6 @@
 package org.streambert.bench;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +33,8 @@ import org.tensorflow.types.TFloat32;
  * figure is predict's useful FLOP/s over the faster of the two. Also printed: the FLOP/s of the forward pass at fixed
  * shapes with no padding (kernel efficiency) and predict's padding efficiency (useful / computed FLOPs).
  *
- * <p>Arguments: {@code [secondsPerMeasurement=8] [texts=512] [rounds=3] [callSize=256]}.
+ * <p>Arguments: {@code [secondsPerMeasurement=8] [texts=512] [rounds=3] [callSize=256] [batchCostTokens]
+ * [maxBatchSize]} (the last two default to PredictorConfig's defaults).
  */
 public final class FlopBench {
   private static final long CORPUS_SEED = 5L;
@@ -47,6 +47,14 @@ public final class FlopBench {
     int numTexts = args.length > 1 ? Integer.parseInt(args[1]) : 512;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     int callSize = args.length > 3 ? Integer.parseInt(args[3]) : 256;
+    PredictorConfig.Builder config = PredictorConfig.builder();
+    if (args.length > 4) {
+      config.batchCostTokens(Integer.parseInt(args[4]));
+    }
+    if (args.length > 5) {
+      config.maxBatchSize(Integer.parseInt(args[5]));
+    }
+    PredictorConfig pc = config.build();
     System.out.printf(Locale.ROOT, "load average at start: %s (%d cpus)%n", BenchSupport.loadAverage(),
         Runtime.getRuntime().availableProcessors());
     System.out.println("useful FLOPs: " + BertFlops.formula());
@@ -66,26 +74,27 @@ public final class FlopBench {
           weights.orElse(WeightSource.ofArrays(heads)));
     }
     BertFlops flops = new BertFlops(cfg, BenchSupport.CLASSES.size(), BenchSupport.TAGS.size());
-    PredictorConfig pc = PredictorConfig.defaults();
     List<Integer> lengths = Arrays.stream(corpus.lengths()).boxed().toList();
     double usefulPerRound = flops.texts(lengths, pc.maxLength(), pc.docStride());
-    double computedPerRound = computedFlops(flops, corpus, pc, callSize);
-    System.out.printf(Locale.ROOT, "per round: %.1f GFLOP useful, %.1f GFLOP computed incl. padding "
-        + "(padding efficiency %.2f); predict calls of %d texts, %s%n", usefulPerRound / 1e9, computedPerRound / 1e9,
-        usefulPerRound / computedPerRound, callSize, pc);
-
-    try (BertPredictor predictor = BertPredictor.create(tokenizer, model, BenchSupport.CLASSES, BenchSupport.TAGS, pc);
+    CountingForwardPass counting = new CountingForwardPass(model, pc.maxLength());
+    try (BertPredictor predictor = BertPredictor.create(tokenizer, counting, BenchSupport.CLASSES, BenchSupport.TAGS,
+        pc);
         MatMul square = new MatMul(2048, 2048, 2048);
         MatMul ffn = new MatMul(1024, 768, 3072)) {
-      BenchSupport.predictInCalls(predictor, corpus.texts(), callSize); // warm-up
+      BenchSupport.predictInCalls(predictor, corpus.texts(), callSize); // warm-up, and counts one round
+      double computedPerRound = counting.computedFlops(flops);
+      System.out.printf(Locale.ROOT, "per round: %.1f GFLOP useful, %.1f GFLOP computed incl. padding in %d forward "
+              + "passes (padding efficiency %.2f); predict calls of %d texts, %s%n", usefulPerRound / 1e9,
+          computedPerRound / 1e9, counting.runs(), usefulPerRound / computedPerRound, callSize, pc);
       square.gflops(1);
       ffn.gflops(1);
       shapeTable(model, flops, seconds / 2);
 
       double[] ratios = new double[rounds];
       for (int r = 0; r < rounds; r++) {
-        double sq = square.gflops(seconds / 2);
-        double ff = ffn.gflops(seconds / 2);
+        // Matmuls before and after predict, averaged: the load of a shared machine drifts.
+        double sq = square.gflops(seconds / 4);
+        double ff = ffn.gflops(seconds / 4);
         long start = System.nanoTime();
         int passes = 0;
         do {
@@ -93,6 +102,8 @@ public final class FlopBench {
           passes++;
         } while ((System.nanoTime() - start) / 1e9 < seconds);
         double elapsed = (System.nanoTime() - start) / 1e9;
+        sq = (sq + square.gflops(seconds / 4)) / 2;
+        ff = (ff + ffn.gflops(seconds / 4)) / 2;
         double useful = usefulPerRound * passes / elapsed / 1e9;
         double computed = computedPerRound * passes / elapsed / 1e9;
         double best = Math.max(sq, ff);
@@ -108,33 +119,6 @@ public final class FlopBench {
     } finally {
       System.out.printf(Locale.ROOT, "load average at end: %s%n", BenchSupport.loadAverage());
     }
-  }
-
-  /** FLOPs predict computes, padding included: each batch costs B x flops(longest), as BertPredictor batches. */
-  static double computedFlops(BertFlops flops, LengthMix.Corpus corpus, PredictorConfig pc, int callSize) {
-    int maxTokens = pc.maxLength() - 2;
-    double total = 0;
-    for (int from = 0; from < corpus.size(); from += callSize) {
-      List<Integer> windows = new ArrayList<>();
-      for (int i = from; i < Math.min(corpus.size(), from + callSize); i++) {
-        int pieces = corpus.lengths()[i] - 2;
-        int start = 0;
-        while (start < pieces) {
-          int length = Math.min(pieces - start, maxTokens);
-          windows.add(length + 2);
-          if (start + length == pieces) {
-            break;
-          }
-          start += Math.min(length, pc.docStride());
-        }
-      }
-      windows.sort((a, b) -> b - a);
-      for (int b = 0; b < windows.size(); b += pc.maxBatchSize()) {
-        int size = Math.min(pc.maxBatchSize(), windows.size() - b);
-        total += size * flops.sequence(windows.get(b));
-      }
-    }
-    return total;
   }
 
   /** GFLOP/s of the forward pass at fixed shapes, every token real: the kernels' efficiency without padding. */
