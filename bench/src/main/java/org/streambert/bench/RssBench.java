@@ -45,22 +45,21 @@ public final class RssBench {
     BertModel model = BertModel.create(cfg,
         new HeadsSpec(BenchSupport.CLASSES.size(), false, BenchSupport.TAGS.size()),
         WeightSource.random(cfg.initializerRange(), SEED));
-    long[] checkpoints = {100, 1_000, 2_000, 5_000, calls};
     long rssAt100 = 0;
     long rssAt1000 = 0;
+    long rssAtHalf = 0;
     long rssLast = 0;
     long start = System.nanoTime();
     try (BertPredictor predictor = BertPredictor.create(tokenizer, model, BenchSupport.CLASSES, BenchSupport.TAGS,
         PredictorConfig.defaults())) {
       int next = 0;
-      int checkpoint = 0;
       for (int call = 1; call <= calls; call++) {
         int from = (call - 1) * textsPerCall % (corpus.size() - textsPerCall);
         List<String> texts = corpus.texts().subList(from, from + textsPerCall);
         if (predictor.predict(texts).size() != textsPerCall) {
           throw new IllegalStateException("predict returned the wrong number of predictions");
         }
-        while (checkpoint < checkpoints.length && call == checkpoints[checkpoint]) {
+        if (call == 100 || call % 1_000 == 0 || call == calls) {
           long rss = BenchSupport.rssKb();
           System.out.printf(Locale.ROOT, "after %6d calls: VmRSS %7d kB (%.0f s)%n", call, rss,
               (System.nanoTime() - start) / 1e9);
@@ -70,8 +69,10 @@ public final class RssBench {
           if (call == 1_000) {
             rssAt1000 = rss;
           }
+          if (call == calls / 2) {
+            rssAtHalf = rss;
+          }
           rssLast = rss;
-          checkpoint++;
         }
         next++;
       }
@@ -82,8 +83,9 @@ public final class RssBench {
     }
     double ratio = (double) rssLast / rssAt100;
     System.out.printf(Locale.ROOT, "native growth per call: %.1f bytes (calls 100 to %d), %.1f bytes (calls 1000 to "
-        + "%d)%n", (rssLast - rssAt100) * 1024.0 / (calls - 100), calls,
-        (rssLast - rssAt1000) * 1024.0 / (calls - 1000), calls);
+        + "%d), %.1f bytes (calls %d to %d)%n", (rssLast - rssAt100) * 1024.0 / (calls - 100), calls,
+        (rssLast - rssAt1000) * 1024.0 / (calls - 1000), calls, (rssLast - rssAtHalf) * 1024.0 / (calls - calls / 2),
+        calls / 2, calls);
     System.out.printf(Locale.ROOT, "RATIO VmRSS after %d calls / after 100 = %.3f (%d kB / %d kB; target: flat): %s%n",
         calls, ratio, rssLast, rssAt100, ratio <= 1.05 ? "flat" : "NOT flat");
   }
