@@ -22,6 +22,7 @@ import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -34,7 +35,8 @@ import org.tensorflow.types.TFloat32;
  * shapes with no padding (kernel efficiency) and predict's padding efficiency (useful / computed FLOPs).
  *
  * <p>Arguments: {@code [rounds=3] [texts=512] [callSize=256] [batchCostTokens]
- * [maxBatchSize]} (the last two default to PredictorConfig's defaults).
+ * [maxBatchSize] [threads=0]} (batching defaults to PredictorConfig's; threads 0 is TensorFlow's default, n gives
+ * both sides n intra-op threads and one inter-op thread).
  */
 public final class FlopBench {
   private static final long CORPUS_SEED = 5L;
@@ -56,6 +58,11 @@ public final class FlopBench {
       config.maxBatchSize(Integer.parseInt(args[5]));
     }
     PredictorConfig pc = config.build();
+    int threads = args.length > 6 ? Integer.parseInt(args[6]) : 0;
+    // 0: TensorFlow's defaults (all cores); n: n intra-op threads and one inter-op thread, for the model and matmuls.
+    ConfigProto session = threads == 0 ? null
+        : ConfigProto.newBuilder().setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(1).build();
+    System.out.println("TensorFlow threads: " + (threads == 0 ? "default" : threads + " intra-op, 1 inter-op"));
     System.out.printf(Locale.ROOT, "load average at start: %s (%d cpus)%n", BenchSupport.loadAverage(),
         Runtime.getRuntime().availableProcessors());
     System.out.println("useful FLOPs: " + BertFlops.formula());
@@ -72,7 +79,7 @@ public final class FlopBench {
       cfg = weights.config();
       Map<String, float[]> heads = BenchSupport.headWeights(cfg.hiddenSize());
       model = BertModel.create(cfg, new HeadsSpec(BenchSupport.CLASSES.size(), false, BenchSupport.TAGS.size()),
-          weights.orElse(WeightSource.ofArrays(heads)));
+          weights.orElse(WeightSource.ofArrays(heads)), session);
     }
     BertFlops flops = new BertFlops(cfg, BenchSupport.CLASSES.size(), BenchSupport.TAGS.size());
     List<Integer> lengths = Arrays.stream(corpus.lengths()).boxed().toList();
@@ -80,8 +87,8 @@ public final class FlopBench {
     CountingForwardPass counting = new CountingForwardPass(model, pc.maxLength());
     try (BertPredictor predictor = BertPredictor.create(tokenizer, counting, BenchSupport.CLASSES, BenchSupport.TAGS,
         pc);
-        MatMul square = new MatMul(2048, 2048, 2048);
-        MatMul ffn = new MatMul(1024, 768, 3072)) {
+        MatMul square = new MatMul(2048, 2048, 2048, session);
+        MatMul ffn = new MatMul(1024, 768, 3072, session)) {
       BenchSupport.predictInCalls(predictor, corpus.texts(), callSize); // warm-up, and counts one round
       double computedPerRound = counting.computedFlops(flops);
       System.out.printf(Locale.ROOT, "per round: %.1f GFLOP useful, %.1f GFLOP computed incl. padding in %d forward "
@@ -167,12 +174,12 @@ public final class FlopBench {
     private long runs;
     private double seconds;
 
-    MatMul(int m, int k, int n) {
+    MatMul(int m, int k, int n, ConfigProto sessionConfig) {
       Ops tf = Ops.create(graph);
       pa = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(m, k))); // [M, K]
       pb = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(k, n))); // [K, N]
       product = tf.linalg.matMul(pa, pb); // [M, N]
-      session = new Session(graph);
+      session = new Session(graph, sessionConfig);
       a = random(Shape.of(m, k), 1);
       b = random(Shape.of(k, n), 2);
       flopsPerRun = 2.0 * m * k * n;
