@@ -49,16 +49,16 @@ public final class FlopBench {
   public static void main(String[] args) throws Exception {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
     int numTexts = args.length > 1 ? Integer.parseInt(args[1]) : 512;
-    int callSize = args.length > 3 ? Integer.parseInt(args[3]) : 256;
+    int callSize = args.length > 2 ? Integer.parseInt(args[2]) : 256;
     PredictorConfig.Builder config = PredictorConfig.builder();
-    if (args.length > 4) {
-      config.batchCostTokens(Integer.parseInt(args[4]));
+    if (args.length > 3) {
+      config.batchCostTokens(Integer.parseInt(args[3]));
     }
-    if (args.length > 5) {
-      config.maxBatchSize(Integer.parseInt(args[5]));
+    if (args.length > 4) {
+      config.maxBatchSize(Integer.parseInt(args[4]));
     }
     PredictorConfig pc = config.build();
-    int threads = args.length > 6 ? Integer.parseInt(args[6]) : 0;
+    int threads = args.length > 5 ? Integer.parseInt(args[5]) : 0;
     // 0: TensorFlow's defaults (all cores); n: n intra-op threads and one inter-op thread, for the model and matmuls.
     ConfigProto session = threads == 0 ? null
         : ConfigProto.newBuilder().setIntraOpParallelismThreads(threads).setInterOpParallelismThreads(1).build();
