@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.TokenClassificationHead;
+import org.streambert.bert.inference.internals.Batches;
 import org.streambert.bert.inference.internals.CodePoints;
 import org.streambert.bert.inference.internals.EntityAggregator;
 import org.streambert.bert.inference.internals.Windows;
@@ -29,8 +30,9 @@ import org.streambert.bert.tokenizer.WordPieces;
  * sequence. The class probabilities and the embedding of a windowed text are the means over its windows weighted by
  * each window's token count, so every window contributes in proportion to the text it read.
  *
- * <p><b>Batching.</b> All windows of all texts of one {@link #predict} call are sorted by length, grouped into batches of
- * at most {@code maxBatchSize}, each padded only to its longest window; results come back in input order.
+ * <p><b>Batching.</b> All windows of all texts of one {@link #predict} call are sorted by length and cut into batches of
+ * at most {@code maxBatchSize}, each padded only to its longest window, where the cuts minimise padded tokens plus
+ * {@code batchCostTokens} per batch (see {@link PredictorConfig}); results come back in input order.
  *
  * <p><b>Bad input.</b> A null, blank or token-less text is refused with an IllegalArgumentException naming its index
  * (callers route such records elsewhere before predicting); no text of that call is predicted.
@@ -159,11 +161,14 @@ public final class BertPredictor implements AutoCloseable {
       }
     }
 
-    // Longest first, so each batch pads to a length close to all its members.
+    // Longest first, cut where padding would cost more than another pass: each batch pads to a length close to all
+    // its members.
     List<WindowRef> order = new ArrayList<>(windows);
     order.sort(Comparator.comparingInt((WindowRef w) -> w.span().length()).reversed());
-    for (int from = 0; from < order.size(); from += config.maxBatchSize()) {
-      runBatch(order.subList(from, Math.min(order.size(), from + config.maxBatchSize())), pieces);
+    int[] lengths = order.stream().mapToInt(w -> w.span().length() + 2).toArray();
+    int[] cuts = Batches.cuts(lengths, config.maxBatchSize(), config.batchCostTokens());
+    for (int k = 0; k + 1 < cuts.length; k++) {
+      runBatch(order.subList(cuts[k], cuts[k + 1]), pieces);
     }
 
     List<Prediction> predictions = new ArrayList<>(n);

@@ -12,7 +12,11 @@ import java.util.Objects;
  *       consecutive windows of a long text. As in run_squad.py the step is {@code min(docStride, maxLength - 2)}, so
  *       windows overlap only when {@code docStride < maxLength - 2}; with the defaults (128/128) they do not, and a
  *       token near a window edge sees context on one side only. Use e.g. {@code maxLength / 2} for overlap.</li>
- *   <li>{@code maxBatchSize} (default {@value #DEFAULT_MAX_BATCH_SIZE}): windows per forward pass.</li>
+ *   <li>{@code maxBatchSize} (default {@value #DEFAULT_MAX_BATCH_SIZE}): most windows per forward pass.</li>
+ *   <li>{@code batchCostTokens} (default {@value #DEFAULT_BATCH_COST_TOKENS}): the fixed cost of one more forward pass,
+ *       counted in padded tokens. Windows sorted by length are cut into the batches that minimise padded tokens plus
+ *       this per batch, so a few long windows do not pad many short ones to their length; 0 splits wherever padding
+ *       would be saved, a large value gives the fewest batches.</li>
  *   <li>{@code aggregation} (default {@link AggregationStrategy#FIRST}): BERT's NER fine-tuning labels the first
  *       piece of each word, so FIRST reads the model the way it was trained and never splits a word.</li>
  *   <li>{@code multiLabelThreshold} (default {@value #DEFAULT_MULTI_LABEL_THRESHOLD}): probability from which a label
@@ -24,6 +28,7 @@ public final class PredictorConfig {
   public static final int DEFAULT_MAX_LENGTH = 128;
   public static final int DEFAULT_DOC_STRIDE = 128;
   public static final int DEFAULT_MAX_BATCH_SIZE = 32;
+  public static final int DEFAULT_BATCH_COST_TOKENS = 32;
   public static final AggregationStrategy DEFAULT_AGGREGATION = AggregationStrategy.FIRST;
   public static final float DEFAULT_MULTI_LABEL_THRESHOLD = 0.5f;
 
@@ -33,6 +38,7 @@ public final class PredictorConfig {
   private final int maxLength;
   private final int docStride;
   private final int maxBatchSize;
+  private final int batchCostTokens;
   private final AggregationStrategy aggregation;
   private final float multiLabelThreshold;
 
@@ -46,12 +52,16 @@ public final class PredictorConfig {
     if (b.maxBatchSize < 1) {
       throw new IllegalArgumentException("maxBatchSize must be positive, got " + b.maxBatchSize);
     }
+    if (b.batchCostTokens < 0) {
+      throw new IllegalArgumentException("batchCostTokens must be non-negative, got " + b.batchCostTokens);
+    }
     if (!(b.multiLabelThreshold >= 0f && b.multiLabelThreshold <= 1f)) {
       throw new IllegalArgumentException("multiLabelThreshold must be in [0, 1], got " + b.multiLabelThreshold);
     }
     this.maxLength = b.maxLength;
     this.docStride = b.docStride;
     this.maxBatchSize = b.maxBatchSize;
+    this.batchCostTokens = b.batchCostTokens;
     this.aggregation = Objects.requireNonNull(b.aggregation, "aggregation");
     this.multiLabelThreshold = b.multiLabelThreshold;
   }
@@ -77,6 +87,10 @@ public final class PredictorConfig {
     return maxBatchSize;
   }
 
+  public int batchCostTokens() {
+    return batchCostTokens;
+  }
+
   public AggregationStrategy aggregation() {
     return aggregation;
   }
@@ -87,14 +101,16 @@ public final class PredictorConfig {
 
   /** A builder starting from this config's values. */
   public Builder toBuilder() {
-    return builder().maxLength(maxLength).docStride(docStride).maxBatchSize(maxBatchSize).aggregation(aggregation)
+    return builder().maxLength(maxLength).docStride(docStride).maxBatchSize(maxBatchSize)
+        .batchCostTokens(batchCostTokens).aggregation(aggregation)
         .multiLabelThreshold(multiLabelThreshold);
   }
 
   @Override
   public String toString() {
     return "PredictorConfig[maxLength=" + maxLength + ", docStride=" + docStride + ", maxBatchSize=" + maxBatchSize
-        + ", aggregation=" + aggregation + ", multiLabelThreshold=" + multiLabelThreshold + "]";
+        + ", batchCostTokens=" + batchCostTokens + ", aggregation=" + aggregation + ", multiLabelThreshold="
+        + multiLabelThreshold + "]";
   }
 
   /** Mutable builder; {@link #build()} validates. */
@@ -102,6 +118,7 @@ public final class PredictorConfig {
     private int maxLength = DEFAULT_MAX_LENGTH;
     private int docStride = DEFAULT_DOC_STRIDE;
     private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
+    private int batchCostTokens = DEFAULT_BATCH_COST_TOKENS;
     private AggregationStrategy aggregation = DEFAULT_AGGREGATION;
     private float multiLabelThreshold = DEFAULT_MULTI_LABEL_THRESHOLD;
 
@@ -120,6 +137,11 @@ public final class PredictorConfig {
 
     public Builder maxBatchSize(int maxBatchSize) {
       this.maxBatchSize = maxBatchSize;
+      return this;
+    }
+
+    public Builder batchCostTokens(int batchCostTokens) {
+      this.batchCostTokens = batchCostTokens;
       return this;
     }
 

@@ -125,6 +125,22 @@ class BertPredictorTest {
   }
 
   @Test
+  void shouldNotPadShortWindowsToALongOneWhenAnotherPassCostsLess() {
+    // Rows of 16, 3, 3, 3, 3 ids. One batch: 5 x 16 + 10 = 90 tokens; {16} and {3, 3, 3, 3}: 16 + 12 + 20 = 48.
+    ScriptedForwardPass pass = new ScriptedForwardPass(0, -1, 0, null);
+    PredictorConfig config = PredictorConfig.builder().maxLength(16).maxBatchSize(8).batchCostTokens(10).build();
+    List<String> texts = List.of("e", "a b c d e a b c d e a b c d", "e", "e", "e");
+    try (BertPredictor predictor = BertPredictor.create(tokenizer, pass, null, null, config)) {
+      List<Prediction> predictions = predictor.predict(texts);
+
+      List<String> shapes = pass.calls().stream().map(c -> c.batch() + "x" + c.seqLen()).toList();
+      assertEquals(List.of("1x16", "4x3"), shapes);
+      assertEquals(16f, predictions.get(1).embedding()[0], EPS);
+      assertEquals(3f, predictions.get(4).embedding()[0], EPS);
+    }
+  }
+
+  @Test
   void shouldFrameEachWindowWithClsAndSep() {
     ScriptedForwardPass pass = new ScriptedForwardPass(0, -1, 0, null);
     try (BertPredictor predictor = BertPredictor.create(tokenizer, pass, null, null, PredictorConfig.defaults())) {
