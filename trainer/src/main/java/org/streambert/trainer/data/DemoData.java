@@ -79,14 +79,22 @@ public final class DemoData {
 
   private DemoData() {}
 
-  /** {@code n} tagged sentences, from the news and the topic templates; most contain an entity. */
+  /** {@code n} tagged news sentences; each contains at least one entity. */
   public static List<NerSentence> ner(int n, long seed) {
+    return ner(n, seed, false);
+  }
+
+  /**
+   * {@code n} tagged sentences; with {@code withTopicSentences}, half of them are topic texts, so that a model
+   * trained on both tasks also sees the topic words tagged O and does not take them for entities.
+   */
+  public static List<NerSentence> ner(int n, long seed, boolean withTopicSentences) {
     Random random = new Random(seed);
     List<NerSentence> sentences = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       List<String> tokens = new ArrayList<>();
       List<String> tags = new ArrayList<>();
-      for (String slot : nerTemplate(random).split(" ")) {
+      for (String slot : nerTemplate(random, withTopicSentences).split(" ")) {
         switch (slot) {
           case "{PER}" -> add(tokens, tags, person(random), "PER");
           case "{LOC}" -> add(tokens, tags, pick(random, LOCATIONS), "LOC");
@@ -100,12 +108,9 @@ public final class DemoData {
     return sentences;
   }
 
-  /**
-   * A template for a tagged sentence: half the time one of the topic texts (their words then also occur with the
-   * tag O, so that a model trained on both tasks does not take topic words for entities), else a news sentence.
-   */
-  private static String nerTemplate(Random random) {
-    if (random.nextBoolean()) {
+  /** A template for a tagged sentence: a news sentence, or with {@code topics} half the time a topic text. */
+  private static String nerTemplate(Random random, boolean topics) {
+    if (topics && random.nextBoolean()) {
       List<String> topic = TOPIC_TEMPLATES.get(random.nextInt(TOPIC_TEMPLATES.size()));
       return topic.get(random.nextInt(topic.size()));
     }
@@ -127,13 +132,14 @@ public final class DemoData {
 
   /**
    * Writes {@link #NER_TRAIN}, {@link #NER_DEV} (CoNLL, IOB2) and {@link #TOPICS_TRAIN}, {@link #TOPICS_DEV} (TSV
-   * {@code text<TAB>label}) into {@code dir} (created if missing). Train and dev use different seeds.
+   * {@code text<TAB>label}) into {@code dir} (created if missing). Train and dev use different seeds; the NER files
+   * include topic sentences ({@link #ner(int, long, boolean)}), as the demo trains both tasks on one encoder.
    */
   public static void write(Path dir, int trainSize, int devSize, long seed) {
     try {
       Files.createDirectories(dir);
-      writeConll(dir.resolve(NER_TRAIN), ner(trainSize, seed));
-      writeConll(dir.resolve(NER_DEV), ner(devSize, seed + 1_000_003L));
+      writeConll(dir.resolve(NER_TRAIN), ner(trainSize, seed, true));
+      writeConll(dir.resolve(NER_DEV), ner(devSize, seed + 1_000_003L, true));
       writeTsv(dir.resolve(TOPICS_TRAIN), classification(trainSize, seed + 2));
       writeTsv(dir.resolve(TOPICS_DEV), classification(devSize, seed + 2_000_003L));
     } catch (IOException e) {
