@@ -90,6 +90,11 @@ class PretrainCommandTest {
   }
 
   @Test
+  void shouldBeASubcommandOfTheTrainerNextToFineTuneSquad() {
+    assertTrue(TrainerApp.commandLine().getSubcommands().keySet().containsAll(List.of("pretrain", "fine-tune-squad")));
+  }
+
+  @Test
   void shouldSplitATopicRecordIntoOneSentencePerLine() {
     assertEquals("First one.\nSecond one!\nThird\n", TextTopicSource.toDocument("First one. Second one!\nThird"));
   }
