@@ -48,13 +48,16 @@ public final class NlpService implements AutoCloseable {
   private NlpService(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
     this.config = config;
     this.models = models;
-    Properties props = config.streamsProperties();
-    createTopics(config, props);
+    // A bad QA directory fails the start before anything touches Kafka.
     qa = config.qaModelDir().map(QaModel::load).orElse(null);
     if (qa != null) {
       LOG.info("question answering on: model {} for records with metadata '{}'", config.qaModelDir().get(),
           config.qaQuestionKey());
     }
+    config.embeddingsTopic().ifPresent(t -> LOG.info("embeddings on: {} pooling to topic {}",
+        config.embeddingsPooling(), t));
+    Properties props = config.streamsProperties();
+    createTopics(config, props);
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize());
