@@ -107,6 +107,33 @@ public final class NlpConfig extends AbstractConfig {
       + "host name and process id.";
   public static final String INSTANCE_ID_DEFAULT = "";
 
+  public static final String EMBEDDINGS_TOPIC_CONFIG = "nlp.embeddings.topic";
+  public static final String EMBEDDINGS_TOPIC_DOC = "Topic of text embeddings, e.g. text-embeddings; empty: off. When "
+      + "set, every enriched record carries its embedding (EnrichedText.embedding) and the same record without "
+      + "classification and entities (id, text, modelName, modelVersion, eventTime, embedding) goes to this topic, "
+      + "keyed like the output, in the same exactly-once transaction.";
+  public static final String EMBEDDINGS_TOPIC_DEFAULT = "";
+
+  public static final String EMBEDDINGS_POOLING_CONFIG = "nlp.embeddings.pooling";
+  public static final String EMBEDDINGS_POOLING_DOC = "How a text becomes one vector: pooled (BERT's pooled output, "
+      + "tanh dense on [CLS]; for a windowed text the token-weighted mean over its windows). Mean pooling over the "
+      + "sequence output needs a forward pass that returns it, which the served SavedModel signature does not; it is "
+      + "available offline through org.streambert.bert.embeddings.TextEmbedder.";
+  public static final String EMBEDDINGS_POOLING_DEFAULT = "pooled";
+
+  public static final String QA_MODEL_DIR_CONFIG = "nlp.qa.model.dir";
+  public static final String QA_MODEL_DIR_DOC = "Question-answering mode: a checkpoint directory written by trainer "
+      + "fine-tune-squad (bert_config.json, vocab.txt, bert_model.ckpt.* with cls/squad/*, optional qa.json), loaded "
+      + "once at start. A record whose TextRecord.metadata holds a question (nlp.qa.question.key) then gets "
+      + "EnrichedText.answer: the best span of its text, with code-point offsets and its probability among the n-best "
+      + "answers. Empty: off.";
+  public static final String QA_MODEL_DIR_DEFAULT = "";
+
+  public static final String QA_QUESTION_KEY_CONFIG = "nlp.qa.question.key";
+  public static final String QA_QUESTION_KEY_DOC = "Metadata entry of an input TextRecord that holds the question "
+      + "about its text (the context).";
+  public static final String QA_QUESTION_KEY_DEFAULT = "question";
+
   private static final ConfigDef DEF = new ConfigDef()
       .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
           INPUT_TOPIC_DOC)
@@ -138,7 +165,14 @@ public final class NlpConfig extends AbstractConfig {
           BATCH_DRAIN_MAX_MS_DOC)
       .define(SHUTDOWN_TIMEOUT_MS_CONFIG, Type.LONG, SHUTDOWN_TIMEOUT_MS_DEFAULT, Range.atLeast(0), Importance.LOW,
           SHUTDOWN_TIMEOUT_MS_DOC)
-      .define(INSTANCE_ID_CONFIG, Type.STRING, INSTANCE_ID_DEFAULT, Importance.LOW, INSTANCE_ID_DOC);
+      .define(INSTANCE_ID_CONFIG, Type.STRING, INSTANCE_ID_DEFAULT, Importance.LOW, INSTANCE_ID_DOC)
+      .define(EMBEDDINGS_TOPIC_CONFIG, Type.STRING, EMBEDDINGS_TOPIC_DEFAULT, Importance.MEDIUM,
+          EMBEDDINGS_TOPIC_DOC)
+      .define(EMBEDDINGS_POOLING_CONFIG, Type.STRING, EMBEDDINGS_POOLING_DEFAULT, ValidString.in("pooled"),
+          Importance.LOW, EMBEDDINGS_POOLING_DOC)
+      .define(QA_MODEL_DIR_CONFIG, Type.STRING, QA_MODEL_DIR_DEFAULT, Importance.MEDIUM, QA_MODEL_DIR_DOC)
+      .define(QA_QUESTION_KEY_CONFIG, Type.STRING, QA_QUESTION_KEY_DEFAULT, new ConfigDef.NonEmptyString(),
+          Importance.LOW, QA_QUESTION_KEY_DOC);
 
   /** Prefix of this program's own keys; every other key goes to Kafka Streams. */
   public static final String PREFIX = "nlp.";
@@ -263,6 +297,26 @@ public final class NlpConfig extends AbstractConfig {
 
   public long shutdownTimeoutMs() {
     return getLong(SHUTDOWN_TIMEOUT_MS_CONFIG);
+  }
+
+  /** The embeddings topic, or empty when embeddings are off. */
+  public java.util.Optional<String> embeddingsTopic() {
+    String t = getString(EMBEDDINGS_TOPIC_CONFIG);
+    return t == null || t.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(t.strip());
+  }
+
+  public String embeddingsPooling() {
+    return getString(EMBEDDINGS_POOLING_CONFIG);
+  }
+
+  /** The question-answering checkpoint directory, or empty when QA mode is off. */
+  public java.util.Optional<java.nio.file.Path> qaModelDir() {
+    String d = getString(QA_MODEL_DIR_CONFIG);
+    return d == null || d.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(java.nio.file.Path.of(d));
+  }
+
+  public String qaQuestionKey() {
+    return getString(QA_QUESTION_KEY_CONFIG);
   }
 
   /** The configured instance id, or host name and process id. */

@@ -26,6 +26,7 @@ import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.ModelLoader;
 import org.streambert.streams.model.TensorFlowModelLoader;
 import org.streambert.streams.model.ModelRollout;
+import org.streambert.streams.model.QaModel;
 
 /**
  * The running application: creates missing topics, then starts Kafka Streams over {@link NlpTopology}, the model
@@ -42,17 +43,26 @@ public final class NlpService implements AutoCloseable {
   private final ModelRollout rollout;
   private final KafkaStreams streams;
   private final HttpEndpoint http;
+  private final QaModel qa;
 
   private NlpService(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
     this.config = config;
     this.models = models;
+    // A bad QA directory fails the start before anything touches Kafka.
+    qa = config.qaModelDir().map(QaModel::load).orElse(null);
+    if (qa != null) {
+      LOG.info("question answering on: model {} for records with metadata '{}'", config.qaModelDir().get(),
+          config.qaQuestionKey());
+    }
+    config.embeddingsTopic().ifPresent(t -> LOG.info("embeddings on: {} pooling to topic {}",
+        config.embeddingsPooling(), t));
     Properties props = config.streamsProperties();
     createTopics(config, props);
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize());
     streams = new KafkaStreams(NlpTopology.build(config, models, rollout,
-        NlpSerdes.fromConfig(config.originalsMap())), props);
+        NlpSerdes.fromConfig(config.originalsMap()), qa), props);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread died; replacing it", e);
       return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
@@ -89,7 +99,7 @@ public final class NlpService implements AutoCloseable {
     }
   }
 
-  /** Creates the missing topics: input, output, dead-letter, checkpoints (compacted), rollout status. */
+  /** Creates the missing topics: input, output, dead-letter, checkpoints (compacted), rollout status, embeddings. */
   static void createTopics(NlpConfig config, Properties props) {
     Properties adminProps = new Properties();
     props.forEach((k, v) -> {
@@ -100,8 +110,10 @@ public final class NlpService implements AutoCloseable {
     try (Admin admin = Admin.create(adminProps)) {
       Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
       List<NewTopic> missing = new ArrayList<>();
-      for (String t : List.of(config.inputTopic(), config.outputTopic(), config.dlqTopic(),
-          config.rolloutStatusTopic())) {
+      List<String> topics = new ArrayList<>(List.of(config.inputTopic(), config.outputTopic(), config.dlqTopic(),
+          config.rolloutStatusTopic()));
+      config.embeddingsTopic().ifPresent(topics::add);
+      for (String t : topics) {
         if (!existing.contains(t)) {
           missing.add(new NewTopic(t, Optional.empty(), Optional.empty()));
         }
@@ -160,5 +172,8 @@ public final class NlpService implements AutoCloseable {
     rollout.close();
     publisher.close();
     models.close();
+    if (qa != null) {
+      qa.close();
+    }
   }
 }

@@ -13,6 +13,7 @@ import org.streambert.streams.internals.PendingRecord;
 import org.streambert.streams.internals.ValidateProcessor;
 import org.streambert.streams.model.CheckpointListener;
 import org.streambert.streams.model.ModelHolder;
+import org.streambert.streams.model.QaModel;
 
 /**
  * The NLP topology, used by the {@code run} command and the tests alike:
@@ -23,6 +24,11 @@ import org.streambert.streams.model.ModelHolder;
  *                                                                    └─ pending store (changelogged, seq → record)
  *   checkpoints topic ──▶ global store (model name → ModelCheckpoint) ──▶ {@link CheckpointListener} (the rollout)
  * </pre>
+ *
+ * With {@code nlp.embeddings.topic} set, batch-infer also forwards one embedding record per input to that topic (a
+ * third sink, so it commits in the same transaction). With a {@link QaModel} ({@code nlp.qa.model.dir}), records
+ * whose metadata holds a question ({@code nlp.qa.question.key}) get an answer span in the same batch.
+ *
  *
  * Output keys are the input key bytes unchanged (or, for input without key, the record id as UTF-8: the value's id,
  * else {@code topic-partition-offset}). Tokenization happens inside the batch's prediction and is timed separately
@@ -50,6 +56,16 @@ public final class NlpTopology {
    */
   public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,
       NlpSerdes serdes) {
+    return build(config, models, checkpoints, serdes, null);
+  }
+
+  /**
+   * Builds the topology with question answering.
+   *
+   * @param qa the question-answering model (owned by the caller, who closes it after the streams), or null for none
+   */
+  public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,
+      NlpSerdes serdes, QaModel qa) {
     Topology topology = new Topology();
     // Values are decoded in the first processor rather than by the source's deserializer: with exactly_once_v2,
     // Kafka Streams 4.4.0's TopologyTestDriver dropped the dead-letter records of the deserialization handler, while
@@ -58,19 +74,25 @@ public final class NlpTopology {
     boolean textMode = config.inputFormat().equals("text");
     int maxChars = config.textMaxChars();
     InputDeserializer decoder = new InputDeserializer(config.inputFormat(), serdes.textRecord().deserializer());
-    topology.addProcessor(VALIDATE, () -> new ValidateProcessor(decoder, textMode, maxChars), SOURCE);
+    String questionKey = qa == null ? null : config.qaQuestionKey();
+    topology.addProcessor(VALIDATE, () -> new ValidateProcessor(decoder, textMode, maxChars, questionKey), SOURCE);
     int maxBatch = config.batchMaxSize();
     long maxDelay = config.batchMaxDelayMs();
     long drain = config.batchDrainMaxMs();
     String checkpointsTopic = config.checkpointsTopic();
+    boolean embeddings = config.embeddingsTopic().isPresent();
     topology.addProcessor(BATCH, () -> new BatchInferProcessor(PENDING_STORE, models, maxBatch, maxDelay, drain,
-        checkpointsTopic), VALIDATE);
+        checkpointsTopic, embeddings, qa), VALIDATE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Long(),
         PendingRecord.serde()).withCachingDisabled(), BATCH);
     topology.addSink(BatchInferProcessor.OUTPUT_SINK, config.outputTopic(), new ByteArraySerializer(),
         serdes.enrichedText().serializer(), BATCH);
     topology.addSink(BatchInferProcessor.DLQ_SINK, config.dlqTopic(), new ByteArraySerializer(),
         new ByteArraySerializer(), BATCH);
+    if (embeddings) {
+      topology.addSink(BatchInferProcessor.EMBEDDINGS_SINK, config.embeddingsTopic().get(), new ByteArraySerializer(),
+          serdes.enrichedText().serializer(), BATCH);
+    }
 
     String modelName = config.modelName();
     topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CHECKPOINT_STORE),

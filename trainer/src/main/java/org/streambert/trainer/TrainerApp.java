@@ -8,25 +8,29 @@ import org.streambert.bert.bundle.BundleException;
 import org.streambert.trainer.cli.BenchmarkCommand;
 import org.streambert.trainer.cli.EvaluateCommand;
 import org.streambert.trainer.cli.FineTuneCommand;
+import org.streambert.trainer.cli.FineTuneSquadCommand;
 import org.streambert.trainer.cli.GenerateDemoDataCommand;
 import org.streambert.trainer.cli.ImportCommand;
+import org.streambert.trainer.cli.PretrainCommand;
 import org.streambert.trainer.cli.PublishCommand;
 import org.streambert.trainer.cli.TokenizeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * Entry point of the training program: fine-tuning, evaluation, export and checkpoint publishing. Exit codes are
+ * Entry point of the training program: fine-tuning, MLM/NSP pre-training, SQuAD fine-tuning, evaluation, export and
+ * checkpoint publishing. Exit codes are
  * those of {@link ExitCodes}: 0 ok, 1 failure, 2 bad input, 3 promotion gate refused.
  */
 @Command(
     name = "trainer",
     mixinStandardHelpOptions = true,
     version = "trainer 0.1.0-SNAPSHOT",
-    description = "Fine-tunes BERT, evaluates it and publishes model checkpoints to Kafka.",
+    description = "Pre-trains and fine-tunes BERT, evaluates it and publishes model checkpoints to Kafka.",
     footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad input (options, data, bundle), 3 promotion gate refused."},
-    subcommands = {FineTuneCommand.class, EvaluateCommand.class, PublishCommand.class, ImportCommand.class,
-        TokenizeCommand.class, GenerateDemoDataCommand.class, BenchmarkCommand.class,
+    subcommands = {FineTuneCommand.class, PretrainCommand.class, FineTuneSquadCommand.class, EvaluateCommand.class,
+        PublishCommand.class, ImportCommand.class, TokenizeCommand.class, GenerateDemoDataCommand.class,
+        BenchmarkCommand.class,
         CommandLine.HelpCommand.class})
 public final class TrainerApp implements Callable<Integer> {
 

@@ -20,10 +20,13 @@ import org.streambert.bert.inference.Entity;
 import org.streambert.bert.inference.LabelScore;
 import org.streambert.bert.inference.Prediction;
 import org.streambert.schemas.avro.Classification;
+import org.streambert.bert.qa.BertQa;
 import org.streambert.schemas.avro.EnrichedText;
+import org.streambert.schemas.avro.QaAnswer;
 import org.streambert.schemas.avro.StageTimings;
 import org.streambert.streams.internals.RejectedRecordException.Reason;
 import org.streambert.streams.model.ModelHolder;
+import org.streambert.streams.model.QaModel;
 import org.streambert.streams.model.ServingModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +42,11 @@ import org.slf4j.LoggerFactory;
  * <p>Without a model, records stay in the store (one log line says why) and run once a model is loaded. If a batch's
  * inference throws, each record is retried alone; one that still fails goes to the dead-letter topic with its raw
  * bytes, Kafka's {@code __streams.errors.*} headers and {@code nlp.error.reason=INFERENCE_FAILED}.
+ *
+ * <p>Optional outputs of the same batch: with embeddings on, every EnrichedText carries the model's pooled
+ * embedding and a copy without classification and entities goes to {@link #EMBEDDINGS_SINK}; with a {@link QaModel},
+ * the batch's records that hold a question get {@code EnrichedText.answer}, all answered in one
+ * {@link QaModel#answerAll} call (a failure there is handled like an inference failure).
  */
 public final class BatchInferProcessor implements Processor<byte[], PendingRecord, byte[], Object> {
 
@@ -47,6 +55,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   /** Child names this processor forwards to. */
   public static final String OUTPUT_SINK = "enriched-sink";
   public static final String DLQ_SINK = "dead-letter-sink";
+  public static final String EMBEDDINGS_SINK = "embeddings-sink";
 
   private final String storeName;
   private final ModelHolder holder;
@@ -54,6 +63,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private final long maxDelayMs;
   private final long drainMaxMs;
   private final String checkpointsTopic;
+  private final boolean embeddings;
+  private final QaModel qa;
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<Long, PendingRecord> store;
   private NlpMetrics metrics;
@@ -63,6 +74,17 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
 
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic) {
+    this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, false, null);
+  }
+
+  /**
+   * @param embeddings whether to fill {@code EnrichedText.embedding} and forward to {@link #EMBEDDINGS_SINK}
+   * @param qa         the question-answering model (owned by the caller), or null when QA mode is off
+   */
+  public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
+      String checkpointsTopic, boolean embeddings, QaModel qa) {
+    this.embeddings = embeddings;
+    this.qa = qa;
     this.storeName = storeName;
     this.holder = holder;
     this.maxBatchSize = maxBatchSize;
@@ -144,8 +166,10 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     List<String> texts = new ArrayList<>(batch.size());
     batch.forEach(e -> texts.add(e.value.text()));
     ServingModel.Inference result;
+    List<QaAnswer> answers;
     try {
       result = model.predict(texts);
+      answers = answer(batch.stream().map(e -> e.value).toList());
     } catch (RuntimeException batchFailure) {
       LOG.warn("inference of a batch of {} record(s) failed ({}); retrying each record alone", batch.size(),
           batchFailure.toString());
@@ -157,24 +181,55 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     long now = context.currentSystemTimeMs();
     metrics.recordBatch(batch.size(), result.inferNanos() / 1000, now);
     for (int i = 0; i < batch.size(); i++) {
-      emit(model, batch.get(i).value, result, i, result.inferNanos(), result.postNanos() / batch.size());
+      emit(model, batch.get(i).value, result, i, result.inferNanos(), result.postNanos() / batch.size(),
+          answers.get(i));
     }
+  }
+
+  /** The Avro answer of each record (null without a question or QA model); one QA run for the whole batch. */
+  private List<QaAnswer> answer(List<PendingRecord> records) {
+    List<QaAnswer> out = new ArrayList<>(java.util.Collections.nCopies(records.size(), (QaAnswer) null));
+    if (qa == null) {
+      return out;
+    }
+    List<Integer> asked = new ArrayList<>();
+    List<BertQa.Request> requests = new ArrayList<>();
+    for (int i = 0; i < records.size(); i++) {
+      PendingRecord r = records.get(i);
+      if (r.question() != null) {
+        asked.add(i);
+        requests.add(new BertQa.Request(r.question(), r.text()));
+      }
+    }
+    if (requests.isEmpty()) {
+      return out;
+    }
+    List<Optional<org.streambert.bert.qa.QaAnswer>> best = qa.answerAll(requests);
+    for (int k = 0; k < asked.size(); k++) {
+      String question = requests.get(k).question();
+      int index = asked.get(k);
+      out.set(index, best.get(k).map(a -> new QaAnswer(question, a.text(), a.start(), a.end(),
+          (float) a.probability())).orElse(null));
+    }
+    return out;
   }
 
   private void inferAlone(ServingModel model, PendingRecord record) {
     ServingModel.Inference result;
+    List<QaAnswer> answers;
     try {
       result = model.predict(List.of(record.text()));
+      answers = answer(List.of(record));
     } catch (RuntimeException e) {
       deadLetter(record, e);
       return;
     }
     metrics.recordBatch(1, result.inferNanos() / 1000, context.currentSystemTimeMs());
-    emit(model, record, result, 0, result.inferNanos(), result.postNanos());
+    emit(model, record, result, 0, result.inferNanos(), result.postNanos(), answers.get(0));
   }
 
   private void emit(ServingModel model, PendingRecord record, ServingModel.Inference result, int index,
-      long inferNanos, long predictorPostNanos) {
+      long inferNanos, long predictorPostNanos, QaAnswer answer) {
     long start = System.nanoTime();
     Prediction p = result.predictions().get(index);
     EnrichedText.Builder out = EnrichedText.newBuilder()
@@ -199,10 +254,35 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       entities.add(new org.streambert.schemas.avro.Entity(e.type(), e.text(), e.start(), e.end(), e.score()));
     }
     out.setEntities(entities);
+    out.setAnswer(answer);
+    List<Float> embedding = null;
+    if (embeddings) {
+      float[] e = p.embedding();
+      embedding = new ArrayList<>(e.length);
+      for (float v : e) {
+        embedding.add(v);
+      }
+      out.setEmbedding(embedding);
+    }
     long postMicros = (predictorPostNanos + System.nanoTime() - start) / 1000;
     long tokenizeMicros = result.tokenizeNanos()[index] / 1000;
     out.setTimings(new StageTimings(tokenizeMicros, inferNanos / 1000, postMicros));
     context.forward(new Record<byte[], Object>(record.key(), out.build(), record.timestamp()), OUTPUT_SINK);
+    if (embedding != null) {
+      EnrichedText vector = EnrichedText.newBuilder()
+          .setId(record.id())
+          .setText(record.text())
+          .setModelName(model.name())
+          .setModelVersion(model.version())
+          .setClassification(null)
+          .setEntities(List.of())
+          .setWindowed(p.windowed())
+          .setWindowCount(result.windowCounts()[index])
+          .setEventTime(java.time.Instant.ofEpochMilli(record.eventTime()))
+          .setEmbedding(embedding)
+          .build();
+      context.forward(new Record<byte[], Object>(record.key(), vector, record.timestamp()), EMBEDDINGS_SINK);
+    }
     metrics.recordRecord(tokenizeMicros, postMicros, context.currentSystemTimeMs());
   }
 

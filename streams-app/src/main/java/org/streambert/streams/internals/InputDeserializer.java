@@ -40,7 +40,7 @@ public final class InputDeserializer implements Deserializer<InputValue> {
       case "avro": {
         TextRecord r = avro.deserialize(topic, data);
         return new InputValue(data, r.getId(), r.getText(), r.getEventTime() == null ? null
-            : r.getEventTime().toEpochMilli());
+            : r.getEventTime().toEpochMilli(), r.getMetadata());
       }
       case "json":
         return json(data);
@@ -67,7 +67,18 @@ public final class InputDeserializer implements Deserializer<InputValue> {
     }
     JsonNode id = root.get("id");
     JsonNode eventTime = root.get("eventTime");
+    java.util.Map<String, String> metadata = null;
+    JsonNode meta = root.get("metadata");
+    if (meta != null && meta.isObject()) {
+      metadata = new java.util.LinkedHashMap<>();
+      for (var it = meta.fields(); it.hasNext(); ) {
+        var e = it.next();
+        if (e.getValue().isTextual()) {
+          metadata.put(e.getKey(), e.getValue().textValue());
+        }
+      }
+    }
     return new InputValue(data, id != null && (id.isTextual() || id.isNumber()) ? id.asText() : null,
-        text.textValue(), eventTime != null && eventTime.canConvertToLong() ? eventTime.longValue() : null);
+        text.textValue(), eventTime != null && eventTime.canConvertToLong() ? eventTime.longValue() : null, metadata);
   }
 }

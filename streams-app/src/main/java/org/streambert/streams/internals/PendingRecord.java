@@ -27,11 +27,20 @@ import org.apache.kafka.common.serialization.Serializer;
  * @param text      the text
  * @param eventTime epoch milliseconds
  * @param timestamp the input record's timestamp (used for the output record)
+ * @param question  the question about the text in question-answering mode, else null
  */
 public record PendingRecord(byte[] key, byte[] rawValue, String id, String text, long eventTime, long timestamp,
-    String topic, int partition, long offset, List<Header> headers) {
+    String topic, int partition, long offset, List<Header> headers, String question) {
 
-  private static final byte FORMAT = 1;
+  /** Format 2 appends the question; format 1 entries (written before QA mode existed) still restore. */
+  private static final byte FORMAT = 2;
+  private static final byte FORMAT_WITHOUT_QUESTION = 1;
+
+  /** A record without a question. */
+  public PendingRecord(byte[] key, byte[] rawValue, String id, String text, long eventTime, long timestamp,
+      String topic, int partition, long offset, List<Header> headers) {
+    this(key, rawValue, id, text, eventTime, timestamp, topic, partition, offset, headers, null);
+  }
 
   public Headers headersCopy() {
     RecordHeaders copy = new RecordHeaders();
@@ -39,7 +48,7 @@ public record PendingRecord(byte[] key, byte[] rawValue, String id, String text,
     return copy;
   }
 
-  /** Binary serde of the pending store (format byte 1, then the fields in order). */
+  /** Binary serde of the pending store (format byte 2, then the fields in order; format 1 is read too). */
   public static Serde<PendingRecord> serde() {
     return new Serde<>() {
       @Override
@@ -72,6 +81,7 @@ public record PendingRecord(byte[] key, byte[] rawValue, String id, String text,
         writeBytes(out, h.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         writeBytes(out, h.value());
       }
+      writeBytes(out, r.question == null ? null : r.question.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -81,8 +91,9 @@ public record PendingRecord(byte[] key, byte[] rawValue, String id, String text,
   private static PendingRecord read(byte[] bytes) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       byte format = in.readByte();
-      if (format != FORMAT) {
-        throw new SerializationException("pending record format " + format + " is not " + FORMAT);
+      if (format != FORMAT && format != FORMAT_WITHOUT_QUESTION) {
+        throw new SerializationException("pending record format " + format + " is neither " + FORMAT_WITHOUT_QUESTION
+            + " nor " + FORMAT);
       }
       byte[] key = readBytes(in);
       byte[] raw = readBytes(in);
@@ -98,7 +109,9 @@ public record PendingRecord(byte[] key, byte[] rawValue, String id, String text,
       for (int i = 0; i < n; i++) {
         headers.add(new RecordHeader(string(readBytes(in)), readBytes(in)));
       }
-      return new PendingRecord(key, raw, id, text, eventTime, timestamp, topic, partition, offset, headers);
+      String question = format == FORMAT ? string(readBytes(in)) : null;
+      return new PendingRecord(key, raw, id, text, eventTime, timestamp, topic, partition, offset, headers,
+          question);
     } catch (IOException e) {
       throw new SerializationException("corrupt pending record", e);
     }

@@ -26,9 +26,19 @@ public final class ValidateProcessor implements Processor<byte[], byte[], byte[]
   private final InputDeserializer decoder;
   private final boolean textMode;
   private final int maxCodePoints;
+  private final String questionKey;
   private ProcessorContext<byte[], PendingRecord> context;
 
   public ValidateProcessor(InputDeserializer decoder, boolean textMode, int maxCodePoints) {
+    this(decoder, textMode, maxCodePoints, null);
+  }
+
+  /**
+   * @param questionKey metadata entry holding a question about the text (question-answering mode), or null when that
+   *                    mode is off
+   */
+  public ValidateProcessor(InputDeserializer decoder, boolean textMode, int maxCodePoints, String questionKey) {
+    this.questionKey = questionKey;
     this.decoder = decoder;
     this.textMode = textMode;
     this.maxCodePoints = maxCodePoints;
@@ -76,8 +86,12 @@ public final class ValidateProcessor implements Processor<byte[], byte[], byte[]
     for (Header h : record.headers()) {
       headers.add(new RecordHeader(h.key(), h.value()));
     }
+    String question = questionKey == null || value.metadata() == null ? null : value.metadata().get(questionKey);
+    if (question != null && question.isBlank()) {
+      question = null;
+    }
     context.forward(record.withKey(key).withValue(new PendingRecord(key, value.raw(), id, text, eventTime,
-        record.timestamp(), topic, partition, offset, headers)));
+        record.timestamp(), topic, partition, offset, headers, question)));
   }
 
   private static String decodeText(byte[] raw) {

@@ -24,6 +24,7 @@ import org.streambert.streams.NlpSerdes;
 import org.streambert.streams.NlpTopology;
 import org.streambert.streams.model.CheckpointListener;
 import org.streambert.streams.model.ModelHolder;
+import org.streambert.streams.model.QaModel;
 
 /** A TopologyTestDriver over {@link NlpTopology} with an in-memory schema registry and typed topics. */
 public final class Harness implements AutoCloseable {
@@ -42,6 +43,12 @@ public final class Harness implements AutoCloseable {
   }
 
   public Harness(Path stateDir, Map<String, ?> overrides, CheckpointListener listener, ModelHolder holder) {
+    this(stateDir, overrides, listener, holder, null);
+  }
+
+  /** With a question-answering model (owned by the caller). */
+  public Harness(Path stateDir, Map<String, ?> overrides, CheckpointListener listener, ModelHolder holder,
+      QaModel qa) {
     Map<String, Object> props = new HashMap<>();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "nlp-test-" + UUID.randomUUID());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -52,7 +59,7 @@ public final class Harness implements AutoCloseable {
     models = holder != null ? holder : new ModelHolder(config.modelName());
     serdes = NlpSerdes.fromConfig(config.originalsMap());
     Properties streamsProps = config.streamsProperties();
-    driver = new TopologyTestDriver(NlpTopology.build(config, models, listener, serdes), streamsProps);
+    driver = new TopologyTestDriver(NlpTopology.build(config, models, listener, serdes, qa), streamsProps);
     input = driver.createInputTopic(config.inputTopic(), new ByteArraySerializer(), new ByteArraySerializer());
     output = driver.createOutputTopic(config.outputTopic(), new ByteArrayDeserializer(),
         serdes.enrichedText().deserializer());
@@ -65,6 +72,13 @@ public final class Harness implements AutoCloseable {
   public byte[] avro(String id, String text) {
     return serdes.textRecord().serializer().serialize(config.inputTopic(),
         TextRecord.newBuilder().setId(id).setText(text).setEventTime(Instant.ofEpochMilli(1000)).build());
+  }
+
+  /** Avro wire bytes of a TextRecord with metadata. */
+  public byte[] avro(String id, String text, Map<String, String> metadata) {
+    return serdes.textRecord().serializer().serialize(config.inputTopic(),
+        TextRecord.newBuilder().setId(id).setText(text).setMetadata(metadata)
+            .setEventTime(Instant.ofEpochMilli(1000)).build());
   }
 
   /** Pipes an Avro TextRecord keyed by its id. */
