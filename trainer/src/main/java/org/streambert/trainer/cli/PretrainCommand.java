@@ -61,7 +61,7 @@ public final class PretrainCommand implements Callable<Integer> {
   long steps;
 
   @Option(names = "--warmup-steps", paramLabel = "N",
-      description = "Linear warm-up updates; default: 10% of --steps.")
+      description = "Linear warm-up updates; default: 10%% of --steps.")
   Long warmupSteps;
 
   @Option(names = "--batch-size", defaultValue = "" + PretrainOptions.DEFAULT_BATCH_SIZE,
