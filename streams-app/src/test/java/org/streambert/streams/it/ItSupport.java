@@ -204,6 +204,14 @@ final class ItSupport {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
+        StringBuilder threads = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+          threads.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+          for (StackTraceElement e : stack) {
+            threads.append("    at ").append(e).append('\n');
+          }
+        });
+        System.out.println("threads when waiting for " + what + " timed out:\n" + threads);
         throw new AssertionError("timed out after " + timeout + " waiting for " + what);
       }
       Thread.sleep(50);
