@@ -69,7 +69,7 @@ import org.streambert.streams.NlpService;
  *
  * <p>Arguments: {@code [records (400)] [naive seconds (60)] [batch size (32)]}. Texts: sentences of
  * {@code <shared>/datasets/wnut17} and {@code wikigold} ({@code -Dshared.dir}, default {@code ../shared}), shuffled
- * with a fixed seed, else generated English sentences; the run says which.
+ * with a fixed seed, else (or with {@code -Dtexts=generated}) generated English sentences; the run says which.
  */
 public final class EndToEndBench {
 
@@ -287,7 +287,7 @@ public final class EndToEndBench {
 
   /** Shuffled sentences of wnut17 and wikigold when present, else generated sentences; says which. */
   static List<String> texts(int n) throws IOException {
-    Path shared = findShared();
+    Path shared = "generated".equals(System.getProperty("texts")) ? null : findShared();
     List<String> all = new ArrayList<>();
     if (shared != null) {
       all.addAll(conllSentences(shared.resolve("datasets/wnut17/wnut17train.conll"), "\t"));
@@ -297,7 +297,8 @@ public final class EndToEndBench {
       System.out.println("texts: wnut17 train + wikigold sentences from " + shared + "/datasets, shuffled (seed 42)");
     } else {
       all.addAll(TokenizerBench.generatedSentences(n, 42L));
-      System.out.println("texts: generated English sentences (shared datasets not found; set -Dshared.dir)");
+      System.out.println("texts: generated English sentences (-Dtexts=generated, or shared datasets not found: set "
+          + "-Dshared.dir)");
     }
     if (all.size() < n) {
       throw new IllegalStateException("only " + all.size() + " texts available, " + n + " requested");
