@@ -63,7 +63,8 @@ public final class NlpConfig extends AbstractConfig {
 
   public static final String BATCH_MAX_DELAY_MS_CONFIG = "nlp.batch.max.delay.ms";
   public static final String BATCH_MAX_DELAY_MS_DOC =
-      "A non-empty micro-batch runs at the latest this long (wall-clock) after it was last run.";
+      "A micro-batch smaller than nlp.batch.max.size runs once its oldest record has waited this long (wall-clock; "
+          + "checked every this long, so the wait stays below twice this).";
   public static final long BATCH_MAX_DELAY_MS_DEFAULT = 20L;
 
   public static final String TEXT_MAX_CHARS_CONFIG = "nlp.text.max.chars";

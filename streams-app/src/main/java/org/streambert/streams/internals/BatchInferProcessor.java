@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Micro-batching without loss. Each validated record is put into a changelogged key-value store under a per-task
  * sequence number that only grows, so the store's key order is arrival order. A batch (the oldest records, at most
- * {@code maxBatchSize}) runs when the store holds a full batch (in {@link #process}) or on the wall-clock punctuator
- * every {@code maxDelayMs}. Its results are forwarded in input order, then its entries are deleted; under
+ * {@code maxBatchSize}) runs when the store holds a full batch (in {@link #process}) or, from the wall-clock punctuator
+ * (every {@code maxDelayMs}), once the oldest pending record has waited {@code maxDelayMs}: a backlog in the input
+ * topic thus fills whole batches instead of being cut into batches of whatever arrived since the last punctuation. Its results are forwarded in input order, then its entries are deleted; under
  * exactly_once_v2 the outputs, the deletions and the input offsets commit in one transaction, and anything not yet
  * committed is replayed or restored after a crash.
  *
@@ -71,6 +72,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private AtomicLong deadLetters;
   private long nextSeq;
   private long pending;
+  /** Wall-clock ms when the oldest pending record arrived (0 for records restored at start: run at once). */
+  private long oldestPendingMs;
 
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic) {
@@ -118,6 +121,9 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
 
   @Override
   public void process(Record<byte[], PendingRecord> record) {
+    if (pending == 0) {
+      oldestPendingMs = context.currentSystemTimeMs();
+    }
     store.put(nextSeq++, record.value());
     pending++;
     if (pending >= maxBatchSize) {
@@ -126,6 +132,9 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   }
 
   private void punctuate(long now) {
+    if (pending < maxBatchSize && now - oldestPendingMs < maxDelayMs) {
+      return; // the oldest record has not waited long enough; process() may still fill the batch
+    }
     long deadline = System.nanoTime() + drainMaxMs * 1_000_000L;
     while (pending > 0 && System.nanoTime() < deadline) {
       if (!runBatch()) {

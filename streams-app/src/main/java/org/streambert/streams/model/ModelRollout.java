@@ -94,10 +94,15 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
         && serving.manifestSha256().equals(checkpoint.getManifestSha256())) {
       return; // e.g. the global store replaying the current event after a restart
     }
-    ModelCheckpoint previous = latest.getAndSet(checkpoint);
-    if (previous != null && previous.equals(checkpoint)) {
+    // An event equal to the latest one (the global store hands the restored checkpoint over twice at start-up:
+    // while restoring and in init) is dropped WITHOUT replacing the latest instance: the queued task below compares
+    // by identity, and would skip its load if an equal copy had taken its place. Only the global stream thread calls
+    // this method, so get-then-set is not racy.
+    ModelCheckpoint previous = latest.get();
+    if (checkpoint.equals(previous)) {
       return;
     }
+    latest.set(checkpoint);
     inFlight.incrementAndGet();
     executor.execute(() -> {
       try {

