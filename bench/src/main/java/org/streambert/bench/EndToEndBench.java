@@ -287,11 +287,11 @@ public final class EndToEndBench {
 
   /** Shuffled sentences of wnut17 and wikigold when present, else generated sentences; says which. */
   static List<String> texts(int n) throws IOException {
-    Path shared = "generated".equals(System.getProperty("texts")) ? null : findShared();
+    Path shared = "generated".equals(System.getProperty("texts")) ? null : LengthMix.findShared();
     List<String> all = new ArrayList<>();
     if (shared != null) {
-      all.addAll(conllSentences(shared.resolve("datasets/wnut17/wnut17train.conll"), "\t"));
-      all.addAll(conllSentences(shared.resolve("datasets/wikigold/wikigold.conll.txt"), " "));
+      all.addAll(LengthMix.conllSentences(shared.resolve("datasets/wnut17/wnut17train.conll"), "\t"));
+      all.addAll(LengthMix.conllSentences(shared.resolve("datasets/wikigold/wikigold.conll.txt"), " "));
       all.removeIf(s -> s.split(" ").length < 4);
       Collections.shuffle(all, new Random(42));
       System.out.println("texts: wnut17 train + wikigold sentences from " + shared + "/datasets, shuffled (seed 42)");
@@ -304,41 +304,6 @@ public final class EndToEndBench {
       throw new IllegalStateException("only " + all.size() + " texts available, " + n + " requested");
     }
     return List.copyOf(all.subList(0, n));
-  }
-
-  private static Path findShared() {
-    String configured = System.getProperty("shared.dir");
-    List<Path> candidates = configured != null ? List.of(Path.of(configured))
-        : List.of(Path.of("..", "shared"), Path.of("..", "..", "shared"));
-    for (Path p : candidates) {
-      if (Files.isDirectory(p.resolve("datasets"))) {
-        return p.toAbsolutePath().normalize();
-      }
-    }
-    return null;
-  }
-
-  /** Sentences of a token-per-line CoNLL file, tokens joined by spaces (blank line = sentence end). */
-  private static List<String> conllSentences(Path file, String separator) throws IOException {
-    List<String> sentences = new ArrayList<>();
-    StringBuilder sb = new StringBuilder();
-    for (String line : Files.readAllLines(file)) {
-      if (line.isBlank()) {
-        if (sb.length() > 0) {
-          sentences.add(sb.toString());
-          sb.setLength(0);
-        }
-        continue;
-      }
-      String token = line.split(separator, 2)[0];
-      if (!token.equals("-DOCSTART-")) {
-        sb.append(sb.length() > 0 ? " " : "").append(token);
-      }
-    }
-    if (sb.length() > 0) {
-      sentences.add(sb.toString());
-    }
-    return sentences;
   }
 
   private static double secondsSince(long nanos) {

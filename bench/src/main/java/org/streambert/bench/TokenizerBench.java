@@ -43,12 +43,12 @@ public final class TokenizerBench {
     WordPieceTokenizer ours = WordPieceTokenizer.fromVocabFile(vocabTxt, true);
     Map<String, List<String>> corpora = new LinkedHashMap<>();
     corpora.put("generated", generatedSentences(4_096, 42L));
-    Path shared = findShared();
+    Path shared = LengthMix.findShared();
     if (shared == null) {
       System.out.println("shared datasets not found (set -Dshared.dir=/path/to/shared): skipping wnut17 and wikigold");
     } else {
-      corpora.put("wnut17", conllSentences(shared.resolve("datasets/wnut17/wnut17train.conll"), "\t"));
-      corpora.put("wikigold", conllSentences(shared.resolve("datasets/wikigold/wikigold.conll.txt"), " "));
+      corpora.put("wnut17", LengthMix.conllSentences(shared.resolve("datasets/wnut17/wnut17train.conll"), "\t"));
+      corpora.put("wikigold", LengthMix.conllSentences(shared.resolve("datasets/wikigold/wikigold.conll.txt"), " "));
     }
     System.out.printf(Locale.ROOT, "java %s, %d cpus; %.1f s per measurement, median of %d rounds%n",
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), seconds, ROUNDS);
@@ -172,45 +172,6 @@ public final class TokenizerBench {
     Path file = dir.resolve("tokenizer.json");
     json.writeValue(file.toFile(), root);
     return file;
-  }
-
-  private static Path findShared() {
-    String configured = System.getProperty("shared.dir");
-    List<Path> candidates = configured != null ? List.of(Path.of(configured))
-        : List.of(Path.of("..", "shared"), Path.of("..", "..", "shared"));
-    for (Path p : candidates) {
-      if (Files.isDirectory(p.resolve("datasets"))) {
-        return p.toAbsolutePath().normalize();
-      }
-    }
-    return null;
-  }
-
-  /** Sentences of a token-per-line CoNLL file, tokens joined by spaces (blank line = sentence end). */
-  private static List<String> conllSentences(Path file, String separator) throws IOException {
-    List<String> sentences = new ArrayList<>();
-    StringBuilder sb = new StringBuilder();
-    for (String line : Files.readAllLines(file)) {
-      if (line.isBlank()) {
-        if (sb.length() > 0) {
-          sentences.add(sb.toString());
-          sb.setLength(0);
-        }
-        continue;
-      }
-      String token = line.split(separator, 2)[0];
-      if (token.equals("-DOCSTART-")) {
-        continue;
-      }
-      if (sb.length() > 0) {
-        sb.append(' ');
-      }
-      sb.append(token);
-    }
-    if (sb.length() > 0) {
-      sentences.add(sb.toString());
-    }
-    return sentences;
   }
 
   private static final String[] NAMES = {"Alice", "Bob", "Dr. Chen", "Maria", "the committee", "Google", "Berlin",
