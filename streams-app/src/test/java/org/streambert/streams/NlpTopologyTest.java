@@ -93,6 +93,33 @@ class NlpTopologyTest {
   }
 
   @Test
+  void shouldNotCountTheTimeOfAFullBatchAsWaitingOfTheRecordsAfterIt() {
+    start(Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 2, NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, 20L), true);
+    // The full batch takes 200 ms of real time, during which the stream thread's cached clock stands still.
+    pass.entered = new java.util.concurrent.CountDownLatch(1);
+    pass.proceed = new java.util.concurrent.CountDownLatch(1);
+    Thread release = new Thread(() -> {
+      try {
+        pass.entered.await();
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      pass.proceed.countDown();
+    });
+    release.start();
+    h.send("a", "hello");
+    h.send("b", "world");
+    pass.entered = null;
+    h.send("c", "good");
+    h.driver.advanceWallClockTime(Duration.ofMillis(20));
+    assertEquals(List.of(2), pass.batchSizes, "c arrived after the batch ended: it has not waited 20 ms yet");
+    h.driver.advanceWallClockTime(Duration.ofMillis(300));
+    assertEquals(List.of(2, 1), pass.batchSizes);
+    assertEquals(List.of("a", "b", "c"), h.output.readRecordsToList().stream().map(Harness::key).toList());
+  }
+
+  @Test
   void shouldKeepInputOrderAcrossBatches() {
     start(Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 3), true);
     List<String> ids = IntStream.range(0, 8).mapToObj(i -> "r" + i).toList();

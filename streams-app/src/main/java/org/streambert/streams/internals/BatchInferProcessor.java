@@ -74,6 +74,13 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private long pending;
   /** Wall-clock ms when the oldest pending record arrived (0 for records restored at start: run at once). */
   private long oldestPendingMs;
+  /**
+   * When the last batch run from {@link #process} really ended. The stream thread's clock
+   * ({@code currentSystemTimeMs}) is cached per poll loop and does not advance while a batch runs, so without this
+   * the records that arrive right after a long batch would count as having waited that long already, and the
+   * punctuator would cut the backlog into small batches.
+   */
+  private long batchEndMs;
 
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic) {
@@ -122,12 +129,14 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   @Override
   public void process(Record<byte[], PendingRecord> record) {
     if (pending == 0) {
-      oldestPendingMs = context.currentSystemTimeMs();
+      oldestPendingMs = Math.max(context.currentSystemTimeMs(), batchEndMs);
     }
     store.put(nextSeq++, record.value());
     pending++;
     if (pending >= maxBatchSize) {
+      long started = System.nanoTime();
       runBatch();
+      batchEndMs = Math.max(batchEndMs, context.currentSystemTimeMs()) + (System.nanoTime() - started) / 1_000_000L;
     }
   }
 
