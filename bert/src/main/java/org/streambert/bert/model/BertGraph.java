@@ -8,9 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.streambert.bert.model.internals.Layers;
-import org.streambert.bert.model.internals.TensorData;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
@@ -273,32 +271,15 @@ public final class BertGraph {
   public void initialize(Session session, WeightSource source) {
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(source, "source");
-    for (BertVariable v : variables) {
-      Optional<TFloat32> value = source.read(v.name(), v.shape());
-      if (value.isEmpty()) {
-        throw new IllegalArgumentException("no value for weight " + v.name() + " " + v.shape()
-            + " (for weights that should start fresh, add .orElse(WeightSource.random(...)))");
-      }
-      try (TFloat32 t = value.get()) {
-        if (!t.shape().equals(v.shape())) {
-          throw new IllegalArgumentException("weight " + v.name() + " has shape " + t.shape() + ", the graph needs "
-              + v.shape());
-        }
-        session.runner().feed(v.initValue(), t).addTarget(v.initOp()).run();
-      }
-    }
+    BertVariable.initializeAll(session, variables, source);
   }
+
 
   /** Current values of every variable, by name (row-major copies). */
   public Map<String, float[]> readWeights(Session session) {
-    Map<String, float[]> out = new LinkedHashMap<>();
-    for (BertVariable v : variables) {
-      try (Result r = session.runner().fetch(v.variable()).run()) {
-        out.put(v.name(), TensorData.readFloats(r.get(0)));
-      }
-    }
-    return out;
+    return BertVariable.readAll(session, variables);
   }
+
 
   /**
    * The serving signature ({@link #SERVING_SIGNATURE_KEY}): inputs {@code input_ids}, {@code input_mask},

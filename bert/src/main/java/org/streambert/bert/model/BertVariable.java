@@ -1,5 +1,12 @@
 package org.streambert.bert.model;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.streambert.bert.model.internals.TensorData;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.core.Assign;
 import org.tensorflow.op.core.Placeholder;
@@ -24,5 +31,38 @@ public record BertVariable(
   /** Number of floats. */
   public long size() {
     return shape.size();
+  }
+
+  /**
+   * Assigns every variable its value from {@code source} (the graph, a pre-training head or a QA head share this).
+   *
+   * @throws IllegalArgumentException when the source lacks a weight or has it with the wrong shape (names it)
+   */
+  public static void initializeAll(Session session, List<BertVariable> variables, WeightSource source) {
+    for (BertVariable v : variables) {
+      Optional<TFloat32> value = source.read(v.name(), v.shape());
+      if (value.isEmpty()) {
+        throw new IllegalArgumentException("no value for weight " + v.name() + " " + v.shape()
+            + " (for weights that should start fresh, add .orElse(WeightSource.random(...)))");
+      }
+      try (TFloat32 t = value.get()) {
+        if (!t.shape().equals(v.shape())) {
+          throw new IllegalArgumentException("weight " + v.name() + " has shape " + t.shape() + ", the graph needs "
+              + v.shape());
+        }
+        session.runner().feed(v.initValue(), t).addTarget(v.initOp()).run();
+      }
+    }
+  }
+
+  /** Current values of {@code variables}, by name (row-major copies), in list order. */
+  public static Map<String, float[]> readAll(Session session, List<BertVariable> variables) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (BertVariable v : variables) {
+      try (Result r = session.runner().fetch(v.variable()).run()) {
+        out.put(v.name(), TensorData.readFloats(r.get(0)));
+      }
+    }
+    return out;
   }
 }

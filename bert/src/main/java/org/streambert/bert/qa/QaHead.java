@@ -4,15 +4,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
 import org.streambert.bert.model.BertVariable;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.model.internals.Layers;
-import org.streambert.bert.model.internals.TensorData;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.index.Indices;
@@ -85,32 +82,15 @@ public final class QaHead {
    * @throws IllegalArgumentException when a weight is missing or has the wrong shape
    */
   public void initialize(Session session, WeightSource source) {
-    for (BertVariable v : variables) {
-      Optional<TFloat32> value = source.read(v.name(), v.shape());
-      if (value.isEmpty()) {
-        throw new IllegalArgumentException("no value for weight " + v.name() + " " + v.shape()
-            + " (a fresh head needs .orElse(WeightSource.random(...)))");
-      }
-      try (TFloat32 t = value.get()) {
-        if (!t.shape().equals(v.shape())) {
-          throw new IllegalArgumentException("weight " + v.name() + " has shape " + t.shape() + ", the graph needs "
-              + v.shape());
-        }
-        session.runner().feed(v.initValue(), t).addTarget(v.initOp()).run();
-      }
-    }
+    BertVariable.initializeAll(session, variables, source);
   }
+
 
   /** Current values of the head's variables, by name. */
   public Map<String, float[]> readWeights(Session session) {
-    Map<String, float[]> out = new LinkedHashMap<>();
-    for (BertVariable v : variables) {
-      try (Result r = session.runner().fetch(v.variable()).run()) {
-        out.put(v.name(), TensorData.readFloats(r.get(0)));
-      }
-    }
-    return out;
+    return BertVariable.readAll(session, variables);
   }
+
 
   /** [B, T] start logits. */
   public Operand<TFloat32> startLogits() {
