@@ -30,17 +30,13 @@ public final class SpecificAvroSerializer<T extends SpecificRecord> implements S
    */
   public SpecificAvroSerializer(SchemaRegistryClient client) {
     this.givenClient = client;
-    this.encoder = client == null ? null : new WireEncoder(client, AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_DEFAULT,
-        AvroSerdeConfig.USE_LATEST_VERSION_DEFAULT);
+    this.encoder = client == null ? null : WireEncoder.withDefaults(client);
   }
 
   @Override
   public void configure(Map<String, ?> configs, boolean isKey) {
     this.isKey = isKey;
-    AvroSerdeConfig config = new AvroSerdeConfig(configs);
-    this.encoder = new WireEncoder(givenClient != null ? givenClient : SchemaRegistryClient.forConfig(configs),
-        config.getBoolean(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG),
-        config.getBoolean(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG));
+    this.encoder = WireEncoder.fromConfigs(configs, givenClient);
   }
 
   @Override

@@ -16,6 +16,7 @@ import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
+import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.AvroSerdeException;
 import org.streambert.schemas.AvroSerdeException.Reason;
 import org.streambert.schemas.registry.RegisteredSchema;
@@ -31,6 +32,23 @@ public final class WireEncoder {
   private final boolean autoRegister;
   private final boolean useLatestVersion;
   private final Map<String, RegisteredSchema> latestBySubject = new ConcurrentHashMap<>();
+
+  /** An encoder on {@code client} with the serializers' defaults (auto-register, no latest-version lookup). */
+  public static WireEncoder withDefaults(SchemaRegistryClient client) {
+    return new WireEncoder(client, AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_DEFAULT,
+        AvroSerdeConfig.USE_LATEST_VERSION_DEFAULT);
+  }
+
+  /**
+   * An encoder configured by a serializer's {@code configure}: {@code givenClient} if not null, else the registry
+   * named by {@code schema.registry.url}; auto-registration and latest-version lookup from the configs.
+   */
+  public static WireEncoder fromConfigs(Map<String, ?> configs, SchemaRegistryClient givenClient) {
+    AvroSerdeConfig config = new AvroSerdeConfig(configs);
+    return new WireEncoder(givenClient != null ? givenClient : SchemaRegistryClient.forConfig(configs),
+        config.getBoolean(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG),
+        config.getBoolean(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG));
+  }
 
   public WireEncoder(SchemaRegistryClient client, boolean autoRegister, boolean useLatestVersion) {
     this.client = Objects.requireNonNull(client, "client");
