@@ -1,9 +1,6 @@
 package org.streambert.bench;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,7 +12,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntUnaryOperator;
 import org.streambert.bert.tokenizer.Encoding;
-import org.streambert.bert.tokenizer.Vocab;
+import org.streambert.bert.tokenizer.HfReference;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.bert.weights.EasyBertArtifact;
 
@@ -53,7 +50,7 @@ public final class TokenizerBench {
     System.out.printf(Locale.ROOT, "java %s, %d cpus; %.1f s per measurement, median of %d rounds%n",
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), seconds, ROUNDS);
     Path dir = Files.createTempDirectory("tokenizer-bench");
-    try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(writeHfTokenizerJson(vocabTxt, dir),
+    try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(HfReference.writeTokenizerJson(vocabTxt, true, dir),
         Map.of("addSpecialTokens", "true", "truncation", "false", "padding", "false"))) {
       for (Map.Entry<String, List<String>> corpus : corpora.entrySet()) {
         run(corpus.getKey(), corpus.getValue(), ours, hf, seconds);
@@ -139,40 +136,6 @@ public final class TokenizerBench {
     return rates[ROUNDS / 2];
   }
 
-  /** BERT's pipeline for HF: BertNormalizer, BertPreTokenizer, WordPiece (200 chars per word), BertProcessing. */
-  private static Path writeHfTokenizerJson(Path vocabTxt, Path dir) throws IOException {
-    List<String> tokens = Vocab.load(vocabTxt).tokens();
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode root = json.createObjectNode();
-    root.put("version", "1.0");
-    root.putNull("truncation");
-    root.putNull("padding");
-    root.putArray("added_tokens");
-    ObjectNode normalizer = root.putObject("normalizer");
-    normalizer.put("type", "BertNormalizer");
-    normalizer.put("clean_text", true);
-    normalizer.put("handle_chinese_chars", true);
-    normalizer.put("strip_accents", true);
-    normalizer.put("lowercase", true);
-    root.putObject("pre_tokenizer").put("type", "BertPreTokenizer");
-    ObjectNode post = root.putObject("post_processor");
-    post.put("type", "BertProcessing");
-    post.putArray("sep").add(Vocab.SEP).add(tokens.indexOf(Vocab.SEP));
-    post.putArray("cls").add(Vocab.CLS).add(tokens.indexOf(Vocab.CLS));
-    root.putNull("decoder");
-    ObjectNode model = root.putObject("model");
-    model.put("type", "WordPiece");
-    model.put("unk_token", Vocab.UNK);
-    model.put("continuing_subword_prefix", WordPieceTokenizer.CONTINUATION_PREFIX);
-    model.put("max_input_chars_per_word", WordPieceTokenizer.DEFAULT_MAX_INPUT_CHARS_PER_WORD);
-    ObjectNode vocab = model.putObject("vocab");
-    for (int i = 0; i < tokens.size(); i++) {
-      vocab.put(tokens.get(i), i);
-    }
-    Path file = dir.resolve("tokenizer.json");
-    json.writeValue(file.toFile(), root);
-    return file;
-  }
 
   private static final String[] NAMES = {"Alice", "Bob", "Dr. Chen", "Maria", "the committee", "Google", "Berlin",
       "The New York Times", "our team", "Mr. O'Neill", "the Kafka cluster", "NASA", "Zoë", "José"};

@@ -19,7 +19,7 @@ import org.streambert.bert.weights.EasyBertArtifact;
  * no added tokens, so a literal "[CLS]" in a text is split like any other text, as tokenization.py does (HF's
  * published bert-base tokenizer.json would match it as a special token).
  */
-final class HfReference {
+public final class HfReference {
 
   private HfReference() {}
 
@@ -29,7 +29,7 @@ final class HfReference {
   }
 
   /** Writes tokenizer.json for this vocabulary into {@code dir} and returns its path. */
-  static Path writeTokenizerJson(Path vocabTxt, boolean doLowerCase, Path dir) throws IOException {
+  public static Path writeTokenizerJson(Path vocabTxt, boolean doLowerCase, Path dir) throws IOException {
     List<String> tokens = Vocab.load(vocabTxt).tokens();
     ObjectMapper json = new ObjectMapper();
     ObjectNode root = json.createObjectNode();
