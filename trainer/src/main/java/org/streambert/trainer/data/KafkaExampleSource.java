@@ -1,16 +1,9 @@
 package org.streambert.trainer.data;
 
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeSet;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.streambert.schemas.AvroSerdeConfig;
@@ -30,11 +23,6 @@ import org.streambert.schemas.avro.TrainingExample;
  */
 public final class KafkaExampleSource {
 
-  /** How long one poll waits. */
-  public static final Duration POLL_TIMEOUT = Duration.ofMillis(500);
-  /** Give up when no progress was made for this long. */
-  public static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
-
   /** The examples read, in first-seen key order. */
   public record Examples(List<ClassificationExample> classification, List<NerSentence> ner, long recordsRead) {}
 
@@ -47,48 +35,17 @@ public final class KafkaExampleSource {
    * @param schemaRegistryUrl registry URL for the Avro deserializer ({@code mock://scope} or http(s))
    */
   public static Examples read(String bootstrapServers, String schemaRegistryUrl, String topic) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     SpecificAvroSerde<TrainingExample> serde = new SpecificAvroSerde<>(TrainingExample.class);
     serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl), false);
     Map<String, TrainingExample> byKey = new java.util.LinkedHashMap<>();
-    long records = 0;
-    try (KafkaConsumer<String, TrainingExample> consumer =
-        new KafkaConsumer<>(props, new StringDeserializer(), serde.deserializer())) {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-      if (infos == null || infos.isEmpty()) {
-        throw new IllegalArgumentException("topic '" + topic + "' does not exist at " + bootstrapServers);
+    long records = TopicSnapshot.read(bootstrapServers, topic, new StringDeserializer(), serde.deserializer(), r -> {
+      String key = r.key() != null ? r.key() : new TopicPartition(r.topic(), r.partition()) + "@" + r.offset();
+      if (r.value() == null) {
+        byKey.remove(key);
+      } else {
+        byKey.put(key, r.value());
       }
-      List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions));
-      long lastProgress = System.nanoTime();
-      while (!reachedEnd(consumer, end)) {
-        var batch = consumer.poll(POLL_TIMEOUT);
-        if (!batch.isEmpty()) {
-          lastProgress = System.nanoTime();
-        } else if (System.nanoTime() - lastProgress > STALL_TIMEOUT.toNanos()) {
-          throw new IllegalStateException("no progress reading '" + topic + "' for " + STALL_TIMEOUT);
-        }
-        for (ConsumerRecord<String, TrainingExample> r : batch) {
-          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-          if (r.offset() >= end.get(tp)) {
-            continue; // produced after the read started
-          }
-          records++;
-          String key = r.key() != null ? r.key() : tp + "@" + r.offset();
-          if (r.value() == null) {
-            byKey.remove(key);
-          } else {
-            byKey.put(key, r.value());
-          }
-        }
-      }
-    }
+    });
     List<ClassificationExample> classification = new ArrayList<>();
     List<NerSentence> ner = new ArrayList<>();
     for (TrainingExample e : byKey.values()) {
@@ -106,14 +63,6 @@ public final class KafkaExampleSource {
     return new Examples(classification, ner, records);
   }
 
-  private static boolean reachedEnd(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
-    for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-      if (consumer.position(e.getKey()) < e.getValue()) {
-        return false;
-      }
-    }
-    return true;
-  }
 
   /** The classification examples as a dataset (refused when empty or single-class). */
   public static ClassificationDataset classificationDataset(String source, List<ClassificationExample> examples) {
