@@ -97,8 +97,9 @@ public final class NlpTopology {
     String modelName = config.modelName();
     topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CHECKPOINT_STORE),
             Serdes.String(), serdes.checkpoint()).withLoggingDisabled(), "checkpoint-source",
-        new StringDeserializer(), serdes.checkpoint().deserializer(), config.checkpointsTopic(), "checkpoint-processor",
-        () -> new CheckpointProcessor(CHECKPOINT_STORE, modelName, checkpoints));
+        new StringDeserializer(), new ByteArrayDeserializer(), config.checkpointsTopic(), "checkpoint-processor",
+        () -> new CheckpointProcessor(CHECKPOINT_STORE, modelName, checkpoints, config.checkpointsTopic(),
+            serdes.checkpoint().deserializer()));
     return topology;
   }
 }

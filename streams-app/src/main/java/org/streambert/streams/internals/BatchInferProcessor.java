@@ -42,7 +42,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Without a model, records stay in the store (one log line says why) and run once a model is loaded. If a batch's
  * inference throws, each record is retried alone; one that still fails goes to the dead-letter topic with its raw
- * bytes, Kafka's {@code __streams.errors.*} headers and {@code nlp.error.reason=INFERENCE_FAILED}.
+ * bytes, Kafka's {@code __streams.errors.*} headers and {@code nlp.error.reason=INFERENCE_FAILED}. A transient
+ * failure ({@link TransientFailureException#isTransient}) and any other exception of this processor or its punctuator
+ * (store, producer) fail the task instead: the transaction aborts, so a record ends up in the output or in the
+ * dead-letter topic exactly once, never both.
  *
  * <p>Optional outputs of the same batch: with embeddings on, every EnrichedText carries the model's pooled
  * embedding and a copy without classification and entities goes to {@link #EMBEDDINGS_SINK}; with a {@link QaModel},
@@ -189,6 +192,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       result = model.predict(texts);
       answers = answer(batch.stream().map(e -> e.value).toList());
     } catch (RuntimeException batchFailure) {
+      failIfTransient(batchFailure);
       LOG.warn("inference of a batch of {} record(s) failed ({}); retrying each record alone", batch.size(),
           batchFailure.toString());
       for (KeyValue<Long, PendingRecord> entry : batch) {
@@ -239,11 +243,23 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       result = model.predict(List.of(record.text()));
       answers = answer(List.of(record));
     } catch (RuntimeException e) {
+      failIfTransient(e);
       deadLetter(record, e);
       return;
     }
     metrics.recordBatch(1, result.inferNanos() / 1000, context.currentSystemTimeMs());
     emit(model, record, result, 0, result.inferNanos(), result.postNanos(), answers.get(0));
+  }
+
+  /**
+   * Rethrows a failure a retry may survive (TensorFlow out of memory, ...) as {@link TransientFailureException}: the
+   * task fails, its transaction aborts and the batch runs again later; such a failure says nothing about the records.
+   */
+  private static void failIfTransient(RuntimeException e) {
+    if (TransientFailureException.isTransient(e)) {
+      throw e instanceof TransientFailureException t ? t
+          : new TransientFailureException("inference failed transiently: " + e, e);
+    }
   }
 
   private void emit(ServingModel model, PendingRecord record, ServingModel.Inference result, int index,

@@ -231,6 +231,26 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     return e.type() + "[" + e.start() + "," + e.end() + ")";
   }
 
+  /**
+   * An undecodable event of this model (or without key) counts as a refusal and is published as {@code REFUSED}
+   * (version, hash and URI null); the serving model stays.
+   */
+  @Override
+  public void onUndecodable(String key, String reason) {
+    if (key != null && !holder.modelName().equals(key)) {
+      return;
+    }
+    String why = "undecodable checkpoint event: " + reason;
+    holder.countRefusal(why);
+    RolloutStatus s = new RolloutStatus(instanceId, holder.modelName(), null, null, null, RolloutStatus.REFUSED, why,
+        holder.currentVersion(), System.currentTimeMillis(), 0);
+    try {
+      publisher.publish(s);
+    } catch (RuntimeException e) {
+      LOG.warn("could not publish rollout status {}", s, e);
+    }
+  }
+
   private void publish(ModelCheckpoint cp, String status, String reason, long startNanos) {
     RolloutStatus s = new RolloutStatus(instanceId, cp.getModelName(), cp.getVersion(), cp.getManifestSha256(),
         cp.getBundleUri(), status, reason, holder.currentVersion(), System.currentTimeMillis(),
