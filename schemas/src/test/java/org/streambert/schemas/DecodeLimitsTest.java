@@ -163,4 +163,31 @@ class DecodeLimitsTest {
     }
     assertEquals(3, byIdCalls.get());
   }
+
+  @Test
+  void shouldRefuseStringThatIsNotUtf8() throws IOException {
+    byte[] record = payload(e -> {
+      e.writeString("id");
+      e.writeBytes(new byte[] {'o', 'k', (byte) 0xc3, (byte) 0x28}); // 0xc3 0x28: an invalid 2-byte sequence
+      e.writeIndex(0);
+      e.writeIndex(0);
+      e.writeLong(0);
+    });
+    AvroSerdeException ex = assertThrows(AvroSerdeException.class, () -> deserializer(Map.of())
+        .deserialize(topic, record));
+    assertEquals(Reason.MALFORMED_PAYLOAD, ex.reason());
+    assertTrue(ex.getMessage().contains("not valid UTF-8"), ex.getMessage());
+  }
+
+  @Test
+  void shouldDecodeNonAsciiUtf8Text() throws IOException {
+    byte[] record = payload(e -> {
+      e.writeString("id");
+      e.writeString("Grüße, 世界 🙂");
+      e.writeIndex(0);
+      e.writeIndex(0);
+      e.writeLong(0);
+    });
+    assertEquals("Grüße, 世界 🙂", deserializer(Map.of()).deserialize(topic, record).getText());
+  }
 }

@@ -2,6 +2,9 @@ package org.streambert.schemas.internals;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.Decoder;
 import org.apache.avro.util.Utf8;
@@ -12,7 +15,8 @@ import org.apache.avro.util.Utf8;
  * itself, and all arrays and maps of the record together may not hold more than the item limit. Avro's own reader
  * pre-sizes strings, byte buffers, lists and hash maps from these declared numbers, so without the checks an
  * 11-byte payload declaring a 2 GiB string is an {@link OutOfMemoryError} (CVE-2023-39410 is the same class of bug).
- * A violated limit throws {@link LimitExceededException}. Not thread-safe: one per decode.
+ * A violated limit throws {@link LimitExceededException}; a string that is not valid UTF-8 is malformed data. Not
+ * thread-safe: one per decode.
  */
 final class BoundedDecoder extends Decoder {
 
@@ -108,8 +112,27 @@ final class BoundedDecoder extends Decoder {
     result.setByteLength(length);
     if (length > 0) {
       in.readFixed(result.getBytes(), 0, length);
+      requireUtf8(result.getBytes(), length);
     }
     return result;
+  }
+
+  /**
+   * Avro strings are UTF-8; Java's decoding would silently replace malformed sequences with U+FFFD, so a record
+   * whose text is not UTF-8 would be enriched as if it were another text. Refused instead.
+   */
+  private static void requireUtf8(byte[] bytes, int length) {
+    for (int i = 0; i < length; i++) {
+      if (bytes[i] < 0) { // not pure ASCII: check strictly
+        try {
+          StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, i, length - i));
+        } catch (CharacterCodingException e) {
+          throw new org.apache.avro.AvroRuntimeException("malformed data: a string is not valid UTF-8 (" + e + ")");
+        }
+        return;
+      }
+    }
   }
 
   @Override
