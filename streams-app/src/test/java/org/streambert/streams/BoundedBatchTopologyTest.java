@@ -103,4 +103,30 @@ class BoundedBatchTopologyTest {
     h.driver.advanceWallClockTime(Duration.ofMillis(100));
     assertEquals(List.of("small"), h.output.readRecordsToList().stream().map(Harness::key).toList());
   }
+
+  @Test
+  void shouldShrinkDrainBatchToWhatFitsBeforeTheDrainDeadline() {
+    start(Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 32, NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, 20L,
+        NlpConfig.BATCH_DRAIN_MAX_MS_CONFIG, 100L));
+    pass.sleepMsPerWindow = 20; // 0.625 ms per padded token of 32
+    for (int i = 0; i < 4; i++) {
+      h.send("a" + i, "hello");
+    }
+    h.driver.advanceWallClockTime(Duration.ofMillis(20)); // a first batch of 4 (80 ms) measures the speed
+    assertEquals(List.of(4), pass.batchSizes);
+    for (int i = 0; i < 28; i++) {
+      h.send("b" + i, "hello");
+    }
+    h.driver.advanceWallClockTime(Duration.ofMillis(20));
+    // 28 windows would take 560 ms; the 100 ms drain takes only what fits (5 at the measured speed; fewer if slower)
+    int second = pass.batchSizes.get(1);
+    assertTrue(second >= 1 && second <= 6, "drain batch of " + second + " records: " + pass.batchSizes);
+    for (int i = 0; i < 40 && h.output.getQueueSize() < 32; i++) {
+      h.driver.advanceWallClockTime(Duration.ofMillis(20));
+    }
+    List<String> keys = h.output.readRecordsToList().stream().map(Harness::key).toList();
+    assertEquals(32, keys.size());
+    assertEquals("a0", keys.get(0));
+    assertEquals("b27", keys.get(31));
+  }
 }

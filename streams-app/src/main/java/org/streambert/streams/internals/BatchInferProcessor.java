@@ -87,6 +87,9 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
    * punctuator would cut the backlog into small batches.
    */
   private long batchEndMs;
+  /** Forward-pass nanoseconds per padded token of the recent batches (0 until one ran): sizes drain batches. */
+  private double nanosPerToken;
+  private static final long NO_DEADLINE = Long.MIN_VALUE;
 
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic) {
@@ -162,7 +165,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     pending++;
     if (pending >= maxBatchSize) {
       long started = System.nanoTime();
-      runBatch();
+      runBatch(NO_DEADLINE);
       batchEndMs = Math.max(batchEndMs, context.currentSystemTimeMs()) + (System.nanoTime() - started) / 1_000_000L;
     }
   }
@@ -173,14 +176,19 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     }
     long deadline = System.nanoTime() + drainMaxMs * 1_000_000L;
     while (pending > 0 && System.nanoTime() < deadline) {
-      if (!runBatch()) {
+      if (!runBatch(deadline)) {
         return;
       }
     }
   }
 
-  /** Runs one batch of the oldest pending records; false if there is no model to run it with. */
-  private boolean runBatch() {
+  /**
+   * Runs one batch of the oldest pending records; false if there is no model to run it with. With a deadline (a
+   * punctuation draining a backlog), the batch takes only the padded tokens that the measured speed of the last
+   * batches says fit before it, so that a drain ends near its deadline rather than one full batch after it (at
+   * least one record always runs).
+   */
+  private boolean runBatch(long deadlineNanos) {
     Optional<ModelHolder.Lease> maybeLease = holder.acquire();
     if (maybeLease.isEmpty()) {
       holder.noteWaiting(pending, checkpointsTopic);
@@ -191,6 +199,10 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       List<Planned> batch = new ArrayList<>(maxBatchSize);
       List<Long> refused = new ArrayList<>();
       long tokens = 0;
+      long budget = bounds.maxBatchTokens();
+      if (deadlineNanos != NO_DEADLINE && nanosPerToken > 0) {
+        budget = Math.min(budget, (long) (Math.max(0, deadlineNanos - System.nanoTime()) / nanosPerToken));
+      }
       try (KeyValueIterator<Long, PendingRecord> it = store.all()) {
         while (it.hasNext() && batch.size() < maxBatchSize) {
           KeyValue<Long, PendingRecord> entry = it.next();
@@ -199,8 +211,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
             refused.add(entry.key);
             continue;
           }
-          if (!batch.isEmpty() && tokens + planned.paddedTokens() > bounds.maxBatchTokens()) {
-            break; // over the batch's token budget: this record starts the next batch
+          if (!batch.isEmpty() && tokens + planned.paddedTokens() > budget) {
+            break; // over the batch's token budget (or the drain's remaining time): this record starts the next batch
           }
           tokens += planned.paddedTokens();
           batch.add(planned);
@@ -279,6 +291,11 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     }
     long now = context.currentSystemTimeMs();
     metrics.recordBatch(batch.size(), result.inferNanos() / 1000, now);
+    long padded = batch.stream().mapToLong(Planned::paddedTokens).sum();
+    if (padded > 0 && result.inferNanos() > 0) {
+      double measured = (double) result.inferNanos() / padded;
+      nanosPerToken = nanosPerToken == 0 ? measured : 0.5 * nanosPerToken + 0.5 * measured;
+    }
     for (int i = 0; i < batch.size(); i++) {
       emit(model, batch.get(i), result, i, result.inferNanos(), result.postNanos() / batch.size(),
           answers.get(i));

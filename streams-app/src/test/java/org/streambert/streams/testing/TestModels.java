@@ -170,6 +170,8 @@ public final class TestModels {
     public volatile CountDownLatch proceed;
     /** When set, run() throws it (fault-injection tests). */
     public volatile RuntimeException failWith;
+    /** run() sleeps this long per window (timing tests). */
+    public volatile long sleepMsPerWindow;
 
     public RuleForwardPass(List<String> vocab, boolean flipped) {
       this.good = vocab.indexOf("good");
@@ -191,6 +193,13 @@ public final class TestModels {
       RuntimeException failure = failWith;
       if (failure != null) {
         throw failure;
+      }
+      if (sleepMsPerWindow > 0) {
+        try {
+          Thread.sleep(sleepMsPerWindow * batch);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       CountDownLatch in = entered;
       if (in != null) {
