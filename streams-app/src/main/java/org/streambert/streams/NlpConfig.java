@@ -433,16 +433,27 @@ public final class NlpConfig extends AbstractConfig {
   }
 
   /**
-   * The Avro serdes' settings: every original key, plus a default string limit sized to nlp.text.max.chars (4 UTF-8
-   * bytes per code point and 64 KiB for the id and metadata) unless avro.limits.string.max.bytes is set.
+   * The Avro serdes' settings: every original key, plus defaults of this program unless set: a string limit sized to
+   * nlp.text.max.chars (4 UTF-8 bytes per code point and 64 KiB for the id and metadata), and a registry client that
+   * gives up within seconds ({@value #SERDE_HTTP_TIMEOUT_MS} ms timeouts, {@value #SERDE_MAX_RETRIES} retry): an
+   * unreachable registry then fails the task, which is retried with nlp.error.retry.backoff.ms, instead of holding
+   * the stream thread for minutes inside one record's decoding.
    */
   public Map<String, Object> serdeConfigs() {
     Map<String, Object> configs = new HashMap<>(originals);
     long derived = 4L * textMaxChars() + 65_536;
     configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_CONFIG,
         (int) Math.min(Integer.MAX_VALUE - 8, derived));
+    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.HTTP_CONNECT_TIMEOUT_MS_CONFIG, SERDE_HTTP_TIMEOUT_MS);
+    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.HTTP_READ_TIMEOUT_MS_CONFIG, SERDE_HTTP_TIMEOUT_MS);
+    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.MAX_RETRIES_CONFIG, SERDE_MAX_RETRIES);
     return configs;
   }
+
+  /** The app's default registry client timeouts (see {@link #serdeConfigs()}). */
+  static final int SERDE_HTTP_TIMEOUT_MS = 5_000;
+  /** The app's default registry client retries (see {@link #serdeConfigs()}). */
+  static final int SERDE_MAX_RETRIES = 1;
 
   /** Every original key/value (for the Avro serdes, which read schema.registry.url and friends). */
   public Map<String, Object> originalsMap() {
