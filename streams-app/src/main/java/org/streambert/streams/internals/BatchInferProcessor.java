@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * Micro-batching without loss. Each validated record is put into a changelogged key-value store under a per-task
  * sequence number that only grows, so the store's key order is arrival order. A batch (the oldest records, at most
  * {@code maxBatchSize}, and no more than fit in the padded-token budget {@link Bounds#maxBatchTokens()} — always at
- * least one — so that one batch's time is bounded; a text over {@link Bounds#maxWindows()} windows is dead-lettered
- * as TOO_MANY_WINDOWS or run truncated, by policy) runs when the store holds a full batch (in {@link #process}) or, from the wall-clock punctuator
+ * least one — so that one batch's time is bounded; a text over {@link Bounds#maxWindows()} windows is
+ * dead-lettered as TOO_MANY_WINDOWS or run truncated, by policy) runs when the store holds a full batch (in
+ * {@link #process}) or, from the wall-clock punctuator
  * (every {@code maxDelayMs}), once the oldest pending record has waited {@code maxDelayMs}: a backlog in the input
  * topic thus fills whole batches instead of being cut into batches of whatever arrived since the last punctuation. Its results are forwarded in input order, then its entries are deleted; under
  * exactly_once_v2 the outputs, the deletions and the input offsets commit in one transaction, and anything not yet
@@ -204,7 +205,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
         budget = Math.min(budget, (long) (Math.max(0, deadlineNanos - System.nanoTime()) / nanosPerToken));
       }
       try (KeyValueIterator<Long, PendingRecord> it = store.all()) {
-        while (it.hasNext() && batch.size() < maxBatchSize) {
+        // Refused records count towards the batch size: a backlog of over-long texts is worked off batch by batch.
+        while (it.hasNext() && batch.size() + refused.size() < maxBatchSize) {
           KeyValue<Long, PendingRecord> entry = it.next();
           Planned planned = plan(model, entry);
           if (planned == null) {
