@@ -163,8 +163,9 @@ public final class NlpConfig extends AbstractConfig {
   public static final long ERROR_RETRY_BACKOFF_MS_DEFAULT = 1_000L;
 
   public static final String ERROR_RETRY_BACKOFF_MAX_MS_CONFIG = "nlp.error.retry.backoff.max.ms";
-  public static final String ERROR_RETRY_BACKOFF_MAX_MS_DOC = "Upper bound of nlp.error.retry.backoff.ms's doubling.";
-  public static final long ERROR_RETRY_BACKOFF_MAX_MS_DEFAULT = 60_000L;
+  public static final String ERROR_RETRY_BACKOFF_MAX_MS_DOC = "Upper bound of nlp.error.retry.backoff.ms's doubling"
+      + " (the wait runs on the failed thread, so keep it below nlp.shutdown.timeout.ms).";
+  public static final long ERROR_RETRY_BACKOFF_MAX_MS_DEFAULT = 30_000L;
 
   public static final String HEALTH_THREAD_REPLACEMENTS_MAX_CONFIG = "nlp.health.thread.replacements.max";
   public static final String HEALTH_THREAD_REPLACEMENTS_MAX_DOC = "/health answers 503 once this many stream threads"
