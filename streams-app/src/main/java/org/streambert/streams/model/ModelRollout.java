@@ -151,7 +151,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       holder.swap(model);
       model = null;
       publish(cp, RolloutStatus.LOADED, null, start);
-    } catch (Exception | LinkageError e) {
+    } catch (Exception | LinkageError | OutOfMemoryError e) { // a bundle too large for the heap is refused too
       String reason = e instanceof RefusedException || e instanceof IOException
           ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
       holder.countRefusal(reason);
