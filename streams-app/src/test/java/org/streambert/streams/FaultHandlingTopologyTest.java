@@ -156,4 +156,16 @@ class FaultHandlingTopologyTest {
     raw.pipeInput(h.config.modelName(), valid);
     assertEquals(List.of(cp), received, "the global thread lives on and applies the next good event");
   }
+
+  @Test
+  void shouldDeadLetterJsonNestingBombInJsonMode() {
+    start(Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 1, NlpConfig.INPUT_FORMAT_CONFIG, "json"));
+    byte[] bomb = ("{\"text\":" + "[".repeat(200_000) + "]".repeat(200_000) + "}").getBytes(StandardCharsets.UTF_8);
+    h.input.pipeInput("deep".getBytes(StandardCharsets.UTF_8), bomb);
+    h.input.pipeInput("ok".getBytes(StandardCharsets.UTF_8), "{\"text\": \"good\"}".getBytes(StandardCharsets.UTF_8));
+    TestRecord<byte[], byte[]> dead = h.dlq.readRecord();
+    assertEquals("deep", Harness.key(dead));
+    assertEquals("UNDECODABLE", Harness.header(dead, "nlp.error.reason"));
+    assertEquals("ok", Harness.key(h.output.readRecord()));
+  }
 }
