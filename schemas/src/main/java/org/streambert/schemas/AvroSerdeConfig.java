@@ -75,6 +75,30 @@ public final class AvroSerdeConfig extends AbstractConfig {
   public static final String RETRIES_MAX_WAIT_MS_DOC = "Upper bound of the wait between retries.";
   public static final int RETRIES_MAX_WAIT_MS_DEFAULT = 20_000;
 
+  public static final String LIMITS_STRING_MAX_BYTES_CONFIG = "avro.limits.string.max.bytes";
+  public static final String LIMITS_STRING_MAX_BYTES_DOC = "Deserializer: longest Avro string value in UTF-8 bytes;"
+      + " a payload declaring a longer one fails with LIMIT_EXCEEDED before anything is allocated for it (no string"
+      + " can be longer than its payload either). Not a Confluent key; Avro's own JVM-wide counterpart is"
+      + " org.apache.avro.limits.string.maxLength.";
+  public static final int LIMITS_STRING_MAX_BYTES_DEFAULT = 1 << 20;
+
+  public static final String LIMITS_BYTES_MAX_LENGTH_CONFIG = "avro.limits.bytes.max.length";
+  public static final String LIMITS_BYTES_MAX_LENGTH_DOC = "Deserializer: longest Avro bytes value; checked like"
+      + " " + LIMITS_STRING_MAX_BYTES_CONFIG + ".";
+  public static final int LIMITS_BYTES_MAX_LENGTH_DEFAULT = 1 << 20;
+
+  public static final String LIMITS_COLLECTION_ITEMS_MAX_CONFIG = "avro.limits.collection.items.max";
+  public static final String LIMITS_COLLECTION_ITEMS_MAX_DOC = "Deserializer: most items of all arrays and maps of"
+      + " one record together (Avro pre-sizes lists and hash maps from the declared count, and items of null or empty"
+      + " records take no bytes, so the payload size alone does not bound them).";
+  public static final int LIMITS_COLLECTION_ITEMS_MAX_DEFAULT = 100_000;
+
+  public static final String MISSING_ID_CACHE_TTL_SEC_CONFIG = "missing.id.cache.ttl.sec";
+  public static final String MISSING_ID_CACHE_TTL_SEC_DOC = "Deserializer: seconds for which a schema id the"
+      + " registry answered 'not found' (40403) is refused from memory, so a flood of records with bogus ids does not"
+      + " hammer the registry (Confluent's key). 0 asks the registry every time.";
+  public static final int MISSING_ID_CACHE_TTL_SEC_DEFAULT = 60;
+
   private static final ConfigDef DEFINITION = new ConfigDef()
       .define(SCHEMA_REGISTRY_URL_CONFIG, Type.LIST, "", Importance.HIGH,
           SCHEMA_REGISTRY_URL_DOC)
@@ -98,7 +122,15 @@ public final class AvroSerdeConfig extends AbstractConfig {
       .define(RETRIES_WAIT_MS_CONFIG, Type.INT, RETRIES_WAIT_MS_DEFAULT, ConfigDef.Range.atLeast(0), Importance.LOW,
           RETRIES_WAIT_MS_DOC)
       .define(RETRIES_MAX_WAIT_MS_CONFIG, Type.INT, RETRIES_MAX_WAIT_MS_DEFAULT, ConfigDef.Range.atLeast(0),
-          Importance.LOW, RETRIES_MAX_WAIT_MS_DOC);
+          Importance.LOW, RETRIES_MAX_WAIT_MS_DOC)
+      .define(LIMITS_STRING_MAX_BYTES_CONFIG, Type.INT, LIMITS_STRING_MAX_BYTES_DEFAULT, ConfigDef.Range.atLeast(0),
+          Importance.MEDIUM, LIMITS_STRING_MAX_BYTES_DOC)
+      .define(LIMITS_BYTES_MAX_LENGTH_CONFIG, Type.INT, LIMITS_BYTES_MAX_LENGTH_DEFAULT, ConfigDef.Range.atLeast(0),
+          Importance.MEDIUM, LIMITS_BYTES_MAX_LENGTH_DOC)
+      .define(LIMITS_COLLECTION_ITEMS_MAX_CONFIG, Type.INT, LIMITS_COLLECTION_ITEMS_MAX_DEFAULT,
+          ConfigDef.Range.atLeast(0), Importance.MEDIUM, LIMITS_COLLECTION_ITEMS_MAX_DOC)
+      .define(MISSING_ID_CACHE_TTL_SEC_CONFIG, Type.INT, MISSING_ID_CACHE_TTL_SEC_DEFAULT, ConfigDef.Range.atLeast(0),
+          Importance.LOW, MISSING_ID_CACHE_TTL_SEC_DOC);
 
   /**
    * Parses and validates serde/client settings.
@@ -137,6 +169,13 @@ public final class AvroSerdeConfig extends AbstractConfig {
     String url = requireRegistryUrls().get(0);
     return url.startsWith(MockSchemaRegistry.MOCK_URL_PREFIX)
         ? url.substring(MockSchemaRegistry.MOCK_URL_PREFIX.length()) : null;
+  }
+
+  /** The decode limits and negative-cache time of the deserializers. */
+  org.streambert.schemas.internals.WireDecoder.Limits decodeLimits() {
+    return new org.streambert.schemas.internals.WireDecoder.Limits(getInt(LIMITS_STRING_MAX_BYTES_CONFIG),
+        getInt(LIMITS_BYTES_MAX_LENGTH_CONFIG), getInt(LIMITS_COLLECTION_ITEMS_MAX_CONFIG),
+        getInt(MISSING_ID_CACHE_TTL_SEC_CONFIG) * 1000L);
   }
 
   /** The configured user:password for USER_INFO credentials, or {@code null}. */

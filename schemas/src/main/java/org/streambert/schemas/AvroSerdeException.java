@@ -24,6 +24,11 @@ public class AvroSerdeException extends SerializationException {
     TRUNCATED_PAYLOAD(false),
     /** Deserializer: the Avro body does not decode with the writer schema (or has trailing bytes). */
     MALFORMED_PAYLOAD(false),
+    /**
+     * Deserializer: the payload declares a string, bytes value or collection count over the configured limits
+     * ({@code avro.limits.*}), checked before anything is allocated for it.
+     */
+    LIMIT_EXCEEDED(false),
     /** Deserializer: the registry does not know the payload's schema id (40403). */
     UNKNOWN_SCHEMA_ID(false),
     /** Deserializer: the reader schema cannot resolve the writer schema, or no reader class exists for it. */

@@ -55,7 +55,7 @@ public final class GenericAvroDeserializer implements Deserializer<GenericRecord
     }
     specificReader = config.getBoolean(AvroSerdeConfig.SPECIFIC_AVRO_READER_CONFIG);
     this.decoder = new WireDecoder(givenClient != null ? givenClient : SchemaRegistryClient.forConfig(configs),
-        this::planFor);
+        this::planFor, config.decodeLimits());
   }
 
   @Override

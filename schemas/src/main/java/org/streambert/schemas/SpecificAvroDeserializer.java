@@ -48,9 +48,9 @@ public final class SpecificAvroDeserializer<T extends SpecificRecord> implements
   @Override
   public void configure(Map<String, ?> configs, boolean isKey) {
     this.isKey = isKey;
-    new AvroSerdeConfig(configs); // validates
+    AvroSerdeConfig config = new AvroSerdeConfig(configs);
     this.decoder = new WireDecoder(givenClient != null ? givenClient : SchemaRegistryClient.forConfig(configs),
-        this::planFor);
+        this::planFor, config.decodeLimits());
   }
 
   @Override

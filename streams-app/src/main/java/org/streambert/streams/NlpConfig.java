@@ -135,6 +135,54 @@ public final class NlpConfig extends AbstractConfig {
       + "about its text (the context).";
   public static final String QA_QUESTION_KEY_DEFAULT = "question";
 
+  // Reliability (issue #11): bounded work per batch, retries, health, HTTP.
+
+  public static final String TEXT_MAX_WINDOWS_CONFIG = "nlp.text.max.windows";
+  public static final String TEXT_MAX_WINDOWS_DOC = "Most windows (of the model's sequence length, overlapping by its"
+      + " doc stride) one text may be run in; what happens beyond is nlp.text.max.windows.policy. Bounds the work of"
+      + " one record: 100,000 CJK or punctuation characters are ~100,000 word pieces, ~800 windows of 128.";
+  public static final int TEXT_MAX_WINDOWS_DEFAULT = 32;
+
+  public static final String TEXT_MAX_WINDOWS_POLICY_CONFIG = "nlp.text.max.windows.policy";
+  public static final String TEXT_MAX_WINDOWS_POLICY_DOC = "dlq: a text over nlp.text.max.windows goes to the"
+      + " dead-letter topic with reason TOO_MANY_WINDOWS; truncate: only its first nlp.text.max.windows windows are"
+      + " run (the text is cut after the last word piece they cover) and EnrichedText.truncated is true.";
+  public static final String TEXT_MAX_WINDOWS_POLICY_DEFAULT = "dlq";
+
+  public static final String BATCH_MAX_TOKENS_CONFIG = "nlp.batch.max.tokens";
+  public static final String BATCH_MAX_TOKENS_DOC = "Budget of padded tokens (windows x sequence length) of one"
+      + " micro-batch: a batch takes the oldest pending records while they fit (always at least one), so the time of"
+      + " one batch is bounded whatever the texts' lengths.";
+  public static final int BATCH_MAX_TOKENS_DEFAULT = 16_384;
+
+  public static final String ERROR_RETRY_BACKOFF_MS_CONFIG = "nlp.error.retry.backoff.ms";
+  public static final String ERROR_RETRY_BACKOFF_MS_DOC = "After a stream thread failed (a transient error: registry"
+      + " unreachable, TensorFlow out of memory, store or producer failure) it is replaced after this long, doubled"
+      + " for each further failure within nlp.health.thread.replacements.window.ms; its transaction aborted, so the"
+      + " new thread retries the same records.";
+  public static final long ERROR_RETRY_BACKOFF_MS_DEFAULT = 1_000L;
+
+  public static final String ERROR_RETRY_BACKOFF_MAX_MS_CONFIG = "nlp.error.retry.backoff.max.ms";
+  public static final String ERROR_RETRY_BACKOFF_MAX_MS_DOC = "Upper bound of nlp.error.retry.backoff.ms's doubling"
+      + " (the wait runs on the failed thread, so keep it below nlp.shutdown.timeout.ms).";
+  public static final long ERROR_RETRY_BACKOFF_MAX_MS_DEFAULT = 30_000L;
+
+  public static final String HEALTH_THREAD_REPLACEMENTS_MAX_CONFIG = "nlp.health.thread.replacements.max";
+  public static final String HEALTH_THREAD_REPLACEMENTS_MAX_DOC = "/health answers 503 once this many stream threads"
+      + " were replaced within nlp.health.thread.replacements.window.ms (a fault that retries cannot cure; let the"
+      + " orchestrator restart the instance).";
+  public static final int HEALTH_THREAD_REPLACEMENTS_MAX_DEFAULT = 5;
+
+  public static final String HEALTH_THREAD_REPLACEMENTS_WINDOW_MS_CONFIG = "nlp.health.thread.replacements.window.ms";
+  public static final String HEALTH_THREAD_REPLACEMENTS_WINDOW_MS_DOC = "Window of"
+      + " nlp.health.thread.replacements.max.";
+  public static final long HEALTH_THREAD_REPLACEMENTS_WINDOW_MS_DEFAULT = 600_000L;
+
+  public static final String HTTP_BIND_ADDRESS_CONFIG = "nlp.http.bind.address";
+  public static final String HTTP_BIND_ADDRESS_DOC = "Address the HTTP endpoint binds, e.g. 127.0.0.1 to keep it"
+      + " local. Empty: all interfaces (like Kafka's listeners), so that Kubernetes probes reach it.";
+  public static final String HTTP_BIND_ADDRESS_DEFAULT = "";
+
   private static final ConfigDef DEF = new ConfigDef()
       .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
           INPUT_TOPIC_DOC)
@@ -173,7 +221,23 @@ public final class NlpConfig extends AbstractConfig {
           Importance.LOW, EMBEDDINGS_POOLING_DOC)
       .define(QA_MODEL_DIR_CONFIG, Type.STRING, QA_MODEL_DIR_DEFAULT, Importance.MEDIUM, QA_MODEL_DIR_DOC)
       .define(QA_QUESTION_KEY_CONFIG, Type.STRING, QA_QUESTION_KEY_DEFAULT, new ConfigDef.NonEmptyString(),
-          Importance.LOW, QA_QUESTION_KEY_DOC);
+          Importance.LOW, QA_QUESTION_KEY_DOC)
+      .define(TEXT_MAX_WINDOWS_CONFIG, Type.INT, TEXT_MAX_WINDOWS_DEFAULT, Range.atLeast(1), Importance.MEDIUM,
+          TEXT_MAX_WINDOWS_DOC)
+      .define(TEXT_MAX_WINDOWS_POLICY_CONFIG, Type.STRING, TEXT_MAX_WINDOWS_POLICY_DEFAULT,
+          ValidString.in("dlq", "truncate"), Importance.MEDIUM, TEXT_MAX_WINDOWS_POLICY_DOC)
+      .define(BATCH_MAX_TOKENS_CONFIG, Type.INT, BATCH_MAX_TOKENS_DEFAULT, Range.atLeast(1), Importance.MEDIUM,
+          BATCH_MAX_TOKENS_DOC)
+      .define(ERROR_RETRY_BACKOFF_MS_CONFIG, Type.LONG, ERROR_RETRY_BACKOFF_MS_DEFAULT, Range.atLeast(0),
+          Importance.LOW, ERROR_RETRY_BACKOFF_MS_DOC)
+      .define(ERROR_RETRY_BACKOFF_MAX_MS_CONFIG, Type.LONG, ERROR_RETRY_BACKOFF_MAX_MS_DEFAULT, Range.atLeast(0),
+          Importance.LOW, ERROR_RETRY_BACKOFF_MAX_MS_DOC)
+      .define(HEALTH_THREAD_REPLACEMENTS_MAX_CONFIG, Type.INT, HEALTH_THREAD_REPLACEMENTS_MAX_DEFAULT,
+          Range.atLeast(1), Importance.LOW, HEALTH_THREAD_REPLACEMENTS_MAX_DOC)
+      .define(HEALTH_THREAD_REPLACEMENTS_WINDOW_MS_CONFIG, Type.LONG, HEALTH_THREAD_REPLACEMENTS_WINDOW_MS_DEFAULT,
+          Range.atLeast(1), Importance.LOW, HEALTH_THREAD_REPLACEMENTS_WINDOW_MS_DOC)
+      .define(HTTP_BIND_ADDRESS_CONFIG, Type.STRING, HTTP_BIND_ADDRESS_DEFAULT, Importance.LOW,
+          HTTP_BIND_ADDRESS_DOC);
 
   /** Prefix of this program's own keys; every other key goes to Kafka Streams. */
   public static final String PREFIX = "nlp.";
@@ -334,6 +398,63 @@ public final class NlpConfig extends AbstractConfig {
     }
     return host + "-" + ProcessHandle.current().pid();
   }
+
+  public int textMaxWindows() {
+    return getInt(TEXT_MAX_WINDOWS_CONFIG);
+  }
+
+  /** True for nlp.text.max.windows.policy=truncate. */
+  public boolean truncateLongTexts() {
+    return getString(TEXT_MAX_WINDOWS_POLICY_CONFIG).equals("truncate");
+  }
+
+  public int batchMaxTokens() {
+    return getInt(BATCH_MAX_TOKENS_CONFIG);
+  }
+
+  public long errorRetryBackoffMs() {
+    return getLong(ERROR_RETRY_BACKOFF_MS_CONFIG);
+  }
+
+  public long errorRetryBackoffMaxMs() {
+    return getLong(ERROR_RETRY_BACKOFF_MAX_MS_CONFIG);
+  }
+
+  public int healthThreadReplacementsMax() {
+    return getInt(HEALTH_THREAD_REPLACEMENTS_MAX_CONFIG);
+  }
+
+  public long healthThreadReplacementsWindowMs() {
+    return getLong(HEALTH_THREAD_REPLACEMENTS_WINDOW_MS_CONFIG);
+  }
+
+  /** The HTTP bind address, or empty for all interfaces. */
+  public String httpBindAddress() {
+    return getString(HTTP_BIND_ADDRESS_CONFIG).trim();
+  }
+
+  /**
+   * The Avro serdes' settings: every original key, plus defaults of this program unless set: a string limit sized to
+   * nlp.text.max.chars (4 UTF-8 bytes per code point and 64 KiB for the id and metadata), and a registry client that
+   * gives up within seconds ({@value #SERDE_HTTP_TIMEOUT_MS} ms timeouts, {@value #SERDE_MAX_RETRIES} retry): an
+   * unreachable registry then fails the task, which is retried with nlp.error.retry.backoff.ms, instead of holding
+   * the stream thread for minutes inside one record's decoding.
+   */
+  public Map<String, Object> serdeConfigs() {
+    Map<String, Object> configs = new HashMap<>(originals);
+    long derived = 4L * textMaxChars() + 65_536;
+    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_CONFIG,
+        (int) Math.min(Integer.MAX_VALUE - 8, derived));
+    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.HTTP_CONNECT_TIMEOUT_MS_CONFIG, SERDE_HTTP_TIMEOUT_MS);
+    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.HTTP_READ_TIMEOUT_MS_CONFIG, SERDE_HTTP_TIMEOUT_MS);
+    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.MAX_RETRIES_CONFIG, SERDE_MAX_RETRIES);
+    return configs;
+  }
+
+  /** The app's default registry client timeouts (see {@link #serdeConfigs()}). */
+  static final int SERDE_HTTP_TIMEOUT_MS = 5_000;
+  /** The app's default registry client retries (see {@link #serdeConfigs()}). */
+  static final int SERDE_MAX_RETRIES = 1;
 
   /** Every original key/value (for the Avro serdes, which read schema.registry.url and friends). */
   public Map<String, Object> originalsMap() {

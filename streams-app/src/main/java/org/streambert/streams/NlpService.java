@@ -22,6 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streambert.streams.internals.HttpEndpoint;
 import org.streambert.streams.internals.KafkaStatusPublisher;
+import org.streambert.streams.internals.PrometheusText;
+import org.streambert.streams.internals.StreamThreadSupervisor;
 import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.ModelLoader;
 import org.streambert.streams.model.TensorFlowModelLoader;
@@ -43,6 +45,7 @@ public final class NlpService implements AutoCloseable {
   private final ModelRollout rollout;
   private final KafkaStreams streams;
   private final HttpEndpoint http;
+  private final StreamThreadSupervisor supervisor;
   private final QaModel qa;
 
   private NlpService(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
@@ -62,14 +65,13 @@ public final class NlpService implements AutoCloseable {
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize());
     streams = new KafkaStreams(NlpTopology.build(config, models, rollout,
-        NlpSerdes.fromConfig(config.originalsMap()), qa), props);
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("stream thread died; replacing it", e);
-      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
-          .REPLACE_THREAD;
-    });
+        NlpSerdes.fromConfig(config.serdeConfigs()), qa), props);
+    supervisor = new StreamThreadSupervisor(config.errorRetryBackoffMs(), config.errorRetryBackoffMaxMs(),
+        config.healthThreadReplacementsMax(), config.healthThreadReplacementsWindowMs(), System::currentTimeMillis);
+    streams.setUncaughtExceptionHandler(supervisor);
     streams.start();
-    http = config.httpPort() < 0 ? null : new HttpEndpoint(config.httpPort(), streams, models);
+    http = config.httpPort() < 0 ? null : new HttpEndpoint(config.httpBindAddress(), config.httpPort(),
+        HttpEndpoint.appRoutes(streams, models, supervisor, () -> PrometheusText.render(streams.metrics())));
     LOG.info("streams-app started: {} -> {} (model '{}', input format {}){}", config.inputTopic(),
         config.outputTopic(), config.modelName(), config.inputFormat(),
         http == null ? "" : ", http on port " + http.port());
@@ -146,6 +148,11 @@ public final class NlpService implements AutoCloseable {
 
   public ModelHolder models() {
     return models;
+  }
+
+  /** Replacements of failed stream threads, and whether the global thread died. */
+  public StreamThreadSupervisor supervisor() {
+    return supervisor;
   }
 
   public ModelRollout rollout() {

@@ -81,8 +81,10 @@ public final class NlpTopology {
     long drain = config.batchDrainMaxMs();
     String checkpointsTopic = config.checkpointsTopic();
     boolean embeddings = config.embeddingsTopic().isPresent();
+    BatchInferProcessor.Bounds bounds = new BatchInferProcessor.Bounds(config.textMaxWindows(),
+        config.truncateLongTexts(), config.batchMaxTokens());
     topology.addProcessor(BATCH, () -> new BatchInferProcessor(PENDING_STORE, models, maxBatch, maxDelay, drain,
-        checkpointsTopic, embeddings, qa), VALIDATE);
+        checkpointsTopic, embeddings, qa, bounds), VALIDATE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Long(),
         PendingRecord.serde()).withCachingDisabled(), BATCH);
     topology.addSink(BatchInferProcessor.OUTPUT_SINK, config.outputTopic(), new ByteArraySerializer(),
@@ -97,8 +99,9 @@ public final class NlpTopology {
     String modelName = config.modelName();
     topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CHECKPOINT_STORE),
             Serdes.String(), serdes.checkpoint()).withLoggingDisabled(), "checkpoint-source",
-        new StringDeserializer(), serdes.checkpoint().deserializer(), config.checkpointsTopic(), "checkpoint-processor",
-        () -> new CheckpointProcessor(CHECKPOINT_STORE, modelName, checkpoints));
+        new StringDeserializer(), new ByteArrayDeserializer(), config.checkpointsTopic(), "checkpoint-processor",
+        () -> new CheckpointProcessor(CHECKPOINT_STORE, modelName, checkpoints, config.checkpointsTopic(),
+            serdes.checkpoint().deserializer()));
     return topology;
   }
 }

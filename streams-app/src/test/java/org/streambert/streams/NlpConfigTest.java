@@ -10,6 +10,7 @@ import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
+import org.streambert.schemas.AvroSerdeConfig;
 
 class NlpConfigTest {
 
@@ -55,5 +56,26 @@ class NlpConfigTest {
     assertEquals("bad-texts", p.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG));
     assertEquals("app", p.get("application.id"));
     assertTrue(p.keySet().stream().noneMatch(k -> k.toString().startsWith("nlp.")));
+  }
+
+  @Test
+  void shouldDeriveSerdeLimitsAndQuickRegistryClientUnlessSet() {
+    Map<String, Object> derived = new NlpConfig(Map.of(NlpConfig.TEXT_MAX_CHARS_CONFIG, "1000")).serdeConfigs();
+    assertEquals(4 * 1000 + 65_536, derived.get(AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_CONFIG));
+    assertEquals(5_000, derived.get(AvroSerdeConfig.HTTP_READ_TIMEOUT_MS_CONFIG));
+    assertEquals(1, derived.get(AvroSerdeConfig.MAX_RETRIES_CONFIG));
+    Map<String, Object> set = new NlpConfig(Map.of(AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_CONFIG, "77",
+        AvroSerdeConfig.MAX_RETRIES_CONFIG, "4")).serdeConfigs();
+    assertEquals("77", set.get(AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_CONFIG));
+    assertEquals("4", set.get(AvroSerdeConfig.MAX_RETRIES_CONFIG));
+  }
+
+  @Test
+  void shouldRejectUnknownWindowPolicyNamingTheKey() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> new NlpConfig(Map.of(NlpConfig.TEXT_MAX_WINDOWS_POLICY_CONFIG, "drop")));
+    assertTrue(e.getMessage().contains(NlpConfig.TEXT_MAX_WINDOWS_POLICY_CONFIG), e.getMessage());
+    assertFalse(new NlpConfig(Map.of()).truncateLongTexts());
+    assertTrue(new NlpConfig(Map.of(NlpConfig.TEXT_MAX_WINDOWS_POLICY_CONFIG, "truncate")).truncateLongTexts());
   }
 }

@@ -41,11 +41,18 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   private final Path dataDir;
   private final String bootstrapServers;
   private final Thread killer;
+  private final Map<String, String> extraConfigs;
+  private final int port;
+  private final int controllerPort;
 
-  private KafkaBrokerProcess(Process process, Path dataDir, String bootstrapServers) {
+  private KafkaBrokerProcess(Process process, Path dataDir, Map<String, String> extraConfigs, int port,
+      int controllerPort) {
     this.process = process;
     this.dataDir = dataDir;
-    this.bootstrapServers = bootstrapServers;
+    this.extraConfigs = Map.copyOf(extraConfigs);
+    this.port = port;
+    this.controllerPort = controllerPort;
+    this.bootstrapServers = "127.0.0.1:" + port;
     this.killer = new Thread(process::destroyForcibly, "kafka-broker-killer");
     Runtime.getRuntime().addShutdownHook(killer);
   }
@@ -58,9 +65,25 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    */
   public static KafkaBrokerProcess start(Path dataDir, Map<String, String> extraConfigs) {
     try {
+      return start(dataDir, extraConfigs, freePort(), freePort());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find free ports for the embedded Kafka broker", e);
+    }
+  }
+
+  /**
+   * Stops this broker cleanly (see {@link #close}) and starts a new one on the same data directory, ports and
+   * settings, so that clients of {@link #bootstrapServers()} reconnect to it (fault-injection tests).
+   */
+  public KafkaBrokerProcess restart() {
+    close();
+    return start(dataDir, extraConfigs, port, controllerPort);
+  }
+
+  private static KafkaBrokerProcess start(Path dataDir, Map<String, String> extraConfigs, int port,
+      int controllerPort) {
+    try {
       Files.createDirectories(dataDir);
-      int port = freePort();
-      int controllerPort = freePort();
       Path logDir = dataDir.resolve("kraft-logs");
       Properties props = new Properties();
       props.setProperty("process.roles", "broker,controller");
@@ -106,7 +129,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(brokerLog.toFile()))
           .start();
-      KafkaBrokerProcess result = new KafkaBrokerProcess(broker, dataDir, "127.0.0.1:" + port);
+      KafkaBrokerProcess result = new KafkaBrokerProcess(broker, dataDir, extraConfigs, port, controllerPort);
       try {
         result.awaitReady(brokerLog);
       } catch (RuntimeException e) {

@@ -42,15 +42,43 @@ public final class WireDecoder {
     ReadPlan planFor(Schema writer);
   }
 
+  /**
+   * Bounds of one decode, checked before allocating (see {@link BoundedDecoder}).
+   *
+   * @param maxStringBytes     longest string value, in UTF-8 bytes
+   * @param maxBytesLength     longest bytes value
+   * @param maxCollectionItems most array and map items in one record, all collections together
+   * @param missingIdTtlMs     how long a schema id the registry does not know is answered from memory (0: never)
+   */
+  public record Limits(int maxStringBytes, int maxBytesLength, int maxCollectionItems, long missingIdTtlMs) {
+    /** The defaults of {@link org.streambert.schemas.AvroSerdeConfig}. */
+    public static final Limits DEFAULT = new Limits(
+        org.streambert.schemas.AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_DEFAULT,
+        org.streambert.schemas.AvroSerdeConfig.LIMITS_BYTES_MAX_LENGTH_DEFAULT,
+        org.streambert.schemas.AvroSerdeConfig.LIMITS_COLLECTION_ITEMS_MAX_DEFAULT,
+        org.streambert.schemas.AvroSerdeConfig.MISSING_ID_CACHE_TTL_SEC_DEFAULT * 1000L);
+  }
+
+  /** Most unknown ids remembered; beyond it the oldest half is forgotten (a flood of bogus ids stays bounded). */
+  static final int MISSING_ID_CACHE_MAX = 10_000;
+
   private final SchemaRegistryClient client;
   private final ReaderChoice choice;
+  private final Limits limits;
   private final Map<Integer, Resolved> resolved = new ConcurrentHashMap<>();
+  /** Schema id → wall-clock ms until which it is known to be missing from the registry. */
+  private final Map<Integer, Long> missing = new ConcurrentHashMap<>();
 
   private record Resolved(Schema writer, ReadPlan plan) {}
 
   public WireDecoder(SchemaRegistryClient client, ReaderChoice choice) {
+    this(client, choice, Limits.DEFAULT);
+  }
+
+  public WireDecoder(SchemaRegistryClient client, ReaderChoice choice, Limits limits) {
     this.client = Objects.requireNonNull(client, "client");
     this.choice = Objects.requireNonNull(choice, "choice");
+    this.limits = Objects.requireNonNull(limits, "limits");
   }
 
   /** Decodes {@code data}; null for null (a tombstone). */
@@ -75,13 +103,20 @@ public final class WireDecoder {
     int id = ByteBuffer.wrap(data, 1, 4).getInt();
     Resolved r = resolve(topic, subject, id);
     DatumReader<Object> reader = r.plan.model().createDatumReader(r.writer, r.plan.reader());
-    BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, HEADER_SIZE, data.length - HEADER_SIZE, null);
+    int bodyBytes = data.length - HEADER_SIZE;
+    BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, HEADER_SIZE, bodyBytes, null);
     Object value;
     try {
-      value = reader.read(null, decoder);
+      value = reader.read(null, new BoundedDecoder(decoder, bodyBytes, limits));
+    } catch (BoundedDecoder.LimitExceededException e) {
+      throw new AvroSerdeException(Reason.LIMIT_EXCEEDED, topic, subject, id, e.getMessage(), null);
+    } catch (OutOfMemoryError | StackOverflowError e) {
+      // The limits make this unreachable for the project's schemas; for any other it must not kill the thread.
+      throw new AvroSerdeException(Reason.LIMIT_EXCEEDED, topic, subject, id,
+          "decoding " + bodyBytes + " bytes failed with " + e, null);
     } catch (EOFException e) {
       throw new AvroSerdeException(Reason.TRUNCATED_PAYLOAD, topic, subject, id,
-          "Avro body of " + (data.length - HEADER_SIZE) + " bytes ends before the record does", e);
+          "Avro body of " + bodyBytes + " bytes ends before the record does", e);
     } catch (IOException | RuntimeException e) {
       throw new AvroSerdeException(Reason.MALFORMED_PAYLOAD, topic, subject, id,
           "Avro body does not decode with the writer schema " + r.writer.getFullName() + ": " + e, e);
@@ -102,11 +137,20 @@ public final class WireDecoder {
     if (cached != null) {
       return cached;
     }
+    Long missingUntil = missing.get(id);
+    if (missingUntil != null) {
+      if (System.currentTimeMillis() < missingUntil) {
+        throw new AvroSerdeException(Reason.UNKNOWN_SCHEMA_ID, topic, subject, id,
+            "schema id " + id + " is not in the registry (cached answer, missing.id.cache.ttl.sec)", null);
+      }
+      missing.remove(id);
+    }
     Schema writer;
     try {
       writer = client.schemaById(id);
     } catch (RestClientException e) {
       if (e.errorCode() == RestClientException.SCHEMA_NOT_FOUND) {
+        rememberMissing(id);
         throw new AvroSerdeException(Reason.UNKNOWN_SCHEMA_ID, topic, subject, id,
             "schema id " + id + " is not in the registry", e);
       }
@@ -134,5 +178,19 @@ public final class WireDecoder {
     Resolved fresh = new Resolved(writer, plan);
     resolved.putIfAbsent(id, fresh);
     return fresh;
+  }
+
+  private void rememberMissing(int id) {
+    if (limits.missingIdTtlMs() <= 0) {
+      return;
+    }
+    if (missing.size() >= MISSING_ID_CACHE_MAX) {
+      long now = System.currentTimeMillis();
+      missing.values().removeIf(until -> until <= now);
+      if (missing.size() >= MISSING_ID_CACHE_MAX) {
+        missing.clear();
+      }
+    }
+    missing.put(id, System.currentTimeMillis() + limits.missingIdTtlMs());
   }
 }

@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Micro-batching without loss. Each validated record is put into a changelogged key-value store under a per-task
  * sequence number that only grows, so the store's key order is arrival order. A batch (the oldest records, at most
- * {@code maxBatchSize}) runs when the store holds a full batch (in {@link #process}) or, from the wall-clock punctuator
+ * {@code maxBatchSize}, and no more than fit in the padded-token budget {@link Bounds#maxBatchTokens()} — always at
+ * least one — so that one batch's time is bounded; a text over {@link Bounds#maxWindows()} windows is
+ * dead-lettered as TOO_MANY_WINDOWS or run truncated, by policy) runs when the store holds a full batch (in
+ * {@link #process}) or, from the wall-clock punctuator
  * (every {@code maxDelayMs}), once the oldest pending record has waited {@code maxDelayMs}: a backlog in the input
  * topic thus fills whole batches instead of being cut into batches of whatever arrived since the last punctuation. Its results are forwarded in input order, then its entries are deleted; under
  * exactly_once_v2 the outputs, the deletions and the input offsets commit in one transaction, and anything not yet
@@ -42,7 +45,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Without a model, records stay in the store (one log line says why) and run once a model is loaded. If a batch's
  * inference throws, each record is retried alone; one that still fails goes to the dead-letter topic with its raw
- * bytes, Kafka's {@code __streams.errors.*} headers and {@code nlp.error.reason=INFERENCE_FAILED}.
+ * bytes, Kafka's {@code __streams.errors.*} headers and {@code nlp.error.reason=INFERENCE_FAILED}. A transient
+ * failure ({@link TransientFailureException#isTransient}) and any other exception of this processor or its punctuator
+ * (store, producer) fail the task instead: the transaction aborts, so a record ends up in the output or in the
+ * dead-letter topic exactly once, never both.
  *
  * <p>Optional outputs of the same batch: with embeddings on, every EnrichedText carries the model's pooled
  * embedding and a copy without classification and entities goes to {@link #EMBEDDINGS_SINK}; with a {@link QaModel},
@@ -66,6 +72,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private final String checkpointsTopic;
   private final boolean embeddings;
   private final QaModel qa;
+  private final Bounds bounds;
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<Long, PendingRecord> store;
   private NlpMetrics metrics;
@@ -81,6 +88,9 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
    * punctuator would cut the backlog into small batches.
    */
   private long batchEndMs;
+  /** Forward-pass nanoseconds per padded token of the recent batches (0 until one ran): sizes drain batches. */
+  private double nanosPerToken;
+  private static final long NO_DEADLINE = Long.MIN_VALUE;
 
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic) {
@@ -93,6 +103,27 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
    */
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic, boolean embeddings, QaModel qa) {
+    this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, embeddings, qa, Bounds.DEFAULT);
+  }
+
+  /**
+   * Bounds of the work of one record and one batch.
+   *
+   * @param maxWindows     most windows one text runs in ({@code nlp.text.max.windows})
+   * @param truncate       beyond it: run the first {@code maxWindows} windows and flag the output as truncated
+   *                       (true), or dead-letter the record with reason TOO_MANY_WINDOWS (false)
+   * @param maxBatchTokens budget of padded tokens of one batch ({@code nlp.batch.max.tokens}); a batch takes at
+   *                       least one record
+   */
+  public record Bounds(int maxWindows, boolean truncate, int maxBatchTokens) {
+    public static final Bounds DEFAULT = new Bounds(org.streambert.streams.NlpConfig.TEXT_MAX_WINDOWS_DEFAULT, false,
+        org.streambert.streams.NlpConfig.BATCH_MAX_TOKENS_DEFAULT);
+  }
+
+  /** @param bounds the work bounds of one record and one batch */
+  public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
+      String checkpointsTopic, boolean embeddings, QaModel qa, Bounds bounds) {
+    this.bounds = bounds;
     this.embeddings = embeddings;
     this.qa = qa;
     this.storeName = storeName;
@@ -135,7 +166,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     pending++;
     if (pending >= maxBatchSize) {
       long started = System.nanoTime();
-      runBatch();
+      runBatch(NO_DEADLINE);
       batchEndMs = Math.max(batchEndMs, context.currentSystemTimeMs()) + (System.nanoTime() - started) / 1_000_000L;
     }
   }
@@ -146,60 +177,129 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     }
     long deadline = System.nanoTime() + drainMaxMs * 1_000_000L;
     while (pending > 0 && System.nanoTime() < deadline) {
-      if (!runBatch()) {
+      if (!runBatch(deadline)) {
         return;
       }
     }
   }
 
-  /** Runs one batch of the oldest pending records; false if there is no model to run it with. */
-  private boolean runBatch() {
+  /**
+   * Runs one batch of the oldest pending records; false if there is no model to run it with. With a deadline (a
+   * punctuation draining a backlog), the batch takes only the padded tokens that the measured speed of the last
+   * batches says fit before it, so that a drain ends near its deadline rather than one full batch after it (at
+   * least one record always runs).
+   */
+  private boolean runBatch(long deadlineNanos) {
     Optional<ModelHolder.Lease> maybeLease = holder.acquire();
     if (maybeLease.isEmpty()) {
       holder.noteWaiting(pending, checkpointsTopic);
       return false;
     }
     try (ModelHolder.Lease lease = maybeLease.get()) {
-      List<KeyValue<Long, PendingRecord>> batch = new ArrayList<>(maxBatchSize);
+      ServingModel model = lease.model();
+      List<Planned> batch = new ArrayList<>(maxBatchSize);
+      List<Long> refused = new ArrayList<>();
+      long tokens = 0;
+      long budget = bounds.maxBatchTokens();
+      if (deadlineNanos != NO_DEADLINE && nanosPerToken > 0) {
+        budget = Math.min(budget, (long) (Math.max(0, deadlineNanos - System.nanoTime()) / nanosPerToken));
+      }
       try (KeyValueIterator<Long, PendingRecord> it = store.all()) {
-        while (it.hasNext() && batch.size() < maxBatchSize) {
-          batch.add(it.next());
+        // Refused records count towards the batch size: a backlog of over-long texts is worked off batch by batch.
+        while (it.hasNext() && batch.size() + refused.size() < maxBatchSize) {
+          KeyValue<Long, PendingRecord> entry = it.next();
+          Planned planned = plan(model, entry);
+          if (planned == null) {
+            refused.add(entry.key);
+            continue;
+          }
+          if (!batch.isEmpty() && tokens + planned.paddedTokens() > budget) {
+            break; // over the batch's token budget (or the drain's remaining time): this record starts the next batch
+          }
+          tokens += planned.paddedTokens();
+          batch.add(planned);
         }
       }
-      if (batch.isEmpty()) {
+      if (batch.isEmpty() && refused.isEmpty()) {
         pending = 0;
         return true;
       }
-      infer(lease.model(), batch);
-      for (KeyValue<Long, PendingRecord> entry : batch) {
-        store.delete(entry.key);
+      if (!batch.isEmpty()) {
+        infer(model, batch);
       }
-      pending -= batch.size();
+      for (Planned p : batch) {
+        store.delete(p.seq());
+      }
+      for (long seq : refused) {
+        store.delete(seq);
+      }
+      pending -= batch.size() + refused.size();
       return true;
     }
   }
 
-  private void infer(ServingModel model, List<KeyValue<Long, PendingRecord>> batch) {
+  /**
+   * A pending record with the text it runs with (a prefix under the truncate policy) and its padded-token cost.
+   *
+   * @param seq          its key in the pending store
+   * @param text         the text to run: the record's, or its prefix that fits in nlp.text.max.windows windows
+   * @param truncated    whether {@code text} is a prefix
+   * @param paddedTokens windows × the model's sequence length: the most tokens its windows can cost
+   */
+  private record Planned(long seq, PendingRecord record, String text, boolean truncated, long paddedTokens) {
+  }
+
+  /**
+   * Counts the record's windows; null if it went to the dead-letter topic instead (too many windows under the dlq
+   * policy, or it cannot be tokenized).
+   */
+  private Planned plan(ServingModel model, KeyValue<Long, PendingRecord> entry) {
+    PendingRecord record = entry.value;
+    ServingModel.Plan plan;
+    try {
+      plan = model.plan(record.text(), bounds.maxWindows());
+    } catch (RuntimeException e) {
+      failIfTransient(e);
+      deadLetter(record, e, Reason.INFERENCE_FAILED);
+      return null;
+    }
+    int windows = Math.min(plan.windows(), bounds.maxWindows());
+    if (plan.windows() > bounds.maxWindows() && !bounds.truncate()) {
+      deadLetter(record, new RejectedRecordException(Reason.TOO_MANY_WINDOWS, "text runs in " + plan.windows()
+          + " windows, more than nlp.text.max.windows=" + bounds.maxWindows()), Reason.TOO_MANY_WINDOWS);
+      return null;
+    }
+    return new Planned(entry.key, record, plan.prefix(), plan.windows() > bounds.maxWindows(),
+        (long) windows * model.sequenceLength());
+  }
+
+  private void infer(ServingModel model, List<Planned> batch) {
     metrics.observeModel(model.name(), model.version());
     List<String> texts = new ArrayList<>(batch.size());
-    batch.forEach(e -> texts.add(e.value.text()));
+    batch.forEach(p -> texts.add(p.text()));
     ServingModel.Inference result;
     List<QaAnswer> answers;
     try {
       result = model.predict(texts);
-      answers = answer(batch.stream().map(e -> e.value).toList());
+      answers = answer(batch.stream().map(Planned::record).toList());
     } catch (RuntimeException batchFailure) {
+      failIfTransient(batchFailure);
       LOG.warn("inference of a batch of {} record(s) failed ({}); retrying each record alone", batch.size(),
           batchFailure.toString());
-      for (KeyValue<Long, PendingRecord> entry : batch) {
-        inferAlone(model, entry.value);
+      for (Planned p : batch) {
+        inferAlone(model, p);
       }
       return;
     }
     long now = context.currentSystemTimeMs();
     metrics.recordBatch(batch.size(), result.inferNanos() / 1000, now);
+    long padded = batch.stream().mapToLong(Planned::paddedTokens).sum();
+    if (padded > 0 && result.inferNanos() > 0) {
+      double measured = (double) result.inferNanos() / padded;
+      nanosPerToken = nanosPerToken == 0 ? measured : 0.5 * nanosPerToken + 0.5 * measured;
+    }
     for (int i = 0; i < batch.size(); i++) {
-      emit(model, batch.get(i).value, result, i, result.inferNanos(), result.postNanos() / batch.size(),
+      emit(model, batch.get(i), result, i, result.inferNanos(), result.postNanos() / batch.size(),
           answers.get(i));
     }
   }
@@ -232,27 +332,42 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     return out;
   }
 
-  private void inferAlone(ServingModel model, PendingRecord record) {
+  private void inferAlone(ServingModel model, Planned planned) {
     ServingModel.Inference result;
     List<QaAnswer> answers;
     try {
-      result = model.predict(List.of(record.text()));
-      answers = answer(List.of(record));
+      result = model.predict(List.of(planned.text()));
+      answers = answer(List.of(planned.record()));
     } catch (RuntimeException e) {
-      deadLetter(record, e);
+      failIfTransient(e);
+      deadLetter(planned.record(), e, Reason.INFERENCE_FAILED);
       return;
     }
     metrics.recordBatch(1, result.inferNanos() / 1000, context.currentSystemTimeMs());
-    emit(model, record, result, 0, result.inferNanos(), result.postNanos(), answers.get(0));
+    emit(model, planned, result, 0, result.inferNanos(), result.postNanos(), answers.get(0));
   }
 
-  private void emit(ServingModel model, PendingRecord record, ServingModel.Inference result, int index,
+  /**
+   * Rethrows a failure a retry may survive (TensorFlow out of memory, ...) as {@link TransientFailureException}: the
+   * task fails, its transaction aborts and the batch runs again later; such a failure says nothing about the records.
+   */
+  private static void failIfTransient(RuntimeException e) {
+    if (TransientFailureException.isTransient(e)) {
+      throw e instanceof TransientFailureException t ? t
+          : new TransientFailureException("inference failed transiently: " + e, e);
+    }
+  }
+
+  /** Forwards the results of one record: its EnrichedText to the output and, if on, its embedding. */
+  private void emit(ServingModel model, Planned planned, ServingModel.Inference result, int index,
       long inferNanos, long predictorPostNanos, QaAnswer answer) {
     long start = System.nanoTime();
+    PendingRecord record = planned.record();
     Prediction p = result.predictions().get(index);
     EnrichedText.Builder out = EnrichedText.newBuilder()
         .setId(record.id())
         .setText(record.text())
+        .setTruncated(planned.truncated())
         .setModelName(model.name())
         .setModelVersion(model.version())
         .setWindowed(p.windowed())
@@ -290,6 +405,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       EnrichedText vector = EnrichedText.newBuilder()
           .setId(record.id())
           .setText(record.text())
+          .setTruncated(planned.truncated())
           .setModelName(model.name())
           .setModelVersion(model.version())
           .setClassification(null)
@@ -304,9 +420,9 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     metrics.recordRecord(tokenizeMicros, postMicros, context.currentSystemTimeMs());
   }
 
-  private void deadLetter(PendingRecord record, Exception e) {
-    LOG.warn("record {} (topic {} partition {} offset {}) failed inference alone; sending it to the dead-letter topic:"
-        + " {}", record.id(), record.topic(), record.partition(), record.offset(), e.toString());
+  private void deadLetter(PendingRecord record, Exception e, Reason reason) {
+    LOG.warn("record {} (topic {} partition {} offset {}): {}; sending it to the dead-letter topic: {}", record.id(),
+        record.topic(), record.partition(), record.offset(), reason, e.toString());
     Headers headers = record.headersCopy();
     // The same headers Kafka Streams' own dead-letter records carry (KIP-1034), plus the reason.
     StringWriter trace = new StringWriter();
@@ -317,7 +433,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     headers.add("__streams.errors.topic", utf8(String.valueOf(record.topic())));
     headers.add("__streams.errors.partition", utf8(String.valueOf(record.partition())));
     headers.add("__streams.errors.offset", utf8(String.valueOf(record.offset())));
-    headers.add(DeadLetterHandlers.REASON_HEADER, utf8(Reason.INFERENCE_FAILED.name()));
+    headers.add(DeadLetterHandlers.REASON_HEADER, utf8(reason.name()));
     context.forward(new Record<byte[], Object>(record.key(), record.rawValue(), record.timestamp(), headers),
         DLQ_SINK);
     deadLetters.incrementAndGet();

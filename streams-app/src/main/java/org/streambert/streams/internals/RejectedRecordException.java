@@ -20,6 +20,8 @@ public final class RejectedRecordException extends RuntimeException {
     INVALID_UTF8,
     /** Text mode: the value decodes but holds control characters other than tab and line breaks (binary data). */
     NOT_TEXT,
+    /** The text runs in more windows than nlp.text.max.windows (policy dlq). */
+    TOO_MANY_WINDOWS,
     /** Inference failed for this record even alone (after its batch failed). */
     INFERENCE_FAILED,
     /** Any other exception while processing the record. */

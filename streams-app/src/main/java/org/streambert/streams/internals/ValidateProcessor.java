@@ -16,7 +16,8 @@ import org.streambert.streams.internals.RejectedRecordException.Reason;
 
 /**
  * Checks and completes one input record: decodes the value ({@link InputDeserializer}; failures are
- * {@link Reason#UNDECODABLE}), decodes text-mode values as strict UTF-8, refuses empty, blank, over-long
+ * {@link Reason#UNDECODABLE}, except transient ones such as an unreachable registry, which throw
+ * {@link TransientFailureException} and fail the task instead), decodes text-mode values as strict UTF-8, refuses empty, blank, over-long
  * and binary texts by throwing {@link RejectedRecordException} (the processing exception handler sends the raw record
  * to the dead-letter topic), and fills in a missing id (value id, else the UTF-8 key, else
  * {@code topic-partition-offset}) and event time (the record timestamp).
@@ -59,6 +60,10 @@ public final class ValidateProcessor implements Processor<byte[], byte[], byte[]
     try {
       value = decoder.deserialize(meta == null ? null : meta.topic(), record.value());
     } catch (RuntimeException e) {
+      if (TransientFailureException.isTransient(e)) {
+        // The registry is down, not the record bad: fail the task, retry after a backoff, dead-letter nothing.
+        throw new TransientFailureException("value cannot be decoded now: " + e.getMessage(), e);
+      }
       throw new RejectedRecordException(Reason.UNDECODABLE, "value cannot be decoded: " + e.getMessage());
     }
     String text = textMode ? decodeText(value.raw()) : value.text();

@@ -10,4 +10,14 @@ import org.streambert.schemas.avro.ModelCheckpoint;
 public interface CheckpointListener {
 
   void onCheckpoint(ModelCheckpoint checkpoint);
+
+  /**
+   * An event of the checkpoints topic that cannot be decoded (bad bytes, unknown schema id, over the decode limits)
+   * and was skipped; the serving model stays. Called on the global stream thread; must not throw.
+   *
+   * @param key    the event's key (the model name by convention), possibly null
+   * @param reason why it cannot be decoded
+   */
+  default void onUndecodable(String key, String reason) {
+  }
 }

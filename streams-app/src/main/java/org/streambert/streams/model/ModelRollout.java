@@ -151,7 +151,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       holder.swap(model);
       model = null;
       publish(cp, RolloutStatus.LOADED, null, start);
-    } catch (Exception | LinkageError e) {
+    } catch (Exception | LinkageError | OutOfMemoryError e) { // a bundle too large for the heap is refused too
       String reason = e instanceof RefusedException || e instanceof IOException
           ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
       holder.countRefusal(reason);
@@ -229,6 +229,26 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
 
   private static String spanOf(Entity e) {
     return e.type() + "[" + e.start() + "," + e.end() + ")";
+  }
+
+  /**
+   * An undecodable event of this model (or without key) counts as a refusal and is published as {@code REFUSED}
+   * (version, hash and URI null); the serving model stays.
+   */
+  @Override
+  public void onUndecodable(String key, String reason) {
+    if (key != null && !holder.modelName().equals(key)) {
+      return;
+    }
+    String why = "undecodable checkpoint event: " + reason;
+    holder.countRefusal(why);
+    RolloutStatus s = new RolloutStatus(instanceId, holder.modelName(), null, null, null, RolloutStatus.REFUSED, why,
+        holder.currentVersion(), System.currentTimeMillis(), 0);
+    try {
+      publisher.publish(s);
+    } catch (RuntimeException e) {
+      LOG.warn("could not publish rollout status {}", s, e);
+    }
   }
 
   private void publish(ModelCheckpoint cp, String status, String reason, long startNanos) {

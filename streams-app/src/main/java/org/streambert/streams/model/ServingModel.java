@@ -35,6 +35,8 @@ public final class ServingModel {
   private final String version;
   private final String manifestSha256;
   private final BertPredictor predictor;
+  /** The tokenizer, untimed (for {@link #plan}). */
+  private final TextTokenizer tokenizer;
   private final int maxTokens;
   private final int docStride;
   private final AtomicInteger refs = new AtomicInteger(1);
@@ -43,11 +45,13 @@ public final class ServingModel {
   /** Stage timings of the predict call running on the current thread. */
   private static final ThreadLocal<Stopwatch> STOPWATCH = ThreadLocal.withInitial(Stopwatch::new);
 
-  private ServingModel(String name, String version, String manifestSha256, BertPredictor predictor) {
+  private ServingModel(String name, String version, String manifestSha256, BertPredictor predictor,
+      TextTokenizer tokenizer) {
     this.name = name;
     this.version = version;
     this.manifestSha256 = manifestSha256;
     this.predictor = predictor;
+    this.tokenizer = tokenizer;
     this.maxTokens = predictor.config().maxLength() - 2;
     this.docStride = Math.min(predictor.config().docStride(), maxTokens);
   }
@@ -62,7 +66,7 @@ public final class ServingModel {
       PredictorConfig config) {
     BertPredictor predictor = BertPredictor.create(new TimedTokenizer(tokenizer), new TimedForwardPass(forwardPass),
         classificationHead, tokenHead, config);
-    return new ServingModel(name, version, manifestSha256, predictor);
+    return new ServingModel(name, version, manifestSha256, predictor, tokenizer);
   }
 
   /**
@@ -87,7 +91,8 @@ public final class ServingModel {
       }
       throw e;
     }
-    return new ServingModel(bundle.model().name(), bundle.model().version(), bundle.manifestSha256(), predictor);
+    return new ServingModel(bundle.model().name(), bundle.model().version(), bundle.manifestSha256(), predictor,
+        loaded.tokenizer());
   }
 
   public String name() {
@@ -132,6 +137,59 @@ public final class ServingModel {
     long post = Math.max(0, total - tokenizeTotal - infer);
     watch.reset();
     return new Inference(predictions, tokenizeNanos, windows, infer, post);
+  }
+
+  /**
+   * How a text would run, decided before running it: its window count, and the longest prefix that fits in
+   * {@code maxWindows} windows (cut after the last whole word they cover; the whole text when it fits).
+   *
+   * @param windows windows of the whole text
+   * @param prefix  the text itself if {@code windows <= maxWindows}, else its prefix
+   */
+  public record Plan(int windows, String prefix) {
+  }
+
+  /** The sequence length every window is padded to at most ([CLS] + word pieces + [SEP]). */
+  public int sequenceLength() {
+    return maxTokens + 2;
+  }
+
+  /**
+   * Tokenizes {@code text} to count its windows; see {@link Plan}.
+   *
+   * @throws IllegalArgumentException if {@code maxWindows < 1}
+   */
+  public Plan plan(String text, int maxWindows) {
+    if (maxWindows < 1) {
+      throw new IllegalArgumentException("maxWindows must be at least 1");
+    }
+    WordPieces pieces = tokenizer.tokenize(text);
+    int tokens = pieces.size();
+    int windows = windowCount(tokens);
+    if (windows <= maxWindows) {
+      return new Plan(windows, text);
+    }
+    // run_squad.py's split again, stopping after maxWindows windows: the tokens they cover.
+    int start = 0;
+    int covered = 0;
+    for (int w = 0; w < maxWindows; w++) {
+      int length = Math.min(tokens - start, maxTokens);
+      covered = start + length;
+      start += Math.min(length, docStride);
+    }
+    // Cut at a word boundary, so that the prefix tokenizes into the same pieces (no more windows).
+    int last = covered - 1;
+    if (covered < tokens) {
+      int split = pieces.wordIndex()[covered];
+      while (last >= 0 && pieces.wordIndex()[last] == split) {
+        last--;
+      }
+      if (last < 0) {
+        last = covered - 1;
+      }
+    }
+    int endCodePoint = pieces.ends()[last];
+    return new Plan(windows, text.substring(0, text.offsetByCodePoints(0, endCodePoint)));
   }
 
   /** Windows of a text of {@code tokens} word pieces, as run_squad.py splits them (see BertPredictor). */

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +31,6 @@ import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
 import org.streambert.streams.NlpConfig;
-import org.streambert.streams.StreamsApp;
-import org.streambert.streams.model.RolloutStatus;
 
 /**
  * Issue 5 §7 (a): the streams application runs as its own JVM ({@code streams-app run --config ...}) on a real KRaft
@@ -79,8 +76,8 @@ class CrashRecoveryBrokerTest {
               new StringDeserializer())) {
         Runnable poll = () -> reader.poll(Duration.ofMillis(100)).forEach(r -> live.add(r.value().getId()));
 
-        first = startApp(config, dir.resolve("app-1.log"));
-        awaitLoaded(statuses, first);
+        first = ItSupport.startApp(config, dir.resolve("app-1.log"));
+        ItSupport.awaitLoaded(statuses, first);
 
         // Records arrive steadily (about 60/s), so the app is in the middle of the stream when it is killed.
         KafkaProducer<String, TextRecord> producer = ItSupport.textProducer(bootstrap, registry.url());
@@ -122,7 +119,7 @@ class CrashRecoveryBrokerTest {
         assertTrue(seenAtKill > 0 && committedAfterKill < RECORDS,
             "the kill was not mid-stream: " + committedAfterKill + " of " + RECORDS + " outputs were committed");
 
-        second = startApp(config, dir.resolve("app-2.log"));
+        second = ItSupport.startApp(config, dir.resolve("app-2.log"));
         producerThread.join(TimeUnit.SECONDS.toMillis(60));
         assertEquals(RECORDS, produced.get(), "the producer did not finish");
         Process restarted = second;
@@ -136,8 +133,8 @@ class CrashRecoveryBrokerTest {
           poll.run();
         }
       } finally {
-        stop(first);
-        stop(second);
+        ItSupport.stop(first);
+        ItSupport.stop(second);
         if (producerThread != null) {
           producerThread.join(10_000);
         }
@@ -190,42 +187,5 @@ class CrashRecoveryBrokerTest {
       p.store(out, "crash test");
     }
     return file;
-  }
-
-  /** {@code java -cp <this classpath> org.streambert.streams.StreamsApp run --config <file>}. */
-  private static Process startApp(Path config, Path log) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-        StreamsApp.class.getName(), "run", "--config", config.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    Map<String, String> env = pb.environment();
-    // The config file alone decides: no NLP_*/KAFKA_* variables of the build environment leak in.
-    new HashMap<>(env).keySet().stream()
-        .filter(k -> k.startsWith("NLP_") || k.startsWith("KAFKA_") || k.equals("SCHEMA_REGISTRY_URL"))
-        .forEach(env::remove);
-    return pb.start();
-  }
-
-  /** Waits for the app's LOADED status record of the model. */
-  private static void awaitLoaded(KafkaConsumer<String, String> statuses, Process app) throws InterruptedException {
-    List<RolloutStatus> seen = new ArrayList<>();
-    ItSupport.waitFor(Duration.ofSeconds(60), () -> {
-      assertTrue(app.isAlive(), "the app exited during start-up");
-      statuses.poll(Duration.ofMillis(200)).forEach(r -> seen.add(RolloutStatus.fromJson(r.value())));
-      if (seen.stream().anyMatch(s -> !s.loaded())) {
-        throw new AssertionError("the model was refused: " + seen);
-      }
-      return seen.stream().anyMatch(RolloutStatus::loaded);
-    }, "the model to be loaded");
-  }
-
-  private static void stop(Process p) throws InterruptedException {
-    if (p != null && p.isAlive()) {
-      p.destroy();
-      if (!p.waitFor(30, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    }
   }
 }

@@ -1,5 +1,8 @@
 package org.streambert.streams.it;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,6 +51,8 @@ import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.LabelScore;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TextRecord;
+import org.streambert.streams.StreamsApp;
+import org.streambert.streams.model.RolloutStatus;
 
 /**
  * Shared pieces of the broker integration tests: a real tiny TensorFlow BERT written as a bundle and described by a
@@ -215,6 +220,43 @@ final class ItSupport {
         throw new AssertionError("timed out after " + timeout + " waiting for " + what);
       }
       Thread.sleep(50);
+    }
+  }
+
+  /** {@code java -cp <this classpath> org.streambert.streams.StreamsApp run --config <file>}. */
+  static Process startApp(Path config, Path log) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+        StreamsApp.class.getName(), "run", "--config", config.toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    Map<String, String> env = pb.environment();
+    // The config file alone decides: no NLP_*/KAFKA_* variables of the build environment leak in.
+    new HashMap<>(env).keySet().stream()
+        .filter(k -> k.startsWith("NLP_") || k.startsWith("KAFKA_") || k.equals("SCHEMA_REGISTRY_URL"))
+        .forEach(env::remove);
+    return pb.start();
+  }
+
+  /** Waits for the app's LOADED status record of the model. */
+  static void awaitLoaded(KafkaConsumer<String, String> statuses, Process app) throws InterruptedException {
+    List<RolloutStatus> seen = new ArrayList<>();
+    ItSupport.waitFor(Duration.ofSeconds(60), () -> {
+      assertTrue(app.isAlive(), "the app exited during start-up");
+      statuses.poll(Duration.ofMillis(200)).forEach(r -> seen.add(RolloutStatus.fromJson(r.value())));
+      if (seen.stream().anyMatch(s -> !s.loaded())) {
+        throw new AssertionError("the model was refused: " + seen);
+      }
+      return seen.stream().anyMatch(RolloutStatus::loaded);
+    }, "the model to be loaded");
+  }
+
+  static void stop(Process p) throws InterruptedException {
+    if (p != null && p.isAlive()) {
+      p.destroy();
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
     }
   }
 }

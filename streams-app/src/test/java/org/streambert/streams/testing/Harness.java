@@ -57,7 +57,7 @@ public final class Harness implements AutoCloseable {
     props.putAll(overrides);
     config = new NlpConfig(props);
     models = holder != null ? holder : new ModelHolder(config.modelName());
-    serdes = NlpSerdes.fromConfig(config.originalsMap());
+    serdes = NlpSerdes.fromConfig(config.serdeConfigs());
     Properties streamsProps = config.streamsProperties();
     driver = new TopologyTestDriver(NlpTopology.build(config, models, listener, serdes, qa), streamsProps);
     input = driver.createInputTopic(config.inputTopic(), new ByteArraySerializer(), new ByteArraySerializer());

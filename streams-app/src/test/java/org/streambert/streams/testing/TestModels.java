@@ -168,6 +168,10 @@ public final class TestModels {
     /** When set, run() counts down {@code entered} and waits for {@code proceed} (in-flight tests). */
     public volatile CountDownLatch entered;
     public volatile CountDownLatch proceed;
+    /** When set, run() throws it (fault-injection tests). */
+    public volatile RuntimeException failWith;
+    /** run() sleeps this long per window (timing tests). */
+    public volatile long sleepMsPerWindow;
 
     public RuleForwardPass(List<String> vocab, boolean flipped) {
       this.good = vocab.indexOf("good");
@@ -185,6 +189,17 @@ public final class TestModels {
     public ForwardResult run(int batch, int seqLen, int[] inputIds, int[] inputMask, int[] segmentIds) {
       if (closed) {
         throw new IllegalStateException("forward pass used after close");
+      }
+      RuntimeException failure = failWith;
+      if (failure != null) {
+        throw failure;
+      }
+      if (sleepMsPerWindow > 0) {
+        try {
+          Thread.sleep(sleepMsPerWindow * batch);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       CountDownLatch in = entered;
       if (in != null) {
