@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.publish.CheckpointStore;
-import org.streambert.trainer.publish.CheckpointTopic;
 import org.streambert.trainer.publish.GoldenExamples;
 import org.streambert.trainer.publish.Publisher;
 import org.streambert.trainer.publish.RunExporter;
@@ -133,7 +132,7 @@ public final class FineTuneCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     Publisher.Outcome outcome = Publisher.publish(out, CheckpointStore.at(publishing.store),
-        new CheckpointTopic(kafka.bootstrapServers, kafka.schemaRegistryUrl, publishing.topic),
+        publishing.checkpointTopic(kafka),
         publishing.bundleUriBase, !publishing.noGate, publishing.gateTolerance, log);
     return outcome.published() ? ExitCodes.OK : ExitCodes.GATE_REFUSED;
   }
