@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,15 +12,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.proto.AttrValue;
-import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.MetaGraphDef;
 import org.tensorflow.proto.NodeDef;
 import org.tensorflow.proto.SavedModel;
-import org.tensorflow.proto.SignatureDef;
-import org.tensorflow.proto.TensorInfo;
-import org.tensorflow.proto.TensorProto;
-import org.tensorflow.proto.TensorShapeProto;
 
 class SavedModelOpsTest {
 
@@ -69,7 +62,7 @@ class SavedModelOpsTest {
     NodeDef save = meta.getGraphDef().getNodeList().stream().filter(n -> n.getOp().equals("SaveV2")).findFirst()
         .orElseThrow();
     write(export, sm.toBuilder().setMetaGraphs(0, meta.toBuilder().putSignatureDef("__saved_model_init_op",
-        initSignature(save.getName()))).build());
+        MaliciousSavedModel.initSignature(save.getName()))).build());
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SavedModelOps.check(export));
     assertTrue(e.getMessage().contains("SaveV2"), e.getMessage());
 
@@ -80,23 +73,8 @@ class SavedModelOpsTest {
   /** A valid tiny BERT export plus an initialiser: ReadFile(secret) → WriteFile(target). */
   private static Path maliciousExport(Path dir, Path secret, Path target) throws IOException {
     Path export = export(dir);
-    SavedModel sm = read(export);
-    MetaGraphDef meta = sm.getMetaGraphs(0);
-    MetaGraphDef.Builder evil = meta.toBuilder();
-    evil.getGraphDefBuilder()
-        .addNode(stringConst("evil/src", secret.toString()))
-        .addNode(stringConst("evil/dst", target.toString()))
-        .addNode(NodeDef.newBuilder().setName("evil/read").setOp("ReadFile").addInput("evil/src"))
-        .addNode(NodeDef.newBuilder().setName("evil/write").setOp("WriteFile").addInput("evil/dst")
-            .addInput("evil/read"));
-    evil.putSignatureDef("__saved_model_init_op", initSignature("evil/write"));
-    write(export, sm.toBuilder().setMetaGraphs(0, evil).build());
+    MaliciousSavedModel.addFileCopyInitOp(export, secret, target);
     return export;
-  }
-
-  private static SignatureDef initSignature(String node) {
-    return SignatureDef.newBuilder().putOutputs("__saved_model_init_op",
-        TensorInfo.newBuilder().setName(node).setDtype(DataType.DT_INVALID).build()).build();
   }
 
   private static Path export(Path dir) {
@@ -105,15 +83,6 @@ class SavedModelOpsTest {
       BertSavedModel.export(m, dir);
     }
     return dir;
-  }
-
-  private static NodeDef stringConst(String name, String value) {
-    return NodeDef.newBuilder().setName(name).setOp("Const")
-        .putAttr("dtype", AttrValue.newBuilder().setType(DataType.DT_STRING).build())
-        .putAttr("value", AttrValue.newBuilder().setTensor(TensorProto.newBuilder().setDtype(DataType.DT_STRING)
-            .setTensorShape(TensorShapeProto.getDefaultInstance()).addStringVal(ByteString.copyFromUtf8(value)))
-            .build())
-        .build();
   }
 
   private static SavedModel read(Path export) throws IOException {

@@ -82,6 +82,38 @@ public final class SigningKey {
     }
   }
 
+  /**
+   * Generates a key pair and writes it: {@code privateFile} (created owner-read/write only where the file system has
+   * POSIX permissions) and {@code publicFile} (its {@link TrustedKeys} entry). Never overwrites a file.
+   *
+   * @param keyId the id, or null for the key's fingerprint
+   * @return the public key's {@link TrustedKeys} entry
+   */
+  public static String generate(Path privateFile, Path publicFile, String keyId) throws IOException {
+    java.security.KeyPair pair = CheckpointSignatures.generateKeyPair();
+    String id = keyId != null ? keyId : CheckpointSignatures.fingerprint(pair.getPublic());
+    SigningKey key = new SigningKey(id, pair.getPrivate());
+    for (Path p : java.util.List.of(privateFile, publicFile)) {
+      if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new java.nio.file.FileAlreadyExistsException(p.toString(), null, "a key file is never overwritten");
+      }
+      if (p.toAbsolutePath().getParent() != null) {
+        Files.createDirectories(p.toAbsolutePath().getParent());
+      }
+    }
+    try {
+      Files.createFile(privateFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+    } catch (UnsupportedOperationException e) {
+      Files.createFile(privateFile);
+    }
+    Files.writeString(privateFile, "# Ed25519 checkpoint signing key " + id + " (keep secret)\n" + key.toFileLine()
+        + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+    String entry = TrustedKeys.entry(id, pair.getPublic());
+    Files.writeString(publicFile, entry + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW);
+    return entry;
+  }
+
   @Override
   public String toString() {
     return "SigningKey[" + id + "]";

@@ -96,7 +96,23 @@ public record ModelSourcePolicy(TrustedKeys trustedKeys, List<String> allowedUri
 
   /** True when a local directory (already resolved: symbolic links followed) is an allowed place for a bundle. */
   public boolean allowsLocal(Path realPath) {
-    return allows(new Location("file", null, -1, realPath.toString()));
+    Location location = new Location("file", null, -1, realPath.toString());
+    if (allows(location)) {
+      return true;
+    }
+    for (String prefix : allowedUris) { // an allowed directory reached through a link (e.g. /tmp -> /private/tmp)
+      Location allowed = Location.parse(prefix);
+      if (allowed.scheme.equals("file")) {
+        try {
+          if (Location.under(location.path, Path.of(allowed.path).toRealPath().toString())) {
+            return true;
+          }
+        } catch (java.io.IOException e) {
+          // a prefix that does not exist (yet) allows nothing beyond its literal path
+        }
+      }
+    }
+    return false;
   }
 
   /** True when {@code target}, a redirect from {@code from}, stays on the same origin and in the allow-list. */

@@ -1,16 +1,8 @@
 package org.streambert.trainer.cli;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyPair;
 import java.util.concurrent.Callable;
-import org.streambert.schemas.signing.CheckpointSignatures;
 import org.streambert.schemas.signing.SigningKey;
-import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.trainer.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,33 +25,11 @@ public final class KeygenCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    KeyPair pair = CheckpointSignatures.generateKeyPair();
-    String id = keyId != null ? keyId : CheckpointSignatures.fingerprint(pair.getPublic());
-    SigningKey key = new SigningKey(id, pair.getPrivate());
     Path privateFile = Path.of(out + ".key");
     Path publicFile = Path.of(out + ".pub");
-    if (Files.exists(privateFile) || Files.exists(publicFile)) {
-      throw new FileAlreadyExistsException(Files.exists(privateFile) ? privateFile.toString() : publicFile.toString(),
-          null, "keygen never overwrites a key; choose another --out");
-    }
-    String publicLine = TrustedKeys.entry(id, pair.getPublic());
-    writePrivate(privateFile, "# Ed25519 checkpoint signing key " + id + " (keep secret)\n" + key.toFileLine() + "\n");
-    Files.writeString(publicFile, publicLine + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+    String publicLine = SigningKey.generate(privateFile, publicFile, keyId);
     System.out.println(publicLine);
-    System.err.println("wrote " + privateFile + " (private) and " + publicFile + " (public, key id " + id + ")");
+    System.err.println("wrote " + privateFile + " (private) and " + publicFile + " (public)");
     return ExitCodes.OK;
-  }
-
-  /** Created with owner-only permissions from the start, where the file system has POSIX permissions. */
-  static void writePrivate(Path file, String content) throws java.io.IOException {
-    if (file.toAbsolutePath().getParent() != null) {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-    }
-    try {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } catch (UnsupportedOperationException e) {
-      Files.createFile(file);
-    }
-    Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
   }
 }
