@@ -1,7 +1,6 @@
 package org.streambert.streams.model;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,7 +18,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -73,35 +78,17 @@ public final class BundleFetcher {
 
   /** Cancels a fetch from another thread; one per fetch. */
   public static final class Control {
-    private Thread owner;
-    private boolean done;
-    private String cancelled;
+    private volatile String cancelled;
 
     /** Stops the fetch (if still running) with {@code reason}; the first reason wins. */
     public synchronized void cancel(String reason) {
-      if (done || cancelled != null) {
-        return;
-      }
-      cancelled = reason;
-      if (owner != null) {
-        owner.interrupt(); // unblocks a read of the HTTP body
+      if (cancelled == null) {
+        cancelled = reason;
       }
     }
 
-    synchronized String cancelled() {
+    String cancelled() {
       return cancelled;
-    }
-
-    private synchronized void begin() {
-      owner = Thread.currentThread();
-    }
-
-    private synchronized void end() {
-      done = true;
-      owner = null;
-      if (cancelled != null) {
-        Thread.interrupted(); // clear our own interrupt; a real one (shutdown) came with no reason
-      }
     }
   }
 
@@ -129,7 +116,6 @@ public final class BundleFetcher {
     if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
       return local(uri);
     }
-    control.begin();
     ScheduledFuture<?> deadline = WATCHDOG.schedule(() -> control.cancel("fetch.timeout: the bundle was not fetched "
         + "within nlp.model.fetch.timeout.ms=" + policy.fetchTimeout().toMillis()), policy.fetchTimeout().toMillis(),
         TimeUnit.MILLISECONDS);
@@ -144,7 +130,6 @@ public final class BundleFetcher {
       throw e;
     } finally {
       deadline.cancel(false);
-      control.end();
     }
   }
 
@@ -225,65 +210,175 @@ public final class BundleFetcher {
 
   /**
    * Streams {@code url} into {@code file} (at most {@code cap} bytes, taken from {@code budget[0]}) and returns its
-   * sha256. Redirects only within the origin and the allow-list.
+   * sha256. Redirects only within the origin and the allow-list. The body is consumed asynchronously by a
+   * {@link FileBody}; this thread only waits, so a stalled server, the deadline or a cancellation stop it at once.
    */
   private String get(String url, Path file, long[] budget, long cap, Control control) throws IOException {
     URI uri = URI.create(url);
     for (int hop = 0; ; hop++) {
-      if (control.cancelled() != null) {
-        throw new BundleException(control.cancelled());
-      }
+      FileBody body = new FileBody(file, Math.min(cap, budget[0]), tooLarge(cap));
       HttpRequest request = HttpRequest.newBuilder(uri).timeout(policy.fetchTimeout()).GET().build();
-      HttpResponse<InputStream> response;
+      CompletableFuture<HttpResponse<String>> pending = http.sendAsync(request,
+          info -> info.statusCode() == 200 ? body : HttpResponse.BodySubscribers.replacing(null));
+      HttpResponse<String> response;
       try {
-        response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        response = await(pending, body, control);
+      } finally {
+        body.abort(null); // no-op when complete; closes the file otherwise
+      }
+      int status = response.statusCode();
+      if (status >= 300 && status < 400) {
+        URI from = uri;
+        URI next = response.headers().firstValue("Location").map(l -> resolve(from, l)).orElse(null);
+        if (next == null || hop >= MAX_REDIRECTS || !policy.allowsRedirect(uri, next)) {
+          throw new BundleException("uri.redirect: the server redirected to another origin or outside "
+              + "nlp.model.uri.allowed (or more than " + MAX_REDIRECTS + " times)");
+        }
+        uri = next;
+        continue;
+      }
+      if (status != 200) {
+        throw new BundleException("fetch.status: HTTP " + status + " for a bundle file");
+      }
+      budget[0] -= body.written();
+      return response.body();
+    }
+  }
+
+  /** Waits for the response, polling the control so a cancellation or the deadline ends the wait at once. */
+  private static HttpResponse<String> await(CompletableFuture<HttpResponse<String>> pending, FileBody body,
+      Control control) throws IOException {
+    while (true) {
+      String cancelled = control.cancelled();
+      if (cancelled != null) {
+        body.abort(new BundleException(cancelled));
+        pending.cancel(true);
+        throw new BundleException(cancelled);
+      }
+      try {
+        return pending.get(50, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        // poll the control again
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new BundleException(control.cancelled() != null ? control.cancelled() : "fetch interrupted");
-      }
-      try (InputStream body = response.body()) {
-        int status = response.statusCode();
-        if (status >= 300 && status < 400) {
-          URI from = uri;
-          URI next = response.headers().firstValue("Location").map(l -> resolve(from, l)).orElse(null);
-          if (next == null || hop >= MAX_REDIRECTS || !policy.allowsRedirect(uri, next)) {
-            throw new BundleException("uri.redirect: the server redirected to another origin or outside "
-                + "nlp.model.uri.allowed (or more than " + MAX_REDIRECTS + " times)");
-          }
-          uri = next;
-          continue;
+        pending.cancel(true);
+        body.abort(new BundleException("shutdown: interrupted"));
+        throw new BundleException(control.cancelled() != null ? control.cancelled() : "shutdown: interrupted");
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof BundleException b) {
+          throw new BundleException(b.getMessage());
         }
-        if (status != 200) {
-          throw new BundleException("fetch.status: HTTP " + status + " for a bundle file");
-        }
-        long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-        if (declared > cap) {
-          throw new BundleException(tooLarge(cap));
-        }
-        return copy(body, file, budget, cap, control);
+        throw new BundleException("fetch.io: " + (cause == null ? "failed" : cause.getClass().getSimpleName()));
       }
     }
   }
 
-  private String copy(InputStream body, Path file, long[] budget, long cap, Control control) throws IOException {
-    MessageDigest digest = newSha256();
-    byte[] buffer = new byte[64 * 1024];
-    long written = 0;
-    try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW)) {
-      for (int n; (n = body.read(buffer)) >= 0; ) {
-        if (control.cancelled() != null) {
-          throw new BundleException(control.cancelled());
+  /**
+   * Writes a response body to a file while hashing it, failing (and cancelling the transfer) as soon as it passes
+   * its cap. Completes with the lower-case hex sha256.
+   */
+  private static final class FileBody implements HttpResponse.BodySubscriber<String> {
+    private final CompletableFuture<String> result = new CompletableFuture<>();
+    private final Path file;
+    private final long cap;
+    private final String tooLarge;
+    private final MessageDigest digest = newSha256();
+    private OutputStream out;
+    private Flow.Subscription subscription;
+    private long written;
+
+    FileBody(Path file, long cap, String tooLarge) {
+      this.file = file;
+      this.cap = cap;
+      this.tooLarge = tooLarge;
+    }
+
+    synchronized long written() {
+      return written;
+    }
+
+    @Override
+    public synchronized void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      if (result.isDone()) {
+        s.cancel();
+        return;
+      }
+      try {
+        out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW);
+      } catch (IOException e) {
+        abort(e);
+        return;
+      }
+      s.request(1);
+    }
+
+    @Override
+    public synchronized void onNext(List<ByteBuffer> items) {
+      if (result.isDone()) {
+        return;
+      }
+      try {
+        for (ByteBuffer b : items) {
+          written += b.remaining();
+          if (written > cap) {
+            abort(new BundleException(tooLarge));
+            return;
+          }
+          digest.update(b.duplicate());
+          byte[] bytes = new byte[b.remaining()];
+          b.get(bytes);
+          out.write(bytes);
         }
-        written += n;
-        if (written > cap || written > budget[0]) {
-          throw new BundleException(tooLarge(cap));
+      } catch (IOException e) {
+        abort(e);
+        return;
+      }
+      subscription.request(1);
+    }
+
+    @Override
+    public synchronized void onError(Throwable t) {
+      abort(t);
+    }
+
+    @Override
+    public synchronized void onComplete() {
+      try {
+        if (out != null) {
+          out.close();
         }
-        digest.update(buffer, 0, n);
-        out.write(buffer, 0, n);
+        result.complete(HexFormat.of().formatHex(digest.digest()));
+      } catch (IOException e) {
+        result.completeExceptionally(e);
       }
     }
-    budget[0] -= written;
-    return HexFormat.of().formatHex(digest.digest());
+
+    /** Fails the body with {@code cause} (null: only release resources if still open) and stops the transfer. */
+    synchronized void abort(Throwable cause) {
+      if (cause != null) {
+        result.completeExceptionally(cause);
+      } else if (!result.isDone()) {
+        result.completeExceptionally(new BundleException("fetch.io: abandoned"));
+      }
+      if (subscription != null) {
+        subscription.cancel();
+      }
+      if (out != null) {
+        try {
+          out.close();
+        } catch (IOException e) {
+          // the temporary directory is deleted anyway
+        }
+        out = null;
+      }
+    }
+
+    @Override
+    public CompletionStage<String> getBody() {
+      return result;
+    }
   }
 
   private String tooLarge(long cap) {
