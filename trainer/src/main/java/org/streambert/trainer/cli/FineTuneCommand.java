@@ -94,11 +94,13 @@ public final class FineTuneCommand implements Callable<Integer> {
     if (Files.exists(out.resolve("bundle"))) {
       throw new IllegalArgumentException(out + " already holds a bundle; choose a new --out directory");
     }
+    org.streambert.trainer.publish.CheckpointTopic topic = null;
     if (publish) {
       kafka.require("--publish");
       if (publishing.store == null) {
         throw new IllegalArgumentException("--publish needs --store");
       }
+      topic = publishing.checkpointTopic(kafka); // reads the signing key now, not after training
     }
     TaskData taskData = data.load(kafka, seed, log);
     List<String> texts = new ArrayList<>();
@@ -132,8 +134,7 @@ public final class FineTuneCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     Publisher.Outcome outcome = Publisher.publish(out, CheckpointStore.at(publishing.store),
-        publishing.checkpointTopic(kafka),
-        publishing.bundleUriBase, !publishing.noGate, publishing.gateTolerance, log);
+        topic, publishing.bundleUriBase, !publishing.noGate, publishing.gateTolerance, log);
     return outcome.published() ? ExitCodes.OK : ExitCodes.GATE_REFUSED;
   }
 }
