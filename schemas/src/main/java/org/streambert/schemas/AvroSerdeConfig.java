@@ -99,7 +99,39 @@ public final class AvroSerdeConfig extends AbstractConfig {
       + " hammer the registry (Confluent's key). 0 asks the registry every time.";
   public static final int MISSING_ID_CACHE_TTL_SEC_DEFAULT = 60;
 
+  public static final String BEARER_AUTH_CREDENTIALS_SOURCE_CONFIG = "bearer.auth.credentials.source";
+  public static final String BEARER_AUTH_CREDENTIALS_SOURCE_DOC = "STATIC_TOKEN: send 'Authorization: Bearer "
+      + "<bearer.auth.token>' to the registry (instead of basic auth). Empty: no bearer token.";
+  public static final String BEARER_AUTH_TOKEN_CONFIG = "bearer.auth.token";
+  public static final String BEARER_AUTH_TOKEN_DOC = "The token for bearer.auth.credentials.source=STATIC_TOKEN; "
+      + "never logged.";
+
+  /** Prefix of the registry client's TLS keys, as in Confluent's client. */
+  public static final String SSL_PREFIX = "schema.registry.ssl.";
+  public static final String SSL_TRUSTSTORE_LOCATION_CONFIG = SSL_PREFIX + "truststore.location";
+  public static final String SSL_TRUSTSTORE_PASSWORD_CONFIG = SSL_PREFIX + "truststore.password";
+  public static final String SSL_TRUSTSTORE_TYPE_CONFIG = SSL_PREFIX + "truststore.type";
+  public static final String SSL_KEYSTORE_LOCATION_CONFIG = SSL_PREFIX + "keystore.location";
+  public static final String SSL_KEYSTORE_PASSWORD_CONFIG = SSL_PREFIX + "keystore.password";
+  public static final String SSL_KEYSTORE_TYPE_CONFIG = SSL_PREFIX + "keystore.type";
+  public static final String SSL_KEY_PASSWORD_CONFIG = SSL_PREFIX + "key.password";
+  public static final String SSL_STORE_TYPE_DEFAULT = "JKS";
+  private static final String SSL_TRUSTSTORE_DOC = "Registry over https: the trust store (file, password, type JKS "
+      + "or PKCS12) holding the certificates the client trusts. Empty location: the JDK's default trust store.";
+  private static final String SSL_KEYSTORE_DOC = "Registry over https with client certificates (mutual TLS): the key "
+      + "store (file, password, type) and the private key's password (default: the key store's).";
+
   private static final ConfigDef DEFINITION = new ConfigDef()
+      .define(BEARER_AUTH_CREDENTIALS_SOURCE_CONFIG, Type.STRING, "",
+          ConfigDef.ValidString.in("", "STATIC_TOKEN"), Importance.MEDIUM, BEARER_AUTH_CREDENTIALS_SOURCE_DOC)
+      .define(BEARER_AUTH_TOKEN_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, BEARER_AUTH_TOKEN_DOC)
+      .define(SSL_TRUSTSTORE_LOCATION_CONFIG, Type.STRING, null, Importance.MEDIUM, SSL_TRUSTSTORE_DOC)
+      .define(SSL_TRUSTSTORE_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, SSL_TRUSTSTORE_DOC)
+      .define(SSL_TRUSTSTORE_TYPE_CONFIG, Type.STRING, SSL_STORE_TYPE_DEFAULT, Importance.LOW, SSL_TRUSTSTORE_DOC)
+      .define(SSL_KEYSTORE_LOCATION_CONFIG, Type.STRING, null, Importance.MEDIUM, SSL_KEYSTORE_DOC)
+      .define(SSL_KEYSTORE_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, SSL_KEYSTORE_DOC)
+      .define(SSL_KEYSTORE_TYPE_CONFIG, Type.STRING, SSL_STORE_TYPE_DEFAULT, Importance.LOW, SSL_KEYSTORE_DOC)
+      .define(SSL_KEY_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, SSL_KEYSTORE_DOC)
       .define(SCHEMA_REGISTRY_URL_CONFIG, Type.LIST, "", Importance.HIGH,
           SCHEMA_REGISTRY_URL_DOC)
       .define(AUTO_REGISTER_SCHEMAS_CONFIG, Type.BOOLEAN, AUTO_REGISTER_SCHEMAS_DEFAULT, Importance.MEDIUM,
@@ -176,6 +208,71 @@ public final class AvroSerdeConfig extends AbstractConfig {
     return new org.streambert.schemas.internals.WireDecoder.Limits(getInt(LIMITS_STRING_MAX_BYTES_CONFIG),
         getInt(LIMITS_BYTES_MAX_LENGTH_CONFIG), getInt(LIMITS_COLLECTION_ITEMS_MAX_CONFIG),
         getInt(MISSING_ID_CACHE_TTL_SEC_CONFIG) * 1000L);
+  }
+
+  /** The bearer token when {@code bearer.auth.credentials.source=STATIC_TOKEN}, else null. */
+  public String bearerToken() {
+    if (!"STATIC_TOKEN".equals(getString(BEARER_AUTH_CREDENTIALS_SOURCE_CONFIG))) {
+      return null;
+    }
+    Password token = getPassword(BEARER_AUTH_TOKEN_CONFIG);
+    if (token == null || token.value().isBlank()) {
+      throw new ConfigException(BEARER_AUTH_TOKEN_CONFIG, "[hidden]",
+          "bearer.auth.credentials.source=STATIC_TOKEN needs a token");
+    }
+    return token.value();
+  }
+
+  /**
+   * The TLS context of the {@code schema.registry.ssl.*} keys, or null when none is set (the JDK's defaults).
+   *
+   * @throws ConfigException naming the key when a store cannot be read (never its password)
+   */
+  public javax.net.ssl.SSLContext sslContext() {
+    String trustLocation = getString(SSL_TRUSTSTORE_LOCATION_CONFIG);
+    String keyLocation = getString(SSL_KEYSTORE_LOCATION_CONFIG);
+    if (trustLocation == null && keyLocation == null) {
+      return null;
+    }
+    try {
+      javax.net.ssl.TrustManager[] trust = null;
+      if (trustLocation != null) {
+        java.security.KeyStore store = load(SSL_TRUSTSTORE_LOCATION_CONFIG, trustLocation,
+            getString(SSL_TRUSTSTORE_TYPE_CONFIG), getPassword(SSL_TRUSTSTORE_PASSWORD_CONFIG));
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(store);
+        trust = tmf.getTrustManagers();
+      }
+      javax.net.ssl.KeyManager[] keys = null;
+      if (keyLocation != null) {
+        Password storePassword = getPassword(SSL_KEYSTORE_PASSWORD_CONFIG);
+        java.security.KeyStore store = load(SSL_KEYSTORE_LOCATION_CONFIG, keyLocation,
+            getString(SSL_KEYSTORE_TYPE_CONFIG), storePassword);
+        Password keyPassword = getPassword(SSL_KEY_PASSWORD_CONFIG) != null ? getPassword(SSL_KEY_PASSWORD_CONFIG)
+            : storePassword;
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+            javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, keyPassword == null ? new char[0] : keyPassword.value().toCharArray());
+        keys = kmf.getKeyManagers();
+      }
+      javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+      context.init(keys, trust, null);
+      return context;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new ConfigException(SSL_PREFIX + "*", "[hidden]", "cannot set up TLS: " + e.getClass().getSimpleName());
+    }
+  }
+
+  private static java.security.KeyStore load(String key, String location, String type, Password password) {
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(location))) {
+      java.security.KeyStore store = java.security.KeyStore.getInstance(type);
+      store.load(in, password == null ? null : password.value().toCharArray());
+      return store;
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new ConfigException(key, location, "cannot read the " + type + " store (wrong path, type or password): "
+          + e.getClass().getSimpleName());
+    }
   }
 
   /** The configured user:password for USER_INFO credentials, or {@code null}. */

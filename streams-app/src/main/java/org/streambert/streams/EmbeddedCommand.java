@@ -24,6 +24,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.streambert.bert.model.Activation;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.signing.SigningKey;
 import org.streambert.schemas.SpecificAvroDeserializer;
 import org.streambert.schemas.SpecificAvroSerializer;
 import org.streambert.schemas.avro.EnrichedText;
@@ -135,9 +136,18 @@ final class EmbeddedCommand implements Callable<Integer> {
     props.put(NlpConfig.MODEL_NAME_CONFIG, MODEL_NAME);
     props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
     props.put(NlpConfig.HTTP_PORT_CONFIG, 0);
+    // The default path is the signed one: a fresh trainer key for this run, trusted by the app, and bundles only
+    // from this run's checkpoint store.
+    Path store = dir.resolve("checkpoints");
+    Path signingKey = dir.resolve("keys").resolve("trainer.key");
+    props.put(NlpConfig.MODEL_TRUSTED_KEYS_CONFIG,
+        SigningKey.generate(signingKey, dir.resolve("keys").resolve("trainer.pub"), "embedded-trainer"));
+    props.put(NlpConfig.MODEL_URI_ALLOWED_CONFIG, store.toUri().toString());
     NlpConfig config = new NlpConfig(props);
 
     try (NlpService service = NlpService.start(config)) {
+      say("checkpoints are signed with a key made for this run (" + signingKey + "); the app trusts only its public "
+          + "half and only bundles under " + store);
       say("streams app running (topics created; /health, /ready, /metrics on http://127.0.0.1:"
           + service.httpPort() + "); no model yet, so records would wait in the store");
 
@@ -146,9 +156,8 @@ final class EmbeddedCommand implements Callable<Integer> {
       trainer.run(List.of("generate-demo-data", "--out", data.toString(), "--train", "" + trainExamples));
       demoConfig().write(bertConfig);
       say("fine-tuning v1 (L=2, H=128 BERT, classification + NER, on generated data) ...");
-      Path store = dir.resolve("checkpoints");
-      trainer.run(fineTuneArgs(data, bertConfig, dir.resolve("run-v1"), "1", store, bootstrap, registryUrl,
-          List.of("--bert-config", bertConfig.toString(), "--epochs", "" + epochs, "--lr", "5e-4")));
+      trainer.run(fineTuneArgs(data, bertConfig, dir.resolve("run-v1"), "1", store, signingKey, bootstrap,
+          registryUrl, List.of("--bert-config", bertConfig.toString(), "--epochs", "" + epochs, "--lr", "5e-4")));
       awaitVersion(service, "1");
 
       try (Texts texts = new Texts(bootstrap, registryUrl, config)) {
@@ -162,8 +171,8 @@ final class EmbeddedCommand implements Callable<Integer> {
         Thread feeder = new Thread(() -> texts.feed(SAMPLE_TEXTS), "demo-feeder");
         feeder.setDaemon(true);
         feeder.start();
-        trainer.run(fineTuneArgs(data, bertConfig, dir.resolve("run-v2"), "2", store, bootstrap, registryUrl,
-            List.of("--from-bundle", dir.resolve("run-v1").resolve("bundle").toString(), "--epochs", "1",
+        trainer.run(fineTuneArgs(data, bertConfig, dir.resolve("run-v2"), "2", store, signingKey, bootstrap,
+            registryUrl, List.of("--from-bundle", dir.resolve("run-v1").resolve("bundle").toString(), "--epochs", "1",
                 "--lr", "1e-4", "--gate-tolerance", "0.05")));
         awaitVersion(service, "2");
         texts.printUntil(Integer.MAX_VALUE, "2", true, Duration.ofSeconds(60));
@@ -177,7 +186,7 @@ final class EmbeddedCommand implements Callable<Integer> {
   }
 
   private static List<String> fineTuneArgs(Path data, Path bertConfig, Path out, String version, Path store,
-      String bootstrap, String registryUrl, List<String> start) {
+      Path signingKey, String bootstrap, String registryUrl, List<String> start) {
     List<String> args = new ArrayList<>(List.of("fine-tune",
         "--cls-train", data.resolve("topics-train.tsv").toString(),
         "--cls-dev", data.resolve("topics-dev.tsv").toString(),
@@ -185,7 +194,7 @@ final class EmbeddedCommand implements Callable<Integer> {
         "--ner-dev", data.resolve("ner-dev.conll").toString(),
         "--out", out.toString(), "--model-name", MODEL_NAME, "--version", version,
         "--batch-size", "16", "--max-length", "48",
-        "--publish", "--store", store.toUri().toString(),
+        "--publish", "--store", store.toUri().toString(), "--signing-key", signingKey.toString(),
         "--bootstrap-servers", bootstrap, "--schema-registry-url", registryUrl));
     args.addAll(start);
     return args;

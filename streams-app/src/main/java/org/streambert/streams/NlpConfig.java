@@ -182,6 +182,41 @@ public final class NlpConfig extends AbstractConfig {
   public static final String HTTP_BIND_ADDRESS_DOC = "Address the HTTP endpoint binds, e.g. 127.0.0.1 to keep it"
       + " local. Empty: all interfaces (like Kafka's listeners), so that Kubernetes probes reach it.";
   public static final String HTTP_BIND_ADDRESS_DEFAULT = "";
+  public static final String MODEL_TRUSTED_KEYS_CONFIG = "nlp.model.trusted.keys";
+  public static final String MODEL_TRUSTED_KEYS_DOC = "Public keys trusted to sign ModelCheckpoint events: entries "
+      + "<key id>:<base64 X.509 Ed25519 public key> separated by commas (trainer keygen prints one). Together with "
+      + "nlp.model.trusted.keys.file; with any key configured, an unsigned event, one signed by another key or one "
+      + "whose fields differ from what was signed is refused before anything is fetched. Empty (and no file): "
+      + "signatures are not checked (a warning at start). Several keys: rotation.";
+  public static final String MODEL_TRUSTED_KEYS_DEFAULT = "";
+
+  public static final String MODEL_TRUSTED_KEYS_FILE_CONFIG = "nlp.model.trusted.keys.file";
+  public static final String MODEL_TRUSTED_KEYS_FILE_DOC = "File of trusted public keys, one <key id>:<base64> per "
+      + "line (# comments); e.g. the .pub files of trainer keygen concatenated. Empty: none.";
+  public static final String MODEL_TRUSTED_KEYS_FILE_DEFAULT = "";
+
+  public static final String MODEL_URI_ALLOWED_CONFIG = "nlp.model.uri.allowed";
+  public static final String MODEL_URI_ALLOWED_DOC = "Comma-separated prefixes a bundle URI must lie under: "
+      + "file:///dir/ or /dir (compared with the resolved path, symbolic links followed) and http(s)://host[:port]/path/ "
+      + "(same scheme, host and port; path segments). Anything else is refused before any I/O; redirects are followed "
+      + "only within the same origin and these prefixes. Empty: local directories except system directories (/etc, "
+      + "/proc, /sys, /dev, ...), and no http(s).";
+  public static final String MODEL_URI_ALLOWED_DEFAULT = "";
+
+  public static final String MODEL_MAX_BYTES_CONFIG = "nlp.model.max.bytes";
+  public static final String MODEL_MAX_BYTES_DOC = "Largest model bundle (all files together, so also any one file); "
+      + "a download passing it is stopped and refused.";
+  public static final long MODEL_MAX_BYTES_DEFAULT = 4L << 30;
+
+  public static final String MODEL_FETCH_TIMEOUT_MS_CONFIG = "nlp.model.fetch.timeout.ms";
+  public static final String MODEL_FETCH_TIMEOUT_MS_DOC = "Longest time one bundle download may take, bodies "
+      + "included (a stalled or trickling server is cut off and the checkpoint refused).";
+  public static final long MODEL_FETCH_TIMEOUT_MS_DEFAULT = 600_000L;
+
+  public static final String GOLDEN_REQUIRED_CONFIG = "nlp.golden.required";
+  public static final String GOLDEN_REQUIRED_DOC = "With trusted keys configured, refuse a signed event that names "
+      + "heads but carries no golden examples. false: accept such events without a golden check.";
+  public static final boolean GOLDEN_REQUIRED_DEFAULT = true;
 
   private static final ConfigDef DEF = new ConfigDef()
       .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -237,7 +272,18 @@ public final class NlpConfig extends AbstractConfig {
       .define(HEALTH_THREAD_REPLACEMENTS_WINDOW_MS_CONFIG, Type.LONG, HEALTH_THREAD_REPLACEMENTS_WINDOW_MS_DEFAULT,
           Range.atLeast(1), Importance.LOW, HEALTH_THREAD_REPLACEMENTS_WINDOW_MS_DOC)
       .define(HTTP_BIND_ADDRESS_CONFIG, Type.STRING, HTTP_BIND_ADDRESS_DEFAULT, Importance.LOW,
-          HTTP_BIND_ADDRESS_DOC);
+          HTTP_BIND_ADDRESS_DOC)
+      .define(MODEL_TRUSTED_KEYS_CONFIG, Type.PASSWORD, MODEL_TRUSTED_KEYS_DEFAULT, Importance.HIGH,
+          MODEL_TRUSTED_KEYS_DOC)
+      .define(MODEL_TRUSTED_KEYS_FILE_CONFIG, Type.STRING, MODEL_TRUSTED_KEYS_FILE_DEFAULT, Importance.HIGH,
+          MODEL_TRUSTED_KEYS_FILE_DOC)
+      .define(MODEL_URI_ALLOWED_CONFIG, Type.STRING, MODEL_URI_ALLOWED_DEFAULT, Importance.HIGH,
+          MODEL_URI_ALLOWED_DOC)
+      .define(MODEL_MAX_BYTES_CONFIG, Type.LONG, MODEL_MAX_BYTES_DEFAULT, Range.atLeast(1), Importance.MEDIUM,
+          MODEL_MAX_BYTES_DOC)
+      .define(MODEL_FETCH_TIMEOUT_MS_CONFIG, Type.LONG, MODEL_FETCH_TIMEOUT_MS_DEFAULT, Range.atLeast(1),
+          Importance.MEDIUM, MODEL_FETCH_TIMEOUT_MS_DOC)
+      .define(GOLDEN_REQUIRED_CONFIG, Type.BOOLEAN, GOLDEN_REQUIRED_DEFAULT, Importance.MEDIUM, GOLDEN_REQUIRED_DOC);
 
   /** Prefix of this program's own keys; every other key goes to Kafka Streams. */
   public static final String PREFIX = "nlp.";
@@ -455,6 +501,37 @@ public final class NlpConfig extends AbstractConfig {
   static final int SERDE_HTTP_TIMEOUT_MS = 5_000;
   /** The app's default registry client retries (see {@link #serdeConfigs()}). */
   static final int SERDE_MAX_RETRIES = 1;
+
+  /**
+   * What this instance trusts ({@code nlp.model.trusted.keys[.file]}, {@code nlp.model.uri.allowed},
+   * {@code nlp.model.max.bytes}, {@code nlp.model.fetch.timeout.ms}, {@code nlp.golden.required}).
+   *
+   * @throws ConfigException naming the key when a key or prefix is invalid or the key file cannot be read
+   */
+  public org.streambert.streams.model.ModelSourcePolicy modelSourcePolicy() {
+    org.streambert.schemas.signing.TrustedKeys keys;
+    try {
+      keys = org.streambert.schemas.signing.TrustedKeys.parse(getPassword(MODEL_TRUSTED_KEYS_CONFIG).value());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(MODEL_TRUSTED_KEYS_CONFIG + ": " + e.getMessage());
+    }
+    String file = getString(MODEL_TRUSTED_KEYS_FILE_CONFIG);
+    if (file != null && !file.isBlank()) {
+      try {
+        keys = keys.and(org.streambert.schemas.signing.TrustedKeys.read(java.nio.file.Path.of(file.strip())));
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        throw new ConfigException(MODEL_TRUSTED_KEYS_FILE_CONFIG + "=" + file + ": " + e.getMessage());
+      }
+    }
+    try {
+      return new org.streambert.streams.model.ModelSourcePolicy(keys,
+          org.streambert.streams.model.ModelSourcePolicy.splitList(getString(MODEL_URI_ALLOWED_CONFIG)),
+          getLong(MODEL_MAX_BYTES_CONFIG), java.time.Duration.ofMillis(getLong(MODEL_FETCH_TIMEOUT_MS_CONFIG)),
+          getBoolean(GOLDEN_REQUIRED_CONFIG));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(MODEL_URI_ALLOWED_CONFIG + ": " + e.getMessage());
+    }
+  }
 
   /** Every original key/value (for the Avro serdes, which read schema.registry.url and friends). */
   public Map<String, Object> originalsMap() {

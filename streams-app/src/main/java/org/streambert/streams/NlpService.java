@@ -28,6 +28,7 @@ import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.ModelLoader;
 import org.streambert.streams.model.TensorFlowModelLoader;
 import org.streambert.streams.model.ModelRollout;
+import org.streambert.streams.model.ModelSourcePolicy;
 import org.streambert.streams.model.QaModel;
 
 /**
@@ -59,11 +60,18 @@ public final class NlpService implements AutoCloseable {
     }
     config.embeddingsTopic().ifPresent(t -> LOG.info("embeddings on: {} pooling to topic {}",
         config.embeddingsPooling(), t));
+    ModelSourcePolicy policy = config.modelSourcePolicy(); // bad keys or prefixes fail the start, before Kafka
+    if (policy.trustedKeys().isEmpty()) {
+      LOG.warn("{} is not set: checkpoint signatures are NOT checked; anyone who can write to {} chooses the model",
+          NlpConfig.MODEL_TRUSTED_KEYS_CONFIG, config.checkpointsTopic());
+    } else {
+      LOG.info("checkpoints must be signed by one of the trusted keys {}", policy.trustedKeys().ids());
+    }
     Properties props = config.streamsProperties();
     createTopics(config, props);
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
-        config.goldenScoreTolerance(), config.batchMaxSize());
+        config.goldenScoreTolerance(), config.batchMaxSize(), policy);
     streams = new KafkaStreams(NlpTopology.build(config, models, rollout,
         NlpSerdes.fromConfig(config.serdeConfigs()), qa), props);
     supervisor = new StreamThreadSupervisor(config.errorRetryBackoffMs(), config.errorRetryBackoffMaxMs(),

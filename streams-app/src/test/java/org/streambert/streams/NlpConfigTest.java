@@ -78,4 +78,38 @@ class NlpConfigTest {
     assertFalse(new NlpConfig(Map.of()).truncateLongTexts());
     assertTrue(new NlpConfig(Map.of(NlpConfig.TEXT_MAX_WINDOWS_POLICY_CONFIG, "truncate")).truncateLongTexts());
   }
+
+  @Test
+  void shouldBuildTheModelSourcePolicyAndRejectBadKeysOrPrefixesNamingTheKey(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    java.security.KeyPair a = org.streambert.schemas.signing.CheckpointSignatures.generateKeyPair();
+    java.security.KeyPair b = org.streambert.schemas.signing.CheckpointSignatures.generateKeyPair();
+    java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("trusted.keys"),
+        "# rotation: next key\n" + org.streambert.schemas.signing.TrustedKeys.entry("k2", b.getPublic()) + "\n");
+    NlpConfig config = new NlpConfig(Map.of(
+        NlpConfig.MODEL_TRUSTED_KEYS_CONFIG, org.streambert.schemas.signing.TrustedKeys.entry("k1", a.getPublic()),
+        NlpConfig.MODEL_TRUSTED_KEYS_FILE_CONFIG, file.toString(),
+        NlpConfig.MODEL_URI_ALLOWED_CONFIG, "file:///srv/models/, https://models.example.com/bert/",
+        NlpConfig.MODEL_MAX_BYTES_CONFIG, "1000",
+        NlpConfig.GOLDEN_REQUIRED_CONFIG, "false"));
+    org.streambert.streams.model.ModelSourcePolicy policy = config.modelSourcePolicy();
+    assertEquals(java.util.Set.of("k1", "k2"), policy.trustedKeys().ids());
+    assertEquals(java.util.List.of("file:///srv/models/", "https://models.example.com/bert/"), policy.allowedUris());
+    assertEquals(1000, policy.maxBytes());
+    assertFalse(policy.goldenRequired());
+    assertEquals(null, policy.locationRefusal("https://models.example.com/bert/m/3/"));
+    assertTrue(policy.locationRefusal("https://models.example.com/bertX/m/3/") != null, "segment-wise prefixes");
+    assertTrue(policy.locationRefusal("https://models.example.com:8443/bert/m/3/") != null, "same port only");
+    assertFalse(config.toString().contains(org.streambert.schemas.signing.TrustedKeys.entry("k1", a.getPublic())));
+
+    ConfigException badKey = assertThrows(ConfigException.class, () -> new NlpConfig(Map.of(
+        NlpConfig.MODEL_TRUSTED_KEYS_CONFIG, "k1:bm90LWEta2V5")).modelSourcePolicy());
+    assertTrue(badKey.getMessage().contains(NlpConfig.MODEL_TRUSTED_KEYS_CONFIG), badKey.getMessage());
+    ConfigException badPrefix = assertThrows(ConfigException.class, () -> new NlpConfig(Map.of(
+        NlpConfig.MODEL_URI_ALLOWED_CONFIG, "ftp://host/")).modelSourcePolicy());
+    assertTrue(badPrefix.getMessage().contains(NlpConfig.MODEL_URI_ALLOWED_CONFIG), badPrefix.getMessage());
+    ConfigException missingFile = assertThrows(ConfigException.class, () -> new NlpConfig(Map.of(
+        NlpConfig.MODEL_TRUSTED_KEYS_FILE_CONFIG, dir.resolve("missing").toString())).modelSourcePolicy());
+    assertTrue(missingFile.getMessage().contains(NlpConfig.MODEL_TRUSTED_KEYS_FILE_CONFIG), missingFile.getMessage());
+  }
 }

@@ -11,6 +11,7 @@ import org.streambert.trainer.cli.FineTuneCommand;
 import org.streambert.trainer.cli.FineTuneSquadCommand;
 import org.streambert.trainer.cli.GenerateDemoDataCommand;
 import org.streambert.trainer.cli.ImportCommand;
+import org.streambert.trainer.cli.KeygenCommand;
 import org.streambert.trainer.cli.PretrainCommand;
 import org.streambert.trainer.cli.PublishCommand;
 import org.streambert.trainer.cli.TokenizeCommand;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Command;
     footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad input (options, data, bundle), 3 promotion gate refused."},
     subcommands = {FineTuneCommand.class, PretrainCommand.class, FineTuneSquadCommand.class, EvaluateCommand.class,
         PublishCommand.class, ImportCommand.class, TokenizeCommand.class, GenerateDemoDataCommand.class,
-        BenchmarkCommand.class,
+        BenchmarkCommand.class, KeygenCommand.class,
         CommandLine.HelpCommand.class})
 public final class TrainerApp implements Callable<Integer> {
 

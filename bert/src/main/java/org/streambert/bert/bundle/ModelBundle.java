@@ -47,6 +47,8 @@ public final class ModelBundle {
   public static final String MODEL_FILE = "model.json";
   public static final String VOCAB_FILE = "vocab.txt";
   public static final String SAVED_MODEL_DIR = "saved_model";
+  /** Largest {@code MANIFEST.json} read (a BERT bundle's is well under 4 KB). */
+  public static final int MAX_MANIFEST_BYTES = 1 << 20;
 
   private final Path dir;
   private final ModelDescriptor model;
@@ -148,19 +150,48 @@ public final class ModelBundle {
   }
 
   /**
+   * The files a {@code MANIFEST.json} lists, relative path to lower-case hex sha256 (paths not yet checked).
+   *
+   * @throws BundleException when the manifest is not valid or of another format version
+   */
+  public static java.util.SortedMap<String, String> listedFiles(byte[] manifestJson) throws BundleException {
+    Manifest manifest;
+    try {
+      manifest = Manifest.parse(manifestJson);
+    } catch (IllegalArgumentException e) {
+      throw new BundleException(MANIFEST_FILE + " is invalid");
+    }
+    if (manifest.formatVersion() != FORMAT_VERSION) {
+      throw new BundleException(MANIFEST_FILE + " has format_version " + manifest.formatVersion() + ", this code reads "
+          + FORMAT_VERSION);
+    }
+    return manifest.files();
+  }
+
+  /**
    * Opens and verifies a bundle directory.
    *
    * @throws BundleException naming the file and the problem: missing file, hash mismatch, unlisted file, invalid
-   *                         {@code model.json}, vocabulary size differing from {@code bert_config.vocab_size}
+   *                         {@code model.json}, vocabulary size differing from {@code bert_config.vocab_size}, a
+   *                         symbolic link leading outside the bundle, a manifest over {@link #MAX_MANIFEST_BYTES}
    */
   public static ModelBundle open(Path dir) throws IOException {
     Path root = dir.toAbsolutePath().normalize();
     if (!Files.isDirectory(root)) {
       throw new BundleException("bundle directory " + root + " does not exist or is not a directory");
     }
+    Path realRoot = root.toRealPath();
     Path manifestPath = root.resolve(MANIFEST_FILE);
     if (!Files.isRegularFile(manifestPath)) {
       throw new BundleException("bundle " + root + ": missing file " + MANIFEST_FILE);
+    }
+    if (!manifestPath.toRealPath().startsWith(realRoot)) {
+      throw new BundleException("bundle " + root + ": " + MANIFEST_FILE + " is a symbolic link leading outside the "
+          + "bundle");
+    }
+    if (Files.size(manifestPath) > MAX_MANIFEST_BYTES) {
+      throw new BundleException("bundle " + root + ": " + MANIFEST_FILE + " is larger than " + MAX_MANIFEST_BYTES
+          + " bytes");
     }
     byte[] manifestBytes = Files.readAllBytes(manifestPath);
     Manifest manifest;
@@ -189,6 +220,10 @@ public final class ModelBundle {
         problems.add("missing file " + name);
         continue;
       }
+      if (!file.toRealPath().startsWith(realRoot)) { // what is hashed must be what the bundle ships
+        problems.add("symbolic link leading outside the bundle: " + name);
+        continue;
+      }
       String actual;
       if (name.equals(MODEL_FILE) || name.equals(VOCAB_FILE)) {
         // Hash and parse the same bytes, so what is checked is what is used.
@@ -203,7 +238,7 @@ public final class ModelBundle {
         actual = BundleFiles.sha256(file);
       }
       if (!actual.equals(entry.getValue())) {
-        problems.add("hash mismatch in " + name + " (manifest " + entry.getValue() + ", file " + actual + ")");
+        problems.add("hash mismatch in " + name + " (sha256 differs from " + MANIFEST_FILE + ")");
       }
     }
     for (String file : BundleFiles.listFiles(root)) {

@@ -53,7 +53,9 @@ public final class BertSavedModel {
    * Loads a directory written by {@link #export} as a {@link BertModel} that owns the loaded bundle.
    *
    * @throws IllegalArgumentException when the directory is not such a SavedModel or does not match {@code cfg} and
-   *                                  {@code heads} (names the missing or mis-shaped variable or output)
+   *                                  {@code heads} (names the missing or mis-shaped variable or output), or uses an
+   *                                  op a BERT graph does not ({@link SavedModelOps}: checked before TensorFlow
+   *                                  loads anything)
    */
   public static BertModel load(Path dir, BertConfig cfg, HeadsSpec heads) {
     return load(dir, cfg, heads, null);
@@ -69,6 +71,7 @@ public final class BertSavedModel {
     if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
       throw new IllegalArgumentException(dir + " has no saved_model.pb");
     }
+    SavedModelOps.check(dir); // the loader runs initialisers: refuse what a BERT graph does not do first
     SavedModelBundle.Loader loader = SavedModelBundle.loader(dir.toString()).withTags(TAG);
     if (sessionConfig != null) {
       loader.withConfigProto(sessionConfig);

@@ -95,6 +95,24 @@ class ModelBundleTest {
   }
 
   @Test
+  void shouldRefuseASymlinkLeadingOutsideTheBundleEvenWhenItsHashMatches() throws Exception {
+    Path dir = written();
+    Path outside = Files.write(tmp.resolve("outside-file"), Files.readAllBytes(dir.resolve(VARIABLES)));
+    Files.delete(dir.resolve(VARIABLES));
+    Files.createSymbolicLink(dir.resolve(VARIABLES), outside);
+    BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(dir));
+    assertTrue(e.getMessage().contains("symbolic link leading outside the bundle: " + VARIABLES), e.getMessage());
+  }
+
+  @Test
+  void shouldRefuseAManifestLargerThanTheCap() throws Exception {
+    Path dir = written();
+    Files.write(dir.resolve(ModelBundle.MANIFEST_FILE), new byte[ModelBundle.MAX_MANIFEST_BYTES + 1]);
+    BundleException e = assertThrows(BundleException.class, () -> ModelBundle.open(dir));
+    assertTrue(e.getMessage().contains("larger than"), e.getMessage());
+  }
+
+  @Test
   void shouldRefuseMissingFile() throws Exception {
     Path dir = written();
     Files.delete(dir.resolve("vocab.txt"));

@@ -36,7 +36,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
   private EmbeddedSchemaRegistry(HttpServer server, ExecutorService workers) {
     this.server = server;
     this.workers = workers;
-    this.url = "http://127.0.0.1:" + server.getAddress().getPort();
+    this.url = (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:"
+        + server.getAddress().getPort();
   }
 
   /**
@@ -46,6 +47,14 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
    * @throws UncheckedIOException if the port cannot be bound
    */
   public static EmbeddedSchemaRegistry start(int port) {
+    return start(port, null);
+  }
+
+  /**
+   * Starts a server on 127.0.0.1 speaking https with {@code tls} (its key manager holds the server certificate), or
+   * http when {@code tls} is null.
+   */
+  public static EmbeddedSchemaRegistry start(int port, javax.net.ssl.SSLContext tls) {
     // The JDK server writes headers and body separately; with Nagle's algorithm against the client's delayed ACK
     // every answer then takes ~40 ms. The JDK reads this property once, when its first HttpServer is created.
     if (System.getProperty(NODELAY_PROPERTY) == null) {
@@ -53,7 +62,14 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
     }
     HttpServer server;
     try {
-      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+      if (tls == null) {
+        server = HttpServer.create(address, 0);
+      } else {
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 0);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        server = https;
+      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot bind schema registry to 127.0.0.1:" + port, e);
     }

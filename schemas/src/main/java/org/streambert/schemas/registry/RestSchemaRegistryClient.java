@@ -88,12 +88,17 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
       throw new ConfigException(AvroSerdeConfig.USER_INFO_CONFIG, "[hidden]",
           "basic.auth.credentials.source=USER_INFO needs user:password");
     }
-    this.authorization = userInfo == null ? null
+    String bearer = config.bearerToken();
+    this.authorization = bearer != null ? "Bearer " + bearer : userInfo == null ? null
         : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
-    this.http = HttpClient.newBuilder()
+    HttpClient.Builder builder = HttpClient.newBuilder()
         .connectTimeout(Duration.ofMillis(config.getInt(AvroSerdeConfig.HTTP_CONNECT_TIMEOUT_MS_CONFIG)))
-        .version(HttpClient.Version.HTTP_1_1)
-        .build();
+        .version(HttpClient.Version.HTTP_1_1);
+    javax.net.ssl.SSLContext tls = config.sslContext();
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.http = builder.build();
     this.readTimeout = Duration.ofMillis(config.getInt(AvroSerdeConfig.HTTP_READ_TIMEOUT_MS_CONFIG));
     this.maxRetries = config.getInt(AvroSerdeConfig.MAX_RETRIES_CONFIG);
     this.retryWaitMs = config.getInt(AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG);

@@ -186,6 +186,22 @@ class RestSchemaRegistryClientTest {
   }
 
   @Test
+  void shouldSendAStaticBearerTokenAndNeverShowIt() throws IOException {
+    RestSchemaRegistryClient client = client(startProxy(),
+        AvroSerdeConfig.BEARER_AUTH_CREDENTIALS_SOURCE_CONFIG, "STATIC_TOKEN",
+        AvroSerdeConfig.BEARER_AUTH_TOKEN_CONFIG, "tok-3f9a");
+    client.subjects();
+    assertEquals("Bearer tok-3f9a", authorizations.get(0));
+    AvroSerdeConfig config = new AvroSerdeConfig(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "http://x",
+        AvroSerdeConfig.BEARER_AUTH_TOKEN_CONFIG, "tok-3f9a"));
+    assertTrue(!config.toString().contains("tok-3f9a") && !config.values().toString().contains("tok-3f9a"),
+        "a config's printed form hides the token");
+    ConfigException missing = assertThrows(ConfigException.class, () -> client("http://127.0.0.1:1",
+        AvroSerdeConfig.BEARER_AUTH_CREDENTIALS_SOURCE_CONFIG, "STATIC_TOKEN"));
+    assertTrue(missing.getMessage().contains(AvroSerdeConfig.BEARER_AUTH_TOKEN_CONFIG), missing.getMessage());
+  }
+
+  @Test
   void shouldSendNoAuthorizationWithoutCredentials() throws IOException {
     client(startProxy()).subjects();
     assertEquals(null, authorizations.get(0));

@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * swaps it into the {@link ModelHolder} only after every check passed:
  *
  * <ol>
+ *   <li>before anything is fetched, the {@link ModelSourcePolicy}: signature by a trusted key, bundle location in the
+ *       allow-list, golden examples present (a refused event neither replaces nor cancels the one loading);</li>
  *   <li>fetch the bundle ({@link BundleFetcher}); sha256 of its {@code MANIFEST.json} must equal the event's
  *       {@code manifestSha256};</li>
  *   <li>{@link ModelBundle#open} verifies every file hash, model.json and the vocabulary size;</li>
@@ -42,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * A failure of any step refuses the checkpoint: the previous model keeps serving, the refusal is logged, counted
  * ({@link ModelHolder#refusals()}) and published as a {@link RolloutStatus}. A rollback is just an event naming an
  * older version. Events of other model names are ignored; of several events arriving while a load runs, only the
- * latest is loaded next.
+ * latest is loaded next, and a newer accepted event cancels a download still in progress. An
+ * {@link OutOfMemoryError} or {@link LinkageError} while loading refuses the checkpoint like any other failure.
  */
 public final class ModelRollout implements CheckpointListener, AutoCloseable {
 
@@ -59,6 +62,9 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private final double tolerance;
   private final int maxBatchSize;
   private final ExecutorService executor;
+  private final ExecutorService statusExecutor;
+  private final ModelSourcePolicy policy;
+  private volatile BundleFetcher.Control fetching;
   private final AtomicReference<ModelCheckpoint> latest = new AtomicReference<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object idle = new Object();
@@ -69,15 +75,27 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
    */
   public ModelRollout(String instanceId, ModelHolder holder, ModelLoader loader, Path cacheDir,
       RolloutStatusPublisher publisher, double tolerance, int maxBatchSize) {
+    this(instanceId, holder, loader, cacheDir, publisher, tolerance, maxBatchSize, ModelSourcePolicy.defaults());
+  }
+
+  /** @param policy what this instance trusts: keys, locations, download bounds, golden examples */
+  public ModelRollout(String instanceId, ModelHolder holder, ModelLoader loader, Path cacheDir,
+      RolloutStatusPublisher publisher, double tolerance, int maxBatchSize, ModelSourcePolicy policy) {
+    this.policy = Objects.requireNonNull(policy, "policy");
     this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
     this.holder = Objects.requireNonNull(holder, "holder");
     this.loader = Objects.requireNonNull(loader, "loader");
-    this.fetcher = new BundleFetcher(cacheDir);
+    this.fetcher = new BundleFetcher(cacheDir, policy);
     this.publisher = Objects.requireNonNull(publisher, "publisher");
     this.tolerance = tolerance;
     this.maxBatchSize = maxBatchSize;
     this.executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "nlp-model-loader");
+      t.setDaemon(true);
+      return t;
+    });
+    this.statusExecutor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "nlp-rollout-refusals");
       t.setDaemon(true);
       return t;
     });
@@ -102,7 +120,18 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     if (checkpoint.equals(previous)) {
       return;
     }
+    String refusal = policy.refusal(checkpoint);
+    if (refusal != null) { // checked here, on the global thread, so a refused event cannot supersede a good one
+      long start = System.nanoTime();
+      refuse(checkpoint, refusal, null, () -> statusExecutor.execute(
+          () -> publish(checkpoint, RolloutStatus.REFUSED, refusal, start)));
+      return;
+    }
     latest.set(checkpoint);
+    BundleFetcher.Control running = fetching;
+    if (running != null) {
+      running.cancel("superseded: a newer checkpoint event for " + checkpoint.getModelName() + " arrived");
+    }
     inFlight.incrementAndGet();
     executor.execute(() -> {
       try {
@@ -138,11 +167,20 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     long start = System.nanoTime();
     ServingModel model = null;
     try {
-      Path dir = fetcher.fetch(cp.getBundleUri(), cp.getModelName(), cp.getVersion(), cp.getManifestSha256());
+      BundleFetcher.Control control = new BundleFetcher.Control();
+      fetching = control;
+      Path dir;
+      try {
+        if (latest.get() != cp) {
+          throw new RefusedException("superseded: a newer checkpoint event for " + cp.getModelName() + " arrived");
+        }
+        dir = fetcher.fetch(cp.getBundleUri(), cp.getModelName(), cp.getVersion(), cp.getManifestSha256(), control);
+      } finally {
+        fetching = null;
+      }
       ModelBundle bundle = ModelBundle.open(dir);
-      if (!bundle.manifestSha256().equals(cp.getManifestSha256())) {
-        throw new RefusedException("bundle " + dir + " changed while it was read: manifest sha256 is now "
-            + bundle.manifestSha256() + ", the checkpoint says " + cp.getManifestSha256());
+      if (!bundle.manifestSha256().equalsIgnoreCase(cp.getManifestSha256())) {
+        throw new RefusedException("manifest.sha256: the bundle changed while it was read");
       }
       checkDescriptor(bundle.model(), cp);
       model = ServingModel.fromBundle(bundle, loader.load(bundle), maxBatchSize);
@@ -151,19 +189,25 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       holder.swap(model);
       model = null;
       publish(cp, RolloutStatus.LOADED, null, start);
-    } catch (Exception | LinkageError | OutOfMemoryError e) { // a bundle too large for the heap is refused too
+    } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
+      // An Error from a load (a native library, a graph too large for the heap) must end in a refusal, not a
+      // silently dead loader thread; the failed attempt's memory is unreachable once this returns.
       String reason = e instanceof RefusedException || e instanceof IOException
           ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
-      holder.countRefusal(reason);
-      LOG.warn("refused model {} {} from {}; {} keeps serving: {}", cp.getModelName(), cp.getVersion(),
-          cp.getBundleUri(), holder.currentVersion() == null ? "no model" : "version " + holder.currentVersion(),
-          reason, e instanceof RefusedException ? null : e);
-      publish(cp, RolloutStatus.REFUSED, reason, start);
+      refuse(cp, reason, e instanceof RefusedException ? null : e, () -> publish(cp, RolloutStatus.REFUSED, reason,
+          start));
     } finally {
       if (model != null) {
         model.release();
       }
     }
+  }
+
+  private void refuse(ModelCheckpoint cp, String reason, Throwable cause, Runnable publishRefusal) {
+    holder.countRefusal(reason);
+    LOG.warn("refused model {} {}; {} keeps serving: {}", cp.getModelName(), cp.getVersion(),
+        holder.currentVersion() == null ? "no model" : "version " + holder.currentVersion(), reason, cause);
+    publishRefusal.run();
   }
 
   private static void checkDescriptor(ModelDescriptor model, ModelCheckpoint cp) throws RefusedException {
@@ -265,6 +309,11 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   /** Stops the loader thread (an attempt in progress is abandoned at its next blocking call). */
   @Override
   public void close() {
+    BundleFetcher.Control running = fetching;
+    if (running != null) {
+      running.cancel("shutdown: the application is closing");
+    }
+    statusExecutor.shutdown();
     executor.shutdownNow();
     try {
       executor.awaitTermination(10, TimeUnit.SECONDS);

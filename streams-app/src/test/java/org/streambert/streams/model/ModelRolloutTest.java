@@ -41,11 +41,21 @@ class ModelRolloutTest {
   private ModelHolder holder;
   private ModelRollout rollout;
   private Harness h;
+  /** Thrown by the next load instead of loading (then cleared). */
+  private volatile Error failNextLoad;
 
   @BeforeEach
   void setUp() {
     holder = new ModelHolder("bert-nlp");
-    rollout = new ModelRollout("test-instance", holder, loader, dir.resolve("cache"), statuses::add, 1e-3, 32);
+    ModelLoader failing = bundle -> {
+      Error e = failNextLoad;
+      failNextLoad = null;
+      if (e != null) {
+        throw e;
+      }
+      return loader.load(bundle);
+    };
+    rollout = new ModelRollout("test-instance", holder, failing, dir.resolve("cache"), statuses::add, 1e-3, 32);
     h = new Harness(dir.resolve("state"), Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 1), rollout, holder);
   }
 
@@ -107,6 +117,60 @@ class ModelRolloutTest {
     assertEquals(RolloutStatus.LOADED, statuses.get(0).status());
     assertEquals("1", statuses.get(0).servingVersion());
     assertEquals(1.0, metric("model-loaded"));
+  }
+
+  @Test
+  void shouldRefuseALoadThatThrowsOutOfMemoryErrorOrLinkageErrorAndLoadTheNextCheckpoint() throws Exception {
+    publish(checkpoint("bert-nlp", "1", "standard", null, standardGolden()));
+    failNextLoad = new OutOfMemoryError("Java heap space");
+    publish(checkpoint("bert-nlp", "2", "standard", null, standardGolden()));
+    failNextLoad = new UnsatisfiedLinkError("no tensorflow in java.library.path");
+    publish(checkpoint("bert-nlp", "3", "standard", null, standardGolden()));
+    publish(checkpoint("bert-nlp", "4", "standard", null, standardGolden()));
+    assertEquals(List.of("LOADED", "REFUSED", "REFUSED", "LOADED"), statuses.stream().map(RolloutStatus::status)
+        .toList());
+    assertTrue(statuses.get(1).reason().contains("OutOfMemoryError"), statuses.get(1).reason());
+    assertTrue(statuses.get(2).reason().contains("UnsatisfiedLinkError"), statuses.get(2).reason());
+    assertEquals("4", enrich("a", "good day").getModelVersion());
+  }
+
+  @Test
+  void shouldLetANewerCheckpointCancelADownloadInProgress() throws Exception {
+    com.sun.net.httpserver.HttpServer server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+    server.setExecutor(threads);
+    server.createContext("/stall/", ex -> { // headers, then nothing for up to a minute
+      ex.sendResponseHeaders(200, 0);
+      try {
+        Thread.sleep(60_000);
+      } catch (InterruptedException e) {
+        // server stopping
+      }
+      ex.close();
+    });
+    server.start();
+    String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+    ModelHolder other = new ModelHolder("bert-nlp");
+    List<RolloutStatus> seen = new CopyOnWriteArrayList<>();
+    ModelSourcePolicy policy = new ModelSourcePolicy(org.streambert.schemas.signing.TrustedKeys.none(),
+        List.of(base, dir.toUri().toString()), 1L << 30, Duration.ofSeconds(50), true);
+    try (ModelRollout r = new ModelRollout("t", other, loader, dir.resolve("cache2"), seen::add, 1e-3, 32, policy)) {
+      ModelCheckpoint good = checkpoint("bert-nlp", "2", "standard", null, standardGolden());
+      r.onCheckpoint(ModelCheckpoint.newBuilder(good).setVersion("1").setBundleUri(base + "stall/").build());
+      Thread.sleep(500); // the loader is now blocked reading the stalled body
+      long start = System.nanoTime();
+      r.onCheckpoint(good);
+      assertTrue(r.awaitIdle(Duration.ofSeconds(20)), "the stalled download blocked the loader");
+      assertTrue(System.nanoTime() - start < Duration.ofSeconds(20).toNanos());
+      assertEquals(List.of("REFUSED", "LOADED"), seen.stream().map(RolloutStatus::status).toList());
+      assertTrue(seen.get(0).reason().startsWith("superseded:"), seen.get(0).reason());
+      assertEquals("2", other.currentVersion());
+    } finally {
+      server.stop(0);
+      threads.shutdownNow();
+      other.close();
+    }
   }
 
   @Test

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.publish.CheckpointStore;
-import org.streambert.trainer.publish.CheckpointTopic;
 import org.streambert.trainer.publish.GoldenExamples;
 import org.streambert.trainer.publish.Publisher;
 import org.streambert.trainer.publish.RunExporter;
@@ -95,11 +94,13 @@ public final class FineTuneCommand implements Callable<Integer> {
     if (Files.exists(out.resolve("bundle"))) {
       throw new IllegalArgumentException(out + " already holds a bundle; choose a new --out directory");
     }
+    org.streambert.trainer.publish.CheckpointTopic topic = null;
     if (publish) {
       kafka.require("--publish");
       if (publishing.store == null) {
         throw new IllegalArgumentException("--publish needs --store");
       }
+      topic = publishing.checkpointTopic(kafka); // reads the signing key now, not after training
     }
     TaskData taskData = data.load(kafka, seed, log);
     List<String> texts = new ArrayList<>();
@@ -133,8 +134,7 @@ public final class FineTuneCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     Publisher.Outcome outcome = Publisher.publish(out, CheckpointStore.at(publishing.store),
-        new CheckpointTopic(kafka.bootstrapServers, kafka.schemaRegistryUrl, publishing.topic),
-        publishing.bundleUriBase, !publishing.noGate, publishing.gateTolerance, log);
+        topic, publishing.bundleUriBase, !publishing.noGate, publishing.gateTolerance, log);
     return outcome.published() ? ExitCodes.OK : ExitCodes.GATE_REFUSED;
   }
 }

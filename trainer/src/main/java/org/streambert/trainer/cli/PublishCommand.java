@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.publish.CheckpointStore;
-import org.streambert.trainer.publish.CheckpointTopic;
 import org.streambert.trainer.publish.Publisher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,7 +30,7 @@ public final class PublishCommand implements Callable<Integer> {
       throw new IllegalArgumentException("publish needs --store");
     }
     Publisher.Outcome outcome = Publisher.publish(run, CheckpointStore.at(publishing.store),
-        new CheckpointTopic(kafka.bootstrapServers, kafka.schemaRegistryUrl, publishing.topic),
+        publishing.checkpointTopic(kafka),
         publishing.bundleUriBase, !publishing.noGate, publishing.gateTolerance, System.out);
     if (!outcome.published()) {
       System.err.println("not published: the promotion gate refused the candidate");

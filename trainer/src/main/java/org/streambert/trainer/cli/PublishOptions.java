@@ -1,6 +1,8 @@
 package org.streambert.trainer.cli;
 
 import org.streambert.schemas.Topics;
+import org.streambert.schemas.signing.SigningKey;
+import org.streambert.trainer.publish.CheckpointTopic;
 import org.streambert.trainer.publish.PromotionGate;
 import picocli.CommandLine.Option;
 
@@ -26,4 +28,20 @@ public final class PublishOptions {
 
   @Option(names = "--no-gate", description = "Publish even if worse than the published version.")
   boolean noGate;
+
+  @Option(names = "--signing-key", paramLabel = "FILE", description = "Ed25519 private key file written by "
+      + "`trainer keygen`: every checkpoint event is signed with it. Default: the file named by $"
+      + CheckpointTopic.SIGNING_KEY_ENV + "; with neither, events are unsigned (instances that trust keys refuse "
+      + "them).")
+  java.nio.file.Path signingKey;
+
+  /** The checkpoint topic, signing with {@code --signing-key} or else {@code $TRAINER_SIGNING_KEY}. */
+  CheckpointTopic checkpointTopic(KafkaOptions kafka) throws java.io.IOException {
+    SigningKey key = signingKey != null ? SigningKey.read(signingKey) : CheckpointTopic.signingKeyFromEnvironment();
+    if (key == null) {
+      System.err.println("warning: publishing UNSIGNED checkpoint events (no --signing-key or $"
+          + CheckpointTopic.SIGNING_KEY_ENV + "); instances with nlp.model.trusted.keys refuse them");
+    }
+    return new CheckpointTopic(kafka.bootstrapServers, kafka.schemaRegistryUrl, topic, key);
+  }
 }

@@ -1,16 +1,14 @@
 package org.streambert.trainer.publish;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.streambert.bert.bundle.BundleIO;
 import org.streambert.bert.bundle.ModelBundle;
 
 /**
@@ -19,8 +17,10 @@ import org.streambert.bert.bundle.ModelBundle;
  * bundle URIs; to publish over HTTP, serve this directory with any static file server and publish with
  * {@code --bundle-uri-base}, which rewrites the URI in the event.
  *
- * <p>A store write is atomic (copy to a temporary sibling, verify, rename) and idempotent: an existing version with
- * the same manifest is reused, one with a different manifest is refused (versions are immutable).
+ * <p>A store write is atomic and durable (copy to a temporary sibling, verify, fsync every file and directory, rename,
+ * fsync the parent, as {@link ModelBundle#write} does) and idempotent: an existing version with the same manifest is
+ * reused, one with a different manifest is refused (versions are immutable). A crash leaves either no version or a
+ * complete one, never a published event pointing at a half-written bundle.
  */
 public final class CheckpointStore {
 
@@ -74,9 +74,11 @@ public final class CheckpointStore {
       if (!copy.manifestSha256().equals(bundle.manifestSha256())) {
         throw new IllegalStateException("the copy in " + temp + " does not match " + bundle.dir());
       }
+      BundleIO.fsyncTree(temp);
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      BundleIO.fsyncDirectory(target.getParent());
     } finally {
-      deleteTree(temp);
+      BundleIO.deleteRecursively(temp);
     }
     return ModelBundle.open(target);
   }
@@ -99,20 +101,6 @@ public final class CheckpointStore {
           Files.copy(p, dest, StandardCopyOption.COPY_ATTRIBUTES);
         }
       }
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      List<Path> all = files.sorted(Comparator.reverseOrder()).toList();
-      for (Path p : all) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + dir, e);
     }
   }
 }

@@ -29,11 +29,16 @@ import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.Topics;
 import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.signing.CheckpointSignatures;
+import org.streambert.schemas.signing.SigningKey;
 
 /**
  * The compacted checkpoint topic ({@link Topics#MODEL_CHECKPOINTS} by default): {@link ModelCheckpoint} values keyed
  * by model name, through the schema-registry Avro serde. Creates no long-lived clients: each call opens and closes
  * its own.
+ *
+ * <p>{@link #publish} is the one place the trainer produces checkpoint events, so it is where they are signed: with a
+ * {@link SigningKey} every event leaves signed ({@link CheckpointSignatures}), whatever command made it.
  */
 public final class CheckpointTopic {
 
@@ -43,11 +48,41 @@ public final class CheckpointTopic {
   private final String bootstrapServers;
   private final String registryUrl;
   private final String topic;
+  private final SigningKey signingKey;
 
+  /** A topic whose events are signed with the key file named by {@value #SIGNING_KEY_ENV}, if that is set. */
   public CheckpointTopic(String bootstrapServers, String registryUrl, String topic) {
+    this(bootstrapServers, registryUrl, topic, signingKeyFromEnvironment());
+  }
+
+  /** @param signingKey signs every published event; null publishes unsigned events (refused by instances that
+   *     trust keys) */
+  public CheckpointTopic(String bootstrapServers, String registryUrl, String topic, SigningKey signingKey) {
     this.bootstrapServers = bootstrapServers;
     this.registryUrl = registryUrl;
     this.topic = topic;
+    this.signingKey = signingKey;
+  }
+
+  /** Environment variable naming the signing key file, used when no {@code --signing-key} is given. */
+  public static final String SIGNING_KEY_ENV = "TRAINER_SIGNING_KEY";
+
+  /** The key in the file named by {@value #SIGNING_KEY_ENV}, or null when it is unset. */
+  public static SigningKey signingKeyFromEnvironment() {
+    String file = System.getenv(SIGNING_KEY_ENV);
+    if (file == null || file.isBlank()) {
+      return null;
+    }
+    try {
+      return SigningKey.read(java.nio.file.Path.of(file));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot read the signing key named by " + SIGNING_KEY_ENV + ": " + file, e);
+    }
+  }
+
+  /** The key events are signed with, or null. */
+  public SigningKey signingKey() {
+    return signingKey;
   }
 
   public String topic() {
@@ -115,15 +150,19 @@ public final class CheckpointTopic {
     return Optional.ofNullable(latest);
   }
 
-  /** Produces {@code checkpoint} keyed by its model name and waits for the acknowledgement. */
+  /**
+   * Produces {@code checkpoint} keyed by its model name, signed when this topic has a signing key (any signature it
+   * carried is replaced), and waits for the acknowledgement.
+   */
   public RecordMetadata publish(ModelCheckpoint checkpoint) {
+    ModelCheckpoint event = signingKey == null ? checkpoint : CheckpointSignatures.sign(checkpoint, signingKey);
     Properties props = new Properties();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     try (KafkaProducer<String, ModelCheckpoint> producer =
         new KafkaProducer<>(props, new StringSerializer(), serde().serializer())) {
-      return producer.send(new ProducerRecord<>(topic, checkpoint.getModelName(), checkpoint))
+      return producer.send(new ProducerRecord<>(topic, event.getModelName(), event))
           .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot publish to " + topic + " at " + bootstrapServers + ": " + e, e);

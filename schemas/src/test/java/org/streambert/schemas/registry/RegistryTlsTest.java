@@ -1,0 +1,107 @@
+package org.streambert.schemas.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.streambert.schemas.AvroSerdeConfig;
+
+/**
+ * The registry client over https: the embedded registry runs with a self-signed certificate made by the JDK's
+ * keytool, and only a client whose {@code schema.registry.ssl.truststore.*} trusts it gets through.
+ */
+class RegistryTlsTest {
+
+  private static final Schema A = SchemaBuilder.record("A").fields().requiredString("x").endRecord();
+  private static final String STORE_PASSWORD = "changeit-7";
+
+  @Test
+  void shouldTalkToASelfSignedRegistryOnlyWithTheTrustStore(@TempDir Path dir) throws Exception {
+    Path keystore = dir.resolve("server.p12");
+    Path cert = dir.resolve("server.crt");
+    Path truststore = dir.resolve("client-trust.p12");
+    keytool("-genkeypair", "-alias", "registry", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+        "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-storetype", "PKCS12",
+        "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
+    keytool("-exportcert", "-alias", "registry", "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD,
+        "-rfc", "-file", cert.toString());
+    keytool("-importcert", "-noprompt", "-alias", "registry", "-file", cert.toString(), "-storetype", "PKCS12",
+        "-keystore", truststore.toString(), "-storepass", STORE_PASSWORD);
+
+    try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(0, serverContext(keystore))) {
+      assertTrue(registry.url().startsWith("https://"), registry.url());
+
+      RestSchemaRegistryClient trusting = client(registry.url(),
+          AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION_CONFIG, truststore.toString(),
+          AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD_CONFIG, STORE_PASSWORD,
+          AvroSerdeConfig.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12");
+      int id = trusting.register("a-value", A);
+      assertEquals(A, trusting.schemaById(id));
+
+      RestSchemaRegistryClient untrusting = client(registry.url());
+      RuntimeException refused = assertThrows(RuntimeException.class, () -> untrusting.register("b-value", A));
+      assertTrue(String.valueOf(refused).contains("SSL") || String.valueOf(refused.getCause()).contains("SSL")
+          || String.valueOf(refused.getCause()).contains("certificat"), String.valueOf(refused));
+    }
+  }
+
+  @Test
+  void shouldNameTheKeyNotThePasswordWhenATrustStoreCannotBeRead(@TempDir Path dir) throws Exception {
+    Path bogus = Files.writeString(dir.resolve("not-a-store.p12"), "nope");
+    ConfigException e = assertThrows(ConfigException.class, () -> client("https://127.0.0.1:1",
+        AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION_CONFIG, bogus.toString(),
+        AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD_CONFIG, "hunter2-secret",
+        AvroSerdeConfig.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12"));
+    assertTrue(e.getMessage().contains(AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION_CONFIG), e.getMessage());
+    assertFalse(e.getMessage().contains("hunter2-secret"), e.getMessage());
+  }
+
+  private static RestSchemaRegistryClient client(String url, Object... extra) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url);
+    config.put(AvroSerdeConfig.MAX_RETRIES_CONFIG, 0);
+    for (int i = 0; i < extra.length; i += 2) {
+      config.put((String) extra[i], extra[i + 1]);
+    }
+    return new RestSchemaRegistryClient(config);
+  }
+
+  private static SSLContext serverContext(Path keystore) throws Exception {
+    KeyStore store = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keystore)) {
+      store.load(in, STORE_PASSWORD.toCharArray());
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(store, STORE_PASSWORD.toCharArray());
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(kmf.getKeyManagers(), null, null);
+    return context;
+  }
+
+  private static void keytool(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keytool did not finish");
+    assertEquals(0, p.exitValue(), "keytool " + args[0] + ": " + out);
+  }
+}
