@@ -37,4 +37,39 @@ class ServedEvaluationTest {
     assertEquals(List.copyOf(best.metrics().keySet()), List.copyOf(result.history().get(result.bestEpoch() - 1).dev()
         .keySet()));
   }
+
+  @Test
+  void shouldScoreARefusedDevTextAsMissedInsteadOfFailingTheEvaluation() {
+    // A sentence whose only token is a zero-width space: the tokenizer deletes it, the predictor refuses the text
+    // (the app dead-letters such records), and its gold entity counts as missed.
+    org.streambert.bert.tokenizer.Vocab vocab = TinyModels.demoVocab();
+    org.streambert.bert.model.BertConfig cfg = TinyModels.config(vocab.size());
+    List<String> labels = org.streambert.trainer.data.LabelSets.nerLabels(List.of("PER"));
+    List<org.streambert.trainer.data.NerSentence> dev = List.of(
+        new org.streambert.trainer.data.NerSentence(List.of("\u200B"), List.of("B-PER")),
+        TinyModels.sentences(1, 31).get(0));
+    org.streambert.bert.model.WeightSource weights;
+    try (StartingPoint start = StartingPoint.random(cfg, vocab, false, 3)) {
+      weights = org.streambert.bert.model.WeightSource.ofArrays(readAll(start, cfg, labels.size()));
+    }
+    try (org.streambert.bert.inference.BertPredictor predictor = org.streambert.bert.inference.BertPredictor.create(
+        new org.streambert.bert.tokenizer.WordPieceTokenizer(vocab, false),
+        org.streambert.bert.model.BertModel.create(cfg, new org.streambert.bert.model.HeadsSpec(0, false,
+            labels.size()), weights),
+        null, new org.streambert.bert.heads.TokenClassificationHead("ner", labels),
+        org.streambert.bert.inference.PredictorConfig.builder().maxLength(TinyModels.MAX_LENGTH).build())) {
+      ServedMetrics served = ServedEvaluation.evaluate(predictor, List.of(), List.of(), null, dev);
+      assertEquals(1, served.unservable());
+      long gold = 1 + org.streambert.trainer.eval.Entities.fromIob2(dev.get(1).tags()).size();
+      assertEquals(gold, served.ner().overall().gold(), "the refused text's gold entity still counts");
+    }
+  }
+
+  private static java.util.Map<String, float[]> readAll(StartingPoint start, org.streambert.bert.model.BertConfig cfg,
+      int tokenLabels) {
+    try (FineTuner tuner = FineTuner.create(cfg, new org.streambert.bert.model.HeadsSpec(0, false, tokenLabels),
+        start.weights(true, true, 3), 1e-3, 1, 0.1, 3)) {
+      return tuner.weights();
+    }
+  }
 }
