@@ -7,7 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.streambert.bert.heads.TokenClassificationHead;
+import org.streambert.bert.inference.BertPredictor;
+import org.streambert.bert.inference.PredictorConfig;
+import org.streambert.bert.model.BertConfig;
+import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.WeightSource;
+import org.streambert.bert.tokenizer.Vocab;
+import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.trainer.data.LabelSets;
+import org.streambert.trainer.data.NerSentence;
+import org.streambert.trainer.eval.Entities;
 
 /** Fine-tuning's dev evaluation also scores what BertPredictor serves from the same weights. */
 class ServedEvaluationTest {
@@ -42,32 +55,30 @@ class ServedEvaluationTest {
   void shouldScoreARefusedDevTextAsMissedInsteadOfFailingTheEvaluation() {
     // A sentence whose only token is a zero-width space: the tokenizer deletes it, the predictor refuses the text
     // (the app dead-letters such records), and its gold entity counts as missed.
-    org.streambert.bert.tokenizer.Vocab vocab = TinyModels.demoVocab();
-    org.streambert.bert.model.BertConfig cfg = TinyModels.config(vocab.size());
-    List<String> labels = org.streambert.trainer.data.LabelSets.nerLabels(List.of("PER"));
-    List<org.streambert.trainer.data.NerSentence> dev = List.of(
-        new org.streambert.trainer.data.NerSentence(List.of("\u200B"), List.of("B-PER")),
+    Vocab vocab = TinyModels.demoVocab();
+    BertConfig cfg = TinyModels.config(vocab.size());
+    List<String> labels = LabelSets.nerLabels(List.of("PER"));
+    List<NerSentence> dev = List.of(
+        new NerSentence(List.of("\u200B"), List.of("B-PER")),
         TinyModels.sentences(1, 31).get(0));
-    org.streambert.bert.model.WeightSource weights;
+    WeightSource weights;
     try (StartingPoint start = StartingPoint.random(cfg, vocab, false, 3)) {
-      weights = org.streambert.bert.model.WeightSource.ofArrays(readAll(start, cfg, labels.size()));
+      weights = WeightSource.ofArrays(readAll(start, cfg, labels.size()));
     }
-    try (org.streambert.bert.inference.BertPredictor predictor = org.streambert.bert.inference.BertPredictor.create(
-        new org.streambert.bert.tokenizer.WordPieceTokenizer(vocab, false),
-        org.streambert.bert.model.BertModel.create(cfg, new org.streambert.bert.model.HeadsSpec(0, false,
-            labels.size()), weights),
-        null, new org.streambert.bert.heads.TokenClassificationHead("ner", labels),
-        org.streambert.bert.inference.PredictorConfig.builder().maxLength(TinyModels.MAX_LENGTH).build())) {
+    try (BertPredictor predictor = BertPredictor.create(new WordPieceTokenizer(vocab, false),
+        BertModel.create(cfg, new HeadsSpec(0, false, labels.size()), weights), null,
+        new TokenClassificationHead("ner", labels),
+        PredictorConfig.builder().maxLength(TinyModels.MAX_LENGTH).build())) {
       ServedMetrics served = ServedEvaluation.evaluate(predictor, List.of(), List.of(), null, dev);
       assertEquals(1, served.unservable());
-      long gold = 1 + org.streambert.trainer.eval.Entities.fromIob2(dev.get(1).tags()).size();
+      long gold = 1 + Entities.fromIob2(dev.get(1).tags()).size();
       assertEquals(gold, served.ner().overall().gold(), "the refused text's gold entity still counts");
     }
   }
 
-  private static java.util.Map<String, float[]> readAll(StartingPoint start, org.streambert.bert.model.BertConfig cfg,
-      int tokenLabels) {
-    try (FineTuner tuner = FineTuner.create(cfg, new org.streambert.bert.model.HeadsSpec(0, false, tokenLabels),
+  /** The starting point's weights with a fresh token head, as fine-tuning would begin. */
+  private static Map<String, float[]> readAll(StartingPoint start, BertConfig cfg, int tokenLabels) {
+    try (FineTuner tuner = FineTuner.create(cfg, new HeadsSpec(0, false, tokenLabels),
         start.weights(true, true, 3), 1e-3, 1, 0.1, 3)) {
       return tuner.weights();
     }
