@@ -21,11 +21,12 @@ class WholeWordEntitiesTest {
 
   private static final WordPieceTokenizer TOKENIZER = new WordPieceTokenizer(Vocab.of(List.of(
       "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "Fans", "in", "AL", "-", "AIN", "and", "the", "U", ".", "met", "O",
-      "'", "Neil", "of", "Coca", "Cola", "at", "St", "Kilda", "on", "1996", "12", "06")), false);
+      "'", "Neil", "of", "Coca", "Cola", "at", "St", "Kilda", "on", "1996", "12", "06", "Paris", ",", "France")), false);
 
   /** The tag the model gives the first piece of each entity word; every other piece is O. */
   private static final Map<String, String> FIRST_PIECE_TAGS = Map.of(
-      "AL", "B-LOC", "U", "B-LOC", "O", "B-PER", "Coca", "B-ORG", "St", "B-LOC", "Kilda", "I-LOC", "1996", "B-DATE");
+      "AL", "B-LOC", "U", "B-LOC", "O", "B-PER", "Coca", "B-ORG", "St", "B-LOC", "Kilda", "I-LOC", "1996", "B-DATE",
+      "Paris", "B-LOC", "France", "B-LOC");
 
   private static BertPredictor predictor(AggregationStrategy strategy) {
     int k = LABELS.size();
@@ -84,5 +85,11 @@ class WholeWordEntitiesTest {
   void shouldKeepTokenSpansUnderSimpleAsHuggingFaceDoes() {
     // SIMPLE works on tokens, not words: only the labelled piece is an entity.
     assertEquals(List.of("LOC[0,2)AL"), entities("AL-AIN", AggregationStrategy.SIMPLE));
+  }
+
+  @Test
+  void shouldKeepPunctuationAttachedToAWordInsideItsEntity() {
+    // "Paris," is one whitespace word, as HF's pipeline groups it with non-WordPiece tokenizers.
+    assertEquals(List.of("LOC[0,6)Paris,", "LOC[7,13)France"), entities("Paris, France", AggregationStrategy.FIRST));
   }
 }
