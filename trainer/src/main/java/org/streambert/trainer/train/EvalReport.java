@@ -137,6 +137,11 @@ public record EvalReport(ClassificationMetrics classification, NerMetrics ner, S
     if (served != null && served.ner() != null) {
       s.append(",\n  \"served_ner\": ").append(served.ner().toJson().replace("\n", "\n  "));
     }
+    if (served != null) {
+      s.append(",\n  \"served_labels_compared\": ").append(served.labelsCompared())
+          .append(",\n  \"served_labels_agreeing\": ").append(served.labelsAgreeing())
+          .append(",\n  \"served_unservable\": ").append(served.unservable());
+    }
     return s.append("\n}\n").toString();
   }
 }
