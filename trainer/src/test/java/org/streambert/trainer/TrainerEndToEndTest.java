@@ -256,6 +256,13 @@ class TrainerEndToEndTest {
     assertEquals(recorded.get("dev_score"), report.get("dev_score").asDouble(), 1e-9);
     assertEquals(recorded.get("macro_f1"), report.get("classification").get("macroF1").asDouble(), 1e-9);
     assertEquals(recorded.get("entity_f1"), report.get("ner").get("overall").get("f1").asDouble(), 1e-9);
+    // The exported bundle, served by BertPredictor, scores what fine-tuning's served evaluation recorded.
+    assertEquals(recorded.get("served_entity_f1"), report.get("served_ner").get("overall").get("f1").asDouble(), 1e-9);
+    assertEquals(recorded.get("served_macro_f1"), report.get("served_classification").get("macroF1").asDouble(),
+        1e-9);
+    assertEquals(report.get("served_labels_compared").asInt(), report.get("served_labels_agreeing").asInt(),
+        "every demo dev text fits one window, so its served label is the evaluated one");
+    assertTrue(report.get("served_labels_compared").asInt() > 0);
   }
 
   @Test

@@ -319,7 +319,7 @@ public final class BertPredictor implements AutoCloseable {
         WindowRef w = windows.get(best[t]);
         System.arraycopy(w.tokenProbs, (t - w.span().start()) * k, merged, t * k, k);
       }
-      entities = aggregator.aggregate(text, wp.starts(), wp.ends(), wp.wordIndex(), merged);
+      entities = aggregator.aggregate(text, wp.starts(), wp.ends(), merged);
     }
     return new Prediction(label, labelScores, active, entities, embedding, windows.size() > 1);
   }

@@ -18,7 +18,8 @@ import java.util.Objects;
  *       this per batch, so a few long windows do not pad many short ones to their length; 0 splits wherever padding
  *       would be saved, a large value gives the fewest batches.</li>
  *   <li>{@code aggregation} (default {@link AggregationStrategy#FIRST}): BERT's NER fine-tuning labels the first
- *       piece of each word, so FIRST reads the model the way it was trained and never splits a word.</li>
+ *       piece of each whitespace-delimited word ({@link org.streambert.bert.tokenizer.TextWords}), so FIRST reads the
+ *       model the way it was trained and never splits a word.</li>
  *   <li>{@code multiLabelThreshold} (default {@value #DEFAULT_MULTI_LABEL_THRESHOLD}): probability from which a label
  *       of a multi-label (sigmoid) head is active.</li>
  * </ul>

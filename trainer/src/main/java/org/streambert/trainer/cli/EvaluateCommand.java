@@ -1,5 +1,6 @@
 package org.streambert.trainer.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.bundle.ModelDescriptor;
 import org.streambert.bert.heads.HeadSpec;
+import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.BertSavedModel;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
@@ -30,7 +32,9 @@ import picocli.CommandLine.Option;
 /** {@code trainer evaluate}: metrics of a bundle on labelled data. */
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = "Evaluates a bundle on classification and/or NER data: accuracy, macro-F1 and confusion matrix; "
-        + "entity precision/recall/F1 per type (conlleval). Prints tables; --json writes the metrics as JSON.")
+        + "entity precision/recall/F1 per type (conlleval); and the same for what the streams app serves from it "
+        + "(BertPredictor's labels, and its entity spans against the gold word spans of each sentence joined by "
+        + "spaces). Prints tables; --json writes the metrics as JSON.")
 public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundleDir;
@@ -58,11 +62,13 @@ public final class EvaluateCommand implements Callable<Integer> {
         WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
     List<Feature> cls = new ArrayList<>();
     List<String> classLabels = List.of();
+    List<ClassificationExample> examples = List.of();
     if (clsData != null) {
       classLabels = model.classificationHead().map(HeadSpec::labels).orElseThrow(() ->
           new IllegalArgumentException("bundle " + model.name() + " has no classification head"));
       Map<String, Integer> index = LabelSets.index(classLabels);
-      for (ClassificationExample e : ClassificationReader.read(clsData).examples()) {
+      examples = ClassificationReader.read(clsData).examples();
+      for (ClassificationExample e : examples) {
         cls.add(Feature.classification(tokenizer, e, index, maxLength));
       }
     }
@@ -79,9 +85,20 @@ public final class EvaluateCommand implements Callable<Integer> {
       }
     }
     EvalReport report;
-    try (BertModel forward = BertSavedModel.load(bundle.savedModelDir(), BertBundles.bertConfig(model),
-        BertBundles.headsSpec(model))) {
-      report = Evaluator.evaluate(forward, tokenizer.padId(), batchSize, cls, classLabels, ner, sentences, nerLabels);
+    // The bundle's SavedModel read both ways: per dataset word (conlleval), and through the predictor the app serves
+    // it with (BertBundles.openPredictor's settings), whose forward pass this is.
+    BertModel forward = BertSavedModel.load(bundle.savedModelDir(), BertBundles.bertConfig(model),
+        BertBundles.headsSpec(model));
+    BertPredictor served;
+    try {
+      served = BertPredictor.fromBundle(bundle, tokenizer, b -> forward, BertBundles.defaultPredictorConfig(bundle));
+    } catch (IOException | RuntimeException e) {
+      forward.close(); // fromBundle owns the pass only once it has taken it; closing twice is harmless
+      throw e;
+    }
+    try (served) {
+      report = Evaluator.evaluateServed(served, forward, tokenizer.padId(), batchSize, examples, cls, classLabels,
+          ner, sentences, nerLabels);
     }
     System.out.print(report.toTable());
     if (json != null) {

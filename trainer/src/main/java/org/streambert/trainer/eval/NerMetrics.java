@@ -38,9 +38,10 @@ public record NerMetrics(long tokens, long correctTags, EntityScore overall, Map
       throw new IllegalArgumentException(
           "gold has " + gold.size() + " sentences but predictions have " + predicted.size());
     }
-    Map<String, long[]> counts = new TreeMap<>(); // type -> {gold, predicted, correct}
     long tokens = 0;
     long correctTags = 0;
+    List<List<Entity>> goldEntities = new ArrayList<>();
+    List<List<Entity>> predictedEntities = new ArrayList<>();
     for (int s = 0; s < gold.size(); s++) {
       List<String> g = gold.get(s);
       List<String> p = predicted.get(s);
@@ -54,12 +55,33 @@ public record NerMetrics(long tokens, long correctTags, EntityScore overall, Map
           correctTags++;
         }
       }
-      List<Entity> goldEntities = entities(g, s, "gold");
-      Set<Entity> goldSet = new HashSet<>(goldEntities);
-      for (Entity e : goldEntities) {
+      goldEntities.add(entities(g, s, "gold"));
+      predictedEntities.add(entities(p, s, "predicted"));
+    }
+    return count(tokens, correctTags, goldEntities, predictedEntities);
+  }
+
+  /**
+   * Scores predicted entity spans against gold ones, per sentence, exact span and type; spans may be in any unit
+   * (e.g. code points of the text a predictor served). No tags, so {@link #tokens()} and {@link #accuracy()} are 0.
+   */
+  public static NerMetrics ofSpans(List<? extends List<Entity>> gold, List<? extends List<Entity>> predicted) {
+    if (gold.size() != predicted.size()) {
+      throw new IllegalArgumentException(
+          "gold has " + gold.size() + " sentences but predictions have " + predicted.size());
+    }
+    return count(0, 0, gold, predicted);
+  }
+
+  private static NerMetrics count(long tokens, long correctTags, List<? extends List<Entity>> gold,
+      List<? extends List<Entity>> predicted) {
+    Map<String, long[]> counts = new TreeMap<>(); // type -> {gold, predicted, correct}
+    for (int s = 0; s < gold.size(); s++) {
+      Set<Entity> goldSet = new HashSet<>(gold.get(s));
+      for (Entity e : gold.get(s)) {
         counts.computeIfAbsent(e.type(), t -> new long[3])[0]++;
       }
-      for (Entity e : entities(p, s, "predicted")) {
+      for (Entity e : predicted.get(s)) {
         long[] c = counts.computeIfAbsent(e.type(), t -> new long[3]);
         c[1]++;
         if (goldSet.contains(e)) {
@@ -108,9 +130,12 @@ public record NerMetrics(long tokens, long correctTags, EntityScore overall, Map
     int width = Math.max("micro avg".length(), new TreeSet<>(perType.keySet()).stream()
         .mapToInt(String::length).max().orElse(0));
     String format = "%-" + width + "s  %9s  %6s  %6s  %6s  %9s  %7s";
-    rows.add(String.format(Locale.ROOT,
-        "processed %d tokens with %d entities; found: %d entities; correct: %d; accuracy: %s%%",
-        tokens, overall.gold(), overall.predicted(), overall.correct(), Scores.percent(accuracy()).strip()));
+    rows.add(tokens == 0
+        ? String.format(Locale.ROOT, "%d gold entities; found: %d entities; correct: %d", overall.gold(),
+            overall.predicted(), overall.correct())
+        : String.format(Locale.ROOT,
+            "processed %d tokens with %d entities; found: %d entities; correct: %d; accuracy: %s%%",
+            tokens, overall.gold(), overall.predicted(), overall.correct(), Scores.percent(accuracy()).strip()));
     rows.add(String.format(Locale.ROOT, format, "type", "precision", "recall", "f1", "gold", "predicted", "correct"));
     perType.forEach((type, s) -> rows.add(row(format, type, s)));
     rows.add(row(format, "micro avg", overall));

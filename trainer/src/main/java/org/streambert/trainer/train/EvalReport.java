@@ -1,20 +1,24 @@
 package org.streambert.trainer.train;
 
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.streambert.trainer.eval.ClassificationMetrics;
 import org.streambert.trainer.eval.NerMetrics;
 
 /**
- * Dev metrics of one evaluation: classification, NER, or both (multi-task).
+ * Dev metrics of one evaluation: classification, NER, or both (multi-task); read from the model's outputs per dataset
+ * word (conlleval), and, when a predictor was evaluated too, from what it serves ({@link ServedMetrics}).
  *
- * <p>The {@link #score()} used for early stopping and the promotion gate: macro-F1 for classification, micro entity
- * F1 for NER, their mean for multi-task.
+ * <p>The {@link #score()} used for early stopping: macro-F1 for classification, micro entity F1 for NER, their mean for
+ * multi-task; the served figures when present, since they are what users get. The promotion gate compares the served
+ * figures too ({@code served_macro_f1}, {@code served_entity_f1}).
  *
  * @param classification null when the model was not evaluated on classification
  * @param ner null when the model was not evaluated on NER
+ * @param served null when no predictor was evaluated
  */
-public record EvalReport(ClassificationMetrics classification, NerMetrics ner) {
+public record EvalReport(ClassificationMetrics classification, NerMetrics ner, ServedMetrics served) {
 
   public static final String ACCURACY = "accuracy";
   public static final String MACRO_F1 = "macro_f1";
@@ -23,6 +27,16 @@ public record EvalReport(ClassificationMetrics classification, NerMetrics ner) {
   public static final String ENTITY_F1 = "entity_f1";
   public static final String TOKEN_ACCURACY = "token_accuracy";
   public static final String DEV_SCORE = "dev_score";
+  /** Accuracy of the labels BertPredictor serves. */
+  public static final String SERVED_ACCURACY = "served_accuracy";
+  /** Macro-F1 of the labels BertPredictor serves; gated. */
+  public static final String SERVED_MACRO_F1 = "served_macro_f1";
+  public static final String SERVED_ENTITY_PRECISION = "served_entity_precision";
+  public static final String SERVED_ENTITY_RECALL = "served_entity_recall";
+  /** Micro F1 of the entity spans BertPredictor serves against gold word spans; gated. */
+  public static final String SERVED_ENTITY_F1 = "served_entity_f1";
+  /** Fraction of dev texts whose served label equals the evaluated one. */
+  public static final String SERVED_LABEL_AGREEMENT = "served_label_agreement";
 
   public EvalReport {
     if (classification == null && ner == null) {
@@ -30,12 +44,20 @@ public record EvalReport(ClassificationMetrics classification, NerMetrics ner) {
     }
   }
 
+  /** Model figures only. */
+  public EvalReport(ClassificationMetrics classification, NerMetrics ner) {
+    this(classification, ner, null);
+  }
+
   /** The selection metric in [0, 1]; see the class comment. */
   public double score() {
-    if (classification != null && ner != null) {
-      return (classification.macroF1() + ner.overall().f1()) / 2;
+    ClassificationMetrics cls = served != null && served.classification() != null ? served.classification()
+        : classification;
+    NerMetrics n = served != null && served.ner() != null ? served.ner() : ner;
+    if (cls != null && n != null) {
+      return (cls.macroF1() + n.overall().f1()) / 2;
     }
-    return classification != null ? classification.macroF1() : ner.overall().f1();
+    return cls != null ? cls.macroF1() : n.overall().f1();
   }
 
   /** Flat metrics, as published in {@code ModelCheckpoint.metrics}. */
@@ -51,6 +73,18 @@ public record EvalReport(ClassificationMetrics classification, NerMetrics ner) {
       m.put(ENTITY_F1, ner.overall().f1());
       m.put(TOKEN_ACCURACY, ner.accuracy());
     }
+    if (served != null && served.classification() != null) {
+      m.put(SERVED_ACCURACY, served.classification().accuracy());
+      m.put(SERVED_MACRO_F1, served.classification().macroF1());
+      if (served.labelsCompared() > 0) {
+        m.put(SERVED_LABEL_AGREEMENT, (double) served.labelsAgreeing() / served.labelsCompared());
+      }
+    }
+    if (served != null && served.ner() != null) {
+      m.put(SERVED_ENTITY_PRECISION, served.ner().overall().precision());
+      m.put(SERVED_ENTITY_RECALL, served.ner().overall().recall());
+      m.put(SERVED_ENTITY_F1, served.ner().overall().f1());
+    }
     m.put(DEV_SCORE, score());
     return m;
   }
@@ -62,7 +96,27 @@ public record EvalReport(ClassificationMetrics classification, NerMetrics ner) {
       s.append("classification").append(System.lineSeparator()).append(classification.toTable());
     }
     if (ner != null) {
-      s.append("NER").append(System.lineSeparator()).append(ner.toTable());
+      s.append("NER (conlleval, per dataset word)").append(System.lineSeparator()).append(ner.toTable());
+    }
+    if (served != null && served.classification() != null) {
+      s.append("classification served by BertPredictor");
+      if (served.labelsCompared() > 0) {
+        s.append(String.format(Locale.ROOT, " (served label = evaluated label on %d of %d texts)",
+            served.labelsAgreeing(), served.labelsCompared()));
+      }
+      s.append(System.lineSeparator()).append(served.classification().toTable());
+    }
+    if (served != null && served.ner() != null) {
+      s.append("NER served by BertPredictor (entity spans vs gold word spans, exact)").append(System.lineSeparator())
+          .append(served.ner().toTable());
+    }
+    if (served != null && served.unservable() > 0) {
+      s.append(served.unservable()).append(" dev text(s) refused by the predictor (no word piece): scored as missed")
+          .append(System.lineSeparator());
+    }
+    if (served != null && ner != null && served.ner() != null) {
+      s.append(String.format(Locale.ROOT, "entity F1: conlleval %.2f, served %.2f%n", 100 * ner.overall().f1(),
+          100 * served.ner().overall().f1()));
     }
     return s.toString();
   }
@@ -75,6 +129,18 @@ public record EvalReport(ClassificationMetrics classification, NerMetrics ner) {
     }
     if (ner != null) {
       s.append(",\n  \"ner\": ").append(ner.toJson().replace("\n", "\n  "));
+    }
+    if (served != null && served.classification() != null) {
+      s.append(",\n  \"served_classification\": ")
+          .append(served.classification().toJson().replace("\n", "\n  "));
+    }
+    if (served != null && served.ner() != null) {
+      s.append(",\n  \"served_ner\": ").append(served.ner().toJson().replace("\n", "\n  "));
+    }
+    if (served != null) {
+      s.append(",\n  \"served_labels_compared\": ").append(served.labelsCompared())
+          .append(",\n  \"served_labels_agreeing\": ").append(served.labelsAgreeing())
+          .append(",\n  \"served_unservable\": ").append(served.unservable());
     }
     return s.append("\n}\n").toString();
   }

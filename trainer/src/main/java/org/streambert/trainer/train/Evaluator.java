@@ -3,8 +3,10 @@ package org.streambert.trainer.train;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.ForwardResult;
+import org.streambert.trainer.data.ClassificationExample;
 import org.streambert.trainer.data.LabelSets;
 import org.streambert.trainer.data.NerSentence;
 import org.streambert.trainer.eval.ClassificationMetrics;
@@ -27,15 +29,39 @@ public final class Evaluator {
    */
   public static EvalReport evaluate(ForwardPass model, int padId, int batchSize, List<Feature> classification,
       List<String> classLabels, List<Feature> ner, List<NerSentence> nerSentences, List<String> nerLabels) {
+    return evaluate(model, padId, batchSize, classification, classLabels, ner, nerSentences, nerLabels,
+        new int[classification.size()]);
+  }
+
+  /**
+   * Evaluates the model as {@link #evaluate} does, then the predictor that serves it on the same dev data
+   * ({@link ServedEvaluation}), comparing each text's served label with the one read here.
+   *
+   * @param predictor       serves {@code model} (its forward pass), with the settings the app uses
+   * @param classExamples   the classification dev examples, parallel to {@code classification}
+   */
+  public static EvalReport evaluateServed(BertPredictor predictor, ForwardPass model, int padId, int batchSize,
+      List<ClassificationExample> classExamples, List<Feature> classification, List<String> classLabels,
+      List<Feature> ner, List<NerSentence> nerSentences, List<String> nerLabels) {
+    int[] predictedClasses = new int[classification.size()];
+    EvalReport report = evaluate(model, padId, batchSize, classification, classLabels, ner, nerSentences, nerLabels,
+        predictedClasses);
+    ServedMetrics served = ServedEvaluation.evaluate(predictor, classExamples, classLabels, predictedClasses,
+        nerSentences);
+    return new EvalReport(report.classification(), report.ner(), served);
+  }
+
+  private static EvalReport evaluate(ForwardPass model, int padId, int batchSize, List<Feature> classification,
+      List<String> classLabels, List<Feature> ner, List<NerSentence> nerSentences, List<String> nerLabels,
+      int[] predictedClasses) {
     ClassificationMetrics cls = null;
     if (!classification.isEmpty()) {
       int[] gold = new int[classification.size()];
-      int[] predicted = new int[classification.size()];
       run(model, padId, batchSize, classification, (i, result, row) -> {
         gold[i] = classification.get(i).classLabel();
-        predicted[i] = argMax(result.classProbs(), row * result.numClasses(), result.numClasses());
+        predictedClasses[i] = argMax(result.classProbs(), row * result.numClasses(), result.numClasses());
       });
-      cls = ClassificationMetrics.evaluate(classLabels, gold, predicted);
+      cls = ClassificationMetrics.evaluate(classLabels, gold, predictedClasses);
     }
     NerMetrics nerMetrics = null;
     if (!ner.isEmpty()) {

@@ -6,23 +6,25 @@ import java.util.List;
 import java.util.Map;
 import org.streambert.bert.tokenizer.Encoding;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.bert.tokenizer.WordPieces;
 import org.streambert.trainer.data.ClassificationExample;
 import org.streambert.trainer.data.NerSentence;
 
 /**
  * One example as model input: {@code [CLS] pieces [SEP]} ids and its labels.
  *
- * <p>NER (run_ner-style "first sub-token" labelling as in the BERT paper §5.3): each word is tokenized on its own, so
- * word boundaries are the dataset's, not the tokenizer's; the word's tag goes on its first piece and every other
+ * <p>NER (run_ner-style "first sub-token" labelling as in the BERT paper §5.3): the sentence is the text a predictor
+ * would see, and its words are whitespace-delimited ({@link NerText}), so word boundaries are the dataset's, not the
+ * basic tokenizer's ({@code AL-AIN} is one word of three pieces); the word's tag goes on its first piece and every other
  * position has label {@link #IGNORED} (weight 0 in the loss); at prediction the first piece's label is the word's.
- * Words that do not fit in {@code maxLength - 2} pieces, and words with no piece at all, have {@code firstPiece -1} and
- * are predicted {@code O}.
+ * Words from the first one that does not fit in {@code maxLength - 2} pieces on, and words with no piece at all, have
+ * {@code firstPiece -1} and are predicted {@code O}.
  *
  * @param task which task
  * @param ids vocabulary ids including [CLS] and [SEP]
  * @param classLabel class id (classification), or {@link #IGNORED}
  * @param tokenLabels per position, the tag id or {@link #IGNORED} (NER); null for classification
- * @param firstPiece per word, the position of its first piece or -1 (NER); null for classification
+ * @param firstPiece per dataset token, the position of its first piece or -1 (NER); null for classification
  */
 public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, int[] firstPiece) {
 
@@ -46,37 +48,60 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
     return new Feature(Task.CLASSIFICATION, e.inputIds(), label, null, null);
   }
 
-  /** Encodes a NER sentence; {@code labelIndex} must contain each of its tags. */
+  /**
+   * Encodes a NER sentence; {@code labelIndex} must contain each of its tags. The encoded text is the one a predictor
+   * sees ({@link NerText}: tokens joined by single spaces, tokenized as a whole) and each word of it in the serving
+   * definition ({@link org.streambert.bert.tokenizer.TextWords}) is labelled on its first piece.
+   */
   public static Feature ner(WordPieceTokenizer tokenizer, NerSentence sentence, Map<String, Integer> labelIndex,
       int maxLength) {
+    for (String tag : sentence.tags()) {
+      label(labelIndex, tag);
+    }
+    NerText text = NerText.of(sentence);
+    WordPieces pieces = tokenizer.tokenize(text.text());
+    int[] pieceWord = text.words().wordsOf(pieces.starts());
+    int[] wordFirst = new int[text.words().size()];
+    Arrays.fill(wordFirst, -1);
     int budget = maxLength - 2;
     List<Integer> ids = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
     ids.add(tokenizer.clsId());
     labels.add(IGNORED);
-    int[] firstPiece = new int[sentence.size()];
-    Arrays.fill(firstPiece, -1);
-    for (int w = 0; w < sentence.size(); w++) {
-      String tag = sentence.tags().get(w);
-      Integer label = labelIndex.get(tag);
-      if (label == null) {
-        throw new IllegalArgumentException("tag '" + tag + "' is not one of the model's labels "
-            + labelIndex.keySet());
+    int n = pieces.size();
+    for (int p = 0, q; p < n; p = q) {
+      int w = pieceWord[p];
+      q = p + 1;
+      while (q < n && pieceWord[q] == w) {
+        q++;
       }
-      int[] pieces = tokenizer.tokenize(sentence.tokens().get(w)).ids();
-      if (pieces.length == 0 || ids.size() - 1 + pieces.length > budget) {
-        continue; // no piece, or no room: predicted O
+      if (ids.size() - 1 + (q - p) > budget) {
+        break; // truncated: this word and the rest are predicted O
       }
-      firstPiece[w] = ids.size();
-      for (int p = 0; p < pieces.length; p++) {
-        ids.add(pieces[p]);
-        labels.add(p == 0 ? label : IGNORED);
+      if (w >= 0) {
+        wordFirst[w] = ids.size();
+      }
+      for (int r = p; r < q; r++) {
+        ids.add(pieces.ids()[r]);
+        labels.add(r == p && w >= 0 ? label(labelIndex, text.wordTags().get(w)) : IGNORED);
       }
     }
     ids.add(tokenizer.sepId());
     labels.add(IGNORED);
+    int[] firstPiece = new int[sentence.size()];
+    for (int t = 0; t < firstPiece.length; t++) {
+      firstPiece[t] = text.tokenWord()[t] < 0 ? -1 : wordFirst[text.tokenWord()[t]];
+    }
     return new Feature(Task.NER, ids.stream().mapToInt(Integer::intValue).toArray(), IGNORED,
         labels.stream().mapToInt(Integer::intValue).toArray(), firstPiece);
+  }
+
+  private static int label(Map<String, Integer> labelIndex, String tag) {
+    Integer label = labelIndex.get(tag);
+    if (label == null) {
+      throw new IllegalArgumentException("tag '" + tag + "' is not one of the model's labels " + labelIndex.keySet());
+    }
+    return label;
   }
 
   /** The sentence's words joined by single spaces: the text a predictor sees for it. */

@@ -8,6 +8,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import org.streambert.bert.heads.ClassificationHead;
+import org.streambert.bert.heads.TokenClassificationHead;
+import org.streambert.bert.inference.BertPredictor;
+import org.streambert.bert.inference.PredictorConfig;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.HeadsSpec;
@@ -99,6 +103,11 @@ public final class FineTuning {
         data.hasNer() ? " NER " + LabelSets.entityTypesOf(nerLabels) : "", totalSteps, config.epochs(),
         epochs.get(0).size(), config.batchSize());
 
+    ClassificationHead classHead = classLabels.isEmpty() ? null
+        : new ClassificationHead("classification", classLabels, false);
+    TokenClassificationHead tokenHead = nerLabels.isEmpty() ? null
+        : new TokenClassificationHead("ner", nerLabels);
+    PredictorConfig servingConfig = PredictorConfig.builder().maxLength(config.maxLength()).build();
     WeightSource init = start.weights(freshClassHead, freshTokenHead, config.seed());
     List<TrainingResult.Epoch> history = new ArrayList<>();
     Map<String, float[]> bestWeights = null;
@@ -132,9 +141,11 @@ public final class FineTuning {
         examples += epochExamples;
         Map<String, float[]> weights = tuner.weights();
         EvalReport report;
-        try (BertModel model = BertModel.create(cfg, heads, WeightSource.ofArrays(weights))) {
-          report = Evaluator.evaluate(model, padId, config.evalBatchSize(), classDev, classLabels, nerDev,
-              data.nerDev(), nerLabels);
+        // Dev figures of the model and of what the app would serve from it (BertPredictor, the bundle's settings).
+        BertModel model = BertModel.create(cfg, heads, WeightSource.ofArrays(weights));
+        try (BertPredictor served = BertPredictor.create(tokenizer, model, classHead, tokenHead, servingConfig)) {
+          report = Evaluator.evaluateServed(served, model, padId, config.evalBatchSize(), data.classDev(), classDev,
+              classLabels, nerDev, data.nerDev(), nerLabels);
         }
         double meanLoss = lossSum / batches.size();
         history.add(new TrainingResult.Epoch(epoch, meanLoss, report.metrics()));

@@ -1,7 +1,6 @@
 package org.streambert.trainer.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,27 +16,8 @@ import org.streambert.trainer.eval.NerMetrics;
  */
 class SharedDatasetsSmokeTest {
 
-  private static Path datasets() {
-    String configured = System.getProperty("streambert.shared.datasets");
-    if (configured != null) {
-      return Path.of(configured);
-    }
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("shared").resolve("datasets");
-      if (Files.isDirectory(candidate)) {
-        return candidate;
-      }
-    }
-    return null;
-  }
-
   private static Path require(String relative) {
-    Path root = datasets();
-    assumeTrue(root != null, "skipped: no shared/datasets folder found above " + Path.of("").toAbsolutePath()
-        + " (set -Dstreambert.shared.datasets=DIR to run this smoke test)");
-    Path file = root.resolve(relative);
-    assumeTrue(Files.isRegularFile(file), "skipped: " + file + " is absent");
-    return file;
+    return SharedDatasets.require(relative);
   }
 
   @Test

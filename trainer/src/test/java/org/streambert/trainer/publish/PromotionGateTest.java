@@ -44,4 +44,23 @@ class PromotionGateTest {
   void shouldRefuseANegativeTolerance() {
     assertThrows(IllegalArgumentException.class, () -> PromotionGate.decide(Map.of(), PUBLISHED, -0.1));
   }
+
+  @Test
+  void shouldGateOnServedFiguresWhenBothSidesHaveThem() {
+    Map<String, Double> published = Map.of("entity_f1", 0.80, "served_entity_f1", 0.70);
+    // Better conlleval figure, worse served one: refused, because users get the served one.
+    PromotionGate.Decision d = PromotionGate.decide(Map.of("entity_f1", 0.90, "served_entity_f1", 0.69), published, 0);
+    assertFalse(d.accepted());
+    assertTrue(d.reasons().stream().anyMatch(r -> r.startsWith("served_entity_f1") && r.endsWith("WORSE")),
+        d.reasons().toString());
+    assertTrue(PromotionGate.decide(Map.of("entity_f1", 0.75, "served_entity_f1", 0.72), published, 0).accepted());
+  }
+
+  @Test
+  void shouldFallBackToModelFiguresAgainstAVersionPublishedWithoutServedOnes() {
+    Map<String, Double> candidate = Map.of("entity_f1", 0.79, "served_entity_f1", 0.95);
+    PromotionGate.Decision d = PromotionGate.decide(candidate, PUBLISHED, 0);
+    assertFalse(d.accepted(), "an old version without served figures still gates on entity_f1");
+    assertTrue(d.reasons().stream().anyMatch(r -> r.startsWith("entity_f1:")), d.reasons().toString());
+  }
 }

@@ -4,13 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 import org.streambert.bert.inference.AggregationStrategy;
 import org.streambert.bert.inference.Entity;
+import org.streambert.bert.tokenizer.TextWords;
 
 /**
  * Turns per-token label distributions into entities, following Hugging Face's TokenClassificationPipeline
- * (pipelines/token_classification.py: aggregate, aggregate_words, group_entities, get_tag). Differences: the entity
- * type of a group is the tag without its {@code B-}/{@code I-} prefix (HF splits on the last '-', which truncates
- * types that contain '-'), the surface text is the original text between the offsets, and word boundaries come from the
- * tokenizer's word index rather than offset heuristics.
+ * (pipelines/token_classification.py: aggregate, aggregate_words, group_entities, get_tag). Differences: the word
+ * strategies work on whitespace-delimited words ({@link TextWords}, the unit the trainer labels), where HF's pipeline
+ * starts a new word at every WordPiece token without {@code ##} (so it splits {@code AL-AIN} into three words whose
+ * last two were never trained); a word entity spans the whole word (HF: first to last piece, which differs only where
+ * the tokenizer deleted characters); the entity type of a group is the tag without its {@code B-}/{@code I-} prefix
+ * (HF splits on the last '-', which truncates types that contain '-'); the surface text is the original text between
+ * the offsets.
  */
 public final class EntityAggregator {
 
@@ -32,10 +36,9 @@ public final class EntityAggregator {
    * @param text      the original text (offsets index its code points)
    * @param starts    [n] code point start of each token
    * @param ends      [n] code point end of each token, exclusive
-   * @param wordIndex [n] word of each token; pieces of one word are adjacent and share it
    * @param probs     [n, K] label distribution of each token, row-major
    */
-  public List<Entity> aggregate(String text, int[] starts, int[] ends, int[] wordIndex, float[] probs) {
+  public List<Entity> aggregate(String text, int[] starts, int[] ends, float[] probs) {
     int n = starts.length;
     int k = labels.size();
     if (probs.length != n * k) {
@@ -50,10 +53,15 @@ public final class EntityAggregator {
         }
       }
       case FIRST, AVERAGE, MAX -> {
+        TextWords words = TextWords.of(text);
+        int[] wordIndex = words.wordsOf(starts);
         int first = 0;
         for (int i = 1; i <= n; i++) {
-          if (i == n || wordIndex[i] != wordIndex[first]) {
-            units.add(word(probs, first, i, starts, ends));
+          if (i == n || wordIndex[first] < 0 || wordIndex[i] != wordIndex[first]) {
+            // A whole word; a token outside every word (no tokenizer makes one) stays on its own span.
+            int w = wordIndex[first];
+            units.add(word(probs, first, i, w < 0 ? starts[first] : words.start(w),
+                w < 0 ? ends[i - 1] : words.end(w)));
             first = i;
           }
         }
@@ -83,7 +91,7 @@ public final class EntityAggregator {
     return entities;
   }
 
-  private Unit word(float[] probs, int from, int to, int[] starts, int[] ends) {
+  private Unit word(float[] probs, int from, int to, int start, int end) {
     int k = labels.size();
     int label;
     float score;
@@ -120,7 +128,7 @@ public final class EntityAggregator {
       }
       default -> throw new IllegalStateException("not a word strategy: " + strategy);
     }
-    return new Unit(labels.get(label), score, starts[from], ends[to - 1]);
+    return new Unit(labels.get(label), score, start, end);
   }
 
   private static void addGroup(List<Unit> group, CodePoints codePoints, List<Entity> entities) {

@@ -22,7 +22,6 @@ class EntityAggregatorTest {
   private static final String NEWARK = "Newark is in New Jersey";
   private static final int[] NEWARK_STARTS = {0, 3, 7, 10, 13, 17};
   private static final int[] NEWARK_ENDS = {3, 6, 9, 12, 16, 23};
-  private static final int[] NEWARK_WORDS = {0, 0, 1, 2, 3, 4};
   private static final float[] NEWARK_PROBS = {
       // O     B-PER  I-PER  B-LOC  I-LOC
       0.10f, 0.10f, 0.05f, 0.70f, 0.05f,   // New    -> B-LOC 0.7
@@ -34,8 +33,7 @@ class EntityAggregatorTest {
   };
 
   private static List<Entity> newark(AggregationStrategy strategy) {
-    return new EntityAggregator(LABELS, strategy).aggregate(NEWARK, NEWARK_STARTS, NEWARK_ENDS, NEWARK_WORDS,
-        NEWARK_PROBS);
+    return new EntityAggregator(LABELS, strategy).aggregate(NEWARK, NEWARK_STARTS, NEWARK_ENDS, NEWARK_PROBS);
   }
 
   @Test
@@ -110,7 +108,7 @@ class EntityAggregatorTest {
         0.1f, 0.6f, 0.1f, 0.1f, 0.1f,
         0.1f, 0.1f, 0.6f, 0.1f, 0.1f};
     List<Entity> entities = new EntityAggregator(LABELS, AggregationStrategy.FIRST)
-        .aggregate(text, new int[] {0, 2, 3}, new int[] {1, 3, 4}, new int[] {0, 1, 1}, probs);
+        .aggregate(text, new int[] {0, 2, 3}, new int[] {1, 3, 4}, probs);
     assertEntities(List.of(new Entity("PER", 2, 4, "𝒜x", 0.6f)), entities);
   }
 
@@ -120,19 +118,17 @@ class EntityAggregatorTest {
     int n = words.length;
     int[] starts = new int[n];
     int[] ends = new int[n];
-    int[] wordIndex = new int[n];
     float[] probs = new float[n * LABELS.size()];
     int pos = 0;
     for (int i = 0; i < n; i++) {
       starts[i] = pos;
       ends[i] = pos + words[i].length();
       pos = ends[i] + 1;
-      wordIndex[i] = i;
       for (int c = 0; c < LABELS.size(); c++) {
         probs[i * LABELS.size() + c] = c == labelIndex[i] ? 0.9f : 0.025f;
       }
     }
-    return new EntityAggregator(LABELS, AggregationStrategy.SIMPLE).aggregate(text, starts, ends, wordIndex, probs);
+    return new EntityAggregator(LABELS, AggregationStrategy.SIMPLE).aggregate(text, starts, ends, probs);
   }
 
   private static void assertEntities(List<Entity> expected, List<Entity> actual) {
