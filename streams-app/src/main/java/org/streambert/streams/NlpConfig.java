@@ -135,6 +135,17 @@ public final class NlpConfig extends AbstractConfig {
       + "about its text (the context).";
   public static final String QA_QUESTION_KEY_DEFAULT = "question";
 
+  public static final String METRICS_JMX_ENABLED_CONFIG = "nlp.metrics.jmx.enabled";
+  public static final String METRICS_JMX_ENABLED_DOC = "Also publish this program's Micrometer meters (nlp_*, JVM, "
+      + "process, Kafka Streams) over JMX under domain streambert, for shops that scrape JMX; /metrics serves them in "
+      + "Prometheus format either way.";
+  public static final boolean METRICS_JMX_ENABLED_DEFAULT = false;
+
+  public static final String METRICS_KAFKA_REFRESH_MS_CONFIG = "nlp.metrics.kafka.refresh.ms";
+  public static final String METRICS_KAFKA_REFRESH_MS_DOC = "How often /metrics looks for Kafka metrics that appeared "
+      + "since the last look (per-partition lag and per-task metrics appear after a rebalance).";
+  public static final long METRICS_KAFKA_REFRESH_MS_DEFAULT = 10_000L;
+
   private static final ConfigDef DEF = new ConfigDef()
       .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
           INPUT_TOPIC_DOC)
@@ -167,6 +178,10 @@ public final class NlpConfig extends AbstractConfig {
       .define(SHUTDOWN_TIMEOUT_MS_CONFIG, Type.LONG, SHUTDOWN_TIMEOUT_MS_DEFAULT, Range.atLeast(0), Importance.LOW,
           SHUTDOWN_TIMEOUT_MS_DOC)
       .define(INSTANCE_ID_CONFIG, Type.STRING, INSTANCE_ID_DEFAULT, Importance.LOW, INSTANCE_ID_DOC)
+      .define(METRICS_JMX_ENABLED_CONFIG, Type.BOOLEAN, METRICS_JMX_ENABLED_DEFAULT, Importance.LOW,
+          METRICS_JMX_ENABLED_DOC)
+      .define(METRICS_KAFKA_REFRESH_MS_CONFIG, Type.LONG, METRICS_KAFKA_REFRESH_MS_DEFAULT, Range.between(100, 600_000),
+          Importance.LOW, METRICS_KAFKA_REFRESH_MS_DOC)
       .define(EMBEDDINGS_TOPIC_CONFIG, Type.STRING, EMBEDDINGS_TOPIC_DEFAULT, Importance.MEDIUM,
           EMBEDDINGS_TOPIC_DOC)
       .define(EMBEDDINGS_POOLING_CONFIG, Type.STRING, EMBEDDINGS_POOLING_DEFAULT, ValidString.in("pooled"),
@@ -318,6 +333,14 @@ public final class NlpConfig extends AbstractConfig {
 
   public String qaQuestionKey() {
     return getString(QA_QUESTION_KEY_CONFIG);
+  }
+
+  public long metricsKafkaRefreshMs() {
+    return getLong(METRICS_KAFKA_REFRESH_MS_CONFIG);
+  }
+
+  public boolean metricsJmxEnabled() {
+    return getBoolean(METRICS_JMX_ENABLED_CONFIG);
   }
 
   /** The configured instance id, or host name and process id. */

@@ -20,8 +20,10 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.streambert.streams.internals.AppMeters;
 import org.streambert.streams.internals.HttpEndpoint;
 import org.streambert.streams.internals.KafkaStatusPublisher;
+import org.streambert.streams.internals.NlpMetrics;
 import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.ModelLoader;
 import org.streambert.streams.model.TensorFlowModelLoader;
@@ -44,6 +46,7 @@ public final class NlpService implements AutoCloseable {
   private final KafkaStreams streams;
   private final HttpEndpoint http;
   private final QaModel qa;
+  private final AppMeters meters;
 
   private NlpService(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
     this.config = config;
@@ -61,15 +64,21 @@ public final class NlpService implements AutoCloseable {
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize());
+    meters = new AppMeters(config.instanceId(), config.metricsJmxEnabled());
+    // Processors and exception handlers are created by Kafka Streams: they find the metrics in its configuration.
+    Properties streamsProps = new Properties();
+    streamsProps.putAll(props);
+    streamsProps.put(NlpMetrics.CONFIG_KEY, meters.nlp());
     streams = new KafkaStreams(NlpTopology.build(config, models, rollout,
-        NlpSerdes.fromConfig(config.originalsMap()), qa), props);
+        NlpSerdes.fromConfig(config.originalsMap()), qa), streamsProps);
+    meters.bind(streams, models, Duration.ofMillis(config.metricsKafkaRefreshMs()));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread died; replacing it", e);
       return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
           .REPLACE_THREAD;
     });
     streams.start();
-    http = config.httpPort() < 0 ? null : new HttpEndpoint(config.httpPort(), streams, models);
+    http = config.httpPort() < 0 ? null : new HttpEndpoint(config.httpPort(), streams, models, meters::scrape);
     LOG.info("streams-app started: {} -> {} (model '{}', input format {}){}", config.inputTopic(),
         config.outputTopic(), config.modelName(), config.inputFormat(),
         http == null ? "" : ", http on port " + http.port());
@@ -175,5 +184,11 @@ public final class NlpService implements AutoCloseable {
     if (qa != null) {
       qa.close();
     }
+    meters.close();
+  }
+
+  /** This application's metrics (meters in the registry that {@code /metrics} renders). */
+  public NlpMetrics metrics() {
+    return meters.nlp();
   }
 }

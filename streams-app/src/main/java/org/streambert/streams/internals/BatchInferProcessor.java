@@ -69,6 +69,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<Long, PendingRecord> store;
   private NlpMetrics metrics;
+  private final ArrivalTimes arrivals = new ArrivalTimes(4096);
   private AtomicLong deadLetters;
   private long nextSeq;
   private long pending;
@@ -108,7 +109,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     this.context = context;
     this.store = context.getStateStore(storeName);
     this.deadLetters = DeadLetters.counter(context.applicationId());
-    this.metrics = new NlpMetrics(context.metrics(), Thread.currentThread().getName(), holder, deadLetters::get);
+    this.metrics = NlpMetrics.from(context.appConfigs());
     // Restored entries (records pending at the last commit) keep their place in front of new arrivals.
     long count = 0;
     long last = -1;
@@ -131,6 +132,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     if (pending == 0) {
       oldestPendingMs = Math.max(context.currentSystemTimeMs(), batchEndMs);
     }
+    arrivals.add(nextSeq, System.nanoTime());
     store.put(nextSeq++, record.value());
     pending++;
     if (pending >= maxBatchSize) {
@@ -170,7 +172,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
         pending = 0;
         return true;
       }
-      infer(lease.model(), batch);
+      infer(lease.model(), batch, arrivals.waitedNanos(batch.get(0).key, System.nanoTime()));
       for (KeyValue<Long, PendingRecord> entry : batch) {
         store.delete(entry.key);
       }
@@ -179,7 +181,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     }
   }
 
-  private void infer(ServingModel model, List<KeyValue<Long, PendingRecord>> batch) {
+  private void infer(ServingModel model, List<KeyValue<Long, PendingRecord>> batch, long waitNanos) {
     metrics.observeModel(model.name(), model.version());
     List<String> texts = new ArrayList<>(batch.size());
     batch.forEach(e -> texts.add(e.value.text()));
@@ -196,8 +198,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       }
       return;
     }
-    long now = context.currentSystemTimeMs();
-    metrics.recordBatch(batch.size(), result.inferNanos() / 1000, now);
+    metrics.recordBatch(batch.size(), result.inferNanos(), waitNanos, result.realTokens(), result.paddedTokens());
     for (int i = 0; i < batch.size(); i++) {
       emit(model, batch.get(i).value, result, i, result.inferNanos(), result.postNanos() / batch.size(),
           answers.get(i));
@@ -242,7 +243,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       deadLetter(record, e);
       return;
     }
-    metrics.recordBatch(1, result.inferNanos() / 1000, context.currentSystemTimeMs());
+    metrics.recordBatch(1, result.inferNanos(), -1, result.realTokens(), result.paddedTokens());
     emit(model, record, result, 0, result.inferNanos(), result.postNanos(), answers.get(0));
   }
 
@@ -301,7 +302,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
           .build();
       context.forward(new Record<byte[], Object>(record.key(), vector, record.timestamp()), EMBEDDINGS_SINK);
     }
-    metrics.recordRecord(tokenizeMicros, postMicros, context.currentSystemTimeMs());
+    metrics.recordRecord(result.tokenizeNanos()[index], postMicros * 1000, record.eventTime(), System.currentTimeMillis());
   }
 
   private void deadLetter(PendingRecord record, Exception e) {
@@ -321,6 +322,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     context.forward(new Record<byte[], Object>(record.key(), record.rawValue(), record.timestamp(), headers),
         DLQ_SINK);
     deadLetters.incrementAndGet();
+    metrics.deadLettered(Reason.INFERENCE_FAILED.name(), 1);
   }
 
   private static byte[] utf8(String s) {

@@ -7,19 +7,23 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 import org.streambert.streams.model.ModelHolder;
 
 /**
  * {@code /health} (200 while Kafka Streams is RUNNING or REBALANCING, else 503), {@code /ready} (200 once a model
- * serves and Kafka Streams is RUNNING, else 503 with the reason) and {@code /metrics} (Prometheus text, see
- * {@link PrometheusText}), on the JDK's HTTP server. Owns the server; {@link #close()} stops it.
+ * serves and Kafka Streams is RUNNING, else 503 with the reason) and {@code /metrics} (Prometheus text format 0.0.4
+ * from the given supplier, see {@link AppMeters#scrape()}), on the JDK's HTTP server. Owns the server; {@link #close()} stops it.
  */
 public final class HttpEndpoint implements AutoCloseable {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpEndpoint.class);
+
   private final HttpServer server;
 
-  public HttpEndpoint(int port, KafkaStreams streams, ModelHolder models) throws IOException {
+  public HttpEndpoint(int port, KafkaStreams streams, ModelHolder models, Supplier<String> metrics)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 0);
     server.setExecutor(Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "nlp-http");
@@ -44,8 +48,17 @@ public final class HttpEndpoint implements AutoCloseable {
         respond(ex, 200, "text/plain", "ready: model " + models.modelName() + " " + version + "\n");
       }
     });
-    server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8",
-        PrometheusText.render(streams.metrics())));
+    server.createContext("/metrics", ex -> {
+      String body;
+      try {
+        body = metrics.get();
+      } catch (RuntimeException e) {
+        LOG.warn("/metrics failed", e);
+        respond(ex, 500, "text/plain", "metrics failed: " + e + "\n");
+        return;
+      }
+      respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", body);
+    });
     server.start();
   }
 
