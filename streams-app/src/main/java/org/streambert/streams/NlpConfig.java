@@ -146,6 +146,12 @@ public final class NlpConfig extends AbstractConfig {
       + "since the last look (per-partition lag and per-task metrics appear after a rebalance).";
   public static final long METRICS_KAFKA_REFRESH_MS_DEFAULT = 10_000L;
 
+  public static final String TENSORFLOW_LOG_LEVEL_CONFIG = "nlp.tensorflow.log.level";
+  public static final String TENSORFLOW_LOG_LEVEL_DOC = "Lowest level of TensorFlow's native log lines printed by this "
+      + "process: info (TensorFlow's own default: CPU feature and oneDNN notices at start), warning or error. Set as "
+      + "TF_CPP_MIN_LOG_LEVEL before the natives load; an explicit TF_CPP_MIN_LOG_LEVEL in the environment wins.";
+  public static final String TENSORFLOW_LOG_LEVEL_DEFAULT = "warning";
+
   private static final ConfigDef DEF = new ConfigDef()
       .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
           INPUT_TOPIC_DOC)
@@ -178,6 +184,8 @@ public final class NlpConfig extends AbstractConfig {
       .define(SHUTDOWN_TIMEOUT_MS_CONFIG, Type.LONG, SHUTDOWN_TIMEOUT_MS_DEFAULT, Range.atLeast(0), Importance.LOW,
           SHUTDOWN_TIMEOUT_MS_DOC)
       .define(INSTANCE_ID_CONFIG, Type.STRING, INSTANCE_ID_DEFAULT, Importance.LOW, INSTANCE_ID_DOC)
+      .define(TENSORFLOW_LOG_LEVEL_CONFIG, Type.STRING, TENSORFLOW_LOG_LEVEL_DEFAULT,
+          ValidString.in("info", "warning", "error"), Importance.LOW, TENSORFLOW_LOG_LEVEL_DOC)
       .define(METRICS_JMX_ENABLED_CONFIG, Type.BOOLEAN, METRICS_JMX_ENABLED_DEFAULT, Importance.LOW,
           METRICS_JMX_ENABLED_DOC)
       .define(METRICS_KAFKA_REFRESH_MS_CONFIG, Type.LONG, METRICS_KAFKA_REFRESH_MS_DEFAULT, Range.between(100, 600_000),
@@ -242,6 +250,8 @@ public final class NlpConfig extends AbstractConfig {
         org.streambert.streams.internals.DeadLetterHandlers.Deserialization.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         org.streambert.streams.internals.DeadLetterHandlers.Processing.class.getName());
+    // The same handler for the global (checkpoints) thread; unset, Kafka Streams warns at every start.
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
     originals.forEach((k, v) -> {
       if (!k.startsWith(PREFIX)) {
         p.put(k, v);
@@ -339,6 +349,10 @@ public final class NlpConfig extends AbstractConfig {
     return getLong(METRICS_KAFKA_REFRESH_MS_CONFIG);
   }
 
+  public String tensorflowLogLevel() {
+    return getString(TENSORFLOW_LOG_LEVEL_CONFIG);
+  }
+
   public boolean metricsJmxEnabled() {
     return getBoolean(METRICS_JMX_ENABLED_CONFIG);
   }
@@ -346,9 +360,11 @@ public final class NlpConfig extends AbstractConfig {
   /** The configured instance id, or host name and process id. */
   public String instanceId() {
     String id = getString(INSTANCE_ID_CONFIG);
-    if (id != null && !id.isBlank()) {
-      return id;
-    }
+    return id != null && !id.isBlank() ? id : defaultInstanceId();
+  }
+
+  /** Host name and process id: the instance id when {@code nlp.instance.id} is empty. */
+  public static String defaultInstanceId() {
     String host;
     try {
       host = java.net.InetAddress.getLocalHost().getHostName();

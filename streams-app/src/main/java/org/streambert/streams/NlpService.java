@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import org.streambert.streams.internals.AppMeters;
 import org.streambert.streams.internals.HttpEndpoint;
 import org.streambert.streams.internals.KafkaStatusPublisher;
+import org.streambert.streams.internals.NativeLogLevel;
 import org.streambert.streams.internals.NlpMetrics;
 import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.ModelLoader;
@@ -51,6 +52,7 @@ public final class NlpService implements AutoCloseable {
   private NlpService(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
     this.config = config;
     this.models = models;
+    NativeLogLevel.apply(config.tensorflowLogLevel()); // before anything loads TensorFlow's natives (QA, rollout)
     // A bad QA directory fails the start before anything touches Kafka.
     qa = config.qaModelDir().map(QaModel::load).orElse(null);
     if (qa != null) {
