@@ -250,8 +250,11 @@ public final class NlpConfig extends AbstractConfig {
         org.streambert.streams.internals.DeadLetterHandlers.Deserialization.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         org.streambert.streams.internals.DeadLetterHandlers.Processing.class.getName());
-    // The same handler for the global (checkpoints) thread; unset, Kafka Streams warns at every start.
+    // The same handler for the global (checkpoints) thread; unset, Kafka Streams warns at every start. Kafka Streams
+    // 4.4's partition assignor builds a second StreamsConfig from the main consumer's configs, which warns again
+    // unless the key reaches it too (the consumer then reports it at INFO as "supplied but not used yet").
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
     originals.forEach((k, v) -> {
       if (!k.startsWith(PREFIX)) {
         p.put(k, v);
