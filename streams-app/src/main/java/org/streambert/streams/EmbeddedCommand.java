@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,6 +32,7 @@ import org.streambert.schemas.avro.Entity;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
+import org.streambert.streams.embedded.StackInfo;
 import org.streambert.streams.embedded.TrainerProcess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -85,10 +87,45 @@ final class EmbeddedCommand implements Callable<Integer> {
   @Option(names = "--epochs", defaultValue = "3", description = "Fine-tuning epochs for v1. Default: ${DEFAULT-VALUE}.")
   int epochs;
 
+  @Option(names = "--keep-running", description = "After the demo, leave broker, registry and app running, print "
+      + "their addresses and commands to paste, and stop cleanly on Ctrl-C or SIGTERM.")
+  boolean keepRunning;
+
+  @Option(names = "--kafka-port", defaultValue = "0", description = "Port of the embedded broker (0: a free one). "
+      + "Default: ${DEFAULT-VALUE}.")
+  int kafkaPort;
+
+  @Option(names = "--registry-port", defaultValue = "0", description = "Port of the embedded schema registry "
+      + "(0: a free one). Default: ${DEFAULT-VALUE}.")
+  int registryPort;
+
+  @Option(names = "--http-port", defaultValue = "0", description = "Port of the app's /health, /ready, /metrics "
+      + "(0: a free one). Default: ${DEFAULT-VALUE}.")
+  int httpPort;
+
+  /** Counted down by {@link #stop()} (the SIGTERM hook, or a test) to end --keep-running. */
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
+  /** Counted down once everything is closed, so that the SIGTERM hook can wait for it. */
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
   private final PrintStream out = System.out;
 
   @Override
   public Integer call() throws Exception {
+    try {
+      return runStack();
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  /** Ends a --keep-running stack (as SIGTERM does) and waits up to {@code timeout} for it to close. */
+  boolean stop(Duration timeout) throws InterruptedException {
+    stopRequested.countDown();
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private Integer runStack() throws Exception {
     Instant started = Instant.now();
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("streaming-bert-");
     Files.createDirectories(dir);
@@ -102,7 +139,7 @@ final class EmbeddedCommand implements Callable<Integer> {
       String registryUrl = schemaRegistryUrl;
       if (bootstrap == null) {
         say("starting a single-node KRaft broker (Apache Kafka) on loopback ...");
-        broker = KafkaBrokerProcess.start(dir.resolve("kafka"), Map.of());
+        broker = KafkaBrokerProcess.start(dir.resolve("kafka"), kafkaPort, Map.of());
         bootstrap = broker.bootstrapServers();
         say("broker ready at " + bootstrap);
       }
@@ -110,7 +147,7 @@ final class EmbeddedCommand implements Callable<Integer> {
         if (bootstrapServers != null) {
           throw new IllegalArgumentException("--bootstrap-servers needs --schema-registry-url");
         }
-        registry = EmbeddedSchemaRegistry.start(0);
+        registry = EmbeddedSchemaRegistry.start(registryPort);
         registryUrl = registry.url();
         say("schema registry (Confluent REST API, in memory) at " + registryUrl);
       }
@@ -134,7 +171,12 @@ final class EmbeddedCommand implements Callable<Integer> {
     props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
     props.put(NlpConfig.MODEL_NAME_CONFIG, MODEL_NAME);
     props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
-    props.put(NlpConfig.HTTP_PORT_CONFIG, 0);
+    props.put(NlpConfig.HTTP_PORT_CONFIG, httpPort);
+    if (keepRunning) {
+      props.put(NlpConfig.INSTANCE_ID_CONFIG, "embedded");
+      // Ctrl-C reaches the broker child too: do not let the app's close wait long for a broker that is stopping.
+      props.put(NlpConfig.SHUTDOWN_TIMEOUT_MS_CONFIG, 10_000L);
+    }
     NlpConfig config = new NlpConfig(props);
 
     try (NlpService service = NlpService.start(config)) {
@@ -172,7 +214,32 @@ final class EmbeddedCommand implements Callable<Integer> {
       }
       say(String.format(Locale.ROOT, "done in %.0f s: v1 served, v2 swapped in without stopping. Data in %s",
           Duration.between(started, Instant.now()).toMillis() / 1000.0, dir));
+      if (keepRunning) {
+        stayUp(new StackInfo(bootstrap, registryUrl, service.httpPort(), dir, StackInfo.jarCommand(getClass())));
+      }
       return 0;
+    }
+  }
+
+  /** Prints where everything listens and blocks until {@link #stop} or SIGTERM; the callers then close it all. */
+  private void stayUp(StackInfo info) throws InterruptedException {
+    Thread hook = new Thread(() -> {
+      stopRequested.countDown();
+      try {
+        // The JVM exits when the hooks are done: wait (bounded) until the main thread has closed app and broker.
+        stopped.await(60, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "embedded-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    info.lines().forEach(this::say);
+    stopRequested.await();
+    say("stopping: app, schema registry, broker ...");
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // SIGTERM: the hook is running and waits for us
     }
   }
 

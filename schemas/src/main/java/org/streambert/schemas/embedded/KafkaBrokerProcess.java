@@ -57,17 +57,27 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    * @param extraConfigs broker properties that override the defaults
    */
   public static KafkaBrokerProcess start(Path dataDir, Map<String, String> extraConfigs) {
+    return start(dataDir, 0, extraConfigs);
+  }
+
+  /**
+   * Like {@link #start(Path, Map)}, with the client listener on {@code port} (0: a free port).
+   *
+   * @throws IllegalStateException if the broker does not come up, e.g. because the port is taken
+   */
+  public static KafkaBrokerProcess start(Path dataDir, int port, Map<String, String> extraConfigs) {
     try {
       Files.createDirectories(dataDir);
-      int port = freePort();
+      int clientPort = port > 0 ? port : freePort();
       int controllerPort = freePort();
       Path logDir = dataDir.resolve("kraft-logs");
       Properties props = new Properties();
       props.setProperty("process.roles", "broker,controller");
       props.setProperty("node.id", "1");
       props.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-      props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-      props.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+      props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + clientPort + ",CONTROLLER://127.0.0.1:"
+          + controllerPort);
+      props.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort);
       props.setProperty("controller.listener.names", "CONTROLLER");
       props.setProperty("inter.broker.listener.name", "PLAINTEXT");
       props.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
@@ -106,7 +116,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(brokerLog.toFile()))
           .start();
-      KafkaBrokerProcess result = new KafkaBrokerProcess(broker, dataDir, "127.0.0.1:" + port);
+      KafkaBrokerProcess result = new KafkaBrokerProcess(broker, dataDir, "127.0.0.1:" + clientPort);
       try {
         result.awaitReady(brokerLog);
       } catch (RuntimeException e) {
