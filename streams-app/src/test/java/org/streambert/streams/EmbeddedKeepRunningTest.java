@@ -52,7 +52,7 @@ class EmbeddedKeepRunningTest {
     try {
       command = new EmbeddedCommand();
       runner = new Thread(() -> exit.set(new CommandLine(command).execute("--data-dir", dir.toString(),
-          "--trainer-jar", trainerJar.toString(), "--train-examples", "300", "--epochs", "2", "--keep-running",
+          "--trainer-jar", trainerJar.toString(), "--train-examples", "200", "--epochs", "1", "--keep-running",
           "--kafka-port", "" + kafkaPort, "--http-port", "" + httpPort)), "embedded");
       runner.start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
