@@ -69,7 +69,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<Long, PendingRecord> store;
   private NlpMetrics metrics;
-  private final ArrivalTimes arrivals = new ArrivalTimes(4096);
+  private ArrivalTimes arrivals;
   private AtomicLong deadLetters;
   private long nextSeq;
   private long pending;
@@ -110,6 +110,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     this.store = context.getStateStore(storeName);
     this.deadLetters = DeadLetters.counter(context.applicationId());
     this.metrics = NlpMetrics.from(context.appConfigs());
+    this.arrivals = new ArrivalTimes(4096);
     // Restored entries (records pending at the last commit) keep their place in front of new arrivals.
     long count = 0;
     long last = -1;
@@ -302,7 +303,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
           .build();
       context.forward(new Record<byte[], Object>(record.key(), vector, record.timestamp()), EMBEDDINGS_SINK);
     }
-    metrics.recordRecord(result.tokenizeNanos()[index], postMicros * 1000, record.eventTime(), System.currentTimeMillis());
+    metrics.recordRecord(result.tokenizeNanos()[index], postMicros * 1000, record.eventTime(),
+        System.currentTimeMillis());
   }
 
   private void deadLetter(PendingRecord record, Exception e) {
