@@ -127,6 +127,12 @@ final class EmbeddedCommand implements Callable<Integer> {
 
   private Integer runStack() throws Exception {
     Instant started = Instant.now();
+    String stateDirLog = "org.slf4j.simpleLogger.log.org.apache.kafka.streams.processor.internals.StateDirectory";
+    if (dataDir == null && System.getProperty(stateDirLog) == null) {
+      // The demo's data lives in a temporary directory on purpose; Kafka Streams would warn about that at every
+      // start. Takes effect when nothing has logged yet (the jar's own JVM), before slf4j-simple reads its settings.
+      System.setProperty(stateDirLog, "error");
+    }
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("streaming-bert-");
     Files.createDirectories(dir);
     TrainerProcess trainer = new TrainerProcess(TrainerProcess.locate(trainerJar), out);

@@ -2,6 +2,7 @@ package org.streambert.streams;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.DistributionSummary;
@@ -94,13 +95,14 @@ class NlpMetricsTest {
   }
 
   @Test
-  void shouldMarkOnlyTheServingVersionInModelInfo() {
+  void shouldNameOnlyTheServingVersionInModelInfo() {
     MeterRegistry r = start(1);
     h.send("a", "good day");
+    assertEquals(1.0, r.get("nlp.model.info").tag("model_version", "1").gauge().value());
     h.models.swap(TestModels.serving("2", RuleForwardPass.standard()));
     h.send("b", "good day");
-    h.metrics.refreshModelInfo();
-    assertEquals(0.0, r.get("nlp.model.info").tag("model_version", "1").gauge().value());
+    assertNull(r.find("nlp.model.info").tag("model_version", "1").gauge(), "the replaced version's series is gone");
+    assertEquals(1, r.find("nlp.model.info").gauges().size());
     assertEquals(1.0, r.get("nlp.model.info").tag("model_version", "2").gauge().value());
     assertNotNull(r.find("nlp.model.info").tag("model_name", "bert-nlp").gauge());
     assertEquals(2.0, r.get("nlp.model.loads").functionCounter().count());

@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.streambert.streams.model.ModelHolder;
@@ -28,7 +27,8 @@ import org.streambert.streams.model.ModelHolder;
  *   <li>{@code nlp_batch_size} (records per batch), {@code nlp_batch_padding_efficiency_ratio} (real tokens over
  *       tokens fed to the model, padding included)</li>
  *   <li>{@code nlp_records_enriched_total}, {@code nlp_records_dead_lettered_total{reason}}</li>
- *   <li>{@code nlp_model_info{model_name,model_version}} (1 serving, 0 served before), {@code nlp_model_loaded},
+ *   <li>{@code nlp_model_info{model_name,model_version}}: a Prometheus info metric (always 1) naming the serving model
+ *       only (the previous version's series goes at the swap), {@code nlp_model_loaded},
  *       {@code nlp_model_loads_total}, {@code nlp_rollout_refusals_total}</li>
  * </ul>
  *
@@ -60,8 +60,10 @@ public final class NlpMetrics {
   private final DistributionSummary paddingEfficiency;
   private final Counter enriched;
   private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
-  private final Set<String> versionsSeen = ConcurrentHashMap.newKeySet();
   private volatile ModelHolder holder;
+  /** The serving model's info gauge and its name + version, or null; replaced under this object's lock. */
+  private Gauge modelInfo;
+  private volatile String modelInfoKey;
 
   /** Meters of this application in {@code registry} (which the caller owns and closes). */
   public NlpMetrics(MeterRegistry registry) {
@@ -105,23 +107,46 @@ public final class NlpMetrics {
     refreshModelInfo();
   }
 
-  /** Registers {@code nlp_model_info} for the serving version if it has not been seen yet (called per scrape). */
+  /** Makes {@code nlp_model_info} name the holder's serving version (called per scrape and per batch). */
   public void refreshModelInfo() {
     ModelHolder h = holder;
-    String version = h == null ? null : h.currentVersion();
-    if (version != null) {
-      observeModel(h.modelName(), version);
+    if (h != null) {
+      setModelInfo(h.modelName(), h.currentVersion());
     }
   }
 
-  /** Registers the {@code nlp_model_info} gauge of a version the first time it serves here. */
+  /**
+   * A batch ran with this model. With bound models ({@link #bindModels}) the holder decides what serves (a batch
+   * that leased the previous model during a swap must not bring its series back); without, this model does.
+   */
   public void observeModel(String modelName, String version) {
-    if (version != null && versionsSeen.add(modelName + '\u0000' + version)) {
-      Gauge.builder("nlp.model.info", () -> {
-        ModelHolder h = holder;
-        return h != null && version.equals(h.currentVersion()) ? 1.0 : 0.0;
-      }).description("1 for the serving model version, 0 for versions served before")
-          .tags("model_name", modelName, "model_version", version).register(registry);
+    if (holder != null) {
+      refreshModelInfo();
+    } else {
+      setModelInfo(modelName, version);
+    }
+  }
+
+  private void setModelInfo(String modelName, String version) {
+    String key = version == null ? null : modelName + '\u0000' + version;
+    if (java.util.Objects.equals(key, modelInfoKey)) {
+      return; // the per-batch path: nothing changed
+    }
+    synchronized (this) {
+      if (java.util.Objects.equals(key, modelInfoKey)) {
+        return;
+      }
+      if (modelInfo != null) {
+        registry.remove(modelInfo);
+        modelInfo = null;
+      }
+      if (version != null) {
+        // Prometheus' info convention (Micrometer renders *.info gauges as info metrics): value 1, labels inform.
+        modelInfo = Gauge.builder("nlp.model.info", () -> 1.0)
+            .description("The serving model (always 1; the labels name it)")
+            .tags("model_name", modelName, "model_version", version).register(registry);
+      }
+      modelInfoKey = key;
     }
   }
 

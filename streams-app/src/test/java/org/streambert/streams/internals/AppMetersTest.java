@@ -28,6 +28,10 @@ class AppMetersTest {
       assertTrue(text.contains("nlp_model_info{instance_id=\"inst-1\",model_name=\"m\","
           + "model_version=\"3\"} 1"), text);
       assertTrue(text.contains("nlp_model_loads_total{"), text);
+      models.swap(TestModels.serving("4", RuleForwardPass.standard()));
+      String after = meters.scrape();
+      assertTrue(after.contains("model_version=\"4\"} 1"), after);
+      assertFalse(after.contains("model_version=\"3\""), "an info metric names only the serving version: " + after);
       assertTrue(text.contains("jvm_memory_used_bytes{"), text);
       assertTrue(text.contains("process_cpu_usage{"), text);
       assertFalse(text.contains("jmx"), "JMX is off by default");
