@@ -107,6 +107,8 @@ final class EmbeddedCommand implements Callable<Integer> {
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   /** Counted down once everything is closed, so that the SIGTERM hook can wait for it. */
   private final CountDownLatch stopped = new CountDownLatch(1);
+  /** The embedded broker while it runs (null with --bootstrap-servers). */
+  private volatile KafkaBrokerProcess embeddedBroker;
 
   private final PrintStream out = System.out;
 
@@ -146,6 +148,7 @@ final class EmbeddedCommand implements Callable<Integer> {
       if (bootstrap == null) {
         say("starting a single-node KRaft broker (Apache Kafka) on loopback ...");
         broker = KafkaBrokerProcess.start(dir.resolve("kafka"), kafkaPort, Map.of());
+        embeddedBroker = broker;
         bootstrap = broker.bootstrapServers();
         say("broker ready at " + bootstrap);
       }
@@ -229,16 +232,24 @@ final class EmbeddedCommand implements Callable<Integer> {
 
   /** Prints where everything listens and blocks until {@link #stop} or SIGTERM; the callers then close it all. */
   private void stayUp(StackInfo info) throws InterruptedException {
+    KafkaBrokerProcess broker = embeddedBroker;
     Thread hook = new Thread(() -> {
       stopRequested.countDown();
       try {
         // The JVM exits when the hooks are done: wait (bounded) until the main thread has closed app and broker.
-        stopped.await(60, TimeUnit.SECONDS);
+        if (!stopped.await(60, TimeUnit.SECONDS) && broker != null) {
+          broker.close(); // no orphan broker even if the ordered close hangs
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }, "embedded-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    if (broker != null) {
+      // On SIGTERM the main thread closes the app, the registry, then the broker: the broker's own hook would kill
+      // it at once, under the app's last commit.
+      broker.leaveShutdownToCaller();
+    }
     info.lines().forEach(this::say);
     stopRequested.await();
     say("stopping: app, schema registry, broker ...");

@@ -147,6 +147,18 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * Stops killing the broker from this JVM's shutdown hook: the caller promises to {@link #close} it on exit itself,
+   * after its own clients, so that a SIGTERM to this JVM shuts down clients first and the broker last and cleanly.
+   */
+  public void leaveShutdownToCaller() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(killer);
+    } catch (IllegalStateException shuttingDown) {
+      // too late: the hook runs anyway
+    }
+  }
+
   @Override
   public void close() {
     if (process.isAlive()) {
