@@ -5,7 +5,7 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 # The build context is the repository root; .dockerignore keeps target/ and .git out of it.
 COPY . .
-RUN mvn -B -q -DskipTests -Pgpu -pl streams-app -am package
+RUN mvn -B -q -Dmaven.test.skip=true -Pgpu -pl streams-app -am package
 
 FROM nvidia/cuda:12.3.2-cudnn9-runtime-ubuntu22.04
 RUN apt-get update \

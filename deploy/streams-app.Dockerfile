@@ -4,7 +4,7 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 # The build context is the repository root; .dockerignore keeps target/ and .git out of it.
 COPY . .
-RUN mvn -B -q -DskipTests -pl streams-app -am package
+RUN mvn -B -q -Dmaven.test.skip=true -pl streams-app -am package
 
 FROM eclipse-temurin:17-jre
 RUN apt-get update \

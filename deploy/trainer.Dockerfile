@@ -4,7 +4,7 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 # The build context is the repository root; .dockerignore keeps target/ and .git out of it.
 COPY . .
-RUN mvn -B -q -DskipTests -pl trainer -am package
+RUN mvn -B -q -Dmaven.test.skip=true -pl trainer -am package
 
 FROM eclipse-temurin:17-jre
 RUN groupadd --system --gid 10001 app \

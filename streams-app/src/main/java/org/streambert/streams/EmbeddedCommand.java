@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,6 +33,7 @@ import org.streambert.schemas.avro.Entity;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
+import org.streambert.streams.embedded.StackInfo;
 import org.streambert.streams.embedded.TrainerProcess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -86,11 +88,54 @@ final class EmbeddedCommand implements Callable<Integer> {
   @Option(names = "--epochs", defaultValue = "3", description = "Fine-tuning epochs for v1. Default: ${DEFAULT-VALUE}.")
   int epochs;
 
+  @Option(names = "--keep-running", description = "After the demo, leave broker, registry and app running, print "
+      + "their addresses and commands to paste, and stop cleanly on Ctrl-C or SIGTERM.")
+  boolean keepRunning;
+
+  @Option(names = "--kafka-port", defaultValue = "0", description = "Port of the embedded broker (0: a free one). "
+      + "Default: ${DEFAULT-VALUE}.")
+  int kafkaPort;
+
+  @Option(names = "--registry-port", defaultValue = "0", description = "Port of the embedded schema registry "
+      + "(0: a free one). Default: ${DEFAULT-VALUE}.")
+  int registryPort;
+
+  @Option(names = "--http-port", defaultValue = "0", description = "Port of the app's /health, /ready, /metrics "
+      + "(0: a free one). Default: ${DEFAULT-VALUE}.")
+  int httpPort;
+
+  /** Counted down by {@link #stop()} (the SIGTERM hook, or a test) to end --keep-running. */
+  private final CountDownLatch stopRequested = new CountDownLatch(1);
+  /** Counted down once everything is closed, so that the SIGTERM hook can wait for it. */
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  /** The embedded broker while it runs (null with --bootstrap-servers). */
+  private volatile KafkaBrokerProcess embeddedBroker;
+
   private final PrintStream out = System.out;
 
   @Override
   public Integer call() throws Exception {
+    try {
+      return runStack();
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  /** Ends a --keep-running stack (as SIGTERM does) and waits up to {@code timeout} for it to close. */
+  boolean stop(Duration timeout) throws InterruptedException {
+    stopRequested.countDown();
+    return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private Integer runStack() throws Exception {
     Instant started = Instant.now();
+    String stateDirLog = "org.slf4j.simpleLogger.log.org.apache.kafka.streams.processor.internals.StateDirectory";
+    if (dataDir == null && System.getProperty(stateDirLog) == null) {
+      // The demo's data lives in a temporary directory on purpose; Kafka Streams would warn about that at every
+      // start. Takes effect when nothing has logged yet (the jar's own JVM), before slf4j-simple reads its settings.
+      System.setProperty(stateDirLog, "error");
+    }
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("streaming-bert-");
     Files.createDirectories(dir);
     TrainerProcess trainer = new TrainerProcess(TrainerProcess.locate(trainerJar), out);
@@ -103,7 +148,8 @@ final class EmbeddedCommand implements Callable<Integer> {
       String registryUrl = schemaRegistryUrl;
       if (bootstrap == null) {
         say("starting a single-node KRaft broker (Apache Kafka) on loopback ...");
-        broker = KafkaBrokerProcess.start(dir.resolve("kafka"), Map.of());
+        broker = KafkaBrokerProcess.start(dir.resolve("kafka"), kafkaPort, Map.of());
+        embeddedBroker = broker;
         bootstrap = broker.bootstrapServers();
         say("broker ready at " + bootstrap);
       }
@@ -111,7 +157,7 @@ final class EmbeddedCommand implements Callable<Integer> {
         if (bootstrapServers != null) {
           throw new IllegalArgumentException("--bootstrap-servers needs --schema-registry-url");
         }
-        registry = EmbeddedSchemaRegistry.start(0);
+        registry = EmbeddedSchemaRegistry.start(registryPort);
         registryUrl = registry.url();
         say("schema registry (Confluent REST API, in memory) at " + registryUrl);
       }
@@ -135,14 +181,19 @@ final class EmbeddedCommand implements Callable<Integer> {
     props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
     props.put(NlpConfig.MODEL_NAME_CONFIG, MODEL_NAME);
     props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
-    props.put(NlpConfig.HTTP_PORT_CONFIG, 0);
-    // The default path is the signed one: a fresh trainer key for this run, trusted by the app, and bundles only
+        // The default path is the signed one: a fresh trainer key for this run, trusted by the app, and bundles only
     // from this run's checkpoint store.
     Path store = dir.resolve("checkpoints");
     Path signingKey = dir.resolve("keys").resolve("trainer.key");
     props.put(NlpConfig.MODEL_TRUSTED_KEYS_CONFIG,
         SigningKey.generate(signingKey, dir.resolve("keys").resolve("trainer.pub"), "embedded-trainer"));
     props.put(NlpConfig.MODEL_URI_ALLOWED_CONFIG, store.toUri().toString());
+    props.put(NlpConfig.HTTP_PORT_CONFIG, httpPort);
+    if (keepRunning) {
+      props.put(NlpConfig.INSTANCE_ID_CONFIG, "embedded");
+      // Ctrl-C reaches the broker child too: do not let the app's close wait long for a broker that is stopping.
+      props.put(NlpConfig.SHUTDOWN_TIMEOUT_MS_CONFIG, 10_000L);
+    }
     NlpConfig config = new NlpConfig(props);
 
     try (NlpService service = NlpService.start(config)) {
@@ -181,7 +232,40 @@ final class EmbeddedCommand implements Callable<Integer> {
       }
       say(String.format(Locale.ROOT, "done in %.0f s: v1 served, v2 swapped in without stopping. Data in %s",
           Duration.between(started, Instant.now()).toMillis() / 1000.0, dir));
+      if (keepRunning) {
+        stayUp(new StackInfo(bootstrap, registryUrl, service.httpPort(), dir, StackInfo.jarCommand(getClass())));
+      }
       return 0;
+    }
+  }
+
+  /** Prints where everything listens and blocks until {@link #stop} or SIGTERM; the callers then close it all. */
+  private void stayUp(StackInfo info) throws InterruptedException {
+    KafkaBrokerProcess broker = embeddedBroker;
+    Thread hook = new Thread(() -> {
+      stopRequested.countDown();
+      try {
+        // The JVM exits when the hooks are done: wait (bounded) until the main thread has closed app and broker.
+        if (!stopped.await(60, TimeUnit.SECONDS) && broker != null) {
+          broker.close(); // no orphan broker even if the ordered close hangs
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "embedded-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    if (broker != null) {
+      // On SIGTERM the main thread closes the app, the registry, then the broker: the broker's own hook would kill
+      // it at once, under the app's last commit.
+      broker.leaveShutdownToCaller();
+    }
+    info.lines().forEach(this::say);
+    stopRequested.await();
+    say("stopping: app, schema registry, broker ...");
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // SIGTERM: the hook is running and waits for us
     }
   }
 

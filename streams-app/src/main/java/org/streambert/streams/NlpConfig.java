@@ -217,6 +217,22 @@ public final class NlpConfig extends AbstractConfig {
   public static final String GOLDEN_REQUIRED_DOC = "With trusted keys configured, refuse a signed event that names "
       + "heads but carries no golden examples. false: accept such events without a golden check.";
   public static final boolean GOLDEN_REQUIRED_DEFAULT = true;
+  public static final String METRICS_JMX_ENABLED_CONFIG = "nlp.metrics.jmx.enabled";
+  public static final String METRICS_JMX_ENABLED_DOC = "Also publish this program's Micrometer meters (nlp_*, JVM, "
+      + "process, Kafka Streams) over JMX under domain streambert, for shops that scrape JMX; /metrics serves them in "
+      + "Prometheus format either way.";
+  public static final boolean METRICS_JMX_ENABLED_DEFAULT = false;
+
+  public static final String METRICS_KAFKA_REFRESH_MS_CONFIG = "nlp.metrics.kafka.refresh.ms";
+  public static final String METRICS_KAFKA_REFRESH_MS_DOC = "How often /metrics looks for Kafka metrics that appeared "
+      + "since the last look (per-partition lag and per-task metrics appear after a rebalance).";
+  public static final long METRICS_KAFKA_REFRESH_MS_DEFAULT = 10_000L;
+
+  public static final String TENSORFLOW_LOG_LEVEL_CONFIG = "nlp.tensorflow.log.level";
+  public static final String TENSORFLOW_LOG_LEVEL_DOC = "Lowest level of TensorFlow's native log lines printed by this "
+      + "process: info (TensorFlow's own default: CPU feature and oneDNN notices at start), warning or error. Set as "
+      + "TF_CPP_MIN_LOG_LEVEL before the natives load; an explicit TF_CPP_MIN_LOG_LEVEL in the environment wins.";
+  public static final String TENSORFLOW_LOG_LEVEL_DEFAULT = "warning";
 
   private static final ConfigDef DEF = new ConfigDef()
       .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
@@ -250,6 +266,12 @@ public final class NlpConfig extends AbstractConfig {
       .define(SHUTDOWN_TIMEOUT_MS_CONFIG, Type.LONG, SHUTDOWN_TIMEOUT_MS_DEFAULT, Range.atLeast(0), Importance.LOW,
           SHUTDOWN_TIMEOUT_MS_DOC)
       .define(INSTANCE_ID_CONFIG, Type.STRING, INSTANCE_ID_DEFAULT, Importance.LOW, INSTANCE_ID_DOC)
+      .define(TENSORFLOW_LOG_LEVEL_CONFIG, Type.STRING, TENSORFLOW_LOG_LEVEL_DEFAULT,
+          ValidString.in("info", "warning", "error"), Importance.LOW, TENSORFLOW_LOG_LEVEL_DOC)
+      .define(METRICS_JMX_ENABLED_CONFIG, Type.BOOLEAN, METRICS_JMX_ENABLED_DEFAULT, Importance.LOW,
+          METRICS_JMX_ENABLED_DOC)
+      .define(METRICS_KAFKA_REFRESH_MS_CONFIG, Type.LONG, METRICS_KAFKA_REFRESH_MS_DEFAULT, Range.between(100, 600_000),
+          Importance.LOW, METRICS_KAFKA_REFRESH_MS_DOC)
       .define(EMBEDDINGS_TOPIC_CONFIG, Type.STRING, EMBEDDINGS_TOPIC_DEFAULT, Importance.MEDIUM,
           EMBEDDINGS_TOPIC_DOC)
       .define(EMBEDDINGS_POOLING_CONFIG, Type.STRING, EMBEDDINGS_POOLING_DEFAULT, ValidString.in("pooled"),
@@ -337,6 +359,11 @@ public final class NlpConfig extends AbstractConfig {
         org.streambert.streams.internals.DeadLetterHandlers.Deserialization.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         org.streambert.streams.internals.DeadLetterHandlers.Processing.class.getName());
+    // The same handler for the global (checkpoints) thread; unset, Kafka Streams warns at every start. Kafka Streams
+    // 4.4's partition assignor builds a second StreamsConfig from the main consumer's configs, which warns again
+    // unless the key reaches it too (the consumer then reports it at INFO as "supplied but not used yet").
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+    p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), true);
     originals.forEach((k, v) -> {
       if (!k.startsWith(PREFIX)) {
         p.put(k, v);
@@ -430,12 +457,26 @@ public final class NlpConfig extends AbstractConfig {
     return getString(QA_QUESTION_KEY_CONFIG);
   }
 
+  public long metricsKafkaRefreshMs() {
+    return getLong(METRICS_KAFKA_REFRESH_MS_CONFIG);
+  }
+
+  public String tensorflowLogLevel() {
+    return getString(TENSORFLOW_LOG_LEVEL_CONFIG);
+  }
+
+  public boolean metricsJmxEnabled() {
+    return getBoolean(METRICS_JMX_ENABLED_CONFIG);
+  }
+
   /** The configured instance id, or host name and process id. */
   public String instanceId() {
     String id = getString(INSTANCE_ID_CONFIG);
-    if (id != null && !id.isBlank()) {
-      return id;
-    }
+    return id != null && !id.isBlank() ? id : defaultInstanceId();
+  }
+
+  /** Host name and process id: the instance id when {@code nlp.instance.id} is empty. */
+  public static String defaultInstanceId() {
     String host;
     try {
       host = java.net.InetAddress.getLocalHost().getHostName();

@@ -20,9 +20,11 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.streambert.streams.internals.AppMeters;
 import org.streambert.streams.internals.HttpEndpoint;
 import org.streambert.streams.internals.KafkaStatusPublisher;
-import org.streambert.streams.internals.PrometheusText;
+import org.streambert.streams.internals.NativeLogLevel;
+import org.streambert.streams.internals.NlpMetrics;
 import org.streambert.streams.internals.StreamThreadSupervisor;
 import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.ModelLoader;
@@ -48,10 +50,12 @@ public final class NlpService implements AutoCloseable {
   private final HttpEndpoint http;
   private final StreamThreadSupervisor supervisor;
   private final QaModel qa;
+  private final AppMeters meters;
 
   private NlpService(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
     this.config = config;
     this.models = models;
+    NativeLogLevel.apply(config.tensorflowLogLevel()); // before anything loads TensorFlow's natives (QA, rollout)
     // A bad QA directory fails the start before anything touches Kafka.
     qa = config.qaModelDir().map(QaModel::load).orElse(null);
     if (qa != null) {
@@ -72,14 +76,20 @@ public final class NlpService implements AutoCloseable {
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize(), policy);
+    meters = new AppMeters(config.instanceId(), config.metricsJmxEnabled());
+    // Processors and exception handlers are created by Kafka Streams: they find the metrics in its configuration.
+    Properties streamsProps = new Properties();
+    streamsProps.putAll(props);
+    streamsProps.put(NlpMetrics.CONFIG_KEY, meters.nlp());
     streams = new KafkaStreams(NlpTopology.build(config, models, rollout,
-        NlpSerdes.fromConfig(config.serdeConfigs()), qa), props);
+        NlpSerdes.fromConfig(config.serdeConfigs()), qa), streamsProps);
+    meters.bind(streams, models, Duration.ofMillis(config.metricsKafkaRefreshMs()));
     supervisor = new StreamThreadSupervisor(config.errorRetryBackoffMs(), config.errorRetryBackoffMaxMs(),
         config.healthThreadReplacementsMax(), config.healthThreadReplacementsWindowMs(), System::currentTimeMillis);
     streams.setUncaughtExceptionHandler(supervisor);
     streams.start();
     http = config.httpPort() < 0 ? null : new HttpEndpoint(config.httpBindAddress(), config.httpPort(),
-        HttpEndpoint.appRoutes(streams, models, supervisor, () -> PrometheusText.render(streams.metrics())));
+        HttpEndpoint.appRoutes(streams, models, supervisor, meters::scrape));
     LOG.info("streams-app started: {} -> {} (model '{}', input format {}){}", config.inputTopic(),
         config.outputTopic(), config.modelName(), config.inputFormat(),
         http == null ? "" : ", http on port " + http.port());
@@ -190,5 +200,11 @@ public final class NlpService implements AutoCloseable {
     if (qa != null) {
       qa.close();
     }
+    meters.close();
+  }
+
+  /** This application's metrics (meters in the registry that {@code /metrics} renders). */
+  public NlpMetrics metrics() {
+    return meters.nlp();
   }
 }

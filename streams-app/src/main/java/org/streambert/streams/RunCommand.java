@@ -10,6 +10,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import org.streambert.streams.internals.LogFormat;
 import picocli.CommandLine.Option;
 
 /** {@code streams-app run --config app.properties}: runs against an existing Kafka cluster until SIGTERM. */
@@ -33,6 +34,10 @@ final class RunCommand implements Callable<Integer> {
       }
       file.forEach((k, v) -> props.put(String.valueOf(k), v));
     }
+    // Before the first logger exists (slf4j-simple reads its format once): log lines name this instance.
+    Object id = System.getenv().getOrDefault("NLP_INSTANCE_ID", String.valueOf(props.getOrDefault(
+        NlpConfig.INSTANCE_ID_CONFIG, "")));
+    LogFormat.nameInstance(String.valueOf(id).isBlank() ? NlpConfig.defaultInstanceId() : String.valueOf(id));
     NlpConfig config = new NlpConfig(NlpConfig.withEnvironment(props, System.getenv()));
     NlpService service = NlpService.start(config);
     CountDownLatch stopped = new CountDownLatch(1);

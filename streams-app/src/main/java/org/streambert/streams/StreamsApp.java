@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "streams-app 0.1.0-SNAPSHOT",
     description = "Streaming BERT for Kafka: tokenizes text records, runs BERT and writes enriched records.",
-    subcommands = {EmbeddedCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {EmbeddedCommand.class, RunCommand.class, ProduceCommand.class, ConsumeCommand.class,
+        CommandLine.HelpCommand.class})
 public final class StreamsApp implements Callable<Integer> {
 
   @Override

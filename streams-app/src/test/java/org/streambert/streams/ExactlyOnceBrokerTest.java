@@ -115,8 +115,8 @@ class ExactlyOnceBrokerTest {
           String metrics = http.send(HttpRequest.newBuilder(
               URI.create("http://127.0.0.1:" + app.httpPort() + "/metrics")).build(),
               HttpResponse.BodyHandlers.ofString()).body();
-          assertTrue(metrics.contains("nlp_metrics_enriched_records_total"), metrics);
-          assertTrue(metrics.contains("nlp_metrics_dead_letter_records_total"), metrics);
+          assertTrue(metrics.contains("nlp_records_enriched_total"), metrics);
+          assertTrue(metrics.contains("nlp_records_dead_lettered_total{"), metrics);
         }
 
         // Phase 2: no model; 20 more records are consumed into the pending store, then the app stops.

@@ -64,8 +64,17 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    * @param extraConfigs broker properties that override the defaults
    */
   public static KafkaBrokerProcess start(Path dataDir, Map<String, String> extraConfigs) {
+    return start(dataDir, 0, extraConfigs);
+  }
+
+  /**
+   * Like {@link #start(Path, Map)}, with the client listener on {@code port} (0: a free port).
+   *
+   * @throws IllegalStateException if the broker does not come up, e.g. because the port is taken
+   */
+  public static KafkaBrokerProcess start(Path dataDir, int port, Map<String, String> extraConfigs) {
     try {
-      return start(dataDir, extraConfigs, freePort(), freePort());
+      return start(dataDir, extraConfigs, port > 0 ? port : freePort(), freePort());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot find free ports for the embedded Kafka broker", e);
     }
@@ -89,7 +98,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       props.setProperty("process.roles", "broker,controller");
       props.setProperty("node.id", "1");
       props.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-      props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:"
+          + controllerPort);
       props.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
       props.setProperty("controller.listener.names", "CONTROLLER");
       props.setProperty("inter.broker.listener.name", "PLAINTEXT");
@@ -158,6 +168,18 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   /** Whether the broker process is alive. */
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /**
+   * Stops killing the broker from this JVM's shutdown hook: the caller promises to {@link #close} it on exit itself,
+   * after its own clients, so that a SIGTERM to this JVM shuts down clients first and the broker last and cleanly.
+   */
+  public void leaveShutdownToCaller() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(killer);
+    } catch (IllegalStateException shuttingDown) {
+      // too late: the hook runs anyway
+    }
   }
 
   @Override

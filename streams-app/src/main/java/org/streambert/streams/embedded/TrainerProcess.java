@@ -31,7 +31,8 @@ public final class TrainerProcess {
   public TrainerProcess(Path jar, PrintStream out) {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalArgumentException("trainer jar not found at " + jar
-          + ": build it with `mvn -B -q -DskipTests package` or name it with --trainer-jar / " + TRAINER_JAR_ENV);
+          + ": build it with `mvn -B -q -Dmaven.test.skip=true -pl trainer -am package` or name it with "
+          + "--trainer-jar / " + TRAINER_JAR_ENV);
     }
     this.jar = jar;
     this.out = out;

@@ -76,6 +76,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<Long, PendingRecord> store;
   private NlpMetrics metrics;
+  private ArrivalTimes arrivals;
   private AtomicLong deadLetters;
   private long nextSeq;
   private long pending;
@@ -139,7 +140,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     this.context = context;
     this.store = context.getStateStore(storeName);
     this.deadLetters = DeadLetters.counter(context.applicationId());
-    this.metrics = new NlpMetrics(context.metrics(), Thread.currentThread().getName(), holder, deadLetters::get);
+    this.metrics = NlpMetrics.from(context.appConfigs());
+    this.arrivals = new ArrivalTimes(4096);
     // Restored entries (records pending at the last commit) keep their place in front of new arrivals.
     long count = 0;
     long last = -1;
@@ -162,6 +164,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     if (pending == 0) {
       oldestPendingMs = Math.max(context.currentSystemTimeMs(), batchEndMs);
     }
+    arrivals.add(nextSeq, System.nanoTime());
     store.put(nextSeq++, record.value());
     pending++;
     if (pending >= maxBatchSize) {
@@ -225,7 +228,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
         return true;
       }
       if (!batch.isEmpty()) {
-        infer(model, batch);
+        infer(model, batch, arrivals.waitedNanos(batch.get(0).seq(), System.nanoTime()));
       }
       for (Planned p : batch) {
         store.delete(p.seq());
@@ -273,7 +276,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
         (long) windows * model.sequenceLength());
   }
 
-  private void infer(ServingModel model, List<Planned> batch) {
+  private void infer(ServingModel model, List<Planned> batch, long waitNanos) {
     metrics.observeModel(model.name(), model.version());
     List<String> texts = new ArrayList<>(batch.size());
     batch.forEach(p -> texts.add(p.text()));
@@ -291,8 +294,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       }
       return;
     }
-    long now = context.currentSystemTimeMs();
-    metrics.recordBatch(batch.size(), result.inferNanos() / 1000, now);
+    metrics.recordBatch(batch.size(), result.inferNanos(), waitNanos, result.realTokens(), result.paddedTokens());
     long padded = batch.stream().mapToLong(Planned::paddedTokens).sum();
     if (padded > 0 && result.inferNanos() > 0) {
       double measured = (double) result.inferNanos() / padded;
@@ -343,7 +345,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       deadLetter(planned.record(), e, Reason.INFERENCE_FAILED);
       return;
     }
-    metrics.recordBatch(1, result.inferNanos() / 1000, context.currentSystemTimeMs());
+    metrics.recordBatch(1, result.inferNanos(), -1, result.realTokens(), result.paddedTokens());
     emit(model, planned, result, 0, result.inferNanos(), result.postNanos(), answers.get(0));
   }
 
@@ -417,7 +419,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
           .build();
       context.forward(new Record<byte[], Object>(record.key(), vector, record.timestamp()), EMBEDDINGS_SINK);
     }
-    metrics.recordRecord(tokenizeMicros, postMicros, context.currentSystemTimeMs());
+    metrics.recordRecord(result.tokenizeNanos()[index], postMicros * 1000, record.eventTime(),
+        System.currentTimeMillis());
   }
 
   private void deadLetter(PendingRecord record, Exception e, Reason reason) {
@@ -437,6 +440,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     context.forward(new Record<byte[], Object>(record.key(), record.rawValue(), record.timestamp(), headers),
         DLQ_SINK);
     deadLetters.incrementAndGet();
+    metrics.deadLettered(Reason.INFERENCE_FAILED.name(), 1);
   }
 
   private static byte[] utf8(String s) {

@@ -33,11 +33,13 @@ public final class DeadLetterHandlers {
   /** For {@code deserialization.exception.handler}: undecodable records. */
   public static final class Deserialization extends LogAndContinueExceptionHandler {
     private String applicationId;
+    private NlpMetrics metrics;
 
     @Override
     public void configure(Map<String, ?> configs) {
       super.configure(configs);
       applicationId = String.valueOf(configs.get(StreamsConfig.APPLICATION_ID_CONFIG));
+      metrics = NlpMetrics.from(configs);
     }
 
     @Override
@@ -49,7 +51,7 @@ public final class DeadLetterHandlers {
         return DeserializationExceptionHandler.Response.fail();
       }
       DeserializationExceptionHandler.Response response = super.handleError(context, record, exception);
-      tag(response.deadLetterQueueRecords(), RejectedRecordException.Reason.UNDECODABLE, applicationId);
+      tag(response.deadLetterQueueRecords(), RejectedRecordException.Reason.UNDECODABLE, applicationId, metrics);
       return response;
     }
   }
@@ -57,11 +59,13 @@ public final class DeadLetterHandlers {
   /** For {@code processing.exception.handler}: records refused by validation, and unexpected failures. */
   public static final class Processing extends LogAndContinueProcessingExceptionHandler {
     private String applicationId;
+    private NlpMetrics metrics;
 
     @Override
     public void configure(Map<String, ?> configs) {
       super.configure(configs);
       applicationId = String.valueOf(configs.get(StreamsConfig.APPLICATION_ID_CONFIG));
+      metrics = NlpMetrics.from(configs);
     }
 
     /**
@@ -82,7 +86,7 @@ public final class DeadLetterHandlers {
       ProcessingExceptionHandler.Response response = super.handleError(context, record, exception);
       RejectedRecordException.Reason reason = exception instanceof RejectedRecordException r
           ? r.reason() : RejectedRecordException.Reason.PROCESSING_FAILED;
-      tag(response.deadLetterQueueRecords(), reason, applicationId);
+      tag(response.deadLetterQueueRecords(), reason, applicationId, metrics);
       return response;
     }
   }
@@ -93,10 +97,11 @@ public final class DeadLetterHandlers {
   }
 
   private static void tag(java.util.List<ProducerRecord<byte[], byte[]>> records,
-      RejectedRecordException.Reason reason, String applicationId) {
+      RejectedRecordException.Reason reason, String applicationId, NlpMetrics metrics) {
     for (ProducerRecord<byte[], byte[]> r : records) {
       r.headers().add(REASON_HEADER, reason.name().getBytes(StandardCharsets.UTF_8));
     }
     DeadLetters.counter(applicationId).addAndGet(records.size());
+    (metrics == null ? NlpMetrics.from(null) : metrics).deadLettered(reason.name(), records.size());
   }
 }

@@ -56,9 +56,10 @@ public final class HttpEndpoint implements AutoCloseable {
   private final Thread acceptor;
   private volatile boolean closed;
 
-  /** The application's endpoint on all interfaces, rendering metrics with {@link PrometheusText}. */
-  public HttpEndpoint(int port, KafkaStreams streams, ModelHolder models) throws IOException {
-    this("", port, appRoutes(streams, models, null, () -> PrometheusText.render(streams.metrics())));
+  /** The application's endpoint on all interfaces; {@code metrics} renders /metrics (see {@link AppMeters#scrape()}). */
+  public HttpEndpoint(int port, KafkaStreams streams, ModelHolder models, Supplier<String> metrics)
+      throws IOException {
+    this("", port, appRoutes(streams, models, null, metrics));
   }
 
   /**

@@ -1,128 +1,198 @@
 package org.streambert.streams.internals;
 
-import java.util.LinkedHashMap;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.DoubleSupplier;
-import org.apache.kafka.common.MetricName;
-import org.apache.kafka.common.metrics.MeasurableStat;
-import org.apache.kafka.common.metrics.MetricConfig;
-import org.apache.kafka.common.metrics.Sensor;
-import org.apache.kafka.common.metrics.stats.Avg;
-import org.apache.kafka.common.metrics.stats.CumulativeCount;
-import org.apache.kafka.common.metrics.stats.Max;
-import org.apache.kafka.common.metrics.stats.Rate;
-import org.apache.kafka.streams.StreamsMetrics;
+import java.util.concurrent.TimeUnit;
 import org.streambert.streams.model.ModelHolder;
 
 /**
- * This application's metrics, registered in Kafka Streams' metrics registry (so they appear in
- * {@code KafkaStreams.metrics()} and over JMX as {@code kafka.streams:type=nlp-metrics,thread-id=...}). One set per
- * stream thread (tag {@code thread-id}). Latencies are in microseconds.
+ * This application's metrics, the one facade the processors, handlers and rollout call; the meters live in a
+ * Micrometer {@link MeterRegistry} (Prometheus for {@code /metrics}, optionally JMX, see {@link AppMeters}). Names
+ * follow Prometheus' guidelines once rendered: base units ({@code _seconds}, {@code _ratio}), {@code _total} only on
+ * counters. Timers and distributions publish histogram buckets so that quantiles can be computed across instances.
  *
  * <ul>
- *   <li>{@code tokenize-latency-avg/max} per record; {@code infer-latency-avg/max} per batch (all forward passes of
- *       it); {@code post-process-latency-avg/max} per record</li>
- *   <li>{@code batch-size-avg/max}; {@code enriched-records-rate/total}</li>
- *   <li>{@code dead-letter-records-total} (every record sent to the dead-letter topic by this application)</li>
- *   <li>{@code model-loaded} (0/1), {@code model-loads-total}, {@code rollout-refusals-total}, and
- *       {@code model-info} with tags {@code model-name}, {@code model-version}: 1 for the serving version, 0 for
- *       versions that served before</li>
+ *   <li>{@code nlp_tokenize_seconds} per record, {@code nlp_infer_seconds} per batch (all its forward passes),
+ *       {@code nlp_post_process_seconds} per record, {@code nlp_batch_wait_seconds} per batch (how long its oldest
+ *       record waited in the pending store), {@code nlp_record_latency_seconds} per record (from its
+ *       {@code eventTime} to its result; records with a future event time are not counted)</li>
+ *   <li>{@code nlp_batch_size} (records per batch), {@code nlp_batch_padding_efficiency_ratio} (real tokens over
+ *       tokens fed to the model, padding included)</li>
+ *   <li>{@code nlp_records_enriched_total}, {@code nlp_records_dead_lettered_total{reason}}</li>
+ *   <li>{@code nlp_model_info{model_name,model_version}}: a Prometheus info metric (always 1) naming the serving model
+ *       only (the previous version's series goes at the swap), {@code nlp_model_loaded},
+ *       {@code nlp_model_loads_total}, {@code nlp_rollout_refusals_total}</li>
  * </ul>
+ *
+ * <p>Kafka Streams creates processors and exception handlers by itself, so the service hands this object to them
+ * through the Streams configuration under {@link #CONFIG_KEY}; {@link #from(Map)} finds it there, or returns a no-op
+ * instance (tests with {@code TopologyTestDriver} that do not care about metrics). Thread-safe.
  */
 public final class NlpMetrics {
 
-  public static final String GROUP = "nlp-metrics";
+  /** Streams-configuration key under which the service passes this object to processors and handlers. */
+  public static final String CONFIG_KEY = "nlp.internal.metrics";
 
-  private final StreamsMetrics metrics;
-  private final String threadId;
-  private final ModelHolder holder;
-  private final Sensor tokenize;
-  private final Sensor infer;
-  private final Sensor postProcess;
-  private final Sensor batchSize;
-  private final Sensor records;
-  private final Sensor gauges;
-  private final Set<String> versionsSeen = ConcurrentHashMap.newKeySet();
+  private static final Duration[] LATENCY_BUCKETS = {Duration.ofNanos(100_000), Duration.ofNanos(250_000),
+      Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+      Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+      Duration.ofSeconds(30), Duration.ofSeconds(60)};
 
-  public NlpMetrics(StreamsMetrics metrics, String threadId, ModelHolder holder, DoubleSupplier deadLetters) {
-    this.metrics = metrics;
-    this.threadId = threadId;
-    this.holder = holder;
-    tokenize = latencySensor("tokenize-latency", "Time to tokenize one record");
-    infer = latencySensor("infer-latency", "Time of the forward passes of one batch");
-    postProcess = latencySensor("post-process-latency", "Time to turn one prediction into an output record");
-    batchSize = sensor("batch-size");
-    add(batchSize, "batch-size-avg", "Records per batch", new Avg());
-    add(batchSize, "batch-size-max", "Largest batch", new Max());
-    records = sensor("enriched-records");
-    add(records, "enriched-records-rate", "Enriched records written per second", new Rate());
-    add(records, "enriched-records-total", "Enriched records written", new CumulativeCount());
-    gauges = sensor("gauges");
-    gauge("dead-letter-records-total", "Records sent to the dead-letter topic", Map.of(), deadLetters);
-    gauge("model-loaded", "1 when a model is serving", Map.of(), () -> holder.currentVersion() == null ? 0 : 1);
-    gauge("model-loads-total", "Models swapped in", Map.of(), holder::loads);
-    gauge("rollout-refusals-total", "Checkpoints refused by the rollout", Map.of(), holder::refusals);
+  /** Records nothing: a composite registry without registries (after the buckets it needs). */
+  private static final NlpMetrics NOOP = new NlpMetrics(new CompositeMeterRegistry());
+
+  private final MeterRegistry registry;
+  private final Timer tokenize;
+  private final Timer infer;
+  private final Timer postProcess;
+  private final Timer batchWait;
+  private final Timer recordLatency;
+  private final DistributionSummary batchSize;
+  private final DistributionSummary paddingEfficiency;
+  private final Counter enriched;
+  private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
+  private volatile ModelHolder holder;
+  /** The serving model's info gauge and its name + version, or null; replaced under this object's lock. */
+  private Gauge modelInfo;
+  private volatile String modelInfoKey;
+
+  /** Meters of this application in {@code registry} (which the caller owns and closes). */
+  public NlpMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    tokenize = timer("nlp.tokenize", "Time to tokenize one record");
+    infer = timer("nlp.infer", "Time of the forward passes of one batch");
+    postProcess = timer("nlp.post.process", "Time to turn one prediction into an output record");
+    batchWait = timer("nlp.batch.wait", "How long the oldest record of a batch waited in the pending store");
+    recordLatency = timer("nlp.record.latency", "From a record's eventTime to its enriched result");
+    batchSize = DistributionSummary.builder("nlp.batch.size").description("Records per batch")
+        .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024).register(registry);
+    paddingEfficiency = DistributionSummary.builder("nlp.batch.padding.efficiency").baseUnit("ratio")
+        .description("Real tokens over all tokens fed to the model in a batch (1 = no padding)")
+        .serviceLevelObjectives(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0).register(registry);
+    enriched = Counter.builder("nlp.records.enriched").description("Enriched records written").register(registry);
+    // Every known reason from the start, at 0: a rate over a counter that appears with its first increment misses it.
+    for (RejectedRecordException.Reason reason : RejectedRecordException.Reason.values()) {
+      deadLettered(reason.name(), 0);
+    }
   }
 
-  public void recordRecord(long tokenizeMicros, long postProcessMicros, long nowMs) {
-    tokenize.record(tokenizeMicros, nowMs);
-    postProcess.record(postProcessMicros, nowMs);
-    records.record(1, nowMs);
+  /** The instance the service put into {@code configs} under {@link #CONFIG_KEY}, else a no-op instance. */
+  public static NlpMetrics from(Map<String, ?> configs) {
+    return configs != null && configs.get(CONFIG_KEY) instanceof NlpMetrics m ? m : NOOP;
   }
 
-  public void recordBatch(int size, long inferMicros, long nowMs) {
-    batchSize.record(size, nowMs);
-    infer.record(inferMicros, nowMs);
+  /** The registry holding the meters (to bind more meters to, or to read them in tests). */
+  public MeterRegistry registry() {
+    return registry;
   }
 
-  /** Registers the {@code model-info} gauge of a version the first time it serves here. */
+  /** Gauges and counters over the rollout's state: loaded, loads, refusals and the serving version's info. */
+  public void bindModels(ModelHolder models) {
+    this.holder = models;
+    Gauge.builder("nlp.model.loaded", models, h -> h.currentVersion() == null ? 0 : 1)
+        .description("1 when a model is serving").register(registry);
+    FunctionCounter.builder("nlp.model.loads", models, ModelHolder::loads)
+        .description("Models swapped in").register(registry);
+    FunctionCounter.builder("nlp.rollout.refusals", models, ModelHolder::refusals)
+        .description("Checkpoints refused by the rollout (the previous model kept serving)").register(registry);
+    refreshModelInfo();
+  }
+
+  /** Makes {@code nlp_model_info} name the holder's serving version (called per scrape and per batch). */
+  public void refreshModelInfo() {
+    ModelHolder h = holder;
+    if (h != null) {
+      setModelInfo(h.modelName(), h.currentVersion());
+    }
+  }
+
+  /**
+   * A batch ran with this model. With bound models ({@link #bindModels}) the holder decides what serves (a batch
+   * that leased the previous model during a swap must not bring its series back); without, this model does.
+   */
   public void observeModel(String modelName, String version) {
-    if (versionsSeen.add(version)) {
-      Map<String, String> tags = new LinkedHashMap<>();
-      tags.put("model-name", modelName);
-      tags.put("model-version", version);
-      gauge("model-info", "1 for the serving model version, 0 for versions served before", tags,
-          () -> version.equals(holder.currentVersion()) ? 1 : 0);
+    if (holder != null) {
+      refreshModelInfo();
+    } else {
+      setModelInfo(modelName, version);
     }
   }
 
-  private Sensor sensor(String name) {
-    // Sensor names are global in the registry: qualify them by thread so threads keep separate statistics.
-    return metrics.addSensor("nlp." + threadId + "." + name, Sensor.RecordingLevel.INFO);
-  }
-
-  private Sensor latencySensor(String name, String description) {
-    Sensor s = sensor(name);
-    add(s, name + "-avg", description + " (average, microseconds)", new Avg());
-    add(s, name + "-max", description + " (maximum, microseconds)", new Max());
-    return s;
-  }
-
-  private void add(Sensor sensor, String name, String description, MeasurableStat stat) {
-    MetricName metricName = new MetricName(name, GROUP, description, Map.of("thread-id", threadId));
-    if (!metrics.metrics().containsKey(metricName)) {
-      sensor.add(metricName, stat);
+  private void setModelInfo(String modelName, String version) {
+    String key = version == null ? null : modelName + '\u0000' + version;
+    if (java.util.Objects.equals(key, modelInfoKey)) {
+      return; // the per-batch path: nothing changed
+    }
+    synchronized (this) {
+      if (java.util.Objects.equals(key, modelInfoKey)) {
+        return;
+      }
+      if (modelInfo != null) {
+        registry.remove(modelInfo);
+        modelInfo = null;
+      }
+      if (version != null) {
+        // Prometheus' info convention (Micrometer renders *.info gauges as info metrics): value 1, labels inform.
+        modelInfo = Gauge.builder("nlp.model.info", () -> 1.0)
+            .description("The serving model (always 1; the labels name it)")
+            .tags("model_name", modelName, "model_version", version).register(registry);
+      }
+      modelInfoKey = key;
     }
   }
 
-  private void gauge(String name, String description, Map<String, String> extraTags, DoubleSupplier value) {
-    Map<String, String> tags = new LinkedHashMap<>();
-    tags.put("thread-id", threadId);
-    tags.putAll(extraTags);
-    MetricName metricName = new MetricName(name, GROUP, description, tags);
-    if (!metrics.metrics().containsKey(metricName)) {
-      gauges.add(metricName, new MeasurableStat() {
-        @Override
-        public void record(MetricConfig config, double v, long timeMs) {
-        }
-
-        @Override
-        public double measure(MetricConfig config, long now) {
-          return value.getAsDouble();
-        }
-      });
+  /**
+   * One batch's figures.
+   *
+   * @param waitNanos    how long its oldest record waited, or a negative value when unknown (restored records)
+   * @param realTokens   word pieces fed to the model without padding; with {@code paddedTokens} 0 nothing is recorded
+   * @param paddedTokens all positions fed to the model (batch × sequence length, summed over forward passes)
+   */
+  public void recordBatch(int size, long inferNanos, long waitNanos, long realTokens, long paddedTokens) {
+    batchSize.record(size);
+    infer.record(inferNanos, TimeUnit.NANOSECONDS);
+    if (waitNanos >= 0) {
+      batchWait.record(waitNanos, TimeUnit.NANOSECONDS);
     }
+    if (paddedTokens > 0) {
+      paddingEfficiency.record(Math.min(1.0, (double) realTokens / paddedTokens));
+    }
+  }
+
+  /**
+   * One enriched record's figures.
+   *
+   * @param eventTimeMs the record's event time (epoch ms); latency is not recorded when it lies in the future or is
+   *                    not set (≤ 0)
+   */
+  public void recordRecord(long tokenizeNanos, long postNanos, long eventTimeMs, long nowMs) {
+    tokenize.record(tokenizeNanos, TimeUnit.NANOSECONDS);
+    postProcess.record(postNanos, TimeUnit.NANOSECONDS);
+    if (eventTimeMs > 0 && eventTimeMs <= nowMs) {
+      recordLatency.record(nowMs - eventTimeMs, TimeUnit.MILLISECONDS);
+    }
+    enriched.increment();
+  }
+
+  /** {@code count} records sent to the dead-letter topic for {@code reason} (a {@code nlp.error.reason} value). */
+  public void deadLettered(String reason, int count) {
+    deadLettered.computeIfAbsent(String.valueOf(reason), r -> Counter.builder("nlp.records.dead.lettered")
+        .description("Records sent to the dead-letter topic, by reason").tag("reason", r).register(registry))
+        .increment(count);
+  }
+
+  private Timer timer(String name, String description) {
+    return Timer.builder(name).description(description).serviceLevelObjectives(LATENCY_BUCKETS)
+        .minimumExpectedValue(LATENCY_BUCKETS[0]).maximumExpectedValue(LATENCY_BUCKETS[LATENCY_BUCKETS.length - 1])
+        .register(registry);
   }
 }

@@ -135,8 +135,10 @@ public final class ServingModel {
     }
     long infer = watch.inferNanos;
     long post = Math.max(0, total - tokenizeTotal - infer);
+    long realTokens = watch.realTokens;
+    long paddedTokens = watch.paddedTokens;
     watch.reset();
-    return new Inference(predictions, tokenizeNanos, windows, infer, post);
+    return new Inference(predictions, tokenizeNanos, windows, infer, post, realTokens, paddedTokens);
   }
 
   /**
@@ -240,18 +242,30 @@ public final class ServingModel {
    * @param windowCounts  per text: windows it was processed in
    * @param inferNanos    time of the batch's forward passes
    * @param postNanos     the predictor's remaining time for the whole batch (entity aggregation, merging)
+   * @param realTokens    positions of the forward passes that held a word piece (input mask 1)
+   * @param paddedTokens  all positions of the forward passes (batch × sequence length, summed), padding included
    */
   public record Inference(List<Prediction> predictions, long[] tokenizeNanos, int[] windowCounts, long inferNanos,
-      long postNanos) {
+      long postNanos, long realTokens, long paddedTokens) {
+
+    /** Without token counts (padding efficiency unknown). */
+    public Inference(List<Prediction> predictions, long[] tokenizeNanos, int[] windowCounts, long inferNanos,
+        long postNanos) {
+      this(predictions, tokenizeNanos, windowCounts, inferNanos, postNanos, 0, 0);
+    }
   }
 
   private static final class Stopwatch {
     private final Map<String, long[]> tokenized = new IdentityHashMap<>();
     private long inferNanos;
+    private long realTokens;
+    private long paddedTokens;
 
     void reset() {
       tokenized.clear();
       inferNanos = 0;
+      realTokens = 0;
+      paddedTokens = 0;
     }
   }
 
@@ -315,7 +329,14 @@ public final class ServingModel {
       try {
         return delegate.run(batch, seqLen, inputIds, inputMask, segmentIds);
       } finally {
-        STOPWATCH.get().inferNanos += System.nanoTime() - start;
+        Stopwatch watch = STOPWATCH.get();
+        watch.inferNanos += System.nanoTime() - start;
+        long real = 0;
+        for (int i = 0, n = Math.min(inputMask.length, batch * seqLen); i < n; i++) {
+          real += inputMask[i] != 0 ? 1 : 0;
+        }
+        watch.realTokens += real;
+        watch.paddedTokens += (long) batch * seqLen;
       }
     }
 

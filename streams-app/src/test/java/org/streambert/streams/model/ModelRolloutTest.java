@@ -12,8 +12,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,12 +97,11 @@ class ModelRolloutTest {
   }
 
   private double metric(String name) {
-    for (Map.Entry<MetricName, ? extends Metric> e : h.driver.metrics().entrySet()) {
-      if (e.getKey().group().equals("nlp-metrics") && e.getKey().name().equals(name)) {
-        return ((Number) e.getValue().metricValue()).doubleValue();
-      }
+    io.micrometer.core.instrument.Meter meter = h.metrics.registry().find(name).meter();
+    if (meter == null) {
+      throw new AssertionError("no metric " + name);
     }
-    throw new AssertionError("no metric " + name);
+    return meter.measure().iterator().next().getValue();
   }
 
   @Test
@@ -116,7 +113,7 @@ class ModelRolloutTest {
     assertEquals(1, statuses.size());
     assertEquals(RolloutStatus.LOADED, statuses.get(0).status());
     assertEquals("1", statuses.get(0).servingVersion());
-    assertEquals(1.0, metric("model-loaded"));
+    assertEquals(1.0, metric("nlp.model.loaded"));
   }
 
   @Test
@@ -184,7 +181,7 @@ class ModelRolloutTest {
     assertEquals("1", refused.servingVersion());
     assertTrue(refused.reason().contains("sha256"), refused.reason());
     assertEquals(1, holder.refusals());
-    assertEquals(1.0, metric("rollout-refusals-total"));
+    assertEquals(1.0, metric("nlp.rollout.refusals"));
     assertEquals(refused, RolloutStatus.fromJson(refused.toJson()));
   }
 

@@ -22,6 +22,8 @@ import org.streambert.schemas.avro.TextRecord;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpSerdes;
 import org.streambert.streams.NlpTopology;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.streambert.streams.internals.NlpMetrics;
 import org.streambert.streams.model.CheckpointListener;
 import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.QaModel;
@@ -37,6 +39,8 @@ public final class Harness implements AutoCloseable {
   public final TestOutputTopic<byte[], EnrichedText> output;
   public final TestOutputTopic<byte[], byte[]> dlq;
   public final TestInputTopic<String, ModelCheckpoint> checkpoints;
+  /** The application's metrics, in a simple in-memory registry (read them with {@code metrics.registry()}). */
+  public final NlpMetrics metrics = new NlpMetrics(new SimpleMeterRegistry());
 
   public Harness(Path stateDir, Map<String, ?> overrides, CheckpointListener listener) {
     this(stateDir, overrides, listener, null);
@@ -59,6 +63,8 @@ public final class Harness implements AutoCloseable {
     models = holder != null ? holder : new ModelHolder(config.modelName());
     serdes = NlpSerdes.fromConfig(config.serdeConfigs());
     Properties streamsProps = config.streamsProperties();
+    metrics.bindModels(models);
+    streamsProps.put(NlpMetrics.CONFIG_KEY, metrics);
     driver = new TopologyTestDriver(NlpTopology.build(config, models, listener, serdes, qa), streamsProps);
     input = driver.createInputTopic(config.inputTopic(), new ByteArraySerializer(), new ByteArraySerializer());
     output = driver.createOutputTopic(config.outputTopic(), new ByteArrayDeserializer(),
