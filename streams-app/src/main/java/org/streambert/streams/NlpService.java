@@ -60,7 +60,8 @@ public final class NlpService implements AutoCloseable {
     createTopics(config, props);
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
-        config.goldenScoreTolerance(), config.batchMaxSize());
+        config.goldenScoreTolerance(), config.batchMaxSize())
+        .withBf16Tolerance(config.goldenScoreToleranceBf16());
     streams = new KafkaStreams(NlpTopology.build(config, models, rollout,
         NlpSerdes.fromConfig(config.originalsMap()), qa), props);
     streams.setUncaughtExceptionHandler(e -> {
@@ -89,7 +90,7 @@ public final class NlpService implements AutoCloseable {
   public static ModelLoader loaderFor(NlpConfig config) {
     String className = config.modelLoaderClass();
     if (className == null || className.isBlank()) {
-      return new TensorFlowModelLoader();
+      return new TensorFlowModelLoader(config.modelPrecision());
     }
     try {
       return Class.forName(className).asSubclass(ModelLoader.class).getDeclaredConstructor().newInstance();
