@@ -7,6 +7,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 import org.streambert.streams.internals.BatchInferProcessor;
+import org.streambert.streams.internals.ResultCache;
 import org.streambert.streams.internals.CheckpointProcessor;
 import org.streambert.streams.internals.InputDeserializer;
 import org.streambert.streams.internals.PendingRecord;
@@ -81,8 +82,9 @@ public final class NlpTopology {
     long drain = config.batchDrainMaxMs();
     String checkpointsTopic = config.checkpointsTopic();
     boolean embeddings = config.embeddingsTopic().isPresent();
+    ResultCache cache = new ResultCache(config.cacheMaxEntries(), config.cacheMaxBytes()); // shared by the tasks
     topology.addProcessor(BATCH, () -> new BatchInferProcessor(PENDING_STORE, models, maxBatch, maxDelay, drain,
-        checkpointsTopic, embeddings, qa), VALIDATE);
+        checkpointsTopic, embeddings, qa, cache), VALIDATE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Long(),
         PendingRecord.serde()).withCachingDisabled(), BATCH);
     topology.addSink(BatchInferProcessor.OUTPUT_SINK, config.outputTopic(), new ByteArraySerializer(),

@@ -66,6 +66,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private final String checkpointsTopic;
   private final boolean embeddings;
   private final QaModel qa;
+  private final ResultCache cache;
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<Long, PendingRecord> store;
   private NlpMetrics metrics;
@@ -93,6 +94,14 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
    */
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic, boolean embeddings, QaModel qa) {
+    this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, embeddings, qa,
+        ResultCache.disabled());
+  }
+
+  /** @param cache results of earlier records with the same text (and question) under the same model */
+  public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
+      String checkpointsTopic, boolean embeddings, QaModel qa, ResultCache cache) {
+    this.cache = java.util.Objects.requireNonNull(cache, "cache");
     this.embeddings = embeddings;
     this.qa = qa;
     this.storeName = storeName;
@@ -109,6 +118,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     this.store = context.getStateStore(storeName);
     this.deadLetters = DeadLetters.counter(context.applicationId());
     this.metrics = new NlpMetrics(context.metrics(), Thread.currentThread().getName(), holder, deadLetters::get);
+    metrics.observeCache(cache);
     // Restored entries (records pending at the last commit) keep their place in front of new arrivals.
     long count = 0;
     long last = -1;
@@ -181,13 +191,14 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
 
   private void infer(ServingModel model, List<KeyValue<Long, PendingRecord>> batch) {
     metrics.observeModel(model.name(), model.version());
-    List<String> texts = new ArrayList<>(batch.size());
-    batch.forEach(e -> texts.add(e.value.text()));
+    ResultCache.Lookup cached = cache.lookup(model, batch.stream().map(e -> e.value).toList());
     ServingModel.Inference result;
     List<QaAnswer> answers;
     try {
-      result = model.predict(texts);
-      answers = answer(batch.stream().map(e -> e.value).toList());
+      ResultCache.Completed all = cached.complete(
+          cached.misses().isEmpty() ? null : model.predict(cached.missTexts()), answer(cached.misses()));
+      result = all.inference();
+      answers = all.answers();
     } catch (RuntimeException batchFailure) {
       LOG.warn("inference of a batch of {} record(s) failed ({}); retrying each record alone", batch.size(),
           batchFailure.toString());

@@ -26,6 +26,9 @@ import org.streambert.streams.model.ModelHolder;
  *       it); {@code post-process-latency-avg/max} per record</li>
  *   <li>{@code batch-size-avg/max}; {@code enriched-records-rate/total}</li>
  *   <li>{@code dead-letter-records-total} (every record sent to the dead-letter topic by this application)</li>
+ *   <li>{@code cache-hits-total}, {@code cache-misses-total}, {@code cache-evictions-total}, {@code cache-entries},
+ *       {@code cache-bytes} of the duplicate-result cache (one cache per instance: every thread reports the same
+ *       figures)</li>
  *   <li>{@code model-loaded} (0/1), {@code model-loads-total}, {@code rollout-refusals-total}, and
  *       {@code model-info} with tags {@code model-name}, {@code model-version}: 1 for the serving version, 0 for
  *       versions that served before</li>
@@ -75,6 +78,20 @@ public final class NlpMetrics {
   public void recordBatch(int size, long inferMicros, long nowMs) {
     batchSize.record(size, nowMs);
     infer.record(inferMicros, nowMs);
+  }
+
+  /** Registers the gauges of the duplicate-result cache (hits, misses, evictions, entries, estimated bytes). */
+  public void observeCache(ResultCache cache) {
+    if (!cache.enabled()) {
+      return;
+    }
+    gauge("cache-hits-total", "Records whose result came from the duplicate-result cache", Map.of(), cache::hits);
+    gauge("cache-misses-total", "Records that needed the model (not in the duplicate-result cache)", Map.of(),
+        cache::misses);
+    gauge("cache-evictions-total", "Results evicted from the duplicate-result cache by its bounds", Map.of(),
+        cache::evictions);
+    gauge("cache-entries", "Results held by the duplicate-result cache", Map.of(), cache::entries);
+    gauge("cache-bytes", "Estimated bytes held by the duplicate-result cache", Map.of(), cache::bytes);
   }
 
   /** Registers the {@code model-info} gauge of a version the first time it serves here. */

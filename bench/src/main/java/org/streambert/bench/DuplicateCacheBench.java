@@ -1,0 +1,109 @@
+package org.streambert.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import org.streambert.bert.bundle.BertBundles;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.bert.bundle.TokenizerSettings;
+import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.WeightSource;
+import org.streambert.bert.tokenizer.Vocab;
+import org.streambert.bert.weights.EasyBertArtifact;
+import org.streambert.bert.weights.EasyBertWeights;
+import org.streambert.schemas.avro.EnrichedText;
+import org.streambert.streams.NlpConfig;
+
+/**
+ * Issue 14 §3: end-to-end records/s of the streams app (real broker, exactly_once_v2, BERT-base uncased with the
+ * random heads of {@link EndToEndBench}, fp32) with the duplicate-result cache off ({@code nlp.cache.max.entries=0})
+ * and on (the defaults), on streams where 0%, 30% and 80% of records repeat an earlier text (chosen uniformly among
+ * the texts sent so far; the rest are distinct wnut17/wikigold sentences). Off and on run the same records, one after
+ * the other for each rate. Quality beside speed: the share of records whose classification (label and every score)
+ * and entities are identical with and without the cache (target: 100%).
+ *
+ * <p>Arguments: {@code [records=240] [batch=32] [rates=0,30,80]}.
+ */
+public final class DuplicateCacheBench {
+
+  private DuplicateCacheBench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    int records = args.length > 0 ? Integer.parseInt(args[0]) : 240;
+    int batch = args.length > 1 ? Integer.parseInt(args[1]) : 32;
+    String[] rates = (args.length > 2 ? args[2] : "0,30,80").split(",");
+    System.out.printf(Locale.ROOT, "load average at start: %s (%d cpus); %d records, batch %d%n",
+        BenchSupport.loadAverage(), Runtime.getRuntime().availableProcessors(), records, batch);
+    List<String> pool = EndToEndBench.texts(records);
+    Path dir = Files.createTempDirectory("cache-bench");
+    try (EasyBertWeights pretrained = EasyBertWeights.open(EasyBertArtifact.UNCASED);
+        BertModel model = BertModel.create(pretrained.config(), EndToEndBench.HEADS,
+            pretrained.orElse(WeightSource.random(0.02, 7)))) {
+      Vocab vocab = Vocab.load(pretrained.vocab());
+      ModelBundle bundle = BertBundles.write(dir.resolve("bundle"), model, vocab, new ModelDescriptor(
+          EndToEndBench.MODEL, "1", Instant.now(), BertBundles.bertConfigJson(model.config()),
+          new TokenizerSettings(true, EndToEndBench.MAX_LENGTH), List.of(EndToEndBench.TOPIC, EndToEndBench.NER)));
+      int run = 0;
+      for (String rateText : rates) {
+        int rate = Integer.parseInt(rateText.strip());
+        List<String> texts = withDuplicates(pool, records, rate, 14L + rate);
+        long distinct = texts.stream().distinct().count();
+        Map<String, Object> off = new HashMap<>();
+        off.put(NlpConfig.MODEL_PRECISION_CONFIG, "fp32");
+        off.put(NlpConfig.CACHE_MAX_ENTRIES_CONFIG, 0);
+        Map<String, Object> on = new HashMap<>(off);
+        on.remove(NlpConfig.CACHE_MAX_ENTRIES_CONFIG);
+        EndToEndBench.Run plain = EndToEndBench.endToEndRun(dir.resolve("run-" + run++), bundle, texts, batch, off);
+        EndToEndBench.Run cached = EndToEndBench.endToEndRun(dir.resolve("run-" + run++), bundle, texts, batch, on);
+        int identical = identical(plain.outputs(), cached.outputs());
+        System.out.printf(Locale.ROOT, "RESULT %d%% duplicates (%d distinct of %d): cache off "
+                + "%.2f records/s, on %.2f records/s, ratio %.2fx; identical outputs %d/%d; load %s%n", rate,
+            distinct, texts.size(), plain.recordsPerSecond(), cached.recordsPerSecond(),
+            cached.recordsPerSecond() / plain.recordsPerSecond(), identical, plain.outputs().size(),
+            BenchSupport.loadAverage());
+      }
+    } finally {
+      EndToEndBench.deleteRecursively(dir);
+      System.out.printf(Locale.ROOT, "load average at end: %s%n", BenchSupport.loadAverage());
+    }
+  }
+
+  /** {@code n} records of which {@code ratePercent}% repeat a text sent before. */
+  static List<String> withDuplicates(List<String> pool, int n, int ratePercent, long seed) {
+    Random random = new Random(seed);
+    List<String> out = new ArrayList<>(n);
+    List<String> sent = new ArrayList<>();
+    int next = 0;
+    for (int i = 0; i < n; i++) {
+      String t = !sent.isEmpty() && random.nextInt(100) < ratePercent ? sent.get(random.nextInt(sent.size()))
+          : pool.get(next++);
+      sent.add(t);
+      out.add(t);
+    }
+    return out;
+  }
+
+  /** Records with the same id whose classification and entities are equal in both runs. */
+  private static int identical(List<EnrichedText> a, List<EnrichedText> b) {
+    Map<String, EnrichedText> byId = new HashMap<>();
+    b.forEach(o -> byId.put(o.getId(), o));
+    int same = 0;
+    for (EnrichedText x : a) {
+      EnrichedText y = byId.get(x.getId());
+      if (y != null && Objects.equals(x.getClassification(), y.getClassification())
+          && Objects.equals(x.getEntities(), y.getEntities())) {
+        same++;
+      }
+    }
+    return same;
+  }
+}
