@@ -31,7 +31,9 @@ import org.streambert.streams.NlpConfig;
  * the cache, the largest class-probability difference (runs batch records differently, so fp32 results of one text
  * can differ in the last bits between any two runs), and that every repeat got exactly its first occurrence's result.
  *
- * <p>Arguments: {@code [records=240] [batch=32] [rates=0,30,80]}.
+ * <p>Arguments: {@code [records=240] [batch=32] [rates=0,30,80] [precisionOn=fp32]}: with {@code bf16} as the fourth
+ * argument the "on" side also serves in bf16, which gives issue 14's headline row (precision + cache against today's
+ * fp32 without cache).
  */
 public final class DuplicateCacheBench {
 
@@ -42,8 +44,10 @@ public final class DuplicateCacheBench {
     int records = args.length > 0 ? Integer.parseInt(args[0]) : 240;
     int batch = args.length > 1 ? Integer.parseInt(args[1]) : 32;
     String[] rates = (args.length > 2 ? args[2] : "0,30,80").split(",");
-    System.out.printf(Locale.ROOT, "load average at start: %s (%d cpus); %d records, batch %d%n",
-        BenchSupport.loadAverage(), Runtime.getRuntime().availableProcessors(), records, batch);
+    String precisionOn = args.length > 3 ? args[3] : "fp32";
+    System.out.printf(Locale.ROOT, "load average at start: %s (%d cpus); %d records, batch %d; off = fp32 without "
+            + "cache, on = %s with cache%n", BenchSupport.loadAverage(), Runtime.getRuntime().availableProcessors(),
+        records, batch, precisionOn);
     List<String> pool = EndToEndBench.texts(records);
     Path dir = Files.createTempDirectory("cache-bench");
     try (EasyBertWeights pretrained = EasyBertWeights.open(EasyBertArtifact.UNCASED);
@@ -63,6 +67,7 @@ public final class DuplicateCacheBench {
         off.put(NlpConfig.CACHE_MAX_ENTRIES_CONFIG, 0);
         Map<String, Object> on = new HashMap<>(off);
         on.remove(NlpConfig.CACHE_MAX_ENTRIES_CONFIG);
+        on.put(NlpConfig.MODEL_PRECISION_CONFIG, precisionOn);
         // Off first for even rates, on first for odd ones, so that a drifting load does not favour one side.
         boolean offFirst = run % 4 == 0;
         EndToEndBench.Run first = EndToEndBench.endToEndRun(dir.resolve("run-" + run++), bundle, texts, batch,
