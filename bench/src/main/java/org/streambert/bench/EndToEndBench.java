@@ -142,6 +142,24 @@ public final class EndToEndBench {
    * model and warmed up by one batch of records.
    */
   static double endToEnd(Path dir, ModelBundle bundle, List<String> texts, int batch) throws Exception {
+    // The issue-5 baseline: fp32 and no duplicate cache, whatever the app's defaults are.
+    return endToEnd(dir, bundle, texts, batch, Map.of(NlpConfig.MODEL_PRECISION_CONFIG, "fp32",
+        NlpConfig.CACHE_MAX_ENTRIES_CONFIG, 0));
+  }
+
+  /** {@link #endToEnd(Path, ModelBundle, List, int)} with extra {@code nlp.*} settings of the app. */
+  static double endToEnd(Path dir, ModelBundle bundle, List<String> texts, int batch, Map<String, Object> appSettings)
+      throws Exception {
+    return endToEndRun(dir, bundle, texts, batch, appSettings).recordsPerSecond();
+  }
+
+  /** Records/s and the outputs (in output order) of one end-to-end run. */
+  record Run(double recordsPerSecond, List<EnrichedText> outputs) {
+  }
+
+  /** {@link #endToEnd(Path, ModelBundle, List, int, Map)} with the outputs. */
+  static Run endToEndRun(Path dir, ModelBundle bundle, List<String> texts, int batch, Map<String, Object> appSettings)
+      throws Exception {
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("kafka"), Map.of());
         EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(0)) {
       String bootstrap = broker.bootstrapServers();
@@ -178,6 +196,7 @@ public final class EndToEndBench {
       props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
       props.put(NlpConfig.BATCH_MAX_SIZE_CONFIG, batch);
       props.put(NlpConfig.HTTP_PORT_CONFIG, -1);
+      props.putAll(appSettings);
       try (NlpService app = NlpService.start(new NlpConfig(props))) {
         long t = System.nanoTime();
         while (!"1".equals(app.models().currentVersion())) {
@@ -201,7 +220,9 @@ public final class EndToEndBench {
             KafkaConsumer<String, EnrichedText> consumer = new KafkaConsumer<>(cp, new StringDeserializer(),
                 outDes)) {
           consumer.subscribe(List.of("text-enriched"));
-          List<String> warmUp = texts.subList(0, Math.min(batch, texts.size()));
+          // Warm-up texts differ from the timed ones, so that a duplicate cache cannot answer the timed records.
+          List<String> warmUp = texts.subList(0, Math.min(batch, texts.size())).stream().map(x -> "warm-up: " + x)
+              .toList();
           send(producer, "warm-", warmUp);
           await(consumer, warmUp.size());
           long start = System.nanoTime();
@@ -218,7 +239,7 @@ public final class EndToEndBench {
           }
           System.out.printf(Locale.ROOT, "app: %d records in about %d batches (%.1f per batch)%n", outputs.size(),
               batches, outputs.size() / (double) batches);
-          return rate;
+          return new Run(rate, outputs);
         }
       }
     }
@@ -335,11 +356,11 @@ public final class EndToEndBench {
     return List.copyOf(all.subList(0, n));
   }
 
-  private static double secondsSince(long nanos) {
+  static double secondsSince(long nanos) {
     return (System.nanoTime() - nanos) / 1e9;
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
+  static void deleteRecursively(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

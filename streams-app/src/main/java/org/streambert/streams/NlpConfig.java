@@ -234,6 +234,33 @@ public final class NlpConfig extends AbstractConfig {
       + "TF_CPP_MIN_LOG_LEVEL before the natives load; an explicit TF_CPP_MIN_LOG_LEVEL in the environment wins.";
   public static final String TENSORFLOW_LOG_LEVEL_DEFAULT = "warning";
 
+  public static final String MODEL_PRECISION_CONFIG = "nlp.model.precision";
+  public static final String MODEL_PRECISION_DOC = "Arithmetic of the served forward pass: fp32 (the graph as "
+      + "trained, the quality reference), bf16 (TensorFlow's oneDNN bfloat16 mixed-precision rewrite: matrix "
+      + "products in bfloat16, softmax/LayerNorm/GELU in float32) or auto (bf16 when /proc/cpuinfo lists amx_bf16 "
+      + "or avx512_bf16, else fp32). Golden examples are checked at the served precision, with "
+      + "nlp.golden.score.tolerance.bf16 when it is bf16.";
+  public static final String MODEL_PRECISION_DEFAULT = "auto";
+
+  public static final String GOLDEN_SCORE_TOLERANCE_BF16_CONFIG = "nlp.golden.score.tolerance.bf16";
+  public static final String GOLDEN_SCORE_TOLERANCE_BF16_DOC = "nlp.golden.score.tolerance for a model served in "
+      + "bf16: golden scores are computed by the trainer in fp32, and bfloat16's 8-bit mantissa moved BERT-base "
+      + "class probabilities by at most 0.013 on the bench (docs/benchmarks.md). Labels and entities must still "
+      + "match exactly.";
+  public static final double GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT = 0.02;
+
+  public static final String CACHE_MAX_ENTRIES_CONFIG = "nlp.cache.max.entries";
+  public static final String CACHE_MAX_ENTRIES_DOC = "Duplicate-result cache: most results kept (least recently used "
+      + "evicted first), keyed by model version, text and question; a repeated text skips the forward pass and gets "
+      + "the identical result. Cleared when a new model version is swapped in. 0 turns the cache off.";
+  public static final int CACHE_MAX_ENTRIES_DEFAULT = 10_000;
+
+  public static final String CACHE_MAX_BYTES_CONFIG = "nlp.cache.max.bytes";
+  public static final String CACHE_MAX_BYTES_DOC = "Duplicate-result cache: upper bound of the estimated heap its "
+      + "keys and results take (texts at 2 bytes a char, scores, entities, embeddings); least recently used entries "
+      + "are evicted to stay below it, and a single result larger than an eighth of it is not cached.";
+  public static final long CACHE_MAX_BYTES_DEFAULT = 64L * 1024 * 1024;
+
   private static final ConfigDef DEF = new ConfigDef()
       .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
           INPUT_TOPIC_DOC)
@@ -305,7 +332,15 @@ public final class NlpConfig extends AbstractConfig {
           MODEL_MAX_BYTES_DOC)
       .define(MODEL_FETCH_TIMEOUT_MS_CONFIG, Type.LONG, MODEL_FETCH_TIMEOUT_MS_DEFAULT, Range.atLeast(1),
           Importance.MEDIUM, MODEL_FETCH_TIMEOUT_MS_DOC)
-      .define(GOLDEN_REQUIRED_CONFIG, Type.BOOLEAN, GOLDEN_REQUIRED_DEFAULT, Importance.MEDIUM, GOLDEN_REQUIRED_DOC);
+      .define(GOLDEN_REQUIRED_CONFIG, Type.BOOLEAN, GOLDEN_REQUIRED_DEFAULT, Importance.MEDIUM, GOLDEN_REQUIRED_DOC)
+      .define(MODEL_PRECISION_CONFIG, Type.STRING, MODEL_PRECISION_DEFAULT, ValidString.in("auto", "fp32", "bf16"),
+          Importance.MEDIUM, MODEL_PRECISION_DOC)
+      .define(GOLDEN_SCORE_TOLERANCE_BF16_CONFIG, Type.DOUBLE, GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT,
+          Range.between(0, 1), Importance.LOW, GOLDEN_SCORE_TOLERANCE_BF16_DOC)
+      .define(CACHE_MAX_ENTRIES_CONFIG, Type.INT, CACHE_MAX_ENTRIES_DEFAULT, Range.between(0, 10_000_000),
+          Importance.LOW, CACHE_MAX_ENTRIES_DOC)
+      .define(CACHE_MAX_BYTES_CONFIG, Type.LONG, CACHE_MAX_BYTES_DEFAULT, Range.between(0, 1L << 40),
+          Importance.LOW, CACHE_MAX_BYTES_DOC);
 
   /** Prefix of this program's own keys; every other key goes to Kafka Streams. */
   public static final String PREFIX = "nlp.";
@@ -572,6 +607,23 @@ public final class NlpConfig extends AbstractConfig {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(MODEL_URI_ALLOWED_CONFIG + ": " + e.getMessage());
     }
+  }
+
+  /** The precision of the served forward pass ({@code auto} not yet resolved). */
+  public org.streambert.bert.model.Precision modelPrecision() {
+    return org.streambert.bert.model.Precision.parse(getString(MODEL_PRECISION_CONFIG));
+  }
+
+  public double goldenScoreToleranceBf16() {
+    return getDouble(GOLDEN_SCORE_TOLERANCE_BF16_CONFIG);
+  }
+
+  public int cacheMaxEntries() {
+    return getInt(CACHE_MAX_ENTRIES_CONFIG);
+  }
+
+  public long cacheMaxBytes() {
+    return getLong(CACHE_MAX_BYTES_CONFIG);
   }
 
   /** Every original key/value (for the Avro serdes, which read schema.registry.url and friends). */

@@ -75,7 +75,8 @@ public final class NlpService implements AutoCloseable {
     createTopics(config, props);
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
-        config.goldenScoreTolerance(), config.batchMaxSize(), policy);
+        config.goldenScoreTolerance(), config.batchMaxSize(), policy)
+        .withBf16Tolerance(config.goldenScoreToleranceBf16());
     meters = new AppMeters(config.instanceId(), config.metricsJmxEnabled());
     // Processors and exception handlers are created by Kafka Streams: they find the metrics in its configuration.
     Properties streamsProps = new Properties();
@@ -109,7 +110,7 @@ public final class NlpService implements AutoCloseable {
   public static ModelLoader loaderFor(NlpConfig config) {
     String className = config.modelLoaderClass();
     if (className == null || className.isBlank()) {
-      return new TensorFlowModelLoader();
+      return new TensorFlowModelLoader(config.modelPrecision());
     }
     try {
       return Class.forName(className).asSubclass(ModelLoader.class).getDeclaredConstructor().newInstance();

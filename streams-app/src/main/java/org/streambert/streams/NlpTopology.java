@@ -7,6 +7,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 import org.streambert.streams.internals.BatchInferProcessor;
+import org.streambert.streams.internals.ResultCache;
 import org.streambert.streams.internals.CheckpointProcessor;
 import org.streambert.streams.internals.InputDeserializer;
 import org.streambert.streams.internals.PendingRecord;
@@ -83,8 +84,9 @@ public final class NlpTopology {
     boolean embeddings = config.embeddingsTopic().isPresent();
     BatchInferProcessor.Bounds bounds = new BatchInferProcessor.Bounds(config.textMaxWindows(),
         config.truncateLongTexts(), config.batchMaxTokens());
+    ResultCache cache = new ResultCache(config.cacheMaxEntries(), config.cacheMaxBytes()); // shared by the tasks
     topology.addProcessor(BATCH, () -> new BatchInferProcessor(PENDING_STORE, models, maxBatch, maxDelay, drain,
-        checkpointsTopic, embeddings, qa, bounds), VALIDATE);
+        checkpointsTopic, embeddings, qa, bounds, cache), VALIDATE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Long(),
         PendingRecord.serde()).withCachingDisabled(), BATCH);
     topology.addSink(BatchInferProcessor.OUTPUT_SINK, config.outputTopic(), new ByteArraySerializer(),

@@ -228,6 +228,47 @@ class NlpTopologyTest {
     assertEquals(0L, countPending());
   }
 
+  @Test
+  void shouldAnswerRepeatedTextsFromTheCacheWithOutputsIdenticalToUncachedOnes() {
+    List<String> texts = List.of("good day alice", "bad day", "good day alice", "bob is good", "bad day",
+        "good day alice");
+    RuleForwardPass plain = RuleForwardPass.standard();
+    List<EnrichedText> uncached = enrich(texts, 0, plain);
+    RuleForwardPass withCache = RuleForwardPass.standard();
+    List<EnrichedText> cached = enrich(texts, 100, withCache);
+    assertEquals(List.of(3, 3), plain.batchSizes);
+    assertEquals(List.of(2, 1), withCache.batchSizes,
+        "distinct new texts per batch of 3: {good day alice, bad day}, then {bob is good}");
+    assertEquals(texts.size(), cached.size());
+    for (int i = 0; i < texts.size(); i++) {
+      EnrichedText a = uncached.get(i);
+      EnrichedText b = cached.get(i);
+      assertEquals(a.getId(), b.getId());
+      assertEquals(a.getClassification(), b.getClassification(), texts.get(i));
+      assertEquals(a.getEntities(), b.getEntities(), texts.get(i));
+      assertEquals(a.getWindowCount(), b.getWindowCount());
+      assertEquals(a.getModelVersion(), b.getModelVersion());
+    }
+    io.micrometer.core.instrument.MeterRegistry registry = h.metrics.registry();
+    assertEquals(3.0, registry.get("nlp.cache.hits").functionCounter().count());
+    assertEquals(3.0, registry.get("nlp.cache.misses").functionCounter().count());
+    assertEquals(3.0, registry.get("nlp.cache.entries").gauge().value());
+  }
+
+  /** Enriches {@code texts} in batches of 3 with a fresh harness, the given cache size and forward pass. */
+  private List<EnrichedText> enrich(List<String> texts, int cacheEntries, RuleForwardPass forward) {
+    if (h != null) {
+      h.close();
+    }
+    h = new Harness(dir.resolve("cache-" + cacheEntries), Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 3,
+        NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, 60_000L, NlpConfig.CACHE_MAX_ENTRIES_CONFIG, cacheEntries), cp -> { });
+    h.models.swap(TestModels.serving("1", forward));
+    for (int i = 0; i < texts.size(); i++) {
+      h.send("k" + i, texts.get(i));
+    }
+    return h.output.readValuesToList();
+  }
+
   private long countPending() {
     var store = h.driver.getKeyValueStore(NlpTopology.PENDING_STORE);
     long n = 0;

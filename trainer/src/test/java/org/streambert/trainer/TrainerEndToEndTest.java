@@ -266,6 +266,21 @@ class TrainerEndToEndTest {
   }
 
   @Test
+  void shouldEvaluateInBf16WithinAPointOfTheFp32MetricsAndRejectAnUnknownPrecision() throws Exception {
+    Path json = dir.resolve("evaluate-bf16.json");
+    assertEquals(ExitCodes.OK, TrainerApp.run("evaluate", "--bundle", sharedRun.resolve("bundle").toString(),
+        "--cls-data", data.resolve(DemoData.TOPICS_DEV).toString(),
+        "--ner-data", data.resolve(DemoData.NER_DEV).toString(), "--json", json.toString(), "--precision", "bf16"));
+    com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        json.toFile());
+    Map<String, Double> recorded = RunReport.read(sharedRun).metrics();
+    assertEquals(recorded.get("macro_f1"), report.get("classification").get("macroF1").asDouble(), 0.01);
+    assertEquals(recorded.get("entity_f1"), report.get("ner").get("overall").get("f1").asDouble(), 0.01);
+    assertEquals(ExitCodes.BAD_INPUT, TrainerApp.run("evaluate", "--bundle", sharedRun.resolve("bundle").toString(),
+        "--cls-data", data.resolve(DemoData.TOPICS_DEV).toString(), "--precision", "fp16"));
+  }
+
+  @Test
   void shouldReadTrainingExamplesUpToTheEndOffsets() throws Exception {
     String topic = "training-examples-test";
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {

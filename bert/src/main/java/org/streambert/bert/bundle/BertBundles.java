@@ -13,6 +13,7 @@ import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.BertSavedModel;
 import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.Precision;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.bert.tokenizer.Vocab;
 
@@ -54,12 +55,18 @@ public final class BertBundles {
    * SavedModel, heads and labels from its {@code model.json}. The caller closes the returned predictor.
    */
   public static BertPredictor openPredictor(ModelBundle bundle, PredictorConfig config) throws IOException {
+    return openPredictor(bundle, config, Precision.FP32);
+  }
+
+  /** {@link #openPredictor(ModelBundle, PredictorConfig)} with the graph run at {@code precision}. */
+  public static BertPredictor openPredictor(ModelBundle bundle, PredictorConfig config, Precision precision)
+      throws IOException {
     ModelDescriptor model = bundle.model();
     BertConfig bertConfig = bertConfig(model);
     WordPieceTokenizer tokenizer =
         WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
     return BertPredictor.fromBundle(bundle, tokenizer,
-        b -> BertSavedModel.load(b.savedModelDir(), bertConfig, headsSpec(model)), config);
+        b -> BertSavedModel.load(b.savedModelDir(), bertConfig, headsSpec(model), precision), config);
   }
 
   /** A predictor configuration with the bundle's own maximum length and the other defaults. */

@@ -58,7 +58,15 @@ public final class BertSavedModel {
    *                                  loads anything)
    */
   public static BertModel load(Path dir, BertConfig cfg, HeadsSpec heads) {
-    return load(dir, cfg, heads, null);
+    return load(dir, cfg, heads, (ConfigProto) null);
+  }
+
+  /**
+   * {@link #load(Path, BertConfig, HeadsSpec)} at a {@link Precision} ({@link Precision#AUTO} is resolved here, for
+   * this CPU).
+   */
+  public static BertModel load(Path dir, BertConfig cfg, HeadsSpec heads, Precision precision) {
+    return load(dir, cfg, heads, precision.sessionConfig());
   }
 
   /**

@@ -73,6 +73,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private final boolean embeddings;
   private final QaModel qa;
   private final Bounds bounds;
+  private final ResultCache cache;
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<Long, PendingRecord> store;
   private NlpMetrics metrics;
@@ -104,7 +105,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
    */
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic, boolean embeddings, QaModel qa) {
-    this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, embeddings, qa, Bounds.DEFAULT);
+    this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, embeddings, qa, Bounds.DEFAULT,
+        ResultCache.disabled());
   }
 
   /**
@@ -121,10 +123,28 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
         org.streambert.streams.NlpConfig.BATCH_MAX_TOKENS_DEFAULT);
   }
 
-  /** @param bounds the work bounds of one record and one batch */
+  /** With default bounds and the given duplicate-result cache. */
+  public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
+      String checkpointsTopic, boolean embeddings, QaModel qa, ResultCache cache) {
+    this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, embeddings, qa, Bounds.DEFAULT,
+        cache);
+  }
+
+  /** With the given bounds and no duplicate-result cache. */
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic, boolean embeddings, QaModel qa, Bounds bounds) {
+    this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, embeddings, qa, bounds,
+        ResultCache.disabled());
+  }
+
+  /**
+   * @param bounds the work bounds of one record and one batch
+   * @param cache  results of earlier records with the same text (and question) under the same model
+   */
+  public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
+      String checkpointsTopic, boolean embeddings, QaModel qa, Bounds bounds, ResultCache cache) {
     this.bounds = bounds;
+    this.cache = java.util.Objects.requireNonNull(cache, "cache");
     this.embeddings = embeddings;
     this.qa = qa;
     this.storeName = storeName;
@@ -141,6 +161,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     this.store = context.getStateStore(storeName);
     this.deadLetters = DeadLetters.counter(context.applicationId());
     this.metrics = NlpMetrics.from(context.appConfigs());
+    metrics.observeCache(cache);
     this.arrivals = new ArrivalTimes(4096);
     // Restored entries (records pending at the last commit) keep their place in front of new arrivals.
     long count = 0;
@@ -278,13 +299,16 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
 
   private void infer(ServingModel model, List<Planned> batch, long waitNanos) {
     metrics.observeModel(model.name(), model.version());
-    List<String> texts = new ArrayList<>(batch.size());
-    batch.forEach(p -> texts.add(p.text()));
+    // A truncated record runs (and is cached) as the prefix it runs with; its output still carries the whole text.
+    ResultCache.Lookup cached = cache.lookup(model,
+        batch.stream().map(p -> p.truncated() ? p.record().withText(p.text()) : p.record()).toList());
     ServingModel.Inference result;
     List<QaAnswer> answers;
     try {
-      result = model.predict(texts);
-      answers = answer(batch.stream().map(Planned::record).toList());
+      ResultCache.Completed all = cached.complete(
+          cached.misses().isEmpty() ? null : model.predict(cached.missTexts()), answer(cached.misses()));
+      result = all.inference();
+      answers = all.answers();
     } catch (RuntimeException batchFailure) {
       failIfTransient(batchFailure);
       LOG.warn("inference of a batch of {} record(s) failed ({}); retrying each record alone", batch.size(),

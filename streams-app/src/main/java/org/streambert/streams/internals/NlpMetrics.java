@@ -30,6 +30,8 @@ import org.streambert.streams.model.ModelHolder;
  *   <li>{@code nlp_model_info{model_name,model_version}}: a Prometheus info metric (always 1) naming the serving model
  *       only (the previous version's series goes at the swap), {@code nlp_model_loaded},
  *       {@code nlp_model_loads_total}, {@code nlp_rollout_refusals_total}</li>
+ *   <li>{@code nlp_cache_hits_total}, {@code nlp_cache_misses_total}, {@code nlp_cache_evictions_total},
+ *       {@code nlp_cache_entries}, {@code nlp_cache_bytes} of the duplicate-result cache (one cache per instance)</li>
  * </ul>
  *
  * <p>Kafka Streams creates processors and exception handlers by itself, so the service hands this object to them
@@ -93,6 +95,23 @@ public final class NlpMetrics {
   /** The registry holding the meters (to bind more meters to, or to read them in tests). */
   public MeterRegistry registry() {
     return registry;
+  }
+
+  /** Meters over the duplicate-result cache (hits, misses, evictions, entries, estimated bytes); idempotent. */
+  public void observeCache(ResultCache cache) {
+    if (!cache.enabled()) {
+      return;
+    }
+    FunctionCounter.builder("nlp.cache.hits", cache, ResultCache::hits)
+        .description("Records whose result came from the duplicate-result cache").register(registry);
+    FunctionCounter.builder("nlp.cache.misses", cache, ResultCache::misses)
+        .description("Records that needed the model (not in the duplicate-result cache)").register(registry);
+    FunctionCounter.builder("nlp.cache.evictions", cache, ResultCache::evictions)
+        .description("Results evicted from the duplicate-result cache by its bounds").register(registry);
+    Gauge.builder("nlp.cache.entries", cache, ResultCache::entries)
+        .description("Results held by the duplicate-result cache").register(registry);
+    Gauge.builder("nlp.cache.bytes", cache, ResultCache::bytes).baseUnit("bytes")
+        .description("Estimated heap held by the duplicate-result cache").register(registry);
   }
 
   /** Gauges and counters over the rollout's state: loaded, loads, refusals and the serving version's info. */

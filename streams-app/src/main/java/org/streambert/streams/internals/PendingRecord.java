@@ -42,6 +42,12 @@ public record PendingRecord(byte[] key, byte[] rawValue, String id, String text,
     this(key, rawValue, id, text, eventTime, timestamp, topic, partition, offset, headers, null);
   }
 
+  /** This record with another text (the prefix that runs under nlp.text.max.windows.policy=truncate). */
+  public PendingRecord withText(String runText) {
+    return new PendingRecord(key, rawValue, id, runText, eventTime, timestamp, topic, partition, offset, headers,
+        question);
+  }
+
   public Headers headersCopy() {
     RecordHeaders copy = new RecordHeaders();
     headers.forEach(h -> copy.add(new RecordHeader(h.key(), h.value())));

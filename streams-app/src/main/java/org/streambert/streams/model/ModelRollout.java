@@ -17,6 +17,7 @@ import org.streambert.bert.bundle.ModelDescriptor;
 import org.streambert.bert.inference.Entity;
 import org.streambert.bert.inference.LabelScore;
 import org.streambert.bert.inference.Prediction;
+import org.streambert.bert.model.Precision;
 import org.streambert.schemas.avro.GoldenExample;
 import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *   <li>model.json must name the event's model and version, and have the event's heads (type and labels);</li>
  *   <li>the {@link ModelLoader} loads tokenizer and forward pass; the predictor checks vocabulary size and heads
  *       against them;</li>
- *   <li>warm-up prediction, then every golden example: label equal, each expected label score within the tolerance,
+ *   <li>warm-up prediction, then every golden example: label equal, each expected label score within the tolerance
+ *       of the precision the loader serves at (fp32 or bf16),
  *       entities equal in type/start/end (when the model has a token classification head).</li>
  * </ol>
  *
@@ -51,6 +53,9 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ModelRollout.class);
 
+  /** Golden score tolerance for a model served in bf16, unless {@link #withBf16Tolerance} says otherwise. */
+  public static final double DEFAULT_BF16_TOLERANCE = 0.02;
+
   /** Text of the warm-up prediction (first runs of a graph are slow; keep that out of the first batch). */
   public static final String WARM_UP_TEXT = "warm up the model";
 
@@ -60,6 +65,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private final BundleFetcher fetcher;
   private final RolloutStatusPublisher publisher;
   private final double tolerance;
+  private volatile double bf16Tolerance = DEFAULT_BF16_TOLERANCE;
   private final int maxBatchSize;
   private final ExecutorService executor;
   private final ExecutorService statusExecutor;
@@ -99,6 +105,18 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+  }
+
+  /**
+   * Sets the golden score tolerance for models that the loader runs in bf16 (golden scores are fp32 figures; the
+   * constructor's tolerance applies to fp32 models). Call before the first checkpoint.
+   */
+  public ModelRollout withBf16Tolerance(double tolerance) {
+    if (!(tolerance >= 0 && tolerance <= 1)) {
+      throw new IllegalArgumentException("bf16 tolerance must be in [0, 1], not " + tolerance);
+    }
+    this.bf16Tolerance = tolerance;
+    return this;
   }
 
   /** Queues the checkpoint for loading if it is for this holder's model and not the one already serving. */
@@ -183,9 +201,11 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
         throw new RefusedException("manifest.sha256: the bundle changed while it was read");
       }
       checkDescriptor(bundle.model(), cp);
-      model = ServingModel.fromBundle(bundle, loader.load(bundle), maxBatchSize);
+      LoadedModel loaded = loader.load(bundle);
+      double goldenTolerance = loaded.precision() == Precision.BF16 ? bf16Tolerance : tolerance;
+      model = ServingModel.fromBundle(bundle, loaded, maxBatchSize);
       model.predict(List.of(WARM_UP_TEXT));
-      checkGolden(model, cp);
+      checkGolden(model, cp, goldenTolerance, loaded.precision());
       holder.swap(model);
       model = null;
       publish(cp, RolloutStatus.LOADED, null, start);
@@ -232,7 +252,8 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     }
   }
 
-  private void checkGolden(ServingModel model, ModelCheckpoint cp) throws RefusedException {
+  private static void checkGolden(ServingModel model, ModelCheckpoint cp, double tolerance, Precision precision)
+      throws RefusedException {
     List<GoldenExample> examples = cp.getGoldenExamples();
     if (examples.isEmpty()) {
       return;
@@ -257,7 +278,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
         Float actual = scores.get(expected.getLabel());
         if (actual == null || Math.abs(actual - expected.getScore()) > tolerance) {
           throw new RefusedException("golden example " + i + ": expected score " + expected.getScore() + " for label "
-              + expected.getLabel() + ", got " + actual + " (tolerance " + tolerance + ")");
+              + expected.getLabel() + ", got " + actual + " (tolerance " + tolerance + " at " + precision + ")");
         }
       }
       if (entitiesChecked) {

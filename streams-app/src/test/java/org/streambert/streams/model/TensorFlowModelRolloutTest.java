@@ -2,6 +2,7 @@ package org.streambert.streams.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.inference.Prediction;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.Precision;
 import org.streambert.bert.model.TinyBert;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.tokenizer.Vocab;
@@ -124,6 +126,29 @@ class TensorFlowModelRolloutTest {
     assertEquals(RolloutStatus.LOADED, statuses.get(1).status(), statuses.get(1).reason());
     h.send("b", TEXT);
     assertEquals("2", h.output.readRecord().value().getModelVersion());
+  }
+
+  @Test
+  void shouldCheckGoldenScoresOfABf16ModelAgainstTheBf16Tolerance() throws Exception {
+    assumeTrue(Precision.cpuHasBf16(), "this CPU has neither amx_bf16 nor avx512_bf16");
+    ModelCheckpoint v1 = publishable("1", 1); // golden scores computed in fp32
+    RolloutStatus strict = rollOutAtBf16(v1, 0.0, "strict");
+    assertEquals(RolloutStatus.REFUSED, strict.status(), "bf16 scores equal fp32 bit for bit: no rewrite ran");
+    assertTrue(strict.reason().contains("at bf16"), strict.reason());
+    RolloutStatus tolerant = rollOutAtBf16(v1, ModelRollout.DEFAULT_BF16_TOLERANCE, "tolerant");
+    assertEquals(RolloutStatus.LOADED, tolerant.status(), tolerant.reason());
+  }
+
+  /** Rolls {@code cp} out with a bf16 loader, an fp32 tolerance of 1 (anything) and the given bf16 tolerance. */
+  private RolloutStatus rollOutAtBf16(ModelCheckpoint cp, double bf16Tolerance, String name) throws Exception {
+    List<RolloutStatus> seen = new CopyOnWriteArrayList<>();
+    try (ModelHolder models = new ModelHolder("tiny"); ModelRollout r = new ModelRollout(name, models, new TensorFlowModelLoader(Precision.BF16),
+        dir.resolve("cache-" + name), seen::add, 1.0, 32).withBf16Tolerance(bf16Tolerance)) {
+      r.onCheckpoint(cp);
+      assertTrue(r.awaitIdle(Duration.ofSeconds(60)), "rollout did not finish");
+    }
+    assertEquals(1, seen.size());
+    return seen.get(0);
   }
 
   @Test

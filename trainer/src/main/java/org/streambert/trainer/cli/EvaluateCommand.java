@@ -14,6 +14,7 @@ import org.streambert.bert.heads.HeadSpec;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.BertSavedModel;
+import org.streambert.bert.model.Precision;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.data.ClassificationExample;
@@ -49,6 +50,12 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the metrics as JSON.") Path json;
 
   @Option(names = "--batch-size", defaultValue = "" + TrainingConfig.DEFAULT_EVAL_BATCH_SIZE) int batchSize;
+
+  @Option(names = "--precision", defaultValue = "fp32", paramLabel = "auto|fp32|bf16",
+      converter = PrecisionConverter.class,
+      description = "Arithmetic of the forward pass, as the streams app's nlp.model.precision: fp32 (default, the "
+          + "reference), bf16, or auto (bf16 where the CPU has AMX/AVX512-BF16). Default: ${DEFAULT-VALUE}.")
+  Precision precision;
 
   @Override
   public Integer call() throws Exception {
@@ -88,7 +95,8 @@ public final class EvaluateCommand implements Callable<Integer> {
     // The bundle's SavedModel read both ways: per dataset word (conlleval), and through the predictor the app serves
     // it with (BertBundles.openPredictor's settings), whose forward pass this is.
     BertModel forward = BertSavedModel.load(bundle.savedModelDir(), BertBundles.bertConfig(model),
-        BertBundles.headsSpec(model));
+        BertBundles.headsSpec(model), precision);
+    System.out.println("precision: " + precision.resolve());
     BertPredictor served;
     try {
       served = BertPredictor.fromBundle(bundle, tokenizer, b -> forward, BertBundles.defaultPredictorConfig(bundle));

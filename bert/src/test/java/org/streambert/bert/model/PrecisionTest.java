@@ -1,0 +1,71 @@
+package org.streambert.bert.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.streambert.bert.model.TinyBert.Inputs;
+
+class PrecisionTest {
+  private static final BertConfig CFG = TinyBert.CONFIG;
+  private static final HeadsSpec HEADS = HeadsSpec.classification(3).withTokenHead(5);
+  /** bf16 keeps 8 significant bits: probabilities of a tiny random model move by well under this. */
+  private static final float BF16_PROB_TOLERANCE = 0.03f;
+
+  @Test
+  void shouldParseEveryPrecisionInAnyCaseAndRejectOthersNamingTheValues() {
+    assertEquals(Precision.BF16, Precision.parse(" BF16 "));
+    assertEquals(Precision.FP32, Precision.parse("fp32"));
+    assertEquals(Precision.AUTO, Precision.parse("Auto"));
+    var e = assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp16"));
+    assertTrue(e.getMessage().contains("auto, fp32 or bf16"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Precision.parse(null));
+  }
+
+  @Test
+  void shouldResolveAutoByTheCpuFlagsAndLeaveFp32SessionsAtTensorFlowDefaults() {
+    assertEquals(Precision.cpuHasBf16() ? Precision.BF16 : Precision.FP32, Precision.AUTO.resolve());
+    assertEquals(Precision.FP32, Precision.FP32.resolve());
+    assertEquals(Precision.BF16, Precision.BF16.resolve());
+    assertNull(Precision.FP32.sessionConfig());
+    assertTrue(Precision.BF16.sessionConfig().getGraphOptions().getRewriteOptions()
+        .getAutoMixedPrecisionOnednnBfloat16().getNumber() > 0);
+  }
+
+  @Test
+  void shouldServeTheSameSavedModelInBf16CloseToFp32ButNotBitIdentical(@TempDir Path dir) {
+    assumeTrue(Precision.cpuHasBf16(), "this CPU has neither amx_bf16 nor avx512_bf16");
+    Path export = dir.resolve("model");
+    try (BertModel original = BertModel.create(CFG, HEADS,
+        WeightSource.ofArrays(TinyBert.randomWeights(CFG, HEADS, 7)))) {
+      BertSavedModel.export(original, export);
+    }
+    try (BertModel fp32 = BertSavedModel.load(export, CFG, HEADS, Precision.FP32);
+        BertModel bf16 = BertSavedModel.load(export, CFG, HEADS, Precision.BF16)) {
+      Inputs in = TinyBert.inputs(3, 17, new int[] {17, 5, 11}, 8);
+      ForwardResult a = fp32.run(3, 17, in.ids(), in.mask(), in.segments());
+      ForwardResult b = bf16.run(3, 17, in.ids(), in.mask(), in.segments());
+      float classDiff = maxAbsDiff(a.classProbs(), b.classProbs());
+      float tokenDiff = maxAbsDiff(a.tokenProbs(), b.tokenProbs());
+      assertTrue(classDiff < BF16_PROB_TOLERANCE && tokenDiff < BF16_PROB_TOLERANCE,
+          "class " + classDiff + ", token " + tokenDiff);
+      assertFalse(classDiff == 0 && tokenDiff == 0 && maxAbsDiff(a.pooled(), b.pooled()) == 0,
+          "bf16 gave bit-identical outputs: the rewrite did not run");
+    }
+  }
+
+  private static float maxAbsDiff(float[] a, float[] b) {
+    assertEquals(a.length, b.length);
+    float max = 0;
+    for (int i = 0; i < a.length; i++) {
+      max = Math.max(max, Math.abs(a[i] - b[i]));
+    }
+    return max;
+  }
+}
