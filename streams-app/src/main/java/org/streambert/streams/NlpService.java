@@ -22,6 +22,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streambert.streams.internals.HttpEndpoint;
 import org.streambert.streams.internals.KafkaStatusPublisher;
+import org.streambert.streams.internals.ShadowScorer;
 import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.ModelLoader;
 import org.streambert.streams.model.TensorFlowModelLoader;
@@ -44,6 +45,7 @@ public final class NlpService implements AutoCloseable {
   private final KafkaStreams streams;
   private final HttpEndpoint http;
   private final QaModel qa;
+  private final ShadowScorer shadow;
 
   private NlpService(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
     this.config = config;
@@ -61,8 +63,11 @@ public final class NlpService implements AutoCloseable {
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize());
+    shadow = config.shadowSampleRate() > 0 ? new ShadowScorer(models, config.shadowSampleRate(),
+        config.shadowReportIntervalMs(), config.instanceId(), publisher) : null;
+    config.labelingTopic().ifPresent(t -> LOG.info("asking for labels on {}: {}", t, config.labelingThresholds()));
     streams = new KafkaStreams(NlpTopology.build(config, models, rollout,
-        NlpSerdes.fromConfig(config.originalsMap()), qa), props);
+        NlpSerdes.fromConfig(config.originalsMap()), qa, shadow), props);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("stream thread died; replacing it", e);
       return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse
@@ -113,6 +118,7 @@ public final class NlpService implements AutoCloseable {
       List<String> topics = new ArrayList<>(List.of(config.inputTopic(), config.outputTopic(), config.dlqTopic(),
           config.rolloutStatusTopic()));
       config.embeddingsTopic().ifPresent(topics::add);
+      config.labelingTopic().ifPresent(topics::add);
       for (String t : topics) {
         if (!existing.contains(t)) {
           missing.add(new NewTopic(t, Optional.empty(), Optional.empty()));
@@ -170,6 +176,9 @@ public final class NlpService implements AutoCloseable {
       http.close();
     }
     rollout.close();
+    if (shadow != null) {
+      shadow.close();
+    }
     publisher.close();
     models.close();
     if (qa != null) {

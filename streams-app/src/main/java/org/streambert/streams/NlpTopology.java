@@ -8,7 +8,11 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 import org.streambert.streams.internals.BatchInferProcessor;
 import org.streambert.streams.internals.CheckpointProcessor;
+import org.streambert.schemas.SpecificAvroSerde;
+import org.streambert.schemas.avro.TrainingExample;
 import org.streambert.streams.internals.InputDeserializer;
+import org.streambert.streams.internals.LabelingSampler;
+import org.streambert.streams.internals.ShadowScorer;
 import org.streambert.streams.internals.PendingRecord;
 import org.streambert.streams.internals.ValidateProcessor;
 import org.streambert.streams.model.CheckpointListener;
@@ -27,7 +31,9 @@ import org.streambert.streams.model.QaModel;
  *
  * With {@code nlp.embeddings.topic} set, batch-infer also forwards one embedding record per input to that topic (a
  * third sink, so it commits in the same transaction). With a {@link QaModel} ({@code nlp.qa.model.dir}), records
- * whose metadata holds a question ({@code nlp.qa.question.key}) get an answer span in the same batch.
+ * whose metadata holds a question ({@code nlp.qa.question.key}) get an answer span in the same batch. With
+ * {@code nlp.labeling.topic} set, records the model is unsure about go there as labelling requests; with a
+ * {@link ShadowScorer}, sampled batches are scored by a loaded CANDIDATE off the output path.
  *
  *
  * Output keys are the input key bytes unchanged (or, for input without key, the record id as UTF-8: the value's id,
@@ -66,6 +72,17 @@ public final class NlpTopology {
    */
   public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,
       NlpSerdes serdes, QaModel qa) {
+    return build(config, models, checkpoints, serdes, qa, null);
+  }
+
+  /**
+   * Builds the topology with shadow scoring of candidates; with {@code nlp.labeling.topic} set, uncertain records
+   * also go there as labelling requests (TrainingExample, in the same transaction as the outputs).
+   *
+   * @param shadow scores sampled batches with the candidate model (owned by the caller), or null for none
+   */
+  public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,
+      NlpSerdes serdes, QaModel qa, ShadowScorer shadow) {
     Topology topology = new Topology();
     // Values are decoded in the first processor rather than by the source's deserializer: with exactly_once_v2,
     // Kafka Streams 4.4.0's TopologyTestDriver dropped the dead-letter records of the deserialization handler, while
@@ -81,8 +98,9 @@ public final class NlpTopology {
     long drain = config.batchDrainMaxMs();
     String checkpointsTopic = config.checkpointsTopic();
     boolean embeddings = config.embeddingsTopic().isPresent();
+    LabelingSampler.Thresholds labeling = config.labelingTopic().isPresent() ? config.labelingThresholds() : null;
     topology.addProcessor(BATCH, () -> new BatchInferProcessor(PENDING_STORE, models, maxBatch, maxDelay, drain,
-        checkpointsTopic, embeddings, qa), VALIDATE);
+        checkpointsTopic, embeddings, qa, shadow, labeling), VALIDATE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Long(),
         PendingRecord.serde()).withCachingDisabled(), BATCH);
     topology.addSink(BatchInferProcessor.OUTPUT_SINK, config.outputTopic(), new ByteArraySerializer(),
@@ -92,6 +110,12 @@ public final class NlpTopology {
     if (embeddings) {
       topology.addSink(BatchInferProcessor.EMBEDDINGS_SINK, config.embeddingsTopic().get(), new ByteArraySerializer(),
           serdes.enrichedText().serializer(), BATCH);
+    }
+    if (labeling != null) {
+      SpecificAvroSerde<TrainingExample> examples = new SpecificAvroSerde<>(TrainingExample.class);
+      examples.configure(config.originalsMap(), false);
+      topology.addSink(BatchInferProcessor.LABELING_SINK, config.labelingTopic().get(), new ByteArraySerializer(),
+          examples.serializer(), BATCH);
     }
 
     String modelName = config.modelName();

@@ -57,6 +57,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   public static final String OUTPUT_SINK = "enriched-sink";
   public static final String DLQ_SINK = "dead-letter-sink";
   public static final String EMBEDDINGS_SINK = "embeddings-sink";
+  public static final String LABELING_SINK = "labeling-sink";
 
   private final String storeName;
   private final ModelHolder holder;
@@ -66,6 +67,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private final String checkpointsTopic;
   private final boolean embeddings;
   private final QaModel qa;
+  private final ShadowScorer shadow;
+  private final LabelingSampler labeling;
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<Long, PendingRecord> store;
   private NlpMetrics metrics;
@@ -93,6 +96,18 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
    */
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic, boolean embeddings, QaModel qa) {
+    this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, embeddings, qa, null, null);
+  }
+
+  /**
+   * @param shadow   scores sampled batches with the CANDIDATE model too (shared by all tasks), or null for none
+   * @param labeling when not null, uncertain records go to {@link #LABELING_SINK} as labelling requests
+   */
+  public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
+      String checkpointsTopic, boolean embeddings, QaModel qa, ShadowScorer shadow,
+      LabelingSampler.Thresholds labeling) {
+    this.shadow = shadow;
+    this.labeling = labeling == null ? null : new LabelingSampler(labeling);
     this.embeddings = embeddings;
     this.qa = qa;
     this.storeName = storeName;
@@ -109,6 +124,9 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     this.store = context.getStateStore(storeName);
     this.deadLetters = DeadLetters.counter(context.applicationId());
     this.metrics = new NlpMetrics(context.metrics(), Thread.currentThread().getName(), holder, deadLetters::get);
+    if (shadow != null) {
+      metrics.observeShadow(shadow::report);
+    }
     // Restored entries (records pending at the last commit) keep their place in front of new arrivals.
     long count = 0;
     long last = -1;
@@ -202,6 +220,9 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       emit(model, batch.get(i).value, result, i, result.inferNanos(), result.postNanos() / batch.size(),
           answers.get(i));
     }
+    if (shadow != null) {
+      shadow.offer(model, texts, result.predictions(), result.inferNanos()); // after the outputs, never blocks
+    }
   }
 
   /** The Avro answer of each record (null without a question or QA model); one QA run for the whole batch. */
@@ -286,6 +307,10 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     long tokenizeMicros = result.tokenizeNanos()[index] / 1000;
     out.setTimings(new StageTimings(tokenizeMicros, inferNanos / 1000, postMicros));
     context.forward(new Record<byte[], Object>(record.key(), out.build(), record.timestamp()), OUTPUT_SINK);
+    if (labeling != null) {
+      labeling.consider(model, record.text(), p, context.currentSystemTimeMs()).ifPresent(request -> context.forward(
+          new Record<byte[], Object>(utf8(request.getId()), request, record.timestamp()), LABELING_SINK));
+    }
     if (embedding != null) {
       EnrichedText vector = EnrichedText.newBuilder()
           .setId(record.id())

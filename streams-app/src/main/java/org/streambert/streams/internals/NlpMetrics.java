@@ -88,6 +88,36 @@ public final class NlpMetrics {
     }
   }
 
+  /**
+   * Registers the shadow-scoring gauges (candidate vs champion on sampled live records, see {@link ShadowScorer}):
+   * {@code shadow-samples-total}, {@code shadow-label-agreement}, {@code shadow-entity-f1},
+   * {@code shadow-champion-confidence-avg}, {@code shadow-candidate-confidence-avg},
+   * {@code shadow-champion-latency-avg}, {@code shadow-candidate-latency-avg} (forward time per record, µs) and
+   * {@code shadow-dropped-batches-total}. A figure that is undefined (no candidate, no class head) reads NaN.
+   */
+  public void observeShadow(java.util.function.Supplier<org.streambert.streams.model.ShadowReport> report) {
+    gauge("shadow-samples-total", "Records scored by champion and candidate", Map.of(),
+        () -> report.get().samples());
+    gauge("shadow-label-agreement", "Share of shadow records with the same class label", Map.of(),
+        () -> orNaN(report.get().labelAgreement()));
+    gauge("shadow-entity-f1", "Entity F1 of the candidate against the champion", Map.of(),
+        () -> orNaN(report.get().entityF1()));
+    gauge("shadow-champion-confidence-avg", "Mean top class score of the champion on shadow records", Map.of(),
+        () -> orNaN(report.get().championConfidence()));
+    gauge("shadow-candidate-confidence-avg", "Mean top class score of the candidate on shadow records", Map.of(),
+        () -> orNaN(report.get().candidateConfidence()));
+    gauge("shadow-champion-latency-avg", "Champion forward time per shadow record (microseconds)", Map.of(),
+        () -> report.get().championLatencyMicros());
+    gauge("shadow-candidate-latency-avg", "Candidate forward time per shadow record (microseconds)", Map.of(),
+        () -> report.get().candidateLatencyMicros());
+    gauge("shadow-dropped-batches-total", "Sampled batches dropped because the shadow queue was full", Map.of(),
+        () -> report.get().droppedBatches());
+  }
+
+  private static double orNaN(Double value) {
+    return value == null ? Double.NaN : value;
+  }
+
   private Sensor sensor(String name) {
     // Sensor names are global in the registry: qualify them by thread so threads keep separate statistics.
     return metrics.addSensor("nlp." + threadId + "." + name, Sensor.RecordingLevel.INFO);

@@ -21,6 +21,7 @@ import org.streambert.schemas.avro.GoldenExample;
 import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.avro.ModelStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * ({@link ModelHolder#refusals()}) and published as a {@link RolloutStatus}. A rollback is just an event naming an
  * older version. Events of other model names are ignored; of several events arriving while a load runs, only the
  * latest is loaded next.
+ *
+ * <p>Stages ({@code ModelCheckpoint.stage}): a {@code PROMOTED} event is served; a {@code CANDIDATE} goes through the
+ * same steps and is then held beside the serving model ({@link ModelHolder#swapCandidate}) for shadow scoring only;
+ * a {@code RETIRED} event unloads that candidate. Promoting the candidate's version drops the candidate slot.
  */
 public final class ModelRollout implements CheckpointListener, AutoCloseable {
 
@@ -60,6 +65,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private final int maxBatchSize;
   private final ExecutorService executor;
   private final AtomicReference<ModelCheckpoint> latest = new AtomicReference<>();
+  private final AtomicReference<ModelCheckpoint> latestCandidate = new AtomicReference<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object idle = new Object();
 
@@ -83,31 +89,61 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     });
   }
 
-  /** Queues the checkpoint for loading if it is for this holder's model and not the one already serving. */
+  /**
+   * Queues the checkpoint if it is for this holder's model: a {@code PROMOTED} event for serving (unless it is the
+   * version already serving), a {@code CANDIDATE} for shadow scoring beside the serving model (through the same
+   * checks), a {@code RETIRED} one to unload the candidate. Events of a stage this version does not know are ignored.
+   */
   @Override
   public void onCheckpoint(ModelCheckpoint checkpoint) {
     if (checkpoint == null || !holder.modelName().equals(checkpoint.getModelName())) {
       return;
     }
+    ModelStage stage = checkpoint.getStage();
+    if (stage == ModelStage.CANDIDATE || stage == ModelStage.RETIRED) {
+      ServingModel shadow = holder.peekCandidate().orElse(null);
+      if (stage == ModelStage.CANDIDATE && shadow != null && sameModel(shadow, checkpoint)) {
+        return;
+      }
+      enqueue(checkpoint, latestCandidate);
+      return;
+    }
+    if (stage != ModelStage.PROMOTED) {
+      LOG.warn("ignoring checkpoint {} {} of unknown stage", checkpoint.getModelName(), checkpoint.getVersion());
+      return;
+    }
     ServingModel serving = holder.peek().orElse(null);
-    if (serving != null && serving.version().equals(checkpoint.getVersion())
-        && serving.manifestSha256().equals(checkpoint.getManifestSha256())) {
+    if (serving != null && sameModel(serving, checkpoint)) {
       return; // e.g. the global store replaying the current event after a restart
     }
+    enqueue(checkpoint, latest);
+  }
+
+  private static boolean sameModel(ServingModel model, ModelCheckpoint checkpoint) {
+    return model.version().equals(checkpoint.getVersion())
+        && model.manifestSha256().equals(checkpoint.getManifestSha256());
+  }
+
+  /** Queues a load of {@code checkpoint} unless a newer event of the same slot (serving or candidate) replaces it. */
+  private void enqueue(ModelCheckpoint checkpoint, AtomicReference<ModelCheckpoint> slot) {
     // An event equal to the latest one (the global store hands the restored checkpoint over twice at start-up:
     // while restoring and in init) is dropped WITHOUT replacing the latest instance: the queued task below compares
     // by identity, and would skip its load if an equal copy had taken its place. Only the global stream thread calls
     // this method, so get-then-set is not racy.
-    ModelCheckpoint previous = latest.get();
+    ModelCheckpoint previous = slot.get();
     if (checkpoint.equals(previous)) {
       return;
     }
-    latest.set(checkpoint);
+    slot.set(checkpoint);
     inFlight.incrementAndGet();
     executor.execute(() -> {
       try {
-        if (latest.get() == checkpoint) { // a newer event supersedes this one
-          attempt(checkpoint);
+        if (slot.get() == checkpoint) { // a newer event supersedes this one
+          if (checkpoint.getStage() == ModelStage.RETIRED) {
+            retire(checkpoint);
+          } else {
+            attempt(checkpoint);
+          }
         }
       } finally {
         if (inFlight.decrementAndGet() == 0) {
@@ -117,6 +153,17 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
         }
       }
     });
+  }
+
+  /** Unloads the candidate named by a RETIRED event (a candidate of another version stays). */
+  private void retire(ModelCheckpoint cp) {
+    long start = System.nanoTime();
+    String shadow = holder.candidateVersion();
+    if (shadow != null && shadow.equals(cp.getVersion())) {
+      holder.swapCandidate(null);
+      LOG.info("candidate {} {} retired: shadow scoring stopped", cp.getModelName(), cp.getVersion());
+      publish(cp, RolloutStatus.CANDIDATE_RETIRED, null, start);
+    }
   }
 
   /** Waits until no checkpoint is queued or loading; true if idle within the timeout. */
@@ -148,9 +195,17 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       model = ServingModel.fromBundle(bundle, loader.load(bundle), maxBatchSize);
       model.predict(List.of(WARM_UP_TEXT));
       checkGolden(model, cp);
-      holder.swap(model);
+      boolean candidate = cp.getStage() == ModelStage.CANDIDATE;
+      if (candidate) {
+        holder.swapCandidate(model);
+      } else {
+        holder.swap(model);
+        if (cp.getVersion().equals(holder.candidateVersion())) {
+          holder.swapCandidate(null); // the candidate was promoted: it serves now, nothing left to shadow
+        }
+      }
       model = null;
-      publish(cp, RolloutStatus.LOADED, null, start);
+      publish(cp, candidate ? RolloutStatus.CANDIDATE_LOADED : RolloutStatus.LOADED, null, start);
     } catch (Exception | LinkageError e) {
       String reason = e instanceof RefusedException || e instanceof IOException
           ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
