@@ -102,8 +102,9 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     ModelStage stage = checkpoint.getStage();
     if (stage == ModelStage.CANDIDATE || stage == ModelStage.RETIRED) {
       ServingModel shadow = holder.peekCandidate().orElse(null);
-      if (stage == ModelStage.CANDIDATE && shadow != null && sameModel(shadow, checkpoint)) {
-        return;
+      if (stage == ModelStage.CANDIDATE && (shadow != null && sameModel(shadow, checkpoint)
+          || checkpoint.getVersion().equals(holder.currentVersion()))) {
+        return; // already in shadow, or already promoted and serving
       }
       enqueue(checkpoint, latestCandidate);
       return;

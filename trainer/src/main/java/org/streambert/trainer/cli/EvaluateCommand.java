@@ -1,5 +1,6 @@
 package org.streambert.trainer.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,6 +52,26 @@ public final class EvaluateCommand implements Callable<Integer> {
     if (clsData == null && nerData == null) {
       throw new IllegalArgumentException("give --cls-data and/or --ner-data");
     }
+    List<ClassificationExample> clsExamples = clsData == null ? null : ClassificationReader.read(clsData).examples();
+    List<NerSentence> nerSentences = nerData == null ? null : ConllReader.read(nerData, nerScheme).sentences();
+    EvalReport report = evaluate(bundleDir, clsExamples, nerSentences, batchSize);
+    System.out.print(report.toTable());
+    if (json != null) {
+      Files.writeString(json, report.toJson());
+    }
+    return ExitCodes.OK;
+  }
+
+  /**
+   * Metrics of a bundle on labelled examples ({@code trainer serve} scores the champion on its held-out split with
+   * this).
+   *
+   * @param clsExamples classification examples, or null for none
+   * @param nerSentences NER sentences, or null for none
+   * @throws IllegalArgumentException when data is given for a head the bundle does not have
+   */
+  public static EvalReport evaluate(Path bundleDir, List<ClassificationExample> clsExamples,
+      List<NerSentence> nerSentences, int batchSize) throws IOException {
     ModelBundle bundle = ModelBundle.open(bundleDir);
     ModelDescriptor model = bundle.model();
     int maxLength = model.tokenizer().maxLength();
@@ -58,35 +79,29 @@ public final class EvaluateCommand implements Callable<Integer> {
         WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
     List<Feature> cls = new ArrayList<>();
     List<String> classLabels = List.of();
-    if (clsData != null) {
+    if (clsExamples != null) {
       classLabels = model.classificationHead().map(HeadSpec::labels).orElseThrow(() ->
           new IllegalArgumentException("bundle " + model.name() + " has no classification head"));
       Map<String, Integer> index = LabelSets.index(classLabels);
-      for (ClassificationExample e : ClassificationReader.read(clsData).examples()) {
+      for (ClassificationExample e : clsExamples) {
         cls.add(Feature.classification(tokenizer, e, index, maxLength));
       }
     }
     List<Feature> ner = new ArrayList<>();
     List<NerSentence> sentences = List.of();
     List<String> nerLabels = List.of();
-    if (nerData != null) {
+    if (nerSentences != null) {
       nerLabels = model.tokenClassificationHead().map(HeadSpec::labels).orElseThrow(() ->
           new IllegalArgumentException("bundle " + model.name() + " has no token classification head"));
       Map<String, Integer> index = LabelSets.index(nerLabels);
-      sentences = ConllReader.read(nerData, nerScheme).sentences();
+      sentences = nerSentences;
       for (NerSentence s : sentences) {
         ner.add(Feature.ner(tokenizer, s, index, maxLength));
       }
     }
-    EvalReport report;
     try (BertModel forward = BertSavedModel.load(bundle.savedModelDir(), BertBundles.bertConfig(model),
         BertBundles.headsSpec(model))) {
-      report = Evaluator.evaluate(forward, tokenizer.padId(), batchSize, cls, classLabels, ner, sentences, nerLabels);
+      return Evaluator.evaluate(forward, tokenizer.padId(), batchSize, cls, classLabels, ner, sentences, nerLabels);
     }
-    System.out.print(report.toTable());
-    if (json != null) {
-      Files.writeString(json, report.toJson());
-    }
-    return ExitCodes.OK;
   }
 }
