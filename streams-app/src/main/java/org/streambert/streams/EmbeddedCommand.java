@@ -85,6 +85,11 @@ final class EmbeddedCommand implements Callable<Integer> {
   @Option(names = "--epochs", defaultValue = "3", description = "Fine-tuning epochs for v1. Default: ${DEFAULT-VALUE}.")
   int epochs;
 
+  @Option(names = "--learning-loop", description = "After a weak v1 (trained on 10%% of the generated data) serves, "
+      + "show continuous learning: the app asks for labels where unsure, a simulated labeller answers from the "
+      + "ground truth, trainer serve retrains, the candidate is scored in shadow and promoted, the outputs switch.")
+  boolean learningLoop;
+
   private final PrintStream out = System.out;
 
   @Override
@@ -137,6 +142,9 @@ final class EmbeddedCommand implements Callable<Integer> {
     props.put(NlpConfig.HTTP_PORT_CONFIG, 0);
     NlpConfig config = new NlpConfig(props);
 
+    if (learningLoop) {
+      return LearningLoopDemo.run(this, dir, bootstrap, registryUrl, trainer, started, props);
+    }
     try (NlpService service = NlpService.start(config)) {
       say("streams app running (topics created; /health, /ready, /metrics on http://127.0.0.1:"
           + service.httpPort() + "); no model yet, so records would wait in the store");
@@ -176,7 +184,7 @@ final class EmbeddedCommand implements Callable<Integer> {
     }
   }
 
-  private static List<String> fineTuneArgs(Path data, Path bertConfig, Path out, String version, Path store,
+  static List<String> fineTuneArgs(Path data, Path bertConfig, Path out, String version, Path store,
       String bootstrap, String registryUrl, List<String> start) {
     List<String> args = new ArrayList<>(List.of("fine-tune",
         "--cls-train", data.resolve("topics-train.tsv").toString(),
@@ -196,7 +204,7 @@ final class EmbeddedCommand implements Callable<Integer> {
     return new BertConfig(BertConfig.DEFAULT_VOCAB_SIZE, 128, 2, 2, 512, Activation.GELU_TANH, 0.1, 0.1, 64, 2, 0.02);
   }
 
-  private void awaitVersion(NlpService service, String version) throws InterruptedException {
+  void awaitVersion(NlpService service, String version) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!version.equals(service.models().currentVersion())) {
       if (System.nanoTime() > deadline) {
@@ -208,12 +216,12 @@ final class EmbeddedCommand implements Callable<Integer> {
     say("model " + MODEL_NAME + " v" + version + " verified, loaded and serving");
   }
 
-  private void say(String line) {
+  void say(String line) {
     out.println("==> " + line);
   }
 
   /** Produces demo texts and prints the enriched results as they arrive. */
-  private final class Texts implements AutoCloseable {
+  final class Texts implements AutoCloseable {
     private final KafkaProducer<String, TextRecord> producer;
     private final KafkaConsumer<String, EnrichedText> consumer;
     private final String inputTopic;
@@ -248,10 +256,15 @@ final class EmbeddedCommand implements Callable<Integer> {
 
     /** Sends the texts round-robin, a few per second, until {@link #stopFeeding}. */
     void feed(List<String> textsToSend) {
+      feed(textsToSend, 1000);
+    }
+
+    /** Sends the texts round-robin, one every {@code pauseMs}, until {@link #stopFeeding}. */
+    void feed(List<String> textsToSend, long pauseMs) {
       for (int i = 0; feeding; i++) {
         send(textsToSend.get(i % textsToSend.size()));
         try {
-          Thread.sleep(1000);
+          Thread.sleep(pauseMs);
         } catch (InterruptedException e) {
           return;
         }
@@ -260,6 +273,38 @@ final class EmbeddedCommand implements Callable<Integer> {
 
     void stopFeeding() {
       feeding = false;
+    }
+
+    /** Prints the first {@code count} results of {@code version}, skipping (and counting) older ones. */
+    void printVersion(String version, int count, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      int printed = 0;
+      int skipped = 0;
+      while (printed < count) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("no output of version " + version + " within " + timeout);
+        }
+        for (ConsumerRecord<String, EnrichedText> r : consumer.poll(Duration.ofMillis(200))) {
+          if (!r.value().getModelVersion().equals(version)) {
+            skipped++;
+          } else if (printed++ < count) {
+            out.println(render(r.value()));
+          }
+        }
+      }
+      out.println("  (" + skipped + " outputs of the previous version were read before the switch)");
+    }
+
+    /** Reads (without printing) {@code count} results. */
+    void drain(int count, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      int read = 0;
+      while (read < count) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("only " + read + " of " + count + " enriched outputs within " + timeout);
+        }
+        read += consumer.poll(Duration.ofMillis(200)).count();
+      }
     }
 
     /**

@@ -100,6 +100,9 @@ public final class ServeCommand implements Callable<Integer> {
       + "stopped). Default: ${DEFAULT-VALUE}.")
   int maxRounds;
 
+  @Option(names = "--until-promoted", description = "Stop once a candidate was promoted automatically (demos).")
+  boolean untilPromoted;
+
   @Option(names = "--max-examples", defaultValue = "1000000", description = "Refuse a topic with more distinct "
       + "examples (bounds memory). Default: ${DEFAULT-VALUE}.")
   int maxExamples;
@@ -139,10 +142,11 @@ public final class ServeCommand implements Callable<Integer> {
     CheckpointTopic checkpoints = new CheckpointTopic(kafka.bootstrapServers, kafka.schemaRegistryUrl,
         publishing.topic);
     checkpoints.ensureExists();
+    ensureTopics(List.of(examplesTopic, runsTopic, statusTopic));
     ServeLoop.Settings settings = new ServeLoop.Settings(modelName, minNewExamples, maxInterval, pollInterval,
         heldOutPercent, publishing.noGate ? Double.MAX_VALUE : publishing.gateTolerance, fromScratch, autoPromote,
         promoteMinSamples, promoteMinAgreement, promoteMaxLatencyRatio, maxRounds, workDir,
-        publishing.bundleUriBase, statusTopic, kafka.bootstrapServers);
+        publishing.bundleUriBase, statusTopic, kafka.bootstrapServers, untilPromoted);
     AtomicBoolean stop = new AtomicBoolean();
     // SIGTERM: stop polling; a round in progress is abandoned uncommitted and repeats after the restart.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true), "serve-stop"));
@@ -159,6 +163,26 @@ public final class ServeCommand implements Callable<Integer> {
       log.printf("serve stopped after %d round(s)%n", rounds);
     }
     return ExitCodes.OK;
+  }
+
+  /** Creates missing topics with the broker's default partitions and replication. */
+  private void ensureTopics(List<String> topics) throws Exception {
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of(
+        org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers))) {
+      java.util.Set<String> existing = admin.listTopics().names().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      for (String t : topics) {
+        if (!existing.contains(t)) {
+          try {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(t, java.util.Optional.empty(),
+                java.util.Optional.empty()))).all().get(60, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+              throw e;
+            }
+          }
+        }
+      }
+    }
   }
 
   /** One round's fine-tuning through the fine-tune command's own code (same options, same defaults). */

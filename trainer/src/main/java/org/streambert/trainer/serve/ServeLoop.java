@@ -78,11 +78,12 @@ public final class ServeLoop {
    * @param fromScratch     train every round from the starting point of the trainer, not from the champion
    * @param autoPromote     promote a candidate when the shadow reports meet the three bounds below
    * @param maxRounds       stop after this many rounds (0: run until stopped)
+   * @param untilPromoted   stop once a candidate was promoted automatically (the embedded demo)
    */
   public record Settings(String modelName, int minNewExamples, Duration maxInterval, Duration pollInterval,
       int heldOutPercent, double gateTolerance, boolean fromScratch, boolean autoPromote, long promoteMinSamples,
       double promoteMinAgreement, double promoteMaxLatencyRatio, int maxRounds, Path workDir, String bundleUriBase,
-      String statusTopic, String bootstrapServers) {}
+      String statusTopic, String bootstrapServers, boolean untilPromoted) {}
 
   private final Settings settings;
   private final ExampleLog examples;
@@ -112,8 +113,8 @@ public final class ServeLoop {
     int rounds = 0;
     long lastRound = System.nanoTime();
     while (!stop.get() && (settings.maxRounds() <= 0 || rounds < settings.maxRounds())) {
-      if (settings.autoPromote()) {
-        maybePromote();
+      if (settings.autoPromote() && maybePromote() && settings.untilPromoted()) {
+        return rounds;
       }
       long pending = examples.pendingRecords();
       boolean due = System.nanoTime() - lastRound >= settings.maxInterval().toNanos();

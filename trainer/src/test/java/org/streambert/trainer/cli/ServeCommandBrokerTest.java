@@ -165,7 +165,7 @@ class ServeCommandBrokerTest {
       double gateTolerance) {
     ServeLoop.Settings s = new ServeLoop.Settings(MODEL, cmd.minNewExamples, cmd.maxInterval, cmd.pollInterval,
         cmd.heldOutPercent, gateTolerance, cmd.fromScratch, false, 10, 0.0, 1.5, 1, cmd.workDir, null,
-        Topics.MODEL_ROLLOUT_STATUS, broker.bootstrapServers());
+        Topics.MODEL_ROLLOUT_STATUS, broker.bootstrapServers(), false);
     return new ServeLoop(s, log, checkpoints(), CheckpointStore.at(dir.resolve("store").toString()), runs, t,
         (bundle, cls, ner) -> EvaluateCommand.evaluate(bundle, cls, ner, 32).metrics(), System.out);
   }
