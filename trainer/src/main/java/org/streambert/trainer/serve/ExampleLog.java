@@ -29,8 +29,8 @@ import org.streambert.trainer.data.TopicSnapshot;
  * committed part of the topic says (a resend of the same example counts once, an identical one not at all). Offsets are committed only by {@link #commit}, after a round's result
  * was published or refused, so a crash repeats at most that round.
  *
- * <p>Hostile input is bounded: a record that does not decode, has no id, a blank text or a text over
- * {@code maxTextChars} code points is skipped and counted; more than {@code maxExamples} distinct examples fail the
+ * <p>Hostile input is bounded: a record that does not decode, has no id, a blank text, a text over
+ * {@code maxTextChars} code points or an entity span outside its text is skipped and counted; more than {@code maxExamples} distinct examples fail the
  * read.
  */
 public final class ExampleLog implements AutoCloseable {
@@ -144,7 +144,7 @@ public final class ExampleLog implements AutoCloseable {
         examples.remove(id);
         return;
       }
-      if (e.getText().isBlank() || e.getText().codePointCount(0, e.getText().length()) > maxTextChars) {
+      if (!valid(e)) {
         counts[1]++;
         return;
       }
@@ -164,6 +164,27 @@ public final class ExampleLog implements AutoCloseable {
       }
     });
     return new Snapshot(examples, fresh, counts[0], end, counts[1]);
+  }
+
+  /** Non-blank text within the length bound, entity spans inside it with a type. */
+  private boolean valid(TrainingExample e) {
+    String text = e.getText();
+    if (text.isBlank()) {
+      return false;
+    }
+    int length = text.codePointCount(0, text.length());
+    if (length > maxTextChars) {
+      return false;
+    }
+    if (e.getEntities() != null) {
+      for (var span : e.getEntities()) {
+        if (span.getStart() < 0 || span.getEnd() > length || span.getEnd() <= span.getStart()
+            || span.getType().isBlank()) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Same text, label and entities (a resend of an example, whatever its source and time). */

@@ -152,9 +152,9 @@ public final class ServeLoop {
     List<TrainingExample> heldOut = new ArrayList<>();
     snapshot.examples().forEach((id, e) -> (split.isHeldOut(id) ? heldOut : train).add(e));
     run.setTrainExamples(train.size()).setHeldOutExamples(heldOut.size());
-    log.printf("round %s: %d examples (%d new; %d train, %d held out), champion %s%n", version,
-        snapshot.examples().size(), snapshot.newIds().size(), train.size(), heldOut.size(),
-        championVersion == null ? "none" : championVersion);
+    log.printf("round %s: %d examples (%d new; %d train, %d held out; %d bad records skipped), champion %s%n",
+        version, snapshot.examples().size(), snapshot.newIds().size(), train.size(), heldOut.size(),
+        snapshot.skipped(), championVersion == null ? "none" : championVersion);
     TrainingDecision decision;
     try {
       TaskData data = taskData(train, heldOut);

@@ -130,6 +130,29 @@ class ServeCommandBrokerTest {
     }
   }
 
+  /** Records a labelling tool should never send: each is skipped, none stops a round. */
+  private static void producePoison() {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(p, new StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+      raw.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "garbage", new byte[] {0, 0, 0, 0, 99, 1, 2}));
+      raw.flush();
+    }
+    SpecificAvroSerde<TrainingExample> serde = new SpecificAvroSerde<>(TrainingExample.class);
+    serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry), false);
+    try (KafkaProducer<String, TrainingExample> producer =
+        new KafkaProducer<>(p, new StringSerializer(), serde.serializer())) {
+      TrainingExample.Builder b = TrainingExample.newBuilder().setSource("hostile").setCreatedAt(Instant.now());
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "blank", b.setId("blank").setText("   ").build()));
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "bad-span", b.setId("bad-span").setText("Oslo")
+          .setEntities(List.of(new org.streambert.schemas.avro.EntitySpan("LOC", 0, 99))).build()));
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "long", b.setId("long").setEntities(null)
+          .setText("word ".repeat(300)).setLabel("tech").build()));
+      producer.flush();
+    }
+  }
+
   private static List<TrainingRun> runs() {
     SpecificAvroSerde<TrainingRun> serde = new SpecificAvroSerde<>(TrainingRun.class);
     serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry), false);
@@ -190,11 +213,12 @@ class ServeCommandBrokerTest {
     List<ClassificationExample> labelled = DemoData.classification(300, 7);
     produce(labelled, 0, "labeller");
     produce(labelled.subList(0, 60), 0, "labeller-again"); // the same 60 examples sent twice
+    producePoison();
 
     assertEquals(ExitCodes.OK, TrainerApp.run(args("serve", "--model-name", MODEL, "--store",
         dir.resolve("store").toString(), "--work-dir", dir.resolve("work").toString(), "--min-new-examples", "100",
         "--lr", "2e-3", "--epochs", "4", "--batch-size", "16", "--max-length", "32", "--poll-interval", "100ms",
-        "--max-rounds", "1")));
+        "--max-rounds", "1", "--max-text-chars", "1000")));
 
     List<TrainingRun> runs = runs();
     assertEquals(1, runs.size());
@@ -215,6 +239,7 @@ class ServeCommandBrokerTest {
     assertEquals("v1", checkpoints().latest(MODEL).orElseThrow().getVersion(), "a candidate does not serve");
     try (ExampleLog log = exampleLog("trainer-serve-" + MODEL)) {
       assertEquals(0, log.pendingRecords(), "offsets committed after publishing");
+      assertEquals(4, log.read().skipped(), "garbage, a blank text, a span outside its text, an over-long text");
       produce(labelled.subList(0, 10), 0, "labeller-third-time");
       assertEquals(0, log.read().newIds().size(), "identical resends are no new examples");
     }
