@@ -100,7 +100,7 @@ public final class ShadowScorer implements AutoCloseable {
       ServingModel.Inference result;
       try {
         result = candidate.predict(texts);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | LinkageError e) { // e.g. a native library error of the candidate's graph
         synchronized (this) {
           statsFor(championVersion, candidate.version()).failures++;
         }

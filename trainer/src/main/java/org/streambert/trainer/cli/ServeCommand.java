@@ -185,6 +185,11 @@ public final class ServeCommand implements Callable<Integer> {
     }
   }
 
+  /** This command's round trainer (for programs that drive a {@link ServeLoop} themselves, e.g. the bench). */
+  public ServeLoop.RoundTrainer roundTrainer() {
+    return this::trainRound;
+  }
+
   /** One round's fine-tuning through the fine-tune command's own code (same options, same defaults). */
   org.streambert.trainer.publish.RunReport trainRound(Path fromBundle,
       org.streambert.trainer.train.TaskData data, String name, String version, Path out) throws java.io.IOException {
