@@ -98,7 +98,7 @@ public final class LabelingSampler {
 
   /** Why the model is unsure, e.g. {@code margin=0.04}, or null when it is not. */
   String uncertainty(Prediction p) {
-    if (p.label() != null && p.labelScores().size() >= 1) {
+    if (p.label() != null) {
       float best = Float.NEGATIVE_INFINITY;
       float second = Float.NEGATIVE_INFINITY;
       for (LabelScore s : p.labelScores()) {
