@@ -85,6 +85,9 @@ public final class ServeLoop {
       double promoteMinAgreement, double promoteMaxLatencyRatio, int maxRounds, Path workDir, String bundleUriBase,
       String statusTopic, String bootstrapServers, boolean untilPromoted) {}
 
+  /** Shadow reports are read from the candidate's creation minus this (app and trainer clocks may differ). */
+  static final Duration CLOCK_SKEW = Duration.ofMinutes(10);
+
   private final Settings settings;
   private final ExampleLog examples;
   private final CheckpointTopic checkpoints;
@@ -266,7 +269,7 @@ public final class ServeLoop {
     }
     String version = candidate.get().getVersion();
     ShadowReports shadow = ShadowReports.read(settings.bootstrapServers(), settings.statusTopic(), model, version,
-        champion.get().getVersion());
+        champion.get().getVersion(), candidate.get().getCreatedAt().toEpochMilli() - CLOCK_SKEW.toMillis());
     boolean enough = shadow.samples() >= settings.promoteMinSamples();
     boolean agrees = Double.isNaN(shadow.labelAgreement())
         || shadow.labelAgreement() >= settings.promoteMinAgreement();

@@ -1,8 +1,17 @@
 package org.streambert.trainer.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.streambert.trainer.data.TopicSnapshot;
 import org.streambert.trainer.internals.Json;
@@ -23,26 +32,65 @@ public record ShadowReports(long samples, int instances, double labelAgreement, 
   /** The status value of a shadow report. */
   public static final String STATUS = "SHADOW_REPORT";
 
-  /** Reads the status topic to its current end. */
+  /**
+   * Reads the status topic from {@code sinceMillis} (the candidate's creation: no report of it can be older, so a
+   * long-lived topic is not re-read from the start on every check) to its current end.
+   */
   public static ShadowReports read(String bootstrapServers, String statusTopic, String modelName, String candidate,
-      String champion) {
+      String champion, long sinceMillis) {
     Map<String, JsonNode> latest = new HashMap<>();
-    TopicSnapshot.read(bootstrapServers, statusTopic, new StringDeserializer(), new StringDeserializer(), r -> {
-      if (r.value() == null || r.value().length() > 64 * 1024) {
-        return;
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      List<PartitionInfo> infos = consumer.partitionsFor(statusTopic, Duration.ofSeconds(30));
+      if (infos == null || infos.isEmpty()) {
+        return combine(List.of());
       }
-      try {
-        JsonNode n = Json.mapper().readTree(r.value());
-        if (STATUS.equals(n.path("status").asText()) && modelName.equals(n.path("modelName").asText())
-            && candidate.equals(n.path("candidateVersion").asText())
-            && champion.equals(n.path("championVersion").asText())) {
-          latest.put(n.path("instance").asText(), n);
+      List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(statusTopic, i.partition()))
+          .toList();
+      consumer.assign(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+      Map<TopicPartition, Long> query = new HashMap<>();
+      partitions.forEach(tp -> query.put(tp, Math.max(0, sinceMillis)));
+      Map<TopicPartition, OffsetAndTimestamp> start = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
+      for (TopicPartition tp : partitions) {
+        OffsetAndTimestamp o = start.get(tp);
+        consumer.seek(tp, o == null ? end.get(tp) : o.offset());
+      }
+      long deadline = System.nanoTime() + TopicSnapshot.STALL_TIMEOUT.toNanos();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + statusTopic + " to its end within "
+              + TopicSnapshot.STALL_TIMEOUT);
         }
-      } catch (java.io.IOException | RuntimeException e) {
-        // not a report of ours
+        for (ConsumerRecord<String, String> r : consumer.poll(TopicSnapshot.POLL_TIMEOUT)) {
+          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+            accept(r.value(), modelName, candidate, champion, latest);
+          }
+        }
       }
-    });
+    }
     return combine(latest.values());
+  }
+
+  private static void accept(String value, String modelName, String candidate, String champion,
+      Map<String, JsonNode> latest) {
+    if (value == null || value.length() > 64 * 1024) {
+      return;
+    }
+    try {
+      JsonNode n = Json.mapper().readTree(value);
+      if (STATUS.equals(n.path("status").asText()) && modelName.equals(n.path("modelName").asText())
+          && candidate.equals(n.path("candidateVersion").asText())
+          && champion.equals(n.path("championVersion").asText())) {
+        latest.put(n.path("instance").asText(), n);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not a report of ours
+    }
   }
 
   static ShadowReports combine(Iterable<JsonNode> reports) {
