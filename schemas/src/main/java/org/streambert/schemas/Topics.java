@@ -14,6 +14,13 @@ public final class Topics {
   public static final String MODEL_ROLLOUT_STATUS = "model-rollout-status";
   /** Records that could not be processed, with the failure in headers. */
   public static final String TEXT_DLQ = "text-dlq";
+  /**
+   * Records the application is unsure about: {@link org.streambert.schemas.avro.TrainingExample} values whose label
+   * and entities are the model's suggestion, keyed by example id (a hash of the text).
+   */
+  public static final String NEEDS_LABELING = "needs-labeling";
+  /** {@link org.streambert.schemas.avro.TrainingRun} values, keyed by model name: one per round of trainer serve. */
+  public static final String TRAINING_RUNS = "training-runs";
 
   private Topics() {}
 }

@@ -111,6 +111,11 @@ final class EmbeddedCommand implements Callable<Integer> {
   /** The embedded broker while it runs (null with --bootstrap-servers). */
   private volatile KafkaBrokerProcess embeddedBroker;
 
+  @Option(names = "--learning-loop", description = "After a weak v1 (trained on 10%% of the generated data) serves, "
+      + "show continuous learning: the app asks for labels where unsure, a simulated labeller answers from the "
+      + "ground truth, trainer serve retrains, the candidate is scored in shadow and promoted, the outputs switch.")
+  boolean learningLoop;
+
   private final PrintStream out = System.out;
 
   @Override
@@ -181,7 +186,7 @@ final class EmbeddedCommand implements Callable<Integer> {
     props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
     props.put(NlpConfig.MODEL_NAME_CONFIG, MODEL_NAME);
     props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
-        // The default path is the signed one: a fresh trainer key for this run, trusted by the app, and bundles only
+    // The default path is the signed one: a fresh trainer key for this run, trusted by the app, and bundles only
     // from this run's checkpoint store.
     Path store = dir.resolve("checkpoints");
     Path signingKey = dir.resolve("keys").resolve("trainer.key");
@@ -196,6 +201,9 @@ final class EmbeddedCommand implements Callable<Integer> {
     }
     NlpConfig config = new NlpConfig(props);
 
+    if (learningLoop) {
+      return LearningLoopDemo.run(this, dir, bootstrap, registryUrl, trainer, started, props);
+    }
     try (NlpService service = NlpService.start(config)) {
       say("checkpoints are signed with a key made for this run (" + signingKey + "); the app trusts only its public "
           + "half and only bundles under " + store);
@@ -269,7 +277,7 @@ final class EmbeddedCommand implements Callable<Integer> {
     }
   }
 
-  private static List<String> fineTuneArgs(Path data, Path bertConfig, Path out, String version, Path store,
+  static List<String> fineTuneArgs(Path data, Path bertConfig, Path out, String version, Path store,
       Path signingKey, String bootstrap, String registryUrl, List<String> start) {
     List<String> args = new ArrayList<>(List.of("fine-tune",
         "--cls-train", data.resolve("topics-train.tsv").toString(),
@@ -289,7 +297,7 @@ final class EmbeddedCommand implements Callable<Integer> {
     return new BertConfig(BertConfig.DEFAULT_VOCAB_SIZE, 128, 2, 2, 512, Activation.GELU_TANH, 0.1, 0.1, 64, 2, 0.02);
   }
 
-  private void awaitVersion(NlpService service, String version) throws InterruptedException {
+  void awaitVersion(NlpService service, String version) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (!version.equals(service.models().currentVersion())) {
       if (System.nanoTime() > deadline) {
@@ -301,12 +309,12 @@ final class EmbeddedCommand implements Callable<Integer> {
     say("model " + MODEL_NAME + " v" + version + " verified, loaded and serving");
   }
 
-  private void say(String line) {
+  void say(String line) {
     out.println("==> " + line);
   }
 
   /** Produces demo texts and prints the enriched results as they arrive. */
-  private final class Texts implements AutoCloseable {
+  final class Texts implements AutoCloseable {
     private final KafkaProducer<String, TextRecord> producer;
     private final KafkaConsumer<String, EnrichedText> consumer;
     private final String inputTopic;
@@ -341,10 +349,15 @@ final class EmbeddedCommand implements Callable<Integer> {
 
     /** Sends the texts round-robin, a few per second, until {@link #stopFeeding}. */
     void feed(List<String> textsToSend) {
+      feed(textsToSend, 1000);
+    }
+
+    /** Sends the texts round-robin, one every {@code pauseMs}, until {@link #stopFeeding}. */
+    void feed(List<String> textsToSend, long pauseMs) {
       for (int i = 0; feeding; i++) {
         send(textsToSend.get(i % textsToSend.size()));
         try {
-          Thread.sleep(1000);
+          Thread.sleep(pauseMs);
         } catch (InterruptedException e) {
           return;
         }
@@ -353,6 +366,38 @@ final class EmbeddedCommand implements Callable<Integer> {
 
     void stopFeeding() {
       feeding = false;
+    }
+
+    /** Prints the first {@code count} results of {@code version}, skipping (and counting) older ones. */
+    void printVersion(String version, int count, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      int printed = 0;
+      int skipped = 0;
+      while (printed < count) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("no output of version " + version + " within " + timeout);
+        }
+        for (ConsumerRecord<String, EnrichedText> r : consumer.poll(Duration.ofMillis(200))) {
+          if (!r.value().getModelVersion().equals(version)) {
+            skipped++;
+          } else if (printed++ < count) {
+            out.println(render(r.value()));
+          }
+        }
+      }
+      out.println("  (" + skipped + " outputs of the previous version were read before the switch)");
+    }
+
+    /** Reads (without printing) {@code count} results. */
+    void drain(int count, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      int read = 0;
+      while (read < count) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("only " + read + " of " + count + " enriched outputs within " + timeout);
+        }
+        read += consumer.poll(Duration.ofMillis(200)).count();
+      }
     }
 
     /**

@@ -261,6 +261,48 @@ public final class NlpConfig extends AbstractConfig {
       + "are evicted to stay below it, and a single result larger than an eighth of it is not cached.";
   public static final long CACHE_MAX_BYTES_DEFAULT = 64L * 1024 * 1024;
 
+  public static final String LABELING_TOPIC_CONFIG = "nlp.labeling.topic";
+  public static final String LABELING_TOPIC_DOC = "Topic where records the model is unsure about are asked to be "
+      + "labelled, e.g. needs-labeling: TrainingExample values whose label/entities are the model's suggestion, id "
+      + "and key = SHA-256 of the text (answer on training-examples under the same id). Empty: off.";
+  public static final String LABELING_TOPIC_DEFAULT = "";
+
+  public static final String LABELING_MARGIN_THRESHOLD_CONFIG = "nlp.labeling.margin.threshold";
+  public static final String LABELING_MARGIN_THRESHOLD_DOC = "Ask for a label when the best class score minus the "
+      + "second best is below this (0: never on this ground).";
+  public static final double LABELING_MARGIN_THRESHOLD_DEFAULT = 0.2;
+
+  public static final String LABELING_SCORE_THRESHOLD_CONFIG = "nlp.labeling.score.threshold";
+  public static final String LABELING_SCORE_THRESHOLD_DOC = "Ask for a label when the best class score is below this "
+      + "(0: never on this ground).";
+  public static final double LABELING_SCORE_THRESHOLD_DEFAULT = 0.6;
+
+  public static final String LABELING_ENTITY_SCORE_THRESHOLD_CONFIG = "nlp.labeling.entity.score.threshold";
+  public static final String LABELING_ENTITY_SCORE_THRESHOLD_DOC = "Ask for a label when an entity's score is below "
+      + "this (0: never on this ground).";
+  public static final double LABELING_ENTITY_SCORE_THRESHOLD_DEFAULT = 0.5;
+
+  public static final String LABELING_SAMPLE_RATE_CONFIG = "nlp.labeling.sample.rate";
+  public static final String LABELING_SAMPLE_RATE_DOC = "Share of the uncertain records that are asked (chosen by a "
+      + "hash of model version and text, so repeatable).";
+  public static final double LABELING_SAMPLE_RATE_DEFAULT = 1.0;
+
+  public static final String LABELING_DEDUP_MAX_TEXTS_CONFIG = "nlp.labeling.dedup.max.texts";
+  public static final String LABELING_DEDUP_MAX_TEXTS_DOC = "Texts remembered per stream task and model version so "
+      + "that each is asked once (least recently seen forgotten first; bounds the memory to ~100 bytes a text).";
+  public static final int LABELING_DEDUP_MAX_TEXTS_DEFAULT = 100_000;
+
+  public static final String SHADOW_SAMPLE_RATE_CONFIG = "nlp.shadow.sample.rate";
+  public static final String SHADOW_SAMPLE_RATE_DOC = "Share of batches that a loaded CANDIDATE model also scores, "
+      + "on a background thread after the outputs were written (outputs are unchanged); 0: no shadow scoring.";
+  public static final double SHADOW_SAMPLE_RATE_DEFAULT = 0.1;
+
+  public static final String SHADOW_REPORT_INTERVAL_MS_CONFIG = "nlp.shadow.report.interval.ms";
+  public static final String SHADOW_REPORT_INTERVAL_MS_DOC = "How often the shadow comparison (label agreement, "
+      + "entity F1 candidate vs champion, confidence and latency of both) is written to the rollout-status topic, when "
+      + "there are new samples.";
+  public static final long SHADOW_REPORT_INTERVAL_MS_DEFAULT = 30_000L;
+
   private static final ConfigDef DEF = new ConfigDef()
       .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
           INPUT_TOPIC_DOC)
@@ -340,7 +382,22 @@ public final class NlpConfig extends AbstractConfig {
       .define(CACHE_MAX_ENTRIES_CONFIG, Type.INT, CACHE_MAX_ENTRIES_DEFAULT, Range.between(0, 10_000_000),
           Importance.LOW, CACHE_MAX_ENTRIES_DOC)
       .define(CACHE_MAX_BYTES_CONFIG, Type.LONG, CACHE_MAX_BYTES_DEFAULT, Range.between(0, 1L << 40),
-          Importance.LOW, CACHE_MAX_BYTES_DOC);
+          Importance.LOW, CACHE_MAX_BYTES_DOC)
+      .define(LABELING_TOPIC_CONFIG, Type.STRING, LABELING_TOPIC_DEFAULT, Importance.MEDIUM, LABELING_TOPIC_DOC)
+      .define(LABELING_MARGIN_THRESHOLD_CONFIG, Type.DOUBLE, LABELING_MARGIN_THRESHOLD_DEFAULT, Range.between(0, 1),
+          Importance.LOW, LABELING_MARGIN_THRESHOLD_DOC)
+      .define(LABELING_SCORE_THRESHOLD_CONFIG, Type.DOUBLE, LABELING_SCORE_THRESHOLD_DEFAULT, Range.between(0, 1),
+          Importance.LOW, LABELING_SCORE_THRESHOLD_DOC)
+      .define(LABELING_ENTITY_SCORE_THRESHOLD_CONFIG, Type.DOUBLE, LABELING_ENTITY_SCORE_THRESHOLD_DEFAULT,
+          Range.between(0, 1), Importance.LOW, LABELING_ENTITY_SCORE_THRESHOLD_DOC)
+      .define(LABELING_SAMPLE_RATE_CONFIG, Type.DOUBLE, LABELING_SAMPLE_RATE_DEFAULT, Range.between(0, 1),
+          Importance.LOW, LABELING_SAMPLE_RATE_DOC)
+      .define(LABELING_DEDUP_MAX_TEXTS_CONFIG, Type.INT, LABELING_DEDUP_MAX_TEXTS_DEFAULT,
+          Range.between(1, 10_000_000), Importance.LOW, LABELING_DEDUP_MAX_TEXTS_DOC)
+      .define(SHADOW_SAMPLE_RATE_CONFIG, Type.DOUBLE, SHADOW_SAMPLE_RATE_DEFAULT, Range.between(0, 1),
+          Importance.MEDIUM, SHADOW_SAMPLE_RATE_DOC)
+      .define(SHADOW_REPORT_INTERVAL_MS_CONFIG, Type.LONG, SHADOW_REPORT_INTERVAL_MS_DEFAULT,
+          Range.between(100, 86_400_000), Importance.LOW, SHADOW_REPORT_INTERVAL_MS_DOC);
 
   /** Prefix of this program's own keys; every other key goes to Kafka Streams. */
   public static final String PREFIX = "nlp.";
@@ -502,6 +559,27 @@ public final class NlpConfig extends AbstractConfig {
 
   public boolean metricsJmxEnabled() {
     return getBoolean(METRICS_JMX_ENABLED_CONFIG);
+  }
+
+  /** The labelling topic, or empty when asking for labels is off. */
+  public java.util.Optional<String> labelingTopic() {
+    String t = getString(LABELING_TOPIC_CONFIG);
+    return t == null || t.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(t.strip());
+  }
+
+  /** The nlp.labeling.* thresholds. */
+  public org.streambert.streams.internals.LabelingSampler.Thresholds labelingThresholds() {
+    return new org.streambert.streams.internals.LabelingSampler.Thresholds(getDouble(LABELING_MARGIN_THRESHOLD_CONFIG),
+        getDouble(LABELING_SCORE_THRESHOLD_CONFIG), getDouble(LABELING_ENTITY_SCORE_THRESHOLD_CONFIG),
+        getDouble(LABELING_SAMPLE_RATE_CONFIG), getInt(LABELING_DEDUP_MAX_TEXTS_CONFIG));
+  }
+
+  public double shadowSampleRate() {
+    return getDouble(SHADOW_SAMPLE_RATE_CONFIG);
+  }
+
+  public long shadowReportIntervalMs() {
+    return getLong(SHADOW_REPORT_INTERVAL_MS_CONFIG);
   }
 
   /** The configured instance id, or host name and process id. */

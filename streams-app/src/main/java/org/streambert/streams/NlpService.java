@@ -26,6 +26,7 @@ import org.streambert.streams.internals.KafkaStatusPublisher;
 import org.streambert.streams.internals.NativeLogLevel;
 import org.streambert.streams.internals.NlpMetrics;
 import org.streambert.streams.internals.StreamThreadSupervisor;
+import org.streambert.streams.internals.ShadowScorer;
 import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.ModelLoader;
 import org.streambert.streams.model.TensorFlowModelLoader;
@@ -51,6 +52,7 @@ public final class NlpService implements AutoCloseable {
   private final StreamThreadSupervisor supervisor;
   private final QaModel qa;
   private final AppMeters meters;
+  private final ShadowScorer shadow;
 
   private NlpService(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
     this.config = config;
@@ -82,8 +84,11 @@ public final class NlpService implements AutoCloseable {
     Properties streamsProps = new Properties();
     streamsProps.putAll(props);
     streamsProps.put(NlpMetrics.CONFIG_KEY, meters.nlp());
+    shadow = config.shadowSampleRate() > 0 ? new ShadowScorer(models, config.shadowSampleRate(),
+        config.shadowReportIntervalMs(), config.instanceId(), publisher) : null;
+    config.labelingTopic().ifPresent(t -> LOG.info("asking for labels on {}: {}", t, config.labelingThresholds()));
     streams = new KafkaStreams(NlpTopology.build(config, models, rollout,
-        NlpSerdes.fromConfig(config.serdeConfigs()), qa), streamsProps);
+        NlpSerdes.fromConfig(config.serdeConfigs()), qa, shadow), streamsProps);
     meters.bind(streams, models, Duration.ofMillis(config.metricsKafkaRefreshMs()));
     supervisor = new StreamThreadSupervisor(config.errorRetryBackoffMs(), config.errorRetryBackoffMaxMs(),
         config.healthThreadReplacementsMax(), config.healthThreadReplacementsWindowMs(), System::currentTimeMillis);
@@ -134,6 +139,7 @@ public final class NlpService implements AutoCloseable {
       List<String> topics = new ArrayList<>(List.of(config.inputTopic(), config.outputTopic(), config.dlqTopic(),
           config.rolloutStatusTopic()));
       config.embeddingsTopic().ifPresent(topics::add);
+      config.labelingTopic().ifPresent(topics::add);
       for (String t : topics) {
         if (!existing.contains(t)) {
           missing.add(new NewTopic(t, Optional.empty(), Optional.empty()));
@@ -196,6 +202,9 @@ public final class NlpService implements AutoCloseable {
       http.close();
     }
     rollout.close();
+    if (shadow != null) {
+      shadow.close();
+    }
     publisher.close();
     models.close();
     if (qa != null) {

@@ -9,7 +9,11 @@ import org.apache.kafka.streams.state.Stores;
 import org.streambert.streams.internals.BatchInferProcessor;
 import org.streambert.streams.internals.ResultCache;
 import org.streambert.streams.internals.CheckpointProcessor;
+import org.streambert.schemas.SpecificAvroSerde;
+import org.streambert.schemas.avro.TrainingExample;
 import org.streambert.streams.internals.InputDeserializer;
+import org.streambert.streams.internals.LabelingSampler;
+import org.streambert.streams.internals.ShadowScorer;
 import org.streambert.streams.internals.PendingRecord;
 import org.streambert.streams.internals.ValidateProcessor;
 import org.streambert.streams.model.CheckpointListener;
@@ -28,7 +32,9 @@ import org.streambert.streams.model.QaModel;
  *
  * With {@code nlp.embeddings.topic} set, batch-infer also forwards one embedding record per input to that topic (a
  * third sink, so it commits in the same transaction). With a {@link QaModel} ({@code nlp.qa.model.dir}), records
- * whose metadata holds a question ({@code nlp.qa.question.key}) get an answer span in the same batch.
+ * whose metadata holds a question ({@code nlp.qa.question.key}) get an answer span in the same batch. With
+ * {@code nlp.labeling.topic} set, records the model is unsure about go there as labelling requests; with a
+ * {@link ShadowScorer}, sampled batches are scored by a loaded CANDIDATE off the output path.
  *
  *
  * Output keys are the input key bytes unchanged (or, for input without key, the record id as UTF-8: the value's id,
@@ -67,6 +73,17 @@ public final class NlpTopology {
    */
   public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,
       NlpSerdes serdes, QaModel qa) {
+    return build(config, models, checkpoints, serdes, qa, null);
+  }
+
+  /**
+   * Builds the topology with shadow scoring of candidates; with {@code nlp.labeling.topic} set, uncertain records
+   * also go there as labelling requests (TrainingExample, in the same transaction as the outputs).
+   *
+   * @param shadow scores sampled batches with the candidate model (owned by the caller), or null for none
+   */
+  public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,
+      NlpSerdes serdes, QaModel qa, ShadowScorer shadow) {
     Topology topology = new Topology();
     // Values are decoded in the first processor rather than by the source's deserializer: with exactly_once_v2,
     // Kafka Streams 4.4.0's TopologyTestDriver dropped the dead-letter records of the deserialization handler, while
@@ -84,9 +101,11 @@ public final class NlpTopology {
     boolean embeddings = config.embeddingsTopic().isPresent();
     BatchInferProcessor.Bounds bounds = new BatchInferProcessor.Bounds(config.textMaxWindows(),
         config.truncateLongTexts(), config.batchMaxTokens());
-    ResultCache cache = new ResultCache(config.cacheMaxEntries(), config.cacheMaxBytes()); // shared by the tasks
+    LabelingSampler.Thresholds labeling = config.labelingTopic().isPresent() ? config.labelingThresholds() : null;
+    BatchInferProcessor.Shared shared = new BatchInferProcessor.Shared(
+        new ResultCache(config.cacheMaxEntries(), config.cacheMaxBytes()), shadow, labeling); // shared by the tasks
     topology.addProcessor(BATCH, () -> new BatchInferProcessor(PENDING_STORE, models, maxBatch, maxDelay, drain,
-        checkpointsTopic, embeddings, qa, bounds, cache), VALIDATE);
+        checkpointsTopic, embeddings, qa, bounds, shared), VALIDATE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Long(),
         PendingRecord.serde()).withCachingDisabled(), BATCH);
     topology.addSink(BatchInferProcessor.OUTPUT_SINK, config.outputTopic(), new ByteArraySerializer(),
@@ -96,6 +115,12 @@ public final class NlpTopology {
     if (embeddings) {
       topology.addSink(BatchInferProcessor.EMBEDDINGS_SINK, config.embeddingsTopic().get(), new ByteArraySerializer(),
           serdes.enrichedText().serializer(), BATCH);
+    }
+    if (labeling != null) {
+      SpecificAvroSerde<TrainingExample> examples = new SpecificAvroSerde<>(TrainingExample.class);
+      examples.configure(config.originalsMap(), false);
+      topology.addSink(BatchInferProcessor.LABELING_SINK, config.labelingTopic().get(), new ByteArraySerializer(),
+          examples.serializer(), BATCH);
     }
 
     String modelName = config.modelName();

@@ -56,6 +56,41 @@ class EmbeddedCommandTest {
     assertTrue(!out.substring(v2.start()).contains("[v1] "), "a v1 result after the swap");
   }
 
+  @Test
+  void shouldShowTheLearningLoopFromWeakV1ToPromotedCandidate() throws Exception {
+    Path trainerJar = Path.of("..", "trainer", "target", "trainer.jar").toAbsolutePath().normalize();
+    assumeTrue(Files.isRegularFile(trainerJar),
+        "skipped: " + trainerJar + " is not built (run the whole reactor: mvn -B verify)");
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    int exit;
+    try (PrintStream tee = new PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8)) {
+      System.setOut(tee);
+      exit = new CommandLine(new EmbeddedCommand()).execute("--data-dir", dir.toString(), "--trainer-jar",
+          trainerJar.toString(), "--learning-loop");
+    } finally {
+      System.setOut(original);
+    }
+    String out = captured.toString(StandardCharsets.UTF_8);
+    assertEquals(0, exit, out);
+    assertTrue(out.contains("model demo-nlp v1 verified, loaded and serving"), out);
+    Matcher answered = Pattern.compile("the simulated labeller answered (\\d+)").matcher(out);
+    assertTrue(answered.find() && Integer.parseInt(answered.group(1)) >= 150, out);
+    // The round beat the weak v1 on the held-out split, in both tasks.
+    Matcher gate = Pattern.compile("gate: macro_f1: candidate ([0-9.]+) vs published ([0-9.]+)").matcher(out);
+    assertTrue(gate.find(), out);
+    assertTrue(Double.parseDouble(gate.group(1)) > Double.parseDouble(gate.group(2)) + 0.2, gate.group());
+    Matcher candidate = Pattern.compile("==> candidate (r\\S+) loaded beside v1").matcher(out);
+    assertTrue(candidate.find(), out);
+    String version = candidate.group(1);
+    assertTrue(out.contains("==> candidate " + version + " promoted by trainer serve"), out);
+    for (String text : EmbeddedCommand.SAMPLE_TEXTS) {
+      assertTrue(out.contains("[v1] \"" + text + "\""), "no v1 result for " + text);
+      assertTrue(out.contains("[v" + version + "] \"" + text + "\""), "no result of the candidate for " + text);
+    }
+    assertTrue(!out.substring(out.indexOf("[v" + version + "] ")).contains("[v1] "), "a v1 result after the switch");
+  }
+
   /** Copies what the command prints to the console and into a buffer. */
   private static final class TeeStream extends java.io.OutputStream {
     private final java.io.OutputStream a;

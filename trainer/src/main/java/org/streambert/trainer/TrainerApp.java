@@ -8,6 +8,9 @@ import org.streambert.bert.bundle.BundleException;
 import org.streambert.trainer.cli.BenchmarkCommand;
 import org.streambert.trainer.cli.EvaluateCommand;
 import org.streambert.trainer.cli.FineTuneCommand;
+import org.streambert.trainer.cli.PromoteCommand;
+import org.streambert.trainer.cli.RollbackCommand;
+import org.streambert.trainer.cli.ServeCommand;
 import org.streambert.trainer.cli.FineTuneSquadCommand;
 import org.streambert.trainer.cli.GenerateDemoDataCommand;
 import org.streambert.trainer.cli.ImportCommand;
@@ -31,7 +34,7 @@ import picocli.CommandLine.Command;
     footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad input (options, data, bundle), 3 promotion gate refused."},
     subcommands = {FineTuneCommand.class, PretrainCommand.class, FineTuneSquadCommand.class, EvaluateCommand.class,
         PublishCommand.class, ImportCommand.class, TokenizeCommand.class, GenerateDemoDataCommand.class,
-        BenchmarkCommand.class, KeygenCommand.class,
+        BenchmarkCommand.class, KeygenCommand.class, ServeCommand.class, PromoteCommand.class, RollbackCommand.class,
         CommandLine.HelpCommand.class})
 public final class TrainerApp implements Callable<Integer> {
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,5 +66,32 @@ class DeployedTrainerCommandsTest {
       assertTrue(sub.hasMatchedOption("--publish"), file);
       assertEquals("bert-nlp", sub.matchedOptionValue("--model-name", ""), file);
     }
+  }
+
+  @Test
+  void shouldParseTrainerServeInTheKubernetesDeploymentWithOneReplica() throws Exception {
+    JsonNode doc = YAML.readTree(DEPLOY.resolve("k8s/base/trainer-serve-deployment.yaml").toFile());
+    assertEquals(1, doc.path("spec").path("replicas").asInt(), "two trainers would both train every round");
+    assertEquals("Recreate", doc.path("spec").path("strategy").path("type").asText());
+    List<String> args = new ArrayList<>();
+    doc.findValues("containers").get(0).get(0).path("args").forEach(a -> args.add(a.asText()));
+    ParseResult sub = parse(args).subcommand();
+    assertEquals("serve", sub.commandSpec().name());
+    assertTrue(sub.hasMatchedOption("--auto-promote"));
+    assertEquals("bert-nlp", sub.matchedOptionValue("--model-name", ""));
+    assertTrue(Files.readString(DEPLOY.resolve("k8s/base/kustomization.yaml"))
+        .contains("trainer-serve-deployment.yaml"), "the deployment is part of the base");
+  }
+
+  @Test
+  void shouldParseTheComposeTrainerServeService() throws Exception {
+    JsonNode service = YAML.readTree(DEPLOY.resolve("docker-compose.yml").toFile()).path("services")
+        .path("trainer-serve");
+    List<String> args = new ArrayList<>();
+    service.path("command").forEach(a -> args.add(a.asText()));
+    ParseResult sub = parse(args).subcommand();
+    assertEquals("serve", sub.commandSpec().name());
+    assertEquals("bert-nlp", sub.matchedOptionValue("--model-name", ""),
+        "the model name must be the one the streams app follows (NLP_MODEL_NAME)");
   }
 }

@@ -63,6 +63,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   public static final String OUTPUT_SINK = "enriched-sink";
   public static final String DLQ_SINK = "dead-letter-sink";
   public static final String EMBEDDINGS_SINK = "embeddings-sink";
+  public static final String LABELING_SINK = "labeling-sink";
 
   private final String storeName;
   private final ModelHolder holder;
@@ -74,6 +75,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private final QaModel qa;
   private final Bounds bounds;
   private final ResultCache cache;
+  private final ShadowScorer shadow;
+  private final LabelingSampler labeling;
   private ProcessorContext<byte[], Object> context;
   private KeyValueStore<Long, PendingRecord> store;
   private NlpMetrics metrics;
@@ -106,7 +109,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
       String checkpointsTopic, boolean embeddings, QaModel qa) {
     this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, embeddings, qa, Bounds.DEFAULT,
-        ResultCache.disabled());
+        Shared.NONE);
   }
 
   /**
@@ -123,28 +126,32 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
         org.streambert.streams.NlpConfig.BATCH_MAX_TOKENS_DEFAULT);
   }
 
-  /** With default bounds and the given duplicate-result cache. */
-  public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
-      String checkpointsTopic, boolean embeddings, QaModel qa, ResultCache cache) {
-    this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, embeddings, qa, Bounds.DEFAULT,
-        cache);
-  }
+  /**
+   * What the batch step adds besides enriching, each optional.
+   *
+   * @param cache    results of earlier records with the same text (and question) under the same model; shared by
+   *                 the tasks of an instance
+   * @param shadow   scores sampled batches with the CANDIDATE model too (shared by all tasks), or null for none
+   * @param labeling when not null, uncertain records go to {@link #LABELING_SINK} as labelling requests
+   */
+  public record Shared(ResultCache cache, ShadowScorer shadow, LabelingSampler.Thresholds labeling) {
+    public static final Shared NONE = new Shared(ResultCache.disabled(), null, null);
 
-  /** With the given bounds and no duplicate-result cache. */
-  public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
-      String checkpointsTopic, boolean embeddings, QaModel qa, Bounds bounds) {
-    this(storeName, holder, maxBatchSize, maxDelayMs, drainMaxMs, checkpointsTopic, embeddings, qa, bounds,
-        ResultCache.disabled());
+    public Shared {
+      java.util.Objects.requireNonNull(cache, "cache");
+    }
   }
 
   /**
    * @param bounds the work bounds of one record and one batch
-   * @param cache  results of earlier records with the same text (and question) under the same model
+   * @param shared the cache, shadow scorer and labelling thresholds
    */
   public BatchInferProcessor(String storeName, ModelHolder holder, int maxBatchSize, long maxDelayMs, long drainMaxMs,
-      String checkpointsTopic, boolean embeddings, QaModel qa, Bounds bounds, ResultCache cache) {
+      String checkpointsTopic, boolean embeddings, QaModel qa, Bounds bounds, Shared shared) {
     this.bounds = bounds;
-    this.cache = java.util.Objects.requireNonNull(cache, "cache");
+    this.cache = shared.cache();
+    this.shadow = shared.shadow();
+    this.labeling = shared.labeling() == null ? null : new LabelingSampler(shared.labeling());
     this.embeddings = embeddings;
     this.qa = qa;
     this.storeName = storeName;
@@ -162,6 +169,9 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     this.deadLetters = DeadLetters.counter(context.applicationId());
     this.metrics = NlpMetrics.from(context.appConfigs());
     metrics.observeCache(cache);
+    if (shadow != null) {
+      metrics.observeShadow(shadow);
+    }
     this.arrivals = new ArrivalTimes(4096);
     // Restored entries (records pending at the last commit) keep their place in front of new arrivals.
     long count = 0;
@@ -302,11 +312,12 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     // A truncated record runs (and is cached) as the prefix it runs with; its output still carries the whole text.
     ResultCache.Lookup cached = cache.lookup(model,
         batch.stream().map(p -> p.truncated() ? p.record().withText(p.text()) : p.record()).toList());
+    ServingModel.Inference fresh;
     ServingModel.Inference result;
     List<QaAnswer> answers;
     try {
-      ResultCache.Completed all = cached.complete(
-          cached.misses().isEmpty() ? null : model.predict(cached.missTexts()), answer(cached.misses()));
+      fresh = cached.misses().isEmpty() ? null : model.predict(cached.missTexts());
+      ResultCache.Completed all = cached.complete(fresh, answer(cached.misses()));
       result = all.inference();
       answers = all.answers();
     } catch (RuntimeException batchFailure) {
@@ -327,6 +338,11 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     for (int i = 0; i < batch.size(); i++) {
       emit(model, batch.get(i), result, i, result.inferNanos(), result.postNanos() / batch.size(),
           answers.get(i));
+    }
+    if (shadow != null && fresh != null) {
+      // What the champion really ran (cache hits excluded, so latencies compare like with like); after the outputs,
+      // never blocks.
+      shadow.offer(model, cached.missTexts(), fresh.predictions(), fresh.inferNanos());
     }
   }
 
@@ -427,6 +443,10 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     long tokenizeMicros = result.tokenizeNanos()[index] / 1000;
     out.setTimings(new StageTimings(tokenizeMicros, inferNanos / 1000, postMicros));
     context.forward(new Record<byte[], Object>(record.key(), out.build(), record.timestamp()), OUTPUT_SINK);
+    if (labeling != null) {
+      labeling.consider(model, planned.text(), p, context.currentSystemTimeMs()).ifPresent(request -> context.forward(
+          new Record<byte[], Object>(utf8(request.getId()), request, record.timestamp()), LABELING_SINK));
+    }
     if (embedding != null) {
       EnrichedText vector = EnrichedText.newBuilder()
           .setId(record.id())

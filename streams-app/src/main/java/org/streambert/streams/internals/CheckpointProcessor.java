@@ -7,11 +7,13 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.streambert.schemas.CheckpointKeys;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.streams.model.CheckpointListener;
 
 /**
- * Maintains the global checkpoint store (model name → latest ModelCheckpoint) on every instance and tells the rollout
+ * Maintains the global checkpoint store (model name → latest PROMOTED ModelCheckpoint, model name +
+ * {@link CheckpointKeys#CANDIDATE_SUFFIX} → latest CANDIDATE/RETIRED one) on every instance and tells the rollout
  * about each event; on start it hands the rollout the stored checkpoint of the followed model, so a restarted
  * instance loads the model it served before.
  *
@@ -51,6 +53,10 @@ public final class CheckpointProcessor implements Processor<String, byte[], Void
     ModelCheckpoint stored = store.get(modelName);
     if (stored != null) {
       listener.onCheckpoint(stored);
+    }
+    ModelCheckpoint candidate = store.get(CheckpointKeys.candidate(modelName));
+    if (candidate != null) {
+      listener.onCheckpoint(candidate); // the candidate in shadow (or its retirement) survives a restart too
     }
   }
 

@@ -43,6 +43,15 @@ public final class KafkaStatusPublisher implements RolloutStatusPublisher, AutoC
   }
 
   @Override
+  public void publish(org.streambert.streams.model.ShadowReport report) {
+    producer.send(new ProducerRecord<>(topic, report.modelName(), report.toJson()), (meta, e) -> {
+      if (e != null) {
+        LOG.warn("could not write shadow report to {}: {}", topic, e.toString());
+      }
+    });
+  }
+
+  @Override
   public void close() {
     producer.close();
   }

@@ -97,6 +97,36 @@ public final class NlpMetrics {
     return registry;
   }
 
+  /**
+   * Meters over shadow scoring (candidate vs champion on sampled live records, see {@link ShadowScorer});
+   * idempotent. {@code nlp_shadow_samples_total}, {@code nlp_shadow_label_agreement_ratio},
+   * {@code nlp_shadow_entity_f1_ratio}, {@code nlp_shadow_confidence_ratio{model=champion|candidate}} (mean top class
+   * score), {@code nlp_shadow_latency_seconds{model=...}} (forward time per record) and
+   * {@code nlp_shadow_dropped_batches_total}. A figure that is undefined (no candidate, no class head) reads NaN.
+   */
+  public void observeShadow(ShadowScorer shadow) {
+    FunctionCounter.builder("nlp.shadow.samples", shadow, s -> s.report().samples())
+        .description("Records scored by champion and candidate").register(registry);
+    Gauge.builder("nlp.shadow.label.agreement", shadow, s -> orNaN(s.report().labelAgreement())).baseUnit("ratio")
+        .description("Share of shadow records with the same class label").register(registry);
+    Gauge.builder("nlp.shadow.entity.f1", shadow, s -> orNaN(s.report().entityF1())).baseUnit("ratio")
+        .description("Entity F1 of the candidate against the champion").register(registry);
+    Gauge.builder("nlp.shadow.confidence", shadow, s -> orNaN(s.report().championConfidence())).baseUnit("ratio")
+        .tag("model", "champion").description("Mean top class score on shadow records").register(registry);
+    Gauge.builder("nlp.shadow.confidence", shadow, s -> orNaN(s.report().candidateConfidence())).baseUnit("ratio")
+        .tag("model", "candidate").description("Mean top class score on shadow records").register(registry);
+    Gauge.builder("nlp.shadow.latency", shadow, s -> s.report().championLatencyMicros() / 1e6).baseUnit("seconds")
+        .tag("model", "champion").description("Forward time per shadow record").register(registry);
+    Gauge.builder("nlp.shadow.latency", shadow, s -> s.report().candidateLatencyMicros() / 1e6).baseUnit("seconds")
+        .tag("model", "candidate").description("Forward time per shadow record").register(registry);
+    FunctionCounter.builder("nlp.shadow.dropped.batches", shadow, s -> s.report().droppedBatches())
+        .description("Sampled batches dropped because the shadow queue was full").register(registry);
+  }
+
+  private static double orNaN(Double value) {
+    return value == null ? Double.NaN : value;
+  }
+
   /** Meters over the duplicate-result cache (hits, misses, evictions, entries, estimated bytes); idempotent. */
   public void observeCache(ResultCache cache) {
     if (!cache.enabled()) {

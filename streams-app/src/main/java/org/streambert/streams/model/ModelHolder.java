@@ -19,6 +19,8 @@ public final class ModelHolder implements AutoCloseable {
 
   private final String modelName;
   private final AtomicReference<ServingModel> current = new AtomicReference<>();
+  /** A CANDIDATE loaded beside the serving model for shadow scoring; never serves outputs. */
+  private final AtomicReference<ServingModel> candidate = new AtomicReference<>();
   private final AtomicBoolean waitingLogged = new AtomicBoolean();
   private final AtomicLong loads = new AtomicLong();
   private final AtomicLong refusals = new AtomicLong();
@@ -35,8 +37,17 @@ public final class ModelHolder implements AutoCloseable {
 
   /** The current model with a reference taken for the caller, or empty when none is loaded yet. */
   public Optional<Lease> acquire() {
+    return acquire(current);
+  }
+
+  /** The shadow candidate with a reference taken for the caller, or empty when no candidate is loaded. */
+  public Optional<Lease> acquireCandidate() {
+    return acquire(candidate);
+  }
+
+  private static Optional<Lease> acquire(AtomicReference<ServingModel> slot) {
     while (true) {
-      ServingModel model = current.get();
+      ServingModel model = slot.get();
       if (model == null) {
         return Optional.empty();
       }
@@ -61,6 +72,32 @@ public final class ModelHolder implements AutoCloseable {
     if (previous != null) {
       previous.release();
     }
+  }
+
+  /**
+   * Makes {@code next} the shadow candidate (taking over the creator's reference), or removes the candidate when
+   * null; the previous candidate closes once its in-flight shadow batches are done.
+   */
+  public void swapCandidate(ServingModel next) {
+    ServingModel previous = candidate.getAndSet(next);
+    if (next != null) {
+      LOG.info("model {} {} is loaded as CANDIDATE beside {} (shadow scoring only)", next.name(), next.version(),
+          currentVersion());
+    }
+    if (previous != null) {
+      previous.release();
+    }
+  }
+
+  /** Version of the shadow candidate, or null when none is loaded. */
+  public String candidateVersion() {
+    ServingModel model = candidate.get();
+    return model == null ? null : model.version();
+  }
+
+  /** The candidate for inspection (no reference is taken), or empty. */
+  public Optional<ServingModel> peekCandidate() {
+    return Optional.ofNullable(candidate.get());
   }
 
   /** Version of the serving model, or null when none is loaded. */
@@ -109,13 +146,14 @@ public final class ModelHolder implements AutoCloseable {
     return lastRefusal;
   }
 
-  /** Drops the holder's reference to the current model (closed once no batch holds it). */
+  /** Drops the holder's references to the current model and the candidate (closed once no batch holds them). */
   @Override
   public void close() {
     ServingModel model = current.getAndSet(null);
     if (model != null) {
       model.release();
     }
+    swapCandidate(null);
   }
 
   /** A reference to one model for the duration of a batch; close it exactly when the batch is done. */

@@ -22,6 +22,7 @@ import org.streambert.schemas.avro.GoldenExample;
 import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.avro.ModelStage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * older version. Events of other model names are ignored; of several events arriving while a load runs, only the
  * latest is loaded next, and a newer accepted event cancels a download still in progress. An
  * {@link OutOfMemoryError} or {@link LinkageError} while loading refuses the checkpoint like any other failure.
+ *
+ *
+ * <p>Stages ({@code ModelCheckpoint.stage}): a {@code PROMOTED} event is served; a {@code CANDIDATE} goes through the
+ * same steps and is then held beside the serving model ({@link ModelHolder#swapCandidate}) for shadow scoring only;
+ * a {@code RETIRED} event unloads that candidate. Promoting the candidate's version drops the candidate slot.
  */
 public final class ModelRollout implements CheckpointListener, AutoCloseable {
 
@@ -70,8 +76,13 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private final ExecutorService executor;
   private final ExecutorService statusExecutor;
   private final ModelSourcePolicy policy;
-  private volatile BundleFetcher.Control fetching;
+  /** The download in progress (loader thread) and the slot it is for, so a newer event of that slot cancels it. */
+  private volatile Fetch fetching;
+
+  private record Fetch(AtomicReference<ModelCheckpoint> slot, BundleFetcher.Control control) {
+  }
   private final AtomicReference<ModelCheckpoint> latest = new AtomicReference<>();
+  private final AtomicReference<ModelCheckpoint> latestCandidate = new AtomicReference<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object idle = new Object();
 
@@ -119,22 +130,49 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     return this;
   }
 
-  /** Queues the checkpoint for loading if it is for this holder's model and not the one already serving. */
+  /**
+   * Queues the checkpoint if it is for this holder's model: a {@code PROMOTED} event for serving (unless it is the
+   * version already serving), a {@code CANDIDATE} for shadow scoring beside the serving model (through the same
+   * checks), a {@code RETIRED} one to unload the candidate. Events of a stage this version does not know are ignored.
+   */
   @Override
   public void onCheckpoint(ModelCheckpoint checkpoint) {
     if (checkpoint == null || !holder.modelName().equals(checkpoint.getModelName())) {
       return;
     }
+    ModelStage stage = checkpoint.getStage();
+    if (stage == ModelStage.CANDIDATE || stage == ModelStage.RETIRED) {
+      ServingModel shadow = holder.peekCandidate().orElse(null);
+      if (stage == ModelStage.CANDIDATE && (shadow != null && sameModel(shadow, checkpoint)
+          || checkpoint.getVersion().equals(holder.currentVersion()))) {
+        return; // already in shadow, or already promoted and serving
+      }
+      enqueue(checkpoint, latestCandidate);
+      return;
+    }
+    if (stage != ModelStage.PROMOTED) {
+      LOG.warn("ignoring checkpoint {} {} of unknown stage", checkpoint.getModelName(), checkpoint.getVersion());
+      return;
+    }
     ServingModel serving = holder.peek().orElse(null);
-    if (serving != null && serving.version().equals(checkpoint.getVersion())
-        && serving.manifestSha256().equals(checkpoint.getManifestSha256())) {
+    if (serving != null && sameModel(serving, checkpoint)) {
       return; // e.g. the global store replaying the current event after a restart
     }
+    enqueue(checkpoint, latest);
+  }
+
+  private static boolean sameModel(ServingModel model, ModelCheckpoint checkpoint) {
+    return model.version().equals(checkpoint.getVersion())
+        && model.manifestSha256().equals(checkpoint.getManifestSha256());
+  }
+
+  /** Queues a load of {@code checkpoint} unless a newer event of the same slot (serving or candidate) replaces it. */
+  private void enqueue(ModelCheckpoint checkpoint, AtomicReference<ModelCheckpoint> slot) {
     // An event equal to the latest one (the global store hands the restored checkpoint over twice at start-up:
     // while restoring and in init) is dropped WITHOUT replacing the latest instance: the queued task below compares
     // by identity, and would skip its load if an equal copy had taken its place. Only the global stream thread calls
     // this method, so get-then-set is not racy.
-    ModelCheckpoint previous = latest.get();
+    ModelCheckpoint previous = slot.get();
     if (checkpoint.equals(previous)) {
       return;
     }
@@ -145,16 +183,20 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
           () -> publish(checkpoint, RolloutStatus.REFUSED, refusal, start)));
       return;
     }
-    latest.set(checkpoint);
-    BundleFetcher.Control running = fetching;
-    if (running != null) {
-      running.cancel("superseded: a newer checkpoint event for " + checkpoint.getModelName() + " arrived");
+    slot.set(checkpoint);
+    Fetch running = fetching;
+    if (running != null && running.slot() == slot) {
+      running.control().cancel("superseded: a newer checkpoint event for " + checkpoint.getModelName() + " arrived");
     }
     inFlight.incrementAndGet();
     executor.execute(() -> {
       try {
-        if (latest.get() == checkpoint) { // a newer event supersedes this one
-          attempt(checkpoint);
+        if (slot.get() == checkpoint) { // a newer event supersedes this one
+          if (checkpoint.getStage() == ModelStage.RETIRED) {
+            retire(checkpoint);
+          } else {
+            attempt(checkpoint);
+          }
         }
       } finally {
         if (inFlight.decrementAndGet() == 0) {
@@ -164,6 +206,17 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
         }
       }
     });
+  }
+
+  /** Unloads the candidate named by a RETIRED event (a candidate of another version stays). */
+  private void retire(ModelCheckpoint cp) {
+    long start = System.nanoTime();
+    String shadow = holder.candidateVersion();
+    if (shadow != null && shadow.equals(cp.getVersion())) {
+      holder.swapCandidate(null);
+      LOG.info("candidate {} {} retired: shadow scoring stopped", cp.getModelName(), cp.getVersion());
+      publish(cp, RolloutStatus.CANDIDATE_RETIRED, null, start);
+    }
   }
 
   /** Waits until no checkpoint is queued or loading; true if idle within the timeout. */
@@ -186,10 +239,11 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     ServingModel model = null;
     try {
       BundleFetcher.Control control = new BundleFetcher.Control();
-      fetching = control;
+      AtomicReference<ModelCheckpoint> slot = cp.getStage() == ModelStage.CANDIDATE ? latestCandidate : latest;
+      fetching = new Fetch(slot, control);
       Path dir;
       try {
-        if (latest.get() != cp) {
+        if (slot.get() != cp) {
           throw new RefusedException("superseded: a newer checkpoint event for " + cp.getModelName() + " arrived");
         }
         dir = fetcher.fetch(cp.getBundleUri(), cp.getModelName(), cp.getVersion(), cp.getManifestSha256(), control);
@@ -206,9 +260,17 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       model = ServingModel.fromBundle(bundle, loaded, maxBatchSize);
       model.predict(List.of(WARM_UP_TEXT));
       checkGolden(model, cp, goldenTolerance, loaded.precision());
-      holder.swap(model);
+      boolean candidate = cp.getStage() == ModelStage.CANDIDATE;
+      if (candidate) {
+        holder.swapCandidate(model);
+      } else {
+        holder.swap(model);
+        if (cp.getVersion().equals(holder.candidateVersion())) {
+          holder.swapCandidate(null); // the candidate was promoted: it serves now, nothing left to shadow
+        }
+      }
       model = null;
-      publish(cp, RolloutStatus.LOADED, null, start);
+      publish(cp, candidate ? RolloutStatus.CANDIDATE_LOADED : RolloutStatus.LOADED, null, start);
     } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
       // An Error from a load (a native library, a graph too large for the heap) must end in a refusal, not a
       // silently dead loader thread; the failed attempt's memory is unreachable once this returns.
@@ -330,9 +392,9 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   /** Stops the loader thread (an attempt in progress is abandoned at its next blocking call). */
   @Override
   public void close() {
-    BundleFetcher.Control running = fetching;
+    Fetch running = fetching;
     if (running != null) {
-      running.cancel("shutdown: the application is closing");
+      running.control().cancel("shutdown: the application is closing");
     }
     statusExecutor.shutdown();
     executor.shutdownNow();

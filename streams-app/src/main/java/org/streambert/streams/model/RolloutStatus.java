@@ -14,19 +14,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  *  "timestamp":1767225600000,"loadMillis":412}
  * }</pre>
  *
- * @param status         {@code LOADED} (the version now serves) or {@code REFUSED} (it does not; the previous model,
- *                       {@code servingVersion}, keeps serving)
+ * @param status         {@code LOADED} (the version now serves), {@code REFUSED} (it does not; the previous model,
+ *                       {@code servingVersion}, keeps serving), {@code CANDIDATE_LOADED} (a candidate is scored in
+ *                       shadow), {@code CANDIDATE_RETIRED} (that candidate was unloaded). The same topic also carries
+ *                       {@link ShadowReport}s ({@code SHADOW_REPORT}); unknown properties are ignored when reading.
  * @param reason         why it was refused; null when loaded
  * @param servingVersion version serving on this instance after the attempt; null if none
  * @param timestamp      epoch milliseconds when the attempt ended
  * @param loadMillis     how long fetching, verifying, loading, warming up and the golden check took
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
+@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
 public record RolloutStatus(String instance, String modelName, String version, String manifestSha256,
     String bundleUri, String status, String reason, String servingVersion, long timestamp, long loadMillis) {
 
   public static final String LOADED = "LOADED";
   public static final String REFUSED = "REFUSED";
+  /** A CANDIDATE passed every check and is scored in shadow beside {@code servingVersion}; it does not serve. */
+  public static final String CANDIDATE_LOADED = "CANDIDATE_LOADED";
+  /** A RETIRED event unloaded the candidate of that version. */
+  public static final String CANDIDATE_RETIRED = "CANDIDATE_RETIRED";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 

@@ -6,4 +6,8 @@ public interface RolloutStatusPublisher {
 
   /** Publishes one status; must not throw for transient problems (log them instead). */
   void publish(RolloutStatus status);
+
+  /** Publishes a shadow report to the same topic; ignored by publishers that only keep statuses. */
+  default void publish(ShadowReport report) {
+  }
 }

@@ -19,6 +19,9 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.streambert.schemas.avro.EnrichedText;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TextRecord;
+import org.streambert.schemas.avro.TrainingExample;
+import org.streambert.schemas.SpecificAvroSerde;
+import org.streambert.streams.internals.ShadowScorer;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpSerdes;
 import org.streambert.streams.NlpTopology;
@@ -41,6 +44,8 @@ public final class Harness implements AutoCloseable {
   public final TestInputTopic<String, ModelCheckpoint> checkpoints;
   /** The application's metrics, in a simple in-memory registry (read them with {@code metrics.registry()}). */
   public final NlpMetrics metrics = new NlpMetrics(new SimpleMeterRegistry());
+  /** Labelling requests, or null when nlp.labeling.topic is not set. */
+  public final TestOutputTopic<byte[], TrainingExample> labeling;
 
   public Harness(Path stateDir, Map<String, ?> overrides, CheckpointListener listener) {
     this(stateDir, overrides, listener, null);
@@ -53,6 +58,12 @@ public final class Harness implements AutoCloseable {
   /** With a question-answering model (owned by the caller). */
   public Harness(Path stateDir, Map<String, ?> overrides, CheckpointListener listener, ModelHolder holder,
       QaModel qa) {
+    this(stateDir, overrides, listener, holder, qa, null);
+  }
+
+  /** With shadow scoring of candidates (the scorer is owned by the caller). */
+  public Harness(Path stateDir, Map<String, ?> overrides, CheckpointListener listener, ModelHolder holder,
+      QaModel qa, ShadowScorer shadow) {
     Map<String, Object> props = new HashMap<>();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "nlp-test-" + UUID.randomUUID());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -65,11 +76,19 @@ public final class Harness implements AutoCloseable {
     Properties streamsProps = config.streamsProperties();
     metrics.bindModels(models);
     streamsProps.put(NlpMetrics.CONFIG_KEY, metrics);
-    driver = new TopologyTestDriver(NlpTopology.build(config, models, listener, serdes, qa), streamsProps);
+    driver = new TopologyTestDriver(NlpTopology.build(config, models, listener, serdes, qa, shadow), streamsProps);
     input = driver.createInputTopic(config.inputTopic(), new ByteArraySerializer(), new ByteArraySerializer());
     output = driver.createOutputTopic(config.outputTopic(), new ByteArrayDeserializer(),
         serdes.enrichedText().deserializer());
     dlq = driver.createOutputTopic(config.dlqTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    if (config.labelingTopic().isPresent()) {
+      SpecificAvroSerde<TrainingExample> examples = new SpecificAvroSerde<>(TrainingExample.class);
+      examples.configure(config.originalsMap(), false);
+      labeling = driver.createOutputTopic(config.labelingTopic().get(), new ByteArrayDeserializer(),
+          examples.deserializer());
+    } else {
+      labeling = null;
+    }
     checkpoints = driver.createInputTopic(config.checkpointsTopic(), new StringSerializer(),
         serdes.checkpoint().serializer());
   }

@@ -62,6 +62,33 @@ public final class EvaluateCommand implements Callable<Integer> {
     if (clsData == null && nerData == null) {
       throw new IllegalArgumentException("give --cls-data and/or --ner-data");
     }
+    List<ClassificationExample> clsExamples = clsData == null ? null : ClassificationReader.read(clsData).examples();
+    List<NerSentence> nerSentences = nerData == null ? null : ConllReader.read(nerData, nerScheme).sentences();
+    System.out.println("precision: " + precision.resolve());
+    EvalReport report = evaluate(bundleDir, clsExamples, nerSentences, batchSize, precision);
+    System.out.print(report.toTable());
+    if (json != null) {
+      Files.writeString(json, report.toJson());
+    }
+    return ExitCodes.OK;
+  }
+
+  /**
+   * Metrics of a bundle on labelled examples ({@code trainer serve} scores the champion on its held-out split with
+   * this).
+   *
+   * @param clsExamples classification examples, or null for none
+   * @param nerSentences NER sentences, or null for none
+   * @throws IllegalArgumentException when data is given for a head the bundle does not have
+   */
+  public static EvalReport evaluate(Path bundleDir, List<ClassificationExample> clsExamples,
+      List<NerSentence> nerSentences, int batchSize) throws IOException {
+    return evaluate(bundleDir, clsExamples, nerSentences, batchSize, Precision.FP32);
+  }
+
+  /** {@link #evaluate(Path, List, List, int)} with the forward pass at {@code precision}. */
+  public static EvalReport evaluate(Path bundleDir, List<ClassificationExample> clsExamples,
+      List<NerSentence> nerSentences, int batchSize, Precision precision) throws IOException {
     ModelBundle bundle = ModelBundle.open(bundleDir);
     ModelDescriptor model = bundle.model();
     int maxLength = model.tokenizer().maxLength();
@@ -69,34 +96,30 @@ public final class EvaluateCommand implements Callable<Integer> {
         WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
     List<Feature> cls = new ArrayList<>();
     List<String> classLabels = List.of();
-    List<ClassificationExample> examples = List.of();
-    if (clsData != null) {
+    if (clsExamples != null) {
       classLabels = model.classificationHead().map(HeadSpec::labels).orElseThrow(() ->
           new IllegalArgumentException("bundle " + model.name() + " has no classification head"));
       Map<String, Integer> index = LabelSets.index(classLabels);
-      examples = ClassificationReader.read(clsData).examples();
-      for (ClassificationExample e : examples) {
+      for (ClassificationExample e : clsExamples) {
         cls.add(Feature.classification(tokenizer, e, index, maxLength));
       }
     }
     List<Feature> ner = new ArrayList<>();
     List<NerSentence> sentences = List.of();
     List<String> nerLabels = List.of();
-    if (nerData != null) {
+    if (nerSentences != null) {
       nerLabels = model.tokenClassificationHead().map(HeadSpec::labels).orElseThrow(() ->
           new IllegalArgumentException("bundle " + model.name() + " has no token classification head"));
       Map<String, Integer> index = LabelSets.index(nerLabels);
-      sentences = ConllReader.read(nerData, nerScheme).sentences();
+      sentences = nerSentences;
       for (NerSentence s : sentences) {
         ner.add(Feature.ner(tokenizer, s, index, maxLength));
       }
     }
-    EvalReport report;
     // The bundle's SavedModel read both ways: per dataset word (conlleval), and through the predictor the app serves
     // it with (BertBundles.openPredictor's settings), whose forward pass this is.
     BertModel forward = BertSavedModel.load(bundle.savedModelDir(), BertBundles.bertConfig(model),
         BertBundles.headsSpec(model), precision);
-    System.out.println("precision: " + precision.resolve());
     BertPredictor served;
     try {
       served = BertPredictor.fromBundle(bundle, tokenizer, b -> forward, BertBundles.defaultPredictorConfig(bundle));
@@ -105,13 +128,8 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw e;
     }
     try (served) {
-      report = Evaluator.evaluateServed(served, forward, tokenizer.padId(), batchSize, examples, cls, classLabels,
-          ner, sentences, nerLabels);
+      return Evaluator.evaluateServed(served, forward, tokenizer.padId(), batchSize,
+          clsExamples == null ? List.of() : clsExamples, cls, classLabels, ner, sentences, nerLabels);
     }
-    System.out.print(report.toTable());
-    if (json != null) {
-      Files.writeString(json, report.toJson());
-    }
-    return ExitCodes.OK;
   }
 }

@@ -1,5 +1,6 @@
 package org.streambert.trainer.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import org.streambert.trainer.publish.CheckpointStore;
 import org.streambert.trainer.publish.GoldenExamples;
 import org.streambert.trainer.publish.Publisher;
 import org.streambert.trainer.publish.RunExporter;
+import org.streambert.trainer.publish.RunReport;
 import org.streambert.trainer.train.Feature;
 import org.streambert.trainer.train.FineTuning;
 import org.streambert.trainer.train.StartingPoint;
@@ -88,21 +90,11 @@ public final class FineTuneCommand implements Callable<Integer> {
       + "--schema-registry-url).")
   boolean publish;
 
-  @Override
-  public Integer call() throws Exception {
-    PrintStream log = System.out;
-    if (Files.exists(out.resolve("bundle"))) {
-      throw new IllegalArgumentException(out + " already holds a bundle; choose a new --out directory");
-    }
-    org.streambert.trainer.publish.CheckpointTopic topic = null;
-    if (publish) {
-      kafka.require("--publish");
-      if (publishing.store == null) {
-        throw new IllegalArgumentException("--publish needs --store");
-      }
-      topic = publishing.checkpointTopic(kafka); // reads the signing key now, not after training
-    }
-    TaskData taskData = data.load(kafka, seed, log);
+  /**
+   * Fine-tunes on {@code taskData} from this command's starting point (--pretrained, --from-bundle or --bert-config)
+   * and exports the best epoch to --out; {@code trainer serve} runs its rounds through this too.
+   */
+  RunReport train(TaskData taskData, PrintStream log) throws IOException {
     List<String> texts = new ArrayList<>();
     taskData.classTrain().forEach(e -> texts.add(e.text()));
     taskData.classDev().forEach(e -> texts.add(e.text()));
@@ -123,13 +115,31 @@ public final class FineTuneCommand implements Callable<Integer> {
       List<String> goldenTexts = new ArrayList<>();
       taskData.classDev().stream().limit(golden).forEach(e -> goldenTexts.add(e.text()));
       taskData.nerDev().stream().limit(golden).forEach(s -> goldenTexts.add(Feature.text(s)));
-      RunExporter.export(out, new RunExporter.Identity(name, v, start.parent().map(p -> p.version()).orElse(null),
-              taskData.fingerprint()), result.config(), result.weights(), start.vocab(), start.lowerCase(), length,
+      RunReport report = RunExporter.export(out, new RunExporter.Identity(name, v,
+              start.parent().map(p -> p.version()).orElse(null), taskData.fingerprint()), result.config(), result.weights(), start.vocab(), start.lowerCase(), length,
           classHead, result.classLabels(), nerHead, result.nerLabels(), result.best().metrics(), result.bestEpoch(),
           goldenTexts);
       Files.writeString(out.resolve("dev-metrics.json"), result.best().toJson());
       log.println("wrote " + out.resolve("bundle") + " (" + name + " " + v + ")");
+      return report;
     }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream log = System.out;
+    if (Files.exists(out.resolve("bundle"))) {
+      throw new IllegalArgumentException(out + " already holds a bundle; choose a new --out directory");
+    }
+    org.streambert.trainer.publish.CheckpointTopic topic = null;
+    if (publish) {
+      kafka.require("--publish");
+      if (publishing.store == null) {
+        throw new IllegalArgumentException("--publish needs --store");
+      }
+      topic = publishing.checkpointTopic(kafka); // reads the signing key now, not after training
+    }
+    train(data.load(kafka, seed, log), log);
     if (!publish) {
       return ExitCodes.OK;
     }

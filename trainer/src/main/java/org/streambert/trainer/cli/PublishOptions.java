@@ -37,6 +37,12 @@ public final class PublishOptions {
 
   /** The checkpoint topic, signing with {@code --signing-key} or else {@code $TRAINER_SIGNING_KEY}. */
   CheckpointTopic checkpointTopic(KafkaOptions kafka) throws java.io.IOException {
+    return checkpointTopic(kafka, topic, signingKey);
+  }
+
+  /** The checkpoint topic {@code topic}, signing with {@code signingKey} (a file), else {@code $TRAINER_SIGNING_KEY}. */
+  static CheckpointTopic checkpointTopic(KafkaOptions kafka, String topic, java.nio.file.Path signingKey)
+      throws java.io.IOException {
     SigningKey key = signingKey != null ? SigningKey.read(signingKey) : CheckpointTopic.signingKeyFromEnvironment();
     if (key == null) {
       System.err.println("warning: publishing UNSIGNED checkpoint events (no --signing-key or $"

@@ -46,9 +46,20 @@ public final class KafkaExampleSource {
         byKey.put(key, r.value());
       }
     });
+    Examples examples = of(byKey.values());
+    return new Examples(examples.classification(), examples.ner(), records);
+  }
+
+  /**
+   * The classification examples and NER sentences of {@code examples} (a record may give both; blank texts are
+   * skipped).
+   *
+   * @throws IllegalArgumentException when an entity span does not fit its text
+   */
+  public static Examples of(java.util.Collection<TrainingExample> examples) {
     List<ClassificationExample> classification = new ArrayList<>();
     List<NerSentence> ner = new ArrayList<>();
-    for (TrainingExample e : byKey.values()) {
+    for (TrainingExample e : examples) {
       String text = e.getText().strip().isEmpty() ? null : e.getText();
       if (text == null) {
         continue;
@@ -60,7 +71,7 @@ public final class KafkaExampleSource {
         toSentence(e.getId(), text, e.getEntities()).ifPresent(ner::add);
       }
     }
-    return new Examples(classification, ner, records);
+    return new Examples(classification, ner, examples.size());
   }
 
 

@@ -26,6 +26,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.CheckpointKeys;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.Topics;
 import org.streambert.schemas.avro.ModelCheckpoint;
@@ -115,21 +116,56 @@ public final class CheckpointTopic {
   }
 
   /**
-   * The latest event for {@code modelName}: the topic read from the beginning to its current end offsets (all
+   * The latest PROMOTED event for {@code modelName}: the topic read from the beginning to its current end offsets (all
    * partitions, no consumer group). Empty when the model has none, its latest is a tombstone, or the topic is missing.
    */
   public Optional<ModelCheckpoint> latest(String modelName) {
+    return Optional.ofNullable(latestByKey().get(modelName));
+  }
+
+  /** The latest event in the candidate slot of {@code modelName} (a CANDIDATE, or a RETIRED one), if any. */
+  public Optional<ModelCheckpoint> latestCandidate(String modelName) {
+    return Optional.ofNullable(latestByKey().get(CheckpointKeys.candidate(modelName)));
+  }
+
+  /**
+   * The latest event of any stage that names {@code version} of {@code modelName}, read from what the topic still
+   * holds (compaction keeps only the latest event of each slot, so older versions may be gone).
+   */
+  public Optional<ModelCheckpoint> find(String modelName, String version) {
+    ModelCheckpoint[] found = new ModelCheckpoint[1];
+    scan(r -> {
+      if (r.value() != null && modelName.equals(r.value().getModelName())
+          && version.equals(r.value().getVersion())) {
+        found[0] = r.value();
+      }
+    });
+    return Optional.ofNullable(found[0]);
+  }
+
+  /** Latest value per key (null for a tombstone). */
+  private Map<String, ModelCheckpoint> latestByKey() {
+    Map<String, ModelCheckpoint> latest = new HashMap<>();
+    scan(r -> {
+      if (r.key() != null) {
+        latest.put(r.key(), r.value());
+      }
+    });
+    return latest;
+  }
+
+  /** Every record up to the current end offsets, in offset order per partition; nothing when the topic is missing. */
+  private void scan(java.util.function.Consumer<ConsumerRecord<String, ModelCheckpoint>> sink) {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     SpecificAvroSerde<ModelCheckpoint> serde = serde();
-    ModelCheckpoint latest = null;
     try (KafkaConsumer<String, ModelCheckpoint> consumer =
         new KafkaConsumer<>(props, new StringDeserializer(), serde.deserializer())) {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, TIMEOUT);
       if (infos == null || infos.isEmpty()) {
-        return Optional.empty();
+        return;
       }
       List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
       consumer.assign(partitions);
@@ -141,18 +177,18 @@ public final class CheckpointTopic {
           throw new IllegalStateException("could not read " + topic + " to its end within " + TIMEOUT);
         }
         for (ConsumerRecord<String, ModelCheckpoint> r : consumer.poll(Duration.ofMillis(500))) {
-          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition())) && modelName.equals(r.key())) {
-            latest = r.value(); // null for a tombstone
+          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+            sink.accept(r);
           }
         }
       }
     }
-    return Optional.ofNullable(latest);
   }
 
   /**
-   * Produces {@code checkpoint} keyed by its model name, signed when this topic has a signing key (any signature it
-   * carried is replaced), and waits for the acknowledgement.
+   * Produces {@code checkpoint} keyed by its slot ({@link CheckpointKeys#of}: the model name for PROMOTED, the
+   * candidate slot for CANDIDATE and RETIRED), signed when this topic has a signing key (any signature it carried is
+   * replaced), and waits for the acknowledgement.
    */
   public RecordMetadata publish(ModelCheckpoint checkpoint) {
     ModelCheckpoint event = signingKey == null ? checkpoint : CheckpointSignatures.sign(checkpoint, signingKey);
@@ -162,7 +198,7 @@ public final class CheckpointTopic {
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     try (KafkaProducer<String, ModelCheckpoint> producer =
         new KafkaProducer<>(props, new StringSerializer(), serde().serializer())) {
-      return producer.send(new ProducerRecord<>(topic, event.getModelName(), event))
+      return producer.send(new ProducerRecord<>(topic, CheckpointKeys.of(event), event))
           .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot publish to " + topic + " at " + bootstrapServers + ": " + e, e);

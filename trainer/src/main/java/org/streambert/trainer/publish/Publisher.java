@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.avro.ModelStage;
 
 /**
  * Publishing a run: promotion gate against the published version, copy of the bundle to the checkpoint store, then
@@ -49,13 +50,31 @@ public final class Publisher {
     if (!decision.accepted()) {
       return new Outcome(false, decision, null);
     }
+    return new Outcome(true, decision, store(report, bundle, store, topic, bundleUriBase, ModelStage.PROMOTED, log));
+  }
+
+  /**
+   * Copies a run's bundle to the store and publishes its event with {@code stage}, without a gate (the caller
+   * decided): {@code trainer serve} publishes its candidates this way.
+   */
+  public static ModelCheckpoint publishAs(Path runDir, CheckpointStore store, CheckpointTopic topic,
+      String bundleUriBase, ModelStage stage, PrintStream log) throws IOException {
+    RunReport report = RunReport.read(runDir);
+    ModelBundle bundle = ModelBundle.open(runDir.resolve(RunReport.BUNDLE_DIR));
+    topic.ensureExists();
+    return store(report, bundle, store, topic, bundleUriBase, stage, log);
+  }
+
+  private static ModelCheckpoint store(RunReport report, ModelBundle bundle, CheckpointStore store,
+      CheckpointTopic topic, String bundleUriBase, ModelStage stage, PrintStream log) throws IOException {
     ModelBundle stored = store.put(bundle, report.modelName(), report.version());
     String uri = bundleUriBase == null ? stored.dir().toUri().toString()
         : bundleUriBase.replaceAll("/+$", "") + "/" + report.modelName() + "/" + report.version() + "/";
-    ModelCheckpoint checkpoint = report.toCheckpoint(uri, stored.manifestSha256());
+    ModelCheckpoint checkpoint = ModelCheckpoint.newBuilder(report.toCheckpoint(uri, stored.manifestSha256()))
+        .setStage(stage).build();
     var meta = topic.publish(checkpoint);
-    log.printf("published %s %s -> %s (%s partition %d offset %d)%n", report.modelName(), report.version(), uri,
-        meta.topic(), meta.partition(), meta.offset());
-    return new Outcome(true, decision, checkpoint);
+    log.printf("published %s %s as %s -> %s (%s partition %d offset %d)%n", report.modelName(), report.version(),
+        stage, uri, meta.topic(), meta.partition(), meta.offset());
+    return checkpoint;
   }
 }

@@ -1,0 +1,313 @@
+package org.streambert.trainer.serve;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.heads.HeadSpec;
+import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.avro.ModelStage;
+import org.streambert.schemas.avro.TrainingDecision;
+import org.streambert.schemas.avro.TrainingExample;
+import org.streambert.schemas.avro.TrainingRun;
+import org.streambert.trainer.data.ClassificationExample;
+import org.streambert.trainer.data.DatasetFormatException;
+import org.streambert.trainer.data.KafkaExampleSource;
+import org.streambert.trainer.data.NerSentence;
+import org.streambert.trainer.publish.CheckpointStore;
+import org.streambert.trainer.publish.CheckpointTopic;
+import org.streambert.trainer.publish.PromotionGate;
+import org.streambert.trainer.publish.Promotion;
+import org.streambert.trainer.publish.Publisher;
+import org.streambert.trainer.publish.RunReport;
+import org.streambert.trainer.train.TaskData;
+
+/**
+ * The trainer as a service: watches {@code training-examples} ({@link ExampleLog}); when {@code minNewExamples} new
+ * examples have arrived, or {@code maxInterval} has passed with any new record, runs a round: continue fine-tuning the
+ * PROMOTED version (or start from scratch) on every example's training split, evaluate the candidate and the champion
+ * on the same held-out split ({@link HeldOutSplit}), publish the candidate as {@code CANDIDATE} only if the
+ * {@link PromotionGate} passes against the champion and against a candidate still in shadow, report the round on {@code training-runs}, and only then commit the input offsets.
+ *
+ * <p>A round's version is derived from the input offsets and the champion it starts from, so a round repeated after a
+ * crash between publishing and committing finds its candidate already published and only commits. With auto-promotion
+ * on, each poll also reads the instances' shadow reports of the current candidate and promotes it when they meet the
+ * bounds.
+ */
+public final class ServeLoop {
+
+  /** Fine-tunes (the {@code fine-tune} command's code path) and exports a run directory. */
+  @FunctionalInterface
+  public interface RoundTrainer {
+    /**
+     * @param fromBundle the champion's bundle to continue from, or null to start from scratch
+     * @param out a run directory that does not exist yet
+     */
+    RunReport train(Path fromBundle, TaskData data, String modelName, String version, Path out) throws IOException;
+  }
+
+  /** Metrics of a bundle on labelled examples (the {@code evaluate} command's code path). */
+  @FunctionalInterface
+  public interface BundleEvaluator {
+    Map<String, Double> evaluate(Path bundle, List<ClassificationExample> classification, List<NerSentence> ner)
+        throws IOException;
+  }
+
+  /**
+   * @param minNewExamples  distinct new or changed examples that start a round
+   * @param maxInterval     a round also starts this long after the last one when any new record arrived
+   * @param pollInterval    how often the topic is checked
+   * @param heldOutPercent  share of example ids held out for evaluation
+   * @param gateTolerance   how much worse than the champion a gated metric may be
+   * @param fromScratch     train every round from the starting point of the trainer, not from the champion
+   * @param autoPromote     promote a candidate when the shadow reports meet the three bounds below
+   * @param maxRounds       stop after this many rounds (0: run until stopped)
+   * @param untilPromoted   stop once a candidate was promoted automatically (the embedded demo)
+   */
+  public record Settings(String modelName, int minNewExamples, Duration maxInterval, Duration pollInterval,
+      int heldOutPercent, double gateTolerance, boolean fromScratch, boolean autoPromote, long promoteMinSamples,
+      double promoteMinAgreement, double promoteMaxLatencyRatio, int maxRounds, Path workDir, String bundleUriBase,
+      String statusTopic, String bootstrapServers, boolean untilPromoted) {}
+
+  /** Shadow reports are read from the candidate's creation minus this (app and trainer clocks may differ). */
+  static final Duration CLOCK_SKEW = Duration.ofMinutes(10);
+
+  private final Settings settings;
+  private final ExampleLog examples;
+  private final CheckpointTopic checkpoints;
+  private final CheckpointStore store;
+  private final TrainingRunTopic runs;
+  private final RoundTrainer trainer;
+  private final BundleEvaluator evaluator;
+  private final HeldOutSplit split;
+  private final PrintStream log;
+
+  public ServeLoop(Settings settings, ExampleLog examples, CheckpointTopic checkpoints, CheckpointStore store,
+      TrainingRunTopic runs, RoundTrainer trainer, BundleEvaluator evaluator, PrintStream log) {
+    this.settings = settings;
+    this.examples = examples;
+    this.checkpoints = checkpoints;
+    this.store = store;
+    this.runs = runs;
+    this.trainer = trainer;
+    this.evaluator = evaluator;
+    this.split = new HeldOutSplit(settings.heldOutPercent());
+    this.log = log;
+  }
+
+  /** Polls and runs rounds until {@code stop} is set or {@code maxRounds} rounds ran; returns the rounds run. */
+  public int run(AtomicBoolean stop) throws InterruptedException {
+    int rounds = 0;
+    long lastRound = System.nanoTime();
+    while (!stop.get() && (settings.maxRounds() <= 0 || rounds < settings.maxRounds())) {
+      if (settings.autoPromote() && maybePromote() && settings.untilPromoted()) {
+        return rounds;
+      }
+      long pending = examples.pendingRecords();
+      boolean due = System.nanoTime() - lastRound >= settings.maxInterval().toNanos();
+      if (pending > 0 && (pending >= settings.minNewExamples() || due)) {
+        ExampleLog.Snapshot snapshot = examples.read();
+        if (snapshot.newIds().size() >= settings.minNewExamples() || due) {
+          round(snapshot);
+          rounds++;
+          lastRound = System.nanoTime();
+          continue;
+        }
+      }
+      Thread.sleep(settings.pollInterval().toMillis());
+    }
+    return rounds;
+  }
+
+  /** Runs one round on {@code snapshot} and returns its decision. */
+  public TrainingDecision round(ExampleLog.Snapshot snapshot) {
+    long started = System.currentTimeMillis();
+    String model = settings.modelName();
+    Optional<ModelCheckpoint> champion = checkpoints.latest(model);
+    String championVersion = champion.map(ModelCheckpoint::getVersion).orElse(null);
+    String version = "r" + snapshot.totalOffset() + "-" + shortHash(model + "|" + championVersion + "|"
+        + snapshot.offsetsKey() + "|" + settings.fromScratch());
+    TrainingRun.Builder run = TrainingRun.newBuilder().setModelName(model).setRound(version)
+        .setChampionVersion(championVersion).setNewExamples(snapshot.newIds().size())
+        .setStartedAt(Instant.ofEpochMilli(started));
+    if (checkpoints.find(model, version).isPresent()) {
+      log.printf("round %s: its candidate is already published (a restart after publishing); committing%n", version);
+      examples.commit(snapshot);
+      return TrainingDecision.PUBLISHED_CANDIDATE;
+    }
+    List<TrainingExample> train = new ArrayList<>();
+    List<TrainingExample> heldOut = new ArrayList<>();
+    snapshot.examples().forEach((id, e) -> (split.isHeldOut(id) ? heldOut : train).add(e));
+    run.setTrainExamples(train.size()).setHeldOutExamples(heldOut.size());
+    log.printf("round %s: %d examples (%d new; %d train, %d held out; %d bad records skipped), champion %s%n",
+        version, snapshot.examples().size(), snapshot.newIds().size(), train.size(), heldOut.size(),
+        snapshot.skipped(), championVersion == null ? "none" : championVersion);
+    TrainingDecision decision;
+    try {
+      TaskData data = taskData(train, heldOut);
+      Path championDir = champion.map(this::bundleDir).orElse(null);
+      Path out = settings.workDir().resolve(version);
+      deleteRecursively(out);
+      RunReport report = trainer.train(settings.fromScratch() ? null : championDir, data, model, version, out);
+      run.setCandidateVersion(version).setCandidateMetrics(report.metrics());
+      Map<String, Double> championMetrics = null;
+      if (championDir != null) {
+        championMetrics = evaluateChampion(championDir, data);
+        run.setChampionMetrics(championMetrics);
+      }
+      PromotionGate.Decision gate = PromotionGate.decide(report.metrics(), championMetrics,
+          settings.gateTolerance());
+      List<String> reasons = new ArrayList<>(gate.reasons());
+      boolean accepted = gate.accepted();
+      // A candidate already in shadow is replaced only by one that is not worse than it either.
+      Optional<ModelCheckpoint> pending = checkpoints.latestCandidate(model).filter(c ->
+          c.getStage() == ModelStage.CANDIDATE && !c.getVersion().equals(championVersion));
+      if (pending.isPresent()) {
+        PromotionGate.Decision vsPending = PromotionGate.decide(report.metrics(),
+            evaluateChampion(bundleDir(pending.get()), data), settings.gateTolerance());
+        accepted &= vsPending.accepted();
+        vsPending.reasons().forEach(r -> reasons.add("vs candidate " + pending.get().getVersion() + " in shadow: "
+            + r));
+      }
+      run.setReasons(reasons);
+      reasons.forEach(r -> log.println("round " + version + " gate: " + r));
+      if (accepted) {
+        Publisher.publishAs(out, store, checkpoints, settings.bundleUriBase(), ModelStage.CANDIDATE, log);
+        decision = TrainingDecision.PUBLISHED_CANDIDATE;
+      } else {
+        decision = TrainingDecision.REFUSED;
+      }
+    } catch (IOException | RuntimeException e) {
+      log.printf("round %s failed: %s%n", version, e);
+      run.setReasons(List.of(String.valueOf(e.getMessage())));
+      runs.publish(run.setDecision(TrainingDecision.FAILED).setFinishedAt(Instant.now()).build());
+      return TrainingDecision.FAILED; // offsets stay: the examples are retried with the next round
+    }
+    runs.publish(run.setDecision(decision).setFinishedAt(Instant.now()).build());
+    examples.commit(snapshot);
+    log.printf("round %s: %s%n", version, decision);
+    return decision;
+  }
+
+  /** Training split and held-out split as task data; a task without examples on both sides is not trained. */
+  private static TaskData taskData(List<TrainingExample> train, List<TrainingExample> heldOut) {
+    KafkaExampleSource.Examples t = KafkaExampleSource.of(train);
+    KafkaExampleSource.Examples h = KafkaExampleSource.of(heldOut);
+    boolean cls = usable(() -> KafkaExampleSource.classificationDataset("training split", t.classification()))
+        && !h.classification().isEmpty();
+    boolean ner = usable(() -> KafkaExampleSource.nerDataset("training split", t.ner())) && !h.ner().isEmpty();
+    if (!cls && !ner) {
+      throw new IllegalArgumentException("not enough examples yet: a task needs examples of two classes (or with "
+          + "entities) in the training split and at least one held out");
+    }
+    return new TaskData(cls ? t.classification() : List.of(), cls ? h.classification() : List.of(),
+        ner ? t.ner() : List.of(), ner ? h.ner() : List.of());
+  }
+
+  private static boolean usable(Runnable check) {
+    try {
+      check.run();
+      return true;
+    } catch (DatasetFormatException e) {
+      return false;
+    }
+  }
+
+  /** A published model on the same held-out split, restricted to the labels its heads know. */
+  private Map<String, Double> evaluateChampion(Path championDir, TaskData data) throws IOException {
+    ModelBundle bundle = ModelBundle.open(championDir);
+    List<String> classes = bundle.model().classificationHead().map(HeadSpec::labels).orElse(null);
+    List<String> tags = bundle.model().tokenClassificationHead().map(HeadSpec::labels).orElse(null);
+    List<ClassificationExample> cls = classes == null || !data.hasClassification() ? null
+        : data.classDev().stream().filter(e -> classes.contains(e.label())).toList();
+    List<NerSentence> ner = tags == null || !data.hasNer() ? null
+        : data.nerDev().stream().filter(s -> tags.containsAll(s.tags())).toList();
+    return evaluator.evaluate(championDir, cls, ner);
+  }
+
+  /** Local directory of a published version: its file:// bundle URI, else its place in the store. */
+  private Path bundleDir(ModelCheckpoint cp) {
+    String uri = cp.getBundleUri();
+    if (uri.startsWith("file:")) {
+      Path p = Path.of(URI.create(uri));
+      if (Files.isDirectory(p)) {
+        return p;
+      }
+    }
+    Path stored = store.location(cp.getModelName(), cp.getVersion());
+    if (!Files.isDirectory(stored)) {
+      throw new IllegalStateException("the champion " + cp.getVersion() + " is at " + uri + ", neither a local "
+          + "directory nor in the store " + store.root() + "; run trainer serve with the store the app reads");
+    }
+    return stored;
+  }
+
+  /** Promotes the candidate if the instances' shadow reports meet the bounds; true if it did. */
+  public boolean maybePromote() {
+    String model = settings.modelName();
+    Optional<ModelCheckpoint> candidate = checkpoints.latestCandidate(model);
+    Optional<ModelCheckpoint> champion = checkpoints.latest(model);
+    if (candidate.isEmpty() || candidate.get().getStage() != ModelStage.CANDIDATE || champion.isEmpty()
+        || champion.get().getVersion().equals(candidate.get().getVersion())) {
+      return false;
+    }
+    String version = candidate.get().getVersion();
+    ShadowReports shadow = ShadowReports.read(settings.bootstrapServers(), settings.statusTopic(), model, version,
+        champion.get().getVersion(), candidate.get().getCreatedAt().toEpochMilli() - CLOCK_SKEW.toMillis());
+    boolean enough = shadow.samples() >= settings.promoteMinSamples();
+    boolean agrees = Double.isNaN(shadow.labelAgreement())
+        || shadow.labelAgreement() >= settings.promoteMinAgreement();
+    boolean fast = Double.isNaN(shadow.latencyRatio()) || shadow.latencyRatio() <= settings.promoteMaxLatencyRatio();
+    if (!(enough && agrees && fast)) {
+      return false;
+    }
+    List<String> reasons = List.of(String.format(Locale.ROOT, "shadow: %d samples from %d instance(s) (>= %d), "
+            + "label agreement %.3f (>= %.3f), latency ratio %.2f (<= %.2f)", shadow.samples(), shadow.instances(),
+        settings.promoteMinSamples(), shadow.labelAgreement(), settings.promoteMinAgreement(), shadow.latencyRatio(),
+        settings.promoteMaxLatencyRatio()));
+    log.println("auto-promotion of " + version + ": " + reasons.get(0));
+    Promotion.promote(checkpoints, model, version, log);
+    runs.publish(TrainingRun.newBuilder().setModelName(model).setRound(version).setCandidateVersion(version)
+        .setChampionVersion(champion.get().getVersion()).setTrainExamples(0).setHeldOutExamples(0)
+        .setNewExamples(0).setCandidateMetrics(candidate.get().getMetrics())
+        .setChampionMetrics(champion.get().getMetrics()).setDecision(TrainingDecision.PROMOTED)
+        .setReasons(reasons).setStartedAt(Instant.now()).setFinishedAt(Instant.now()).build());
+    return true;
+  }
+
+  private static String shortHash(String s) {
+    try {
+      byte[] h = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(h, 0, 5);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,117 @@
+package org.streambert.trainer.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.streambert.trainer.data.TopicSnapshot;
+import org.streambert.trainer.internals.Json;
+
+/**
+ * The app instances' shadow reports (JSON records with {@code "status":"SHADOW_REPORT"} on
+ * {@code model-rollout-status}) for one candidate against one champion, combined over instances: each instance's
+ * latest report (they are cumulative), summed by samples. Other records on the topic (rollout statuses, malformed
+ * JSON) are ignored.
+ *
+ * @param samples       records scored by both models, all instances
+ * @param instances     instances that reported
+ * @param labelAgreement sample-weighted share of equal class labels; NaN when no instance has a class head
+ * @param latencyRatio  candidate forward time per record over the champion's (sample-weighted); NaN without samples
+ */
+public record ShadowReports(long samples, int instances, double labelAgreement, double latencyRatio) {
+
+  /** The status value of a shadow report. */
+  public static final String STATUS = "SHADOW_REPORT";
+
+  /**
+   * Reads the status topic from {@code sinceMillis} (the candidate's creation: no report of it can be older, so a
+   * long-lived topic is not re-read from the start on every check) to its current end.
+   */
+  public static ShadowReports read(String bootstrapServers, String statusTopic, String modelName, String candidate,
+      String champion, long sinceMillis) {
+    Map<String, JsonNode> latest = new HashMap<>();
+    Properties props = new Properties();
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      List<PartitionInfo> infos = consumer.partitionsFor(statusTopic, Duration.ofSeconds(30));
+      if (infos == null || infos.isEmpty()) {
+        return combine(List.of());
+      }
+      List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(statusTopic, i.partition()))
+          .toList();
+      consumer.assign(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+      Map<TopicPartition, Long> query = new HashMap<>();
+      partitions.forEach(tp -> query.put(tp, Math.max(0, sinceMillis)));
+      Map<TopicPartition, OffsetAndTimestamp> start = consumer.offsetsForTimes(query, Duration.ofSeconds(30));
+      for (TopicPartition tp : partitions) {
+        OffsetAndTimestamp o = start.get(tp);
+        consumer.seek(tp, o == null ? end.get(tp) : o.offset());
+      }
+      long deadline = System.nanoTime() + TopicSnapshot.STALL_TIMEOUT.toNanos();
+      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not read " + statusTopic + " to its end within "
+              + TopicSnapshot.STALL_TIMEOUT);
+        }
+        for (ConsumerRecord<String, String> r : consumer.poll(TopicSnapshot.POLL_TIMEOUT)) {
+          if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+            accept(r.value(), modelName, candidate, champion, latest);
+          }
+        }
+      }
+    }
+    return combine(latest.values());
+  }
+
+  private static void accept(String value, String modelName, String candidate, String champion,
+      Map<String, JsonNode> latest) {
+    if (value == null || value.length() > 64 * 1024) {
+      return;
+    }
+    try {
+      JsonNode n = Json.mapper().readTree(value);
+      if (STATUS.equals(n.path("status").asText()) && modelName.equals(n.path("modelName").asText())
+          && candidate.equals(n.path("candidateVersion").asText())
+          && champion.equals(n.path("championVersion").asText())) {
+        latest.put(n.path("instance").asText(), n);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not a report of ours
+    }
+  }
+
+  static ShadowReports combine(Iterable<JsonNode> reports) {
+    long samples = 0;
+    long classified = 0;
+    double agree = 0;
+    double candidateMicros = 0;
+    double championMicros = 0;
+    int instances = 0;
+    for (JsonNode n : reports) {
+      long s = Math.max(0, n.path("samples").asLong());
+      instances++;
+      samples += s;
+      if (n.hasNonNull("labelAgreement")) {
+        classified += s;
+        agree += n.path("labelAgreement").asDouble() * s;
+      }
+      candidateMicros += n.path("candidateLatencyMicros").asDouble() * s;
+      championMicros += n.path("championLatencyMicros").asDouble() * s;
+    }
+    return new ShadowReports(samples, instances, classified == 0 ? Double.NaN : agree / classified,
+        championMicros <= 0 ? Double.NaN : candidateMicros / championMicros);
+  }
+}
