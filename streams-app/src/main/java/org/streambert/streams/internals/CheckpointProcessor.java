@@ -81,8 +81,10 @@ public final class CheckpointProcessor implements Processor<String, byte[], Void
       store.delete(key);
       return;
     }
-    store.put(key, cp);
-    listener.onCheckpoint(cp);
+    if (listener.mayStore(cp)) {
+      store.put(key, cp);
+    } // else: a forged or misplaced event does not replace the stored checkpoint a restart would load
+    listener.onCheckpoint(cp); // the rollout refuses (and reports) what it must
   }
 
   /** Decodes, retrying transient failures with a doubling backoff for up to {@link #RETRY_FOR_MS}. */

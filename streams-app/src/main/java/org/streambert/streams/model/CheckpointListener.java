@@ -12,6 +12,15 @@ public interface CheckpointListener {
   void onCheckpoint(ModelCheckpoint checkpoint);
 
   /**
+   * Whether {@code checkpoint} may replace the stored checkpoint of its key in the global store (the one a restarted
+   * instance loads): false for an event the listener refuses without any I/O (bad signature, location not allowed).
+   * Called on the global stream thread before {@link #onCheckpoint}; must be quick and must not throw.
+   */
+  default boolean mayStore(ModelCheckpoint checkpoint) {
+    return true;
+  }
+
+  /**
    * An event of the checkpoints topic that cannot be decoded (bad bytes, unknown schema id, over the decode limits)
    * and was skipped; the serving model stays. Called on the global stream thread; must not throw.
    *

@@ -161,6 +161,12 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     enqueue(checkpoint, latest);
   }
 
+  /** Events of this model that the source policy refuses (signature, location, golden examples) are not stored. */
+  @Override
+  public boolean mayStore(ModelCheckpoint checkpoint) {
+    return !holder.modelName().equals(checkpoint.getModelName()) || policy.refusal(checkpoint) == null;
+  }
+
   private static boolean sameModel(ServingModel model, ModelCheckpoint checkpoint) {
     return model.version().equals(checkpoint.getVersion())
         && model.manifestSha256().equals(checkpoint.getManifestSha256());

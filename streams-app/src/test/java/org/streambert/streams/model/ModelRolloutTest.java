@@ -132,6 +132,32 @@ class ModelRolloutTest {
   }
 
   @Test
+  void shouldKeepTheStoredCheckpointWhenAnEventIsRefusedBeforeAnyIo() throws Exception {
+    rollout.close();
+    h.close();
+    holder = new ModelHolder("bert-nlp");
+    ModelCheckpoint good = checkpoint("bert-nlp", "1", "standard", null, standardGolden());
+    ModelSourcePolicy policy = new ModelSourcePolicy(org.streambert.schemas.signing.TrustedKeys.none(),
+        List.of(good.getBundleUri().toString()), 1L << 30, Duration.ofSeconds(50), true);
+    rollout = new ModelRollout("test-instance", holder, new TestModels.Loader(), dir.resolve("cache2"), statuses::add,
+        1e-3, 32, policy);
+    h = new Harness(dir.resolve("state2"), Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 1), rollout, holder);
+    publish(good);
+    publish(checkpoint("bert-nlp", "2", "standard", null, standardGolden())); // outside the allowed location
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (statuses.size() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(10); // a refusal before any I/O is published from its own thread
+    }
+
+    assertEquals(List.of("LOADED", "REFUSED"), statuses.stream().map(RolloutStatus::status).toList());
+    assertTrue(statuses.get(1).reason().startsWith("uri.allowed"), statuses.get(1).reason());
+    org.apache.kafka.streams.state.KeyValueStore<String, ModelCheckpoint> stored =
+        h.driver.getKeyValueStore(org.streambert.streams.NlpTopology.CHECKPOINT_STORE);
+    assertEquals("1", stored.get("bert-nlp").getVersion(), "a restart must still find the accepted checkpoint");
+    assertEquals("1", enrich("a", "good day").getModelVersion());
+  }
+
+  @Test
   void shouldLetANewerCheckpointCancelADownloadInProgress() throws Exception {
     com.sun.net.httpserver.HttpServer server =
         com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
