@@ -10,8 +10,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,12 +99,11 @@ class ShadowRolloutTest {
   }
 
   private double metric(String name) {
-    for (Map.Entry<MetricName, ? extends Metric> e : h.driver.metrics().entrySet()) {
-      if (e.getKey().group().equals("nlp-metrics") && e.getKey().name().equals(name)) {
-        return ((Number) e.getValue().metricValue()).doubleValue();
-      }
+    io.micrometer.core.instrument.Meter meter = h.metrics.registry().find(name).meter();
+    if (meter == null) {
+      throw new AssertionError("no metric " + name);
     }
-    throw new AssertionError("no metric " + name);
+    return meter.measure().iterator().next().getValue();
   }
 
   @Test
@@ -132,8 +129,8 @@ class ShadowRolloutTest {
     assertEquals(1.0, r.entityF1(), "and agrees on every entity");
     assertEquals(0.85, r.championConfidence(), 1e-6); // (0.9 + 0.8 + 0.9 + 0.8) / 4
     assertEquals(0.85, r.candidateConfidence(), 1e-6);
-    assertEquals(4.0, metric("shadow-samples-total"));
-    assertEquals(0.0, metric("shadow-label-agreement"));
+    assertEquals(4.0, metric("nlp.shadow.samples"));
+    assertEquals(0.0, metric("nlp.shadow.label.agreement"));
 
     shadow.reportIfNew();
     shadow.reportIfNew(); // nothing new: no second report
