@@ -248,7 +248,8 @@ public final class ResultCache {
         answers.add(e.answer());
       }
       ServingModel.Inference all = new ServingModel.Inference(predictions, tokenizeNanos, windowCounts,
-          fresh == null ? 0 : fresh.inferNanos(), fresh == null ? 0 : fresh.postNanos());
+          fresh == null ? 0 : fresh.inferNanos(), fresh == null ? 0 : fresh.postNanos(),
+          fresh == null ? 0 : fresh.realTokens(), fresh == null ? 0 : fresh.paddedTokens());
       return new Completed(all, answers, n - missed.size());
     }
   }
