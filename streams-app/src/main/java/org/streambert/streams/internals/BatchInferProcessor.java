@@ -339,10 +339,11 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       emit(model, batch.get(i), result, i, result.inferNanos(), result.postNanos() / batch.size(),
           answers.get(i));
     }
-    if (shadow != null && fresh != null) {
-      // What the champion really ran (cache hits excluded, so latencies compare like with like); after the outputs,
-      // never blocks.
-      shadow.offer(model, cached.missTexts(), fresh.predictions(), fresh.inferNanos());
+    if (shadow != null) {
+      // Every record is compared (repeated texts are traffic too); the champion's latency counts only the records
+      // it ran, not cache hits. After the outputs; never blocks.
+      List<String> texts = batch.stream().map(Planned::text).toList();
+      shadow.offer(model, texts, result.predictions(), result.inferNanos(), cached.missTexts().size());
     }
   }
 

@@ -79,6 +79,16 @@ public final class ShadowScorer implements AutoCloseable {
    * @param inferNanos the champion's forward time for the batch
    */
   public void offer(ServingModel champion, List<String> texts, List<Prediction> predictions, long inferNanos) {
+    offer(champion, texts, predictions, inferNanos, texts.size());
+  }
+
+  /**
+   * Like {@link #offer(ServingModel, List, List, long)} for a batch of which the champion ran only {@code timed}
+   * records (the others came from the duplicate-result cache): every record is compared, and the champion's latency
+   * per record is {@code inferNanos / timed}, so cache hits do not make the champion look faster than it is.
+   */
+  public void offer(ServingModel champion, List<String> texts, List<Prediction> predictions, long inferNanos,
+      int timed) {
     String candidate = holder.candidateVersion();
     if (candidate == null || texts.isEmpty() || candidate.equals(champion.version())
         || ThreadLocalRandom.current().nextDouble() >= sampleRate) {
@@ -87,10 +97,11 @@ public final class ShadowScorer implements AutoCloseable {
     List<String> textsCopy = List.copyOf(texts);
     List<Prediction> championCopy = List.copyOf(predictions);
     String championVersion = champion.version();
-    worker.execute(() -> score(championVersion, textsCopy, championCopy, inferNanos));
+    worker.execute(() -> score(championVersion, textsCopy, championCopy, inferNanos, timed));
   }
 
-  private void score(String championVersion, List<String> texts, List<Prediction> champion, long championNanos) {
+  private void score(String championVersion, List<String> texts, List<Prediction> champion, long championNanos,
+      int championTimed) {
     Optional<ModelHolder.Lease> lease = holder.acquireCandidate();
     if (lease.isEmpty()) {
       return;
@@ -111,6 +122,7 @@ public final class ShadowScorer implements AutoCloseable {
       synchronized (this) {
         Stats s = statsFor(championVersion, candidate.version());
         s.championNanos += championNanos;
+        s.championTimed += championTimed;
         s.candidateNanos += result.inferNanos();
         for (int i = 0; i < texts.size(); i++) {
           s.add(champion.get(i), result.predictions().get(i));
@@ -136,7 +148,7 @@ public final class ShadowScorer implements AutoCloseable {
         s.classified == 0 ? null : (double) s.labelAgree / s.classified, s.entityF1(),
         s.classified == 0 ? null : s.championConfidence / s.classified,
         s.classified == 0 ? null : s.candidateConfidence / s.classified,
-        s.samples == 0 ? 0 : s.championNanos / 1000.0 / s.samples,
+        s.championTimed == 0 ? 0 : s.championNanos / 1000.0 / s.championTimed,
         s.samples == 0 ? 0 : s.candidateNanos / 1000.0 / s.samples, s.failures, dropped.get(),
         System.currentTimeMillis());
   }
@@ -197,6 +209,8 @@ public final class ShadowScorer implements AutoCloseable {
     long championEntities;
     long candidateEntities;
     long championNanos;
+    /** Records the champion's forward time covers (cache hits excluded). */
+    long championTimed;
     long candidateNanos;
     long failures;
 

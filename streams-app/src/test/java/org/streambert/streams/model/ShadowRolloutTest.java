@@ -142,6 +142,21 @@ class ShadowRolloutTest {
   }
 
   @Test
+  void shouldCompareRepeatedTextsServedFromTheCacheToo() throws Exception {
+    publish(checkpoint("1", "standard", ModelStage.PROMOTED, null));
+    publish(checkpoint("2", "flipped", ModelStage.CANDIDATE, null));
+
+    List<EnrichedText> out = enrich("good day", "good day", "good day"); // batches of one: 1 run, then 2 cache hits
+    assertEquals(3, out.size());
+    ShadowReport r = shadow.report();
+    assertEquals(3, r.samples(), "repeated texts are traffic: every one is compared");
+    assertEquals(0.0, r.labelAgreement());
+    assertTrue(r.championLatencyMicros() > 0, "the champion's latency is that of the record it ran");
+    assertEquals(3.0, metric("nlp.cache.hits") + metric("nlp.cache.misses"));
+    assertEquals(2.0, metric("nlp.cache.hits"));
+  }
+
+  @Test
   void shouldRefuseCandidateThatFailsTheChecksAndScoreNothing() throws Exception {
     publish(checkpoint("1", "standard", ModelStage.PROMOTED, null));
     publish(checkpoint("2", "flipped", ModelStage.CANDIDATE, "0".repeat(64)));
