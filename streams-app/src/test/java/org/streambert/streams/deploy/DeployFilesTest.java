@@ -130,6 +130,60 @@ class DeployFilesTest {
   }
 
   @Test
+  void shouldSignEveryPublishedCheckpointAndTrustOnlyMountedKeys() throws IOException {
+    int trainers = 0;
+    for (Path m : manifests()) {
+      JsonNode doc = yaml(m);
+      for (JsonNode pod : doc.findValues("containers")) {
+        for (JsonNode c : pod) {
+          if (!c.path("image").asText().startsWith(TRAINER_IMAGE)) {
+            continue;
+          }
+          trainers++;
+          String key = null;
+          for (JsonNode e : c.path("env")) {
+            if (e.path("name").asText().equals("TRAINER_SIGNING_KEY")) {
+              key = e.path("value").asText();
+            }
+          }
+          assertTrue(key != null, m + ": trainer container without TRAINER_SIGNING_KEY publishes unsigned events");
+          assertTrue(mountedFrom(doc, c, key, "secret"), m + ": " + key + " is not in a mounted Secret");
+        }
+      }
+    }
+    assertEquals(3, trainers, "the trainer Job, CronJob and trainer-serve");
+    Properties base = configMapProperties().get(0);
+    assertEquals("file:///checkpoints/", base.getProperty(NlpConfig.MODEL_URI_ALLOWED_CONFIG));
+    String trusted = base.getProperty(NlpConfig.MODEL_TRUSTED_KEYS_FILE_CONFIG);
+    JsonNode app = yaml(DEPLOY.resolve("k8s/base/streams-app-deployment.yaml"));
+    assertTrue(mountedFrom(app, app.findValues("containers").get(0).get(0), trusted, "configMap"), trusted);
+
+    JsonNode services = compose().path("services");
+    assertEquals("/keys/trainer.key", services.path("trainer").path("environment").path("TRAINER_SIGNING_KEY")
+        .asText());
+    assertEquals("/keys/trainer.key", services.path("trainer-serve").path("environment")
+        .path("TRAINER_SIGNING_KEY").asText());
+    assertEquals("/keys/trainer.pub", services.path("streams-app").path("environment")
+        .path("NLP_MODEL_TRUSTED_KEYS_FILE").asText());
+  }
+
+  /** Whether {@code file} lies under a mount of {@code container} whose volume is of {@code kind} (secret, ...). */
+  private static boolean mountedFrom(JsonNode doc, JsonNode container, String file, String kind) {
+    for (JsonNode mount : container.path("volumeMounts")) {
+      if (file.startsWith(mount.path("mountPath").asText() + "/")) {
+        for (JsonNode volumes : doc.findValues("volumes")) {
+          for (JsonNode v : volumes) {
+            if (v.path("name").asText().equals(mount.path("name").asText()) && v.has(kind)) {
+              return true;
+            }
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  @Test
   void shouldOnlySetConfigKeysTheAppKnows() throws IOException {
     for (Properties p : configMapProperties()) {
       for (String key : p.stringPropertyNames()) {
