@@ -61,7 +61,7 @@ public final class DataOptions {
     if (examplesTopic != null) {
       kafka.require("--examples-topic");
       KafkaExampleSource.Examples examples =
-          KafkaExampleSource.read(kafka.bootstrapServers, kafka.schemaRegistryUrl, examplesTopic);
+          KafkaExampleSource.read(kafka.clients(), examplesTopic);
       log.printf("read %d records from %s: %d classification, %d NER examples%n", examples.recordsRead(),
           examplesTopic, examples.classification().size(), examples.ner().size());
       ct.addAll(examples.classification());

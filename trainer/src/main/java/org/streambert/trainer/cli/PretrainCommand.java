@@ -121,7 +121,7 @@ public final class PretrainCommand implements Callable<Integer> {
       if (kafka.bootstrapServers == null) {
         throw new IllegalArgumentException("--text-topic needs --bootstrap-servers");
       }
-      TextTopicSource.Corpus corpus = TextTopicSource.read(kafka.bootstrapServers, kafka.schemaRegistryUrl,
+      TextTopicSource.Corpus corpus = TextTopicSource.read(kafka.clients(),
           textTopic, inputFormat);
       log.printf("read %d records from %s (%d without text)%n", corpus.recordsRead(), textTopic, corpus.skipped());
       documents.addAll(corpus.documents());

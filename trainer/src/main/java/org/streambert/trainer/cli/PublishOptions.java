@@ -48,6 +48,6 @@ public final class PublishOptions {
       System.err.println("warning: publishing UNSIGNED checkpoint events (no --signing-key or $"
           + CheckpointTopic.SIGNING_KEY_ENV + "); instances with nlp.model.trusted.keys refuse them");
     }
-    return new CheckpointTopic(kafka.bootstrapServers, kafka.schemaRegistryUrl, topic, key);
+    return new CheckpointTopic(kafka.clients(), topic, key);
   }
 }

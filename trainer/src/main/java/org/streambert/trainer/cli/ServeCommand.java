@@ -149,9 +149,9 @@ public final class ServeCommand implements Callable<Integer> {
     AtomicBoolean stop = new AtomicBoolean();
     // SIGTERM: stop polling; a round in progress is abandoned uncommitted and repeats after the restart.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true), "serve-stop"));
-    try (ExampleLog examples = new ExampleLog(kafka.bootstrapServers, kafka.schemaRegistryUrl, examplesTopic,
+    try (ExampleLog examples = new ExampleLog(kafka.clients(), examplesTopic,
         group != null ? group : "trainer-serve-" + modelName, maxExamples, maxTextChars);
-        TrainingRunTopic runs = new TrainingRunTopic(kafka.bootstrapServers, kafka.schemaRegistryUrl, runsTopic)) {
+        TrainingRunTopic runs = new TrainingRunTopic(kafka.clients(), runsTopic)) {
       ServeLoop loop = new ServeLoop(settings, examples, checkpoints, CheckpointStore.at(publishing.store), runs,
           this::trainRound, (bundle, cls, ner) -> EvaluateCommand.evaluate(bundle, cls, ner,
               TrainingConfig.DEFAULT_EVAL_BATCH_SIZE).metrics(), log);

@@ -2,11 +2,9 @@ package org.streambert.trainer.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.trainer.data.KafkaExampleSource;
@@ -35,16 +33,21 @@ final class TextTopicSource {
    *                          or {@code text} (the value is the UTF-8 text)
    */
   static Corpus read(String bootstrapServers, String schemaRegistryUrl, String topic, String format) {
+    return read(org.streambert.trainer.data.KafkaClients.of(bootstrapServers, schemaRegistryUrl), topic, format);
+  }
+
+  /** {@link #read(String, String, String, String)} with the clients' settings. */
+  static Corpus read(org.streambert.trainer.data.KafkaClients clients, String topic, String format) {
     Deserializer<String> texts = switch (format) {
       case "text" -> new StringDeserializer();
-      case "avro" -> avroTexts(schemaRegistryUrl);
+      case "avro" -> avroTexts(clients);
       default -> throw new IllegalArgumentException("--input-format must be avro or text, got '" + format + "'");
     };
     List<String> docs = new ArrayList<>();
     long[] skipped = {0};
     long records;
     try {
-      records = TopicSnapshot.read(bootstrapServers, topic, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+      records = TopicSnapshot.read(clients, topic, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
           r -> {
             String text = null;
             if (r.value() != null) {
@@ -78,12 +81,12 @@ final class TextTopicSource {
     return doc.toString();
   }
 
-  private static Deserializer<String> avroTexts(String schemaRegistryUrl) {
-    if (schemaRegistryUrl == null) {
+  private static Deserializer<String> avroTexts(org.streambert.trainer.data.KafkaClients clients) {
+    if (clients.registryUrl() == null) {
       throw new IllegalArgumentException("--input-format avro needs --schema-registry-url");
     }
     SpecificAvroSerde<TextRecord> serde = new SpecificAvroSerde<>(TextRecord.class);
-    serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl), false);
+    serde.configure(clients.serdeConfigs(), false);
     Deserializer<TextRecord> inner = serde.deserializer();
     return new Deserializer<>() {
       @Override

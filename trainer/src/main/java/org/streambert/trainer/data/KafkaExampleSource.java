@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.EntitySpan;
 import org.streambert.schemas.avro.TrainingExample;
@@ -35,10 +34,15 @@ public final class KafkaExampleSource {
    * @param schemaRegistryUrl registry URL for the Avro deserializer ({@code mock://scope} or http(s))
    */
   public static Examples read(String bootstrapServers, String schemaRegistryUrl, String topic) {
+    return read(KafkaClients.of(bootstrapServers, schemaRegistryUrl), topic);
+  }
+
+  /** {@link #read(String, String, String)} with the clients' settings (a secured cluster and registry). */
+  public static Examples read(KafkaClients clients, String topic) {
     SpecificAvroSerde<TrainingExample> serde = new SpecificAvroSerde<>(TrainingExample.class);
-    serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, schemaRegistryUrl), false);
+    serde.configure(clients.serdeConfigs(), false);
     Map<String, TrainingExample> byKey = new java.util.LinkedHashMap<>();
-    long records = TopicSnapshot.read(bootstrapServers, topic, new StringDeserializer(), serde.deserializer(), r -> {
+    long records = TopicSnapshot.read(clients, topic, new StringDeserializer(), serde.deserializer(), r -> {
       String key = r.key() != null ? r.key() : new TopicPartition(r.topic(), r.partition()) + "@" + r.offset();
       if (r.value() == null) {
         byKey.remove(key);

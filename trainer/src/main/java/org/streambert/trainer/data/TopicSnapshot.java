@@ -35,8 +35,14 @@ public final class TopicSnapshot {
    */
   public static <K, V> long read(String bootstrapServers, String topic, Deserializer<K> keys, Deserializer<V> values,
       Consumer<ConsumerRecord<K, V>> sink) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return read(KafkaClients.of(bootstrapServers, null), topic, keys, values, sink);
+  }
+
+  /** {@link #read(String, String, Deserializer, Deserializer, Consumer)} with the clients' settings. */
+  public static <K, V> long read(KafkaClients clients, String topic, Deserializer<K> keys, Deserializer<V> values,
+      Consumer<ConsumerRecord<K, V>> sink) {
+    String bootstrapServers = clients.bootstrapServers();
+    Properties props = clients.kafkaProperties();
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -10,7 +10,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,7 +24,6 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.CheckpointKeys;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.Topics;
@@ -47,7 +45,7 @@ public final class CheckpointTopic {
   public static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   private final String bootstrapServers;
-  private final String registryUrl;
+  private final org.streambert.trainer.data.KafkaClients clients;
   private final String topic;
   private final SigningKey signingKey;
 
@@ -59,8 +57,13 @@ public final class CheckpointTopic {
   /** @param signingKey signs every published event; null publishes unsigned events (refused by instances that
    *     trust keys) */
   public CheckpointTopic(String bootstrapServers, String registryUrl, String topic, SigningKey signingKey) {
-    this.bootstrapServers = bootstrapServers;
-    this.registryUrl = registryUrl;
+    this(org.streambert.trainer.data.KafkaClients.of(bootstrapServers, registryUrl), topic, signingKey);
+  }
+
+  /** The topic reached with the clients' settings (a secured cluster and registry); see the other constructor. */
+  public CheckpointTopic(org.streambert.trainer.data.KafkaClients clients, String topic, SigningKey signingKey) {
+    this.clients = clients;
+    this.bootstrapServers = clients.bootstrapServers();
     this.topic = topic;
     this.signingKey = signingKey;
   }
@@ -92,8 +95,7 @@ public final class CheckpointTopic {
 
   /** Creates the topic with {@code cleanup.policy=compact} (broker-default partitions and replication) if missing. */
   public void ensureExists() {
-    Properties props = new Properties();
-    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties props = clients.kafkaProperties();
     try (Admin admin = Admin.create(props)) {
       if (admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).contains(topic)) {
         return;
@@ -156,8 +158,7 @@ public final class CheckpointTopic {
 
   /** Every record up to the current end offsets, in offset order per partition; nothing when the topic is missing. */
   private void scan(java.util.function.Consumer<ConsumerRecord<String, ModelCheckpoint>> sink) {
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties props = clients.kafkaProperties();
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     SpecificAvroSerde<ModelCheckpoint> serde = serde();
@@ -192,8 +193,7 @@ public final class CheckpointTopic {
    */
   public RecordMetadata publish(ModelCheckpoint checkpoint) {
     ModelCheckpoint event = signingKey == null ? checkpoint : CheckpointSignatures.sign(checkpoint, signingKey);
-    Properties props = new Properties();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties props = clients.kafkaProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     try (KafkaProducer<String, ModelCheckpoint> producer =
@@ -210,7 +210,7 @@ public final class CheckpointTopic {
 
   private SpecificAvroSerde<ModelCheckpoint> serde() {
     SpecificAvroSerde<ModelCheckpoint> serde = new SpecificAvroSerde<>(ModelCheckpoint.class);
-    serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl), false);
+    serde.configure(clients.serdeConfigs(), false);
     return serde;
   }
 

@@ -17,7 +17,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.TrainingExample;
 import org.streambert.trainer.data.TopicSnapshot;
@@ -55,6 +54,7 @@ public final class ExampleLog implements AutoCloseable {
   }
 
   private final String bootstrapServers;
+  private final org.streambert.trainer.data.KafkaClients clients;
   private final String topic;
   private final int maxExamples;
   private final int maxTextChars;
@@ -63,15 +63,22 @@ public final class ExampleLog implements AutoCloseable {
 
   public ExampleLog(String bootstrapServers, String registryUrl, String topic, String groupId, int maxExamples,
       int maxTextChars) {
-    this.bootstrapServers = bootstrapServers;
+    this(org.streambert.trainer.data.KafkaClients.of(bootstrapServers, registryUrl), topic, groupId, maxExamples,
+        maxTextChars);
+  }
+
+  /** The log reached with the clients' settings (a secured cluster and registry). */
+  public ExampleLog(org.streambert.trainer.data.KafkaClients clients, String topic, String groupId, int maxExamples,
+      int maxTextChars) {
+    this.clients = clients;
+    this.bootstrapServers = clients.bootstrapServers();
     this.topic = topic;
     this.maxExamples = maxExamples;
     this.maxTextChars = maxTextChars;
     SpecificAvroSerde<TrainingExample> serde = new SpecificAvroSerde<>(TrainingExample.class);
-    serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl), false);
+    serde.configure(clients.serdeConfigs(), false);
     this.values = serde.deserializer();
-    Properties props = new Properties();
-    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties props = clients.kafkaProperties();
     props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -117,7 +124,7 @@ public final class ExampleLog implements AutoCloseable {
     Map<String, TrainingExample> before = new HashMap<>();
     Map<TopicPartition, Long> end = new HashMap<>(group.endOffsets(partitions, Duration.ofSeconds(30)));
     long[] counts = new long[2]; // new records, skipped
-    TopicSnapshot.read(bootstrapServers, topic, new StringDeserializer(), new ByteArrayDeserializer(), r -> {
+    TopicSnapshot.read(clients, topic, new StringDeserializer(), new ByteArrayDeserializer(), r -> {
       TopicPartition tp = new TopicPartition(r.topic(), r.partition());
       if (r.offset() >= end.getOrDefault(tp, 0L)) {
         return; // produced after this read started: the next round's

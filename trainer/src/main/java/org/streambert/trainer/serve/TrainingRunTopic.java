@@ -1,6 +1,5 @@
 package org.streambert.trainer.serve;
 
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -9,7 +8,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.TrainingRun;
 
@@ -20,13 +18,17 @@ public final class TrainingRunTopic implements AutoCloseable {
   private final KafkaProducer<String, TrainingRun> producer;
 
   public TrainingRunTopic(String bootstrapServers, String registryUrl, String topic) {
+    this(org.streambert.trainer.data.KafkaClients.of(bootstrapServers, registryUrl), topic);
+  }
+
+  /** The topic reached with the clients' settings (a secured cluster and registry). */
+  public TrainingRunTopic(org.streambert.trainer.data.KafkaClients clients, String topic) {
     this.topic = topic;
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    Properties p = clients.kafkaProperties();
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     SpecificAvroSerde<TrainingRun> serde = new SpecificAvroSerde<>(TrainingRun.class);
-    serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl), false);
+    serde.configure(clients.serdeConfigs(), false);
     producer = new KafkaProducer<>(p, new StringSerializer(), serde.serializer());
   }
 
