@@ -77,7 +77,7 @@ class EmbeddedCommandTest {
     Matcher answered = Pattern.compile("the simulated labeller answered (\\d+)").matcher(out);
     assertTrue(answered.find() && Integer.parseInt(answered.group(1)) >= 150, out);
     // The round beat the weak v1 on the held-out split, in both tasks.
-    Matcher gate = Pattern.compile("gate: macro_f1: candidate ([0-9.]+) vs published ([0-9.]+)").matcher(out);
+    Matcher gate = Pattern.compile("gate: served_macro_f1: candidate ([0-9.]+) vs published ([0-9.]+)").matcher(out);
     assertTrue(gate.find(), out);
     assertTrue(Double.parseDouble(gate.group(1)) > Double.parseDouble(gate.group(2)) + 0.2, gate.group());
     Matcher candidate = Pattern.compile("==> candidate (r\\S+) loaded beside v1").matcher(out);
