@@ -72,6 +72,11 @@ public final class ShadowScorer implements AutoCloseable {
     return t;
   }
 
+  /** Forward time of the champion over all the batches it ran (see {@link #observeChampion}); guarded by this. */
+  private String championSeenVersion;
+  private long championSeenNanos;
+  private long championSeenRecords;
+
   /**
    * Called on the stream thread after a champion batch was emitted: queues it for the candidate if one is loaded and
    * the batch is sampled. Never blocks and never throws for the candidate's sake.
@@ -89,6 +94,9 @@ public final class ShadowScorer implements AutoCloseable {
    */
   public void offer(ServingModel champion, List<String> texts, List<Prediction> predictions, long inferNanos,
       int timed) {
+    if (timed > 0) {
+      observeChampion(champion.version(), inferNanos, timed);
+    }
     String candidate = holder.candidateVersion();
     if (candidate == null || texts.isEmpty() || candidate.equals(champion.version())
         || ThreadLocalRandom.current().nextDouble() >= sampleRate) {
@@ -98,6 +106,20 @@ public final class ShadowScorer implements AutoCloseable {
     List<Prediction> championCopy = List.copyOf(predictions);
     String championVersion = champion.version();
     worker.execute(() -> score(championVersion, textsCopy, championCopy, inferNanos, timed));
+  }
+
+  /**
+   * The champion's forward time per record over every batch it ran (sampled or not, candidate or not), so that a
+   * comparison whose sampled batches all came from the duplicate cache still has the champion's latency.
+   */
+  private synchronized void observeChampion(String version, long nanos, int records) {
+    if (!version.equals(championSeenVersion)) {
+      championSeenVersion = version;
+      championSeenNanos = 0;
+      championSeenRecords = 0;
+    }
+    championSeenNanos += nanos;
+    championSeenRecords += records;
   }
 
   private void score(String championVersion, List<String> texts, List<Prediction> champion, long championNanos,
@@ -148,7 +170,9 @@ public final class ShadowScorer implements AutoCloseable {
         s.classified == 0 ? null : (double) s.labelAgree / s.classified, s.entityF1(),
         s.classified == 0 ? null : s.championConfidence / s.classified,
         s.classified == 0 ? null : s.candidateConfidence / s.classified,
-        s.championTimed == 0 ? 0 : s.championNanos / 1000.0 / s.championTimed,
+        s.championTimed > 0 ? s.championNanos / 1000.0 / s.championTimed
+            : s.champion != null && s.champion.equals(championSeenVersion) && championSeenRecords > 0
+                ? championSeenNanos / 1000.0 / championSeenRecords : 0,
         s.samples == 0 ? 0 : s.candidateNanos / 1000.0 / s.samples, s.failures, dropped.get(),
         System.currentTimeMillis());
   }
