@@ -74,7 +74,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    */
   public static KafkaBrokerProcess start(Path dataDir, int port, Map<String, String> extraConfigs) {
     try {
-      return start(dataDir, extraConfigs, port > 0 ? port : freePort(), freePort());
+      int clientPort = port > 0 ? port : freePort();
+      int controllerPort = freePort();
+      while (controllerPort == clientPort) { // two probes can get the same ephemeral port; the listeners must differ
+        controllerPort = freePort();
+      }
+      return start(dataDir, extraConfigs, clientPort, controllerPort);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot find free ports for the embedded Kafka broker", e);
     }
