@@ -5,22 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.streambert.schemas.testing.SelfSignedTls;
 import org.streambert.schemas.AvroSerdeConfig;
 
 /**
@@ -30,27 +24,18 @@ import org.streambert.schemas.AvroSerdeConfig;
 class RegistryTlsTest {
 
   private static final Schema A = SchemaBuilder.record("A").fields().requiredString("x").endRecord();
-  private static final String STORE_PASSWORD = "changeit-7";
 
   @Test
   void shouldTalkToASelfSignedRegistryOnlyWithTheTrustStore(@TempDir Path dir) throws Exception {
-    Path keystore = dir.resolve("server.p12");
-    Path cert = dir.resolve("server.crt");
-    Path truststore = dir.resolve("client-trust.p12");
-    keytool("-genkeypair", "-alias", "registry", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-        "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-storetype", "PKCS12",
-        "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
-    keytool("-exportcert", "-alias", "registry", "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD,
-        "-rfc", "-file", cert.toString());
-    keytool("-importcert", "-noprompt", "-alias", "registry", "-file", cert.toString(), "-storetype", "PKCS12",
-        "-keystore", truststore.toString(), "-storepass", STORE_PASSWORD);
+    SelfSignedTls tls = SelfSignedTls.create(dir);
+    Path truststore = tls.trustStore();
 
-    try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(0, serverContext(keystore))) {
+    try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(0, tls.serverContext())) {
       assertTrue(registry.url().startsWith("https://"), registry.url());
 
       RestSchemaRegistryClient trusting = client(registry.url(),
           AvroSerdeConfig.SSL_TRUSTSTORE_LOCATION_CONFIG, truststore.toString(),
-          AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD_CONFIG, STORE_PASSWORD,
+          AvroSerdeConfig.SSL_TRUSTSTORE_PASSWORD_CONFIG, SelfSignedTls.PASSWORD,
           AvroSerdeConfig.SSL_TRUSTSTORE_TYPE_CONFIG, "PKCS12");
       int id = trusting.register("a-value", A);
       assertEquals(A, trusting.schemaById(id));
@@ -81,27 +66,5 @@ class RegistryTlsTest {
       config.put((String) extra[i], extra[i + 1]);
     }
     return new RestSchemaRegistryClient(config);
-  }
-
-  private static SSLContext serverContext(Path keystore) throws Exception {
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(keystore)) {
-      store.load(in, STORE_PASSWORD.toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(store, STORE_PASSWORD.toCharArray());
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(kmf.getKeyManagers(), null, null);
-    return context;
-  }
-
-  private static void keytool(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keytool did not finish");
-    assertEquals(0, p.exitValue(), "keytool " + args[0] + ": " + out);
   }
 }

@@ -5,28 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.TrainingExample;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
+import org.streambert.schemas.testing.SelfSignedTls;
 
 /** The trainer's Kafka and registry settings of a secured cluster ({@code --client-config}) reach the right clients. */
 class KafkaClientsTest {
-
-  private static final String STORE_PASSWORD = "changeit-9";
 
   @TempDir
   Path dir;
@@ -71,23 +63,15 @@ class KafkaClientsTest {
 
   @Test
   void shouldReachAnHttpsRegistryOnlyWithTheTrustStoreOfTheConfigFile() throws Exception {
-    Path keystore = dir.resolve("server.p12");
-    Path cert = dir.resolve("server.crt");
-    Path truststore = dir.resolve("trust.p12");
-    keytool("-genkeypair", "-alias", "registry", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
-        "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12",
-        "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD);
-    keytool("-exportcert", "-alias", "registry", "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD,
-        "-rfc", "-file", cert.toString());
-    keytool("-importcert", "-noprompt", "-alias", "registry", "-file", cert.toString(), "-storetype", "PKCS12",
-        "-keystore", truststore.toString(), "-storepass", STORE_PASSWORD);
+    SelfSignedTls tls = SelfSignedTls.create(dir);
+    Path truststore = tls.trustStore();
     Path config = Files.writeString(dir.resolve("client.properties"), String.join("\n",
         "schema.registry.ssl.truststore.location=" + truststore, "schema.registry.ssl.truststore.password="
-            + STORE_PASSWORD, "schema.registry.ssl.truststore.type=PKCS12", "max.retries=0"));
+            + SelfSignedTls.PASSWORD, "schema.registry.ssl.truststore.type=PKCS12", "max.retries=0"));
     TrainingExample example = TrainingExample.newBuilder().setId("1").setText("hello").setSource("test")
         .setCreatedAt(java.time.Instant.parse("2026-01-01T00:00:00Z")).build();
 
-    try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(0, serverContext(keystore))) {
+    try (EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(0, tls.serverContext())) {
       SpecificAvroSerde<TrainingExample> trusting = new SpecificAvroSerde<>(TrainingExample.class);
       trusting.configure(KafkaClients.withConfigFile("b:9092", registry.url(), config).serdeConfigs(), false);
       byte[] bytes = trusting.serializer().serialize("training-examples", example);
@@ -98,27 +82,5 @@ class KafkaClientsTest {
       assertThrows(RuntimeException.class, () -> plain.serializer().serialize("other-topic", example),
           "without the trust store the self-signed registry is refused");
     }
-  }
-
-  private static SSLContext serverContext(Path keystore) throws Exception {
-    KeyStore store = KeyStore.getInstance("PKCS12");
-    try (InputStream in = Files.newInputStream(keystore)) {
-      store.load(in, STORE_PASSWORD.toCharArray());
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(store, STORE_PASSWORD.toCharArray());
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(kmf.getKeyManagers(), null, null);
-    return context;
-  }
-
-  private static void keytool(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "keytool did not finish");
-    assertEquals(0, p.exitValue(), "keytool " + args[0] + ": " + out);
   }
 }
