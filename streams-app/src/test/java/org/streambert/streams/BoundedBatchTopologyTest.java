@@ -59,6 +59,10 @@ class BoundedBatchTopologyTest {
     assertEquals("TOO_MANY_WINDOWS", Harness.header(dead, "nlp.error.reason"));
     assertTrue(Harness.header(dead, "__streams.errors.message").contains("3 windows"));
     assertTrue(h.dlq.isEmpty());
+    assertEquals(1.0, h.metrics.registry().get("nlp.records.dead.lettered").tag("reason", "TOO_MANY_WINDOWS")
+        .counter().count(), "counted under its own reason");
+    assertEquals(0.0, h.metrics.registry().get("nlp.records.dead.lettered").tag("reason", "INFERENCE_FAILED")
+        .counter().count());
     EnrichedText out = h.output.readRecord().value();
     assertEquals("fits", out.getId());
     assertEquals(2, out.getWindowCount());

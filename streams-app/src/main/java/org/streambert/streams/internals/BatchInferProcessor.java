@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -81,7 +80,6 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private KeyValueStore<Long, PendingRecord> store;
   private NlpMetrics metrics;
   private ArrivalTimes arrivals;
-  private AtomicLong deadLetters;
   private long nextSeq;
   private long pending;
   /** Wall-clock ms when the oldest pending record arrived (0 for records restored at start: run at once). */
@@ -166,7 +164,6 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   public void init(ProcessorContext<byte[], Object> context) {
     this.context = context;
     this.store = context.getStateStore(storeName);
-    this.deadLetters = DeadLetters.counter(context.applicationId());
     this.metrics = NlpMetrics.from(context.appConfigs());
     metrics.observeCache(cache);
     if (shadow != null) {
@@ -484,8 +481,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     headers.add(DeadLetterHandlers.REASON_HEADER, utf8(reason.name()));
     context.forward(new Record<byte[], Object>(record.key(), record.rawValue(), record.timestamp(), headers),
         DLQ_SINK);
-    deadLetters.incrementAndGet();
-    metrics.deadLettered(Reason.INFERENCE_FAILED.name(), 1);
+    metrics.deadLettered(reason.name(), 1);
   }
 
   private static byte[] utf8(String s) {

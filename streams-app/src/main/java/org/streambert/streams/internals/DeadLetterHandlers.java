@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -32,13 +31,11 @@ public final class DeadLetterHandlers {
 
   /** For {@code deserialization.exception.handler}: undecodable records. */
   public static final class Deserialization extends LogAndContinueExceptionHandler {
-    private String applicationId;
     private NlpMetrics metrics;
 
     @Override
     public void configure(Map<String, ?> configs) {
       super.configure(configs);
-      applicationId = String.valueOf(configs.get(StreamsConfig.APPLICATION_ID_CONFIG));
       metrics = NlpMetrics.from(configs);
     }
 
@@ -51,20 +48,18 @@ public final class DeadLetterHandlers {
         return DeserializationExceptionHandler.Response.fail();
       }
       DeserializationExceptionHandler.Response response = super.handleError(context, record, exception);
-      tag(response.deadLetterQueueRecords(), RejectedRecordException.Reason.UNDECODABLE, applicationId, metrics);
+      tag(response.deadLetterQueueRecords(), RejectedRecordException.Reason.UNDECODABLE, metrics);
       return response;
     }
   }
 
   /** For {@code processing.exception.handler}: records refused by validation, and unexpected failures. */
   public static final class Processing extends LogAndContinueProcessingExceptionHandler {
-    private String applicationId;
     private NlpMetrics metrics;
 
     @Override
     public void configure(Map<String, ?> configs) {
       super.configure(configs);
-      applicationId = String.valueOf(configs.get(StreamsConfig.APPLICATION_ID_CONFIG));
       metrics = NlpMetrics.from(configs);
     }
 
@@ -86,7 +81,7 @@ public final class DeadLetterHandlers {
       ProcessingExceptionHandler.Response response = super.handleError(context, record, exception);
       RejectedRecordException.Reason reason = exception instanceof RejectedRecordException r
           ? r.reason() : RejectedRecordException.Reason.PROCESSING_FAILED;
-      tag(response.deadLetterQueueRecords(), reason, applicationId, metrics);
+      tag(response.deadLetterQueueRecords(), reason, metrics);
       return response;
     }
   }
@@ -97,11 +92,10 @@ public final class DeadLetterHandlers {
   }
 
   private static void tag(java.util.List<ProducerRecord<byte[], byte[]>> records,
-      RejectedRecordException.Reason reason, String applicationId, NlpMetrics metrics) {
+      RejectedRecordException.Reason reason, NlpMetrics metrics) {
     for (ProducerRecord<byte[], byte[]> r : records) {
       r.headers().add(REASON_HEADER, reason.name().getBytes(StandardCharsets.UTF_8));
     }
-    DeadLetters.counter(applicationId).addAndGet(records.size());
     (metrics == null ? NlpMetrics.from(null) : metrics).deadLettered(reason.name(), records.size());
   }
 }
