@@ -48,6 +48,12 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
     return new Feature(Task.CLASSIFICATION, e.inputIds(), label, null, null);
   }
 
+  /** Encodes a text without labels (distillation: only the teacher's soft targets train on it). */
+  public static Feature unlabelled(WordPieceTokenizer tokenizer, String text, int maxLength) {
+    Encoding e = tokenizer.encode(text, maxLength);
+    return new Feature(Task.UNLABELLED, e.inputIds(), IGNORED, null, null);
+  }
+
   /**
    * Encodes a NER sentence; {@code labelIndex} must contain each of its tags. The encoded text is the one a predictor
    * sees ({@link NerText}: tokens joined by single spaces, tokenized as a whole) and each word of it in the serving
