@@ -24,6 +24,10 @@ public final class DistilledStudentBench {
   private DistilledStudentBench() {
   }
 
+  private static String labelOf(Prediction p) {
+    return p.label() == null ? null : p.label().label();
+  }
+
   public static void main(String[] args) throws Exception {
     if (args.length < 4) {
       System.err.println("usage: DistilledStudentBench TEXTS_FILE ROUNDS CALL_SIZE BUNDLE_DIR...");
@@ -64,7 +68,7 @@ public final class DistilledStudentBench {
       for (int i = 0; i < n; i++) {
         int same = 0;
         for (int t = 0; t < texts.size(); t++) {
-          if (Objects.equals(outputs.get(0).get(t).label(), outputs.get(i).get(t).label())) {
+          if (Objects.equals(labelOf(outputs.get(0).get(t)), labelOf(outputs.get(i).get(t)))) {
             same++;
           }
         }
