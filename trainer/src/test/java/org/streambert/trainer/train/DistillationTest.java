@@ -109,6 +109,20 @@ class DistillationTest {
   }
 
   @Test
+  void shouldDistilEveryTeacherHeadWhenTheLabelledDataCoversOnlyOneTask() throws Exception {
+    TaskData topicsOnly = new TaskData(TinyModels.topics(60, 21), TinyModels.topics(40, 22), List.of(), List.of());
+    try (Teacher teacher = Teacher.open(teacherRun);
+        StartingPoint student = oneLayerStudent()) {
+      DistillResult result = FineTuning.distill(student, teacher, topicsOnly, unlabelled,
+          TinyModels.training().withEpochs(2), DistillConfig.DEFAULTS, QUIET);
+      assertEquals(teacher.tokenLabels(), result.student().nerLabels()); // the token head trains on soft targets
+      assertEquals(teacher.tokenLabels().size(), result.student().heads().numTokenLabels());
+      assertEquals(null, result.student().best().ner()); // no NER dev data to score it on
+      assertTrue(result.teacher().classification() != null);
+    }
+  }
+
+  @Test
   void shouldRefuseAStudentWithMoreLayersThanTheTeacher() throws Exception {
     BertConfig deeper = TinyModels.config(vocab.size()).withNumHiddenLayers(3);
     try (Teacher teacher = Teacher.open(teacherRun);
