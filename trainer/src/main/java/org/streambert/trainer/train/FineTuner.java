@@ -1,6 +1,7 @@
 package org.streambert.trainer.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -222,7 +223,7 @@ public final class FineTuner implements AutoCloseable {
       if (k > 0 && q.tokenTargets() != null) {
         int len = batch.get(i).length();
         System.arraycopy(q.tokenTargets(), 0, tokenQ, i * t * k, len * k);
-        java.util.Arrays.fill(tokenW, i * t, i * t + len, 1f);
+        Arrays.fill(tokenW, i * t, i * t + len, 1f);
       }
     }
     try (TInt32 ids = Tensors.ints(bt, b.ids());
