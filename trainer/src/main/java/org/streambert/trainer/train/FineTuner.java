@@ -42,8 +42,9 @@ import org.tensorflow.types.TInt32;
  *
  * <p>Distillation ({@link #createDistilling}) adds the teacher's soft targets to the same graph: placeholders for
  * the teacher's class distribution [B, C] and token distribution [B, T, K] at temperature T with their weights [B]
- * and [B, T], and the loss becomes {@code T² · (KL_class + KL_token)} ({@link SoftTargetLoss}) {@code + alpha ·} the
- * hard-label loss above, so fine-tuning and distillation share one graph, optimizer and schedule.
+ * and [B, T] (1 at each word's first piece, the positions whose labels are served; at every piece of a text without
+ * word boundaries, i.e. a classification example), and the loss becomes {@code T² · (KL_class + KL_token)}
+ * ({@link SoftTargetLoss}) {@code + alpha ·} the hard-label loss above, so fine-tuning and distillation share one graph, optimizer and schedule.
  *
  * <p>Owns its graph and session; {@link #close()} frees both. Not thread-safe.
  */
@@ -221,9 +222,19 @@ public final class FineTuner implements AutoCloseable {
         classW[i] = 1f;
       }
       if (k > 0 && q.tokenTargets() != null) {
-        int len = batch.get(i).length();
-        System.arraycopy(q.tokenTargets(), 0, tokenQ, i * t * k, len * k);
-        Arrays.fill(tokenW, i * t, i * t + len, 1f);
+        Feature f = batch.get(i);
+        System.arraycopy(q.tokenTargets(), 0, tokenQ, i * t * k, f.length() * k);
+        if (f.firstPiece() != null) {
+          // the positions whose labels are served: each word's first piece (the teacher was never trained on the
+          // others, so its distributions there are not knowledge to copy)
+          for (int position : f.firstPiece()) {
+            if (position >= 0) {
+              tokenW[i * t + position] = 1f;
+            }
+          }
+        } else {
+          Arrays.fill(tokenW, i * t + 1, i * t + f.length() - 1, 1f); // no word boundaries: every piece
+        }
       }
     }
     try (TInt32 ids = Tensors.ints(bt, b.ids());

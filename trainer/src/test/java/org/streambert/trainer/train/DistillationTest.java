@@ -123,6 +123,19 @@ class DistillationTest {
   }
 
   @Test
+  void shouldMarkTheFirstPieceOfEveryWholeWordOfAnUnlabelledText() {
+    WordPieceTokenizer tokenizer = new WordPieceTokenizer(Vocab.of(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]",
+        "[MASK]", "bob", "visit", "##ed", "rome", ".")), true);
+    Feature f = Feature.unlabelled(tokenizer, "Bob visited Rome.", 32);
+    // [CLS] bob visit ##ed rome . [SEP]: words "Bob", "visited", "Rome." start at 1, 2, 4
+    assertEquals(7, f.length());
+    assertEquals(List.of(1, 2, 4), java.util.Arrays.stream(f.firstPiece()).boxed().toList());
+    Feature cut = Feature.unlabelled(tokenizer, "Bob visited Rome.", 5); // room for 3 pieces: "Rome." does not fit
+    assertEquals(List.of(1, 2, -1), java.util.Arrays.stream(cut.firstPiece()).boxed().toList());
+    assertEquals(5, cut.length());
+  }
+
+  @Test
   void shouldRefuseAStudentWithMoreLayersThanTheTeacher() throws Exception {
     BertConfig deeper = TinyModels.config(vocab.size()).withNumHiddenLayers(3);
     try (Teacher teacher = Teacher.open(teacherRun);
@@ -146,8 +159,8 @@ class DistillationTest {
   }
 
   /**
-   * Share of topic dev texts whose arg-max class agrees with the teacher's, and of NER dev word pieces whose arg-max
-   * token label agrees.
+   * Share of topic dev texts whose arg-max class agrees with the teacher's, and of NER dev words whose arg-max token
+   * label (at the word's first piece) agrees.
    */
   private static double[] agreement(ForwardPass teacher, ForwardPass student, List<Feature> features, int padId) {
     Batch b = Batch.of(features.stream().map(f -> new Feature(Task.UNLABELLED, f.ids(), Feature.IGNORED, null, null))
@@ -168,7 +181,10 @@ class DistillationTest {
         }
         continue;
       }
-      for (int p = 1; p < features.get(i).length() - 1; p++) { // the NER head on sentences' word pieces, not [CLS]/[SEP]
+      for (int p : features.get(i).firstPiece()) { // the NER head where it is served: each word's first piece
+        if (p < 0) {
+          continue;
+        }
         int at = (i * b.seqLen() + p) * k;
         tokens++;
         if (Evaluator.argMax(t.tokenProbs(), at, k) == Evaluator.argMax(s.tokenProbs(), at, k)) {
