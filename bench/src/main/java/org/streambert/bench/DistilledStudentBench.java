@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.inference.BertPredictor;
@@ -13,8 +12,9 @@ import org.streambert.bert.inference.Prediction;
 
 /**
  * Issue 14 §2: {@link BertPredictor#predict} texts/s of a teacher bundle and its students (distilled, truncated and
- * fine-tuned) in one process, on the same texts, with each student's label agreement with the first bundle (the
- * teacher). Rounds rotate the order of the bundles so all see the same drifting load; the load average is printed.
+ * fine-tuned) in one process, on the same texts, with the share of texts where a student serves the same label and
+ * entity list (types and spans) as the first bundle (the teacher). Rounds rotate the order of the bundles so all see
+ * the same drifting load; the load average is printed.
  *
  * <p>Arguments: {@code TEXTS_FILE ROUNDS CALL_SIZE BUNDLE_DIR...}; texts are lines, a trailing {@code <TAB>label} is
  * dropped (the TSV the trainer reads).
@@ -24,8 +24,11 @@ public final class DistilledStudentBench {
   private DistilledStudentBench() {
   }
 
-  private static String labelOf(Prediction p) {
-    return p.label() == null ? null : p.label().label();
+  /** What a prediction serves, without scores: its label and its entities' types and spans. */
+  private static String servedOf(Prediction p) {
+    StringBuilder b = new StringBuilder(p.label() == null ? "-" : p.label().label());
+    p.entities().forEach(e -> b.append(' ').append(e.type()).append('@').append(e.start()).append('-').append(e.end()));
+    return b.toString();
   }
 
   public static void main(String[] args) throws Exception {
@@ -68,12 +71,12 @@ public final class DistilledStudentBench {
       for (int i = 0; i < n; i++) {
         int same = 0;
         for (int t = 0; t < texts.size(); t++) {
-          if (Objects.equals(labelOf(outputs.get(0).get(t)), labelOf(outputs.get(i).get(t)))) {
+          if (servedOf(outputs.get(0).get(t)).equals(servedOf(outputs.get(i).get(t)))) {
             same++;
           }
         }
         double perSecond = (double) rounds * texts.size() / (nanos[i] / 1e9);
-        System.out.printf(Locale.ROOT, "%s: %.2f texts/s (%.2fx the first), label agreement with the first %d/%d%n",
+        System.out.printf(Locale.ROOT, "%s: %.2f texts/s (%.2fx the first), same label and entity list as the first: %d/%d%n",
             args[3 + i], perSecond, perSecond / ((double) rounds * texts.size() / (nanos[0] / 1e9)), same,
             texts.size());
       }
