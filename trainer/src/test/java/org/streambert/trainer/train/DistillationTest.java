@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +21,7 @@ import org.streambert.bert.model.ForwardResult;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.trainer.data.ClassificationExample;
 import org.streambert.trainer.data.DemoData;
 import org.streambert.trainer.data.LabelSets;
 import org.streambert.trainer.data.NerSentence;
@@ -129,9 +131,9 @@ class DistillationTest {
     Feature f = Feature.unlabelled(tokenizer, "Bob visited Rome.", 32);
     // [CLS] bob visit ##ed rome . [SEP]: words "Bob", "visited", "Rome." start at 1, 2, 4
     assertEquals(7, f.length());
-    assertEquals(List.of(1, 2, 4), java.util.Arrays.stream(f.firstPiece()).boxed().toList());
+    assertEquals(List.of(1, 2, 4), Arrays.stream(f.firstPiece()).boxed().toList());
     Feature cut = Feature.unlabelled(tokenizer, "Bob visited Rome.", 5); // room for 3 pieces: "Rome." does not fit
-    assertEquals(List.of(1, 2, -1), java.util.Arrays.stream(cut.firstPiece()).boxed().toList());
+    assertEquals(List.of(1, 2, -1), Arrays.stream(cut.firstPiece()).boxed().toList());
     assertEquals(5, cut.length());
   }
 
@@ -143,6 +145,19 @@ class DistillationTest {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTuning.distill(student,
           teacher, labelled, unlabelled, TinyModels.training(), DistillConfig.DEFAULTS, QUIET));
       assertTrue(e.getMessage().contains("more than the teacher's 2"), e.getMessage());
+    }
+  }
+
+  @Test
+  void shouldRefuseLabelledDataWithALabelTheTeacherDoesNotHave() throws Exception {
+    List<ClassificationExample> weather = new ArrayList<>(TinyModels.topics(20, 31));
+    weather.add(new ClassificationExample("rain again today", "weather"));
+    TaskData data = new TaskData(weather, TinyModels.topics(10, 32), List.of(), List.of());
+    try (Teacher teacher = Teacher.open(teacherRun);
+        StartingPoint student = oneLayerStudent()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTuning.distill(student,
+          teacher, data, List.of(), TinyModels.training(), DistillConfig.DEFAULTS, QUIET));
+      assertTrue(e.getMessage().contains("'weather' is not one of the model's labels"), e.getMessage());
     }
   }
 
