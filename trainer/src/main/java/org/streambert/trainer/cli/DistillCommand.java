@@ -15,7 +15,6 @@ import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.internals.Json;
 import org.streambert.trainer.optim.SoftTargetLoss;
 import org.streambert.trainer.publish.CheckpointTopic;
-import org.streambert.trainer.publish.GoldenExamples;
 import org.streambert.trainer.publish.RunExporter;
 import org.streambert.trainer.train.DistillConfig;
 import org.streambert.trainer.train.DistillResult;
@@ -51,6 +50,7 @@ public final class DistillCommand implements Callable<Integer> {
   @Mixin TrainingOptions training = new TrainingOptions();
   @Mixin KafkaOptions kafka = new KafkaOptions();
   @Mixin PublishOptions publishing = new PublishOptions();
+  @Mixin RunOutputOptions run = new RunOutputOptions();
 
   @Option(names = "--teacher", required = true, paramLabel = "DIR",
       description = "The teacher: a bundle written by fine-tune (<run>/bundle, or the run directory).")
@@ -68,32 +68,12 @@ public final class DistillCommand implements Callable<Integer> {
       + "targets only). Default: ${DEFAULT-VALUE}.")
   double alpha = DistillConfig.DEFAULT_ALPHA;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run directory to create.")
-  Path out;
-
-  @Option(names = "--model-name", paramLabel = "NAME", description = "Model name; default: the teacher's (the "
-      + "publish gate then compares the student with the teacher's published version).")
-  String modelName;
-
-  @Option(names = "--version", paramLabel = "V", description = "Version; default: UTC time yyyyMMdd-HHmmss.")
-  String version;
-
-  @Option(names = "--golden", defaultValue = "" + GoldenExamples.DEFAULT_COUNT,
-      description = "Golden examples per task, taken from the dev data. Default: ${DEFAULT-VALUE}.")
-  int golden;
-
-  @Option(names = "--publish", description = "Publish the result (needs --store, --bootstrap-servers, "
-      + "--schema-registry-url).")
-  boolean publish;
-
   @Override
   public Integer call() throws Exception {
     PrintStream log = System.out;
     DistillConfig distill = new DistillConfig(temperature, alpha); // refuses T <= 0 before anything is loaded
-    if (Files.exists(out.resolve("bundle"))) {
-      throw new IllegalArgumentException(out + " already holds a bundle; choose a new --out directory");
-    }
-    CheckpointTopic topic = publish ? publishing.prepareToPublish(kafka) : null;
+    run.requireNew();
+    CheckpointTopic topic = run.publish ? publishing.prepareToPublish(kafka) : null;
     List<String> texts = UnlabelledTexts.read(unlabelled);
     TaskData taskData = data.load(kafka, training.seed, log);
     try (Teacher teacher = Teacher.open(teacherDir)) {
@@ -113,17 +93,16 @@ public final class DistillCommand implements Callable<Integer> {
         TrainingResult student = result.student();
         log.printf("best epoch %d of %d%n", student.bestEpoch(), student.history().size());
         log.print(comparison(result.teacher(), student.best()));
-        String name = modelName != null ? modelName : teacher.model().name();
         String classHead = teacher.model().classificationHead().map(HeadSpec::name)
             .orElse(RunExporter.DEFAULT_CLASS_HEAD);
         String nerHead = teacher.model().tokenClassificationHead().map(HeadSpec::name)
             .orElse(RunExporter.DEFAULT_TOKEN_HEAD);
-        FineTuneCommand.export(out, name, version, teacher.model().version(), taskData, student, start, length,
-            classHead, nerHead, golden, log);
+        run.export(teacher.model().name(), teacher.model().version(), taskData, student, start, length, classHead,
+            nerHead, log);
         writeReport(teacher, start, texts.size(), distill, result);
       }
     }
-    return publish ? publishing.publish(out, topic, log) : ExitCodes.OK;
+    return run.publish ? publishing.publish(run.out, topic, log) : ExitCodes.OK;
   }
 
   /** Dev metrics side by side: every metric either report has. */
@@ -161,6 +140,6 @@ public final class DistillCommand implements Callable<Integer> {
     result.teacher().metrics().forEach(td::put);
     ObjectNode sd = root.putObject("studentDev");
     result.student().best().metrics().forEach(sd::put);
-    Files.writeString(out.resolve(REPORT_FILE), Json.pretty(root));
+    Files.writeString(run.out.resolve(REPORT_FILE), Json.pretty(root));
   }
 }
