@@ -33,7 +33,7 @@ final class UnlabelledTexts {
     List<String> texts = new ArrayList<>();
     for (Path file : files) {
       if (!Files.isRegularFile(file)) {
-        throw new IllegalArgumentException("--unlabelled " + file + ": no such file");
+        throw new IllegalArgumentException("--unlabelled " + file + ": no such file (or not a regular file)");
       }
       int before = texts.size();
       var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -60,7 +60,7 @@ final class UnlabelledTexts {
       } catch (CharacterCodingException e) {
         throw new IllegalArgumentException(file + ":" + (lineNo + 1) + ": not UTF-8 text");
       } catch (NoSuchFileException e) {
-        throw new IllegalArgumentException("--unlabelled " + file + ": no such file");
+        throw new IllegalArgumentException("--unlabelled " + file + ": no such file (or not a regular file)");
       }
       if (texts.size() == before) {
         throw new IllegalArgumentException("--unlabelled " + file + " has no text (one text per line expected)");
