@@ -39,7 +39,7 @@ class TrainerCliTest {
   void shouldListEverySubcommandInHelp() {
     Run r = run("--help");
     assertEquals(ExitCodes.OK, r.code());
-    for (String sub : List.of("fine-tune", "evaluate", "publish", "import", "tokenize", "generate-demo-data",
+    for (String sub : List.of("fine-tune", "distill", "evaluate", "publish", "import", "tokenize", "generate-demo-data",
         "benchmark")) {
       assertTrue(r.out().contains(sub), sub + " missing in\n" + r.out());
     }

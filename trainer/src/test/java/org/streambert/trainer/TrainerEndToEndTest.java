@@ -167,6 +167,41 @@ class TrainerEndToEndTest {
   }
 
   @Test
+  void shouldDistilAStudentAndPublishItSignedLikeAnyOtherModel() throws Exception {
+    Path key = dir.resolve("distill-signing");
+    assertEquals(ExitCodes.OK, TrainerApp.run("keygen", "--out", key.toString()));
+    Path studentConfig = dir.resolve("student.json");
+    Files.writeString(studentConfig, TINY_CONFIG.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 1"));
+    Path unlabelled = dir.resolve("unlabelled.txt");
+    List<String> texts = new ArrayList<>();
+    DemoData.classification(100, 31).forEach(e -> texts.add(e.text()));
+    Files.write(unlabelled, texts);
+    List<String> args = new ArrayList<>(List.of("distill", "--teacher", sharedRun.toString(), "--bert-config",
+        studentConfig.toString(), "--unlabelled", unlabelled.toString(),
+        "--cls-train", data.resolve(DemoData.TOPICS_TRAIN).toString(),
+        "--cls-dev", data.resolve(DemoData.TOPICS_DEV).toString(),
+        "--ner-train", data.resolve(DemoData.NER_TRAIN).toString(),
+        "--ner-dev", data.resolve(DemoData.NER_DEV).toString(),
+        "--lr", "1e-3", "--batch-size", "16", "--epochs", "2", "--golden", "2",
+        "--out", dir.resolve("distilled").toString(), "--model-name", "news-student", "--version", "s1",
+        "--publish", "--signing-key", key + ".key"));
+    args.addAll(kafkaArgs("checkpoints-distill"));
+    assertEquals(ExitCodes.OK, TrainerApp.run(args.toArray(String[]::new)));
+    List<ConsumerRecord<String, ModelCheckpoint>> events = events("checkpoints-distill");
+    assertEquals(1, events.size());
+    ModelCheckpoint c = events.get(0).value();
+    assertEquals("news-student", events.get(0).key());
+    assertEquals("s1", c.getVersion());
+    assertEquals("v1", c.getParentVersion()); // the teacher's version
+    assertTrue(c.getSigningKeyId() != null && c.getSignature() != null, c.toString());
+    assertEquals(List.of(HeadType.CLASSIFICATION, HeadType.TOKEN_CLASSIFICATION),
+        c.getHeads().stream().map(h -> h.getType()).toList());
+    assertEquals(RunReport.read(sharedRun).heads().get(0).labels(), c.getHeads().get(0).getLabels());
+    assertEquals(RunReport.read(sharedRun).heads().get(1).labels(), c.getHeads().get(1).getLabels());
+    assertEquals(4, c.getGoldenExamples().size());
+  }
+
+  @Test
   void shouldPublishAnEventThatReadsBackThroughTheRegistrySerde() throws Exception {
     assertEquals(ExitCodes.OK, publish(sharedRun, "checkpoints-readback"));
     List<ConsumerRecord<String, ModelCheckpoint>> events = events("checkpoints-readback");

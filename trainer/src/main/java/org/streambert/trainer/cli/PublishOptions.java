@@ -35,6 +35,25 @@ public final class PublishOptions {
       + "them).")
   java.nio.file.Path signingKey;
 
+  /**
+   * Before training a run that is to be published: checks --store and the Kafka options and opens the topic (reading
+   * the signing key now, not after training).
+   */
+  CheckpointTopic prepareToPublish(KafkaOptions kafka) throws java.io.IOException {
+    kafka.require("--publish");
+    if (store == null) {
+      throw new IllegalArgumentException("--publish needs --store");
+    }
+    return checkpointTopic(kafka);
+  }
+
+  /** Publishes the run directory {@code runDir} (gate, store, event); returns the exit code. */
+  int publish(java.nio.file.Path runDir, CheckpointTopic topic, java.io.PrintStream log) throws java.io.IOException {
+    org.streambert.trainer.publish.Publisher.Outcome outcome = org.streambert.trainer.publish.Publisher.publish(runDir,
+        org.streambert.trainer.publish.CheckpointStore.at(store), topic, bundleUriBase, !noGate, gateTolerance, log);
+    return outcome.published() ? org.streambert.trainer.ExitCodes.OK : org.streambert.trainer.ExitCodes.GATE_REFUSED;
+  }
+
   /** The checkpoint topic, signing with {@code --signing-key} or else {@code $TRAINER_SIGNING_KEY}. */
   CheckpointTopic checkpointTopic(KafkaOptions kafka) throws java.io.IOException {
     return checkpointTopic(kafka, topic, signingKey);

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.streambert.bert.tokenizer.Encoding;
+import org.streambert.bert.tokenizer.TextWords;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.bert.tokenizer.WordPieces;
 import org.streambert.trainer.data.ClassificationExample;
@@ -24,7 +25,8 @@ import org.streambert.trainer.data.NerSentence;
  * @param ids vocabulary ids including [CLS] and [SEP]
  * @param classLabel class id (classification), or {@link #IGNORED}
  * @param tokenLabels per position, the tag id or {@link #IGNORED} (NER); null for classification
- * @param firstPiece per dataset token, the position of its first piece or -1 (NER); null for classification
+ * @param firstPiece per dataset token (NER) or word (unlabelled), the position of its first piece or -1; null for
+ *     classification
  */
 public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, int[] firstPiece) {
 
@@ -46,6 +48,42 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
     }
     Encoding e = tokenizer.encode(example.text(), maxLength);
     return new Feature(Task.CLASSIFICATION, e.inputIds(), label, null, null);
+  }
+
+  /**
+   * Encodes a text without labels (distillation: only the teacher's soft targets train on it) as a predictor sees it,
+   * with {@code firstPiece} giving each whitespace-delimited word's ({@link org.streambert.bert.tokenizer.TextWords})
+   * first piece, the positions whose token labels are served (-1 for words cut off by {@code maxLength}).
+   */
+  public static Feature unlabelled(WordPieceTokenizer tokenizer, String text, int maxLength) {
+    TextWords words = TextWords.of(text);
+    WordPieces pieces = tokenizer.tokenize(text);
+    int[] pieceWord = words.wordsOf(pieces.starts());
+    int[] wordFirst = new int[words.size()];
+    Arrays.fill(wordFirst, -1);
+    int budget = maxLength - 2;
+    List<Integer> ids = new ArrayList<>();
+    ids.add(tokenizer.clsId());
+    int n = pieces.size();
+    for (int p = 0, q; p < n; p = q) { // whole words, as Feature.ner truncates
+      int w = pieceWord[p];
+      q = p + 1;
+      while (q < n && pieceWord[q] == w) {
+        q++;
+      }
+      if (ids.size() - 1 + (q - p) > budget) {
+        break;
+      }
+      if (w >= 0) {
+        wordFirst[w] = ids.size();
+      }
+      for (int r = p; r < q; r++) {
+        ids.add(pieces.ids()[r]);
+      }
+    }
+    ids.add(tokenizer.sepId());
+    return new Feature(Task.UNLABELLED, ids.stream().mapToInt(Integer::intValue).toArray(), IGNORED, null,
+        wordFirst);
   }
 
   /**

@@ -1,8 +1,10 @@
 package org.streambert.trainer.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
 import org.streambert.bert.model.BertVariable;
@@ -12,6 +14,7 @@ import org.streambert.trainer.internals.Tensors;
 import org.streambert.trainer.optim.AdamWeightDecayConfig;
 import org.streambert.trainer.optim.AdamWeightDecayOptimizer;
 import org.streambert.trainer.optim.CrossEntropyLoss;
+import org.streambert.trainer.optim.SoftTargetLoss;
 import org.streambert.trainer.optim.TrainStep;
 import org.streambert.trainer.optim.TrainableVariable;
 import org.streambert.trainer.optim.WarmupLinearDecay;
@@ -37,6 +40,12 @@ import org.tensorflow.types.TInt32;
  * gradients are zero in that step; like any AdamW state its moments decay and keep a little momentum, as in
  * multi-task training with one optimizer elsewhere.)
  *
+ * <p>Distillation ({@link #createDistilling}) adds the teacher's soft targets to the same graph: placeholders for
+ * the teacher's class distribution [B, C] and token distribution [B, T, K] at temperature T with their weights [B]
+ * and [B, T] (1 at each word's first piece, the positions whose labels are served; at every piece of a text without
+ * word boundaries, i.e. a classification example), and the loss becomes {@code T² · (KL_class + KL_token)}
+ * ({@link SoftTargetLoss}) {@code + alpha ·} the hard-label loss above, so fine-tuning and distillation share one graph, optimizer and schedule.
+ *
  * <p>Owns its graph and session; {@link #close()} frees both. Not thread-safe.
  */
 public final class FineTuner implements AutoCloseable {
@@ -49,9 +58,19 @@ public final class FineTuner implements AutoCloseable {
   private final Placeholder<TFloat32> tokenWeights;
   private final Operand<TFloat32> loss;
   private final TrainStep step;
+  private final SoftTargetInputs soft; // null unless distilling
+
+  /** The distillation graph's extra inputs and its soft-target loss. */
+  private record SoftTargetInputs(Placeholder<TFloat32> classTargets, Placeholder<TFloat32> classWeights,
+      Placeholder<TFloat32> tokenTargets, Placeholder<TFloat32> tokenWeights, Operand<TFloat32> loss) {}
+
+  /** One distillation step's losses (before the update): the total and its soft-target part (T² · KL). */
+  public record StepLoss(double total, double soft) {}
 
   private FineTuner(Graph graph, Session session, BertGraph bert, Placeholder<TInt32> classLabels,
-      Placeholder<TInt32> tokenLabels, Placeholder<TFloat32> tokenWeights, Operand<TFloat32> loss, TrainStep step) {
+      Placeholder<TInt32> tokenLabels, Placeholder<TFloat32> tokenWeights, Operand<TFloat32> loss, TrainStep step,
+      SoftTargetInputs soft) {
+    this.soft = soft;
     this.graph = graph;
     this.session = session;
     this.bert = bert;
@@ -70,6 +89,20 @@ public final class FineTuner implements AutoCloseable {
    */
   public static FineTuner create(BertConfig cfg, HeadsSpec heads, WeightSource init, double learningRate,
       long numTrainSteps, double warmupProportion, long seed) {
+    return create(cfg, heads, init, learningRate, numTrainSteps, warmupProportion, seed, null);
+  }
+
+  /**
+   * {@link #create} with the soft-target loss of {@code distill} added (train with {@link #distill}).
+   */
+  public static FineTuner createDistilling(BertConfig cfg, HeadsSpec heads, WeightSource init, double learningRate,
+      long numTrainSteps, double warmupProportion, long seed, DistillConfig distill) {
+    Objects.requireNonNull(distill, "distill");
+    return create(cfg, heads, init, learningRate, numTrainSteps, warmupProportion, seed, distill);
+  }
+
+  private static FineTuner create(BertConfig cfg, HeadsSpec heads, WeightSource init, double learningRate,
+      long numTrainSteps, double warmupProportion, long seed, DistillConfig distill) {
     if (!heads.hasClassHead() && !heads.hasTokenHead()) {
       throw new IllegalArgumentException("nothing to train: the model has no head");
     }
@@ -89,8 +122,14 @@ public final class FineTuner implements AutoCloseable {
       bg.classLogits().ifPresent(logits -> losses.add(CrossEntropyLoss.mean(tf, logits, classLabels))); // []
       bg.tokenLogits().ifPresent(logits ->
           losses.add(CrossEntropyLoss.weightedMean(tf, logits, tokenLabels, tokenWeights))); // []
-      Operand<TFloat32> loss = tf.withName("loss").identity(
-          losses.size() == 1 ? losses.get(0) : tf.math.add(losses.get(0), losses.get(1))); // []
+      Operand<TFloat32> hard = losses.size() == 1 ? losses.get(0) : tf.math.add(losses.get(0), losses.get(1)); // []
+      SoftTargetInputs soft = null;
+      Operand<TFloat32> total = hard;
+      if (distill != null) {
+        soft = softTargets(tf, bg, heads, distill.temperature());
+        total = tf.math.add(soft.loss(), tf.math.mul(hard, tf.constant((float) distill.alpha()))); // []
+      }
+      Operand<TFloat32> loss = tf.withName("loss").identity(total); // []
       List<TrainableVariable> variables = new ArrayList<>();
       for (BertVariable v : bg.variables()) {
         variables.add(new TrainableVariable(v.name(), v.variable()));
@@ -100,7 +139,7 @@ public final class FineTuner implements AutoCloseable {
           AdamWeightDecayConfig.BERT);
       s = new Session(g);
       bg.initialize(s, init);
-      return new FineTuner(g, s, bg, classLabels, tokenLabels, tokenWeights, loss, step);
+      return new FineTuner(g, s, bg, classLabels, tokenLabels, tokenWeights, loss, step, soft);
     } catch (RuntimeException | Error e) {
       if (s != null) {
         s.close();
@@ -125,6 +164,102 @@ public final class FineTuner implements AutoCloseable {
             .feed(classLabels, cls).feed(tokenLabels, tags).feed(tokenWeights, weights)
             .fetch(loss).addTarget(step.trainOp()).run()) {
       return ((TFloat32) r.get(0)).getFloat();
+    }
+  }
+
+  private static SoftTargetInputs softTargets(Ops tf, BertGraph bg, HeadsSpec heads, double temperature) {
+    Placeholder<TFloat32> classTargets = null;
+    Placeholder<TFloat32> classWeights = null;
+    Placeholder<TFloat32> tokenTargets = null;
+    Placeholder<TFloat32> tokenWeights = null;
+    List<Operand<TFloat32>> terms = new ArrayList<>();
+    if (bg.classLogits().isPresent()) {
+      classTargets = tf.withName("class_soft_targets").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.of(-1, heads.numClasses()))); // [B, C]
+      classWeights = tf.withName("class_soft_weights").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.of(-1))); // [B]
+      terms.add(SoftTargetLoss.weightedMean(tf, bg.classLogits().get(), classTargets, classWeights,
+          temperature)); // []
+    }
+    if (bg.tokenLogits().isPresent()) {
+      tokenTargets = tf.withName("token_soft_targets").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.of(-1, -1, heads.numTokenLabels()))); // [B, T, K]
+      tokenWeights = tf.withName("token_soft_weights").placeholder(TFloat32.class,
+          Placeholder.shape(Shape.of(-1, -1))); // [B, T]
+      terms.add(SoftTargetLoss.weightedMean(tf, bg.tokenLogits().get(), tokenTargets, tokenWeights,
+          temperature)); // []
+    }
+    Operand<TFloat32> loss = tf.withName("soft_loss").identity(
+        terms.size() == 1 ? terms.get(0) : tf.math.add(terms.get(0), terms.get(1))); // []
+    return new SoftTargetInputs(classTargets, classWeights, tokenTargets, tokenWeights, loss);
+  }
+
+  /**
+   * One distillation update on {@code batch} (only on a {@link #createDistilling} tuner); {@code targets} gives each
+   * example's teacher distributions at the configured temperature. Returns the losses before the update.
+   */
+  StepLoss distill(List<Feature> batch, int padId, Map<Feature, TeacherTargets> targets) {
+    if (soft == null) {
+      throw new IllegalStateException("not a distilling tuner");
+    }
+    Batch b = Batch.of(batch, padId);
+    Shape bt = Shape.of(b.size(), b.seqLen());
+    int n = b.size();
+    int t = b.seqLen();
+    int c = soft.classTargets() != null ? (int) soft.classTargets().shape().size(1) : 0;
+    int k = soft.tokenTargets() != null ? (int) soft.tokenTargets().shape().size(2) : 0;
+    float[] classQ = new float[n * c]; // [B, C]
+    float[] classW = new float[n]; // [B]
+    float[] tokenQ = new float[n * t * k]; // [B, T, K]
+    float[] tokenW = new float[n * t]; // [B, T]
+    for (int i = 0; i < n; i++) {
+      TeacherTargets q = targets.get(batch.get(i));
+      if (q == null) {
+        throw new IllegalArgumentException("no teacher targets for example " + i + " of the batch");
+      }
+      if (c > 0 && q.classTargets() != null) {
+        System.arraycopy(q.classTargets(), 0, classQ, i * c, c);
+        classW[i] = 1f;
+      }
+      if (k > 0 && q.tokenTargets() != null) {
+        Feature f = batch.get(i);
+        System.arraycopy(q.tokenTargets(), 0, tokenQ, i * t * k, f.length() * k);
+        if (f.firstPiece() != null) {
+          // the positions whose labels are served: each word's first piece (the teacher was never trained on the
+          // others, so its distributions there are not knowledge to copy)
+          for (int position : f.firstPiece()) {
+            if (position >= 0) {
+              tokenW[i * t + position] = 1f;
+            }
+          }
+        } else {
+          Arrays.fill(tokenW, i * t + 1, i * t + f.length() - 1, 1f); // no word boundaries: every piece
+        }
+      }
+    }
+    try (TInt32 ids = Tensors.ints(bt, b.ids());
+        TInt32 mask = Tensors.ints(bt, b.mask());
+        TInt32 seg = Tensors.ints(bt, b.segments());
+        TInt32 cls = Tensors.ints(Shape.of(n), b.classLabels());
+        TInt32 tags = Tensors.ints(bt, b.tokenLabels());
+        TFloat32 weights = Tensors.floats(bt, b.tokenWeights());
+        // null (no tensor) for a head the model lacks; try-with-resources skips null resources
+        TFloat32 cq = c > 0 ? Tensors.floats(Shape.of(n, c), classQ) : null;
+        TFloat32 cw = c > 0 ? Tensors.floats(Shape.of(n), classW) : null;
+        TFloat32 tq = k > 0 ? Tensors.floats(Shape.of(n, t, k), tokenQ) : null;
+        TFloat32 tw = k > 0 ? Tensors.floats(bt, tokenW) : null) {
+      Session.Runner runner = session.runner()
+          .feed(bert.inputIds(), ids).feed(bert.inputMask(), mask).feed(bert.segmentIds(), seg)
+          .feed(classLabels, cls).feed(tokenLabels, tags).feed(tokenWeights, weights);
+      if (soft.classTargets() != null) {
+        runner.feed(soft.classTargets(), cq).feed(soft.classWeights(), cw);
+      }
+      if (soft.tokenTargets() != null) {
+        runner.feed(soft.tokenTargets(), tq).feed(soft.tokenWeights(), tw);
+      }
+      try (Result r = runner.fetch(loss).fetch(soft.loss()).addTarget(step.trainOp()).run()) {
+        return new StepLoss(((TFloat32) r.get(0)).getFloat(), ((TFloat32) r.get(1)).getFloat());
+      }
     }
   }
 

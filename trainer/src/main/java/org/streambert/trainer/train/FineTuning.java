@@ -3,6 +3,7 @@ package org.streambert.trainer.train;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,6 +41,43 @@ public final class FineTuning {
    * @param log where progress and per-epoch metrics go (the progress bar goes to standard error when interactive)
    */
   public static TrainingResult run(StartingPoint start, TaskData data, TrainingConfig config, PrintStream log) {
+    return train(start, data, config, log, null, List.of(), null, null).student();
+  }
+
+  /**
+   * Distils {@code teacher} into the student {@code start} (Hinton et al. 2015): the same epochs, batches, optimizer
+   * and dev selection as {@link #run}, with the student's heads and labels fixed to the teacher's and the loss of
+   * {@link FineTuner#createDistilling}. Trains on {@code data}'s labelled examples (soft targets + alpha · gold labels)
+   * and on {@code unlabelled} texts (soft targets only); the teacher runs once over every training text before the
+   * first epoch. The teacher is also evaluated on the same dev data, as the model and as served.
+   *
+   * @throws IllegalArgumentException when the student's vocabulary or casing differs from the teacher's, the student
+   *     has more layers than the teacher, or a gold label is not one of the teacher's
+   */
+  public static DistillResult distill(StartingPoint start, Teacher teacher, TaskData data, List<String> unlabelled,
+      TrainingConfig config, DistillConfig distill, PrintStream log) {
+    if (!start.vocab().tokens().equals(teacher.vocab().tokens())) {
+      throw new IllegalArgumentException("the student's vocabulary (" + start.vocab().size() + " entries, "
+          + start.description() + ") differs from the teacher's (" + teacher.vocab().size() + "): a student reads "
+          + "the teacher's word pieces");
+    }
+    if (start.lowerCase() != teacher.lowerCase()) {
+      throw new IllegalArgumentException("the student lower-cases=" + start.lowerCase() + " but the teacher "
+          + "lower-cases=" + teacher.lowerCase());
+    }
+    if (start.config().numHiddenLayers() > teacher.config().numHiddenLayers()) {
+      throw new IllegalArgumentException("the student has " + start.config().numHiddenLayers()
+          + " layers, more than the teacher's " + teacher.config().numHiddenLayers());
+    }
+    if (config.maxLength() > teacher.config().maxPositionEmbeddings()) {
+      throw new IllegalArgumentException("max length " + config.maxLength() + " exceeds the teacher's "
+          + "max_position_embeddings " + teacher.config().maxPositionEmbeddings());
+    }
+    return train(start, data, config, log, teacher, unlabelled, distill, new ArrayList<>());
+  }
+
+  private static DistillResult train(StartingPoint start, TaskData data, TrainingConfig config, PrintStream log,
+      Teacher teacher, List<String> unlabelled, DistillConfig distill, List<Double> softLosses) {
     BertConfig cfg = start.config();
     if (config.maxLength() > cfg.maxPositionEmbeddings()) {
       throw new IllegalArgumentException("max length " + config.maxLength() + " exceeds the model's "
@@ -51,7 +89,15 @@ public final class FineTuning {
     // Keep a parent bundle's head (and its label order) when the data's labels fit in it.
     List<String> classLabels = List.of();
     boolean freshClassHead = true;
-    if (data.hasClassification()) {
+    List<String> nerLabels = List.of();
+    boolean freshTokenHead = true;
+    if (teacher != null) {
+      // The student's heads are the teacher's: same labels in the same order; kept if the student already has them.
+      classLabels = teacher.classLabels();
+      nerLabels = teacher.tokenLabels();
+      freshClassHead = !start.parentClassLabels().equals(Optional.of(classLabels));
+      freshTokenHead = !start.parentTokenLabels().equals(Optional.of(nerLabels));
+    } else if (data.hasClassification()) {
       classLabels = data.classLabels();
       Optional<List<String>> parent = start.parentClassLabels();
       if (parent.isPresent() && parent.get().containsAll(classLabels)) {
@@ -59,9 +105,7 @@ public final class FineTuning {
         freshClassHead = false;
       }
     }
-    List<String> nerLabels = List.of();
-    boolean freshTokenHead = true;
-    if (data.hasNer()) {
+    if (teacher == null && data.hasNer()) {
       nerLabels = data.nerLabels();
       Optional<List<String>> parent = start.parentTokenLabels();
       if (parent.isPresent() && parent.get().containsAll(nerLabels)) {
@@ -70,6 +114,12 @@ public final class FineTuning {
       }
     }
     HeadsSpec heads = new HeadsSpec(classLabels.size(), false, nerLabels.size());
+    if (data.hasClassification() && classLabels.isEmpty()) {
+      throw new IllegalArgumentException("the teacher has no classification head for the classification data");
+    }
+    if (data.hasNer() && nerLabels.isEmpty()) {
+      throw new IllegalArgumentException("the teacher has no token classification head for the NER data");
+    }
 
     List<Feature> classTrain = new ArrayList<>();
     List<Feature> classDev = new ArrayList<>();
@@ -86,6 +136,23 @@ public final class FineTuning {
       data.nerDev().forEach(s -> nerDev.add(Feature.ner(tokenizer, s, index, config.maxLength())));
     }
 
+    List<Feature> unlabelledTrain = new ArrayList<>();
+    unlabelled.forEach(text -> unlabelledTrain.add(Feature.unlabelled(tokenizer, text, config.maxLength())));
+    Map<Feature, TeacherTargets> targets = new IdentityHashMap<>();
+    EvalReport teacherReport = null;
+    if (teacher != null) {
+      long t0 = System.nanoTime();
+      List<Feature> all = new ArrayList<>(classTrain);
+      all.addAll(nerTrain);
+      all.addAll(unlabelledTrain);
+      TeacherRun.softTargets(teacher.forward(), all, padId, config.evalBatchSize(), distill.temperature(), targets);
+      log.printf(Locale.ROOT, "teacher %s %s: soft targets (T=%s) for %d texts in %.1f s%n", teacher.model().name(),
+          teacher.model().version(), distill.temperature(), all.size(), (System.nanoTime() - t0) / 1e9);
+      teacherReport = Evaluator.evaluateServed(teacher.predictor(), teacher.forward(), padId, config.evalBatchSize(),
+          data.classDev(), classDev, classLabels, nerDev, data.nerDev(), nerLabels);
+      log.printf(Locale.ROOT, "teacher dev %s%n", format(teacherReport.metrics()));
+    }
+
     List<List<List<Feature>>> epochs = new ArrayList<>();
     long totalSteps = 0;
     for (int epoch = 1; epoch <= config.epochs(); epoch++) {
@@ -93,14 +160,17 @@ public final class FineTuning {
       long seed = config.seed() + epoch;
       batches.addAll(LengthBucketBatcher.batches(classTrain, Feature::length, config.batchSize(), seed));
       batches.addAll(LengthBucketBatcher.batches(nerTrain, Feature::length, config.batchSize(), seed + 7919));
+      batches.addAll(LengthBucketBatcher.batches(unlabelledTrain, Feature::length, config.batchSize(), seed + 104729));
       Collections.shuffle(batches, new Random(seed));
       epochs.add(batches);
       totalSteps += batches.size();
     }
-    log.printf(Locale.ROOT, "fine-tuning %s: %d layers, H=%d; tasks:%s%s; %d steps (%d epochs x %d batches of <= %d)%n",
-        start.description(), cfg.numHiddenLayers(), cfg.hiddenSize(),
-        data.hasClassification() ? " classification " + classLabels : "",
-        data.hasNer() ? " NER " + LabelSets.entityTypesOf(nerLabels) : "", totalSteps, config.epochs(),
+    log.printf(Locale.ROOT, "%s %s: %d layers, H=%d; tasks:%s%s%s; %d steps (%d epochs x %d batches of <= %d)%n",
+        teacher == null ? "fine-tuning" : "distilling into", start.description(), cfg.numHiddenLayers(),
+        cfg.hiddenSize(), !classLabels.isEmpty() ? " classification " + classLabels : "",
+        !nerLabels.isEmpty() ? " NER " + LabelSets.entityTypesOf(nerLabels) : "",
+        unlabelledTrain.isEmpty() ? "" : " (+" + unlabelledTrain.size() + " unlabelled texts)", totalSteps,
+        config.epochs(),
         epochs.get(0).size(), config.batchSize());
 
     ClassificationHead classHead = classLabels.isEmpty() ? null
@@ -115,18 +185,29 @@ public final class FineTuning {
     int bestEpoch = 0;
     long examples = 0;
     long trainNanos = 0;
-    try (FineTuner tuner = FineTuner.create(cfg, heads, init, config.learningRate(), totalSteps,
-        config.warmupProportion(), config.seed())) {
+    try (FineTuner tuner = teacher == null
+        ? FineTuner.create(cfg, heads, init, config.learningRate(), totalSteps, config.warmupProportion(),
+            config.seed())
+        : FineTuner.createDistilling(cfg, heads, init, config.learningRate(), totalSteps, config.warmupProportion(),
+            config.seed(), distill)) {
       long step = 0;
       for (int epoch = 1; epoch <= config.epochs(); epoch++) {
         List<List<Feature>> batches = epochs.get(epoch - 1);
         ProgressReporter progress = ProgressReporter.forConsole(
             "epoch " + epoch + "/" + config.epochs(), batches.size());
         double lossSum = 0;
+        double softSum = 0;
         long epochExamples = 0;
         long t0 = System.nanoTime();
         for (int b = 0; b < batches.size(); b++) {
-          double loss = tuner.train(batches.get(b), padId);
+          double loss;
+          if (teacher == null) {
+            loss = tuner.train(batches.get(b), padId);
+          } else {
+            FineTuner.StepLoss losses = tuner.distill(batches.get(b), padId, targets);
+            loss = losses.total();
+            softSum += losses.soft();
+          }
           if (!Double.isFinite(loss)) {
             throw new IllegalStateException("the loss diverged (" + loss + ") at step " + step
                 + "; try a lower learning rate");
@@ -150,8 +231,13 @@ public final class FineTuning {
         double meanLoss = lossSum / batches.size();
         history.add(new TrainingResult.Epoch(epoch, meanLoss, report.metrics()));
         boolean improved = best == null || report.score() > best.score();
-        log.printf(Locale.ROOT, "epoch %d: train loss %.4f, dev %s%s%n", epoch, meanLoss, format(report.metrics()),
-            improved ? " (best so far)" : "");
+        String soft = "";
+        if (teacher != null) {
+          softLosses.add(softSum / batches.size());
+          soft = String.format(Locale.ROOT, " (soft-target %.4f)", softSum / batches.size());
+        }
+        log.printf(Locale.ROOT, "epoch %d: train loss %.4f%s, dev %s%s%n", epoch, meanLoss, soft,
+            format(report.metrics()), improved ? " (best so far)" : "");
         if (improved) {
           best = report;
           bestWeights = weights;
@@ -163,7 +249,9 @@ public final class FineTuning {
       }
     }
     double perSecond = trainNanos == 0 ? 0 : examples / (trainNanos / 1e9);
-    return new TrainingResult(cfg, heads, classLabels, nerLabels, bestEpoch, best, bestWeights, history, perSecond);
+    TrainingResult student = new TrainingResult(cfg, heads, classLabels, nerLabels, bestEpoch, best, bestWeights,
+        history, perSecond);
+    return new DistillResult(student, teacherReport, softLosses == null ? List.of() : List.copyOf(softLosses));
   }
 
   private static String format(Map<String, Double> metrics) {

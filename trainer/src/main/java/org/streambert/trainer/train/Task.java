@@ -5,5 +5,7 @@ public enum Task {
   /** Sequence classification on the pooled [CLS] output. */
   CLASSIFICATION,
   /** Token classification (NER), labels on the first word piece of each word. */
-  NER
+  NER,
+  /** Text without gold labels: distillation trains on it with the teacher's soft targets only. */
+  UNLABELLED
 }
