@@ -47,6 +47,18 @@ class TrainerCliTest {
   }
 
   @Test
+  void shouldAnswerHelpOnEverySubcommandEvenWithRequiredOptions() {
+    for (String sub : TrainerApp.commandLine().getSubcommands().keySet()) {
+      if (sub.equals("help")) {
+        continue; // picocli's own help command: "help --help" is not a thing
+      }
+      Run r = run(sub, "--help");
+      assertEquals(ExitCodes.OK, r.code(), sub + " --help: " + r.err());
+      assertTrue(r.out().startsWith("Usage: trainer " + sub), sub + " --help printed\n" + r.out() + r.err());
+    }
+  }
+
+  @Test
   void shouldPrintTokensIdsAndCodePointOffsetsAsJsonLines() throws Exception {
     Path vocab = dir.resolve("vocab.txt");
     Files.write(vocab, VocabBuilder.build(List.of("Bob visited São Paulo ."), false).tokens());

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
  * {@code trainer distill}: trains a smaller student on a fine-tuned teacher bundle's soft targets (Hinton et al.
  * 2015) and writes a bundle with the teacher's heads, labels and vocabulary, publishable like a fine-tuned one.
  */
-@Command(name = "distill", mixinStandardHelpOptions = true,
+@Command(name = "distill",
     description = {"Distils a fine-tuned teacher bundle into a student (the first K layers of a pretrained encoder "
         + "with --pretrained/--from-bundle and --layers K, or a smaller --bert-config) on the teacher's "
         + "temperature-scaled class and token distributions over --unlabelled texts and the labelled data, plus "
@@ -41,6 +41,8 @@ import picocli.CommandLine.Option;
         + "run.json, dev-metrics.json and distill.json (teacher vs student dev metrics).",
         "With --publish it then publishes like the publish command (exit code 3 when the gate refuses)."})
 public final class DistillCommand implements Callable<Integer> {
+
+  @Mixin HelpOption help = new HelpOption();
 
   /** The comparison of teacher and student written to the run directory. */
   public static final String REPORT_FILE = "distill.json";

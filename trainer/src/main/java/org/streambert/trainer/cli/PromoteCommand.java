@@ -8,10 +8,12 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code trainer promote --version V}: an operator promotes a published version (typically the candidate). */
-@Command(name = "promote", mixinStandardHelpOptions = true,
+@Command(name = "promote",
     description = "Publishes version V as PROMOTED: every app instance loads it (through the usual checks) and serves "
         + "it; if V is the candidate in shadow, the candidate slot is retired.")
 public final class PromoteCommand implements Callable<Integer> {
+
+  @Mixin HelpOption help = new HelpOption();
 
   @Mixin PromotionOptions promotion = new PromotionOptions();
 
