@@ -209,14 +209,14 @@ public final class LearningLoopCurve {
     DemoData.writeConll(data.resolve("dev.conll"), dev);
     List<String> start = List.of("--pretrained", "cased", "--layers", "2");
     Map<String, List<String>> offline = new LinkedHashMap<>();
-    for (String[] o : new String[][] {{"offline on loop's train split " + loopTrain.size(), "loop-train.conll"},
+    for (String[] o : new String[][] {{"offline on loop's train split of " + loopTrain.size(), "loop-train.conll"},
         {"offline on all " + used.size(), "all.conll"}}) {
       List<String> args = new ArrayList<>(start);
       args.addAll(List.of("--ner-train", data.resolve(o[1]).toString(), "--ner-dev",
           data.resolve("dev.conll").toString()));
       offline.put(o[0], args);
     }
-    return new Setup("Continuous learning on WNUT-17 (cased BERT, 2 layers)", all, null, dev,
+    return new Setup("Continuous learning on WNUT-17 (cased BERT, L=2)", all, null, dev,
         "emerging.dev, " + dev.size() + " sentences", start,
         List.of("--lr", "5e-5", "--epochs", "1", "--batch-size", "16", "--max-length", "64"), offline,
         List.of(EvalReport.ENTITY_F1, EvalReport.SERVED_ENTITY_F1),
@@ -376,7 +376,7 @@ public final class LearningLoopCurve {
    * horizontal line of the same colour (dashed, then dotted).
    */
   static String svg(String title, List<double[]> curve, Map<String, double[]> offline, List<String> names) {
-    int w = 640;
+    int w = 780;
     int h = 400;
     int left = 60;
     int right = 20;
