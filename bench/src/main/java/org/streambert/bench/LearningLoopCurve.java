@@ -406,11 +406,12 @@ public final class LearningLoopCurve {
         double x = left + (w - left - right) * c[0] / maxX;
         double y = top + (h - top - bottom) * (1 - c[k + 1]);
         points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
-        s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n", x, y,
-            colors[k]));
+        // later series as rings over thinner lines, so equal figures (served = conlleval) leave both visible
+        s.append(String.format(Locale.ROOT, k == 0 ? "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>%n"
+            : "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"none\" stroke=\"%s\"/>%n", x, y, colors[k]));
       }
-      s.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>%n",
-          points.toString().trim(), colors[k]));
+      s.append(String.format(Locale.ROOT, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"%d\"/>%n",
+          points.toString().trim(), colors[k], k == 0 ? 3 : 1));
       int d = 0;
       List<String> labels = new ArrayList<>();
       for (Map.Entry<String, double[]> o : offline.entrySet()) {
