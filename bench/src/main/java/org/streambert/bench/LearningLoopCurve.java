@@ -277,7 +277,7 @@ public final class LearningLoopCurve {
             setup.heldCls(), setup.heldNer(), 32).metrics();
         curve.add(point(fed, m, setup.metrics()));
         System.out.printf(Locale.ROOT, "RESULT round %d: %d examples fed, champion %s (%s), held-out %s, round %.1f s, "
-                + "load %s%n", round, fed, champion.getVersion(), decision, describe(m, setup.metrics()),
+                + "load %s%n", round, fed, champion.getVersion(), decision, describe(m),
             (System.nanoTime() - t0) / 1e9, BenchSupport.loadAverage());
       }
     }
@@ -297,7 +297,7 @@ public final class LearningLoopCurve {
           setup.heldNer(), 32).metrics();
       offline.put(o.getKey(), point(0, m, setup.metrics()));
       System.out.printf(Locale.ROOT, "RESULT %s: held-out %s, %.1f s, load %s%n", o.getKey(),
-          describe(m, setup.metrics()), (System.nanoTime() - t0) / 1e9, BenchSupport.loadAverage());
+          describe(m), (System.nanoTime() - t0) / 1e9, BenchSupport.loadAverage());
     }
     Files.writeString(svg, svg(setup.title() + ": held-out F1 by round (held out: " + setup.heldOutText() + ")",
         curve, offline, setup.metricNames()));
@@ -314,7 +314,7 @@ public final class LearningLoopCurve {
   }
 
   /** Every metric the evaluation reported, so the log holds P and R too. */
-  private static String describe(Map<String, Double> m, List<String> plotted) {
+  private static String describe(Map<String, Double> m) {
     StringBuilder s = new StringBuilder();
     m.forEach((key, v) -> s.append(s.length() > 0 ? " " : "").append(key).append(' ')
         .append(String.format(Locale.ROOT, "%.4f", v)));
