@@ -13,13 +13,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -149,22 +147,7 @@ class CorruptCheckpointBrokerTest {
       }, "v1 to be loaded");
 
       // Records flow at about 40/s from now until the end.
-      feeder = new Thread(() -> {
-        for (int i = 0; feeding.get(); i++) {
-          String id = String.format("%s-%04d", name, i);
-          try {
-            producer.send(new ProducerRecord<>(input, id, ItSupport.textRecord(id, ItSupport.text(i))))
-                .get(30, TimeUnit.SECONDS);
-            produced.add(id);
-            Thread.sleep(25);
-          } catch (InterruptedException e) {
-            return;
-          } catch (Exception e) {
-            throw new IllegalStateException("producing inputs failed", e);
-          }
-        }
-      }, name + "-feeder");
-      feeder.start();
+      feeder = ItSupport.startFeeder(producer, input, name, 25, feeding, produced);
       ItSupport.waitFor(Duration.ofSeconds(60), () -> {
         poll.run();
         return outputs.size() >= 10;

@@ -158,6 +158,31 @@ final class ItSupport {
     return s;
   }
 
+  /**
+   * Starts a thread that produces numbered TextRecords ({@code <name>-0000}, ...) to {@code input} while
+   * {@code feeding} is true, one every {@code pauseMs}, each acknowledged before the next, and adds every produced
+   * id to {@code produced}.
+   */
+  static Thread startFeeder(KafkaProducer<String, TextRecord> producer, String input, String name, long pauseMs,
+      java.util.concurrent.atomic.AtomicBoolean feeding, List<String> produced) {
+    Thread feeder = new Thread(() -> {
+      for (int i = 0; feeding.get(); i++) {
+        String id = String.format("%s-%04d", name, i);
+        try {
+          producer.send(new ProducerRecord<>(input, id, textRecord(id, text(i)))).get(30, TimeUnit.SECONDS);
+          produced.add(id);
+          Thread.sleep(pauseMs);
+        } catch (InterruptedException e) {
+          return;
+        } catch (Exception e) {
+          throw new IllegalStateException("producing inputs failed", e);
+        }
+      }
+    }, name + "-feeder");
+    feeder.start();
+    return feeder;
+  }
+
   static KafkaProducer<String, TextRecord> textProducer(String bootstrap, String registryUrl) {
     return new KafkaProducer<>(producerProps(bootstrap), new StringSerializer(), avroSerializer(registryUrl));
   }

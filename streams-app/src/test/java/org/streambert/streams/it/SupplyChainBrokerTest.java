@@ -29,12 +29,10 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
@@ -211,22 +209,7 @@ class SupplyChainBrokerTest {
         }, "signed v1 to be loaded");
         String ready = "http://127.0.0.1:" + app.httpPort() + "/ready";
 
-        feeder = new Thread(() -> {
-          for (int i = 0; feeding.get(); i++) {
-            String id = String.format("%s-%04d", NAME, i);
-            try {
-              producer.send(new ProducerRecord<>(input, id, ItSupport.textRecord(id, ItSupport.text(i))))
-                  .get(30, TimeUnit.SECONDS);
-              produced.add(id);
-              Thread.sleep(50);
-            } catch (InterruptedException e) {
-              return;
-            } catch (Exception e) {
-              throw new IllegalStateException("producing inputs failed", e);
-            }
-          }
-        }, NAME + "-feeder");
-        feeder.start();
+        feeder = ItSupport.startFeeder(producer, input, NAME, 50, feeding, produced);
 
         int seed = 10;
         for (Case c : cases) {
