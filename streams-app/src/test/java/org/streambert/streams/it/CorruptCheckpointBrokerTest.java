@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,7 +18,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -109,22 +107,9 @@ class CorruptCheckpointBrokerTest {
     ItSupport.publish(bootstrap, registry.url(), checkpoints, ItSupport.writeBundle(dir.resolve("bundles"), model,
         "1", 1));
 
-    Map<String, Object> props = new HashMap<>();
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "nlp-" + name);
-    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
-    props.put("schema.registry.url", registry.url());
-    props.put(NlpConfig.INPUT_TOPIC_CONFIG, input);
-    props.put(NlpConfig.OUTPUT_TOPIC_CONFIG, output);
-    props.put(NlpConfig.DLQ_TOPIC_CONFIG, name + "-dlq");
-    props.put(NlpConfig.CHECKPOINTS_TOPIC_CONFIG, checkpoints);
-    props.put(NlpConfig.ROLLOUT_STATUS_TOPIC_CONFIG, status);
-    props.put(NlpConfig.MODEL_NAME_CONFIG, model);
-    props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
-    props.put(NlpConfig.BATCH_MAX_SIZE_CONFIG, 8);
-    props.put(NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, 50L);
+    Map<String, Object> props = ItSupport.appConfig(name, bootstrap, registry.url(), dir, input, output, checkpoints,
+        status, model);
     props.put(NlpConfig.HTTP_PORT_CONFIG, -1);
-    props.put(NlpConfig.INSTANCE_ID_CONFIG, name);
 
     List<String> produced = new CopyOnWriteArrayList<>();
     List<EnrichedText> outputs = new ArrayList<>();

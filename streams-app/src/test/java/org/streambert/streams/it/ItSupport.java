@@ -41,6 +41,7 @@ import org.streambert.bert.model.TinyBert;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.streams.NlpConfig;
 import org.streambert.schemas.SpecificAvroDeserializer;
 import org.streambert.schemas.SpecificAvroSerializer;
 import org.streambert.schemas.avro.EnrichedText;
@@ -141,6 +142,30 @@ final class ItSupport {
         new StringSerializer(), avroSerializer(registryUrl))) {
       producer.send(new ProducerRecord<>(topic, checkpoint.getModelName(), checkpoint)).get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * The app's settings for a broker test named {@code name}: its topics, model, state and cache directories under
+   * {@code dir}, batches of 8 within 50 ms, instance id {@code name}; callers add the HTTP port and their own keys.
+   */
+  static Map<String, Object> appConfig(String name, String bootstrap, String registryUrl, Path dir, String input,
+      String output, String checkpoints, String status, String model) {
+    Map<String, Object> props = new HashMap<>();
+    props.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG, "nlp-" + name);
+    props.put(org.apache.kafka.streams.StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
+    props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
+    props.put(NlpConfig.INPUT_TOPIC_CONFIG, input);
+    props.put(NlpConfig.OUTPUT_TOPIC_CONFIG, output);
+    props.put(NlpConfig.DLQ_TOPIC_CONFIG, name + "-dlq");
+    props.put(NlpConfig.CHECKPOINTS_TOPIC_CONFIG, checkpoints);
+    props.put(NlpConfig.ROLLOUT_STATUS_TOPIC_CONFIG, status);
+    props.put(NlpConfig.MODEL_NAME_CONFIG, model);
+    props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
+    props.put(NlpConfig.BATCH_MAX_SIZE_CONFIG, 8);
+    props.put(NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, 50L);
+    props.put(NlpConfig.INSTANCE_ID_CONFIG, name);
+    return props;
   }
 
   static Map<String, Object> producerProps(String bootstrap) {

@@ -21,7 +21,6 @@ import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +33,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streambert.bert.model.MaliciousSavedModel;
@@ -172,22 +170,9 @@ class SupplyChainBrokerTest {
       ItSupport.publish(bootstrap, registry.url(), checkpoints,
           CheckpointSignatures.sign(ItSupport.writeBundle(store, MODEL, "1", 1), KEY));
 
-      Map<String, Object> props = new HashMap<>();
-      props.put(StreamsConfig.APPLICATION_ID_CONFIG, "nlp-" + NAME);
-      props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
-      props.put("schema.registry.url", registry.url());
-      props.put(NlpConfig.INPUT_TOPIC_CONFIG, input);
-      props.put(NlpConfig.OUTPUT_TOPIC_CONFIG, output);
-      props.put(NlpConfig.DLQ_TOPIC_CONFIG, NAME + "-dlq");
-      props.put(NlpConfig.CHECKPOINTS_TOPIC_CONFIG, checkpoints);
-      props.put(NlpConfig.ROLLOUT_STATUS_TOPIC_CONFIG, status);
-      props.put(NlpConfig.MODEL_NAME_CONFIG, MODEL);
-      props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
-      props.put(NlpConfig.BATCH_MAX_SIZE_CONFIG, 8);
-      props.put(NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, 50L);
+      Map<String, Object> props = ItSupport.appConfig(NAME, bootstrap, registry.url(), dir, input, output, checkpoints,
+          status, MODEL);
       props.put(NlpConfig.HTTP_PORT_CONFIG, 0);
-      props.put(NlpConfig.INSTANCE_ID_CONFIG, NAME);
       props.put(NlpConfig.MODEL_TRUSTED_KEYS_CONFIG, TrustedKeys.entry("trainer-1", TRUSTED.getPublic()));
       props.put(NlpConfig.MODEL_URI_ALLOWED_CONFIG, store.toUri() + "," + base + "/");
       props.put(NlpConfig.MODEL_MAX_BYTES_CONFIG, 4L << 20); // the tiny bundle is well under 1 MB
