@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -111,20 +110,8 @@ public final class ServeCommand implements Callable<Integer> {
       + "points) are skipped. Default: ${DEFAULT-VALUE}.")
   int maxTextChars;
 
-  @Option(names = "--lr", defaultValue = "5e-5", description = "Default: ${DEFAULT-VALUE}.")
-  String learningRate;
-
-  @Option(names = "--batch-size", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}.")
-  int batchSize;
-
-  @Option(names = "--epochs", defaultValue = "3", description = "Default: ${DEFAULT-VALUE}.")
-  int epochs;
-
-  @Option(names = "--max-length", paramLabel = "N", description = "Default: the champion's, else 128.")
-  Integer maxLength;
-
-  @Option(names = "--seed", defaultValue = "42", description = "Default: ${DEFAULT-VALUE}.")
-  long seed;
+  /** The rounds' training options, the same as fine-tune's (a round runs through the fine-tune command). */
+  @Mixin TrainingOptions training = new TrainingOptions();
 
   @Override
   public Integer call() throws Exception {
@@ -192,13 +179,9 @@ public final class ServeCommand implements Callable<Integer> {
   /** One round's fine-tuning through the fine-tune command's own code (same options, same defaults). */
   org.streambert.trainer.publish.RunReport trainRound(Path fromBundle,
       org.streambert.trainer.train.TaskData data, String name, String version, Path out) throws java.io.IOException {
-    List<String> args = new ArrayList<>(List.of("--out", out.toString(), "--model-name", name, "--version", version,
-        "--lr", learningRate, "--batch-size", String.valueOf(batchSize), "--epochs", String.valueOf(epochs),
-        "--seed", String.valueOf(seed)));
-    if (maxLength != null) {
-      args.addAll(List.of("--max-length", String.valueOf(maxLength)));
-    }
-    FineTuneCommand fineTune = CommandLine.populateCommand(new FineTuneCommand(), args.toArray(String[]::new));
+    FineTuneCommand fineTune = CommandLine.populateCommand(new FineTuneCommand(), "--out", out.toString(),
+        "--model-name", name, "--version", version);
+    fineTune.training = training;
     if (fromBundle != null) {
       ModelOptions continued = new ModelOptions();
       continued.fromBundle = fromBundle;

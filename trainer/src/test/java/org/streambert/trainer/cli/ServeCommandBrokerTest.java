@@ -252,8 +252,8 @@ class ServeCommandBrokerTest {
     produce(DemoData.classification(150, 11), 1000, "labeller");
     ServeCommand cmd = serveCommand("--from-scratch", "--bert-config", config.toString(), "--vocab",
         vocab.toString());
-    cmd.epochs = 1;
-    cmd.learningRate = "1e-6"; // a model that learns nothing
+    cmd.training.epochs = 1;
+    cmd.training.learningRate = 1e-6; // a model that learns nothing
     try (ExampleLog log = exampleLog("trainer-serve-" + MODEL);
         TrainingRunTopic runs = new TrainingRunTopic(broker.bootstrapServers(), registry, Topics.TRAINING_RUNS)) {
       assertEquals(TrainingDecision.REFUSED, loop(cmd, log, runs, cmd::trainRound).round(log.read()));
