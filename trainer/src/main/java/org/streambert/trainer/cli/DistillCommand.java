@@ -36,9 +36,10 @@ import picocli.CommandLine.Option;
 @Command(name = "distill",
     description = {"Distils a fine-tuned teacher bundle into a student (the first K layers of a pretrained encoder "
         + "with --pretrained/--from-bundle and --layers K, or a smaller --bert-config) on the teacher's "
-        + "temperature-scaled class and token distributions over --unlabelled texts and the labelled data, plus "
-        + "alpha x the gold labels' cross-entropy. Writes <out>/bundle (the teacher's heads, labels and vocabulary), "
-        + "run.json, dev-metrics.json and distill.json (teacher vs student dev metrics).",
+        + "temperature-scaled class and token distributions over --unlabelled texts, the texts of a --text-topic "
+        + "(at most " + UnlabelledTexts.MAX_TEXTS + " unlabelled texts in all: the topic's read stops there) and the "
+        + "labelled data, plus alpha x the gold labels' cross-entropy. Writes <out>/bundle (the teacher's heads, "
+        + "labels and vocabulary), run.json, dev-metrics.json and distill.json (teacher vs student dev metrics).",
         "With --publish it then publishes like the publish command (exit code 3 when the gate refuses)."})
 public final class DistillCommand implements Callable<Integer> {
 
@@ -51,6 +52,7 @@ public final class DistillCommand implements Callable<Integer> {
   @Mixin DataOptions data = new DataOptions();
   @Mixin TrainingOptions training = new TrainingOptions();
   @Mixin KafkaOptions kafka = new KafkaOptions();
+  @Mixin TextTopicOptions textTopic = new TextTopicOptions();
   @Mixin PublishOptions publishing = new PublishOptions();
   @Mixin RunOutputOptions run = new RunOutputOptions();
 
@@ -59,7 +61,8 @@ public final class DistillCommand implements Callable<Integer> {
   Path teacherDir;
 
   @Option(names = "--unlabelled", paramLabel = "FILE", description = "Unlabelled texts, one per line (UTF-8; blank "
-      + "lines skipped); repeatable.")
+      + "lines skipped; at most " + UnlabelledTexts.MAX_TEXT_CHARS + " characters a line); repeatable. More than "
+      + UnlabelledTexts.MAX_TEXTS + " texts in all are refused.")
   List<Path> unlabelled = new ArrayList<>();
 
   @Option(names = "--temperature", defaultValue = "2.0", description = "Softmax temperature T of teacher and student "
@@ -74,9 +77,11 @@ public final class DistillCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintStream log = System.out;
     DistillConfig distill = new DistillConfig(temperature, alpha); // refuses T <= 0 before anything is loaded
+    textTopic.validate(kafka);
     run.requireNew();
     CheckpointTopic topic = run.publish ? publishing.prepareToPublish(kafka) : null;
     List<String> texts = UnlabelledTexts.read(unlabelled);
+    TextTopicSource.Texts fromTopic = addTopicTexts(texts, log);
     TaskData taskData = data.load(kafka, training.seed, log);
     try (Teacher teacher = Teacher.open(teacherDir)) {
       // The student reads the teacher's word pieces: a fresh --bert-config takes the teacher's vocabulary, and every
@@ -101,10 +106,39 @@ public final class DistillCommand implements Callable<Integer> {
             .orElse(RunExporter.DEFAULT_TOKEN_HEAD);
         run.export(teacher.model().name(), teacher.model().version(), taskData, student, start, length, classHead,
             nerHead, log);
-        writeReport(teacher, start, texts.size(), distill, result);
+        writeReport(teacher, start, texts.size(), fromTopic, distill, result);
       }
     }
     return run.publish ? publishing.publish(run.out, topic, log) : ExitCodes.OK;
+  }
+
+  /**
+   * Adds the texts of {@code --text-topic} to the files' {@code texts}, up to {@link UnlabelledTexts#MAX_TEXTS} in
+   * all (the read stops at the cap rather than failing: a topic only grows); null without {@code --text-topic}.
+   *
+   * @throws IllegalArgumentException when the topic holds no text at all (an empty topic, or the wrong format)
+   */
+  private TextTopicSource.Texts addTopicTexts(List<String> texts, PrintStream log) {
+    if (!textTopic.given()) {
+      return null;
+    }
+    int room = UnlabelledTexts.MAX_TEXTS - texts.size();
+    if (room == 0) {
+      log.printf("--text-topic %s not read: the --unlabelled files already hold the cap of %d texts%n",
+          textTopic.topic, UnlabelledTexts.MAX_TEXTS);
+      return new TextTopicSource.Texts(List.of(), 0, 0, true);
+    }
+    TextTopicSource.Texts read = textTopic.texts(kafka, room);
+    if (read.texts().isEmpty()) {
+      throw new IllegalArgumentException("--text-topic " + textTopic.topic + " has no text: " + read.recordsRead()
+          + " records read, " + read.skipped() + " without text (tombstones, blank texts or values that are not "
+          + textTopic.format + "; is --input-format right?)");
+    }
+    texts.addAll(read.texts());
+    log.printf("unlabelled texts: %d from --unlabelled files, %d from topic %s (%d records read, %d without text%s)%n",
+        texts.size() - read.texts().size(), read.texts().size(), textTopic.topic, read.recordsRead(), read.skipped(),
+        read.stoppedAtCap() ? "; stopped at the cap of " + UnlabelledTexts.MAX_TEXTS + " texts in all" : "");
+    return read;
   }
 
   /** Dev metrics side by side: every metric either report has. */
@@ -125,8 +159,8 @@ public final class DistillCommand implements Callable<Integer> {
     return v == null ? "-" : String.format(Locale.ROOT, "%.4f", v);
   }
 
-  private void writeReport(Teacher teacher, StartingPoint start, int unlabelledTexts, DistillConfig distill,
-      DistillResult result) throws java.io.IOException {
+  private void writeReport(Teacher teacher, StartingPoint start, int unlabelledTexts,
+      TextTopicSource.Texts fromTopic, DistillConfig distill, DistillResult result) throws java.io.IOException {
     ObjectNode root = Json.mapper().createObjectNode();
     ObjectNode t = root.putObject("teacher");
     t.put("name", teacher.model().name()).put("version", teacher.model().version())
@@ -136,6 +170,11 @@ public final class DistillCommand implements Callable<Integer> {
         .put("hiddenSize", start.config().hiddenSize()).put("bestEpoch", result.student().bestEpoch());
     root.put("temperature", distill.temperature()).put("alpha", distill.alpha())
         .put("unlabelledTexts", unlabelledTexts);
+    if (fromTopic != null) {
+      root.putObject("textTopic").put("topic", textTopic.topic).put("texts", fromTopic.texts().size())
+          .put("recordsRead", fromTopic.recordsRead()).put("withoutText", fromTopic.skipped())
+          .put("stoppedAtCap", fromTopic.stoppedAtCap());
+    }
     var losses = root.putArray("softTargetLossPerEpoch");
     result.softLosses().forEach(losses::add);
     ObjectNode td = root.putObject("teacherDev");

@@ -44,14 +44,7 @@ public final class PretrainCommand implements Callable<Integer> {
       description = "Text files: one sentence per line, blank lines between documents.")
   List<Path> inputs = new ArrayList<>();
 
-  @Option(names = "--text-topic", paramLabel = "TOPIC", description = "Also pre-train on the texts of this topic, "
-      + "read from the beginning to its current end (needs --bootstrap-servers).")
-  String textTopic;
-
-  @Option(names = "--input-format", defaultValue = "avro", paramLabel = "avro|text",
-      description = "Values of --text-topic: avro (TextRecord, needs --schema-registry-url) or text (UTF-8). "
-          + "Default: ${DEFAULT-VALUE}.")
-  String inputFormat;
+  @Mixin TextTopicOptions textTopic = new TextTopicOptions();
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Checkpoint directory to create.")
   Path out;
@@ -110,20 +103,18 @@ public final class PretrainCommand implements Callable<Integer> {
     if (Files.exists(out.resolve("bert_config.json"))) {
       throw new IllegalArgumentException(out + " already holds a checkpoint; choose a new --out directory");
     }
-    if (inputs.isEmpty() && textTopic == null) {
+    if (inputs.isEmpty() && !textTopic.given()) {
       throw new IllegalArgumentException("give --input FILE... and/or --text-topic TOPIC");
     }
+    textTopic.validate(kafka);
     List<String> documents = new ArrayList<>();
     if (!inputs.isEmpty()) {
       documents.addAll(PretrainingDataGenerator.readDocuments(inputs));
     }
-    if (textTopic != null) {
-      if (kafka.bootstrapServers == null) {
-        throw new IllegalArgumentException("--text-topic needs --bootstrap-servers");
-      }
-      TextTopicSource.Corpus corpus = TextTopicSource.read(kafka.clients(),
-          textTopic, inputFormat);
-      log.printf("read %d records from %s (%d without text)%n", corpus.recordsRead(), textTopic, corpus.skipped());
+    if (textTopic.given()) {
+      TextTopicSource.Corpus corpus = textTopic.documents(kafka);
+      log.printf("read %d records from %s (%d without text)%n", corpus.recordsRead(), textTopic.topic,
+          corpus.skipped());
       documents.addAll(corpus.documents());
     }
     if (documents.isEmpty()) {

@@ -2,6 +2,8 @@ package org.streambert.trainer.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiPredicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -11,17 +13,26 @@ import org.streambert.trainer.data.KafkaExampleSource;
 import org.streambert.trainer.data.TopicSnapshot;
 
 /**
- * Reads an unlabelled text topic (the streams-app's input) as a pre-training corpus: every partition from the
- * beginning to the end offsets it has when the read starts ({@link TopicSnapshot}), like {@link KafkaExampleSource}.
+ * Reads an unlabelled text topic (the streams-app's input): every partition from the beginning to the end offsets it
+ * has when the read starts ({@link TopicSnapshot}), like {@link KafkaExampleSource}. Keys and headers are ignored;
+ * records without text (tombstones, blank texts, values that do not decode in the given format) are skipped and
+ * counted.
  *
- * <p>Each record is one document. Its text is split into sentences at line breaks and after '.', '!' or '?' followed
- * by whitespace (a record is usually a short text, not one sentence per line as in create_pretraining_data.py's
- * files); records without text, tombstones and undecodable values are skipped.
+ * <p>For pre-training ({@link #read}) each record is one document, split into sentences at line breaks and after
+ * '.', '!' or '?' followed by whitespace (a record is usually a short text, not one sentence per line as in
+ * create_pretraining_data.py's files). For distillation ({@link #readTexts}) each record is one text, bounded as
+ * {@link UnlabelledTexts} bounds a file's lines.
  */
 final class TextTopicSource {
 
   /** The documents read and how many records were skipped. */
   record Corpus(List<String> documents, long recordsRead, long skipped) {}
+
+  /**
+   * The texts read (stripped), how many records were read and skipped (no text), and whether the read stopped at
+   * the cap before the topic's end offsets.
+   */
+  record Texts(List<String> texts, long recordsRead, long skipped, boolean stoppedAtCap) {}
 
   private TextTopicSource() {
   }
@@ -38,36 +49,74 @@ final class TextTopicSource {
 
   /** {@link #read(String, String, String, String)} with the clients' settings. */
   static Corpus read(org.streambert.trainer.data.KafkaClients clients, String topic, String format) {
-    Deserializer<String> texts = switch (format) {
-      case "text" -> new StringDeserializer();
-      case "avro" -> avroTexts(clients);
-      default -> throw new IllegalArgumentException("--input-format must be avro or text, got '" + format + "'");
-    };
     List<String> docs = new ArrayList<>();
     long[] skipped = {0};
-    long records;
-    try {
-      records = TopicSnapshot.read(clients, topic, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+    long records = forEachText(clients, topic, format, (r, text) -> {
+      String doc = text == null ? "" : toDocument(text);
+      if (doc.isEmpty()) {
+        skipped[0]++;
+      } else {
+        docs.add(doc);
+      }
+      return true;
+    });
+    return new Corpus(docs, records, skipped[0]);
+  }
+
+  /**
+   * Reads {@code topic} to its current end, one text per record, stopping once {@code maxTexts} texts are read (a
+   * topic only grows; the oldest records of each partition come first).
+   *
+   * @throws IllegalArgumentException for a text longer than {@link UnlabelledTexts#MAX_TEXT_CHARS}, naming its
+   *     partition and offset
+   */
+  static Texts readTexts(org.streambert.trainer.data.KafkaClients clients, String topic, String format,
+      int maxTexts) {
+    if (maxTexts <= 0) {
+      throw new IllegalArgumentException("maxTexts must be positive, got " + maxTexts);
+    }
+    List<String> texts = new ArrayList<>();
+    long[] skipped = {0};
+    long records = forEachText(clients, topic, format, (r, text) -> {
+      if (text != null && text.length() > UnlabelledTexts.MAX_TEXT_CHARS) {
+        throw new IllegalArgumentException("--text-topic " + topic + " partition " + r.partition() + " offset "
+            + r.offset() + ": a text of " + text.length() + " characters; the limit is "
+            + UnlabelledTexts.MAX_TEXT_CHARS);
+      }
+      if (text == null || text.isBlank()) {
+        skipped[0]++;
+        return true;
+      }
+      texts.add(text.strip());
+      return texts.size() < maxTexts;
+    });
+    return new Texts(texts, records, skipped[0], texts.size() == maxTexts);
+  }
+
+  /**
+   * Hands each record of the snapshot and its text ({@code null} for a tombstone or an undecodable value) to
+   * {@code sink} until it returns false; returns how many records it was given.
+   */
+  private static long forEachText(org.streambert.trainer.data.KafkaClients clients, String topic, String format,
+      BiPredicate<ConsumerRecord<byte[], byte[]>, String> sink) {
+    try (Deserializer<String> texts = switch (format) {
+      case "text" -> new StringDeserializer();
+      case "avro" -> avroTexts(clients);
+      default -> throw new IllegalArgumentException(TextTopicOptions.FORMAT_ERROR + ", got '" + format + "'");
+    }) {
+      return TopicSnapshot.readWhile(clients, topic, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
           r -> {
             String text = null;
             if (r.value() != null) {
               try {
                 text = texts.deserialize(topic, r.value());
               } catch (RuntimeException e) {
-                text = null; // an undecodable record is not worth failing a pre-training run over
+                text = null; // an undecodable record is not worth failing a run over: skipped and counted
               }
             }
-            String doc = text == null ? "" : toDocument(text);
-            if (doc.isEmpty()) {
-              skipped[0]++;
-            } else {
-              docs.add(doc);
-            }
+            return sink.test(r, text);
           });
-    } finally {
-      texts.close();
     }
-    return new Corpus(docs, records, skipped[0]);
   }
 
   /** One sentence per line, as {@code PretrainingDataGenerator} expects. */
@@ -83,7 +132,7 @@ final class TextTopicSource {
 
   private static Deserializer<String> avroTexts(org.streambert.trainer.data.KafkaClients clients) {
     if (clients.registryUrl() == null) {
-      throw new IllegalArgumentException("--input-format avro needs --schema-registry-url");
+      throw new IllegalArgumentException(TextTopicOptions.AVRO_NEEDS_REGISTRY);
     }
     SpecificAvroSerde<TextRecord> serde = new SpecificAvroSerde<>(TextRecord.class);
     serde.configure(clients.serdeConfigs(), false);

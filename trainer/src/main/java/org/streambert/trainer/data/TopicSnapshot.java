@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -41,6 +42,18 @@ public final class TopicSnapshot {
   /** {@link #read(String, String, Deserializer, Deserializer, Consumer)} with the clients' settings. */
   public static <K, V> long read(KafkaClients clients, String topic, Deserializer<K> keys, Deserializer<V> values,
       Consumer<ConsumerRecord<K, V>> sink) {
+    return readWhile(clients, topic, keys, values, r -> {
+      sink.accept(r);
+      return true;
+    });
+  }
+
+  /**
+   * {@link #read(KafkaClients, String, Deserializer, Deserializer, Consumer)} that stops as soon as {@code sink}
+   * returns false (the records handed to it so far are counted, the rest of the snapshot is not read).
+   */
+  public static <K, V> long readWhile(KafkaClients clients, String topic, Deserializer<K> keys,
+      Deserializer<V> values, Predicate<ConsumerRecord<K, V>> sink) {
     String bootstrapServers = clients.bootstrapServers();
     Properties props = clients.kafkaProperties();
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -69,7 +82,9 @@ public final class TopicSnapshot {
             continue; // produced after the read started
           }
           records++;
-          sink.accept(r);
+          if (!sink.test(r)) {
+            return records;
+          }
         }
       }
     }

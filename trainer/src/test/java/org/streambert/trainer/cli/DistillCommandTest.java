@@ -10,13 +10,29 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.SpecificAvroSerde;
+import org.streambert.schemas.avro.TextRecord;
+import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.TrainerApp;
 import org.streambert.trainer.data.DemoData;
@@ -176,6 +192,83 @@ class DistillCommandTest {
       assertEquals(ExitCodes.BAD_INPUT, r.code(), String.join(" ", bad) + ": " + r.err());
       assertTrue(r.err().contains(bad[0].substring(2)), r.err());
     }
+  }
+
+  @Test
+  void shouldAddTheTextsOfATextTopicToTheUnlabelledFilesAndRefuseATopicWithoutText() throws Exception {
+    try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("broker"), Map.of())) {
+      String registry = "mock://" + UUID.randomUUID();
+      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+          broker.bootstrapServers()))) {
+        admin.createTopics(List.of(new NewTopic("texts", 2, (short) 1), new NewTopic("plain", 1, (short) 1)))
+            .all().get(30, TimeUnit.SECONDS);
+      }
+      SpecificAvroSerde<TextRecord> serde = new SpecificAvroSerde<>(TextRecord.class);
+      serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry), false);
+      List<String> demo = DemoData.classification(6, 91).stream().map(e -> e.text()).toList();
+      try (Serializer<TextRecord> avro = serde.serializer();
+          KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+              Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+              new ByteArraySerializer(), new ByteArraySerializer())) {
+        for (int i = 0; i < demo.size(); i++) {
+          TextRecord r = TextRecord.newBuilder().setId("t" + i).setText(demo.get(i))
+              .setEventTime(Instant.ofEpochMilli(1000)).build();
+          producer.send(new ProducerRecord<>("texts", ("t" + i).getBytes(), avro.serialize("texts", r)));
+        }
+        TextRecord blank = TextRecord.newBuilder().setId("b").setText("  \n ").setEventTime(Instant.EPOCH).build();
+        producer.send(new ProducerRecord<>("texts", "b".getBytes(), avro.serialize("texts", blank)));
+        producer.send(new ProducerRecord<>("texts", "tombstone".getBytes(), null));
+        producer.send(new ProducerRecord<>("texts", "garbage".getBytes(), "not avro at all".getBytes()));
+        producer.send(new ProducerRecord<>("plain", "p".getBytes(), "a plain UTF-8 text".getBytes()));
+        producer.flush();
+      }
+      String[] topicArgs = {"--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registry};
+
+      Path out = dir.resolve("student-with-topic");
+      List<String> args = distill(out, "--bert-config", studentConfig().toString(), "--text-topic", "texts");
+      args.addAll(List.of(topicArgs));
+      args.set(args.indexOf("--epochs") + 1, "1");
+      Run r = run(args);
+      assertEquals(ExitCodes.OK, r.code(), r.err());
+      JsonNode report = new ObjectMapper().readTree(out.resolve(DistillCommand.REPORT_FILE).toFile());
+      assertEquals(400 + demo.size(), report.get("unlabelledTexts").asInt(), report.toString());
+      JsonNode topic = report.get("textTopic");
+      assertEquals("texts", topic.get("topic").asText());
+      assertEquals(demo.size(), topic.get("texts").asInt(), topic.toString());
+      assertEquals(demo.size() + 3, topic.get("recordsRead").asInt(), topic.toString());
+      assertEquals(3, topic.get("withoutText").asInt(), "blank, tombstone and undecodable: " + topic);
+      assertFalse(topic.get("stoppedAtCap").asBoolean(), topic.toString());
+
+      // Plain text read as Avro: every record is undecodable, so the run is refused before the teacher is loaded.
+      List<String> wrongFormat = distill(dir.resolve("o7"), "--bert-config", studentConfig().toString(),
+          "--text-topic", "plain");
+      wrongFormat.addAll(List.of(topicArgs));
+      Run refused = run(wrongFormat);
+      assertEquals(ExitCodes.BAD_INPUT, refused.code(), refused.err());
+      assertTrue(refused.err().contains("--text-topic plain has no text: 1 records read, 1 without text"),
+          refused.err());
+      assertTrue(refused.err().contains("--input-format"), refused.err());
+    }
+  }
+
+  @Test
+  void shouldRefuseATextTopicWithoutBootstrapServersOrAvroWithoutARegistryBeforeWritingAnything() throws Exception {
+    Path out = dir.resolve("o8");
+    Run r = run(distill(out, "--bert-config", studentConfig().toString(), "--text-topic", "texts",
+        "--input-format", "text"));
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+    assertTrue(r.err().contains("--text-topic texts needs --bootstrap-servers"), r.err());
+    assertFalse(Files.exists(out), "nothing written for a refused run");
+
+    Run avro = run(distill(out, "--bert-config", studentConfig().toString(), "--text-topic", "texts",
+        "--bootstrap-servers", "127.0.0.1:1"));
+    assertEquals(ExitCodes.BAD_INPUT, avro.code(), avro.err());
+    assertTrue(avro.err().contains("needs --schema-registry-url"), avro.err());
+
+    Run format = run(distill(out, "--bert-config", studentConfig().toString(), "--text-topic", "texts",
+        "--bootstrap-servers", "127.0.0.1:1", "--input-format", "json"));
+    assertEquals(ExitCodes.BAD_INPUT, format.code(), format.err());
+    assertTrue(format.err().contains("--input-format must be avro or text, got 'json'"), format.err());
   }
 
   private static Path studentConfig() throws Exception {

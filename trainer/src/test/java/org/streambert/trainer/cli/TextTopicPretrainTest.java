@@ -1,6 +1,8 @@
 package org.streambert.trainer.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -30,8 +32,12 @@ import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.TrainerApp;
+import org.streambert.trainer.data.KafkaClients;
 
-/** {@code pretrain --text-topic}: a topic of unlabelled texts, plain UTF-8 or Avro TextRecords, as the corpus. */
+/**
+ * {@code pretrain --text-topic}: a topic of unlabelled texts, plain UTF-8 or Avro TextRecords, as the corpus; and the
+ * bounds of reading one as distillation texts.
+ */
 class TextTopicPretrainTest {
   @TempDir
   static Path dir;
@@ -111,5 +117,42 @@ class TextTopicPretrainTest {
     assertEquals(5, corpus.documents().size());
     assertTrue(corpus.documents().contains(TextTopicSource.toDocument(text(0))));
     assertEquals(3, corpus.documents().get(0).lines().count(), "one sentence per line");
+  }
+
+  @Test
+  void shouldStopReadingTextsAtTheCapAndRefuseATextOverTheLineLimitNamingItsOffset() throws Exception {
+    String topic = "texts-capped";
+    createTopic(topic);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(producerProps(), new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(topic, "tombstone", null));
+      for (int i = 0; i < 10; i++) {
+        producer.send(new ProducerRecord<>(topic, "k" + i, "  " + text(i) + "\n"));
+      }
+      producer.flush();
+    }
+    KafkaClients clients = KafkaClients.of(broker.bootstrapServers(), null);
+    TextTopicSource.Texts all = TextTopicSource.readTexts(clients, topic, "text", 100);
+    assertEquals(10, all.texts().size());
+    assertEquals(11, all.recordsRead());
+    assertEquals(1, all.skipped());
+    assertFalse(all.stoppedAtCap());
+    assertTrue(all.texts().contains(text(3)), "one stripped text per record, not split into sentences");
+
+    TextTopicSource.Texts capped = TextTopicSource.readTexts(clients, topic, "text", 3);
+    assertEquals(3, capped.texts().size());
+    assertTrue(capped.stoppedAtCap());
+    assertTrue(capped.recordsRead() <= 4, "stops reading at the cap: " + capped.recordsRead());
+
+    String tooLong = "texts-too-long";
+    createTopic(tooLong);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(producerProps(), new StringSerializer(), new StringSerializer())) {
+      producer.send(new ProducerRecord<>(tooLong, 0, "k", "x".repeat(UnlabelledTexts.MAX_TEXT_CHARS + 1))).get();
+    }
+    String message = assertThrows(IllegalArgumentException.class,
+        () -> TextTopicSource.readTexts(clients, tooLong, "text", 100)).getMessage();
+    assertTrue(message.contains("texts-too-long partition 0 offset 0") && message.contains("the limit is "
+        + UnlabelledTexts.MAX_TEXT_CHARS), message);
   }
 }
