@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.weights.GoogleCheckpoint;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.TrainerApp;
+import picocli.CommandLine;
 
 /** {@code trainer pretrain} on a tiny generated corpus, then {@code fine-tune --pretrained} from its output. */
 class PretrainCommandTest {
@@ -87,6 +90,17 @@ class PretrainCommandTest {
     int code = TrainerApp.run("pretrain", "--bert-config", tinyConfig().toString(), "--out",
         dir.resolve("x").toString());
     assertEquals(ExitCodes.BAD_INPUT, code);
+  }
+
+  @Test
+  void shouldRefuseATextTopicWithoutBootstrapServersLikeDistill() throws Exception {
+    CommandLine cli = TrainerApp.commandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute("pretrain", "--bert-config", tinyConfig().toString(), "--text-topic", "texts",
+        "--input-format", "text", "--out", dir.resolve("x").toString());
+    assertEquals(ExitCodes.BAD_INPUT, code, err.toString());
+    assertTrue(err.toString().contains("--text-topic texts needs --bootstrap-servers"), err.toString());
   }
 
   @Test
