@@ -80,13 +80,13 @@ public final class BertGraph {
   private final Operand<TFloat32> tokenLogits;
   private final Operand<TFloat32> tokenProbs;
   private final List<BertVariable> variables;
-  private final List<Op> bf16Conversions;
+  private final Map<String, List<Op>> bf16Conversions;
 
   private BertGraph(BertConfig config, HeadsSpec heads, boolean training, Placeholder<TInt32> inputIds,
       Placeholder<TInt32> inputMask, Placeholder<TInt32> segmentIds, List<Operand<TFloat32>> layerOutputs,
       Operand<TFloat32> sequenceOutput, Operand<TFloat32> pooledOutput, Operand<TFloat32> classLogits,
       Operand<TFloat32> classProbs, Operand<TFloat32> tokenLogits, Operand<TFloat32> tokenProbs,
-      List<BertVariable> variables, List<Op> bf16Conversions) {
+      List<BertVariable> variables, Map<String, List<Op>> bf16Conversions) {
     this.config = config;
     this.heads = heads;
     this.training = training;
@@ -286,10 +286,11 @@ public final class BertGraph {
   public void initialize(Session session, WeightSource source) {
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(source, "source");
-    BertVariable.initializeAll(session, variables, source);
-    for (Op op : bf16Conversions) {
-      session.runner().addTarget(op).run(); // one kernel at a time: write the bf16 twin, then free the float kernel
-    }
+    BertVariable.initializeAll(session, variables, source, name -> {
+      for (Op op : bf16Conversions.getOrDefault(name, List.of())) {
+        session.runner().addTarget(op).run(); // write the kernel's bf16 twin, then free the float kernel
+      }
+    });
   }
 
 

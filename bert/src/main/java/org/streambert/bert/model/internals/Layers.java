@@ -1,7 +1,9 @@
 package org.streambert.bert.model.internals;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.streambert.bert.model.Activation;
 import org.streambert.bert.model.BertVariable;
 import org.tensorflow.Operand;
@@ -33,7 +35,7 @@ public final class Layers {
   private long dropoutOps;
   private final List<BertVariable> variables = new ArrayList<>();
   private final boolean bf16Matmuls;
-  private final List<Op> bf16Conversions = new ArrayList<>();
+  private final Map<String, List<Op>> bf16Conversions = new LinkedHashMap<>();
 
   public Layers(boolean training, long seed) {
     this(training, seed, false);
@@ -63,12 +65,12 @@ public final class Layers {
   }
 
   /**
-   * Per dense kernel, in order: the op that writes its bf16 twin, then the op that releases the float kernel (assigns
-   * it an empty tensor). Run each once, in list order, after the variables are loaded; afterwards the float kernels
-   * hold nothing and the graph reads only the twins.
+   * By dense kernel variable name: the op that writes its bf16 twin, then the op that releases the float kernel
+   * (assigns it an empty tensor). Run both once, in order, right after that kernel is loaded; afterwards the float
+   * kernel holds nothing and the graph reads only the twin.
    */
-  public List<Op> bf16Conversions() {
-    return List.copyOf(bf16Conversions);
+  public Map<String, List<Op>> bf16Conversions() {
+    return Map.copyOf(bf16Conversions);
   }
 
   /**
@@ -109,10 +111,11 @@ public final class Layers {
     Operand<TFloat32> product;
     if (bf16Matmuls) {
       Variable<TBfloat16> kernel16 = scope.withName("kernel_bf16").variable(Shape.of(in, out), TBfloat16.class);
-      bf16Conversions.add(scope.withName("kernel_bf16_copy").assign(kernel16,
-          scope.dtypes.cast(kernel, TBfloat16.class))); // [I, O], run once after loading
-      bf16Conversions.add(scope.withName("kernel_release").assign(kernel, scope.constant(new float[0]),
-          Assign.validateShape(false))); // [0]: the float copy is not read again
+      bf16Conversions.put(kernel.op().name(), List.of(
+          scope.withName("kernel_bf16_copy").assign(kernel16,
+              scope.dtypes.cast(kernel, TBfloat16.class)), // [I, O], run once after loading
+          scope.withName("kernel_release").assign(kernel, scope.constant(new float[0]),
+              Assign.validateShape(false)))); // [0]: the float kernel is not read again
       product = scope.dtypes.cast(scope.linalg.matMul(scope.dtypes.cast(x, TBfloat16.class), kernel16),
           TFloat32.class); // [M, O]: bf16 products, float sums of bias and everything after
     } else {
