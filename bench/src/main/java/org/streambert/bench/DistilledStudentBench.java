@@ -9,6 +9,7 @@ import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.inference.Prediction;
+import org.streambert.bert.model.Precision;
 
 /**
  * Issue 14 §2: {@link BertPredictor#predict} texts/s of a teacher bundle and its students (distilled, truncated and
@@ -16,7 +17,8 @@ import org.streambert.bert.inference.Prediction;
  * entity list (types and spans) as the first bundle (the teacher). Rounds rotate the order of the bundles so all see
  * the same drifting load; the load average is printed.
  *
- * <p>Arguments: {@code TEXTS_FILE ROUNDS CALL_SIZE BUNDLE_DIR...}; texts are lines, a trailing {@code <TAB>label} is
+ * <p>Arguments: {@code TEXTS_FILE ROUNDS CALL_SIZE BUNDLE_DIR[@fp32|@bf16]...} (a bundle is served at fp32 unless
+ * its argument ends in {@code @bf16}; the same bundle may be given twice); texts are lines, a trailing {@code <TAB>label} is
  * dropped (the TSV the trainer reads).
  */
 public final class DistilledStudentBench {
@@ -52,8 +54,11 @@ public final class DistilledStudentBench {
     List<BertPredictor> predictors = new ArrayList<>();
     try {
       for (int i = 0; i < n; i++) {
-        ModelBundle bundle = ModelBundle.open(Path.of(args[3 + i]));
-        predictors.add(BertBundles.openPredictor(bundle, BertBundles.defaultPredictorConfig(bundle)));
+        String arg = args[3 + i];
+        int at = arg.lastIndexOf('@');
+        Precision precision = at > 0 ? Precision.parse(arg.substring(at + 1)) : Precision.FP32;
+        ModelBundle bundle = ModelBundle.open(Path.of(at > 0 ? arg.substring(0, at) : arg));
+        predictors.add(BertBundles.openPredictor(bundle, BertBundles.defaultPredictorConfig(bundle), precision));
       }
       List<List<Prediction>> outputs = new ArrayList<>();
       for (BertPredictor p : predictors) {
@@ -70,15 +75,22 @@ public final class DistilledStudentBench {
       }
       for (int i = 0; i < n; i++) {
         int same = 0;
+        double maxScoreDiff = 0;
         for (int t = 0; t < texts.size(); t++) {
-          if (servedOf(outputs.get(0).get(t)).equals(servedOf(outputs.get(i).get(t)))) {
+          Prediction first = outputs.get(0).get(t);
+          Prediction p = outputs.get(i).get(t);
+          if (servedOf(first).equals(servedOf(p))) {
             same++;
+          }
+          for (int j = 0; j < Math.min(first.labelScores().size(), p.labelScores().size()); j++) {
+            maxScoreDiff = Math.max(maxScoreDiff,
+                Math.abs(first.labelScores().get(j).score() - p.labelScores().get(j).score()));
           }
         }
         double perSecond = (double) rounds * texts.size() / (nanos[i] / 1e9);
-        System.out.printf(Locale.ROOT, "%s: %.2f texts/s (%.2fx the first), same label and entity list as the first: %d/%d%n",
-            args[3 + i], perSecond, perSecond / ((double) rounds * texts.size() / (nanos[0] / 1e9)), same,
-            texts.size());
+        System.out.printf(Locale.ROOT, "%s: %.2f texts/s (%.2fx the first), same label and entity list as the first: "
+                + "%d/%d, max |class score diff| %.4f%n", args[3 + i], perSecond,
+            perSecond / ((double) rounds * texts.size() / (nanos[0] / 1e9)), same, texts.size(), maxScoreDiff);
       }
       System.out.printf(Locale.ROOT, "load average at end: %s%n", BenchSupport.loadAverage());
     } finally {

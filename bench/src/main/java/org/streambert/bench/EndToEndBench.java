@@ -160,6 +160,7 @@ public final class EndToEndBench {
   /** {@link #endToEnd(Path, ModelBundle, List, int, Map)} with the outputs. */
   static Run endToEndRun(Path dir, ModelBundle bundle, List<String> texts, int batch, Map<String, Object> appSettings)
       throws Exception {
+    ModelDescriptor model = bundle.model(); // served as it is: its name, version and heads
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("kafka"), Map.of());
         EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(0)) {
       String bootstrap = broker.bootstrapServers();
@@ -179,11 +180,11 @@ public final class EndToEndBench {
       SpecificAvroSerializer<ModelCheckpoint> cpSer = new SpecificAvroSerializer<>();
       cpSer.configure(serde, false);
       try (KafkaProducer<String, ModelCheckpoint> p = new KafkaProducer<>(pp, new StringSerializer(), cpSer)) {
-        p.send(new ProducerRecord<>("model-checkpoints", MODEL, ModelCheckpoint.newBuilder().setModelName(MODEL)
-            .setVersion("1").setBundleUri(bundle.dir().toUri().toString())
+        p.send(new ProducerRecord<>("model-checkpoints", model.name(), ModelCheckpoint.newBuilder()
+            .setModelName(model.name()).setVersion(model.version()).setBundleUri(bundle.dir().toUri().toString())
             .setManifestSha256(bundle.manifestSha256()).setCreatedAt(Instant.now())
-            .setHeads(List.of(new Head("topic", HeadType.CLASSIFICATION, TOPIC.labels()),
-                new Head("ner", HeadType.TOKEN_CLASSIFICATION, NER.labels())))
+            .setHeads(model.heads().stream().map(h -> new Head(h.name(), h instanceof ClassificationHead
+                ? HeadType.CLASSIFICATION : HeadType.TOKEN_CLASSIFICATION, h.labels())).toList())
             .build())).get(60, TimeUnit.SECONDS);
       }
 
@@ -192,14 +193,14 @@ public final class EndToEndBench {
       props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
       props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
-      props.put(NlpConfig.MODEL_NAME_CONFIG, MODEL);
+      props.put(NlpConfig.MODEL_NAME_CONFIG, model.name());
       props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
       props.put(NlpConfig.BATCH_MAX_SIZE_CONFIG, batch);
       props.put(NlpConfig.HTTP_PORT_CONFIG, -1);
       props.putAll(appSettings);
       try (NlpService app = NlpService.start(new NlpConfig(props))) {
         long t = System.nanoTime();
-        while (!"1".equals(app.models().currentVersion())) {
+        while (!model.version().equals(app.models().currentVersion())) {
           if (secondsSince(t) > 600) {
             throw new IllegalStateException("the model was not loaded within 600 s");
           }

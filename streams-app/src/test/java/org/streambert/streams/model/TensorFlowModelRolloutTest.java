@@ -133,9 +133,11 @@ class TensorFlowModelRolloutTest {
     assumeTrue(Precision.cpuHasBf16(), "this CPU has neither amx_bf16 nor avx512_bf16");
     ModelCheckpoint v1 = publishable("1", 1); // golden scores computed in fp32
     RolloutStatus strict = rollOutAtBf16(v1, 0.0, "strict");
-    assertEquals(RolloutStatus.REFUSED, strict.status(), "bf16 scores equal fp32 bit for bit: no rewrite ran");
+    assertEquals(RolloutStatus.REFUSED, strict.status(), "bf16 scores equal fp32 bit for bit: the bf16 graph was not served");
     assertTrue(strict.reason().contains("at bf16"), strict.reason());
-    RolloutStatus tolerant = rollOutAtBf16(v1, ModelRollout.DEFAULT_BF16_TOLERANCE, "tolerant");
+    // The tiny model's N(0, 0.5²) weights saturate and amplify bf16 rounding (class probabilities move by up to
+    // ~0.1) far beyond BERT-base's 0.008 that the default tolerance covers: a wider tolerance, same mechanism.
+    RolloutStatus tolerant = rollOutAtBf16(v1, 0.15, "tolerant");
     assertEquals(RolloutStatus.LOADED, tolerant.status(), tolerant.reason());
   }
 

@@ -1,10 +1,13 @@
 package org.streambert.bert.model.internals;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.streambert.bert.model.Activation;
 import org.streambert.bert.model.BertVariable;
 import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Assign;
@@ -12,6 +15,8 @@ import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.op.random.RandomUniform;
+import org.tensorflow.op.train.BatchMatMul;
+import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -29,10 +34,56 @@ public final class Layers {
   private final long seed;
   private long dropoutOps;
   private final List<BertVariable> variables = new ArrayList<>();
+  private final boolean bf16Matmuls;
+  private final Map<String, List<Op>> bf16Conversions = new LinkedHashMap<>();
 
   public Layers(boolean training, long seed) {
+    this(training, seed, false);
+  }
+
+  /**
+   * @param bf16Matmuls whether {@link #dense} multiplies in bfloat16 against a bf16 copy of its kernel (inference
+   *                    only: the copy is written once by the ops of {@link #bf16Copies()}, not per run)
+   */
+  public Layers(boolean training, long seed, boolean bf16Matmuls) {
+    if (training && bf16Matmuls) {
+      throw new IllegalArgumentException("bf16 matrix products are for inference graphs only");
+    }
     this.training = training;
     this.seed = seed;
+    this.bf16Matmuls = bf16Matmuls;
+  }
+
+  /** Whether dropout is applied. */
+  public boolean training() {
+    return training;
+  }
+
+  /** Whether matrix products run in bfloat16 (see {@link #Layers(boolean, long, boolean)}). */
+  public boolean bf16Matmuls() {
+    return bf16Matmuls;
+  }
+
+  /**
+   * By dense kernel variable name: the op that writes its bf16 twin, then the op that releases the float kernel
+   * (assigns it an empty tensor). Run both once, in order, right after that kernel is loaded; afterwards the float
+   * kernel holds nothing and the graph reads only the twin.
+   */
+  public Map<String, List<Op>> bf16Conversions() {
+    return Map.copyOf(bf16Conversions);
+  }
+
+  /**
+   * {@code a @ b} (optionally {@code b} transposed, batched over leading axes) in bfloat16 with the result cast back to
+   * float when building with bf16 matrix products, else in float.
+   */
+  public Operand<TFloat32> batchMatMul(Ops scope, Operand<TFloat32> a, Operand<TFloat32> b, boolean adjointB) {
+    if (!bf16Matmuls) {
+      return scope.train.batchMatMul(a, b, TFloat32.class, BatchMatMul.adjY(adjointB));
+    }
+    Operand<TBfloat16> product = scope.train.batchMatMul(scope.dtypes.cast(a, TBfloat16.class),
+        scope.dtypes.cast(b, TBfloat16.class), TBfloat16.class, BatchMatMul.adjY(adjointB));
+    return scope.dtypes.cast(product, TFloat32.class);
   }
 
   /** Every variable created so far, in creation order. */
@@ -57,7 +108,19 @@ public final class Layers {
   public Operand<TFloat32> dense(Ops scope, Operand<TFloat32> x, int in, int out) {
     Variable<TFloat32> kernel = variable(scope, "kernel", Shape.of(in, out));
     Variable<TFloat32> bias = variable(scope, "bias", Shape.of(out));
-    Operand<TFloat32> product = scope.linalg.matMul(x, kernel); // [M, O]
+    Operand<TFloat32> product;
+    if (bf16Matmuls) {
+      Variable<TBfloat16> kernel16 = scope.withName("kernel_bf16").variable(Shape.of(in, out), TBfloat16.class);
+      bf16Conversions.put(kernel.op().name(), List.of(
+          scope.withName("kernel_bf16_copy").assign(kernel16,
+              scope.dtypes.cast(kernel, TBfloat16.class)), // [I, O], run once after loading
+          scope.withName("kernel_release").assign(kernel, scope.constant(new float[0]),
+              Assign.validateShape(false)))); // [0]: the float kernel is not read again
+      product = scope.dtypes.cast(scope.linalg.matMul(scope.dtypes.cast(x, TBfloat16.class), kernel16),
+          TFloat32.class); // [M, O]: bf16 products, float sums of bias and everything after
+    } else {
+      product = scope.linalg.matMul(x, kernel); // [M, O]
+    }
     return scope.nn.biasAdd(product, bias); // [M, O]
   }
 
