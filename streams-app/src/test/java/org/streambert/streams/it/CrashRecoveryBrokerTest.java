@@ -177,6 +177,7 @@ class CrashRecoveryBrokerTest {
     p.put(NlpConfig.CHECKPOINTS_TOPIC_CONFIG, CHECKPOINTS);
     p.put(NlpConfig.ROLLOUT_STATUS_TOPIC_CONFIG, STATUS);
     p.put(NlpConfig.MODEL_NAME_CONFIG, MODEL);
+    p.put(NlpConfig.MODEL_PRECISION_CONFIG, ItSupport.TINY_MODEL_PRECISION);
     p.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
     p.put(NlpConfig.BATCH_MAX_SIZE_CONFIG, "8");
     p.put(NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, "50");

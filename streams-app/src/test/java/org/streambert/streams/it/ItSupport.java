@@ -61,6 +61,14 @@ import org.streambert.streams.model.RolloutStatus;
  * schema registry, and waiting.
  */
 final class ItSupport {
+  /**
+   * The precision the broker tests serve their tiny models at. Their weights are N(0, 0.5²) (TinyBert): so saturated
+   * that bfloat16 rounding moves class probabilities by up to ~0.1, past the bf16 golden tolerance meant for real
+   * models (BERT-base: 0.008), so {@code auto} would refuse them on a bf16 CPU. Precision has its own tests
+   * (PrecisionTest, TensorFlowModelRolloutTest).
+   */
+  static final String TINY_MODEL_PRECISION = "fp32";
+
 
   static final ClassificationHead TOPIC = new ClassificationHead("topic", List.of("sports", "politics"), false);
   static final TokenClassificationHead NER = new TokenClassificationHead("ner", List.of("O", "B-PER", "I-PER"));
@@ -161,6 +169,7 @@ final class ItSupport {
     props.put(NlpConfig.CHECKPOINTS_TOPIC_CONFIG, checkpoints);
     props.put(NlpConfig.ROLLOUT_STATUS_TOPIC_CONFIG, status);
     props.put(NlpConfig.MODEL_NAME_CONFIG, model);
+    props.put(NlpConfig.MODEL_PRECISION_CONFIG, TINY_MODEL_PRECISION);
     props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
     props.put(NlpConfig.BATCH_MAX_SIZE_CONFIG, 8);
     props.put(NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, 50L);
