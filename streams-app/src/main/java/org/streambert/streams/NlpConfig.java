@@ -245,7 +245,7 @@ public final class NlpConfig extends AbstractConfig {
   public static final String GOLDEN_SCORE_TOLERANCE_BF16_CONFIG = "nlp.golden.score.tolerance.bf16";
   public static final String GOLDEN_SCORE_TOLERANCE_BF16_DOC = "nlp.golden.score.tolerance for a model served in "
       + "bf16: golden scores are computed by the trainer in fp32, and bfloat16's 8-bit mantissa moved BERT-base "
-      + "class probabilities by at most 0.013 on the bench (docs/benchmarks.md). Labels and entities must still "
+      + "class probabilities by at most 0.008 on the bench (docs/benchmarks.md). Labels and entities must still "
       + "match exactly.";
   public static final double GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT = 0.02;
 
