@@ -219,8 +219,9 @@ public final class BertModel implements ForwardPass {
   }
 
   /**
-   * This model's variables as a weight source, each read as a new tensor from the session when asked (no copy on the
-   * Java heap); valid while this model is open. For loading the same weights into another graph.
+   * This model's variables as a weight source, each fetched from the session when asked (so at most one weight is
+   * copied at a time, not the whole model); valid while this model is open. For loading the same weights into another
+   * graph.
    */
   WeightSource liveWeights() {
     if (bf16Matmuls) {

@@ -7,8 +7,8 @@ import java.util.Map;
 import org.streambert.bert.model.Activation;
 import org.streambert.bert.model.BertVariable;
 import org.tensorflow.Operand;
-import org.tensorflow.op.Op;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Assign;
 import org.tensorflow.op.core.Placeholder;
@@ -43,7 +43,7 @@ public final class Layers {
 
   /**
    * @param bf16Matmuls whether {@link #dense} multiplies in bfloat16 against a bf16 copy of its kernel (inference
-   *                    only: the copy is written once by the ops of {@link #bf16Copies()}, not per run)
+   *                    only: the copy is written once by the ops of {@link #bf16Conversions()}, not per run)
    */
   public Layers(boolean training, long seed, boolean bf16Matmuls) {
     if (training && bf16Matmuls) {
@@ -57,11 +57,6 @@ public final class Layers {
   /** Whether dropout is applied. */
   public boolean training() {
     return training;
-  }
-
-  /** Whether matrix products run in bfloat16 (see {@link #Layers(boolean, long, boolean)}). */
-  public boolean bf16Matmuls() {
-    return bf16Matmuls;
   }
 
   /**
@@ -82,8 +77,8 @@ public final class Layers {
       return scope.train.batchMatMul(a, b, TFloat32.class, BatchMatMul.adjY(adjointB));
     }
     Operand<TBfloat16> product = scope.train.batchMatMul(scope.dtypes.cast(a, TBfloat16.class),
-        scope.dtypes.cast(b, TBfloat16.class), TBfloat16.class, BatchMatMul.adjY(adjointB));
-    return scope.dtypes.cast(product, TFloat32.class);
+        scope.dtypes.cast(b, TBfloat16.class), TBfloat16.class, BatchMatMul.adjY(adjointB)); // [..., M, N] bf16
+    return scope.dtypes.cast(product, TFloat32.class); // [..., M, N]
   }
 
   /** Every variable created so far, in creation order. */
