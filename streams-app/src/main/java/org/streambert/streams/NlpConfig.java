@@ -244,10 +244,10 @@ public final class NlpConfig extends AbstractConfig {
 
   public static final String GOLDEN_SCORE_TOLERANCE_BF16_CONFIG = "nlp.golden.score.tolerance.bf16";
   public static final String GOLDEN_SCORE_TOLERANCE_BF16_DOC = "nlp.golden.score.tolerance for a model served in "
-      + "bf16: golden scores are computed by the trainer in fp32, and bfloat16's 8-bit mantissa moved BERT-base "
-      + "class probabilities by at most 0.008 on the bench (docs/benchmarks.md). Labels and entities must still "
-      + "match exactly.";
-  public static final double GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT = 0.02;
+      + "bf16: golden scores are computed by the trainer in fp32, and bfloat16's 8-bit mantissa moved class "
+      + "probabilities by up to 0.028 (a fine-tuned BERT-base sentiment classifier over 500 dev texts; 0.008 for "
+      + "random heads; docs/benchmarks.md). Labels and entities must still match exactly.";
+  public static final double GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT = 0.05;
 
   public static final String CACHE_MAX_ENTRIES_CONFIG = "nlp.cache.max.entries";
   public static final String CACHE_MAX_ENTRIES_DOC = "Duplicate-result cache: most results kept (least recently used "

@@ -23,6 +23,7 @@ import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.ModelStage;
+import org.streambert.streams.NlpConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +61,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelRollout.class);
 
   /** Golden score tolerance for a model served in bf16, unless {@link #withBf16Tolerance} says otherwise. */
-  public static final double DEFAULT_BF16_TOLERANCE = 0.02;
+  public static final double DEFAULT_BF16_TOLERANCE = NlpConfig.GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT;
 
   /** Text of the warm-up prediction (first runs of a graph are slow; keep that out of the first batch). */
   public static final String WARM_UP_TEXT = "warm up the model";
