@@ -147,7 +147,8 @@ public final class DuplicateCacheBench {
     return same + "/" + repeats + " repeats identical to their first occurrence";
   }
 
-  private static List<String> spans(EnrichedText t) {
+  /** An output's entities as {@code type[start,end)}, in order: what two runs must agree on. */
+  static List<String> spans(EnrichedText t) {
     List<String> out = new ArrayList<>();
     t.getEntities().forEach(e -> out.add(e.getType() + "[" + e.getStart() + "," + e.getEnd() + ")"));
     return out;

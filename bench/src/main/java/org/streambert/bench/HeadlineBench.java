@@ -133,16 +133,10 @@ public final class HeadlineBench {
       EnrichedText y = byId.get(x.getId());
       if (y != null && String.valueOf(x.getClassification() == null ? null : x.getClassification().getLabel())
           .equals(String.valueOf(y.getClassification() == null ? null : y.getClassification().getLabel()))
-          && spans(x).equals(spans(y))) {
+          && DuplicateCacheBench.spans(x).equals(DuplicateCacheBench.spans(y))) {
         same++;
       }
     }
     return same + "/" + a.size() + " records with the same label and entity list";
-  }
-
-  private static List<String> spans(EnrichedText t) {
-    List<String> out = new ArrayList<>();
-    t.getEntities().forEach(e -> out.add(e.getType() + "[" + e.getStart() + "," + e.getEnd() + ")"));
-    return out;
   }
 }

@@ -208,9 +208,7 @@ public final class BertModel implements ForwardPass {
       }
       Map<String, float[]> out = new LinkedHashMap<>();
       for (String name : variableNames) {
-        try (Result r = session.runner().fetch(name).run()) {
-          out.put(name, TensorData.readFloats(r.get(0)));
-        }
+        out.put(name, fetchFloats(name));
       }
       return out;
     } finally {
@@ -234,13 +232,18 @@ public final class BertModel implements ForwardPass {
         if (!variableNames.contains(name)) {
           return Optional.empty();
         }
-        try (Result r = session.runner().fetch(name).run()) {
-          return Optional.of(TensorData.floats(shape, TensorData.readFloats(r.get(0))));
-        }
+        return Optional.of(TensorData.floats(shape, fetchFloats(name)));
       } finally {
         lock.readLock().unlock();
       }
     };
+  }
+
+  /** A copy of variable {@code name}'s current value; the caller holds the read lock. */
+  private float[] fetchFloats(String name) {
+    try (Result r = session.runner().fetch(name).run()) {
+      return TensorData.readFloats(r.get(0));
+    }
   }
 
   /** Runs {@code action} with the session while no forward run is in flight (used by export). */
