@@ -118,7 +118,7 @@ class OnnxParityTest {
     }
     Parity p = compare(texts);
     System.out.printf(Locale.ROOT, "MiniLM ONNX parity on %d UCI sentiment sentences: max |seq diff| %.3g, min "
-        + "cosine %.8f, token ids equal on %d/%d%n", p.texts, p.maxDiff, p.minCosine, p.idsEqual, p.texts);
+        + "cosine %.10f, token ids equal on %d/%d%n", p.texts, p.maxDiff, p.minCosine, p.idsEqual, p.texts);
     assertEquals(p.texts, p.idsEqual);
     assertTrue(p.maxDiff <= MAX_SEQUENCE_DIFF, "max |sequence output diff| " + p.maxDiff);
     assertTrue(p.minCosine >= MIN_COSINE, "min cosine " + p.minCosine);
