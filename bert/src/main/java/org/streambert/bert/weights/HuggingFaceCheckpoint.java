@@ -120,6 +120,25 @@ public final class HuggingFaceCheckpoint implements WeightSource {
     this.freshWeights = freshWeights;
   }
 
+  /**
+   * A tokenizer file on its own (e.g. beside an ONNX export): its vocabulary, casing when it says, and WordPiece's
+   * longest word.
+   */
+  public record TokenizerFile(Vocab vocab, Optional<Boolean> lowerCase, int maxInputCharsPerWord) {}
+
+  /**
+   * Reads a {@code tokenizer.json} (WordPiece only; any other model type is refused naming it) or, for any other file
+   * name, a {@code vocab.txt} (casing unknown, WordPiece's default longest word of 100 characters). Bounded as
+   * {@link #open}.
+   */
+  public static TokenizerFile readTokenizer(Path file) throws IOException {
+    if (file.getFileName().toString().endsWith(".json")) {
+      HfFiles.TokenizerJson t = HfFiles.readTokenizerJson(file);
+      return new TokenizerFile(t.vocab(), t.lowercase(), t.maxInputCharsPerWord());
+    }
+    return new TokenizerFile(HfFiles.readVocabTxt(file), Optional.empty(), 100);
+  }
+
   /** Whether {@code dir} looks like a Hugging Face model directory (has {@code config.json}). */
   public static boolean isHuggingFaceDir(Path dir) {
     return Files.isDirectory(dir) && Files.isRegularFile(dir.resolve(CONFIG_FILE));
@@ -296,6 +315,11 @@ public final class HuggingFaceCheckpoint implements WeightSource {
   public Optional<TFloat32> read(String name, Shape expectedShape) {
     if (family == Family.DISTILBERT && name.equals("bert/embeddings/token_type_embeddings")) {
       return Optional.of(TensorData.floats(expectedShape, new float[(int) expectedShape.size()])); // no segments
+    }
+    if ((name.startsWith("cls_head/") && task != Task.SEQUENCE_CLASSIFICATION)
+        || (name.startsWith("token_head/") && task != Task.TOKEN_CLASSIFICATION)
+        || (name.startsWith("cls/squad/") && task != Task.QUESTION_ANSWERING)) {
+      return Optional.empty(); // HF's classifier.* is one head: serve it only as the head it is
     }
     Mapping m = HfNames.toHf(family, name);
     if (m == null) {
