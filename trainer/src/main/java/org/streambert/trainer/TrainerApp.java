@@ -8,6 +8,7 @@ import org.streambert.bert.bundle.BundleException;
 import org.streambert.trainer.cli.BenchmarkCommand;
 import org.streambert.trainer.cli.DistillCommand;
 import org.streambert.trainer.cli.EvaluateCommand;
+import org.streambert.trainer.cli.ExportCommand;
 import org.streambert.trainer.cli.FineTuneCommand;
 import org.streambert.trainer.cli.PromoteCommand;
 import org.streambert.trainer.cli.RollbackCommand;
@@ -34,7 +35,7 @@ import picocli.CommandLine.Command;
     description = "Pre-trains and fine-tunes BERT, evaluates it and publishes model checkpoints to Kafka.",
     footer = {"", "Exit codes: 0 ok, 1 failure, 2 bad input (options, data, bundle), 3 promotion gate refused."},
     subcommands = {FineTuneCommand.class, DistillCommand.class, PretrainCommand.class, FineTuneSquadCommand.class, EvaluateCommand.class,
-        PublishCommand.class, ImportCommand.class, TokenizeCommand.class, GenerateDemoDataCommand.class,
+        PublishCommand.class, ImportCommand.class, ExportCommand.class, TokenizeCommand.class, GenerateDemoDataCommand.class,
         BenchmarkCommand.class, KeygenCommand.class, ServeCommand.class, PromoteCommand.class, RollbackCommand.class,
         CommandLine.HelpCommand.class})
 public final class TrainerApp implements Callable<Integer> {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.TokenClassificationHead;
 import org.streambert.bert.inference.BertPredictor;
@@ -40,7 +41,7 @@ public final class BertBundles {
   public static ModelBundle write(Path target, BertModel model, Vocab vocab, ModelDescriptor descriptor)
       throws IOException {
     ModelDescriptor withConfig = new ModelDescriptor(descriptor.name(), descriptor.version(), descriptor.created(),
-        bertConfigJson(model.config()), descriptor.tokenizer(), descriptor.heads());
+        bertConfigJson(model.config()), descriptor.tokenizer(), descriptor.heads(), descriptor.embeddings());
     HeadsSpec expected = headsSpec(withConfig);
     if (!expected.equals(model.heads())) {
       throw new IllegalArgumentException("bundle heads " + descriptor.heads() + " need model outputs " + expected
@@ -52,7 +53,8 @@ public final class BertBundles {
 
   /**
    * Loads a verified bundle: tokenizer from its {@code vocab.txt} with its {@code do_lower_case}, graph from its
-   * SavedModel, heads and labels from its {@code model.json}. The caller closes the returned predictor.
+   * SavedModel, heads and labels from its {@code model.json}, and its embedding ({@code "embeddings"}) unless
+   * {@code config} sets one ({@link PredictorConfig#embeddings()}). The caller closes the returned predictor.
    */
   public static BertPredictor openPredictor(ModelBundle bundle, PredictorConfig config) throws IOException {
     return openPredictor(bundle, config, Precision.FP32);
@@ -65,8 +67,15 @@ public final class BertBundles {
     BertConfig bertConfig = bertConfig(model);
     WordPieceTokenizer tokenizer =
         WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
+    PredictorConfig withEmbeddings = config.embeddings().isPresent() ? config
+        : config.toBuilder().embeddings(model.embeddings()).build();
     return BertPredictor.fromBundle(bundle, tokenizer,
-        b -> BertSavedModel.load(b.savedModelDir(), bertConfig, headsSpec(model), precision), config);
+        b -> BertSavedModel.load(b.savedModelDir(), bertConfig, headsSpec(model), precision), withEmbeddings);
+  }
+
+  /** The bundle's embedding: pooling and normalisation ({@code model.json} {@code "embeddings"}). */
+  public static EmbeddingSpec embeddings(ModelDescriptor model) {
+    return model.embeddings();
   }
 
   /** A predictor configuration with the bundle's own maximum length and the other defaults. */

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.HeadSpec;
 import org.streambert.bert.heads.TokenClassificationHead;
@@ -28,7 +29,8 @@ import org.streambert.bert.heads.TokenClassificationHead;
  *   "heads": [
  *     { "type": "classification", "name": "topic", "labels": ["a", "b"], "multi_label": false },
  *     { "type": "token_classification", "name": "ner", "labels": ["O", "B-PER", "I-PER"] }
- *   ]
+ *   ],
+ *   "embeddings": { "pooling": "mean", "normalize": true }   // optional; absent = pooled, not normalised
  * }
  * }</pre>
  *
@@ -38,10 +40,12 @@ import org.streambert.bert.heads.TokenClassificationHead;
  * forward pass returns one class-probability and one token-probability output).
  *
  * @param bertConfig Google's BERT config object; copied on the way in and out, so this record stays immutable
+ * @param embeddings what {@code Prediction.embedding()} is for this model (pooling, normalisation);
+ *                   {@link EmbeddingSpec#DEFAULT} when {@code model.json} has no {@code "embeddings"}
  */
 public record ModelDescriptor(
     String name, String version, Instant created, ObjectNode bertConfig, TokenizerSettings tokenizer,
-    List<HeadSpec> heads) {
+    List<HeadSpec> heads, EmbeddingSpec embeddings) {
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -56,6 +60,7 @@ public record ModelDescriptor(
     Objects.requireNonNull(bertConfig, "bert_config");
     Objects.requireNonNull(tokenizer, "tokenizer");
     Objects.requireNonNull(heads, "heads");
+    Objects.requireNonNull(embeddings, "embeddings");
     bertConfig = bertConfig.deepCopy();
     heads = List.copyOf(heads);
     int maxPositions = positiveInt(bertConfig, "max_position_embeddings");
@@ -81,6 +86,17 @@ public record ModelDescriptor(
       throw new IllegalArgumentException("at most one classification and one token_classification head are supported,"
           + " got " + classification + " and " + tokenClassification);
     }
+  }
+
+  /** A descriptor whose embedding is BERT's pooled output ({@link EmbeddingSpec#DEFAULT}). */
+  public ModelDescriptor(String name, String version, Instant created, ObjectNode bertConfig,
+      TokenizerSettings tokenizer, List<HeadSpec> heads) {
+    this(name, version, created, bertConfig, tokenizer, heads, EmbeddingSpec.DEFAULT);
+  }
+
+  /** This descriptor with another embedding. */
+  public ModelDescriptor withEmbeddings(EmbeddingSpec spec) {
+    return new ModelDescriptor(name, version, created, bertConfig, tokenizer, heads, spec);
   }
 
   /** Converts a map of Google bert_config.json fields (e.g. {@code "hidden_size" -> 768}) to the JSON object. */

@@ -9,6 +9,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.embeddings.EmbeddingPooling;
+import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.TokenClassificationHead;
 import org.streambert.bert.inference.internals.Batches;
@@ -28,7 +30,13 @@ import org.streambert.bert.tokenizer.WordPieces;
  * does (see {@link PredictorConfig}); nothing is truncated. Each token's label distribution is taken from the window in
  * which it has the most context (run_squad.py's _check_is_max_context), and entities are aggregated over the merged
  * sequence. The class probabilities and the embedding of a windowed text are the means over its windows weighted by
- * each window's token count, so every window contributes in proportion to the text it read.
+ * each window's token count, so every window contributes in proportion to the text it read (for max pooling the
+ * embedding is the element-wise maximum over all windows).
+ *
+ * <p><b>Embeddings.</b> {@link Prediction#embedding()} is what {@link PredictorConfig#embeddings()} says: BERT's
+ * pooled output by default, or sentence-transformers' mean/CLS/max pooling of the last layer over each window's
+ * [CLS] ... [SEP] tokens (the forward pass then also returns the sequence output), normalised to unit length after
+ * the windows are combined when asked.
  *
  * <p><b>Batching.</b> All windows of all texts of one {@link #predict} call are sorted by length and cut into batches of
  * at most {@code maxBatchSize}, each padded only to its longest window, where the cuts minimise padded tokens plus
@@ -52,6 +60,7 @@ public final class BertPredictor implements AutoCloseable {
   private final TokenClassificationHead tokenHead;
   private final EntityAggregator aggregator;
   private final PredictorConfig config;
+  private final EmbeddingSpec embeddings;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private BertPredictor(TextTokenizer tokenizer, ForwardPass forwardPass, ClassificationHead classificationHead,
@@ -61,6 +70,7 @@ public final class BertPredictor implements AutoCloseable {
     this.classificationHead = classificationHead;
     this.tokenHead = tokenHead;
     this.config = config;
+    this.embeddings = config.embeddings().orElse(EmbeddingSpec.DEFAULT);
     this.aggregator = tokenHead == null ? null : new EntityAggregator(tokenHead.labels(), config.aggregation());
   }
 
@@ -247,14 +257,22 @@ public final class BertPredictor implements AutoCloseable {
       ids[row + 1 + len] = tokenizer.sepId();
       Arrays.fill(mask, row, row + len + 2, 1);
     }
-    ForwardResult result = forwardPass.run(b, seqLen, ids, mask, segments);
+    EmbeddingPooling pooling = embeddings.pooling();
+    ForwardResult result = pooling.needsSequence() ? forwardPass.run(b, seqLen, ids, mask, segments, true)
+        : forwardPass.run(b, seqLen, ids, mask, segments);
     int h = forwardPass.hiddenSize();
     int c = classificationHead == null ? 0 : classificationHead.size();
     int k = tokenHead == null ? 0 : tokenHead.size();
     checkShape(result, b, seqLen, h, c, k);
+    if (pooling.needsSequence() && (result.sequence() == null || result.sequence().length != b * seqLen * h)) {
+      throw new IllegalStateException("forward pass returned no sequence output of shape [" + b + ", " + seqLen + ", "
+          + h + "]");
+    }
     for (int r = 0; r < b; r++) {
       WindowRef w = batch.get(r);
-      w.pooled = Arrays.copyOfRange(result.pooled(), r * h, (r + 1) * h);                   // [H]
+      w.pooled = pooling.needsSequence()
+          ? pooling.poolRow(result.sequence(), r, seqLen, h, w.span().length() + 2, null, 0)  // [H], [CLS]..[SEP]
+          : Arrays.copyOfRange(result.pooled(), r * h, (r + 1) * h);                        // [H]
       if (c > 0) {
         w.classProbs = Arrays.copyOfRange(result.classProbs(), r * c, (r + 1) * c);         // [C]
       }
@@ -289,7 +307,9 @@ public final class BertPredictor implements AutoCloseable {
     for (int s = 0; s < weights.length; s++) {
       weights[s] = windows.get(s).span().length();
     }
-    float[] embedding = weightedMean(windows.stream().map(w -> w.pooled).toList(), weights);
+    List<float[]> vectors = windows.stream().map(w -> w.pooled).toList();
+    float[] embedding = embeddings.finish((embeddings.pooling() == EmbeddingPooling.MAX ? elementwiseMax(vectors)
+        : weightedMean(vectors, weights)).clone());
 
     LabelScore label = null;
     List<LabelScore> labelScores = List.of();
@@ -322,6 +342,17 @@ public final class BertPredictor implements AutoCloseable {
       entities = aggregator.aggregate(text, wp.starts(), wp.ends(), merged);
     }
     return new Prediction(label, labelScores, active, entities, embedding, windows.size() > 1);
+  }
+
+  /** The element-wise maximum of the rows (max pooling over all windows' tokens). */
+  private static float[] elementwiseMax(List<float[]> rows) {
+    float[] max = rows.get(0).clone();
+    for (float[] row : rows.subList(1, rows.size())) {
+      for (int j = 0; j < max.length; j++) {
+        max[j] = Math.max(max[j], row[j]);
+      }
+    }
+    return max;
   }
 
   /** Rows averaged with the given weights; a single row is returned as is. */

@@ -13,8 +13,9 @@ import java.util.Objects;
  *                     every label whose probability is at least {@link PredictorConfig#multiLabelThreshold()}, most
  *                     probable first (may be empty)
  * @param entities     entities from the token classification head in text order; empty without that head
- * @param embedding    the pooled output (tanh dense on [CLS]), length H; for a windowed text the token-weighted mean
- *                     over its windows
+ * @param embedding    the text's vector, length H, as {@link PredictorConfig#embeddings()} says: by default the pooled
+ *                     output (tanh dense on [CLS]); for a windowed text the token-weighted mean over its windows (the
+ *                     element-wise maximum for max pooling), normalised afterwards when the spec says so
  * @param windowed     true when the text was longer than one window and was processed as several
  */
 public record Prediction(

@@ -1,6 +1,8 @@
 package org.streambert.bert.inference;
 
 import java.util.Objects;
+import java.util.Optional;
+import org.streambert.bert.embeddings.EmbeddingSpec;
 
 /**
  * Settings of a {@link BertPredictor}; build with {@link #builder()}. Immutable.
@@ -42,6 +44,7 @@ public final class PredictorConfig {
   private final int batchCostTokens;
   private final AggregationStrategy aggregation;
   private final float multiLabelThreshold;
+  private final EmbeddingSpec embeddings;
 
   private PredictorConfig(Builder b) {
     if (b.maxLength < MIN_MAX_LENGTH) {
@@ -65,6 +68,7 @@ public final class PredictorConfig {
     this.batchCostTokens = b.batchCostTokens;
     this.aggregation = Objects.requireNonNull(b.aggregation, "aggregation");
     this.multiLabelThreshold = b.multiLabelThreshold;
+    this.embeddings = b.embeddings;
   }
 
   public static Builder builder() {
@@ -101,17 +105,26 @@ public final class PredictorConfig {
   }
 
   /** A builder starting from this config's values. */
+  /**
+   * What {@link Prediction#embedding()} is: a pooling of the encoder's outputs and whether it is normalised. Empty
+   * (the default) means the model's own: a bundle's {@code model.json} {@code "embeddings"} when opened through
+   * {@code BertBundles.openPredictor}, else BERT's pooled output ({@link EmbeddingSpec#DEFAULT}).
+   */
+  public Optional<EmbeddingSpec> embeddings() {
+    return Optional.ofNullable(embeddings);
+  }
+
   public Builder toBuilder() {
     return builder().maxLength(maxLength).docStride(docStride).maxBatchSize(maxBatchSize)
         .batchCostTokens(batchCostTokens).aggregation(aggregation)
-        .multiLabelThreshold(multiLabelThreshold);
+        .multiLabelThreshold(multiLabelThreshold).embeddings(embeddings);
   }
 
   @Override
   public String toString() {
     return "PredictorConfig[maxLength=" + maxLength + ", docStride=" + docStride + ", maxBatchSize=" + maxBatchSize
         + ", batchCostTokens=" + batchCostTokens + ", aggregation=" + aggregation + ", multiLabelThreshold="
-        + multiLabelThreshold + "]";
+        + multiLabelThreshold + (embeddings == null ? "" : ", embeddings=" + embeddings) + "]";
   }
 
   /** Mutable builder; {@link #build()} validates. */
@@ -122,6 +135,7 @@ public final class PredictorConfig {
     private int batchCostTokens = DEFAULT_BATCH_COST_TOKENS;
     private AggregationStrategy aggregation = DEFAULT_AGGREGATION;
     private float multiLabelThreshold = DEFAULT_MULTI_LABEL_THRESHOLD;
+    private EmbeddingSpec embeddings;
 
     private Builder() {
     }
@@ -153,6 +167,12 @@ public final class PredictorConfig {
 
     public Builder multiLabelThreshold(float multiLabelThreshold) {
       this.multiLabelThreshold = multiLabelThreshold;
+      return this;
+    }
+
+    /** See {@link PredictorConfig#embeddings()}; null = the model's own. */
+    public Builder embeddings(EmbeddingSpec embeddings) {
+      this.embeddings = embeddings;
       return this;
     }
 

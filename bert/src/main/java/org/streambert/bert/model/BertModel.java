@@ -142,6 +142,12 @@ public final class BertModel implements ForwardPass {
 
   @Override
   public ForwardResult run(int batch, int seqLen, int[] inputIds, int[] inputMask, int[] segmentIds) {
+    return run(batch, seqLen, inputIds, inputMask, segmentIds, false);
+  }
+
+  @Override
+  public ForwardResult run(int batch, int seqLen, int[] inputIds, int[] inputMask, int[] segmentIds,
+      boolean withSequence) {
     checkInputs(batch, seqLen, inputIds, inputMask, segmentIds);
     Shape shape = Shape.of(batch, seqLen);
     lock.readLock().lock();
@@ -159,13 +165,17 @@ public final class BertModel implements ForwardPass {
         if (tokenProbs != null) {
           runner.fetch(tokenProbs);
         }
+        if (withSequence) {
+          runner.fetch(sequenceOutput);
+        }
         try (Result r = runner.run()) {
           int i = 0;
           float[] pooled = TensorData.readFloats(r.get(i++));
           float[] cls = classProbs != null ? TensorData.readFloats(r.get(i++)) : null;
-          float[] tok = tokenProbs != null ? TensorData.readFloats(r.get(i)) : null;
+          float[] tok = tokenProbs != null ? TensorData.readFloats(r.get(i++)) : null;
+          float[] seq = withSequence ? TensorData.readFloats(r.get(i)) : null; // [B, T, H]
           return new ForwardResult(batch, seqLen, config.hiddenSize(), heads.numClasses(), heads.numTokenLabels(),
-              pooled, cls, tok);
+              pooled, cls, tok, seq);
         }
       }
     } finally {

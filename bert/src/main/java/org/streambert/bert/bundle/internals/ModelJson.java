@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.streambert.bert.bundle.ModelDescriptor;
 import org.streambert.bert.bundle.TokenizerSettings;
+import org.streambert.bert.embeddings.EmbeddingPooling;
+import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.HeadSpec;
 import org.streambert.bert.heads.TokenClassificationHead;
@@ -47,6 +49,11 @@ public final class ModelJson {
       if (head instanceof ClassificationHead classification) {
         node.put("multi_label", classification.multiLabel());
       }
+    }
+    if (!model.embeddings().equals(EmbeddingSpec.DEFAULT)) { // absent = default: older bundles stay byte-identical
+      ObjectNode embeddings = root.putObject("embeddings");
+      embeddings.put("pooling", model.embeddings().pooling().configName());
+      embeddings.put("normalize", model.embeddings().normalize());
     }
     try {
       return MAPPER.writeValueAsBytes(root);
@@ -97,8 +104,18 @@ public final class ModelJson {
     for (JsonNode head : headsNode) {
       heads.add(parseHead(head));
     }
+    EmbeddingSpec embeddings = EmbeddingSpec.DEFAULT;
+    JsonNode embeddingsNode = root.get("embeddings");
+    if (embeddingsNode != null && !embeddingsNode.isNull()) {
+      JsonNode normalize = embeddingsNode.get("normalize");
+      if (!embeddingsNode.isObject() || normalize == null || !normalize.isBoolean()) {
+        throw new IllegalArgumentException("embeddings needs string pooling and boolean normalize");
+      }
+      embeddings = new EmbeddingSpec(EmbeddingPooling.fromConfigName(text(embeddingsNode, "pooling")),
+          normalize.booleanValue());
+    }
     return new ModelDescriptor(text(root, "name"), text(root, "version"), created, (ObjectNode) bertConfig,
-        tokenizer, heads);
+        tokenizer, heads, embeddings);
   }
 
   private static HeadSpec parseHead(JsonNode head) {

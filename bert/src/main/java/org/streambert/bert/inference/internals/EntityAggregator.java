@@ -145,13 +145,15 @@ public final class EntityAggregator {
     entities.add(new Entity(type, start, end, codePoints.substring(start, end), (float) (sum / group.size())));
   }
 
+  /** B- starts an entity; so do BIOES's S- (single) and BILOU's U- (unit), which imported models may use. */
   private static boolean isBegin(String label) {
-    return label.startsWith("B-");
+    return label.startsWith("B-") || label.startsWith("S-") || label.startsWith("U-");
   }
 
-  /** get_tag: strips a B-/I- prefix; any other label is its own type. */
+  /** get_tag: strips a B-/I- prefix (and BIOES/BILOU's S-, E-, U-, L-); any other label is its own type. */
   private static String type(String label) {
-    return label.startsWith("B-") || label.startsWith("I-") ? label.substring(2) : label;
+    return label.length() > 2 && label.charAt(1) == '-' && "BIESLU".indexOf(label.charAt(0)) >= 0
+        ? label.substring(2) : label;
   }
 
   /** First index of the maximum, like numpy's argmax. */

@@ -1,0 +1,143 @@
+package org.streambert.trainer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.streambert.bert.bundle.BertBundles;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.inference.BertPredictor;
+import org.streambert.bert.inference.Prediction;
+import org.streambert.trainer.ExitCodes;
+import org.streambert.trainer.TrainerApp;
+import org.streambert.trainer.data.DemoData;
+import org.streambert.trainer.publish.RunReport;
+import picocli.CommandLine;
+
+/**
+ * A bundle fine-tuned here → {@code export --format hf} → {@code import --hf} gives the same outputs, for each head;
+ * {@code fine-tune --pretrained} starts from the exported directory; pickle weights are refused with exit code 2.
+ */
+class HuggingFaceRoundTripTest {
+  private static final String CONFIG = "{\"vocab_size\": 10, \"hidden_size\": 32, \"num_hidden_layers\": 2, "
+      + "\"num_attention_heads\": 2, \"intermediate_size\": 64, \"max_position_embeddings\": 64}";
+  private static final List<String> TEXTS = List.of("Stocks rallied as the central bank held rates in Frankfurt .",
+      "The striker scored twice for Madrid on Sunday .", "A new chip from Intel doubles battery life .");
+
+  @TempDir static Path dir;
+  static Path data;
+  static Path run;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run run(String... args) {
+    CommandLine cli = TrainerApp.commandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err, true));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream previous = System.out;
+    System.setOut(new java.io.PrintStream(out, true));
+    try {
+      return new Run(cli.execute(args), out.toString(), err.toString());
+    } finally {
+      System.setOut(previous);
+    }
+  }
+
+  @BeforeAll
+  static void fineTune() throws Exception {
+    data = dir.resolve("data");
+    DemoData.write(data, 160, 40, 1);
+    Path config = dir.resolve("tiny.json");
+    Files.writeString(config, CONFIG);
+    run = dir.resolve("run");
+    Run r = run("fine-tune", "--bert-config", config.toString(),
+        "--cls-train", data.resolve(DemoData.TOPICS_TRAIN).toString(),
+        "--cls-dev", data.resolve(DemoData.TOPICS_DEV).toString(),
+        "--ner-train", data.resolve(DemoData.NER_TRAIN).toString(),
+        "--ner-dev", data.resolve(DemoData.NER_DEV).toString(), "--lr", "1e-3", "--batch-size", "16",
+        "--epochs", "1", "--max-length", "32", "--golden", "2", "--out", run.toString(), "--model-name", "news",
+        "--version", "1");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+  }
+
+  @Test
+  void shouldGiveIdenticalOutputsAfterExportAndImportForEachHead() throws Exception {
+    for (String head : List.of("topic", "ner")) {
+      Path hf = dir.resolve("hf-" + head);
+      Run e = run("export", "--format", "hf", "--bundle", run.toString(), "--head", head, "--out", hf.toString());
+      assertEquals(ExitCodes.OK, e.code(), e.err());
+      String arch = new ObjectMapper().readTree(hf.resolve("config.json").toFile()).get("architectures").get(0)
+          .asText();
+      assertEquals(head.equals("topic") ? "BertForSequenceClassification" : "BertForTokenClassification", arch);
+      Path back = dir.resolve("back-" + head);
+      Run i = run("import", "--hf", hf.toString(), "--out", back.toString(), "--model-name", "news",
+          "--version", "2");
+      assertEquals(ExitCodes.OK, i.code(), i.err());
+      ModelBundle original = ModelBundle.open(run.resolve(RunReport.BUNDLE_DIR));
+      ModelBundle imported = ModelBundle.open(back.resolve(RunReport.BUNDLE_DIR));
+      assertEquals(original.model().tokenizer(), imported.model().tokenizer());
+      try (BertPredictor a = BertBundles.openPredictor(original, BertBundles.defaultPredictorConfig(original));
+          BertPredictor b = BertBundles.openPredictor(imported, BertBundles.defaultPredictorConfig(imported))) {
+        List<Prediction> pa = a.predict(TEXTS);
+        List<Prediction> pb = b.predict(TEXTS);
+        for (int t = 0; t < TEXTS.size(); t++) {
+          if (head.equals("topic")) {
+            assertEquals(pa.get(t).labelScores(), pb.get(t).labelScores(), TEXTS.get(t));
+            assertArrayEquals(pa.get(t).embedding(), pb.get(t).embedding());
+          } else {
+            assertEquals(pa.get(t).entities(), pb.get(t).entities(), TEXTS.get(t));
+          }
+        }
+      }
+      assertTrue(Files.readString(back.resolve(RunReport.FILE)).contains("golden"), "golden examples computed");
+    }
+  }
+
+  @Test
+  void shouldRefuseToExportTwoHeadsWithoutChoosingOne() {
+    Run e = run("export", "--format", "hf", "--bundle", run.toString(), "--out", dir.resolve("both").toString());
+    assertEquals(ExitCodes.BAD_INPUT, e.code());
+    assertTrue(e.err().contains("a Hugging Face model has one"), e.err());
+    Run f = run("export", "--format", "tflite", "--bundle", run.toString(), "--out", dir.resolve("x").toString());
+    assertEquals(ExitCodes.BAD_INPUT, f.code());
+    assertTrue(f.err().contains("accepted: [hf]"), f.err());
+  }
+
+  @Test
+  void shouldFineTuneFromAnExportedHuggingFaceDirectory() throws Exception {
+    Path hf = dir.resolve("hf-start");
+    assertEquals(ExitCodes.OK, run("export", "--format", "hf", "--bundle", run.toString(), "--head", "topic",
+        "--out", hf.toString()).code());
+    Path next = dir.resolve("from-hf");
+    Run r = run("fine-tune", "--pretrained", hf.toString(),
+        "--cls-train", data.resolve(DemoData.TOPICS_TRAIN).toString(),
+        "--cls-dev", data.resolve(DemoData.TOPICS_DEV).toString(), "--lr", "1e-3", "--batch-size", "16",
+        "--epochs", "1", "--max-length", "32", "--golden", "1", "--out", next.toString());
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    assertEquals(ModelBundle.open(run.resolve(RunReport.BUNDLE_DIR)).model().classificationHead().get().labels(),
+        ModelBundle.open(next.resolve(RunReport.BUNDLE_DIR)).model().classificationHead().get().labels(),
+        "the Hugging Face head and its label order are kept");
+  }
+
+  @Test
+  void shouldRefusePickleWeightsWithBadInputExitCode() throws Exception {
+    Path hf = dir.resolve("hf-pickle");
+    assertEquals(ExitCodes.OK, run("export", "--format", "hf", "--bundle", run.toString(), "--head", "topic",
+        "--out", hf.toString()).code());
+    Files.move(hf.resolve("model.safetensors"), hf.resolve("pytorch_model.bin"));
+    Run r = run("import", "--hf", hf.toString(), "--out", dir.resolve("never").toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertTrue(r.err().contains("pickle"), r.err());
+    assertTrue(!Files.exists(dir.resolve("never")));
+  }
+}
