@@ -13,7 +13,7 @@ import org.streambert.trainer.data.LabelSets;
 import org.streambert.trainer.data.NerSentence;
 import org.streambert.trainer.eval.Entity;
 
-/** NER features label the first piece of each whitespace-delimited word, the unit the predictor aggregates. */
+/** NER features label the first piece of each word ({@code TextWords}), the unit the predictor aggregates. */
 class NerFeatureTest {
 
   private static final WordPieceTokenizer TOKENIZER = new WordPieceTokenizer(Vocab.of(List.of("[PAD]", "[UNK]",
@@ -59,6 +59,31 @@ class NerFeatureTest {
     NerText text = NerText.of(sentence);
     assertEquals("𝒜 in AL-AIN U.S.", text.text());
     assertEquals(List.of(new Entity("LOC", 5, 16)), text.goldSpans(sentence.tags()));
+  }
+
+  @Test
+  void shouldPackDocumentContextAroundTheSentenceWithLabelsOnTheSentenceOnly() {
+    // Document: "in New York" | "AL-AIN" | "St U.S." ; the middle sentence with maxLength 8 (6 pieces): its 3 pieces,
+    // then room 3: before has 3 pieces (in New York), after has 4 (St U . S); half (1) before... one side takes what
+    // the other cannot use: left min(3, max(1, 3 - 4)) = 1, right 2.
+    NerSentence a = new NerSentence(List.of("in", "New", "York"), List.of("O", "B-LOC", "I-LOC"));
+    NerSentence b = new NerSentence(List.of("AL-AIN"), List.of("B-LOC"));
+    NerSentence c = new NerSentence(List.of("St", "U.S."), List.of("O", "B-LOC"));
+    NerSentence.Document doc = new NerSentence.Document(List.of(a, b, c));
+    NerSentence middle = b.inDocument(doc, 1);
+    Feature f = Feature.ner(TOKENIZER, middle, INDEX, 8, true);
+    Vocab v = TOKENIZER.vocab();
+    assertArrayEquals(new int[] {v.clsId(), v.id("York"), v.id("AL"), v.id("-"), v.id("AIN"), v.id("St"), v.id("U"),
+        v.sepId()}, f.ids());
+    assertArrayEquals(new int[] {X, X, B_LOC, X, X, X, X, X}, f.tokenLabels());
+    assertArrayEquals(new int[] {2}, f.firstPiece());
+    // Without context, or without a document, the same sentence alone.
+    assertArrayEquals(new int[] {X, B_LOC, X, X, X}, Feature.ner(TOKENIZER, middle, INDEX, 8, false).tokenLabels());
+    assertArrayEquals(new int[] {X, B_LOC, X, X, X}, Feature.ner(TOKENIZER, b, INDEX, 8, true).tokenLabels());
+    // The first sentence has no left context: all the room goes to the right.
+    Feature first = Feature.ner(TOKENIZER, a.inDocument(doc, 0), INDEX, 8, true);
+    assertArrayEquals(new int[] {X, O, B_LOC, I_LOC, X, X, X, X}, first.tokenLabels());
+    assertArrayEquals(new int[] {1, 2, 3}, first.firstPiece());
   }
 
   @Test
