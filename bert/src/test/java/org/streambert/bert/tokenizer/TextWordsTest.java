@@ -229,6 +229,21 @@ class TextWordsTest {
   }
 
   @Test
+  void shouldSplitHostileRunsInLinearTime() {
+    // 100,000 code points (the app's default text bound) of alternating or repeated punctuation, letters between commas,
+    // dotted letters, apostrophes: each is split well within a second.
+    for (String unit : List.of(").", ",", "a,", "a.", "'s", "(", "\"", "--x", "…a", "@", "http://x.co/")) {
+      String text = unit.repeat(100_000 / unit.length());
+      long t0 = System.nanoTime();
+      TextWords words = TextWords.of(text);
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms < 1_000, unit + " took " + ms + " ms");
+      assertTrue(words.size() >= 1);
+      assertEquals(text.length(), words.end(words.size() - 1), "the last word ends the text");
+    }
+  }
+
+  @Test
   void shouldRefuseNullText() {
     assertThrows(IllegalArgumentException.class, () -> TextWords.of(null));
   }

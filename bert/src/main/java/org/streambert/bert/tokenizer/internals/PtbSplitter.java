@@ -49,6 +49,8 @@ public final class PtbSplitter {
   /** Abbreviations that keep their period only before a number ({@code No. 5}, {@code Vol. 2}). */
   private static final Set<String> BEFORE_NUMBER = Set.of("no", "nos", "vol", "vols", "art", "pp", "nr");
 
+  /** Longest core (code points) that can be an abbreviation. */
+  private static final int MAX_ABBREVIATION = 24;
   private static final Pattern LETTER_GROUPS = Pattern.compile("(?:\\p{L}{1,4}\\.)+\\p{L}{1,4}");
   private static final Pattern EMOTICON =
       Pattern.compile("[:;=][-o'^]?[()\\[\\]dDpPoO/\\\\|3*sSxX$@]+|:'\\(|</?3+|\\^_*\\^|[xX]D");
@@ -212,6 +214,9 @@ public final class PtbSplitter {
     }
     if (end - a == 1 && Character.isLetter(cps[a])) {
       return true; // an initial
+    }
+    if (end - a > MAX_ABBREVIATION) {
+      return false; // also keeps the peeling of a long run like ").)." linear
     }
     String s = new String(cps, a, end - a);
     if (s.contains("://") || s.regionMatches(true, 0, "www.", 0, 4)) {
