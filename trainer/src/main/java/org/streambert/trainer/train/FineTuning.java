@@ -152,7 +152,7 @@ public final class FineTuning {
           teacher.model().version(), distill.temperature(), all.size(), (System.nanoTime() - t0) / 1e9);
       teacherReport = Evaluator.evaluateServed(teacher.predictor(), teacher.forward(), padId, config.evalBatchSize(),
           data.classDev(), classDev, classLabels, nerDev, data.nerDev(), nerLabels, config.servedText(),
-          Set.of(ServedText.TOKENIZED, config.servedText()));
+          java.util.EnumSet.of(ServedText.TOKENIZED, config.servedText()));
       log.printf(Locale.ROOT, "teacher dev %s%n", format(teacherReport.metrics()));
     }
 
@@ -233,7 +233,7 @@ public final class FineTuning {
         try (BertPredictor served = BertPredictor.create(tokenizer, model, classHead, tokenHead, servingConfig)) {
           report = Evaluator.evaluateServed(served, model, padId, config.evalBatchSize(), data.classDev(), classDev,
               classLabels, nerDev, data.nerDev(), nerLabels, config.servedText(),
-              Set.of(ServedText.TOKENIZED, config.servedText()));
+              java.util.EnumSet.of(ServedText.TOKENIZED, config.servedText()));
         }
         double meanLoss = lossSum / batches.size();
         history.add(new TrainingResult.Epoch(epoch, meanLoss, report.metrics()));
