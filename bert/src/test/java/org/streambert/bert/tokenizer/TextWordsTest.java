@@ -39,6 +39,7 @@ class TextWordsTest {
     assertEquals(List.of("do", "n't", "John", "'s", "we", "'re"), words("do n't John 's we 're"));
     assertEquals(List.of("great", ":)", ";-D", "<3", ":'("), words("great :) ;-D <3 :'("));
     assertEquals(List.of("Tom", "&amp;", "Jerry"), words("Tom &amp; Jerry"));
+    assertEquals(List.of("wow", "!!!...", "..", "\"'", "),"), words("wow !!!... .. \"' ),"));
   }
 
   // Rule 2: opening brackets and quotes.
@@ -81,6 +82,7 @@ class TextWordsTest {
   void shouldKeepThePeriodOfAbbreviationsAndInitials() {
     assertEquals(List.of("U.S.", "F.A.", "e.g.", "Ph.D.", "St.", "Inc.", "Dr.", "Jan.", "M.", "J.", "Co."),
         words("U.S. F.A. e.g. Ph.D. St. Inc. Dr. Jan. M. J. Co."));
+    assertEquals(List.of("Fr.", "Smith"), words("Fr. Smith"));
     assertEquals(List.of("the", "U.S.", "."), words("the U.S.."));
     assertEquals(List.of("Acme", "Inc.", ")"), words("Acme Inc.)"));
   }
@@ -130,6 +132,7 @@ class TextWordsTest {
     assertEquals(List.of("see", "https://example.com/a-b/c?x=1&y=2", "."), words("see https://example.com/a-b/c?x=1&y=2."));
     assertEquals(List.of("(", "http://bit.ly/cuy0yt", ")"), words("(http://bit.ly/cuy0yt)"));
     assertEquals(List.of("www.krankd.com"), words("www.krankd.com"));
+    assertEquals(List.of("https://t.co/0TwauVET\u2026"), words("https://t.co/0TwauVET\u2026"));
   }
 
   @Test
@@ -148,6 +151,7 @@ class TextWordsTest {
     assertEquals(List.of("controversy", "\u2014", "a"), words("controversy\u2014a"));
     assertEquals(List.of("yes", "--", "no"), words("yes--no"));
     assertEquals(List.of("a", ";", "b"), words("a;b"));
+    assertEquals(List.of("AT&amp;T", ";", "x"), words("AT&amp;T;x"));
   }
 
   // Rule 7: what stays whole.

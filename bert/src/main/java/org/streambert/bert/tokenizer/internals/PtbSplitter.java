@@ -10,12 +10,13 @@ import java.util.regex.Pattern;
  *
  * <p>The rules in the order they apply to a chunk (each numbered rule has its own test in {@code TextWordsTest}):
  * <ol>
- *   <li>a chunk that is a clitic ({@code 's}, {@code n't}), an emoticon ({@code :)}, {@code ;-D}, {@code <3}) or an
- *       HTML entity ({@code &amp;}) is one word;</li>
+ *   <li>a chunk that is a clitic ({@code 's}, {@code n't}), an emoticon ({@code :)}, {@code ;-D}, {@code <3}), an
+ *       HTML entity ({@code &amp;}) or only punctuation ({@code ...}, {@code !!!...}, {@code --}) is one word;</li>
  *   <li>opening brackets and quotes are split off its start ({@code (}, {@code [}, {@code "}, {@code ``}, {@code “},
  *       {@code ¿}); an apostrophe before a digit ({@code '90s}) stays;</li>
  *   <li>closing brackets, quotes, {@code , ; : ! ?} (a run of {@code !?} is one word), an ellipsis ({@code ...},
- *       {@code …}) and a final period are split off its end, repeatedly; the period stays on an abbreviation: letter
+ *       {@code …}; it stays on a URL, which tweets truncate so) and a final period are split off its end, repeatedly;
+ *       the period stays on an abbreviation: letter
  *       groups with periods ({@code U.S.}, {@code e.g.}, {@code Ph.D.}), a single letter ({@code M.}), a listed title or
  *       abbreviation ({@code St.}, {@code Inc.}, {@code Dr.}, {@code Jan.}), or {@code No.}/{@code Vol.}/... before a
  *       number;</li>
@@ -23,7 +24,8 @@ import java.util.regex.Pattern;
  *       {@code Bitar 's}) and {@code n't} ({@code don't} → {@code do n't}), with {@code '} or {@code ’};</li>
  *   <li>what remains is one word when it is a URL ({@code http://…}, {@code www.…}), an e-mail address, an
  *       {@code @mention} or a {@code #hashtag};</li>
- *   <li>else it splits at inner separators: a comma not between digits, a semicolon, brackets and double quotes, runs
+ *   <li>else it splits at inner separators: a comma not between digits, a semicolon (not one ending an HTML entity,
+ *       {@code AT&amp;T}), brackets and double quotes, runs
  *       of {@code !?}, two or more periods, {@code …}, em dashes and {@code --}; each part goes through rules 2-6
  *       again;</li>
  *   <li>everything else stays inside the word: hyphens ({@code AL-AIN}, {@code 2-1}), periods ({@code 1.5},
@@ -40,7 +42,7 @@ public final class PtbSplitter {
 
   /** Abbreviations whose final period stays (compared case-insensitively, without the period). */
   private static final Set<String> ABBREVIATIONS = Set.of(
-      "mr", "mrs", "ms", "messrs", "mme", "mlle", "dr", "prof", "rev", "hon", "st", "ste", "mt", "ft", "jr", "sr",
+      "mr", "mrs", "ms", "messrs", "mme", "mlle", "dr", "prof", "rev", "fr", "hon", "st", "ste", "mt", "ft", "jr", "sr",
       "gen", "gov", "sen", "rep", "pres", "lt", "col", "capt", "cpt", "sgt", "maj", "adm", "cmdr", "cdr", "brig",
       "inc", "ltd", "co", "corp", "bros", "plc", "llc", "assn", "dept", "univ", "est", "ave", "blvd", "rd", "hwy",
       "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
@@ -72,7 +74,8 @@ public final class PtbSplitter {
       return;
     }
     String whole = new String(cps, from, to - from);
-    if (isClitic(cps, from, to) || EMOTICON.matcher(whole).matches() || HTML_ENTITY.matcher(whole).matches()) {
+    if (isClitic(cps, from, to) || EMOTICON.matcher(whole).matches() || HTML_ENTITY.matcher(whole).matches()
+        || allPunctuation(cps, from, to)) {
       sink.word(from, to); // rule 1
       return;
     }
@@ -106,7 +109,7 @@ public final class PtbSplitter {
           cut = b - 1;
         }
       } else if (c == '\u2026') {
-        cut = b - runBack(cps, a, b, c);
+        cut = startsLikeUrl(cps, a, b) ? -1 : b - runBack(cps, a, b, c);
       } else if (c == '!' || c == '?') {
         int i = b;
         while (i > a && (cps[i - 1] == '!' || cps[i - 1] == '?')) {
@@ -178,7 +181,10 @@ public final class PtbSplitter {
       boolean betweenDigits = i > a && i + 1 < b && Character.isDigit(cps[i - 1]) && Character.isDigit(cps[i + 1]);
       return betweenDigits ? 0 : 1;
     }
-    if (c == ';' || c == '"') {
+    if (c == ';') {
+      return endsHtmlEntity(cps, a, i) ? 0 : 1;
+    }
+    if (c == '"') {
       return 1;
     }
     if (c == '!' || c == '?') {
@@ -205,6 +211,31 @@ public final class PtbSplitter {
       return 1;
     }
     return 0;
+  }
+
+  /** Whether {@code cps[.., semicolon]} ends an HTML entity such as {@code &amp;} or {@code &#39;}. */
+  private static boolean endsHtmlEntity(int[] cps, int a, int semicolon) {
+    for (int j = semicolon - 1; j >= a && j >= semicolon - 9; j--) {
+      if (cps[j] == '&') {
+        return j < semicolon - 1
+            && HTML_ENTITY.matcher(new String(cps, j, semicolon + 1 - j)).matches();
+      }
+    }
+    return false;
+  }
+
+  private static boolean allPunctuation(int[] cps, int a, int b) {
+    for (int i = a; i < b; i++) {
+      if (!UnicodeRules.isPunctuation(cps[i])) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean startsLikeUrl(int[] cps, int a, int b) {
+    String head = new String(cps, a, Math.min(b - a, 6)).toLowerCase(java.util.Locale.ROOT);
+    return head.startsWith("http") || head.startsWith("www.") || head.startsWith("ftp:");
   }
 
   /** Rule 3's exception: whether {@code cps[a, end)} followed by a period is an abbreviation. */
@@ -271,15 +302,7 @@ public final class PtbSplitter {
 
   /** Whether the code points of {@code cps[a, b)} form a clitic or are all punctuation (an entity never ends so). */
   public static boolean isPunctuationOrClitic(int[] cps, int a, int b) {
-    if (isClitic(cps, a, b)) {
-      return true;
-    }
-    for (int i = a; i < b; i++) {
-      if (!UnicodeRules.isPunctuation(cps[i])) {
-        return false;
-      }
-    }
-    return b > a;
+    return isClitic(cps, a, b) || b > a && allPunctuation(cps, a, b);
   }
 
   private static boolean isApostrophe(int c) {
