@@ -73,6 +73,10 @@ public final class PtbSplitter {
     if (from >= to) {
       return;
     }
+    if (noPunctuation(cps, from, to)) {
+      sink.word(from, to); // most chunks: nothing to split (rule 7)
+      return;
+    }
     String whole = new String(cps, from, to - from);
     if (isClitic(cps, from, to) || EMOTICON.matcher(whole).matches() || HTML_ENTITY.matcher(whole).matches()
         || allPunctuation(cps, from, to)) {
@@ -222,6 +226,15 @@ public final class PtbSplitter {
       }
     }
     return false;
+  }
+
+  private static boolean noPunctuation(int[] cps, int a, int b) {
+    for (int i = a; i < b; i++) {
+      if (UnicodeRules.isPunctuation(cps[i]) || cps[i] == '\u2026') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean allPunctuation(int[] cps, int a, int b) {
