@@ -14,15 +14,15 @@ import org.streambert.trainer.eval.Entity;
  * share one unit.
  *
  * <p>A word belongs to the dataset token in which it starts. A token is normally one word ({@code TextWords} keeps the
- * tokens of tokenized text); a token that the word rules split ({@code don't} in a tweet corpus, a token holding a
- * no-break space) is several words: the first takes the token's tag, the others continue it ({@code I-X}, or
- * {@code O}). A token that is only whitespace, or that starts inside a word begun by the token before it ({@code 57,600}
- * after {@code $} in a detokenized {@code $57,600}), has no word.
+ * tokens of tokenized text); a token that the word rules split ({@code don't} or {@code (@user} in a tweet corpus, a
+ * token holding a no-break space) is several words, tagged as {@code label} below says. A token that is only whitespace, or
+ * that starts inside a word begun by the token before it ({@code 57,600} after {@code $} in a detokenized
+ * {@code $57,600}), has no word.
  *
  * @param text        the text
  * @param words       the words of {@code text}
  * @param wordTags    per word, its IOB2 tag
- * @param tokenWord   per dataset token, its first word, or -1
+ * @param tokenWord   per dataset token, the word that carries its tag, or -1
  * @param tokenStarts per dataset token, its code point start in {@code text}
  * @param tokenEnds   per dataset token, its code point end in {@code text}, exclusive
  */
@@ -79,32 +79,67 @@ public record NerText(String text, TextWords words, List<String> wordTags, int[]
     int n = tokenStarts.length;
     int[] tokenWord = new int[n];
     java.util.Arrays.fill(tokenWord, -1);
-    List<String> wordTags = new ArrayList<>(words.size());
-    int t = 0;
-    for (int w = 0; w < words.size(); w++) {
-      int start = words.start(w);
-      while (t < n && tokenEnds[t] <= start) {
-        t++;
+    String[] wordTags = new String[words.size()];
+    java.util.Arrays.fill(wordTags, LabelSets.OUTSIDE); // text outside every token
+    int w = 0;
+    for (int t = 0; t < n; t++) {
+      while (w < words.size() && words.start(w) < tokenStarts[t]) {
+        w++;
       }
-      if (t < n && tokenStarts[t] <= start) {
-        String tag = tags.get(t);
-        if (tokenWord[t] < 0) {
-          tokenWord[t] = w;
-          wordTags.add(tag);
-        } else {
-          wordTags.add(tag.equals(LabelSets.OUTSIDE) ? tag : "I-" + tag.substring(2));
-        }
-      } else {
-        wordTags.add(LabelSets.OUTSIDE); // text outside every token
+      int from = w;
+      while (w < words.size() && words.start(w) < tokenEnds[t]) {
+        w++;
       }
+      if (from == w) {
+        continue; // no word starts in this token
+      }
+      String tag = tags.get(t);
+      boolean continues = t + 1 < n && tag.length() > 2 && tags.get(t + 1).equals("I-" + tag.substring(2));
+      tokenWord[t] = label(words, from, w, tag, continues, wordTags);
     }
-    return new NerText(text, words, List.copyOf(wordTags), tokenWord, tokenStarts, tokenEnds);
+    return new NerText(text, words, List.of(wordTags), tokenWord, tokenStarts, tokenEnds);
   }
 
   /**
-   * The gold entities (conlleval's chunks of the dataset tags) as code point spans of {@code text}: from the start of
-   * the entity's first token to the end of its last, leaving out tokens at its edges that are only punctuation or
-   * clitics ({@link TextWords#isPunctuationOrClitic}), as served entities do.
+   * Tags the words {@code [from, to)} of one token and returns the word that carries its tag. One word: the tag. Several
+   * (a token the word rules split): the tag goes on the first word that is not punctuation or a clitic; words before it
+   * are {@code O}, or {@code I-X} when the token continues an entity; later words continue it ({@code I-X}), except
+   * punctuation and clitics after its last such word, which are {@code O} unless the next token continues the entity.
+   * So {@code (@user} tagged B-person trains {@code (} O and {@code @user} B-person, as it is served.
+   */
+  private static int label(TextWords words, int from, int to, String tag, boolean nextContinues, String[] wordTags) {
+    int first = from;
+    while (first < to && words.isPunctuationOrClitic(first)) {
+      first++;
+    }
+    int last = to - 1;
+    while (last > first && words.isPunctuationOrClitic(last)) {
+      last--;
+    }
+    if (first == to) { // only punctuation: the first word takes the tag, as the dataset has it
+      first = from;
+      last = to - 1;
+    }
+    boolean outside = tag.equals(LabelSets.OUTSIDE);
+    String inside = outside ? tag : "I-" + tag.substring(2);
+    for (int w = from; w < to; w++) {
+      if (w == first) {
+        wordTags[w] = tag;
+      } else if (w < first) {
+        wordTags[w] = tag.startsWith("I-") ? inside : LabelSets.OUTSIDE;
+      } else if (w <= last) {
+        wordTags[w] = inside;
+      } else {
+        wordTags[w] = nextContinues ? inside : LabelSets.OUTSIDE;
+      }
+    }
+    return first;
+  }
+
+  /**
+   * The gold entities (conlleval's chunks of the dataset tags) as code point spans of {@code text}: the words of the
+   * entity's tokens without punctuation or clitic words at its edges ({@link TextWords#isPunctuationOrClitic}), as
+   * served entities are; an entity whose tokens start no word keeps its tokens' span.
    */
   public List<Entity> goldSpans(List<String> tags) {
     return goldSpans(tags, 0);
@@ -113,32 +148,33 @@ public record NerText(String text, TextWords words, List<String> wordTags, int[]
   /** {@link #goldSpans(List)} of the sentence whose tags are {@code tags}, starting at token {@code firstToken}. */
   public List<Entity> goldSpans(List<String> tags, int firstToken) {
     List<Entity> spans = new ArrayList<>();
+    int w = 0;
     for (Entity chunk : Entities.fromIob2(tags)) {
-      int first = firstToken + chunk.start();
-      int last = firstToken + chunk.end() - 1;
-      while (first < last && isPunctuationOrClitic(first)) {
+      int from = tokenStarts[firstToken + chunk.start()];
+      int to = tokenEnds[firstToken + chunk.end() - 1];
+      while (w > 0 && words.start(w - 1) >= from) {
+        w--;
+      }
+      while (w < words.size() && words.start(w) < from) {
+        w++;
+      }
+      int first = w;
+      int last = w - 1;
+      while (last + 1 < words.size() && words.start(last + 1) < to) {
+        last++;
+      }
+      while (first < last && words.isPunctuationOrClitic(first)) {
         first++;
       }
-      while (last > first && isPunctuationOrClitic(last)) {
+      while (last > first && words.isPunctuationOrClitic(last)) {
         last--;
       }
-      int start = tokenStarts[first];
-      spans.add(new Entity(chunk.type(), start, Math.max(tokenEnds[last], start + 1)));
-    }
-    return spans;
-  }
-
-  /** Whether every word starting in token {@code t} is punctuation or a clitic (and it has one). */
-  private boolean isPunctuationOrClitic(int t) {
-    int w = tokenWord[t];
-    if (w < 0) {
-      return false;
-    }
-    for (; w < words.size() && words.start(w) < tokenEnds[t]; w++) {
-      if (!words.isPunctuationOrClitic(w)) {
-        return false;
+      if (first <= last) {
+        spans.add(new Entity(chunk.type(), words.start(first), words.end(last)));
+      } else {
+        spans.add(new Entity(chunk.type(), from, Math.max(to, from + 1)));
       }
     }
-    return true;
+    return spans;
   }
 }

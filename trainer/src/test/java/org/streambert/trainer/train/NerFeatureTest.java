@@ -17,7 +17,7 @@ import org.streambert.trainer.eval.Entity;
 class NerFeatureTest {
 
   private static final WordPieceTokenizer TOKENIZER = new WordPieceTokenizer(Vocab.of(List.of("[PAD]", "[UNK]",
-      "[CLS]", "[SEP]", "[MASK]", "in", "AL", "-", "AIN", "U", ".", "S", "New", "York", "St")), false);
+      "[CLS]", "[SEP]", "[MASK]", "in", "AL", "-", "AIN", "U", ".", "S", "New", "York", "St", "(", ")")), false);
   private static final List<String> LABELS = LabelSets.nerLabels(List.of("LOC"));
   private static final Map<String, Integer> INDEX = LabelSets.index(LABELS);
   private static final int O = INDEX.get("O");
@@ -84,6 +84,19 @@ class NerFeatureTest {
     Feature first = Feature.ner(TOKENIZER, a.inDocument(doc, 0), INDEX, 8, true);
     assertArrayEquals(new int[] {X, O, B_LOC, I_LOC, X, X, X, X}, first.tokenLabels());
     assertArrayEquals(new int[] {1, 2, 3}, first.firstPiece());
+  }
+
+  @Test
+  void shouldTagTheContentWordOfASplitTokenAndLeaveItsEdgePunctuationOutside() {
+    // Tweet tokens the word rules split: "(U.S." B-LOC is "(" O + "U.S." B-LOC; "St)." I-LOC is "St" I-LOC + ")" "." O.
+    NerSentence sentence = new NerSentence(List.of("in", "(U.S.", "St)."), List.of("O", "B-LOC", "I-LOC"));
+    NerText text = NerText.of(sentence);
+    assertEquals(List.of("O", "O", "B-LOC", "I-LOC", "O", "O"), text.wordTags());
+    assertEquals(List.of(new Entity("LOC", 4, 11)), text.goldSpans(sentence.tags()));
+    Feature f = Feature.ner(TOKENIZER, sentence, INDEX, 32);
+    // [CLS] in ( U . S . St ) . [SEP]: labels on "in", "(", "U" (the token's tag), "St", ")", "."
+    assertArrayEquals(new int[] {X, O, O, B_LOC, X, X, X, I_LOC, O, O, X}, f.tokenLabels());
+    assertArrayEquals(new int[] {1, 3, 7}, f.firstPiece(), "each token's tag is read where it was put");
   }
 
   @Test
