@@ -10,18 +10,21 @@ import org.streambert.bert.embeddings.EmbeddingSpec;
  * <ul>
  *   <li>{@code maxLength} (default {@value #DEFAULT_MAX_LENGTH}): tokens per window including [CLS] and [SEP]; must not
  *       exceed the model's {@code max_position_embeddings} (checked when built from a bundle).</li>
- *   <li>{@code docStride} (default {@value #DEFAULT_DOC_STRIDE}, as run_squad.py): tokens between the starts of
- *       consecutive windows of a long text. As in run_squad.py the step is {@code min(docStride, maxLength - 2)}, so
- *       windows overlap only when {@code docStride < maxLength - 2}; with the defaults (128/128) they do not, and a
- *       token near a window edge sees context on one side only. Use e.g. {@code maxLength / 2} for overlap.</li>
+ *   <li>{@code docStride} (default: half a window, {@code max(1, (maxLength - 2) / 2)}, i.e. 63 for the default
+ *       maxLength): tokens between the starts of consecutive windows of a long text. As in run_squad.py the step is
+ *       {@code min(docStride, maxLength - 2)}, so windows overlap when {@code docStride < maxLength - 2}. With the
+ *       default every token of a long text but those near its ends has at least a quarter window of context on each
+ *       side in the window it takes its labels from (run_squad.py's max-context rule), so an entity at a window edge is
+ *       not cut; a long text costs about twice the windows of non-overlapping ones (set {@code docStride} to
+ *       {@code maxLength - 2} for those).</li>
  *   <li>{@code maxBatchSize} (default {@value #DEFAULT_MAX_BATCH_SIZE}): most windows per forward pass.</li>
  *   <li>{@code batchCostTokens} (default {@value #DEFAULT_BATCH_COST_TOKENS}): the fixed cost of one more forward pass,
  *       counted in padded tokens. Windows sorted by length are cut into the batches that minimise padded tokens plus
  *       this per batch, so a few long windows do not pad many short ones to their length; 0 splits wherever padding
  *       would be saved, a large value gives the fewest batches.</li>
  *   <li>{@code aggregation} (default {@link AggregationStrategy#FIRST}): BERT's NER fine-tuning labels the first
- *       piece of each whitespace-delimited word ({@link org.streambert.bert.tokenizer.TextWords}), so FIRST reads the
- *       model the way it was trained and never splits a word.</li>
+ *       piece of each word ({@link org.streambert.bert.tokenizer.TextWords}), so FIRST reads the model the way it was
+ *       trained and never splits a word.</li>
  *   <li>{@code multiLabelThreshold} (default {@value #DEFAULT_MULTI_LABEL_THRESHOLD}): probability from which a label
  *       of a multi-label (sigmoid) head is active.</li>
  * </ul>
@@ -29,7 +32,6 @@ import org.streambert.bert.embeddings.EmbeddingSpec;
 public final class PredictorConfig {
 
   public static final int DEFAULT_MAX_LENGTH = 128;
-  public static final int DEFAULT_DOC_STRIDE = 128;
   public static final int DEFAULT_MAX_BATCH_SIZE = 32;
   public static final int DEFAULT_BATCH_COST_TOKENS = 32;
   public static final AggregationStrategy DEFAULT_AGGREGATION = AggregationStrategy.FIRST;
@@ -40,6 +42,8 @@ public final class PredictorConfig {
 
   private final int maxLength;
   private final int docStride;
+  /** The stride as set, or null for the default (kept so that {@link #toBuilder} keeps following maxLength). */
+  private final Integer docStrideSetting;
   private final int maxBatchSize;
   private final int batchCostTokens;
   private final AggregationStrategy aggregation;
@@ -50,7 +54,7 @@ public final class PredictorConfig {
     if (b.maxLength < MIN_MAX_LENGTH) {
       throw new IllegalArgumentException("maxLength must be at least " + MIN_MAX_LENGTH + ", got " + b.maxLength);
     }
-    if (b.docStride < 1) {
+    if (b.docStride != null && b.docStride < 1) {
       throw new IllegalArgumentException("docStride must be positive, got " + b.docStride);
     }
     if (b.maxBatchSize < 1) {
@@ -63,7 +67,8 @@ public final class PredictorConfig {
       throw new IllegalArgumentException("multiLabelThreshold must be in [0, 1], got " + b.multiLabelThreshold);
     }
     this.maxLength = b.maxLength;
-    this.docStride = b.docStride;
+    this.docStrideSetting = b.docStride;
+    this.docStride = b.docStride != null ? b.docStride : defaultDocStride(b.maxLength);
     this.maxBatchSize = b.maxBatchSize;
     this.batchCostTokens = b.batchCostTokens;
     this.aggregation = Objects.requireNonNull(b.aggregation, "aggregation");
@@ -84,8 +89,14 @@ public final class PredictorConfig {
     return maxLength;
   }
 
+  /** Tokens between window starts: as set, or the default for this maxLength ({@link #defaultDocStride}). */
   public int docStride() {
     return docStride;
+  }
+
+  /** Half a window: {@code max(1, (maxLength - 2) / 2)}. */
+  public static int defaultDocStride(int maxLength) {
+    return Math.max(1, (maxLength - 2) / 2);
   }
 
   public int maxBatchSize() {
@@ -115,7 +126,7 @@ public final class PredictorConfig {
   }
 
   public Builder toBuilder() {
-    return builder().maxLength(maxLength).docStride(docStride).maxBatchSize(maxBatchSize)
+    return builder().maxLength(maxLength).docStride(docStrideSetting).maxBatchSize(maxBatchSize)
         .batchCostTokens(batchCostTokens).aggregation(aggregation)
         .multiLabelThreshold(multiLabelThreshold).embeddings(embeddings);
   }
@@ -130,7 +141,7 @@ public final class PredictorConfig {
   /** Mutable builder; {@link #build()} validates. */
   public static final class Builder {
     private int maxLength = DEFAULT_MAX_LENGTH;
-    private int docStride = DEFAULT_DOC_STRIDE;
+    private Integer docStride;
     private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
     private int batchCostTokens = DEFAULT_BATCH_COST_TOKENS;
     private AggregationStrategy aggregation = DEFAULT_AGGREGATION;
@@ -145,7 +156,8 @@ public final class PredictorConfig {
       return this;
     }
 
-    public Builder docStride(int docStride) {
+    /** Tokens between window starts; null for the default, half a window. */
+    public Builder docStride(Integer docStride) {
       this.docStride = docStride;
       return this;
     }

@@ -1,26 +1,41 @@
 package org.streambert.bert.tokenizer;
 
 import java.util.Arrays;
+import org.streambert.bert.tokenizer.internals.PtbSplitter;
 import org.streambert.bert.tokenizer.internals.UnicodeRules;
 
 /**
- * The words of a text: its maximal runs of non-whitespace code points. This is the project's one definition of a word,
- * shared by training (the trainer labels the first word piece of each word) and serving (entities are aggregated per
- * word): a CoNLL token such as {@code AL-AIN}, {@code U.S.} or {@code O'Neil} is one word, and the pieces after
- * punctuation inside it belong to it, although the tokenizer splits them off as separate basic tokens.
+ * The words of a text, Penn-Treebank style: the project's one definition of a word, shared by training (the trainer
+ * labels the first word piece of each word) and serving (entities are aggregated per word and span whole words).
+ *
+ * <p>Raw text is split like the CoNLL/PTB tokenization that NER training sets use, so that {@code Barcelona,} serves as
+ * the word {@code Barcelona} followed by {@code ,}, the way the model saw it in training: whitespace separates words;
+ * punctuation and quotes split off word edges; the clitics {@code 's 'm 'd 'll 're 've n't} split off
+ * ({@code Bitar's} &rarr; {@code Bitar 's}, {@code don't} &rarr; {@code do n't}); abbreviations and initials
+ * ({@code U.S.}, {@code F.A.}, {@code St.}, {@code M.}), hyphenated compounds ({@code AL-AIN}, {@code Coca-Cola}),
+ * numbers, dates, times and amounts ({@code 2-1}, {@code $57,600}, {@code 1996-12-06}, {@code 5:40}), URLs, e-mail
+ * addresses, {@code @mentions} and {@code #hashtags} stay whole. Text that is already tokenized keeps its tokens
+ * ({@code do n't}, {@code 's}, {@code (}, {@code U.S.} are words as they stand). The rules in full, in the order they
+ * apply: {@link PtbSplitter}.
+ *
+ * <p>Word pieces and words: BERT's basic tokenizer splits at every punctuation character, so every word boundary here
+ * is a piece boundary except inside {@code n't} ({@code don't} is pieces {@code don ' t}, words {@code do n't}). A piece
+ * belongs to the word in which it <em>starts</em> ({@link #wordsOf}): {@code don} to {@code do}, {@code '} and
+ * {@code t} to {@code n't}; training labels and served aggregation both use this map, so they agree on every text.
  *
  * <p>Whitespace is what the tokenizer splits on (Unicode White_Space, except the control characters it deletes such as
- * U+000B and U+000C), so every word piece lies inside exactly one word; spaces, tabs, newlines and runs of them are all
- * just separators. Offsets are Unicode code points, end exclusive. Immutable.
+ * U+000B and U+000C). Offsets are Unicode code points, end exclusive. Immutable.
  */
 public final class TextWords {
 
   private final int[] starts;
   private final int[] ends;
+  private final boolean[] punctuationOrClitic;
 
-  private TextWords(int[] starts, int[] ends) {
+  private TextWords(int[] starts, int[] ends, boolean[] punctuationOrClitic) {
     this.starts = starts;
     this.ends = ends;
+    this.punctuationOrClitic = punctuationOrClitic;
   }
 
   /** The words of {@code text}, in order. */
@@ -28,35 +43,41 @@ public final class TextWords {
     if (text == null) {
       throw new IllegalArgumentException("text is null");
     }
-    int[] starts = new int[8];
-    int[] ends = new int[8];
-    int n = 0;
-    int cp = 0;
-    int wordStart = -1;
-    for (int i = 0; i < text.length(); cp++) {
-      int c = text.codePointAt(i);
-      i += Character.charCount(c);
-      if (isSeparator(c)) {
-        if (wordStart >= 0) {
-          if (n == starts.length) {
-            starts = Arrays.copyOf(starts, 2 * n);
-            ends = Arrays.copyOf(ends, 2 * n);
-          }
-          starts[n] = wordStart;
-          ends[n++] = cp;
-          wordStart = -1;
-        }
-      } else if (wordStart < 0) {
-        wordStart = cp;
+    int[] cps = text.codePoints().toArray();
+    int[][] buf = {new int[8], new int[8]};
+    int[] n = {0};
+    PtbSplitter.Sink sink = (s, e) -> {
+      if (n[0] == buf[0].length) {
+        buf[0] = Arrays.copyOf(buf[0], 2 * n[0]);
+        buf[1] = Arrays.copyOf(buf[1], 2 * n[0]);
       }
+      buf[0][n[0]] = s;
+      buf[1][n[0]++] = e;
+    };
+    int i = 0;
+    while (i < cps.length) {
+      if (isSeparator(cps[i])) {
+        i++;
+        continue;
+      }
+      int chunkEnd = i;
+      while (chunkEnd < cps.length && !isSeparator(cps[chunkEnd])) {
+        chunkEnd++;
+      }
+      int next = chunkEnd;
+      while (next < cps.length && isSeparator(cps[next])) {
+        next++;
+      }
+      PtbSplitter.split(cps, i, chunkEnd, next < cps.length && Character.isDigit(cps[next]), sink);
+      i = chunkEnd;
     }
-    if (wordStart >= 0) {
-      starts = Arrays.copyOf(starts, n + 1);
-      ends = Arrays.copyOf(ends, n + 1);
-      starts[n] = wordStart;
-      ends[n++] = cp;
+    int[] starts = Arrays.copyOf(buf[0], n[0]);
+    int[] ends = Arrays.copyOf(buf[1], n[0]);
+    boolean[] edge = new boolean[n[0]];
+    for (int w = 0; w < n[0]; w++) {
+      edge[w] = PtbSplitter.isPunctuationOrClitic(cps, starts[w], ends[w]);
     }
-    return new TextWords(Arrays.copyOf(starts, n), Arrays.copyOf(ends, n));
+    return new TextWords(starts, ends, edge);
   }
 
   /** Whether a code point separates words (the tokenizer's whitespace). */
@@ -77,6 +98,14 @@ public final class TextWords {
   /** Code point offset after the last character of word {@code w}. */
   public int end(int w) {
     return ends[w];
+  }
+
+  /**
+   * Whether word {@code w} is only punctuation ({@code ,}, {@code )}, {@code ...}) or a clitic ({@code 's},
+   * {@code n't}): such words never start or end an entity.
+   */
+  public boolean isPunctuationOrClitic(int w) {
+    return punctuationOrClitic[w];
   }
 
   /** The word containing code point {@code offset}, or -1 when it is whitespace or outside the text. */

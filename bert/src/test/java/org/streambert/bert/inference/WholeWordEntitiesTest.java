@@ -10,8 +10,8 @@ import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 
 /**
- * Served entities are whole whitespace-delimited words, the unit the trainer labels, also where BERT's basic tokenizer
- * splits punctuation off inside a word. The scripted model behaves like a fine-tuned one: it labels the first piece of
+ * Served entities are whole words ({@link org.streambert.bert.tokenizer.TextWords}), the unit the trainer labels, also
+ * where BERT's basic tokenizer splits punctuation off inside a word. The scripted model behaves like a fine-tuned one: it labels the first piece of
  * each entity word and says {@code O} for every other piece (pieces after the first were never trained).
  */
 class WholeWordEntitiesTest {
@@ -88,8 +88,11 @@ class WholeWordEntitiesTest {
   }
 
   @Test
-  void shouldKeepPunctuationAttachedToAWordInsideItsEntity() {
-    // "Paris," is one whitespace word, as HF's pipeline groups it with non-WordPiece tokenizers.
-    assertEquals(List.of("LOC[0,6)Paris,", "LOC[7,13)France"), entities("Paris, France", AggregationStrategy.FIRST));
+  void shouldLeavePunctuationAttachedToAWordOutsideItsEntity() {
+    // "Paris," is the words "Paris" and ",", as spaCy, Stanza and HF's pipeline return it.
+    for (AggregationStrategy strategy : List.of(AggregationStrategy.FIRST, AggregationStrategy.SIMPLE,
+        AggregationStrategy.MAX)) {
+      assertEquals(List.of("LOC[0,5)Paris", "LOC[7,13)France"), entities("Paris, France", strategy));
+    }
   }
 }

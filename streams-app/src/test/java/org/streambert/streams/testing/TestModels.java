@@ -52,10 +52,13 @@ public final class TestModels {
   private TestModels() {
   }
 
-  /** A serving model of the standard rule, built directly (no bundle). */
+  /**
+   * A serving model of the standard rule, built directly (no bundle); its windows do not overlap (docStride 30 =
+   * maxLength - 2), which keeps the window counts the batching tests assert simple.
+   */
   public static ServingModel serving(String version, RuleForwardPass pass) {
     return ServingModel.create("bert-nlp", version, "sha-" + version, new WhitespaceTokenizer(VOCAB), pass,
-        CLASS_HEAD, TOKEN_HEAD, PredictorConfig.builder().maxLength(32).maxBatchSize(64).build());
+        CLASS_HEAD, TOKEN_HEAD, PredictorConfig.builder().maxLength(32).docStride(30).maxBatchSize(64).build());
   }
 
   /** Writes a bundle whose saved_model/ holds just the variant name the {@link Loader} reads. */

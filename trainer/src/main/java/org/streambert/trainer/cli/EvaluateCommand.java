@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.ModelBundle;
@@ -26,6 +27,8 @@ import org.streambert.trainer.data.TagScheme;
 import org.streambert.trainer.train.EvalReport;
 import org.streambert.trainer.train.Evaluator;
 import org.streambert.trainer.train.Feature;
+import org.streambert.trainer.train.ServedEvaluation;
+import org.streambert.trainer.train.ServedText;
 import org.streambert.trainer.train.TrainingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,8 +37,9 @@ import picocli.CommandLine.Option;
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
     description = "Evaluates a bundle on classification and/or NER data: accuracy, macro-F1 and confusion matrix; "
         + "entity precision/recall/F1 per type (conlleval); and the same for what the streams app serves from it "
-        + "(BertPredictor's labels, and its entity spans against the gold word spans of each sentence joined by "
-        + "spaces). Prints tables; --json writes the metrics as JSON.")
+        + "(BertPredictor's labels, and its entity spans against the gold spans of each sentence as tokenized text, "
+        + "as detokenized raw text, and of each document as one raw text; see --ner-text). Prints tables; --json "
+        + "writes the metrics as JSON.")
 public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--bundle", required = true, paramLabel = "DIR") Path bundleDir;
@@ -48,6 +52,23 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--ner-scheme", paramLabel = "SCHEME") TagScheme nerScheme;
 
   @Option(names = "--json", paramLabel = "FILE", description = "Also write the metrics as JSON.") Path json;
+
+  @Option(names = "--ner-text", split = ",", paramLabel = "tokenized|raw|documents",
+      defaultValue = "tokenized,raw,documents", converter = ServedTextConverter.class,
+      description = "The texts the served NER evaluation sends: each sentence's tokens joined by spaces (tokenized), "
+          + "each sentence detokenized as text is written (raw: no space before , . ; : ! ? % ) 's n't, none after "
+          + "( $), and each document (-DOCSTART- or blank-line runs) as one detokenized text (documents). "
+          + "Default: ${DEFAULT-VALUE}; the first is the dev score's.")
+  List<ServedText> nerTexts;
+
+  @Option(names = "--ner-document-context", description = "Score the model (conlleval) with each sentence packed "
+      + "with its document's neighbouring sentences, as fine-tune --ner-document-context trains it.")
+  boolean documentContext;
+
+  @Option(names = "--save-texts", paramLabel = "FILE", description = "Also write every served NER text as JSON lines "
+      + "{\"as\", \"text\", \"gold\": [[type, start, end], ...]} (code points, end exclusive), e.g. to score "
+      + "another system on the same texts.")
+  Path saveTexts;
 
   @Option(names = "--batch-size", defaultValue = "" + TrainingConfig.DEFAULT_EVAL_BATCH_SIZE) int batchSize;
 
@@ -65,7 +86,12 @@ public final class EvaluateCommand implements Callable<Integer> {
     List<ClassificationExample> clsExamples = clsData == null ? null : ClassificationReader.read(clsData).examples();
     List<NerSentence> nerSentences = nerData == null ? null : ConllReader.read(nerData, nerScheme).sentences();
     System.out.println("precision: " + precision.resolve());
-    EvalReport report = evaluate(bundleDir, clsExamples, nerSentences, batchSize, precision);
+    List<ServedText> texts = nerTexts == null || nerTexts.isEmpty() ? List.of(ServedText.TOKENIZED) : nerTexts;
+    EvalReport report = evaluate(bundleDir, clsExamples, nerSentences, batchSize, precision, documentContext,
+        texts.get(0), java.util.EnumSet.copyOf(texts));
+    if (saveTexts != null && nerSentences != null) {
+      writeTexts(saveTexts, nerSentences, texts);
+    }
     System.out.print(report.toTable());
     if (json != null) {
       Files.writeString(json, report.toJson());
@@ -89,6 +115,17 @@ public final class EvaluateCommand implements Callable<Integer> {
   /** {@link #evaluate(Path, List, List, int)} with the forward pass at {@code precision}. */
   public static EvalReport evaluate(Path bundleDir, List<ClassificationExample> clsExamples,
       List<NerSentence> nerSentences, int batchSize, Precision precision) throws IOException {
+    return evaluate(bundleDir, clsExamples, nerSentences, batchSize, precision, false, ServedText.TOKENIZED,
+        Set.of(ServedText.TOKENIZED));
+  }
+
+  /**
+   * {@link #evaluate(Path, List, List, int, Precision)} with NER served as each of {@code texts}, {@code primary}'s
+   * figures being the dev score's, and the model scored with document context when asked.
+   */
+  public static EvalReport evaluate(Path bundleDir, List<ClassificationExample> clsExamples,
+      List<NerSentence> nerSentences, int batchSize, Precision precision, boolean documentContext, ServedText primary,
+      Set<ServedText> texts) throws IOException {
     ModelBundle bundle = ModelBundle.open(bundleDir);
     ModelDescriptor model = bundle.model();
     int maxLength = model.tokenizer().maxLength();
@@ -113,7 +150,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       Map<String, Integer> index = LabelSets.index(nerLabels);
       sentences = nerSentences;
       for (NerSentence s : sentences) {
-        ner.add(Feature.ner(tokenizer, s, index, maxLength));
+        ner.add(Feature.ner(tokenizer, s, index, maxLength, documentContext));
       }
     }
     // The bundle's SavedModel read both ways: per dataset word (conlleval), and through the predictor the app serves
@@ -129,7 +166,23 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     try (served) {
       return Evaluator.evaluateServed(served, forward, tokenizer.padId(), batchSize,
-          clsExamples == null ? List.of() : clsExamples, cls, classLabels, ner, sentences, nerLabels);
+          clsExamples == null ? List.of() : clsExamples, cls, classLabels, ner, sentences, nerLabels, primary, texts);
     }
+  }
+
+  private static void writeTexts(Path file, List<NerSentence> sentences, List<ServedText> kinds) throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    StringBuilder out = new StringBuilder();
+    for (ServedText kind : kinds) {
+      for (ServedEvaluation.GoldText t : ServedEvaluation.texts(sentences, kind)) {
+        com.fasterxml.jackson.databind.node.ObjectNode line = mapper.createObjectNode();
+        line.put("as", kind.label());
+        line.put("text", t.text().text());
+        com.fasterxml.jackson.databind.node.ArrayNode gold = line.putArray("gold");
+        t.gold().forEach(e -> gold.addArray().add(e.type()).add(e.start()).add(e.end()));
+        out.append(mapper.writeValueAsString(line)).append('\n');
+      }
+    }
+    Files.writeString(file, out);
   }
 }

@@ -141,7 +141,10 @@ public final class ServeCommand implements Callable<Integer> {
         TrainingRunTopic runs = new TrainingRunTopic(kafka.clients(), runsTopic)) {
       ServeLoop loop = new ServeLoop(settings, examples, checkpoints, CheckpointStore.at(publishing.store), runs,
           this::trainRound, (bundle, cls, ner) -> EvaluateCommand.evaluate(bundle, cls, ner,
-              TrainingConfig.DEFAULT_EVAL_BATCH_SIZE).metrics(), log);
+              TrainingConfig.DEFAULT_EVAL_BATCH_SIZE, org.streambert.bert.model.Precision.FP32,
+              training.documentContext, training.servedText,
+              java.util.EnumSet.of(org.streambert.trainer.train.ServedText.TOKENIZED, training.servedText)).metrics(),
+          log);
       log.printf("serving %s: %s -> %s (group %s), round at %d new examples or every %s%n", modelName,
           examplesTopic, publishing.topic, group != null ? group : "trainer-serve-" + modelName, minNewExamples,
           maxInterval);

@@ -1,6 +1,7 @@
 package org.streambert.trainer.cli;
 
 import org.streambert.trainer.optim.WarmupLinearDecay;
+import org.streambert.trainer.train.ServedText;
 import org.streambert.trainer.train.TrainingConfig;
 import picocli.CommandLine.Option;
 
@@ -31,9 +32,23 @@ public final class TrainingOptions {
       + "(0: run all epochs). Default: ${DEFAULT-VALUE}.")
   int patience = TrainingConfig.DEFAULT_PATIENCE;
 
+  @Option(names = "--ner-document-context", description = "NER: train (and score the model on dev) with each "
+      + "sentence of a document packed with its neighbouring sentences up to --max-length, labels on the sentence "
+      + "(documents: -DOCSTART- lines or runs of blank lines in CoNLL files), as the BERT paper's CoNLL setup and as "
+      + "the app serves a paragraph or article in one record.")
+  boolean documentContext;
+
+  @Option(names = "--dev-served-text", defaultValue = "tokenized", paramLabel = "tokenized|raw|documents",
+      converter = ServedTextConverter.class,
+      description = "NER: the served dev figure that picks the best epoch and is published as dev_score: the dev "
+          + "sentences as tokenized text (default), detokenized raw sentences, or whole raw documents. Tokenized is "
+          + "always measured too; the promotion gate compares every served figure both versions report. Default: "
+          + "${DEFAULT-VALUE}.")
+  ServedText servedText = ServedText.TOKENIZED;
+
   /** The training config at {@code length} word pieces (validated by {@link TrainingConfig}). */
   TrainingConfig config(int length) {
     return new TrainingConfig(learningRate, batchSize, epochs, length, seed, warmup, patience,
-        TrainingConfig.DEFAULT_EVAL_BATCH_SIZE);
+        TrainingConfig.DEFAULT_EVAL_BATCH_SIZE, documentContext, servedText);
   }
 }

@@ -20,6 +20,10 @@ import java.util.regex.Pattern;
  * chunk tags). A blank or whitespace-only line ends a sentence. Lines whose first column is
  * {@code -DOCSTART-} are skipped (they also end a sentence). Files are UTF-8.
  *
+ * <p>Documents: a {@code -DOCSTART-} line starts a new document, and so does a run of two or more blank lines; the
+ * sentences of a file with either get their {@link NerSentence#document()} (the neighbours that give document context).
+ * In a file with neither (e.g. WNUT-17's tweets) every sentence stands alone.
+ *
  * <p>Tags are {@code O} or {@code P-TYPE} with P one of B, I, E, S, L, U and a non-empty TYPE (which may
  * itself contain dashes, e.g. {@code B-creative-work}). The scheme is given or detected per file:
  * any E/S/L/U prefix means BIOES/BILOU; otherwise an {@code I-X} that does not continue an X entity (at
@@ -63,7 +67,9 @@ public final class ConllReader {
    * @param scheme the scheme of the text, or {@code null} to detect it
    */
   public static NerDataset read(String sourceName, Reader reader, TagScheme scheme) throws IOException {
-    List<List<RawToken>> rawSentences = parse(sourceName, reader);
+    List<Integer> documentIds = new ArrayList<>();
+    boolean[] marked = new boolean[1];
+    List<List<RawToken>> rawSentences = parse(sourceName, reader, documentIds, marked);
     if (rawSentences.isEmpty()) {
       throw new DatasetFormatException(sourceName, DatasetFormatException.NO_LINE, "contains no sentences");
     }
@@ -84,16 +90,42 @@ public final class ConllReader {
       throw new DatasetFormatException(sourceName, DatasetFormatException.NO_LINE,
           "contains no entities (every tag is O); a NER dataset needs at least one entity type");
     }
+    if (marked[0]) {
+      sentences = inDocuments(sentences, documentIds);
+    }
     return new NerDataset(sourceName, actual, sentences, LabelSets.nerLabels(types));
   }
 
   private record RawToken(String word, char prefix, String type, String tag, int line) {}
 
-  private static List<List<RawToken>> parse(String source, Reader reader) throws IOException {
+  /** The sentences linked to their documents: consecutive sentences with the same id form one. */
+  private static List<NerSentence> inDocuments(List<NerSentence> sentences, List<Integer> documentIds) {
+    List<NerSentence> linked = new ArrayList<>(sentences.size());
+    int from = 0;
+    for (int i = 1; i <= sentences.size(); i++) {
+      if (i == sentences.size() || !documentIds.get(i).equals(documentIds.get(from))) {
+        NerSentence.Document document = new NerSentence.Document(sentences.subList(from, i));
+        for (int j = from; j < i; j++) {
+          linked.add(sentences.get(j).inDocument(document, j - from));
+        }
+        from = i;
+      }
+    }
+    return linked;
+  }
+
+  /**
+   * The sentences of the text; {@code documentIds} receives each one's document number, and {@code marked[0]} whether
+   * the text marks documents at all.
+   */
+  private static List<List<RawToken>> parse(String source, Reader reader, List<Integer> documentIds,
+      boolean[] marked) throws IOException {
     BufferedReader lines = reader instanceof BufferedReader b ? b : new BufferedReader(reader);
     List<List<RawToken>> sentences = new ArrayList<>();
     List<RawToken> current = new ArrayList<>();
     int lineNo = 0;
+    int document = 0;
+    int blankRun = 0;
     while (true) {
       String line;
       try {
@@ -109,15 +141,23 @@ public final class ConllReader {
         line = line.substring(1);
       }
       if (line.isBlank()) {
-        endSentence(sentences, current);
+        endSentence(sentences, current, documentIds, document);
         current = new ArrayList<>();
+        blankRun++;
         continue;
       }
+      if (blankRun >= 2 && !sentences.isEmpty()) { // a run of blank lines between two sentences
+        document++;
+        marked[0] = true;
+      }
+      blankRun = 0;
       String[] columns = line.indexOf('\t') >= 0 ? line.split("\t") : WHITESPACE.split(line.strip());
       String word = columns[0].strip();
       if (word.equals(DOCSTART)) {
-        endSentence(sentences, current);
+        endSentence(sentences, current, documentIds, document);
         current = new ArrayList<>();
+        document++;
+        marked[0] = true;
         continue;
       }
       if (columns.length < 2) {
@@ -129,13 +169,15 @@ public final class ConllReader {
       }
       current.add(parseTag(source, lineNo, word, columns[columns.length - 1].strip()));
     }
-    endSentence(sentences, current);
+    endSentence(sentences, current, documentIds, document);
     return sentences;
   }
 
-  private static void endSentence(List<List<RawToken>> sentences, List<RawToken> current) {
+  private static void endSentence(List<List<RawToken>> sentences, List<RawToken> current, List<Integer> documentIds,
+      int document) {
     if (!current.isEmpty()) {
       sentences.add(current);
+      documentIds.add(document);
     }
   }
 

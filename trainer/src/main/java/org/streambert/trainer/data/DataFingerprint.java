@@ -31,6 +31,9 @@ public final class DataFingerprint {
       for (int i = 0; i < s.size(); i++) {
         b.append('\u0000').append(s.tokens().get(i)).append('\u0001').append(s.tags().get(i));
       }
+      if (s.text() != null) {
+        b.append('\u0002').append(s.text());
+      }
       update(digest, b.append('\n').toString());
     }
     return HexFormat.of().formatHex(digest.digest());

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.kafka.common.TopicPartition;
+import org.streambert.bert.tokenizer.TextWords;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.EntitySpan;
@@ -16,8 +17,10 @@ import org.streambert.schemas.avro.TrainingExample;
  * dataset (records produced meanwhile are left for the next run). No consumer group is used and no offset committed.
  *
  * <p>A record with a {@code label} becomes a classification example; one with non-null {@code entities} becomes a NER
- * sentence: its text is split into words like BERT's basic tokenizer (whitespace, each punctuation character alone)
- * and every word overlapping an entity span gets {@code B-TYPE} (first such word) or {@code I-TYPE}. A later record
+ * sentence that keeps its raw text: the text is split into the words serving aggregates on ({@link TextWords}), and
+ * every word overlapping an entity span gets {@code B-TYPE} (first such word) or {@code I-TYPE}, except punctuation and
+ * clitics at the span's edges ({@code "Barcelona,"} marked as an entity still trains {@code Barcelona} alone, as it is
+ * served). A later record
  * with the same key replaces an earlier one (the topic is a changelog of examples); a tombstone deletes it.
  */
 public final class KafkaExampleSource {
@@ -109,30 +112,16 @@ public final class KafkaExampleSource {
     return new NerDataset(source, TagScheme.IOB2, sentences, LabelSets.nerLabels(types));
   }
 
-  /** Words of {@code text} with code point spans, tagged from the entity spans. */
+  /** The serving words of {@code text} ({@link TextWords}), tagged from the entity spans; the text is kept. */
   static java.util.Optional<NerSentence> toSentence(String id, String text, List<EntitySpan> spans) {
     int[] cps = text.codePoints().toArray();
-    List<String> words = new ArrayList<>();
-    List<int[]> wordSpans = new ArrayList<>();
-    int start = -1;
-    for (int i = 0; i <= cps.length; i++) {
-      boolean boundary = i == cps.length || Character.isWhitespace(cps[i]) || isPunctuation(cps[i]);
-      if (boundary && start >= 0) {
-        words.add(new String(cps, start, i - start));
-        wordSpans.add(new int[] {start, i});
-        start = -1;
-      }
-      if (i < cps.length && !Character.isWhitespace(cps[i])) {
-        if (isPunctuation(cps[i])) {
-          words.add(new String(cps, i, 1));
-          wordSpans.add(new int[] {i, i + 1});
-        } else if (start < 0) {
-          start = i;
-        }
-      }
-    }
-    if (words.isEmpty()) {
+    TextWords words = TextWords.of(text);
+    if (words.size() == 0) {
       return java.util.Optional.empty();
+    }
+    List<String> tokens = new ArrayList<>(words.size());
+    for (int w = 0; w < words.size(); w++) {
+      tokens.add(new String(cps, words.start(w), words.end(w) - words.start(w)));
     }
     List<String> tags = new ArrayList<>(java.util.Collections.nCopies(words.size(), LabelSets.OUTSIDE));
     for (EntitySpan span : spans) {
@@ -141,27 +130,24 @@ public final class KafkaExampleSource {
         throw new IllegalArgumentException("training example '" + id + "': invalid entity span " + span
             + " for a text of " + cps.length + " code points");
       }
-      boolean first = true;
+      int first = -1;
+      int last = -1;
       for (int w = 0; w < words.size(); w++) {
-        int[] ws = wordSpans.get(w);
-        if (ws[0] < span.getEnd() && ws[1] > span.getStart()) {
-          tags.set(w, (first ? "B-" : "I-") + span.getType());
-          first = false;
+        if (words.start(w) < span.getEnd() && words.end(w) > span.getStart()) {
+          first = first < 0 ? w : first;
+          last = w;
         }
       }
+      while (first >= 0 && first < last && words.isPunctuationOrClitic(first)) {
+        first++;
+      }
+      while (last > first && words.isPunctuationOrClitic(last)) {
+        last--;
+      }
+      for (int w = first; w >= 0 && w <= last; w++) {
+        tags.set(w, (w == first ? "B-" : "I-") + span.getType());
+      }
     }
-    return java.util.Optional.of(new NerSentence(words, tags));
-  }
-
-  // tokenization.py: _is_punctuation
-  private static boolean isPunctuation(int cp) {
-    if ((cp >= 33 && cp <= 47) || (cp >= 58 && cp <= 64) || (cp >= 91 && cp <= 96) || (cp >= 123 && cp <= 126)) {
-      return true;
-    }
-    int type = Character.getType(cp);
-    return type == Character.CONNECTOR_PUNCTUATION || type == Character.DASH_PUNCTUATION
-        || type == Character.START_PUNCTUATION || type == Character.END_PUNCTUATION
-        || type == Character.INITIAL_QUOTE_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION
-        || type == Character.OTHER_PUNCTUATION;
+    return java.util.Optional.of(new NerSentence(tokens, tags, text, null, -1));
   }
 }

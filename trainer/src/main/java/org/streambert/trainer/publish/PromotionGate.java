@@ -8,7 +8,8 @@ import org.streambert.trainer.train.EvalReport;
 
 /**
  * Decides whether a candidate may replace the published version of a model: each gated metric
- * ({@link #GATED_METRICS}: classification macro-F1, NER entity F1, both as served by BertPredictor) that both report
+ * ({@link #GATED_METRICS}: classification macro-F1, NER entity F1 on tokenized, raw-sentence and raw-document text, all as
+ * served by BertPredictor) that both report
  * must satisfy {@code candidate >= current - tolerance}. When one side lacks the served figure (a version published
  * before they existed), its model figure ({@link #FALLBACK_METRICS}: conlleval) is compared instead, so an old
  * version still gates. Metrics only one side reports are not compared (e.g. a new head), and a model with no
@@ -17,9 +18,14 @@ import org.streambert.trainer.train.EvalReport;
 public final class PromotionGate {
 
   /** The metrics compared, each higher-is-better in [0, 1]. */
-  public static final List<String> GATED_METRICS = List.of(EvalReport.SERVED_MACRO_F1, EvalReport.SERVED_ENTITY_F1);
-  /** Per gated metric, the model figure compared when either side lacks the served one. */
-  public static final List<String> FALLBACK_METRICS = List.of(EvalReport.MACRO_F1, EvalReport.ENTITY_F1);
+  public static final List<String> GATED_METRICS = List.of(EvalReport.SERVED_MACRO_F1, EvalReport.SERVED_ENTITY_F1,
+      EvalReport.SERVED_RAW_ENTITY_F1, EvalReport.SERVED_DOCUMENTS_ENTITY_F1);
+  /**
+   * Per gated metric, the model figure compared when either side lacks the served one (none for the raw-text figures:
+   * those are compared only when both versions were evaluated on raw text, and the tokenized figure is gated anyway).
+   */
+  public static final List<String> FALLBACK_METRICS = java.util.Arrays.asList(EvalReport.MACRO_F1,
+      EvalReport.ENTITY_F1, null, null);
   /** Default tolerance: none (not worse at all). */
   public static final double DEFAULT_TOLERANCE = 0.0;
 
@@ -50,7 +56,7 @@ public final class PromotionGate {
       String metric = GATED_METRICS.get(i);
       Double c = candidate.get(metric);
       Double p = current.get(metric);
-      if (c == null || p == null) {
+      if ((c == null || p == null) && FALLBACK_METRICS.get(i) != null) {
         metric = FALLBACK_METRICS.get(i);
         c = candidate.get(metric);
         p = current.get(metric);

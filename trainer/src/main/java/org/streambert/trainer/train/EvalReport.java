@@ -11,8 +11,10 @@ import org.streambert.trainer.eval.NerMetrics;
  * word (conlleval), and, when a predictor was evaluated too, from what it serves ({@link ServedMetrics}).
  *
  * <p>The {@link #score()} used for early stopping: macro-F1 for classification, micro entity F1 for NER, their mean for
- * multi-task; the served figures when present, since they are what users get. The promotion gate compares the served
- * figures too ({@code served_macro_f1}, {@code served_entity_f1}).
+ * multi-task; the served figures when present, since they are what users get (for NER those of the text kind the
+ * evaluation was asked to select, {@link ServedMetrics#nerText()}: tokenized by default, or raw sentences or documents).
+ * The promotion gate compares the served figures too ({@code served_macro_f1}, {@code served_entity_f1}, and
+ * {@code served_raw_entity_f1} / {@code served_documents_entity_f1} when both versions report them).
  *
  * @param classification null when the model was not evaluated on classification
  * @param ner null when the model was not evaluated on NER
@@ -33,8 +35,12 @@ public record EvalReport(ClassificationMetrics classification, NerMetrics ner, S
   public static final String SERVED_MACRO_F1 = "served_macro_f1";
   public static final String SERVED_ENTITY_PRECISION = "served_entity_precision";
   public static final String SERVED_ENTITY_RECALL = "served_entity_recall";
-  /** Micro F1 of the entity spans BertPredictor serves against gold word spans; gated. */
+  /** Micro F1 of the entity spans BertPredictor serves on tokenized text against gold spans; gated. */
   public static final String SERVED_ENTITY_F1 = "served_entity_f1";
+  /** The same on raw (detokenized) sentences ({@link ServedText#RAW}); gated when both versions report it. */
+  public static final String SERVED_RAW_ENTITY_F1 = "served_raw_entity_f1";
+  /** The same on whole raw documents ({@link ServedText#DOCUMENTS}); gated when both versions report it. */
+  public static final String SERVED_DOCUMENTS_ENTITY_F1 = "served_documents_entity_f1";
   /** Fraction of dev texts whose served label equals the evaluated one. */
   public static final String SERVED_LABEL_AGREEMENT = "served_label_agreement";
 
@@ -80,10 +86,15 @@ public record EvalReport(ClassificationMetrics classification, NerMetrics ner, S
         m.put(SERVED_LABEL_AGREEMENT, (double) served.labelsAgreeing() / served.labelsCompared());
       }
     }
-    if (served != null && served.ner() != null) {
-      m.put(SERVED_ENTITY_PRECISION, served.ner().overall().precision());
-      m.put(SERVED_ENTITY_RECALL, served.ner().overall().recall());
-      m.put(SERVED_ENTITY_F1, served.ner().overall().f1());
+    if (served != null) {
+      for (ServedText kind : ServedText.values()) { // SERVED_ENTITY_* for TOKENIZED, served_raw_entity_* for RAW, ...
+        NerMetrics n = served.nerByText().get(kind);
+        if (n != null) {
+          m.put(kind.precisionMetric(), n.overall().precision());
+          m.put(kind.recallMetric(), n.overall().recall());
+          m.put(kind.f1Metric(), n.overall().f1());
+        }
+      }
     }
     m.put(DEV_SCORE, score());
     return m;
@@ -106,17 +117,34 @@ public record EvalReport(ClassificationMetrics classification, NerMetrics ner, S
       }
       s.append(System.lineSeparator()).append(served.classification().toTable());
     }
-    if (served != null && served.ner() != null) {
-      s.append("NER served by BertPredictor (entity spans vs gold word spans, exact)").append(System.lineSeparator())
-          .append(served.ner().toTable());
+    if (served != null) {
+      for (ServedText kind : ServedText.values()) {
+        NerMetrics n = served.nerByText().get(kind);
+        if (n != null) {
+          s.append("NER served by BertPredictor on ").append(kind.label())
+              .append(" text (entity spans vs gold spans, exact)").append(System.lineSeparator()).append(n.toTable());
+        }
+      }
     }
     if (served != null && served.unservable() > 0) {
       s.append(served.unservable()).append(" dev text(s) refused by the predictor (no word piece): scored as missed")
           .append(System.lineSeparator());
     }
-    if (served != null && ner != null && served.ner() != null) {
-      s.append(String.format(Locale.ROOT, "entity F1: conlleval %.2f, served %.2f%n", 100 * ner.overall().f1(),
-          100 * served.ner().overall().f1()));
+    if (served != null && !served.nerByText().isEmpty()) {
+      s.append("entity F1:");
+      if (ner != null) {
+        s.append(String.format(Locale.ROOT, " conlleval %.2f,", 100 * ner.overall().f1()));
+      }
+      s.append(" served");
+      String sep = " ";
+      for (ServedText kind : ServedText.values()) {
+        NerMetrics n = served.nerByText().get(kind);
+        if (n != null) {
+          s.append(sep).append(kind.label()).append(String.format(Locale.ROOT, " %.2f", 100 * n.overall().f1()));
+          sep = ", ";
+        }
+      }
+      s.append(System.lineSeparator());
     }
     return s.toString();
   }
@@ -134,8 +162,14 @@ public record EvalReport(ClassificationMetrics classification, NerMetrics ner, S
       s.append(",\n  \"served_classification\": ")
           .append(served.classification().toJson().replace("\n", "\n  "));
     }
-    if (served != null && served.ner() != null) {
-      s.append(",\n  \"served_ner\": ").append(served.ner().toJson().replace("\n", "\n  "));
+    if (served != null) {
+      for (ServedText kind : ServedText.values()) {
+        NerMetrics n = served.nerByText().get(kind);
+        if (n != null) {
+          s.append(",\n  \"served_ner").append(kind == ServedText.TOKENIZED ? "" : "_" + kind.label())
+              .append("\": ").append(n.toJson().replace("\n", "\n  "));
+        }
+      }
     }
     if (served != null) {
       s.append(",\n  \"served_labels_compared\": ").append(served.labelsCompared())

@@ -3,6 +3,7 @@ package org.streambert.trainer.train;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.ForwardResult;
@@ -43,11 +44,23 @@ public final class Evaluator {
   public static EvalReport evaluateServed(BertPredictor predictor, ForwardPass model, int padId, int batchSize,
       List<ClassificationExample> classExamples, List<Feature> classification, List<String> classLabels,
       List<Feature> ner, List<NerSentence> nerSentences, List<String> nerLabels) {
+    return evaluateServed(predictor, model, padId, batchSize, classExamples, classification, classLabels, ner,
+        nerSentences, nerLabels, ServedText.TOKENIZED, Set.of(ServedText.TOKENIZED));
+  }
+
+  /**
+   * {@link #evaluateServed(BertPredictor, ForwardPass, int, int, List, List, List, List, List, List)} with NER served as
+   * each of {@code texts}; {@code primary}'s figures are the served dev score's.
+   */
+  public static EvalReport evaluateServed(BertPredictor predictor, ForwardPass model, int padId, int batchSize,
+      List<ClassificationExample> classExamples, List<Feature> classification, List<String> classLabels,
+      List<Feature> ner, List<NerSentence> nerSentences, List<String> nerLabels, ServedText primary,
+      Set<ServedText> texts) {
     int[] predictedClasses = new int[classification.size()];
     EvalReport report = evaluate(model, padId, batchSize, classification, classLabels, ner, nerSentences, nerLabels,
         predictedClasses);
     ServedMetrics served = ServedEvaluation.evaluate(predictor, classExamples, classLabels, predictedClasses,
-        nerSentences);
+        nerSentences, primary, texts);
     return new EvalReport(report.classification(), report.ner(), served);
   }
 

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.TokenClassificationHead;
 import org.streambert.bert.inference.BertPredictor;
@@ -132,8 +133,9 @@ public final class FineTuning {
     List<Feature> nerDev = new ArrayList<>();
     if (data.hasNer()) {
       Map<String, Integer> index = LabelSets.index(nerLabels);
-      data.nerTrain().forEach(s -> nerTrain.add(Feature.ner(tokenizer, s, index, config.maxLength())));
-      data.nerDev().forEach(s -> nerDev.add(Feature.ner(tokenizer, s, index, config.maxLength())));
+      boolean context = config.documentContext();
+      data.nerTrain().forEach(s -> nerTrain.add(Feature.ner(tokenizer, s, index, config.maxLength(), context)));
+      data.nerDev().forEach(s -> nerDev.add(Feature.ner(tokenizer, s, index, config.maxLength(), context)));
     }
 
     List<Feature> unlabelledTrain = new ArrayList<>();
@@ -149,7 +151,8 @@ public final class FineTuning {
       log.printf(Locale.ROOT, "teacher %s %s: soft targets (T=%s) for %d texts in %.1f s%n", teacher.model().name(),
           teacher.model().version(), distill.temperature(), all.size(), (System.nanoTime() - t0) / 1e9);
       teacherReport = Evaluator.evaluateServed(teacher.predictor(), teacher.forward(), padId, config.evalBatchSize(),
-          data.classDev(), classDev, classLabels, nerDev, data.nerDev(), nerLabels);
+          data.classDev(), classDev, classLabels, nerDev, data.nerDev(), nerLabels, config.servedText(),
+          java.util.EnumSet.of(ServedText.TOKENIZED, config.servedText()));
       log.printf(Locale.ROOT, "teacher dev %s%n", format(teacherReport.metrics()));
     }
 
@@ -168,7 +171,10 @@ public final class FineTuning {
     log.printf(Locale.ROOT, "%s %s: %d layers, H=%d; tasks:%s%s%s; %d steps (%d epochs x %d batches of <= %d)%n",
         teacher == null ? "fine-tuning" : "distilling into", start.description(), cfg.numHiddenLayers(),
         cfg.hiddenSize(), !classLabels.isEmpty() ? " classification " + classLabels : "",
-        !nerLabels.isEmpty() ? " NER " + LabelSets.entityTypesOf(nerLabels) : "",
+        !nerLabels.isEmpty() ? " NER " + LabelSets.entityTypesOf(nerLabels)
+            + (config.documentContext() ? " with document context" : "")
+            + (config.servedText() != ServedText.TOKENIZED ? ", dev score on served " + config.servedText().label()
+                + " text" : "") : "",
         unlabelledTrain.isEmpty() ? "" : " (+" + unlabelledTrain.size() + " unlabelled texts)", totalSteps,
         config.epochs(),
         epochs.get(0).size(), config.batchSize());
@@ -226,7 +232,8 @@ public final class FineTuning {
         BertModel model = BertModel.create(cfg, heads, WeightSource.ofArrays(weights));
         try (BertPredictor served = BertPredictor.create(tokenizer, model, classHead, tokenHead, servingConfig)) {
           report = Evaluator.evaluateServed(served, model, padId, config.evalBatchSize(), data.classDev(), classDev,
-              classLabels, nerDev, data.nerDev(), nerLabels);
+              classLabels, nerDev, data.nerDev(), nerLabels, config.servedText(),
+              java.util.EnumSet.of(ServedText.TOKENIZED, config.servedText()));
         }
         double meanLoss = lossSum / batches.size();
         history.add(new TrainingResult.Epoch(epoch, meanLoss, report.metrics()));

@@ -1,7 +1,10 @@
 package org.streambert.trainer.train;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.inference.Prediction;
 import org.streambert.trainer.data.ClassificationExample;
@@ -11,8 +14,10 @@ import org.streambert.trainer.eval.Entity;
 import org.streambert.trainer.eval.NerMetrics;
 
 /**
- * Scores a {@link BertPredictor} on dev data the way a user of the streams app sees it: each NER sentence as its tokens
- * joined by single spaces, each classification text as is, through the same tokenization, windows and aggregation.
+ * Scores a {@link BertPredictor} on dev data the way a user of the streams app sees it: each classification text as is,
+ * and the NER sentences as the texts of each {@link ServedText} asked for (tokenized, raw sentences, raw documents),
+ * through the same tokenization, windows and aggregation; served entity spans must equal the gold spans exactly
+ * ({@link NerText#goldSpans}).
  */
 public final class ServedEvaluation {
 
@@ -29,6 +34,17 @@ public final class ServedEvaluation {
    */
   public static ServedMetrics evaluate(BertPredictor predictor, List<ClassificationExample> classDev,
       List<String> classLabels, int[] evaluatedClasses, List<NerSentence> nerDev) {
+    return evaluate(predictor, classDev, classLabels, evaluatedClasses, nerDev, ServedText.TOKENIZED,
+        Set.of(ServedText.TOKENIZED));
+  }
+
+  /**
+   * @param primary the NER text whose figures are {@link ServedMetrics#ner()} (the dev score's)
+   * @param texts   the NER texts to score (the primary one is added)
+   */
+  public static ServedMetrics evaluate(BertPredictor predictor, List<ClassificationExample> classDev,
+      List<String> classLabels, int[] evaluatedClasses, List<NerSentence> nerDev, ServedText primary,
+      Set<ServedText> texts) {
     int unservable = 0;
     ClassificationMetrics cls = null;
     int compared = 0;
@@ -52,31 +68,96 @@ public final class ServedEvaluation {
       }
       cls = gold.isEmpty() ? null : ClassificationMetrics.evaluate(classLabels, gold, served);
     }
-    NerMetrics ner = null;
+    Map<ServedText, NerMetrics> ner = new EnumMap<>(ServedText.class);
     if (!nerDev.isEmpty()) {
-      List<List<Entity>> gold = new ArrayList<>();
-      List<List<Entity>> served = new ArrayList<>();
-      List<String> texts = new ArrayList<>();
-      for (NerSentence sentence : nerDev) {
-        NerText text = NerText.of(sentence);
-        gold.add(text.goldSpans(sentence.tags()));
-        texts.add(text.text());
-      }
-      List<Prediction> predictions = predict(predictor, texts);
-      for (Prediction p : predictions) {
-        if (p == null) {
-          unservable++; // its gold entities count as missed
-          served.add(List.of());
-        } else {
-          served.add(p.entities().stream().map(e -> new Entity(e.type(), e.start(), e.end())).toList());
+      Set<ServedText> all = java.util.EnumSet.of(primary);
+      all.addAll(texts);
+      for (ServedText kind : all) {
+        List<GoldText> served = texts(nerDev, kind);
+        List<List<Entity>> gold = served.stream().map(GoldText::gold).toList();
+        List<List<Entity>> found = new ArrayList<>();
+        int refused = 0;
+        for (Prediction p : predict(predictor, served.stream().map(g -> g.text().text()).toList())) {
+          if (p == null) {
+            refused++; // its gold entities count as missed
+            found.add(List.of());
+          } else {
+            found.add(p.entities().stream().map(e -> new Entity(e.type(), e.start(), e.end())).toList());
+          }
         }
+        if (kind == primary) {
+          unservable += refused;
+        }
+        ner.put(kind, NerMetrics.ofSpans(gold, found));
       }
-      ner = NerMetrics.ofSpans(gold, served);
     }
-    if (cls == null && ner == null) {
+    if (cls == null && ner.isEmpty()) {
       return null;
     }
-    return new ServedMetrics(cls, ner, compared, agreeing, unservable);
+    return new ServedMetrics(cls, ner.get(primary), compared, agreeing, unservable, primary, ner);
+  }
+
+  /** A text to serve and its gold entity spans (code points). */
+  public record GoldText(NerText text, List<Entity> gold) {}
+
+  /**
+   * The texts a predictor is sent for {@code sentences} as {@code kind}, with their gold spans. A sentence that has a
+   * raw text of its own ({@link NerSentence#text()}) is sent as that under every kind.
+   */
+  public static List<GoldText> texts(List<NerSentence> sentences, ServedText kind) {
+    List<GoldText> texts = new ArrayList<>();
+    if (kind == ServedText.DOCUMENTS) {
+      documents(sentences, texts);
+      return texts;
+    }
+    for (NerSentence sentence : sentences) {
+      NerText text = kind == ServedText.RAW && sentence.text() == null ? NerText.raw(sentence) : NerText.of(sentence);
+      texts.add(new GoldText(text, text.goldSpans(sentence.tags())));
+    }
+    return texts;
+  }
+
+  /**
+   * One text per document: its sentences (consecutive in {@code sentences} with the same document), detokenized and
+   * joined by single spaces; a sentence without a document is a text of its own.
+   */
+  private static void documents(List<NerSentence> sentences, List<GoldText> texts) {
+    for (int from = 0, to; from < sentences.size(); from = to) {
+      to = from + 1;
+      NerSentence.Document document = sentences.get(from).document();
+      while (document != null && to < sentences.size() && sentences.get(to).document() == document) {
+        to++;
+      }
+      StringBuilder text = new StringBuilder();
+      List<Integer> starts = new ArrayList<>();
+      List<Integer> ends = new ArrayList<>();
+      List<String> tags = new ArrayList<>();
+      int offset = 0;
+      for (int i = from; i < to; i++) {
+        NerText sentence = sentences.get(i).text() == null ? NerText.raw(sentences.get(i))
+            : NerText.of(sentences.get(i));
+        if (i > from) {
+          text.append(' ');
+          offset++;
+        }
+        text.append(sentence.text());
+        for (int t = 0; t < sentence.tokenStarts().length; t++) {
+          starts.add(offset + sentence.tokenStarts()[t]);
+          ends.add(offset + sentence.tokenEnds()[t]);
+        }
+        tags.addAll(sentences.get(i).tags());
+        offset += sentence.text().codePointCount(0, sentence.text().length());
+      }
+      NerText doc = NerText.of(text.toString(), starts.stream().mapToInt(Integer::intValue).toArray(),
+          ends.stream().mapToInt(Integer::intValue).toArray(), tags);
+      List<Entity> spans = new ArrayList<>();
+      int firstToken = 0;
+      for (int i = from; i < to; i++) { // entities never cross a sentence boundary
+        spans.addAll(doc.goldSpans(sentences.get(i).tags(), firstToken));
+        firstToken += sentences.get(i).size();
+      }
+      texts.add(new GoldText(doc, spans));
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package org.streambert.trainer.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,6 +20,18 @@ class ConllReaderTest {
 
   private Path file(String name, String content) throws IOException {
     return Files.writeString(dir.resolve(name), content);
+  }
+
+  @Test
+  void shouldGroupSentencesIntoDocumentsAtDocstartAndAtRunsOfBlankLines() throws java.io.IOException {
+    String text = "-DOCSTART- O\n\na B-X\n\nb O\n-DOCSTART- O\nc O\n\n\n\nd O\n\ne O\n\n\n";
+    java.util.List<NerSentence> s = ConllReader.read("t", new java.io.StringReader(text), null).sentences();
+    assertEquals(5, s.size());
+    assertSame(s.get(0).document(), s.get(1).document());
+    assertEquals(1, s.get(1).index());
+    assertEquals(1, s.get(2).document().size(), "c: alone between -DOCSTART- and a blank-line run");
+    assertSame(s.get(3).document(), s.get(4).document(), "trailing blank lines start no document");
+    assertEquals(java.util.List.of("d"), s.get(3).document().sentences().get(0).tokens());
   }
 
   @Test

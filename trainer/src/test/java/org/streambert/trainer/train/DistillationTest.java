@@ -129,11 +129,11 @@ class DistillationTest {
     WordPieceTokenizer tokenizer = new WordPieceTokenizer(Vocab.of(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]",
         "[MASK]", "bob", "visit", "##ed", "rome", ".")), true);
     Feature f = Feature.unlabelled(tokenizer, "Bob visited Rome.", 32);
-    // [CLS] bob visit ##ed rome . [SEP]: words "Bob", "visited", "Rome." start at 1, 2, 4
+    // [CLS] bob visit ##ed rome . [SEP]: words "Bob", "visited", "Rome", "." start at 1, 2, 4, 5
     assertEquals(7, f.length());
-    assertEquals(List.of(1, 2, 4), Arrays.stream(f.firstPiece()).boxed().toList());
-    Feature cut = Feature.unlabelled(tokenizer, "Bob visited Rome.", 5); // room for 3 pieces: "Rome." does not fit
-    assertEquals(List.of(1, 2, -1), Arrays.stream(cut.firstPiece()).boxed().toList());
+    assertEquals(List.of(1, 2, 4, 5), Arrays.stream(f.firstPiece()).boxed().toList());
+    Feature cut = Feature.unlabelled(tokenizer, "Bob visited Rome.", 5); // room for 3 pieces: "Rome" does not fit
+    assertEquals(List.of(1, 2, -1, -1), Arrays.stream(cut.firstPiece()).boxed().toList());
     assertEquals(5, cut.length());
   }
 

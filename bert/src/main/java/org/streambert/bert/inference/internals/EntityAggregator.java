@@ -9,12 +9,15 @@ import org.streambert.bert.tokenizer.TextWords;
 /**
  * Turns per-token label distributions into entities, following Hugging Face's TokenClassificationPipeline
  * (pipelines/token_classification.py: aggregate, aggregate_words, group_entities, get_tag). Differences: the word
- * strategies work on whitespace-delimited words ({@link TextWords}, the unit the trainer labels), where HF's pipeline
- * starts a new word at every WordPiece token without {@code ##} (so it splits {@code AL-AIN} into three words whose
- * last two were never trained); a word entity spans the whole word (HF: first to last piece, which differs only where
- * the tokenizer deleted characters); the entity type of a group is the tag without its {@code B-}/{@code I-} prefix
- * (HF splits on the last '-', which truncates types that contain '-'); the surface text is the original text between
- * the offsets.
+ * strategies work on the project's words ({@link TextWords}, Penn-Treebank style, the unit the trainer labels; a piece
+ * belongs to the word where it starts), where HF's pipeline starts a new word at every WordPiece token without
+ * {@code ##} (so it splits {@code AL-AIN} into three words whose last two were never trained); a word entity spans the
+ * whole word (HF: first to last piece, which differs only where the tokenizer deleted characters); a grouped entity
+ * (every strategy but NONE) never starts or ends with a punctuation or clitic word ({@link
+ * TextWords#isPunctuationOrClitic}): such units at its edges are dropped and its score is the mean of the rest, so
+ * {@code Barcelona ,} tagged B-ORG I-ORG serves as {@code Barcelona}, as spaCy and Stanza would return it; the entity
+ * type of a group is the tag without its {@code B-}/{@code I-} prefix (HF splits on the last '-', which truncates types
+ * that contain '-'); the surface text is the original text between the offsets.
  */
 public final class EntityAggregator {
 
@@ -28,8 +31,11 @@ public final class EntityAggregator {
     this.strategy = strategy;
   }
 
-  /** A scored, labelled span of tokens (one token, or one word for the word strategies). */
-  private record Unit(String label, float score, int start, int end) {
+  /**
+   * A scored, labelled span of tokens (one token, or one word for the word strategies); {@code edge} when it lies in a
+   * punctuation or clitic word, which an entity may hold inside but not at its start or end.
+   */
+  private record Unit(String label, float score, int start, int end, boolean edge) {
   }
 
   /**
@@ -45,23 +51,23 @@ public final class EntityAggregator {
       throw new IllegalArgumentException("probs has " + probs.length + " values, expected " + n + " x " + k);
     }
     List<Unit> units = new ArrayList<>();
+    TextWords words = TextWords.of(text);
+    int[] wordIndex = words.wordsOf(starts);
     switch (strategy) {
       case NONE, SIMPLE -> {
         for (int i = 0; i < n; i++) {
           int best = argmax(probs, i * k, k);
-          units.add(new Unit(labels.get(best), probs[i * k + best], starts[i], ends[i]));
+          units.add(new Unit(labels.get(best), probs[i * k + best], starts[i], ends[i], isEdge(words, wordIndex[i])));
         }
       }
       case FIRST, AVERAGE, MAX -> {
-        TextWords words = TextWords.of(text);
-        int[] wordIndex = words.wordsOf(starts);
         int first = 0;
         for (int i = 1; i <= n; i++) {
           if (i == n || wordIndex[first] < 0 || wordIndex[i] != wordIndex[first]) {
             // A whole word; a token outside every word (no tokenizer makes one) stays on its own span.
             int w = wordIndex[first];
             units.add(word(probs, first, i, w < 0 ? starts[first] : words.start(w),
-                w < 0 ? ends[i - 1] : words.end(w)));
+                w < 0 ? ends[i - 1] : words.end(w), isEdge(words, w)));
             first = i;
           }
         }
@@ -91,7 +97,11 @@ public final class EntityAggregator {
     return entities;
   }
 
-  private Unit word(float[] probs, int from, int to, int start, int end) {
+  private static boolean isEdge(TextWords words, int w) {
+    return w >= 0 && words.isPunctuationOrClitic(w);
+  }
+
+  private Unit word(float[] probs, int from, int to, int start, int end, boolean edge) {
     int k = labels.size();
     int label;
     float score;
@@ -128,7 +138,7 @@ public final class EntityAggregator {
       }
       default -> throw new IllegalStateException("not a word strategy: " + strategy);
     }
-    return new Unit(labels.get(label), score, start, end);
+    return new Unit(labels.get(label), score, start, end, edge);
   }
 
   private static void addGroup(List<Unit> group, CodePoints codePoints, List<Entity> entities) {
@@ -136,6 +146,18 @@ public final class EntityAggregator {
     if (type.equals(OUTSIDE)) {
       return;
     }
+    int from = 0;
+    int to = group.size();
+    while (from < to && group.get(from).edge()) {
+      from++;
+    }
+    while (to > from && group.get(to - 1).edge()) {
+      to--;
+    }
+    if (from == to) {
+      return; // only punctuation or clitics: no entity
+    }
+    group = group.subList(from, to);
     double sum = 0;
     for (Unit unit : group) {
       sum += unit.score();
