@@ -7,9 +7,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.streambert.streams.model.RolloutStatus;
+import org.streambert.schemas.rollout.RolloutStatus;
 import org.streambert.streams.model.RolloutStatusPublisher;
 
+import org.streambert.schemas.rollout.ShadowReport;
 /** Writes rollout statuses as JSON to the status topic, keyed by model name. Owns its producer. */
 public final class KafkaStatusPublisher implements RolloutStatusPublisher, AutoCloseable {
 
@@ -43,7 +44,7 @@ public final class KafkaStatusPublisher implements RolloutStatusPublisher, AutoC
   }
 
   @Override
-  public void publish(org.streambert.streams.model.ShadowReport report) {
+  public void publish(org.streambert.schemas.rollout.ShadowReport report) {
     producer.send(new ProducerRecord<>(topic, report.modelName(), report.toJson()), (meta, e) -> {
       if (e != null) {
         LOG.warn("could not write shadow report to {}: {}", topic, e.toString());

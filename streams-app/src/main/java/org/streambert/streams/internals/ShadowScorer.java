@@ -16,7 +16,7 @@ import org.streambert.bert.inference.Prediction;
 import org.streambert.streams.model.ModelHolder;
 import org.streambert.streams.model.RolloutStatusPublisher;
 import org.streambert.streams.model.ServingModel;
-import org.streambert.streams.model.ShadowReport;
+import org.streambert.schemas.rollout.ShadowReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -27,6 +27,7 @@ import org.streambert.streams.NlpConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.streambert.schemas.rollout.RolloutStatus;
 /**
  * Continuous rollout: loads the model named by each checkpoint event on its own thread (never a stream thread) and
  * swaps it into the {@link ModelHolder} only after every check passed:

@@ -1,5 +1,8 @@
 package org.streambert.streams.model;
 
+import org.streambert.schemas.rollout.RolloutStatus;
+import org.streambert.schemas.rollout.ShadowReport;
+
 /** Where the rollout reports each attempt (the app: a producer to {@code model-rollout-status}; tests: a list). */
 @FunctionalInterface
 public interface RolloutStatusPublisher {

@@ -29,7 +29,7 @@ import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpService;
-import org.streambert.streams.model.RolloutStatus;
+import org.streambert.schemas.rollout.RolloutStatus;
 
 /**
  * Issue 5 §7 (b): on a real broker, with the real TensorFlow loader, a corrupt checkpoint published while records

@@ -53,7 +53,7 @@ import org.streambert.schemas.avro.LabelScore;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.streams.StreamsApp;
-import org.streambert.streams.model.RolloutStatus;
+import org.streambert.schemas.rollout.RolloutStatus;
 
 /**
  * Shared pieces of the broker integration tests: a real tiny TensorFlow BERT written as a bundle and described by a

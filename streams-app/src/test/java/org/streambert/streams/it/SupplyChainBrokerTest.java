@@ -46,7 +46,7 @@ import org.streambert.schemas.signing.SigningKey;
 import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpService;
-import org.streambert.streams.model.RolloutStatus;
+import org.streambert.schemas.rollout.RolloutStatus;
 
 /**
  * Issue #10 on a real broker with the real TensorFlow loader: one app trusting one key serves a signed v1 while texts

@@ -29,6 +29,7 @@ import org.streambert.streams.testing.Harness;
 import org.streambert.streams.testing.TestModels;
 import org.streambert.streams.testing.TestModels.RuleForwardPass;
 
+import org.streambert.schemas.rollout.RolloutStatus;
 class ModelRolloutTest {
 
   @TempDir

@@ -23,6 +23,7 @@ import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.streams.testing.Harness;
 import org.streambert.streams.testing.TestModels;
 
+import org.streambert.schemas.rollout.RolloutStatus;
 /**
  * Checkpoints that cannot become a model — an undecodable event, a load that runs out of memory — are reported by the
  * rollout as REFUSED and counted; the serving model stays.

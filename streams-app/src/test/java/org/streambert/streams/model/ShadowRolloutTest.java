@@ -26,6 +26,8 @@ import org.streambert.streams.internals.ShadowScorer;
 import org.streambert.streams.testing.Harness;
 import org.streambert.streams.testing.TestModels;
 
+import org.streambert.schemas.rollout.RolloutStatus;
+import org.streambert.schemas.rollout.ShadowReport;
 /**
  * Stages: a CANDIDATE is loaded beside the PROMOTED model through the same checks, scored in shadow on sampled live
  * batches without changing outputs, unloaded by RETIRED and dropped when promoted. The "flipped" test model disagrees

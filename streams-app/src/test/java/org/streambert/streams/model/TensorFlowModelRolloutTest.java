@@ -42,6 +42,7 @@ import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.testing.Harness;
 
+import org.streambert.schemas.rollout.RolloutStatus;
 /** Rollout with the real loader: a tiny TensorFlow BERT written as a bundle, verified, loaded and served. */
 class TensorFlowModelRolloutTest {
 

@@ -1,15 +1,17 @@
-package org.streambert.streams.model;
+package org.streambert.schemas.rollout;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Optional;
 
 /**
- * How a CANDIDATE compares with the serving model (the champion) on the live records this instance scored with both,
- * cumulative since that pair was loaded. Written as JSON to {@code model-rollout-status} (key = model name) beside the
- * {@link RolloutStatus} records, told apart by {@code status = SHADOW_REPORT}; {@code trainer serve} reads it to decide
- * an automatic promotion.
+ * How a CANDIDATE compares with the serving model (the champion) on the live records one app instance scored with
+ * both, cumulative since that pair was loaded. Written as JSON to {@code model-rollout-status} (key = model name)
+ * beside the {@link RolloutStatus} records, told apart by {@code status = SHADOW_REPORT}; the streams app writes it,
+ * {@code trainer serve} reads it to decide an automatic promotion. One type for both, so the field names cannot
+ * drift apart.
  *
  * @param samples                  records scored by both models
  * @param labelAgreement           share of those records whose arg-max class is the same (null without a class head)
@@ -32,6 +34,9 @@ public record ShadowReport(String instance, String modelName, String status, Str
   /** The {@code status} of every shadow report. */
   public static final String STATUS = "SHADOW_REPORT";
 
+  /** Longest status-topic value {@link #fromJson} parses; a report is a few hundred bytes. */
+  public static final int MAX_JSON_CHARS = 64 * 1024;
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   public String toJson() {
@@ -42,13 +47,19 @@ public record ShadowReport(String instance, String modelName, String status, Str
     }
   }
 
-  /** Parses a status-topic value; empty when it is not a shadow report (e.g. a {@link RolloutStatus}). */
-  public static java.util.Optional<ShadowReport> fromJson(String json) {
+  /**
+   * Parses a status-topic value; empty when it is not a shadow report (a {@link RolloutStatus}, malformed JSON, null,
+   * or longer than {@value #MAX_JSON_CHARS} characters). Missing numbers read as 0, missing ratios as null.
+   */
+  public static Optional<ShadowReport> fromJson(String json) {
+    if (json == null || json.length() > MAX_JSON_CHARS) {
+      return Optional.empty();
+    }
     try {
       ShadowReport r = MAPPER.readValue(json, ShadowReport.class);
-      return STATUS.equals(r.status()) ? java.util.Optional.of(r) : java.util.Optional.empty();
+      return r != null && STATUS.equals(r.status()) ? Optional.of(r) : Optional.empty();
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      return java.util.Optional.empty();
+      return Optional.empty();
     }
   }
 }

@@ -1,5 +1,6 @@
-package org.streambert.streams.model;
+package org.streambert.schemas.rollout;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param loadMillis     how long fetching, verifying, loading, warming up and the golden check took
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-@com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record RolloutStatus(String instance, String modelName, String version, String manifestSha256,
     String bundleUri, String status, String reason, String servingVersion, long timestamp, long loadMillis) {
 
@@ -49,6 +50,11 @@ public record RolloutStatus(String instance, String modelName, String version, S
     }
   }
 
+  /**
+   * Parses a status-topic value.
+   *
+   * @throws IllegalArgumentException if it is not a JSON object of this shape
+   */
   public static RolloutStatus fromJson(String json) {
     try {
       return MAPPER.readValue(json, RolloutStatus.class);
