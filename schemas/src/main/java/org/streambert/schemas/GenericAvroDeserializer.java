@@ -7,7 +7,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificData;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.streambert.schemas.internals.SchemaStore;
+import org.streambert.schemas.registry.RegisteredSchema;
 import org.streambert.schemas.internals.WireDecoder;
 import org.streambert.schemas.internals.WireDecoder.ReadPlan;
 import org.streambert.schemas.registry.RestClientException;
@@ -38,7 +38,8 @@ public final class GenericAvroDeserializer implements Deserializer<GenericRecord
   public GenericAvroDeserializer(SchemaRegistryClient client, Schema readerSchema) {
     this.givenClient = client;
     this.readerSchema = readerSchema;
-    this.decoder = client == null ? null : new WireDecoder(client, this::planFor);
+    this.decoder = client == null ? null : new WireDecoder(client, this::planFor,
+        AvroSerdeConfig.defaultDecodeLimits());
   }
 
   @Override
@@ -48,7 +49,7 @@ public final class GenericAvroDeserializer implements Deserializer<GenericRecord
     String readerJson = config.getString(AvroSerdeConfig.AVRO_READER_SCHEMA_CONFIG);
     if (readerJson != null) {
       try {
-        readerSchema = SchemaStore.parse(readerJson);
+        readerSchema = RegisteredSchema.parse(readerJson);
       } catch (RestClientException e) {
         throw new ConfigException(AvroSerdeConfig.AVRO_READER_SCHEMA_CONFIG, readerJson, e.registryMessage());
       }

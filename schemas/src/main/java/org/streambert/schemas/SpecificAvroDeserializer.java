@@ -42,7 +42,8 @@ public final class SpecificAvroDeserializer<T extends SpecificRecord> implements
   public SpecificAvroDeserializer(Class<T> type, SchemaRegistryClient client) {
     this.type = type;
     this.givenClient = client;
-    this.decoder = client == null ? null : new WireDecoder(client, this::planFor);
+    this.decoder = client == null ? null : new WireDecoder(client, this::planFor,
+        AvroSerdeConfig.defaultDecodeLimits());
   }
 
   @Override

@@ -51,12 +51,6 @@ public final class WireDecoder {
    * @param missingIdTtlMs     how long a schema id the registry does not know is answered from memory (0: never)
    */
   public record Limits(int maxStringBytes, int maxBytesLength, int maxCollectionItems, long missingIdTtlMs) {
-    /** The defaults of {@link org.streambert.schemas.AvroSerdeConfig}. */
-    public static final Limits DEFAULT = new Limits(
-        org.streambert.schemas.AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_DEFAULT,
-        org.streambert.schemas.AvroSerdeConfig.LIMITS_BYTES_MAX_LENGTH_DEFAULT,
-        org.streambert.schemas.AvroSerdeConfig.LIMITS_COLLECTION_ITEMS_MAX_DEFAULT,
-        org.streambert.schemas.AvroSerdeConfig.MISSING_ID_CACHE_TTL_SEC_DEFAULT * 1000L);
   }
 
   /** Most unknown ids remembered; beyond it the oldest half is forgotten (a flood of bogus ids stays bounded). */
@@ -70,10 +64,6 @@ public final class WireDecoder {
   private final Map<Integer, Long> missing = new ConcurrentHashMap<>();
 
   private record Resolved(Schema writer, ReadPlan plan) {}
-
-  public WireDecoder(SchemaRegistryClient client, ReaderChoice choice) {
-    this(client, choice, Limits.DEFAULT);
-  }
 
   public WireDecoder(SchemaRegistryClient client, ReaderChoice choice, Limits limits) {
     this.client = Objects.requireNonNull(client, "client");

@@ -9,8 +9,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.streambert.schemas.internals.RegistryHttpHandler;
-import org.streambert.schemas.internals.SchemaStore;
+import org.streambert.schemas.registry.internals.RegistryHttpHandler;
+import org.streambert.schemas.registry.internals.SchemaStore;
 
 /**
  * A Schema Registry server speaking Confluent's REST API (Avro schemas) over HTTP on the loopback interface, holding

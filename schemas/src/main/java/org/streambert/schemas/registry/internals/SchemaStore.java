@@ -1,4 +1,4 @@
-package org.streambert.schemas.internals;
+package org.streambert.schemas.registry.internals;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,9 +23,6 @@ import org.streambert.schemas.registry.RestClientException;
  * registering a schema already present in the subject returns its id without a compatibility check or new version.
  */
 public final class SchemaStore {
-  /** Error raised for a schema that does not parse. */
-  private static final int HTTP_UNPROCESSABLE = 422;
-
   private final Map<Integer, Schema> schemasById = new HashMap<>();
   private final Map<String, Integer> idsByCanonical = new HashMap<>();
   /** subject → (version → id), versions ascending; insertion ordered by subject creation. */
@@ -33,23 +30,6 @@ public final class SchemaStore {
   private final Map<String, CompatibilityLevel> subjectCompatibility = new HashMap<>();
   private CompatibilityLevel globalCompatibility = CompatibilityLevel.BACKWARD;
   private int nextId = 1;
-
-  /**
-   * Parses a schema string as the registry does.
-   *
-   * @throws RestClientException 422/42201 if it is not a valid Avro schema
-   */
-  public static Schema parse(String schemaString) {
-    if (schemaString == null || schemaString.isBlank()) {
-      throw new RestClientException("Empty schema", HTTP_UNPROCESSABLE, RestClientException.INVALID_SCHEMA);
-    }
-    try {
-      return new Schema.Parser().parse(schemaString);
-    } catch (RuntimeException e) { // SchemaParseException mostly; any parser failure means an invalid schema
-      throw new RestClientException("Invalid schema: " + e.getMessage(), HTTP_UNPROCESSABLE,
-          RestClientException.INVALID_SCHEMA);
-    }
-  }
 
   /** Registers {@code schema} under {@code subject} and returns its id (existing id if already known). */
   public synchronized int register(String subject, Schema schema) {

@@ -1,4 +1,4 @@
-package org.streambert.schemas.internals;
+package org.streambert.schemas.registry.internals;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -218,7 +218,7 @@ public final class RegistryHttpHandler implements HttpHandler {
           RestClientException.INVALID_SCHEMA);
     }
     JsonNode schema = body.get("schema");
-    return SchemaStore.parse(schema == null || !schema.isTextual() ? null : schema.asText());
+    return RegisteredSchema.parse(schema == null || !schema.isTextual() ? null : schema.asText());
   }
 
   private static CompatibilityLevel levelOf(HttpExchange exchange) throws IOException {

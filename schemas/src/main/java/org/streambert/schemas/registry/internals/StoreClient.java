@@ -1,4 +1,4 @@
-package org.streambert.schemas.internals;
+package org.streambert.schemas.registry.internals;
 
 import java.util.List;
 import java.util.Objects;
@@ -18,7 +18,7 @@ public final class StoreClient implements SchemaRegistryClient {
   @Override
   public int register(String subject, Schema schema) {
     // Round-trip through the string form, as over HTTP, so that mock and server identify schemas alike.
-    return store.register(subject, SchemaStore.parse(schema.toString()));
+    return store.register(subject, RegisteredSchema.parse(schema.toString()));
   }
 
   @Override
