@@ -82,9 +82,9 @@ public final class NlpConfig extends AbstractConfig {
   public static final int HTTP_PORT_DEFAULT = 8080;
 
   public static final String MODEL_LOADER_CLASS_CONFIG = "nlp.model.loader.class";
-  public static final String MODEL_LOADER_CLASS_DOC = "Class implementing org.streambert.streams.model.ModelLoader "
+  public static final String MODEL_LOADER_CLASS_DOC = "Class implementing org.streambert.streams.serving.ModelLoader "
       + "(public no-argument constructor) that turns a verified bundle into a tokenizer and a forward pass. Empty: "
-      + "org.streambert.streams.model.TensorFlowModelLoader (the bundle's vocabulary and TensorFlow SavedModel).";
+      + "org.streambert.streams.serving.TensorFlowModelLoader (the bundle's vocabulary and TensorFlow SavedModel).";
   public static final String MODEL_LOADER_CLASS_DEFAULT = "";
 
   public static final String GOLDEN_SCORE_TOLERANCE_CONFIG = "nlp.golden.score.tolerance";
@@ -448,9 +448,9 @@ public final class NlpConfig extends AbstractConfig {
     Properties p = new Properties();
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-        org.streambert.streams.internals.DeadLetterHandlers.Deserialization.class.getName());
+        org.streambert.streams.processor.internals.DeadLetterHandlers.Deserialization.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-        org.streambert.streams.internals.DeadLetterHandlers.Processing.class.getName());
+        org.streambert.streams.processor.internals.DeadLetterHandlers.Processing.class.getName());
     // The same handler for the global (checkpoints) thread; unset, Kafka Streams warns at every start. Kafka Streams
     // 4.4's partition assignor builds a second StreamsConfig from the main consumer's configs, which warns again
     // unless the key reaches it too (the consumer then reports it at INFO as "supplied but not used yet").
@@ -568,8 +568,8 @@ public final class NlpConfig extends AbstractConfig {
   }
 
   /** The nlp.labeling.* thresholds. */
-  public org.streambert.streams.internals.LabelingSampler.Thresholds labelingThresholds() {
-    return new org.streambert.streams.internals.LabelingSampler.Thresholds(getDouble(LABELING_MARGIN_THRESHOLD_CONFIG),
+  public org.streambert.streams.processor.internals.LabelingSampler.Thresholds labelingThresholds() {
+    return new org.streambert.streams.processor.internals.LabelingSampler.Thresholds(getDouble(LABELING_MARGIN_THRESHOLD_CONFIG),
         getDouble(LABELING_SCORE_THRESHOLD_CONFIG), getDouble(LABELING_ENTITY_SCORE_THRESHOLD_CONFIG),
         getDouble(LABELING_SAMPLE_RATE_CONFIG), getInt(LABELING_DEDUP_MAX_TEXTS_CONFIG));
   }
@@ -662,7 +662,7 @@ public final class NlpConfig extends AbstractConfig {
    *
    * @throws ConfigException naming the key when a key or prefix is invalid or the key file cannot be read
    */
-  public org.streambert.streams.model.ModelSourcePolicy modelSourcePolicy() {
+  public org.streambert.streams.rollout.ModelSourcePolicy modelSourcePolicy() {
     org.streambert.schemas.signing.TrustedKeys keys;
     try {
       keys = org.streambert.schemas.signing.TrustedKeys.parse(getPassword(MODEL_TRUSTED_KEYS_CONFIG).value());
@@ -678,8 +678,8 @@ public final class NlpConfig extends AbstractConfig {
       }
     }
     try {
-      return new org.streambert.streams.model.ModelSourcePolicy(keys,
-          org.streambert.streams.model.ModelSourcePolicy.splitList(getString(MODEL_URI_ALLOWED_CONFIG)),
+      return new org.streambert.streams.rollout.ModelSourcePolicy(keys,
+          org.streambert.streams.rollout.ModelSourcePolicy.splitList(getString(MODEL_URI_ALLOWED_CONFIG)),
           getLong(MODEL_MAX_BYTES_CONFIG), java.time.Duration.ofMillis(getLong(MODEL_FETCH_TIMEOUT_MS_CONFIG)),
           getBoolean(GOLDEN_REQUIRED_CONFIG));
     } catch (IllegalArgumentException e) {

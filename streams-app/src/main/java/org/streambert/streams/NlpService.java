@@ -20,19 +20,19 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.streambert.streams.internals.AppMeters;
-import org.streambert.streams.internals.HttpEndpoint;
-import org.streambert.streams.internals.KafkaStatusPublisher;
-import org.streambert.streams.internals.NativeLogLevel;
-import org.streambert.streams.internals.NlpMetrics;
-import org.streambert.streams.internals.StreamThreadSupervisor;
-import org.streambert.streams.internals.ShadowScorer;
-import org.streambert.streams.model.ModelHolder;
-import org.streambert.streams.model.ModelLoader;
-import org.streambert.streams.model.TensorFlowModelLoader;
-import org.streambert.streams.model.ModelRollout;
-import org.streambert.streams.model.ModelSourcePolicy;
-import org.streambert.streams.model.QaModel;
+import org.streambert.streams.ops.AppMeters;
+import org.streambert.streams.ops.HttpEndpoint;
+import org.streambert.streams.ops.KafkaStatusPublisher;
+import org.streambert.streams.ops.NativeLogLevel;
+import org.streambert.streams.ops.NlpMetrics;
+import org.streambert.streams.ops.StreamThreadSupervisor;
+import org.streambert.streams.serving.ShadowScorer;
+import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.ModelLoader;
+import org.streambert.streams.serving.TensorFlowModelLoader;
+import org.streambert.streams.rollout.ModelRollout;
+import org.streambert.streams.rollout.ModelSourcePolicy;
+import org.streambert.streams.serving.QaModel;
 
 /**
  * The running application: creates missing topics, then starts Kafka Streams over {@link NlpTopology}, the model

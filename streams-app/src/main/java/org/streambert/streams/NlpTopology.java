@@ -6,19 +6,19 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
-import org.streambert.streams.internals.BatchInferProcessor;
-import org.streambert.streams.internals.ResultCache;
-import org.streambert.streams.internals.CheckpointProcessor;
+import org.streambert.streams.processor.internals.BatchInferProcessor;
+import org.streambert.streams.processor.internals.ResultCache;
+import org.streambert.streams.processor.internals.CheckpointProcessor;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.TrainingExample;
-import org.streambert.streams.internals.InputDeserializer;
-import org.streambert.streams.internals.LabelingSampler;
-import org.streambert.streams.internals.ShadowScorer;
-import org.streambert.streams.internals.PendingRecord;
-import org.streambert.streams.internals.ValidateProcessor;
-import org.streambert.streams.model.CheckpointListener;
-import org.streambert.streams.model.ModelHolder;
-import org.streambert.streams.model.QaModel;
+import org.streambert.streams.processor.internals.InputDeserializer;
+import org.streambert.streams.processor.internals.LabelingSampler;
+import org.streambert.streams.serving.ShadowScorer;
+import org.streambert.streams.processor.internals.PendingRecord;
+import org.streambert.streams.processor.internals.ValidateProcessor;
+import org.streambert.streams.rollout.CheckpointListener;
+import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.QaModel;
 
 /**
  * The NLP topology, used by the {@code run} command and the tests alike:
@@ -58,7 +58,7 @@ public final class NlpTopology {
    *
    * @param models      where batches get their model from (filled by the rollout, or by tests directly)
    * @param checkpoints receives each checkpoint event of the global store (the {@link
-   *                    org.streambert.streams.model.ModelRollout}); called on the global stream thread
+   *                    org.streambert.streams.rollout.ModelRollout}); called on the global stream thread
    * @param serdes      Avro serdes (configured)
    */
   public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,

@@ -92,7 +92,7 @@ class NlpConfigTest {
         NlpConfig.MODEL_URI_ALLOWED_CONFIG, "file:///srv/models/, https://models.example.com/bert/",
         NlpConfig.MODEL_MAX_BYTES_CONFIG, "1000",
         NlpConfig.GOLDEN_REQUIRED_CONFIG, "false"));
-    org.streambert.streams.model.ModelSourcePolicy policy = config.modelSourcePolicy();
+    org.streambert.streams.rollout.ModelSourcePolicy policy = config.modelSourcePolicy();
     assertEquals(java.util.Set.of("k1", "k2"), policy.trustedKeys().ids());
     assertEquals(java.util.List.of("file:///srv/models/", "https://models.example.com/bert/"), policy.allowedUris());
     assertEquals(1000, policy.maxBytes());

@@ -37,7 +37,7 @@ import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpSerdes;
 import org.streambert.streams.NlpService;
-import org.streambert.streams.model.ModelHolder;
+import org.streambert.streams.serving.ModelHolder;
 import org.streambert.streams.testing.TestModels;
 import org.streambert.streams.testing.TestModels.RuleForwardPass;
 

@@ -52,7 +52,7 @@ import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.LabelScore;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TextRecord;
-import org.streambert.streams.StreamsApp;
+import org.streambert.streams.cli.StreamsApp;
 import org.streambert.schemas.rollout.RolloutStatus;
 
 /**
@@ -282,7 +282,7 @@ final class ItSupport {
     }
   }
 
-  /** {@code java -cp <this classpath> org.streambert.streams.StreamsApp run --config <file>}. */
+  /** {@code java -cp <this classpath> org.streambert.streams.cli.StreamsApp run --config <file>}. */
   static Process startApp(Path config, Path log) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),

@@ -21,15 +21,15 @@ import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.avro.TrainingExample;
 import org.streambert.schemas.SpecificAvroSerde;
-import org.streambert.streams.internals.ShadowScorer;
+import org.streambert.streams.serving.ShadowScorer;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpSerdes;
 import org.streambert.streams.NlpTopology;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.streambert.streams.internals.NlpMetrics;
-import org.streambert.streams.model.CheckpointListener;
-import org.streambert.streams.model.ModelHolder;
-import org.streambert.streams.model.QaModel;
+import org.streambert.streams.ops.NlpMetrics;
+import org.streambert.streams.rollout.CheckpointListener;
+import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.QaModel;
 
 /** A TopologyTestDriver over {@link NlpTopology} with an in-memory schema registry and typed topics. */
 public final class Harness implements AutoCloseable {
