@@ -5,7 +5,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
-import org.streambert.schemas.internals.WireDecoder.Limits;
+import org.streambert.schemas.internals.DecodeLimits;
 import org.streambert.schemas.registry.RegistryClientConfig;
 
 /**
@@ -95,14 +95,14 @@ public final class AvroSerdeConfig extends RegistryClientConfig {
   }
 
   /** The decode limits and negative-cache time of the deserializers. */
-  Limits decodeLimits() {
-    return new Limits(getInt(LIMITS_STRING_MAX_BYTES_CONFIG), getInt(LIMITS_BYTES_MAX_LENGTH_CONFIG),
+  DecodeLimits decodeLimits() {
+    return new DecodeLimits(getInt(LIMITS_STRING_MAX_BYTES_CONFIG), getInt(LIMITS_BYTES_MAX_LENGTH_CONFIG),
         getInt(LIMITS_COLLECTION_ITEMS_MAX_CONFIG), getInt(MISSING_ID_CACHE_TTL_SEC_CONFIG) * 1000L);
   }
 
   /** The decode limits of a deserializer that was given its client instead of a configuration: the defaults. */
-  static Limits defaultDecodeLimits() {
-    return new Limits(LIMITS_STRING_MAX_BYTES_DEFAULT, LIMITS_BYTES_MAX_LENGTH_DEFAULT,
+  static DecodeLimits defaultDecodeLimits() {
+    return new DecodeLimits(LIMITS_STRING_MAX_BYTES_DEFAULT, LIMITS_BYTES_MAX_LENGTH_DEFAULT,
         LIMITS_COLLECTION_ITEMS_MAX_DEFAULT, MISSING_ID_CACHE_TTL_SEC_DEFAULT * 1000L);
   }
 }

@@ -12,7 +12,7 @@ import org.streambert.schemas.registry.internals.StoreClient;
  */
 public final class MockSchemaRegistry {
   /** URL prefix that selects a mock registry. */
-  public static final String MOCK_URL_PREFIX = "mock://";
+  public static final String MOCK_URL_PREFIX = RegistryClientConfig.MOCK_URL_PREFIX;
 
   private static final ConcurrentMap<String, SchemaStore> SCOPES = new ConcurrentHashMap<>();
 

@@ -27,6 +27,9 @@ import org.apache.kafka.common.config.types.Password;
  */
 public class RegistryClientConfig extends AbstractConfig {
 
+  /** URL prefix that selects an in-memory registry ({@link MockSchemaRegistry}): {@code mock://<scope>}. */
+  public static final String MOCK_URL_PREFIX = "mock://";
+
   public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
   public static final String SCHEMA_REGISTRY_URL_DOC = "Comma-separated registry URLs, tried in order on I/O errors;"
       + " mock://<scope> selects the in-memory registry of that scope (tests). Required unless the serde was given a"
@@ -159,8 +162,8 @@ public class RegistryClientConfig extends AbstractConfig {
   /** The scope of a {@code mock://<scope>} URL, or {@code null} for a real registry. */
   public String mockScope() {
     String url = requireRegistryUrls().get(0);
-    return url.startsWith(MockSchemaRegistry.MOCK_URL_PREFIX)
-        ? url.substring(MockSchemaRegistry.MOCK_URL_PREFIX.length()) : null;
+    return url.startsWith(MOCK_URL_PREFIX)
+        ? url.substring(MOCK_URL_PREFIX.length()) : null;
   }
 
   /** The bearer token when {@code bearer.auth.credentials.source=STATIC_TOKEN}, else null. */

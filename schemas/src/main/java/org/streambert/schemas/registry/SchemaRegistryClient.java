@@ -1,7 +1,6 @@
 package org.streambert.schemas.registry;
 
 import java.util.List;
-import java.util.Map;
 import org.apache.avro.Schema;
 
 /**
@@ -73,17 +72,4 @@ public interface SchemaRegistryClient {
 
   /** Sets the subject-level compatibility ({@code PUT /config/{subject}}). */
   void setCompatibility(String subject, CompatibilityLevel level);
-
-  /**
-   * A client for the configuration's {@link RegistryClientConfig#SCHEMA_REGISTRY_URL_CONFIG}: the shared in-memory
-   * registry of that scope for {@code mock://<scope>} (see {@link MockSchemaRegistry}), else a
-   * {@link RestSchemaRegistryClient}.
-   *
-   * @throws org.apache.kafka.common.config.ConfigException if the URL is missing or a setting is invalid
-   */
-  static SchemaRegistryClient forConfig(Map<String, ?> configs) {
-    RegistryClientConfig config = new RegistryClientConfig(configs);
-    String mockScope = config.mockScope();
-    return mockScope != null ? MockSchemaRegistry.clientFor(mockScope) : new RestSchemaRegistryClient(config);
-  }
 }
