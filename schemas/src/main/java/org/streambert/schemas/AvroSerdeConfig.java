@@ -4,7 +4,6 @@ import java.util.Map;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.ConfigException;
 import org.streambert.schemas.internals.DecodeLimits;
 import org.streambert.schemas.registry.RegistryClientConfig;
 

@@ -1,5 +1,8 @@
 package org.streambert.streams.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -16,8 +19,6 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -27,13 +28,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.Topics;
 import org.streambert.schemas.avro.TextRecord;
+import org.streambert.streams.NlpSerdes;
+import org.streambert.streams.cli.internals.LineReader;
 import org.streambert.streams.processor.internals.InputDeserializer;
 import org.streambert.streams.processor.internals.InputValue;
-import org.streambert.streams.cli.internals.LineReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import org.streambert.streams.NlpSerdes;
 /**
  * {@code streams-app produce}: the project's {@code kafka-avro-console-producer}. Reads JSON lines (a TextRecord as
  * JSON: {@code {"id": ..., "text": ..., "eventTime": ..., "metadata": {...}}}, at least {@code text}) or plain text
@@ -124,7 +125,7 @@ public final class ProduceCommand implements Callable<Integer> {
     try (Reader in = file != null ? Files.newBufferedReader(file, StandardCharsets.UTF_8) : stdin;
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps, new StringSerializer(),
             new ByteArraySerializer())) {
-      LineReader reader = new LineReader(in instanceof java.io.BufferedReader ? in : new java.io.BufferedReader(in),
+      LineReader reader = new LineReader(in instanceof BufferedReader ? in : new BufferedReader(in),
           maxLineChars);
       String line;
       while ((line = reader.next()) != null && failure.get() == null) {

@@ -9,12 +9,12 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine.Command;
-import org.streambert.streams.ops.LogFormat;
-import picocli.CommandLine.Option;
-
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpService;
+import org.streambert.streams.ops.LogFormat;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 /** {@code streams-app run --config app.properties}: runs against an existing Kafka cluster until SIGTERM. */
 @Command(
     name = "run",

@@ -1,10 +1,10 @@
 package org.streambert.streams.cli;
 
 import java.util.concurrent.Callable;
+import org.streambert.streams.embedded.EmbeddedCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import org.streambert.streams.embedded.EmbeddedCommand;
 /**
  * Entry point of the Kafka Streams NLP program. With no arguments it runs the embedded default mode
  * (see {@link EmbeddedCommand}); {@code run} runs against an existing Kafka cluster.

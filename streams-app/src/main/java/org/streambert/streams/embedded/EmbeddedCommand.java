@@ -1,11 +1,9 @@
 package org.streambert.streams.embedded;
 
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,31 +11,16 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
-import org.streambert.bert.model.Activation;
-import org.streambert.bert.model.BertConfig;
 import org.streambert.schemas.AvroSerdeConfig;
-import org.streambert.schemas.signing.SigningKey;
-import org.streambert.schemas.SpecificAvroDeserializer;
-import org.streambert.schemas.SpecificAvroSerializer;
-import org.streambert.schemas.avro.EnrichedText;
-import org.streambert.schemas.avro.Entity;
-import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
+import org.streambert.schemas.signing.SigningKey;
+import org.streambert.streams.NlpConfig;
+import org.streambert.streams.NlpService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import org.streambert.streams.NlpConfig;
-import org.streambert.streams.NlpService;
 /**
  * The embedded default mode: the whole loop on this machine with no configuration. It starts a real single-node
  * KRaft broker and a Confluent-API schema registry on loopback, starts the NLP application, runs the trainer (as its
@@ -51,18 +34,6 @@ import org.streambert.streams.NlpService;
     description = "Run the whole loop on this machine: embedded broker and schema registry, a quick fine-tune, "
         + "checkpoint v1, sample texts, then checkpoint v2 and the hot swap. This is what runs with no arguments.")
 public final class EmbeddedCommand implements Callable<Integer> {
-
-  /** Name of the demo model. */
-  static final String MODEL_NAME = "demo-nlp";
-
-  /** Texts of the demo: the generated training data's vocabulary, sentences the model has not seen. */
-  static final List<String> SAMPLE_TEXTS = List.of(
-      "Engineers at Siemens built an AI model for translation.",
-      "Liam Moore scored two goals as Madrid won the match on Sunday.",
-      "The parliament in Oslo passed the new budget on Tuesday.",
-      "Grace Wilson broke the marathon record in Tokyo on Friday",
-      "Emma Clark announced a campaign for the presidential election",
-      "Peter Garcia presented the latest software update at Airbus.");
 
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "Where broker logs, state, data and checkpoints go. Default: a new temporary directory.")
@@ -116,7 +87,7 @@ public final class EmbeddedCommand implements Callable<Integer> {
       + "ground truth, trainer serve retrains, the candidate is scored in shadow and promoted, the outputs switch.")
   boolean learningLoop;
 
-  private final PrintStream out = System.out;
+  private final Demo demo = new Demo(System.out);
 
   @Override
   public Integer call() throws Exception {
@@ -143,8 +114,8 @@ public final class EmbeddedCommand implements Callable<Integer> {
     }
     Path dir = dataDir != null ? dataDir : Files.createTempDirectory("streaming-bert-");
     Files.createDirectories(dir);
-    TrainerProcess trainer = new TrainerProcess(TrainerProcess.locate(trainerJar), out);
-    say("data directory: " + dir);
+    TrainerProcess trainer = new TrainerProcess(TrainerProcess.locate(trainerJar), demo.out());
+    demo.say("data directory: " + dir);
 
     KafkaBrokerProcess broker = null;
     EmbeddedSchemaRegistry registry = null;
@@ -152,11 +123,11 @@ public final class EmbeddedCommand implements Callable<Integer> {
       String bootstrap = bootstrapServers;
       String registryUrl = schemaRegistryUrl;
       if (bootstrap == null) {
-        say("starting a single-node KRaft broker (Apache Kafka) on loopback ...");
+        demo.say("starting a single-node KRaft broker (Apache Kafka) on loopback ...");
         broker = KafkaBrokerProcess.start(dir.resolve("kafka"), kafkaPort, Map.of());
         embeddedBroker = broker;
         bootstrap = broker.bootstrapServers();
-        say("broker ready at " + bootstrap);
+        demo.say("broker ready at " + bootstrap);
       }
       if (registryUrl == null) {
         if (bootstrapServers != null) {
@@ -164,7 +135,7 @@ public final class EmbeddedCommand implements Callable<Integer> {
         }
         registry = EmbeddedSchemaRegistry.start(registryPort);
         registryUrl = registry.url();
-        say("schema registry (Confluent REST API, in memory) at " + registryUrl);
+        demo.say("schema registry (Confluent REST API, in memory) at " + registryUrl);
       }
       return runLoop(dir, bootstrap, registryUrl, trainer, started);
     } finally {
@@ -184,7 +155,7 @@ public final class EmbeddedCommand implements Callable<Integer> {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "streaming-bert-embedded");
     props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
     props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
-    props.put(NlpConfig.MODEL_NAME_CONFIG, MODEL_NAME);
+    props.put(NlpConfig.MODEL_NAME_CONFIG, Demo.MODEL_NAME);
     props.put(NlpConfig.MODEL_CACHE_DIR_CONFIG, dir.resolve("model-cache").toString());
     // The default path is the signed one: a fresh trainer key for this run, trusted by the app, and bundles only
     // from this run's checkpoint store.
@@ -202,43 +173,43 @@ public final class EmbeddedCommand implements Callable<Integer> {
     NlpConfig config = new NlpConfig(props);
 
     if (learningLoop) {
-      return LearningLoopDemo.run(this, dir, bootstrap, registryUrl, trainer, started, props);
+      return LearningLoopDemo.run(demo, trainExamples, dir, bootstrap, registryUrl, trainer, started, props);
     }
     try (NlpService service = NlpService.start(config)) {
-      say("checkpoints are signed with a key made for this run (" + signingKey + "); the app trusts only its public "
+      demo.say("checkpoints are signed with a key made for this run (" + signingKey + "); the app trusts only its public "
           + "half and only bundles under " + store);
-      say("streams app running (topics created; /health, /ready, /metrics on http://127.0.0.1:"
+      demo.say("streams app running (topics created; /health, /ready, /metrics on http://127.0.0.1:"
           + service.httpPort() + "); no model yet, so records would wait in the store");
 
       Path data = dir.resolve("data");
       Path bertConfig = data.resolve("bert_config.json");
       trainer.run(List.of("generate-demo-data", "--out", data.toString(), "--train", "" + trainExamples));
-      demoConfig().write(bertConfig);
-      say("fine-tuning v1 (L=2, H=128 BERT, classification + NER, on generated data) ...");
-      trainer.run(fineTuneArgs(data, bertConfig, dir.resolve("run-v1"), "1", store, signingKey, bootstrap,
+      Demo.demoConfig().write(bertConfig);
+      demo.say("fine-tuning v1 (L=2, H=128 BERT, classification + NER, on generated data) ...");
+      trainer.run(Demo.fineTuneArgs(data, bertConfig, dir.resolve("run-v1"), "1", store, signingKey, bootstrap,
           registryUrl, List.of("--bert-config", bertConfig.toString(), "--epochs", "" + epochs, "--lr", "5e-4")));
-      awaitVersion(service, "1");
+      demo.awaitVersion(service, "1");
 
-      try (Texts texts = new Texts(bootstrap, registryUrl, config)) {
-        say("enriching sample texts with v1:");
-        for (String text : SAMPLE_TEXTS) {
+      try (DemoTexts texts = new DemoTexts(bootstrap, registryUrl, config, demo.out())) {
+        demo.say("enriching sample texts with v1:");
+        for (String text : Demo.SAMPLE_TEXTS) {
           texts.send(text);
         }
-        texts.printUntil(SAMPLE_TEXTS.size(), null, false, Duration.ofSeconds(60));
+        texts.printUntil(Demo.SAMPLE_TEXTS.size(), null, false, Duration.ofSeconds(60));
 
-        say("fine-tuning v2 from v1 (continued fine-tuning) while texts keep flowing ...");
-        Thread feeder = new Thread(() -> texts.feed(SAMPLE_TEXTS), "demo-feeder");
+        demo.say("fine-tuning v2 from v1 (continued fine-tuning) while texts keep flowing ...");
+        Thread feeder = new Thread(() -> texts.feed(Demo.SAMPLE_TEXTS), "demo-feeder");
         feeder.setDaemon(true);
         feeder.start();
-        trainer.run(fineTuneArgs(data, bertConfig, dir.resolve("run-v2"), "2", store, signingKey, bootstrap,
+        trainer.run(Demo.fineTuneArgs(data, bertConfig, dir.resolve("run-v2"), "2", store, signingKey, bootstrap,
             registryUrl, List.of("--from-bundle", dir.resolve("run-v1").resolve("bundle").toString(), "--epochs", "1",
                 "--lr", "1e-4", "--gate-tolerance", "0.05")));
-        awaitVersion(service, "2");
+        demo.awaitVersion(service, "2");
         texts.printUntil(Integer.MAX_VALUE, "2", true, Duration.ofSeconds(60));
         texts.stopFeeding();
         feeder.join(5000);
       }
-      say(String.format(Locale.ROOT, "done in %.0f s: v1 served, v2 swapped in without stopping. Data in %s",
+      demo.say(String.format(Locale.ROOT, "done in %.0f s: v1 served, v2 swapped in without stopping. Data in %s",
           Duration.between(started, Instant.now()).toMillis() / 1000.0, dir));
       if (keepRunning) {
         stayUp(new StackInfo(bootstrap, registryUrl, service.httpPort(), dir, StackInfo.jarCommand(getClass())));
@@ -267,9 +238,9 @@ public final class EmbeddedCommand implements Callable<Integer> {
       // it at once, under the app's last commit.
       broker.leaveShutdownToCaller();
     }
-    info.lines().forEach(this::say);
+    info.lines().forEach(demo::say);
     stopRequested.await();
-    say("stopping: app, schema registry, broker ...");
+    demo.say("stopping: app, schema registry, broker ...");
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
     } catch (IllegalStateException shuttingDown) {
@@ -277,179 +248,4 @@ public final class EmbeddedCommand implements Callable<Integer> {
     }
   }
 
-  static List<String> fineTuneArgs(Path data, Path bertConfig, Path out, String version, Path store,
-      Path signingKey, String bootstrap, String registryUrl, List<String> start) {
-    List<String> args = new ArrayList<>(List.of("fine-tune",
-        "--cls-train", data.resolve("topics-train.tsv").toString(),
-        "--cls-dev", data.resolve("topics-dev.tsv").toString(),
-        "--ner-train", data.resolve("ner-train.conll").toString(),
-        "--ner-dev", data.resolve("ner-dev.conll").toString(),
-        "--out", out.toString(), "--model-name", MODEL_NAME, "--version", version,
-        "--batch-size", "16", "--max-length", "48",
-        "--publish", "--store", store.toUri().toString(), "--signing-key", signingKey.toString(),
-        "--bootstrap-servers", bootstrap, "--schema-registry-url", registryUrl));
-    args.addAll(start);
-    return args;
-  }
-
-  /** A small BERT that learns the demo tasks in well under a minute on two cores. */
-  static BertConfig demoConfig() {
-    return new BertConfig(BertConfig.DEFAULT_VOCAB_SIZE, 128, 2, 2, 512, Activation.GELU_TANH, 0.1, 0.1, 64, 2, 0.02);
-  }
-
-  void awaitVersion(NlpService service, String version) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (!version.equals(service.models().currentVersion())) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("model version " + version + " was not loaded within 120 s (serving: "
-            + service.models().currentVersion() + "); see the model-rollout-status topic");
-      }
-      Thread.sleep(100);
-    }
-    say("model " + MODEL_NAME + " v" + version + " verified, loaded and serving");
-  }
-
-  void say(String line) {
-    out.println("==> " + line);
-  }
-
-  /** Produces demo texts and prints the enriched results as they arrive. */
-  final class Texts implements AutoCloseable {
-    private final KafkaProducer<String, TextRecord> producer;
-    private final KafkaConsumer<String, EnrichedText> consumer;
-    private final String inputTopic;
-    private volatile boolean feeding = true;
-    private int sent;
-
-    Texts(String bootstrap, String registryUrl, NlpConfig config) {
-      Map<String, Object> serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
-      Map<String, Object> p = new HashMap<>();
-      p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-      SpecificAvroSerializer<TextRecord> valueSerializer = new SpecificAvroSerializer<>();
-      valueSerializer.configure(serde, false);
-      producer = new KafkaProducer<>(p, new StringSerializer(), valueSerializer);
-      Map<String, Object> c = new HashMap<>();
-      c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      c.put(ConsumerConfig.GROUP_ID_CONFIG, "embedded-demo-reader");
-      c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-      c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      SpecificAvroDeserializer<EnrichedText> valueDeserializer = new SpecificAvroDeserializer<>(EnrichedText.class);
-      valueDeserializer.configure(serde, false);
-      consumer = new KafkaConsumer<>(c, new StringDeserializer(), valueDeserializer);
-      consumer.subscribe(List.of(config.outputTopic()));
-      inputTopic = config.inputTopic();
-    }
-
-    synchronized void send(String text) {
-      String id = "text-" + (++sent);
-      producer.send(new ProducerRecord<>(inputTopic, id, new TextRecord(id, text, "en", null, Instant.now())));
-      producer.flush();
-    }
-
-    /** Sends the texts round-robin, a few per second, until {@link #stopFeeding}. */
-    void feed(List<String> textsToSend) {
-      feed(textsToSend, 1000);
-    }
-
-    /** Sends the texts round-robin, one every {@code pauseMs}, until {@link #stopFeeding}. */
-    void feed(List<String> textsToSend, long pauseMs) {
-      for (int i = 0; feeding; i++) {
-        send(textsToSend.get(i % textsToSend.size()));
-        try {
-          Thread.sleep(pauseMs);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }
-
-    void stopFeeding() {
-      feeding = false;
-    }
-
-    /** Prints the first {@code count} results of {@code version}, skipping (and counting) older ones. */
-    void printVersion(String version, int count, Duration timeout) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      int printed = 0;
-      int skipped = 0;
-      while (printed < count) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("no output of version " + version + " within " + timeout);
-        }
-        for (ConsumerRecord<String, EnrichedText> r : consumer.poll(Duration.ofMillis(200))) {
-          if (!r.value().getModelVersion().equals(version)) {
-            skipped++;
-          } else if (printed++ < count) {
-            out.println(render(r.value()));
-          }
-        }
-      }
-      out.println("  (" + skipped + " outputs of the previous version were read before the switch)");
-    }
-
-    /** Reads (without printing) {@code count} results. */
-    void drain(int count, Duration timeout) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      int read = 0;
-      while (read < count) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("only " + read + " of " + count + " enriched outputs within " + timeout);
-        }
-        read += consumer.poll(Duration.ofMillis(200)).count();
-      }
-    }
-
-    /**
-     * Prints results until {@code count} were printed, or, with {@code untilVersion}, until three results of that
-     * version were printed.
-     */
-    void printUntil(int count, String untilVersion, boolean compact, Duration timeout) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      int printed = 0;
-      int ofVersion = 0;
-      while (printed < count && (untilVersion == null || ofVersion < 3)) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("no enriched output within " + timeout);
-        }
-        for (ConsumerRecord<String, EnrichedText> r : consumer.poll(Duration.ofMillis(200))) {
-          out.println(compact ? renderCompact(r.value()) : render(r.value()));
-          printed++;
-          if (r.value().getModelVersion().equals(untilVersion)) {
-            ofVersion++;
-          }
-        }
-      }
-    }
-
-    @Override
-    public void close() {
-      producer.close(Duration.ofSeconds(5));
-      consumer.close(Duration.ofSeconds(5));
-    }
-  }
-
-  /** One enriched record on one line: version, text, label. */
-  static String renderCompact(EnrichedText e) {
-    return String.format(Locale.ROOT, "  [v%s] %-62s -> %s", e.getModelVersion(), '"' + e.getText() + '"',
-        e.getClassification() == null ? "-" : e.getClassification().getLabel());
-  }
-
-  /** One enriched record, readably: version, text, label with score, entities with offsets. */
-  static String render(EnrichedText e) {
-    StringBuilder s = new StringBuilder();
-    s.append(String.format(Locale.ROOT, "  [v%s] %-62s", e.getModelVersion(), '"' + e.getText() + '"'));
-    if (e.getClassification() != null) {
-      s.append(String.format(Locale.ROOT, " -> %s (%.2f)", e.getClassification().getLabel(),
-          e.getClassification().getScore()));
-    }
-    if (!e.getEntities().isEmpty()) {
-      s.append("\n         entities:");
-      for (Entity ent : e.getEntities()) {
-        s.append(String.format(Locale.ROOT, " %s \"%s\" [%d,%d) %.2f;", ent.getType(), ent.getText(), ent.getStart(),
-            ent.getEnd(), ent.getScore()));
-      }
-    }
-    return s.toString();
-  }
 }

@@ -7,16 +7,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.streambert.schemas.Topics;
-
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpService;
+
 /**
  * {@code embedded --learning-loop}: continuous learning on one machine. A weak v1 (10% of the generated training data)
  * serves; the generated texts stream through the app, which asks for labels where it is unsure; a
@@ -30,7 +33,7 @@ final class LearningLoopDemo {
 
   private LearningLoopDemo() {}
 
-  static int run(EmbeddedCommand cmd, Path dir, String bootstrap, String registryUrl, TrainerProcess trainer,
+  static int run(Demo demo, int trainExamples, Path dir, String bootstrap, String registryUrl, TrainerProcess trainer,
       Instant started, Map<String, Object> baseProps) throws Exception {
     Map<String, Object> props = new HashMap<>(baseProps);
     props.put(NlpConfig.LABELING_TOPIC_CONFIG, Topics.NEEDS_LABELING);
@@ -46,9 +49,9 @@ final class LearningLoopDemo {
     Path store = dir.resolve("checkpoints");
     Path signingKey = dir.resolve("keys").resolve("trainer.key"); // made and trusted by EmbeddedCommand
     try (NlpService service = NlpService.start(config)) {
-      cmd.say("streams app running, asking for labels on '" + Topics.NEEDS_LABELING + "' where unsure");
-      trainer.run(List.of("generate-demo-data", "--out", data.toString(), "--train", "" + cmd.trainExamples));
-      EmbeddedCommand.demoConfig().write(bertConfig);
+      demo.say("streams app running, asking for labels on '" + Topics.NEEDS_LABELING + "' where unsure");
+      trainer.run(List.of("generate-demo-data", "--out", data.toString(), "--train", "" + trainExamples));
+      Demo.demoConfig().write(bertConfig);
       List<String> topicLines = Files.readAllLines(data.resolve("topics-train.tsv"), StandardCharsets.UTF_8);
       List<String> nerSentences = sentences(data.resolve("ner-train.conll"));
       int topicCut = (int) Math.round(topicLines.size() * V1_SHARE);
@@ -58,11 +61,11 @@ final class LearningLoopDemo {
       Files.writeString(v1Data.resolve("ner-train.conll"), String.join("\n", nerSentences.subList(0, nerCut)));
       Files.copy(data.resolve("topics-dev.tsv"), v1Data.resolve("topics-dev.tsv"));
       Files.copy(data.resolve("ner-dev.conll"), v1Data.resolve("ner-dev.conll"));
-      cmd.say(String.format(Locale.ROOT, "fine-tuning a weak v1 on %d topic texts and %d NER sentences (%.0f%% of "
+      demo.say(String.format(Locale.ROOT, "fine-tuning a weak v1 on %d topic texts and %d NER sentences (%.0f%% of "
           + "the generated data) ...", topicCut, nerCut, V1_SHARE * 100));
-      trainer.run(EmbeddedCommand.fineTuneArgs(v1Data, bertConfig, dir.resolve("run-v1"), "1", store, signingKey, bootstrap,
+      trainer.run(Demo.fineTuneArgs(v1Data, bertConfig, dir.resolve("run-v1"), "1", store, signingKey, bootstrap,
           registryUrl, List.of("--bert-config", bertConfig.toString(), "--epochs", "3", "--lr", "5e-4")));
-      cmd.awaitVersion(service, "1");
+      demo.awaitVersion(service, "1");
 
       // The rest of the data streams through the app; the labeller knows its ground truth.
       Path restTopics = dir.resolve("data-rest-topics.tsv");
@@ -72,12 +75,12 @@ final class LearningLoopDemo {
       Map<String, SimulatedLabeller.Truth> truth = new HashMap<>(SimulatedLabeller.readTopics(restTopics));
       truth.putAll(SimulatedLabeller.readConll(restNer));
       List<String> stream = new ArrayList<>(truth.keySet());
-      java.util.Collections.shuffle(stream, new java.util.Random(7));
+      Collections.shuffle(stream, new Random(7));
 
       AtomicReference<Exception> serveFailure = new AtomicReference<>();
       Thread serve = new Thread(() -> {
         try {
-          trainer.run(List.of("serve", "--model-name", EmbeddedCommand.MODEL_NAME, "--store",
+          trainer.run(List.of("serve", "--model-name", Demo.MODEL_NAME, "--store",
               store.toUri().toString(), "--signing-key", signingKey.toString(), "--work-dir", dir.resolve("serve").toString(), "--bootstrap-servers",
               bootstrap, "--schema-registry-url", registryUrl, "--min-new-examples", "150", "--max-interval", "10m",
               "--poll-interval", "1s", "--lr", "5e-4", "--epochs", "4", "--batch-size", "16", "--max-length", "48",
@@ -89,47 +92,47 @@ final class LearningLoopDemo {
       }, "trainer-serve");
       try (SimulatedLabeller labeller = new SimulatedLabeller(bootstrap, registryUrl, Topics.NEEDS_LABELING,
           Topics.TRAINING_EXAMPLES, truth);
-          EmbeddedCommand.Texts texts = cmd.new Texts(bootstrap, registryUrl, config)) {
-        cmd.say("trainer serve started (rounds at 150 new labelled examples; auto-promotion after 40 shadow "
+          DemoTexts texts = new DemoTexts(bootstrap, registryUrl, config, demo.out())) {
+        demo.say("trainer serve started (rounds at 150 new labelled examples; auto-promotion after 40 shadow "
             + "samples); a simulated labeller answers needs-labeling from the generated ground truth");
         serve.setDaemon(true);
         serve.start();
-        cmd.say("enriching sample texts with the weak v1:");
-        for (String text : EmbeddedCommand.SAMPLE_TEXTS) {
+        demo.say("enriching sample texts with the weak v1:");
+        for (String text : Demo.SAMPLE_TEXTS) {
           texts.send(text);
         }
-        texts.printUntil(EmbeddedCommand.SAMPLE_TEXTS.size(), null, false, Duration.ofSeconds(60));
-        cmd.say("streaming " + stream.size() + " unseen texts through v1 ...");
+        texts.printUntil(Demo.SAMPLE_TEXTS.size(), null, false, Duration.ofSeconds(60));
+        demo.say("streaming " + stream.size() + " unseen texts through v1 ...");
         for (String text : stream) {
           texts.send(text);
         }
         texts.drain(stream.size(), Duration.ofSeconds(120));
         long answered = settle(labeller);
-        cmd.say("v1 asked for labels on the texts it was unsure about (needs-labeling); the simulated labeller "
+        demo.say("v1 asked for labels on the texts it was unsure about (needs-labeling); the simulated labeller "
             + "answered " + answered + " of them on training-examples");
 
         String candidate = await(() -> service.models().candidateVersion(), serve, serveFailure,
             Duration.ofMinutes(5), "a candidate from trainer serve");
-        cmd.say("candidate " + candidate + " loaded beside v1: shadow scoring of live texts (outputs stay v1)");
-        Thread feeder = new Thread(() -> texts.feed(EmbeddedCommand.SAMPLE_TEXTS, 100), "demo-feeder");
+        demo.say("candidate " + candidate + " loaded beside v1: shadow scoring of live texts (outputs stay v1)");
+        Thread feeder = new Thread(() -> texts.feed(Demo.SAMPLE_TEXTS, 100), "demo-feeder");
         feeder.setDaemon(true);
         feeder.start();
         await(() -> candidate.equals(service.models().currentVersion()) ? candidate : null, serve, serveFailure,
             Duration.ofMinutes(3), "the promotion of " + candidate);
-        cmd.say("candidate " + candidate + " promoted by trainer serve from the shadow reports; outputs switch:");
-        texts.printVersion(candidate, EmbeddedCommand.SAMPLE_TEXTS.size(), Duration.ofSeconds(60));
+        demo.say("candidate " + candidate + " promoted by trainer serve from the shadow reports; outputs switch:");
+        texts.printVersion(candidate, Demo.SAMPLE_TEXTS.size(), Duration.ofSeconds(60));
         texts.stopFeeding();
         feeder.join(5000);
       }
       serve.join(TimeUnit.SECONDS.toMillis(30));
-      cmd.say(String.format(Locale.ROOT, "done in %.0f s: weak v1 -> labels asked and answered -> trainer serve "
+      demo.say(String.format(Locale.ROOT, "done in %.0f s: weak v1 -> labels asked and answered -> trainer serve "
               + "round -> candidate in shadow -> promoted. Rounds on topic %s. Data in %s",
           Duration.between(started, Instant.now()).toMillis() / 1000.0, Topics.TRAINING_RUNS, dir));
       return 0;
     }
   }
 
-  private static String await(java.util.function.Supplier<String> value, Thread serve,
+  private static String await(Supplier<String> value, Thread serve,
       AtomicReference<Exception> failure, Duration timeout, String what) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {

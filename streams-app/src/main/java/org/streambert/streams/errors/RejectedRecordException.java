@@ -1,12 +1,13 @@
 package org.streambert.streams.errors;
 
-
-import org.streambert.streams.processor.internals.DeadLetterHandlers;
 /**
- * A record this application will not process; the processing exception handler sends its raw bytes to the
- * dead-letter topic with {@link #reason()} in header {@link DeadLetterHandlers#REASON_HEADER}.
+ * A record this application will not process; its raw bytes go to the dead-letter topic with {@link #reason()} in
+ * header {@value #REASON_HEADER}, beside Kafka's {@code __streams.errors.*} headers.
  */
 public final class RejectedRecordException extends RuntimeException {
+
+  /** Header of a dead-letter record with the machine-readable reason, one of {@link Reason}. */
+  public static final String REASON_HEADER = "nlp.error.reason";
 
   /** Why a record went to the dead-letter topic (value of header {@code nlp.error.reason}). */
   public enum Reason {

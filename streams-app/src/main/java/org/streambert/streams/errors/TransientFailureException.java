@@ -32,4 +32,18 @@ public final class TransientFailureException extends RuntimeException {
     }
     return false;
   }
+
+  /**
+   * Rethrows {@code failure} as a {@link TransientFailureException} if a retry may survive it (see
+   * {@link #isTransient}), so that the task fails and its transaction aborts instead of the records being
+   * dead-lettered for a fault that says nothing about them; returns normally otherwise.
+   *
+   * @param what what failed, for the message (e.g. "inference")
+   */
+  public static void rethrowIfTransient(RuntimeException failure, String what) {
+    if (isTransient(failure)) {
+      throw failure instanceof TransientFailureException t ? t
+          : new TransientFailureException(what + " failed transiently: " + failure, failure);
+    }
+  }
 }

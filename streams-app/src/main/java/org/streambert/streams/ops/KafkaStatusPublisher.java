@@ -8,9 +8,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streambert.schemas.rollout.RolloutStatus;
+import org.streambert.schemas.rollout.ShadowReport;
 import org.streambert.streams.rollout.RolloutStatusPublisher;
 
-import org.streambert.schemas.rollout.ShadowReport;
 /** Writes rollout statuses as JSON to the status topic, keyed by model name. Owns its producer. */
 public final class KafkaStatusPublisher implements RolloutStatusPublisher, AutoCloseable {
 
@@ -43,8 +43,8 @@ public final class KafkaStatusPublisher implements RolloutStatusPublisher, AutoC
     });
   }
 
-  @Override
-  public void publish(org.streambert.schemas.rollout.ShadowReport report) {
+  /** Writes a shadow report to the same topic, keyed by model name. */
+  public void publish(ShadowReport report) {
     producer.send(new ProducerRecord<>(topic, report.modelName(), report.toJson()), (meta, e) -> {
       if (e != null) {
         LOG.warn("could not write shadow report to {}: {}", topic, e.toString());

@@ -1,6 +1,7 @@
 package org.streambert.streams.ops;
 
 import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +67,7 @@ public final class NativeLogLevel {
   /** The level the C environment of this process holds now (null if unset); for tests and diagnostics. */
   public static String current() {
     try {
-      com.sun.jna.Pointer p = NativeLibrary.getInstance("c").getFunction("getenv").invokePointer(new Object[] {ENV});
+      Pointer p = NativeLibrary.getInstance("c").getFunction("getenv").invokePointer(new Object[] {ENV});
       return p == null ? null : p.getString(0);
     } catch (LinkageError | RuntimeException e) {
       return null;

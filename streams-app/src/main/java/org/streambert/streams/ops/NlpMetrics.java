@@ -9,13 +9,13 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.streambert.streams.serving.ModelHolder;
-
 import org.streambert.streams.errors.RejectedRecordException;
-import org.streambert.streams.processor.internals.ResultCache;
+import org.streambert.streams.serving.ModelHolder;
 import org.streambert.streams.serving.ShadowScorer;
+
 /**
  * This application's metrics, the one facade the processors, handlers and rollout call; the meters live in a
  * Micrometer {@link MeterRegistry} (Prometheus for {@code /metrics}, optionally JMX, see {@link AppMeters}). Names
@@ -34,7 +34,8 @@ import org.streambert.streams.serving.ShadowScorer;
  *       only (the previous version's series goes at the swap), {@code nlp_model_loaded},
  *       {@code nlp_model_loads_total}, {@code nlp_rollout_refusals_total}</li>
  *   <li>{@code nlp_cache_hits_total}, {@code nlp_cache_misses_total}, {@code nlp_cache_evictions_total},
- *       {@code nlp_cache_entries}, {@code nlp_cache_bytes} of the duplicate-result cache (one cache per instance)</li>
+ *       {@code nlp_cache_entries}, {@code nlp_cache_bytes} of the duplicate-result cache (one cache per instance;
+ *       the cache registers them in {@link #registry()})</li>
  * </ul>
  *
  * <p>Kafka Streams creates processors and exception handlers by itself, so the service hands this object to them
@@ -130,23 +131,6 @@ public final class NlpMetrics {
     return value == null ? Double.NaN : value;
   }
 
-  /** Meters over the duplicate-result cache (hits, misses, evictions, entries, estimated bytes); idempotent. */
-  public void observeCache(ResultCache cache) {
-    if (!cache.enabled()) {
-      return;
-    }
-    FunctionCounter.builder("nlp.cache.hits", cache, ResultCache::hits)
-        .description("Records whose result came from the duplicate-result cache").register(registry);
-    FunctionCounter.builder("nlp.cache.misses", cache, ResultCache::misses)
-        .description("Records that needed the model (not in the duplicate-result cache)").register(registry);
-    FunctionCounter.builder("nlp.cache.evictions", cache, ResultCache::evictions)
-        .description("Results evicted from the duplicate-result cache by its bounds").register(registry);
-    Gauge.builder("nlp.cache.entries", cache, ResultCache::entries)
-        .description("Results held by the duplicate-result cache").register(registry);
-    Gauge.builder("nlp.cache.bytes", cache, ResultCache::bytes).baseUnit("bytes")
-        .description("Estimated heap held by the duplicate-result cache").register(registry);
-  }
-
   /** Gauges and counters over the rollout's state: loaded, loads, refusals and the serving version's info. */
   public void bindModels(ModelHolder models) {
     this.holder = models;
@@ -181,11 +165,11 @@ public final class NlpMetrics {
 
   private void setModelInfo(String modelName, String version) {
     String key = version == null ? null : modelName + '\u0000' + version;
-    if (java.util.Objects.equals(key, modelInfoKey)) {
+    if (Objects.equals(key, modelInfoKey)) {
       return; // the per-batch path: nothing changed
     }
     synchronized (this) {
-      if (java.util.Objects.equals(key, modelInfoKey)) {
+      if (Objects.equals(key, modelInfoKey)) {
         return;
       }
       if (modelInfo != null) {

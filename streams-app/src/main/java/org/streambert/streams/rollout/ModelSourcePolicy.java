@@ -1,5 +1,6 @@
 package org.streambert.streams.rollout;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -11,13 +12,12 @@ import java.util.Objects;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.signing.TrustedKeys;
 
-import org.streambert.streams.rollout.internals.BundleFetcher;
 /**
  * What a serving instance trusts: whose signatures ({@code nlp.model.trusted.keys}), which bundle locations
  * ({@code nlp.model.uri.allowed}), how much it fetches ({@code nlp.model.max.bytes},
  * {@code nlp.model.fetch.timeout.ms}) and whether signed events must carry golden examples
  * ({@code nlp.golden.required}). {@link #refusal} holds the checks that need no I/O, run before anything is fetched;
- * {@link BundleFetcher} enforces the rest while it reads.
+ * {@code BundleFetcher} enforces the rest while it reads.
  *
  * <p>Every refusal reason starts with the rule's name (e.g. {@code signature:}, {@code uri.allowed:}) and never
  * quotes fetched content.
@@ -108,7 +108,7 @@ public record ModelSourcePolicy(TrustedKeys trustedKeys, List<String> allowedUri
           if (Location.under(location.path, Path.of(allowed.path).toRealPath().toString())) {
             return true;
           }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           // a prefix that does not exist (yet) allows nothing beyond its literal path
         }
       }

@@ -1,7 +1,6 @@
 package org.streambert.streams.serving;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;

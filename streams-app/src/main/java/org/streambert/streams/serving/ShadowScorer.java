@@ -11,12 +11,12 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.streambert.bert.inference.Entity;
-import org.streambert.bert.inference.Prediction;
-import org.streambert.streams.rollout.RolloutStatusPublisher;
-import org.streambert.schemas.rollout.ShadowReport;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.streambert.bert.inference.Entity;
+import org.streambert.bert.inference.Prediction;
+import org.streambert.schemas.rollout.ShadowReport;
 
 /**
  * Shadow scoring of a CANDIDATE: a sampled share of the champion's batches ({@code nlp.shadow.sample.rate}) is handed
@@ -36,7 +36,7 @@ public final class ShadowScorer implements AutoCloseable {
   private final ModelHolder holder;
   private final double sampleRate;
   private final String instanceId;
-  private final RolloutStatusPublisher publisher;
+  private final Consumer<ShadowReport> publisher;
   private final ThreadPoolExecutor worker;
   private final ScheduledExecutorService reporter;
   private final AtomicLong dropped = new AtomicLong();
@@ -48,7 +48,7 @@ public final class ShadowScorer implements AutoCloseable {
    * @param reportIntervalMs how often a report is published (when there are new samples); <= 0: never
    */
   public ShadowScorer(ModelHolder holder, double sampleRate, long reportIntervalMs, String instanceId,
-      RolloutStatusPublisher publisher) {
+      Consumer<ShadowReport> publisher) {
     if (!(sampleRate >= 0 && sampleRate <= 1)) {
       throw new IllegalArgumentException("shadow sample rate must be in [0, 1], got " + sampleRate);
     }
@@ -186,7 +186,7 @@ public final class ShadowScorer implements AutoCloseable {
       r = report();
     }
     try {
-      publisher.publish(r);
+      publisher.accept(r);
       LOG.info("shadow: candidate {} vs champion {} on {} record(s): label agreement {}, entity F1 {}, forward "
           + "{} vs {} us/record", r.candidateVersion(), r.championVersion(), r.samples(), r.labelAgreement(),
           r.entityF1(), Math.round(r.candidateLatencyMicros()), Math.round(r.championLatencyMicros()));

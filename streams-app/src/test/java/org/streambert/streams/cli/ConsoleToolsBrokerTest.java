@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -42,9 +43,9 @@ import org.streambert.schemas.avro.Entity;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
+import org.streambert.streams.NlpSerdes;
 import picocli.CommandLine;
 
-import org.streambert.streams.NlpSerdes;
 /** {@code streams-app produce} and {@code consume} against a real broker and the embedded schema registry (HTTP). */
 class ConsoleToolsBrokerTest {
 
@@ -114,7 +115,7 @@ class ConsoleToolsBrokerTest {
         consumer.poll(Duration.ofMillis(200)).forEach(out::add);
       }
     }
-    out.sort(java.util.Comparator.comparing(r -> r.value().getText()));
+    out.sort(Comparator.comparing(r -> r.value().getText()));
     return out;
   }
 

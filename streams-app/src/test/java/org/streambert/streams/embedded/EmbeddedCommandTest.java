@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +47,7 @@ class EmbeddedCommandTest {
     assertTrue(out.contains("model demo-nlp v1 verified, loaded and serving"), out);
     assertTrue(out.contains("model demo-nlp v2 verified, loaded and serving"), out);
     // Each sample text got a v1 result with a label and, where it names people, the person as an entity.
-    for (String text : EmbeddedCommand.SAMPLE_TEXTS) {
+    for (String text : Demo.SAMPLE_TEXTS) {
       assertTrue(out.contains("[v1] \"" + text + "\""), "no v1 result for " + text);
     }
     assertTrue(Pattern.compile("\\[v1\\] \"Emma Clark announced[^\\n]*-> politics").matcher(out).find(), out);
@@ -84,7 +86,7 @@ class EmbeddedCommandTest {
     assertTrue(candidate.find(), out);
     String version = candidate.group(1);
     assertTrue(out.contains("==> candidate " + version + " promoted by trainer serve"), out);
-    for (String text : EmbeddedCommand.SAMPLE_TEXTS) {
+    for (String text : Demo.SAMPLE_TEXTS) {
       assertTrue(out.contains("[v1] \"" + text + "\""), "no v1 result for " + text);
       assertTrue(out.contains("[v" + version + "] \"" + text + "\""), "no result of the candidate for " + text);
     }
@@ -92,23 +94,23 @@ class EmbeddedCommandTest {
   }
 
   /** Copies what the command prints to the console and into a buffer. */
-  private static final class TeeStream extends java.io.OutputStream {
-    private final java.io.OutputStream a;
-    private final java.io.OutputStream b;
+  private static final class TeeStream extends OutputStream {
+    private final OutputStream a;
+    private final OutputStream b;
 
-    TeeStream(java.io.OutputStream a, java.io.OutputStream b) {
+    TeeStream(OutputStream a, OutputStream b) {
       this.a = a;
       this.b = b;
     }
 
     @Override
-    public void write(int c) throws java.io.IOException {
+    public void write(int c) throws IOException {
       a.write(c);
       b.write(c);
     }
 
     @Override
-    public void write(byte[] buf, int off, int len) throws java.io.IOException {
+    public void write(byte[] buf, int off, int len) throws IOException {
       a.write(buf, off, len);
       b.write(buf, off, len);
     }

@@ -25,10 +25,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-
 import org.streambert.streams.cli.ConsumeCommand;
 import org.streambert.streams.cli.ProduceCommand;
+import picocli.CommandLine;
+
 /**
  * {@code embedded --keep-running}: after the demo the broker, registry and app stay up on the requested ports, the
  * printed produce/consume commands work against them, and stopping closes everything.

@@ -3,6 +3,8 @@ package org.streambert.streams.ops;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
+import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
 import org.streambert.streams.serving.ModelHolder;
 import org.streambert.streams.testing.TestModels;
@@ -42,8 +44,8 @@ class AppMetersTest {
   void shouldPublishMetersOverJmxWhenEnabled() throws Exception {
     try (AppMeters meters = new AppMeters("inst-2", true)) {
       meters.nlp().deadLettered("UNDECODABLE", 1);
-      var server = java.lang.management.ManagementFactory.getPlatformMBeanServer();
-      var names = server.queryNames(new javax.management.ObjectName(AppMeters.JMX_DOMAIN + ":*"), null);
+      var server = ManagementFactory.getPlatformMBeanServer();
+      var names = server.queryNames(new ObjectName(AppMeters.JMX_DOMAIN + ":*"), null);
       assertTrue(names.stream().anyMatch(n -> n.toString().contains("nlpRecordsDeadLettered")), names.toString());
     }
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +54,7 @@ class NativeLogLevelTest {
       p.destroyForcibly();
       throw new AssertionError("child JVM did not finish");
     }
-    String log = java.nio.file.Files.readString(out, StandardCharsets.UTF_8);
+    String log = Files.readString(out, StandardCharsets.UTF_8);
     assertEquals(0, p.exitValue(), log);
     assertTrue(log.contains("result=11.0"), log);
     return log;

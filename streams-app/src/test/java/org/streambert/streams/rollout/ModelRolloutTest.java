@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Meter;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,7 +14,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,14 +30,16 @@ import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.LabelScore;
 import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.rollout.RolloutStatus;
+import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.streams.NlpConfig;
+import org.streambert.streams.NlpTopology;
+import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.ModelLoader;
 import org.streambert.streams.testing.Harness;
 import org.streambert.streams.testing.TestModels;
 import org.streambert.streams.testing.TestModels.RuleForwardPass;
 
-import org.streambert.schemas.rollout.RolloutStatus;
-import org.streambert.streams.serving.ModelHolder;
-import org.streambert.streams.serving.ModelLoader;
 class ModelRolloutTest {
 
   @TempDir
@@ -100,7 +108,7 @@ class ModelRolloutTest {
   }
 
   private double metric(String name) {
-    io.micrometer.core.instrument.Meter meter = h.metrics.registry().find(name).meter();
+    Meter meter = h.metrics.registry().find(name).meter();
     if (meter == null) {
       throw new AssertionError("no metric " + name);
     }
@@ -140,7 +148,7 @@ class ModelRolloutTest {
     h.close();
     holder = new ModelHolder("bert-nlp");
     ModelCheckpoint good = checkpoint("bert-nlp", "1", "standard", null, standardGolden());
-    ModelSourcePolicy policy = new ModelSourcePolicy(org.streambert.schemas.signing.TrustedKeys.none(),
+    ModelSourcePolicy policy = new ModelSourcePolicy(TrustedKeys.none(),
         List.of(good.getBundleUri().toString()), 1L << 30, Duration.ofSeconds(50), true);
     rollout = new ModelRollout("test-instance", holder, new TestModels.Loader(), dir.resolve("cache2"), statuses::add,
         1e-3, 32, policy);
@@ -154,17 +162,17 @@ class ModelRolloutTest {
 
     assertEquals(List.of("LOADED", "REFUSED"), statuses.stream().map(RolloutStatus::status).toList());
     assertTrue(statuses.get(1).reason().startsWith("uri.allowed"), statuses.get(1).reason());
-    org.apache.kafka.streams.state.KeyValueStore<String, ModelCheckpoint> stored =
-        h.driver.getKeyValueStore(org.streambert.streams.NlpTopology.CHECKPOINT_STORE);
+    KeyValueStore<String, ModelCheckpoint> stored =
+        h.driver.getKeyValueStore(NlpTopology.CHECKPOINT_STORE);
     assertEquals("1", stored.get("bert-nlp").getVersion(), "a restart must still find the accepted checkpoint");
     assertEquals("1", enrich("a", "good day").getModelVersion());
   }
 
   @Test
   void shouldLetANewerCheckpointCancelADownloadInProgress() throws Exception {
-    com.sun.net.httpserver.HttpServer server =
-        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    ExecutorService threads = Executors.newCachedThreadPool();
     server.setExecutor(threads);
     server.createContext("/stall/", ex -> { // headers, then nothing for up to a minute
       ex.sendResponseHeaders(200, 0);
@@ -179,7 +187,7 @@ class ModelRolloutTest {
     String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
     ModelHolder other = new ModelHolder("bert-nlp");
     List<RolloutStatus> seen = new CopyOnWriteArrayList<>();
-    ModelSourcePolicy policy = new ModelSourcePolicy(org.streambert.schemas.signing.TrustedKeys.none(),
+    ModelSourcePolicy policy = new ModelSourcePolicy(TrustedKeys.none(),
         List.of(base, dir.toUri().toString()), 1L << 30, Duration.ofSeconds(50), true);
     try (ModelRollout r = new ModelRollout("t", other, loader, dir.resolve("cache2"), seen::add, 1e-3, 32, policy)) {
       ModelCheckpoint good = checkpoint("bert-nlp", "2", "standard", null, standardGolden());

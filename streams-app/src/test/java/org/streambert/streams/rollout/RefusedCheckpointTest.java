@@ -20,12 +20,12 @@ import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.ModelCheckpoint;
-import org.streambert.streams.testing.Harness;
-import org.streambert.streams.testing.TestModels;
-
 import org.streambert.schemas.rollout.RolloutStatus;
 import org.streambert.streams.serving.ModelHolder;
 import org.streambert.streams.serving.ModelLoader;
+import org.streambert.streams.testing.Harness;
+import org.streambert.streams.testing.TestModels;
+
 /**
  * Checkpoints that cannot become a model — an undecodable event, a load that runs out of memory — are reported by the
  * rollout as REFUSED and counted; the serving model stays.

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.Meter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,15 +22,15 @@ import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.ModelStage;
+import org.streambert.schemas.rollout.RolloutStatus;
+import org.streambert.schemas.rollout.ShadowReport;
 import org.streambert.streams.NlpConfig;
+import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.ServingModel;
 import org.streambert.streams.serving.ShadowScorer;
 import org.streambert.streams.testing.Harness;
 import org.streambert.streams.testing.TestModels;
 
-import org.streambert.schemas.rollout.RolloutStatus;
-import org.streambert.schemas.rollout.ShadowReport;
-import org.streambert.streams.serving.ModelHolder;
-import org.streambert.streams.serving.ServingModel;
 /**
  * Stages: a CANDIDATE is loaded beside the PROMOTED model through the same checks, scored in shadow on sampled live
  * batches without changing outputs, unloaded by RETIRED and dropped when promoted. The "flipped" test model disagrees
@@ -51,20 +52,9 @@ class ShadowRolloutTest {
   @BeforeEach
   void setUp() {
     holder = new ModelHolder("bert-nlp");
-    RolloutStatusPublisher publisher = new RolloutStatusPublisher() {
-      @Override
-      public void publish(RolloutStatus status) {
-        statuses.add(status);
-      }
-
-      @Override
-      public void publish(ShadowReport report) {
-        reports.add(report);
-      }
-    };
-    rollout = new ModelRollout("test-instance", holder, new TestModels.Loader(), dir.resolve("cache"), publisher,
+    rollout = new ModelRollout("test-instance", holder, new TestModels.Loader(), dir.resolve("cache"), statuses::add,
         1e-3, 32);
-    shadow = new ShadowScorer(holder, 1.0, 0, "test-instance", publisher);
+    shadow = new ShadowScorer(holder, 1.0, 0, "test-instance", reports::add);
     h = new Harness(dir.resolve("state"), Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 1), rollout, holder, null,
         shadow);
   }
@@ -103,7 +93,7 @@ class ShadowRolloutTest {
   }
 
   private double metric(String name) {
-    io.micrometer.core.instrument.Meter meter = h.metrics.registry().find(name).meter();
+    Meter meter = h.metrics.registry().find(name).meter();
     if (meter == null) {
       throw new AssertionError("no metric " + name);
     }

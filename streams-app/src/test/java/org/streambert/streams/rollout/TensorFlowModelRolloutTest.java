@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -39,12 +40,12 @@ import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.LabelScore;
 import org.streambert.schemas.avro.ModelCheckpoint;
-import org.streambert.streams.NlpConfig;
-import org.streambert.streams.testing.Harness;
-
 import org.streambert.schemas.rollout.RolloutStatus;
+import org.streambert.streams.NlpConfig;
 import org.streambert.streams.serving.ModelHolder;
 import org.streambert.streams.serving.TensorFlowModelLoader;
+import org.streambert.streams.testing.Harness;
+
 /** Rollout with the real loader: a tiny TensorFlow BERT written as a bundle, verified, loaded and served. */
 class TensorFlowModelRolloutTest {
 
@@ -160,7 +161,7 @@ class TensorFlowModelRolloutTest {
   void shouldRefuseACorruptBundleWhileTheOldVersionKeepsServing() throws Exception {
     publish(publishable("1", 1));
     ModelCheckpoint v2 = publishable("2", 2);
-    Path variables = Path.of(java.net.URI.create(v2.getBundleUri())).resolve("saved_model").resolve("variables");
+    Path variables = Path.of(URI.create(v2.getBundleUri())).resolve("saved_model").resolve("variables");
     try (Stream<Path> files = Files.list(variables)) {
       Path data = files.filter(f -> f.getFileName().toString().startsWith("variables.data")).findFirst().orElseThrow();
       Files.write(data, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);

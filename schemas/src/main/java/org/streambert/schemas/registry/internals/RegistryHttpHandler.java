@@ -17,11 +17,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.streambert.schemas.registry.CompatibilityLevel;
 import org.streambert.schemas.registry.RegisteredSchema;
 import org.streambert.schemas.registry.RestClientException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Confluent's Schema Registry REST API (the Avro subset) over a {@link SchemaStore}. Errors are answered with

@@ -10,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.io.JsonEncoder;
@@ -73,7 +75,7 @@ public final class RecordView {
           return JSON.writeValueAsString(s);
         }
       }
-      return JSON.writeValueAsString(java.util.Map.of("base64", Base64.getEncoder().encodeToString((byte[]) decoded)));
+      return JSON.writeValueAsString(Map.of("base64", Base64.getEncoder().encodeToString((byte[]) decoded)));
     } catch (IOException e) {
       throw new IllegalStateException("cannot encode record as JSON: " + e, e);
     }
@@ -163,6 +165,6 @@ public final class RecordView {
 
   private static String utf8OrHex(byte[] bytes) {
     String s = utf8(bytes);
-    return s != null ? s : java.util.HexFormat.of().formatHex(bytes);
+    return s != null ? s : HexFormat.of().formatHex(bytes);
   }
 }

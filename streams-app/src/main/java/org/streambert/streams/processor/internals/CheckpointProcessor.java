@@ -9,9 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streambert.schemas.CheckpointKeys;
 import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.streams.errors.TransientFailureException;
 import org.streambert.streams.rollout.CheckpointListener;
 
-import org.streambert.streams.errors.TransientFailureException;
 /**
  * Maintains the global checkpoint store (model name → latest PROMOTED ModelCheckpoint, model name +
  * {@link CheckpointKeys#CANDIDATE_SUFFIX} → latest CANDIDATE/RETIRED one) on every instance and tells the rollout

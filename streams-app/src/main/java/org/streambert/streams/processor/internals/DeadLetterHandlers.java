@@ -1,6 +1,7 @@
 package org.streambert.streams.processor.internals;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -10,24 +11,24 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
-
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.streambert.streams.errors.RejectedRecordException;
+import org.streambert.streams.errors.RejectedRecordException.Reason;
 import org.streambert.streams.errors.TransientFailureException;
 import org.streambert.streams.ops.NlpMetrics;
+
 /**
  * Kafka Streams' log-and-continue handlers with the dead-letter topic (KIP-1033/KIP-1034): the dead-letter record
  * keeps the raw source key and value and Kafka's {@code __streams.errors.*} headers (exception, message, stack trace,
- * topic, partition, offset); these subclasses add header {@value #REASON_HEADER} with a
- * {@link RejectedRecordException.Reason} and count the record. A bad record never stops a stream thread; a transient
+ * topic, partition, offset); these subclasses add header {@value RejectedRecordException#REASON_HEADER} with a
+ * {@link Reason} and count the record. A bad record never stops a stream thread; a transient
  * failure, or any failure of the stateful batch processor or its punctuator, fails the task instead (see
  * {@link Processing#handleError}).
  */
 public final class DeadLetterHandlers {
 
-  /** Header with the machine-readable reason, one of {@link RejectedRecordException.Reason}. */
-  public static final String REASON_HEADER = "nlp.error.reason";
-
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DeadLetterHandlers.class);
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLetterHandlers.class);
 
   private DeadLetterHandlers() {
   }
@@ -51,7 +52,7 @@ public final class DeadLetterHandlers {
         return DeserializationExceptionHandler.Response.fail();
       }
       DeserializationExceptionHandler.Response response = super.handleError(context, record, exception);
-      tag(response.deadLetterQueueRecords(), RejectedRecordException.Reason.UNDECODABLE, metrics);
+      tag(response.deadLetterQueueRecords(), Reason.UNDECODABLE, metrics);
       return response;
     }
   }
@@ -82,8 +83,8 @@ public final class DeadLetterHandlers {
         return ProcessingExceptionHandler.Response.fail();
       }
       ProcessingExceptionHandler.Response response = super.handleError(context, record, exception);
-      RejectedRecordException.Reason reason = exception instanceof RejectedRecordException r
-          ? r.reason() : RejectedRecordException.Reason.PROCESSING_FAILED;
+      Reason reason = exception instanceof RejectedRecordException r
+          ? r.reason() : Reason.PROCESSING_FAILED;
       tag(response.deadLetterQueueRecords(), reason, metrics);
       return response;
     }
@@ -91,13 +92,12 @@ public final class DeadLetterHandlers {
 
   /** Nodes whose failures concern only the record at hand (stateless): the validation step. */
   private static boolean perRecordNode(ErrorHandlerContext context) {
-    return org.streambert.streams.NlpTopology.VALIDATE.equals(context.processorNodeId());
+    return ValidateProcessor.NAME.equals(context.processorNodeId());
   }
 
-  private static void tag(java.util.List<ProducerRecord<byte[], byte[]>> records,
-      RejectedRecordException.Reason reason, NlpMetrics metrics) {
+  private static void tag(List<ProducerRecord<byte[], byte[]>> records, Reason reason, NlpMetrics metrics) {
     for (ProducerRecord<byte[], byte[]> r : records) {
-      r.headers().add(REASON_HEADER, reason.name().getBytes(StandardCharsets.UTF_8));
+      r.headers().add(RejectedRecordException.REASON_HEADER, reason.name().getBytes(StandardCharsets.UTF_8));
     }
     (metrics == null ? NlpMetrics.from(null) : metrics).deadLettered(reason.name(), records.size());
   }

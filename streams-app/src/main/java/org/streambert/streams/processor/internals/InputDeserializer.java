@@ -3,6 +3,7 @@ package org.streambert.streams.processor.internals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -67,10 +68,10 @@ public final class InputDeserializer implements Deserializer<InputValue> {
     }
     JsonNode id = root.get("id");
     JsonNode eventTime = root.get("eventTime");
-    java.util.Map<String, String> metadata = null;
+    Map<String, String> metadata = null;
     JsonNode meta = root.get("metadata");
     if (meta != null && meta.isObject()) {
-      metadata = new java.util.LinkedHashMap<>();
+      metadata = new LinkedHashMap<>();
       for (var it = meta.fields(); it.hasNext(); ) {
         var e = it.next();
         if (e.getValue().isTextual()) {

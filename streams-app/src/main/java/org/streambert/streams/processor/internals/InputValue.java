@@ -1,5 +1,7 @@
 package org.streambert.streams.processor.internals;
 
+import java.util.Map;
+
 /**
  * A decoded input value with its raw bytes (kept for the dead-letter topic).
  *
@@ -9,7 +11,7 @@ package org.streambert.streams.processor.internals;
  * @param eventTime epoch milliseconds from the value, or null
  * @param metadata  the value's metadata map (Avro/JSON), or null
  */
-public record InputValue(byte[] raw, String id, String text, Long eventTime, java.util.Map<String, String> metadata) {
+public record InputValue(byte[] raw, String id, String text, Long eventTime, Map<String, String> metadata) {
 
   public InputValue(byte[] raw, String id, String text, Long eventTime) {
     this(raw, id, text, eventTime, null);

@@ -6,6 +6,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
@@ -75,19 +76,19 @@ public record PendingRecord(byte[] key, byte[] rawValue, String id, String text,
       out.writeByte(FORMAT);
       writeBytes(out, r.key);
       writeBytes(out, r.rawValue);
-      writeBytes(out, r.id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      writeBytes(out, r.text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      writeBytes(out, r.id.getBytes(StandardCharsets.UTF_8));
+      writeBytes(out, r.text.getBytes(StandardCharsets.UTF_8));
       out.writeLong(r.eventTime);
       out.writeLong(r.timestamp);
-      writeBytes(out, r.topic == null ? null : r.topic.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      writeBytes(out, r.topic == null ? null : r.topic.getBytes(StandardCharsets.UTF_8));
       out.writeInt(r.partition);
       out.writeLong(r.offset);
       out.writeInt(r.headers.size());
       for (Header h : r.headers) {
-        writeBytes(out, h.key().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        writeBytes(out, h.key().getBytes(StandardCharsets.UTF_8));
         writeBytes(out, h.value());
       }
-      writeBytes(out, r.question == null ? null : r.question.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      writeBytes(out, r.question == null ? null : r.question.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -124,7 +125,7 @@ public record PendingRecord(byte[] key, byte[] rawValue, String id, String text,
   }
 
   private static String string(byte[] b) {
-    return b == null ? null : new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    return b == null ? null : new String(b, StandardCharsets.UTF_8);
   }
 
   private static void writeBytes(DataOutputStream out, byte[] b) throws IOException {

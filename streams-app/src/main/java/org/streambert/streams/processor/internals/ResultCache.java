@@ -1,5 +1,8 @@
 package org.streambert.streams.processor.internals;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -9,14 +12,14 @@ import java.util.Map;
 import org.streambert.bert.inference.Entity;
 import org.streambert.bert.inference.LabelScore;
 import org.streambert.bert.inference.Prediction;
-import org.streambert.schemas.avro.QaAnswer;
+import org.streambert.bert.qa.QaAnswer;
 import org.streambert.streams.serving.ServingModel;
 
 /**
  * The duplicate-result cache ({@code nlp.cache.*}): a least-recently-used map from (model name, version, manifest
  * hash, text, question) to what the batch step derived for that text: the prediction, its window count and the QA
- * answer. A repeated text (retweets, templated alerts, upstream retries) then skips tokenization and the forward pass
- * and gets the identical result. Bounded in entries and in estimated bytes; a result larger than an eighth of the
+ * answer ({@link RecordResult}). A repeated text (retweets, templated alerts, upstream retries) then skips the
+ * forward pass and gets the identical result. Bounded in entries and in estimated bytes; a result larger than an eighth of the
  * byte bound is not kept. Shared by the stream threads of one instance (methods are synchronized; a lookup or store
  * is a few map operations, never a forward pass).
  *
@@ -61,24 +64,25 @@ public final class ResultCache {
     return maxEntries > 0 && maxBytes > 0;
   }
 
-  /** What was cached for one record. */
-  public record Entry(Prediction prediction, int windowCount, QaAnswer answer) {
+  /** What a record asks: the text it runs with and its question (null without one). */
+  public record Query(String text, String question) {
   }
 
+
   /**
-   * Looks up every record of a batch run with {@code model}; clears the cache first when the model differs from the
+   * Looks up every query of a batch run with {@code model}; clears the cache first when the model differs from the
    * one of the previous lookup.
    */
-  public Lookup lookup(ServingModel model, List<PendingRecord> records) {
-    Entry[] found = new Entry[records.size()];
-    int[] missIndex = new int[records.size()];
-    List<PendingRecord> missed = new ArrayList<>(records.size());
+  public Lookup lookup(ServingModel model, List<Query> queries) {
+    RecordResult[] found = new RecordResult[queries.size()];
+    int[] missIndex = new int[queries.size()];
+    List<Integer> missed = new ArrayList<>(queries.size());
     if (!enabled()) {
-      for (int i = 0; i < records.size(); i++) {
+      for (int i = 0; i < queries.size(); i++) {
         missIndex[i] = i;
+        missed.add(i);
       }
-      missed.addAll(records);
-      return new Lookup(model, records, found, missIndex, missed);
+      return new Lookup(model, queries, found, missIndex, missed);
     }
     Map<Key, Integer> firstMiss = new HashMap<>();
     synchronized (this) {
@@ -86,8 +90,8 @@ public final class ResultCache {
         clear();
         this.model = model;
       }
-      for (int i = 0; i < records.size(); i++) {
-        Key key = key(model, records.get(i));
+      for (int i = 0; i < queries.size(); i++) {
+        Key key = key(model, queries.get(i));
         Sized s = map.get(key);
         if (s != null) {
           found[i] = s.entry;
@@ -101,23 +105,23 @@ public final class ResultCache {
         } else {
           missIndex[i] = missed.size();
           firstMiss.put(key, missed.size());
-          missed.add(records.get(i));
+          missed.add(i);
           misses++;
         }
       }
     }
-    return new Lookup(model, records, found, missIndex, missed);
+    return new Lookup(model, queries, found, missIndex, missed);
   }
 
-  private synchronized void put(ServingModel model, PendingRecord record, Entry entry) {
+  private synchronized void put(ServingModel model, Query query, RecordResult entry) {
     if (model != this.model) {
       return; // a batch of the replaced model finishing after the swap
     }
-    long size = sizeOf(record, entry);
+    long size = sizeOf(query, entry);
     if (size > maxBytes / 8) {
       return;
     }
-    Sized previous = map.put(key(model, record), new Sized(entry, size));
+    Sized previous = map.put(key(model, query), new Sized(entry, size));
     bytes += size - (previous == null ? 0 : previous.bytes);
     Iterator<Sized> eldest = map.values().iterator();
     while ((map.size() > maxEntries || bytes > maxBytes) && eldest.hasNext()) {
@@ -154,14 +158,14 @@ public final class ResultCache {
     return evictions;
   }
 
-  private static Key key(ServingModel model, PendingRecord r) {
-    return new Key(model.name(), model.version(), model.manifestSha256(), r.text(), r.question());
+  private static Key key(ServingModel model, Query q) {
+    return new Key(model.name(), model.version(), model.manifestSha256(), q.text(), q.question());
   }
 
   /** Estimated heap of one entry: strings at 2 bytes a char, 4 per float, a fixed overhead per object. */
-  static long sizeOf(PendingRecord record, Entry e) {
-    long size = ENTRY_OVERHEAD_BYTES + 2L * record.text().length()
-        + (record.question() == null ? 0 : 2L * record.question().length());
+  static long sizeOf(Query query, RecordResult e) {
+    long size = ENTRY_OVERHEAD_BYTES + 2L * query.text().length()
+        + (query.question() == null ? 0 : 2L * query.question().length());
     Prediction p = e.prediction();
     for (LabelScore s : p.labelScores()) {
       size += 48 + 2L * s.label().length();
@@ -173,7 +177,7 @@ public final class ResultCache {
     size += 16 + 4L * p.embedding().length;
     QaAnswer a = e.answer();
     if (a != null) {
-      size += 64 + 2L * (a.getText().length() + a.getQuestion().length());
+      size += 64 + 2L * (a.text().length() + query.question().length());
     }
     return size;
   }
@@ -181,87 +185,80 @@ public final class ResultCache {
   private record Key(String modelName, String version, String manifestSha256, String text, String question) {
   }
 
-  private record Sized(Entry entry, long bytes) {
+  private record Sized(RecordResult entry, long bytes) {
   }
 
   /**
-   * The cache's answer for one batch: which records still need the model ({@link #misses}), and how to put their
+   * The cache's answer for one batch: which queries still need the model ({@link #misses}), and how to put their
    * fresh results together with the cached ones ({@link #complete}).
    */
   public final class Lookup {
     private final ServingModel model;
-    private final List<PendingRecord> records;
-    private final Entry[] found;
+    private final List<Query> queries;
+    private final RecordResult[] found;
     private final int[] missIndex;
-    private final List<PendingRecord> missed;
+    private final List<Integer> missed;
 
-    private Lookup(ServingModel model, List<PendingRecord> records, Entry[] found, int[] missIndex,
-        List<PendingRecord> missed) {
+    private Lookup(ServingModel model, List<Query> queries, RecordResult[] found, int[] missIndex,
+        List<Integer> missed) {
       this.model = model;
-      this.records = records;
+      this.queries = queries;
       this.found = found;
       this.missIndex = missIndex;
       this.missed = missed;
     }
 
-    /** The records without a cached result, in batch order. */
-    public List<PendingRecord> misses() {
+    /** Indexes (into the batch's queries) of the queries without a cached result, each distinct one once, in order. */
+    public List<Integer> misses() {
       return missed;
     }
 
-    /** Texts of {@link #misses}. */
-    public List<String> missTexts() {
-      List<String> texts = new ArrayList<>(missed.size());
-      missed.forEach(r -> texts.add(r.text()));
-      return texts;
-    }
-
     /**
-     * Stores the fresh results of the misses and returns the whole batch's results in batch order: cached records
-     * with zero tokenize time, the batch's forward-pass and post-processing times as measured for the misses.
+     * Stores the fresh entries of the misses and returns every query's entry in batch order.
      *
-     * @param fresh        {@link ServingModel#predict} of {@link #missTexts}, or null when there were no misses
-     * @param freshAnswers QA answers of the misses (null entries for records without a question)
+     * @param fresh one entry per {@link #misses()} element, in that order
      */
-    public Completed complete(ServingModel.Inference fresh, List<QaAnswer> freshAnswers) {
-      int n = records.size();
-      List<Prediction> predictions = new ArrayList<>(n);
-      long[] tokenizeNanos = new long[n];
-      int[] windowCounts = new int[n];
-      List<QaAnswer> answers = new ArrayList<>(n);
+    public List<RecordResult> complete(List<RecordResult> fresh) {
+      int n = queries.size();
+      List<RecordResult> entries = new ArrayList<>(n);
       boolean[] stored = new boolean[missed.size()];
       for (int i = 0; i < n; i++) {
-        Entry e = found[i];
+        RecordResult e = found[i];
         if (e == null) {
           int k = missIndex[i];
-          e = new Entry(fresh.predictions().get(k), fresh.windowCounts()[k], freshAnswers.get(k));
+          e = fresh.get(k);
           if (!stored[k]) {
             stored[k] = true;
-            tokenizeNanos[i] = fresh.tokenizeNanos()[k];
             if (enabled()) {
-              put(model, records.get(i), e);
+              put(model, queries.get(i), e);
             }
           }
         }
-        predictions.add(e.prediction());
-        windowCounts[i] = e.windowCount();
-        answers.add(e.answer());
+        entries.add(e);
       }
-      ServingModel.Inference all = new ServingModel.Inference(predictions, tokenizeNanos, windowCounts,
-          fresh == null ? 0 : fresh.inferNanos(), fresh == null ? 0 : fresh.postNanos(),
-          fresh == null ? 0 : fresh.realTokens(), fresh == null ? 0 : fresh.paddedTokens());
-      return new Completed(all, answers, n - missed.size());
+      return entries;
     }
   }
 
   /**
-   * A batch's results.
-   *
-   * @param inference results of every record, in batch order
-   * @param answers   QA answer of every record (null without a question)
-   * @param hits      records that came from the cache
+   * Meters over this cache in {@code registry} (idempotent; nothing when the cache is off):
+   * {@code nlp_cache_hits_total}, {@code nlp_cache_misses_total}, {@code nlp_cache_evictions_total},
+   * {@code nlp_cache_entries}, {@code nlp_cache_bytes}.
    */
-  public record Completed(ServingModel.Inference inference, List<QaAnswer> answers, int hits) {
+  public void bindTo(MeterRegistry registry) {
+    if (!enabled()) {
+      return;
+    }
+    FunctionCounter.builder("nlp.cache.hits", this, ResultCache::hits)
+        .description("Records whose result came from the duplicate-result cache").register(registry);
+    FunctionCounter.builder("nlp.cache.misses", this, ResultCache::misses)
+        .description("Records that needed the model (not in the duplicate-result cache)").register(registry);
+    FunctionCounter.builder("nlp.cache.evictions", this, ResultCache::evictions)
+        .description("Results evicted from the duplicate-result cache by its bounds").register(registry);
+    Gauge.builder("nlp.cache.entries", this, ResultCache::entries)
+        .description("Results held by the duplicate-result cache").register(registry);
+    Gauge.builder("nlp.cache.bytes", this, ResultCache::bytes).baseUnit("bytes")
+        .description("Estimated heap held by the duplicate-result cache").register(registry);
   }
 
   /** Summary for logs. */

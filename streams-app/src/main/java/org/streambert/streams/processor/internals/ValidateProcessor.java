@@ -12,10 +12,10 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.streambert.streams.errors.RejectedRecordException.Reason;
-
 import org.streambert.streams.errors.RejectedRecordException;
+import org.streambert.streams.errors.RejectedRecordException.Reason;
 import org.streambert.streams.errors.TransientFailureException;
+
 /**
  * Checks and completes one input record: decodes the value ({@link InputDeserializer}; failures are
  * {@link Reason#UNDECODABLE}, except transient ones such as an unreachable registry, which throw
@@ -26,15 +26,14 @@ import org.streambert.streams.errors.TransientFailureException;
  */
 public final class ValidateProcessor implements Processor<byte[], byte[], byte[], PendingRecord> {
 
+  /** Its node name in the topology; the processing exception handler dead-letters this node's failures per record. */
+  public static final String NAME = "validate";
+
   private final InputDeserializer decoder;
   private final boolean textMode;
   private final int maxCodePoints;
   private final String questionKey;
   private ProcessorContext<byte[], PendingRecord> context;
-
-  public ValidateProcessor(InputDeserializer decoder, boolean textMode, int maxCodePoints) {
-    this(decoder, textMode, maxCodePoints, null);
-  }
 
   /**
    * @param questionKey metadata entry holding a question about the text (question-answering mode), or null when that

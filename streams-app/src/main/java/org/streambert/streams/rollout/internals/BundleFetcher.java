@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,26 +14,24 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.streambert.bert.bundle.BundleException;
-import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.bundle.BundleIO;
-
+import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.streams.rollout.ModelSourcePolicy;
+
 /**
  * Resolves a checkpoint's {@code bundleUri} to a local bundle directory whose {@code MANIFEST.json} has the expected
  * sha256 (lower-case hex), within the bounds of a {@link ModelSourcePolicy}. File hashes are verified again by

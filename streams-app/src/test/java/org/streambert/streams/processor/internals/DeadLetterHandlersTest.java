@@ -16,9 +16,9 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.Test;
 import org.streambert.schemas.AvroSerdeException;
 import org.streambert.streams.NlpTopology;
-
 import org.streambert.streams.errors.RejectedRecordException;
 import org.streambert.streams.errors.TransientFailureException;
+
 /** Which failures are dead-lettered (permanent, per record) and which fail the task (transient, or stateful). */
 class DeadLetterHandlersTest {
 
@@ -40,7 +40,7 @@ class DeadLetterHandlersTest {
     assertEquals(Result.RESUME, r.result());
     assertEquals(1, r.deadLetterQueueRecords().size());
     assertEquals("UNDECODABLE", new String(r.deadLetterQueueRecords().get(0).headers()
-        .lastHeader(DeadLetterHandlers.REASON_HEADER).value(), StandardCharsets.UTF_8));
+        .lastHeader(RejectedRecordException.REASON_HEADER).value(), StandardCharsets.UTF_8));
   }
 
   @Test
@@ -66,7 +66,7 @@ class DeadLetterHandlersTest {
     ProcessingExceptionHandler.Response r = handle(NlpTopology.VALIDATE, new IllegalArgumentException("odd"));
     assertEquals(Result.RESUME, r.result());
     assertEquals("PROCESSING_FAILED", new String(r.deadLetterQueueRecords().get(0).headers()
-        .lastHeader(DeadLetterHandlers.REASON_HEADER).value(), StandardCharsets.UTF_8));
+        .lastHeader(RejectedRecordException.REASON_HEADER).value(), StandardCharsets.UTF_8));
   }
 
   private static ErrorHandlerContext context(String node) {

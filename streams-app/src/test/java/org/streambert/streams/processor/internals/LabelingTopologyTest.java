@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.test.TestRecord;
@@ -28,7 +29,7 @@ class LabelingTopologyTest {
   Path dir;
 
   private Harness harness(Map<String, Object> extra) {
-    Map<String, Object> props = new java.util.HashMap<>(Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 1,
+    Map<String, Object> props = new HashMap<>(Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 1,
         NlpConfig.LABELING_TOPIC_CONFIG, "needs-labeling", NlpConfig.LABELING_SCORE_THRESHOLD_CONFIG, 0.85,
         NlpConfig.LABELING_MARGIN_THRESHOLD_CONFIG, 0.0, NlpConfig.LABELING_ENTITY_SCORE_THRESHOLD_CONFIG, 0.0));
     props.putAll(extra);

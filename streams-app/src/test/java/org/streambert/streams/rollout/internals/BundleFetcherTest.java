@@ -24,9 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.streambert.bert.bundle.BundleException;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.schemas.signing.TrustedKeys;
+import org.streambert.streams.rollout.ModelSourcePolicy;
 import org.streambert.streams.testing.TestModels;
 
-import org.streambert.streams.rollout.ModelSourcePolicy;
 /** Bounded, allow-listed downloads against a loopback server that misbehaves on purpose. */
 class BundleFetcherTest {
 
