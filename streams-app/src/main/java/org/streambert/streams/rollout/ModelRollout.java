@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -38,8 +39,9 @@ import org.streambert.streams.serving.ServingModel;
  * swaps it into the {@link ModelHolder} only after every check passed:
  *
  * <ol>
- *   <li>before anything is fetched, the {@link ModelSourcePolicy}: signature by a trusted key, bundle location in the
- *       allow-list, golden examples present (a refused event neither replaces nor cancels the one loading);</li>
+ *   <li>before anything is fetched, {@link CheckpointAcceptance} (the {@link ModelSourcePolicy}: signature by a
+ *       trusted key, bundle location in the allow-list, golden examples present; a refused event neither replaces
+ *       nor cancels the one loading);</li>
  *   <li>fetch the bundle ({@link BundleFetcher}); sha256 of its {@code MANIFEST.json} must equal the event's
  *       {@code manifestSha256};</li>
  *   <li>{@link ModelBundle#open} verifies every file hash, model.json and the vocabulary size;</li>
@@ -57,10 +59,13 @@ import org.streambert.streams.serving.ServingModel;
  * latest is loaded next, and a newer accepted event cancels a download still in progress. An
  * {@link OutOfMemoryError} or {@link LinkageError} while loading refuses the checkpoint like any other failure.
  *
- *
  * <p>Stages ({@code ModelCheckpoint.stage}): a {@code PROMOTED} event is served; a {@code CANDIDATE} goes through the
  * same steps and is then held beside the serving model ({@link ModelHolder#swapCandidate}) for shadow scoring only;
  * a {@code RETIRED} event unloads that candidate. Promoting the candidate's version drops the candidate slot.
+ *
+ * <p>Every accepted event is a {@link RolloutAttempt} moving through the {@link RolloutState}s, one slot
+ * ({@link Slots}) per stage: {@link #newest} says where the newest event of a slot stands, {@link #active} which one
+ * fills it.
  */
 public final class ModelRollout implements CheckpointListener, AutoCloseable {
 
@@ -85,14 +90,10 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private final int maxBatchSize;
   private final ExecutorService executor;
   private final ExecutorService statusExecutor;
-  private final ModelSourcePolicy policy;
-  /** The download in progress (loader thread) and the slot it is for, so a newer event of that slot cancels it. */
-  private volatile Fetch fetching;
-
-  private record Fetch(AtomicReference<ModelCheckpoint> slot, BundleFetcher.Control control) {
-  }
-  private final AtomicReference<ModelCheckpoint> latest = new AtomicReference<>();
-  private final AtomicReference<ModelCheckpoint> latestCandidate = new AtomicReference<>();
+  private final CheckpointAcceptance acceptance;
+  private final Slot serving = new Slot(Slots.SERVING);
+  private final Slot candidate = new Slot(Slots.CANDIDATE);
+  /** Queued and running loader tasks, for {@link #awaitIdle}. */
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object idle = new Object();
 
@@ -108,7 +109,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   /** @param policy what this instance trusts: keys, locations, download bounds, golden examples */
   public ModelRollout(String instanceId, ModelHolder holder, ModelLoader loader, Path cacheDir,
       RolloutStatusPublisher publisher, double tolerance, int maxBatchSize, ModelSourcePolicy policy) {
-    this.policy = Objects.requireNonNull(policy, "policy");
+    this.acceptance = new CheckpointAcceptance(policy);
     this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
     this.holder = Objects.requireNonNull(holder, "holder");
     this.loader = Objects.requireNonNull(loader, "loader");
@@ -140,6 +141,44 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     return this;
   }
 
+  /** The two places a model of the followed name can fill on this instance. */
+  public enum Slots {
+    /** The model that serves every batch: PROMOTED events. */
+    SERVING,
+    /** The model scored in shadow beside it: CANDIDATE events (RETIRED events empty it). */
+    CANDIDATE
+  }
+
+  /**
+   * One slot's state. {@code newest} is the newest accepted event (set on the global stream thread; a queued loader
+   * task whose event is no longer the newest is superseded), {@code active} the event whose model fills the slot and
+   * {@code fetch} the download in progress (both loader thread).
+   */
+  private static final class Slot {
+    final Slots name;
+    final AtomicReference<RolloutAttempt> newest = new AtomicReference<>();
+    volatile RolloutAttempt active;
+    volatile BundleFetcher.Control fetch;
+
+    Slot(Slots name) {
+      this.name = name;
+    }
+  }
+
+  /** The newest accepted event of {@code slot} and where it stands, or empty before the first. */
+  public Optional<RolloutAttempt> newest(Slots slot) {
+    return Optional.ofNullable(slot(slot).newest.get());
+  }
+
+  /** The event whose model fills {@code slot} (state {@link RolloutState#SERVING} or {@link RolloutState#SHADOW}). */
+  public Optional<RolloutAttempt> active(Slots slot) {
+    return Optional.ofNullable(slot(slot).active);
+  }
+
+  private Slot slot(Slots name) {
+    return name == Slots.SERVING ? serving : candidate;
+  }
+
   /**
    * Queues the checkpoint if it is for this holder's model: a {@code PROMOTED} event for serving (unless it is the
    * version already serving), a {@code CANDIDATE} for shadow scoring beside the serving model (through the same
@@ -157,24 +196,24 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
           || checkpoint.getVersion().equals(holder.currentVersion()))) {
         return; // already in shadow, or already promoted and serving
       }
-      enqueue(checkpoint, latestCandidate);
+      enqueue(checkpoint, candidate);
       return;
     }
     if (stage != ModelStage.PROMOTED) {
       LOG.warn("ignoring checkpoint {} {} of unknown stage", checkpoint.getModelName(), checkpoint.getVersion());
       return;
     }
-    ServingModel serving = holder.peek().orElse(null);
-    if (serving != null && sameModel(serving, checkpoint)) {
+    ServingModel model = holder.peek().orElse(null);
+    if (model != null && sameModel(model, checkpoint)) {
       return; // e.g. the global store replaying the current event after a restart
     }
-    enqueue(checkpoint, latest);
+    enqueue(checkpoint, serving);
   }
 
-  /** Events of this model that the source policy refuses (signature, location, golden examples) are not stored. */
+  /** Events of this model that {@link CheckpointAcceptance} refuses (signature, location, golden) are not stored. */
   @Override
   public boolean mayStore(ModelCheckpoint checkpoint) {
-    return !holder.modelName().equals(checkpoint.getModelName()) || policy.refusal(checkpoint) == null;
+    return !holder.modelName().equals(checkpoint.getModelName()) || acceptance.refusal(checkpoint) == null;
   }
 
   private static boolean sameModel(ServingModel model, ModelCheckpoint checkpoint) {
@@ -182,37 +221,40 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
         && model.manifestSha256().equals(checkpoint.getManifestSha256());
   }
 
-  /** Queues a load of {@code checkpoint} unless a newer event of the same slot (serving or candidate) replaces it. */
-  private void enqueue(ModelCheckpoint checkpoint, AtomicReference<ModelCheckpoint> slot) {
-    // An event equal to the latest one (the global store hands the restored checkpoint over twice at start-up:
-    // while restoring and in init) is dropped WITHOUT replacing the latest instance: the queued task below compares
-    // by identity, and would skip its load if an equal copy had taken its place. Only the global stream thread calls
-    // this method, so get-then-set is not racy.
-    ModelCheckpoint previous = slot.get();
-    if (checkpoint.equals(previous)) {
+  /** Queues a load of {@code checkpoint} unless a newer event of the same slot replaces it first. */
+  private void enqueue(ModelCheckpoint checkpoint, Slot slot) {
+    // An event equal to the newest one (the global store hands the restored checkpoint over twice at start-up:
+    // while restoring and in init) is dropped: its load is queued already. Only the global stream thread calls this
+    // method, so get-then-set is not racy.
+    RolloutAttempt previous = slot.newest.get();
+    if (previous != null && checkpoint.equals(previous.checkpoint())) {
       return;
     }
-    String refusal = policy.refusal(checkpoint);
+    RolloutAttempt attempt = new RolloutAttempt(checkpoint);
+    String refusal = acceptance.refusal(checkpoint);
     if (refusal != null) { // checked here, on the global thread, so a refused event cannot supersede a good one
       long start = System.nanoTime();
+      attempt.moveTo(RolloutState.REFUSED, refusal);
       refuse(checkpoint, refusal, null, () -> statusExecutor.execute(
           () -> publish(checkpoint, RolloutStatus.REFUSED, refusal, start)));
       return;
     }
-    slot.set(checkpoint);
-    Fetch running = fetching;
-    if (running != null && running.slot() == slot) {
-      running.control().cancel("superseded: a newer checkpoint event for " + checkpoint.getModelName() + " arrived");
+    attempt.moveTo(RolloutState.QUEUED, null);
+    slot.newest.set(attempt);
+    BundleFetcher.Control running = slot.fetch;
+    if (running != null) {
+      running.cancel("superseded: a newer checkpoint event for " + checkpoint.getModelName() + " arrived");
     }
     inFlight.incrementAndGet();
     executor.execute(() -> {
       try {
-        if (slot.get() == checkpoint) { // a newer event supersedes this one
-          if (checkpoint.getStage() == ModelStage.RETIRED) {
-            retire(checkpoint);
-          } else {
-            attempt(checkpoint);
-          }
+        if (slot.newest.get() != attempt) {
+          attempt.moveTo(RolloutState.SUPERSEDED, "superseded: a newer checkpoint event for "
+              + checkpoint.getModelName() + " arrived");
+        } else if (checkpoint.getStage() == ModelStage.RETIRED) {
+          retire(attempt);
+        } else {
+          load(attempt, slot);
         }
       } finally {
         if (inFlight.decrementAndGet() == 0) {
@@ -225,13 +267,25 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   }
 
   /** Unloads the candidate named by a RETIRED event (a candidate of another version stays). */
-  private void retire(ModelCheckpoint cp) {
+  private void retire(RolloutAttempt attempt) {
+    ModelCheckpoint cp = attempt.checkpoint();
     long start = System.nanoTime();
     String shadow = holder.candidateVersion();
+    attempt.moveTo(RolloutState.RETIRED, null);
     if (shadow != null && shadow.equals(cp.getVersion())) {
       holder.swapCandidate(null);
+      vacate(candidate, RolloutState.RETIRED);
       LOG.info("candidate {} {} retired: shadow scoring stopped", cp.getModelName(), cp.getVersion());
       publish(cp, RolloutStatus.CANDIDATE_RETIRED, null, start);
+    }
+  }
+
+  /** The event whose model filled {@code slot} leaves it ({@code REPLACED} or {@code RETIRED}). */
+  private static void vacate(Slot slot, RolloutState why) {
+    RolloutAttempt previous = slot.active;
+    slot.active = null;
+    if (previous != null) {
+      previous.moveTo(why, null);
     }
   }
 
@@ -250,48 +304,59 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     return true;
   }
 
-  private void attempt(ModelCheckpoint cp) {
+  /** Fetches, verifies, loads and checks the event's model, then puts it into its slot; refuses it on any failure. */
+  private void load(RolloutAttempt attempt, Slot slot) {
+    ModelCheckpoint cp = attempt.checkpoint();
     long start = System.nanoTime();
     ServingModel model = null;
     try {
+      attempt.moveTo(RolloutState.FETCHING, null);
       BundleFetcher.Control control = new BundleFetcher.Control();
-      AtomicReference<ModelCheckpoint> slot = cp.getStage() == ModelStage.CANDIDATE ? latestCandidate : latest;
-      fetching = new Fetch(slot, control);
+      slot.fetch = control;
       Path dir;
       try {
-        if (slot.get() != cp) {
+        if (slot.newest.get() != attempt) {
           throw new RefusedException("superseded: a newer checkpoint event for " + cp.getModelName() + " arrived");
         }
         dir = fetcher.fetch(cp.getBundleUri(), cp.getModelName(), cp.getVersion(), cp.getManifestSha256(), control);
       } finally {
-        fetching = null;
+        slot.fetch = null;
       }
       ModelBundle bundle = ModelBundle.open(dir);
       if (!bundle.manifestSha256().equalsIgnoreCase(cp.getManifestSha256())) {
         throw new RefusedException("manifest.sha256: the bundle changed while it was read");
       }
+      attempt.moveTo(RolloutState.LOADING, null);
       checkDescriptor(bundle.model(), cp);
       LoadedModel loaded = loader.load(bundle);
       double goldenTolerance = loaded.precision() == Precision.BF16 ? bf16Tolerance : tolerance;
       model = ServingModel.fromBundle(bundle, loaded, maxBatchSize);
       model.predict(List.of(WARM_UP_TEXT));
       checkGolden(model, cp, goldenTolerance, loaded.precision());
-      boolean candidate = cp.getStage() == ModelStage.CANDIDATE;
-      if (candidate) {
+      boolean isCandidate = slot == candidate;
+      if (isCandidate) {
         holder.swapCandidate(model);
       } else {
         holder.swap(model);
-        if (cp.getVersion().equals(holder.candidateVersion())) {
-          holder.swapCandidate(null); // the candidate was promoted: it serves now, nothing left to shadow
-        }
+      }
+      vacate(slot, RolloutState.REPLACED);
+      slot.active = attempt;
+      attempt.moveTo(isCandidate ? RolloutState.SHADOW : RolloutState.SERVING, null);
+      if (!isCandidate && cp.getVersion().equals(holder.candidateVersion())) {
+        holder.swapCandidate(null); // the candidate was promoted: it serves now, nothing left to shadow
+        vacate(candidate, RolloutState.RETIRED);
       }
       model = null;
-      publish(cp, candidate ? RolloutStatus.CANDIDATE_LOADED : RolloutStatus.LOADED, null, start);
+      publish(cp, isCandidate ? RolloutStatus.CANDIDATE_LOADED : RolloutStatus.LOADED, null, start);
     } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
       // An Error from a load (a native library, a graph too large for the heap) must end in a refusal, not a
       // silently dead loader thread; the failed attempt's memory is unreachable once this returns.
       String reason = e instanceof RefusedException || e instanceof IOException
           ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+      // A download cancelled by a newer event of its slot is superseded; it is still reported as refused (the
+      // status topic's contract), with a reason that says so.
+      boolean superseded = attempt.state() == RolloutState.FETCHING && slot.newest.get() != attempt;
+      attempt.moveIfValid(superseded ? RolloutState.SUPERSEDED : RolloutState.REFUSED, reason);
       refuse(cp, reason, e instanceof RefusedException ? null : e, () -> publish(cp, RolloutStatus.REFUSED, reason,
           start));
     } finally {
@@ -408,9 +473,11 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   /** Stops the loader thread (an attempt in progress is abandoned at its next blocking call). */
   @Override
   public void close() {
-    Fetch running = fetching;
-    if (running != null) {
-      running.control().cancel("shutdown: the application is closing");
+    for (Slot slot : List.of(serving, candidate)) {
+      BundleFetcher.Control running = slot.fetch;
+      if (running != null) {
+        running.cancel("shutdown: the application is closing");
+      }
     }
     statusExecutor.shutdown();
     executor.shutdownNow();

@@ -165,6 +165,8 @@ class ModelRolloutTest {
     KeyValueStore<String, ModelCheckpoint> stored =
         h.driver.getKeyValueStore(NlpTopology.CHECKPOINT_STORE);
     assertEquals("1", stored.get("bert-nlp").getVersion(), "a restart must still find the accepted checkpoint");
+    assertEquals("1", rollout.newest(ModelRollout.Slots.SERVING).orElseThrow().checkpoint().getVersion(),
+        "an event refused on arrival does not become the slot's newest");
     assertEquals("1", enrich("a", "good day").getModelVersion());
   }
 
@@ -192,7 +194,9 @@ class ModelRolloutTest {
     try (ModelRollout r = new ModelRollout("t", other, loader, dir.resolve("cache2"), seen::add, 1e-3, 32, policy)) {
       ModelCheckpoint good = checkpoint("bert-nlp", "2", "standard", null, standardGolden());
       r.onCheckpoint(ModelCheckpoint.newBuilder(good).setVersion("1").setBundleUri(base + "stall/").build());
+      RolloutAttempt stalled = r.newest(ModelRollout.Slots.SERVING).orElseThrow();
       Thread.sleep(500); // the loader is now blocked reading the stalled body
+      assertEquals(RolloutState.FETCHING, stalled.state());
       long start = System.nanoTime();
       r.onCheckpoint(good);
       assertTrue(r.awaitIdle(Duration.ofSeconds(20)), "the stalled download blocked the loader");
@@ -200,9 +204,66 @@ class ModelRolloutTest {
       assertEquals(List.of("REFUSED", "LOADED"), seen.stream().map(RolloutStatus::status).toList());
       assertTrue(seen.get(0).reason().startsWith("superseded:"), seen.get(0).reason());
       assertEquals("2", other.currentVersion());
+      assertEquals(RolloutState.SUPERSEDED, stalled.state(), "reported as refused, but superseded");
+      assertEquals(RolloutState.SERVING, r.active(ModelRollout.Slots.SERVING).orElseThrow().state());
     } finally {
       server.stop(0);
       threads.shutdownNow();
+      other.close();
+    }
+  }
+
+  @Test
+  void shouldMoveEachCheckpointThroughItsStatesAndMarkTheOneItReplaces() throws Exception {
+    publish(checkpoint("bert-nlp", "1", "standard", null, standardGolden()));
+    RolloutAttempt first = rollout.active(ModelRollout.Slots.SERVING).orElseThrow();
+    assertEquals(RolloutState.SERVING, first.state());
+    assertEquals("1", first.checkpoint().getVersion());
+
+    publish(checkpoint("bert-nlp", "2", "standard", "0".repeat(64), standardGolden()));
+    RolloutAttempt refused = rollout.newest(ModelRollout.Slots.SERVING).orElseThrow();
+    assertEquals(RolloutState.REFUSED, refused.state());
+    assertTrue(refused.reason().contains("sha256"), refused.reason());
+    assertEquals(first, rollout.active(ModelRollout.Slots.SERVING).orElseThrow(), "the refused one left v1 serving");
+
+    publish(checkpoint("bert-nlp", "3", "standard", null, standardGolden()));
+    assertEquals(RolloutState.REPLACED, first.state());
+    assertEquals("3", rollout.active(ModelRollout.Slots.SERVING).orElseThrow().checkpoint().getVersion());
+    assertTrue(rollout.active(ModelRollout.Slots.CANDIDATE).isEmpty());
+  }
+
+  @Test
+  void shouldSupersedeAQueuedCheckpointWhenANewerOneArrivesBeforeTheLoaderTakesIt() throws Exception {
+    CountDownLatch loading = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    ModelLoader blocking = bundle -> {
+      if (bundle.model().version().equals("1")) {
+        loading.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return loader.load(bundle);
+    };
+    ModelHolder other = new ModelHolder("bert-nlp");
+    try (ModelRollout r = new ModelRollout("t", other, blocking, dir.resolve("cache2"), statuses::add, 1e-3, 32)) {
+      r.onCheckpoint(checkpoint("bert-nlp", "1", "standard", null, standardGolden()));
+      RolloutAttempt v1 = r.newest(ModelRollout.Slots.SERVING).orElseThrow();
+      assertTrue(loading.await(10, TimeUnit.SECONDS));
+      assertEquals(RolloutState.LOADING, v1.state());
+      r.onCheckpoint(checkpoint("bert-nlp", "2", "standard", null, standardGolden()));
+      RolloutAttempt v2 = r.newest(ModelRollout.Slots.SERVING).orElseThrow();
+      assertEquals(RolloutState.QUEUED, v2.state());
+      r.onCheckpoint(checkpoint("bert-nlp", "3", "standard", null, standardGolden()));
+      release.countDown();
+      assertTrue(r.awaitIdle(Duration.ofSeconds(30)));
+      assertEquals(RolloutState.REPLACED, v1.state(), "v1 loaded (a load is not cancelled), then v3 replaced it");
+      assertEquals(RolloutState.SUPERSEDED, v2.state(), "v2 never loaded");
+      assertEquals("3", other.currentVersion());
+      assertEquals(List.of("LOADED", "LOADED"), statuses.stream().map(RolloutStatus::status).toList());
+    } finally {
       other.close();
     }
   }

@@ -168,9 +168,15 @@ class ShadowRolloutTest {
     lastCandidate = checkpoint("2", "flipped", ModelStage.CANDIDATE, null);
     publish(lastCandidate);
     ServingModel candidate = holder.peekCandidate().orElseThrow();
+    RolloutAttempt shadowed = rollout.active(ModelRollout.Slots.CANDIDATE).orElseThrow();
+    assertEquals(RolloutState.SHADOW, shadowed.state());
     publish(ModelCheckpoint.newBuilder(lastCandidate)
         .setStage(ModelStage.RETIRED).build());
     assertNull(holder.candidateVersion());
+    assertEquals(RolloutState.RETIRED, shadowed.state());
+    assertTrue(rollout.active(ModelRollout.Slots.CANDIDATE).isEmpty());
+    assertEquals(RolloutState.RETIRED, rollout.newest(ModelRollout.Slots.CANDIDATE).orElseThrow().state(),
+        "the RETIRED event, applied");
     assertTrue(candidate.isClosed(), "the retired candidate's native resources are released");
     assertEquals(RolloutStatus.CANDIDATE_RETIRED, statuses.get(2).status());
     assertEquals("1", enrich("good day").get(0).getModelVersion());
@@ -184,10 +190,15 @@ class ShadowRolloutTest {
     assertEquals(CheckpointKeys.candidate("bert-nlp"), CheckpointKeys.of(v2));
     publish(v1);
     publish(v2);
+    RolloutAttempt shadowed = rollout.active(ModelRollout.Slots.CANDIDATE).orElseThrow();
+    RolloutAttempt champion = rollout.active(ModelRollout.Slots.SERVING).orElseThrow();
     ModelCheckpoint promoted = ModelCheckpoint.newBuilder(v2).setStage(ModelStage.PROMOTED).build();
     publish(promoted);
     assertEquals("2", holder.currentVersion());
     assertNull(holder.candidateVersion(), "nothing left to shadow");
+    assertEquals(RolloutState.RETIRED, shadowed.state(), "promoting its version retires the candidate");
+    assertEquals(RolloutState.REPLACED, champion.state());
+    assertEquals(RolloutState.SERVING, rollout.active(ModelRollout.Slots.SERVING).orElseThrow().state());
     assertEquals("neg", enrich("good day").get(0).getClassification().getLabel());
   }
 }
