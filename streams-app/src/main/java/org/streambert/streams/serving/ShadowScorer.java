@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streambert.bert.inference.Entity;
 import org.streambert.bert.inference.Prediction;
+import org.streambert.bert.inference.Predictions;
 import org.streambert.schemas.rollout.ShadowReport;
 
 /**
@@ -128,7 +129,7 @@ public final class ShadowScorer implements AutoCloseable {
     }
     try (ModelHolder.Lease l = lease.get()) {
       ServingModel candidate = l.model();
-      ServingModel.Inference result;
+      Predictions result;
       try {
         result = candidate.predict(texts);
       } catch (RuntimeException | LinkageError e) { // e.g. a native library error of the candidate's graph

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import org.streambert.bert.inference.Predictions;
 import org.streambert.bert.qa.BertQa;
 import org.streambert.bert.qa.QaAnswer;
 import org.streambert.streams.processor.internals.PendingBatches.Planned;
@@ -22,7 +23,8 @@ final class BatchInference {
    * The results of a batch, in batch order, and the batch's figures.
    *
    * @param records       one per planned record
-   * @param tokenizeNanos per record: time spent tokenizing it for this batch (0 when its result was reused)
+   * @param tokenizeNanos per record: time spent tokenizing it (once, when it was planned; also when its result was
+   *                      reused, which saves the forward pass)
    * @param inferNanos    time of the forward passes (0 when every result was reused)
    * @param postNanos     the predictor's remaining time for the whole batch (entity aggregation, merging)
    * @param realTokens    positions of the forward passes that held a word piece
@@ -53,11 +55,12 @@ final class BatchInference {
     }
     ResultCache.Lookup lookup = cache.lookup(model, queries);
     List<Integer> misses = lookup.misses();
-    Results fresh = misses.isEmpty() ? null : predict(model, misses.stream().map(queries::get).toList());
+    Results fresh = misses.isEmpty() ? null : predict(model, misses.stream().map(batch::get).toList());
     List<RecordResult> records = lookup.complete(fresh == null ? List.of() : fresh.records());
+    // Every record was tokenized once, when it was planned; a reused result saved the forward pass only.
     long[] tokenizeNanos = new long[batch.size()];
-    for (int k = 0; k < misses.size(); k++) {
-      tokenizeNanos[misses.get(k)] = fresh.tokenizeNanos()[k];
+    for (int i = 0; i < batch.size(); i++) {
+      tokenizeNanos[i] = batch.get(i).windows().tokenizeNanos();
     }
     return fresh == null ? new Results(records, tokenizeNanos, 0, 0, 0, 0, 0)
         : new Results(records, tokenizeNanos, fresh.inferNanos(), fresh.postNanos(), fresh.realTokens(),
@@ -66,18 +69,23 @@ final class BatchInference {
 
   /** Runs one record alone with {@code model}, without the cache. */
   Results runAlone(ServingModel model, Planned planned) {
-    return predict(model, List.of(new ResultCache.Query(planned.text(), planned.record().question())));
+    return predict(model, List.of(planned));
   }
 
-  private Results predict(ServingModel model, List<ResultCache.Query> queries) {
-    ServingModel.Inference inference = model.predict(queries.stream().map(ResultCache.Query::text).toList());
+  private Results predict(ServingModel model, List<Planned> batch) {
+    Predictions predictions = model.predictPlanned(batch.stream().map(Planned::windows).toList());
+    List<ResultCache.Query> queries = batch.stream()
+        .map(p -> new ResultCache.Query(p.text(), p.record().question())).toList();
     List<QaAnswer> answers = answer(queries);
-    List<RecordResult> records = new ArrayList<>(queries.size());
-    for (int i = 0; i < queries.size(); i++) {
-      records.add(new RecordResult(inference.predictions().get(i), inference.windowCounts()[i], answers.get(i)));
+    List<RecordResult> records = new ArrayList<>(batch.size());
+    long[] tokenizeNanos = new long[batch.size()];
+    for (int i = 0; i < batch.size(); i++) {
+      records.add(new RecordResult(predictions.predictions().get(i), batch.get(i).windows().windowCount(),
+          answers.get(i)));
+      tokenizeNanos[i] = batch.get(i).windows().tokenizeNanos();
     }
-    return new Results(records, inference.tokenizeNanos(), inference.inferNanos(), inference.postNanos(),
-        inference.realTokens(), inference.paddedTokens(), queries.size());
+    return new Results(records, tokenizeNanos, predictions.inferNanos(), predictions.postNanos(),
+        predictions.realTokens(), predictions.paddedTokens(), batch.size());
   }
 
   /** The best answer to each query's question (null without a question or QA model); one QA run for all. */

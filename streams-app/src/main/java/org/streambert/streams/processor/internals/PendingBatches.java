@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.streambert.bert.inference.TextWindows;
 import org.streambert.streams.errors.RejectedRecordException;
 import org.streambert.streams.errors.RejectedRecordException.Reason;
 import org.streambert.streams.errors.TransientFailureException;
@@ -28,14 +29,19 @@ final class PendingBatches {
   }
 
   /**
-   * A pending record with the text it runs with and its padded-token cost.
+   * A pending record with the windows it runs in (tokenized once, by the batch's model) and its padded-token cost.
    *
    * @param seq          its key in the pending store
-   * @param text         the text to run: the record's, or its prefix that fits in nlp.text.max.windows windows
-   * @param truncated    whether {@code text} is a prefix
+   * @param windows      the text to run, in windows: the record's, or its prefix that fits in
+   *                     {@code nlp.text.max.windows} windows
+   * @param truncated    whether the windows cover a prefix only
    * @param paddedTokens windows × the model's sequence length: the most tokens its windows can cost
    */
-  record Planned(long seq, PendingRecord record, String text, boolean truncated, long paddedTokens) {
+  record Planned(long seq, PendingRecord record, TextWindows windows, boolean truncated, long paddedTokens) {
+    /** The text the model runs: the record's, or its prefix. */
+    String text() {
+      return windows.text();
+    }
   }
 
   /** A pending record that cannot run, and why (its dead-letter reason). */

@@ -1,5 +1,6 @@
 package org.streambert.streams.processor.internals;
 
+import org.streambert.bert.inference.TextWindows;
 import org.streambert.streams.errors.RejectedRecordException;
 import org.streambert.streams.errors.RejectedRecordException.Reason;
 import org.streambert.streams.serving.ServingModel;
@@ -28,13 +29,13 @@ public record WindowPolicy(int maxWindows, boolean truncate) {
    * @throws RuntimeException         from the model when the text cannot be tokenized
    */
   PendingBatches.Planned plan(ServingModel model, long seq, PendingRecord record) {
-    ServingModel.Plan plan = model.plan(record.text(), maxWindows);
-    if (plan.windows() > maxWindows && !truncate) {
-      throw new RejectedRecordException(Reason.TOO_MANY_WINDOWS, "text runs in " + plan.windows()
+    TextWindows all = model.plan(record.text()); // the record's one tokenization
+    if (all.windowCount() > maxWindows && !truncate) {
+      throw new RejectedRecordException(Reason.TOO_MANY_WINDOWS, "text runs in " + all.windowCount()
           + " windows, more than nlp.text.max.windows=" + maxWindows);
     }
-    int windows = Math.min(plan.windows(), maxWindows);
-    return new PendingBatches.Planned(seq, record, plan.prefix(), plan.windows() > maxWindows,
+    int windows = Math.min(all.windowCount(), maxWindows);
+    return new PendingBatches.Planned(seq, record, all.firstWindows(maxWindows), all.windowCount() > maxWindows,
         (long) windows * model.sequenceLength());
   }
 }

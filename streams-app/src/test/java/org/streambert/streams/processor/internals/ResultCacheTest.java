@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.streambert.bert.inference.Prediction;
+import org.streambert.bert.inference.Predictions;
+import org.streambert.bert.inference.TextWindows;
 import org.streambert.bert.qa.QaAnswer;
 import org.streambert.streams.processor.internals.ResultCache.Query;
 import org.streambert.streams.serving.ServingModel;
@@ -46,10 +48,11 @@ class ResultCacheTest {
     List<Query> missed = lookup.misses().stream().map(queries::get).toList();
     List<RecordResult> fresh = new ArrayList<>();
     if (!missed.isEmpty()) {
-      ServingModel.Inference inference = model.predict(missed.stream().map(Query::text).toList());
+      List<TextWindows> plans = missed.stream().map(q -> model.plan(q.text())).toList();
+      Predictions predictions = model.predictPlanned(plans);
       for (int k = 0; k < missed.size(); k++) {
         Query q = missed.get(k);
-        fresh.add(new RecordResult(inference.predictions().get(k), inference.windowCounts()[k],
+        fresh.add(new RecordResult(predictions.predictions().get(k), plans.get(k).windowCount(),
             q.question() == null ? null : new QaAnswer("answer to " + q.text() + " (" + q.question() + ")", 0, 1,
                 0.5, 1.0)));
       }
