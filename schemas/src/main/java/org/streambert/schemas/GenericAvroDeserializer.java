@@ -1,5 +1,6 @@
 package org.streambert.schemas;
 
+import java.nio.ByteBuffer;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -7,11 +8,12 @@ import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificData;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.streambert.schemas.internals.SchemaStore;
 import org.streambert.schemas.internals.WireDecoder;
 import org.streambert.schemas.internals.WireDecoder.ReadPlan;
+import org.streambert.schemas.registry.RegisteredSchema;
 import org.streambert.schemas.registry.RestClientException;
 import org.streambert.schemas.registry.SchemaRegistryClient;
+import org.streambert.schemas.registry.SchemaRegistryClients;
 
 /**
  * Deserializes the Confluent wire format into {@link GenericRecord}s: with the writer schema (fetched by id), or
@@ -38,7 +40,8 @@ public final class GenericAvroDeserializer implements Deserializer<GenericRecord
   public GenericAvroDeserializer(SchemaRegistryClient client, Schema readerSchema) {
     this.givenClient = client;
     this.readerSchema = readerSchema;
-    this.decoder = client == null ? null : new WireDecoder(client, this::planFor);
+    this.decoder = client == null ? null : new WireDecoder(client, this::planFor,
+        AvroSerdeConfig.defaultDecodeLimits());
   }
 
   @Override
@@ -48,13 +51,13 @@ public final class GenericAvroDeserializer implements Deserializer<GenericRecord
     String readerJson = config.getString(AvroSerdeConfig.AVRO_READER_SCHEMA_CONFIG);
     if (readerJson != null) {
       try {
-        readerSchema = SchemaStore.parse(readerJson);
+        readerSchema = RegisteredSchema.parse(readerJson);
       } catch (RestClientException e) {
         throw new ConfigException(AvroSerdeConfig.AVRO_READER_SCHEMA_CONFIG, readerJson, e.registryMessage());
       }
     }
     specificReader = config.getBoolean(AvroSerdeConfig.SPECIFIC_AVRO_READER_CONFIG);
-    this.decoder = new WireDecoder(givenClient != null ? givenClient : SchemaRegistryClient.forConfig(configs),
+    this.decoder = new WireDecoder(givenClient != null ? givenClient : SchemaRegistryClients.forConfig(configs),
         this::planFor, config.decodeLimits());
   }
 
@@ -69,7 +72,7 @@ public final class GenericAvroDeserializer implements Deserializer<GenericRecord
     Object value = decoder.decode(topic, isKey, data);
     if (!(value instanceof GenericRecord record)) {
       throw new AvroSerdeException(AvroSerdeException.Reason.UNRESOLVABLE_WRITER_SCHEMA, topic,
-          topic + (isKey ? "-key" : "-value"), java.nio.ByteBuffer.wrap(data, 1, 4).getInt(),
+          topic + (isKey ? "-key" : "-value"), ByteBuffer.wrap(data, 1, 4).getInt(),
           "payload is a " + (value == null ? "null" : value.getClass().getSimpleName()) + ", not a record", null);
     }
     return record;

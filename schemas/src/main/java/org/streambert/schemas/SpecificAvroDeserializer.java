@@ -8,6 +8,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.streambert.schemas.internals.WireDecoder;
 import org.streambert.schemas.internals.WireDecoder.ReadPlan;
 import org.streambert.schemas.registry.SchemaRegistryClient;
+import org.streambert.schemas.registry.SchemaRegistryClients;
 
 /**
  * Deserializes the Confluent wire format into a generated Avro class: the writer schema is fetched by id from the
@@ -42,14 +43,15 @@ public final class SpecificAvroDeserializer<T extends SpecificRecord> implements
   public SpecificAvroDeserializer(Class<T> type, SchemaRegistryClient client) {
     this.type = type;
     this.givenClient = client;
-    this.decoder = client == null ? null : new WireDecoder(client, this::planFor);
+    this.decoder = client == null ? null : new WireDecoder(client, this::planFor,
+        AvroSerdeConfig.defaultDecodeLimits());
   }
 
   @Override
   public void configure(Map<String, ?> configs, boolean isKey) {
     this.isKey = isKey;
     AvroSerdeConfig config = new AvroSerdeConfig(configs);
-    this.decoder = new WireDecoder(givenClient != null ? givenClient : SchemaRegistryClient.forConfig(configs),
+    this.decoder = new WireDecoder(givenClient != null ? givenClient : SchemaRegistryClients.forConfig(configs),
         this::planFor, config.decodeLimits());
   }
 

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.specific.SpecificRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -122,7 +123,7 @@ class SchemaEvolutionTest {
     String topic = "evo-" + UUID.randomUUID();
     subjectWithCurrentSchema(record, topic);
     Schema incompatible = withExtraField(record.getSchema(), "{\"name\": \"addedLater\", \"type\": \"string\"}");
-    GenericRecord newerRecord = new org.apache.avro.generic.GenericData.Record(incompatible);
+    GenericRecord newerRecord = new GenericData.Record(incompatible);
     AvroSerdeException e = assertThrows(AvroSerdeException.class,
         () -> new GenericAvroSerializer(client).serialize(topic, newerRecord));
     assertEquals(AvroSerdeException.Reason.SCHEMA_REFUSED, e.reason());

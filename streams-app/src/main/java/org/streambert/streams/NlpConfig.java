@@ -1,8 +1,13 @@
 package org.streambert.streams;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -12,6 +17,12 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
+import org.streambert.bert.model.Precision;
+import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.signing.TrustedKeys;
+import org.streambert.streams.processor.internals.DeadLetterHandlers;
+import org.streambert.streams.rollout.ModelRollout;
+import org.streambert.streams.rollout.ModelSourcePolicy;
 
 /**
  * Configuration of the streams application: every key with its documentation and default, parsed once at start-up
@@ -82,9 +93,9 @@ public final class NlpConfig extends AbstractConfig {
   public static final int HTTP_PORT_DEFAULT = 8080;
 
   public static final String MODEL_LOADER_CLASS_CONFIG = "nlp.model.loader.class";
-  public static final String MODEL_LOADER_CLASS_DOC = "Class implementing org.streambert.streams.model.ModelLoader "
+  public static final String MODEL_LOADER_CLASS_DOC = "Class implementing org.streambert.streams.serving.ModelLoader "
       + "(public no-argument constructor) that turns a verified bundle into a tokenizer and a forward pass. Empty: "
-      + "org.streambert.streams.model.TensorFlowModelLoader (the bundle's vocabulary and TensorFlow SavedModel).";
+      + "org.streambert.streams.serving.TensorFlowModelLoader (the bundle's vocabulary and TensorFlow SavedModel).";
   public static final String MODEL_LOADER_CLASS_DEFAULT = "";
 
   public static final String GOLDEN_SCORE_TOLERANCE_CONFIG = "nlp.golden.score.tolerance";
@@ -247,7 +258,7 @@ public final class NlpConfig extends AbstractConfig {
       + "bf16: golden scores are computed by the trainer in fp32, and bfloat16's 8-bit mantissa moved class "
       + "probabilities by up to 0.028 (a fine-tuned BERT-base sentiment classifier over 500 dev texts; 0.008 for "
       + "random heads; docs/benchmarks.md). Labels and entities must still match exactly.";
-  public static final double GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT = 0.05;
+  public static final double GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT = ModelRollout.DEFAULT_BF16_TOLERANCE;
 
   public static final String CACHE_MAX_ENTRIES_CONFIG = "nlp.cache.max.entries";
   public static final String CACHE_MAX_ENTRIES_DOC = "Duplicate-result cache: most results kept (least recently used "
@@ -448,9 +459,9 @@ public final class NlpConfig extends AbstractConfig {
     Properties p = new Properties();
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-        org.streambert.streams.internals.DeadLetterHandlers.Deserialization.class.getName());
+        DeadLetterHandlers.Deserialization.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-        org.streambert.streams.internals.DeadLetterHandlers.Processing.class.getName());
+        DeadLetterHandlers.Processing.class.getName());
     // The same handler for the global (checkpoints) thread; unset, Kafka Streams warns at every start. Kafka Streams
     // 4.4's partition assignor builds a second StreamsConfig from the main consumer's configs, which warns again
     // unless the key reaches it too (the consumer then reports it at INFO as "supplied but not used yet").
@@ -530,9 +541,9 @@ public final class NlpConfig extends AbstractConfig {
   }
 
   /** The embeddings topic, or empty when embeddings are off. */
-  public java.util.Optional<String> embeddingsTopic() {
+  public Optional<String> embeddingsTopic() {
     String t = getString(EMBEDDINGS_TOPIC_CONFIG);
-    return t == null || t.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(t.strip());
+    return t == null || t.isBlank() ? Optional.empty() : Optional.of(t.strip());
   }
 
   public String embeddingsPooling() {
@@ -540,9 +551,9 @@ public final class NlpConfig extends AbstractConfig {
   }
 
   /** The question-answering checkpoint directory, or empty when QA mode is off. */
-  public java.util.Optional<java.nio.file.Path> qaModelDir() {
+  public Optional<Path> qaModelDir() {
     String d = getString(QA_MODEL_DIR_CONFIG);
-    return d == null || d.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(java.nio.file.Path.of(d));
+    return d == null || d.isBlank() ? Optional.empty() : Optional.of(Path.of(d));
   }
 
   public String qaQuestionKey() {
@@ -562,16 +573,29 @@ public final class NlpConfig extends AbstractConfig {
   }
 
   /** The labelling topic, or empty when asking for labels is off. */
-  public java.util.Optional<String> labelingTopic() {
+  public Optional<String> labelingTopic() {
     String t = getString(LABELING_TOPIC_CONFIG);
-    return t == null || t.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(t.strip());
+    return t == null || t.isBlank() ? Optional.empty() : Optional.of(t.strip());
   }
 
-  /** The nlp.labeling.* thresholds. */
-  public org.streambert.streams.internals.LabelingSampler.Thresholds labelingThresholds() {
-    return new org.streambert.streams.internals.LabelingSampler.Thresholds(getDouble(LABELING_MARGIN_THRESHOLD_CONFIG),
-        getDouble(LABELING_SCORE_THRESHOLD_CONFIG), getDouble(LABELING_ENTITY_SCORE_THRESHOLD_CONFIG),
-        getDouble(LABELING_SAMPLE_RATE_CONFIG), getInt(LABELING_DEDUP_MAX_TEXTS_CONFIG));
+  public double labelingMarginThreshold() {
+    return getDouble(LABELING_MARGIN_THRESHOLD_CONFIG);
+  }
+
+  public double labelingScoreThreshold() {
+    return getDouble(LABELING_SCORE_THRESHOLD_CONFIG);
+  }
+
+  public double labelingEntityScoreThreshold() {
+    return getDouble(LABELING_ENTITY_SCORE_THRESHOLD_CONFIG);
+  }
+
+  public double labelingSampleRate() {
+    return getDouble(LABELING_SAMPLE_RATE_CONFIG);
+  }
+
+  public int labelingDedupMaxTexts() {
+    return getInt(LABELING_DEDUP_MAX_TEXTS_CONFIG);
   }
 
   public double shadowSampleRate() {
@@ -592,8 +616,8 @@ public final class NlpConfig extends AbstractConfig {
   public static String defaultInstanceId() {
     String host;
     try {
-      host = java.net.InetAddress.getLocalHost().getHostName();
-    } catch (java.io.IOException e) {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
       host = "localhost";
     }
     return host + "-" + ProcessHandle.current().pid();
@@ -643,11 +667,11 @@ public final class NlpConfig extends AbstractConfig {
   public Map<String, Object> serdeConfigs() {
     Map<String, Object> configs = new HashMap<>(originals);
     long derived = 4L * textMaxChars() + 65_536;
-    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_CONFIG,
+    configs.putIfAbsent(AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_CONFIG,
         (int) Math.min(Integer.MAX_VALUE - 8, derived));
-    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.HTTP_CONNECT_TIMEOUT_MS_CONFIG, SERDE_HTTP_TIMEOUT_MS);
-    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.HTTP_READ_TIMEOUT_MS_CONFIG, SERDE_HTTP_TIMEOUT_MS);
-    configs.putIfAbsent(org.streambert.schemas.AvroSerdeConfig.MAX_RETRIES_CONFIG, SERDE_MAX_RETRIES);
+    configs.putIfAbsent(AvroSerdeConfig.HTTP_CONNECT_TIMEOUT_MS_CONFIG, SERDE_HTTP_TIMEOUT_MS);
+    configs.putIfAbsent(AvroSerdeConfig.HTTP_READ_TIMEOUT_MS_CONFIG, SERDE_HTTP_TIMEOUT_MS);
+    configs.putIfAbsent(AvroSerdeConfig.MAX_RETRIES_CONFIG, SERDE_MAX_RETRIES);
     return configs;
   }
 
@@ -662,25 +686,25 @@ public final class NlpConfig extends AbstractConfig {
    *
    * @throws ConfigException naming the key when a key or prefix is invalid or the key file cannot be read
    */
-  public org.streambert.streams.model.ModelSourcePolicy modelSourcePolicy() {
-    org.streambert.schemas.signing.TrustedKeys keys;
+  public ModelSourcePolicy modelSourcePolicy() {
+    TrustedKeys keys;
     try {
-      keys = org.streambert.schemas.signing.TrustedKeys.parse(getPassword(MODEL_TRUSTED_KEYS_CONFIG).value());
+      keys = TrustedKeys.parse(getPassword(MODEL_TRUSTED_KEYS_CONFIG).value());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(MODEL_TRUSTED_KEYS_CONFIG + ": " + e.getMessage());
     }
     String file = getString(MODEL_TRUSTED_KEYS_FILE_CONFIG);
     if (file != null && !file.isBlank()) {
       try {
-        keys = keys.and(org.streambert.schemas.signing.TrustedKeys.read(java.nio.file.Path.of(file.strip())));
-      } catch (java.io.IOException | IllegalArgumentException e) {
+        keys = keys.and(TrustedKeys.read(Path.of(file.strip())));
+      } catch (IOException | IllegalArgumentException e) {
         throw new ConfigException(MODEL_TRUSTED_KEYS_FILE_CONFIG + "=" + file + ": " + e.getMessage());
       }
     }
     try {
-      return new org.streambert.streams.model.ModelSourcePolicy(keys,
-          org.streambert.streams.model.ModelSourcePolicy.splitList(getString(MODEL_URI_ALLOWED_CONFIG)),
-          getLong(MODEL_MAX_BYTES_CONFIG), java.time.Duration.ofMillis(getLong(MODEL_FETCH_TIMEOUT_MS_CONFIG)),
+      return new ModelSourcePolicy(keys,
+          ModelSourcePolicy.splitList(getString(MODEL_URI_ALLOWED_CONFIG)),
+          getLong(MODEL_MAX_BYTES_CONFIG), Duration.ofMillis(getLong(MODEL_FETCH_TIMEOUT_MS_CONFIG)),
           getBoolean(GOLDEN_REQUIRED_CONFIG));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(MODEL_URI_ALLOWED_CONFIG + ": " + e.getMessage());
@@ -688,8 +712,8 @@ public final class NlpConfig extends AbstractConfig {
   }
 
   /** The precision of the served forward pass ({@code auto} not yet resolved). */
-  public org.streambert.bert.model.Precision modelPrecision() {
-    return org.streambert.bert.model.Precision.parse(getString(MODEL_PRECISION_CONFIG));
+  public Precision modelPrecision() {
+    return Precision.parse(getString(MODEL_PRECISION_CONFIG));
   }
 
   public double goldenScoreToleranceBf16() {

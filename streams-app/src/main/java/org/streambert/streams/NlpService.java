@@ -17,22 +17,23 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.streambert.streams.internals.AppMeters;
-import org.streambert.streams.internals.HttpEndpoint;
-import org.streambert.streams.internals.KafkaStatusPublisher;
-import org.streambert.streams.internals.NativeLogLevel;
-import org.streambert.streams.internals.NlpMetrics;
-import org.streambert.streams.internals.StreamThreadSupervisor;
-import org.streambert.streams.internals.ShadowScorer;
-import org.streambert.streams.model.ModelHolder;
-import org.streambert.streams.model.ModelLoader;
-import org.streambert.streams.model.TensorFlowModelLoader;
-import org.streambert.streams.model.ModelRollout;
-import org.streambert.streams.model.ModelSourcePolicy;
-import org.streambert.streams.model.QaModel;
+import org.streambert.streams.ops.AppMeters;
+import org.streambert.streams.ops.HttpEndpoint;
+import org.streambert.streams.ops.KafkaStatusPublisher;
+import org.streambert.streams.ops.NativeLogLevel;
+import org.streambert.streams.ops.NlpMetrics;
+import org.streambert.streams.ops.StreamThreadSupervisor;
+import org.streambert.streams.rollout.ModelRollout;
+import org.streambert.streams.rollout.ModelSourcePolicy;
+import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.ModelLoader;
+import org.streambert.streams.serving.ModelLoaders;
+import org.streambert.streams.serving.QaModel;
+import org.streambert.streams.serving.ShadowScorer;
 
 /**
  * The running application: creates missing topics, then starts Kafka Streams over {@link NlpTopology}, the model
@@ -85,10 +86,12 @@ public final class NlpService implements AutoCloseable {
     streamsProps.putAll(props);
     streamsProps.put(NlpMetrics.CONFIG_KEY, meters.nlp());
     shadow = config.shadowSampleRate() > 0 ? new ShadowScorer(models, config.shadowSampleRate(),
-        config.shadowReportIntervalMs(), config.instanceId(), publisher) : null;
-    config.labelingTopic().ifPresent(t -> LOG.info("asking for labels on {}: {}", t, config.labelingThresholds()));
-    streams = new KafkaStreams(NlpTopology.build(config, models, rollout,
-        NlpSerdes.fromConfig(config.serdeConfigs()), qa, shadow), streamsProps);
+        config.shadowReportIntervalMs(), config.instanceId(), publisher::publish) : null;
+    config.labelingTopic().ifPresent(t -> LOG.info("asking for labels on {} when the class margin < {}, the top "
+        + "class score < {} or an entity score < {}; sample rate {}", t, config.labelingMarginThreshold(),
+        config.labelingScoreThreshold(), config.labelingEntityScoreThreshold(), config.labelingSampleRate()));
+    streams = new KafkaStreams(NlpTopology.build(config, new NlpTopology.Models(models, qa, shadow), rollout,
+        NlpSerdes.fromConfig(config.serdeConfigs())), streamsProps);
     meters.bind(streams, models, Duration.ofMillis(config.metricsKafkaRefreshMs()));
     supervisor = new StreamThreadSupervisor(config.errorRetryBackoffMs(), config.errorRetryBackoffMaxMs(),
         config.healthThreadReplacementsMax(), config.healthThreadReplacementsWindowMs(), System::currentTimeMillis);
@@ -111,17 +114,12 @@ public final class NlpService implements AutoCloseable {
     return new NlpService(config, loader, models);
   }
 
-  /** The loader of {@code nlp.model.loader.class}, else {@link TensorFlowModelLoader}. */
+  /** The loader of {@code nlp.model.loader.class}, else {@code TensorFlowModelLoader} (see {@link ModelLoaders}). */
   public static ModelLoader loaderFor(NlpConfig config) {
-    String className = config.modelLoaderClass();
-    if (className == null || className.isBlank()) {
-      return new TensorFlowModelLoader(config.modelPrecision());
-    }
     try {
-      return Class.forName(className).asSubclass(ModelLoader.class).getDeclaredConstructor().newInstance();
-    } catch (ReflectiveOperationException | ClassCastException e) {
-      throw new IllegalArgumentException(NlpConfig.MODEL_LOADER_CLASS_CONFIG + "=" + className
-          + " is not a ModelLoader with a public no-argument constructor: " + e, e);
+      return ModelLoaders.create(config.modelLoaderClass(), config.modelPrecision());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(NlpConfig.MODEL_LOADER_CLASS_CONFIG + "=" + e.getMessage(), e);
     }
   }
 
@@ -192,8 +190,8 @@ public final class NlpService implements AutoCloseable {
   @Override
   public void close() {
     // Leave the group so that partitions move to other instances at once, not after session.timeout.ms.
-    boolean closed = streams.close(org.apache.kafka.streams.CloseOptions
-        .groupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+    boolean closed = streams.close(CloseOptions
+        .groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(Duration.ofMillis(config.shutdownTimeoutMs())));
     if (!closed) {
       LOG.warn("Kafka Streams did not close within {} ms", config.shutdownTimeoutMs());

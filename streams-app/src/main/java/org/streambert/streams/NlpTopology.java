@@ -1,24 +1,28 @@
 package org.streambert.streams;
 
+import java.util.Objects;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
-import org.streambert.streams.internals.BatchInferProcessor;
-import org.streambert.streams.internals.ResultCache;
-import org.streambert.streams.internals.CheckpointProcessor;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.TrainingExample;
-import org.streambert.streams.internals.InputDeserializer;
-import org.streambert.streams.internals.LabelingSampler;
-import org.streambert.streams.internals.ShadowScorer;
-import org.streambert.streams.internals.PendingRecord;
-import org.streambert.streams.internals.ValidateProcessor;
-import org.streambert.streams.model.CheckpointListener;
-import org.streambert.streams.model.ModelHolder;
-import org.streambert.streams.model.QaModel;
+import org.streambert.streams.processor.internals.BatchInferProcessor;
+import org.streambert.streams.processor.internals.BatchOptions;
+import org.streambert.streams.processor.internals.CheckpointProcessor;
+import org.streambert.streams.processor.internals.EmbeddingsOutput;
+import org.streambert.streams.processor.internals.InputDeserializer;
+import org.streambert.streams.processor.internals.LabelingSampler;
+import org.streambert.streams.processor.internals.PendingRecord;
+import org.streambert.streams.processor.internals.ResultCache;
+import org.streambert.streams.processor.internals.ValidateProcessor;
+import org.streambert.streams.processor.internals.WindowPolicy;
+import org.streambert.streams.rollout.CheckpointListener;
+import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.QaModel;
+import org.streambert.streams.serving.ShadowScorer;
 
 /**
  * The NLP topology, used by the {@code run} command and the tests alike:
@@ -36,54 +40,54 @@ import org.streambert.streams.model.QaModel;
  * {@code nlp.labeling.topic} set, records the model is unsure about go there as labelling requests; with a
  * {@link ShadowScorer}, sampled batches are scored by a loaded CANDIDATE off the output path.
  *
- *
- * Output keys are the input key bytes unchanged (or, for input without key, the record id as UTF-8: the value's id,
- * else {@code topic-partition-offset}). Tokenization happens inside the batch's prediction and is timed separately
- * (EnrichedText.timings). Exceptions in validation go to Kafka's processing exception handler, which the
+ * <p>Output keys are the input key bytes unchanged (or, for input without key, the record id as UTF-8: the value's
+ * id, else {@code topic-partition-offset}). Tokenization happens inside the batch's prediction and is timed
+ * separately (EnrichedText.timings). Exceptions in validation go to Kafka's processing exception handler, which the
  * configuration from {@link NlpConfig#streamsProperties()} points at the dead-letter topic.
  */
 public final class NlpTopology {
 
   public static final String SOURCE = "text-source";
-  public static final String VALIDATE = "validate";
+  public static final String VALIDATE = ValidateProcessor.NAME;
   public static final String BATCH = "batch-infer";
   public static final String PENDING_STORE = "nlp-pending";
   public static final String CHECKPOINT_STORE = "nlp-checkpoints";
 
+  /**
+   * The models a topology runs with; the caller owns them and closes them after the streams.
+   *
+   * @param serving where batches get their model from (filled by the rollout, or by tests directly)
+   * @param qa      the question-answering model of {@code nlp.qa.model.dir}, or null for none
+   * @param shadow  scores sampled batches with the CANDIDATE model too, or null for none
+   */
+  public record Models(ModelHolder serving, QaModel qa, ShadowScorer shadow) {
+    public Models {
+      Objects.requireNonNull(serving, "serving");
+    }
+
+    /** Only the serving model: no question answering, no shadow scoring. */
+    public static Models of(ModelHolder serving) {
+      return new Models(serving, null, null);
+    }
+  }
+
   private NlpTopology() {
+  }
+
+  /** {@link #build(NlpConfig, Models, CheckpointListener, NlpSerdes)} with only the serving model. */
+  public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,
+      NlpSerdes serdes) {
+    return build(config, Models.of(models), checkpoints, serdes);
   }
 
   /**
    * Builds the topology.
    *
-   * @param models      where batches get their model from (filled by the rollout, or by tests directly)
-   * @param checkpoints receives each checkpoint event of the global store (the {@link
-   *                    org.streambert.streams.model.ModelRollout}); called on the global stream thread
+   * @param checkpoints receives each checkpoint event of the global store (the
+   *                    {@link org.streambert.streams.rollout.ModelRollout}); called on the global stream thread
    * @param serdes      Avro serdes (configured)
    */
-  public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,
-      NlpSerdes serdes) {
-    return build(config, models, checkpoints, serdes, null);
-  }
-
-  /**
-   * Builds the topology with question answering.
-   *
-   * @param qa the question-answering model (owned by the caller, who closes it after the streams), or null for none
-   */
-  public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,
-      NlpSerdes serdes, QaModel qa) {
-    return build(config, models, checkpoints, serdes, qa, null);
-  }
-
-  /**
-   * Builds the topology with shadow scoring of candidates; with {@code nlp.labeling.topic} set, uncertain records
-   * also go there as labelling requests (TrainingExample, in the same transaction as the outputs).
-   *
-   * @param shadow scores sampled batches with the candidate model (owned by the caller), or null for none
-   */
-  public static Topology build(NlpConfig config, ModelHolder models, CheckpointListener checkpoints,
-      NlpSerdes serdes, QaModel qa, ShadowScorer shadow) {
+  public static Topology build(NlpConfig config, Models models, CheckpointListener checkpoints, NlpSerdes serdes) {
     Topology topology = new Topology();
     // Values are decoded in the first processor rather than by the source's deserializer: with exactly_once_v2,
     // Kafka Streams 4.4.0's TopologyTestDriver dropped the dead-letter records of the deserialization handler, while
@@ -92,35 +96,24 @@ public final class NlpTopology {
     boolean textMode = config.inputFormat().equals("text");
     int maxChars = config.textMaxChars();
     InputDeserializer decoder = new InputDeserializer(config.inputFormat(), serdes.textRecord().deserializer());
-    String questionKey = qa == null ? null : config.qaQuestionKey();
+    String questionKey = models.qa() == null ? null : config.qaQuestionKey();
     topology.addProcessor(VALIDATE, () -> new ValidateProcessor(decoder, textMode, maxChars, questionKey), SOURCE);
-    int maxBatch = config.batchMaxSize();
-    long maxDelay = config.batchMaxDelayMs();
-    long drain = config.batchDrainMaxMs();
-    String checkpointsTopic = config.checkpointsTopic();
-    boolean embeddings = config.embeddingsTopic().isPresent();
-    BatchInferProcessor.Bounds bounds = new BatchInferProcessor.Bounds(config.textMaxWindows(),
-        config.truncateLongTexts(), config.batchMaxTokens());
-    LabelingSampler.Thresholds labeling = config.labelingTopic().isPresent() ? config.labelingThresholds() : null;
-    BatchInferProcessor.Shared shared = new BatchInferProcessor.Shared(
-        new ResultCache(config.cacheMaxEntries(), config.cacheMaxBytes()), shadow, labeling); // shared by the tasks
-    topology.addProcessor(BATCH, () -> new BatchInferProcessor(PENDING_STORE, models, maxBatch, maxDelay, drain,
-        checkpointsTopic, embeddings, qa, bounds, shared), VALIDATE);
+
+    BatchOptions options = batchOptions(config, models);
+    topology.addProcessor(BATCH, () -> new BatchInferProcessor(models.serving(), options), VALIDATE);
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Long(),
         PendingRecord.serde()).withCachingDisabled(), BATCH);
     topology.addSink(BatchInferProcessor.OUTPUT_SINK, config.outputTopic(), new ByteArraySerializer(),
         serdes.enrichedText().serializer(), BATCH);
     topology.addSink(BatchInferProcessor.DLQ_SINK, config.dlqTopic(), new ByteArraySerializer(),
         new ByteArraySerializer(), BATCH);
-    if (embeddings) {
-      topology.addSink(BatchInferProcessor.EMBEDDINGS_SINK, config.embeddingsTopic().get(), new ByteArraySerializer(),
-          serdes.enrichedText().serializer(), BATCH);
-    }
-    if (labeling != null) {
+    config.embeddingsTopic().ifPresent(topic -> topology.addSink(BatchInferProcessor.EMBEDDINGS_SINK, topic,
+        new ByteArraySerializer(), serdes.enrichedText().serializer(), BATCH));
+    if (options.labeling() != null) {
       SpecificAvroSerde<TrainingExample> examples = new SpecificAvroSerde<>(TrainingExample.class);
       examples.configure(config.originalsMap(), false);
-      topology.addSink(BatchInferProcessor.LABELING_SINK, config.labelingTopic().get(), new ByteArraySerializer(),
-          examples.serializer(), BATCH);
+      topology.addSink(BatchInferProcessor.LABELING_SINK, config.labelingTopic().orElseThrow(),
+          new ByteArraySerializer(), examples.serializer(), BATCH);
     }
 
     String modelName = config.modelName();
@@ -130,5 +123,18 @@ public final class NlpTopology {
         () -> new CheckpointProcessor(CHECKPOINT_STORE, modelName, checkpoints, config.checkpointsTopic(),
             serdes.checkpoint().deserializer()));
     return topology;
+  }
+
+  /** The batch step's settings; the cache is created here, one per topology, shared by its tasks. */
+  private static BatchOptions batchOptions(NlpConfig config, Models models) {
+    EmbeddingsOutput embeddings = config.embeddingsTopic().isPresent()
+        ? EmbeddingsOutput.pooling(config.embeddingsPooling()) : EmbeddingsOutput.off();
+    LabelingSampler.Thresholds labeling = config.labelingTopic().isEmpty() ? null
+        : new LabelingSampler.Thresholds(config.labelingMarginThreshold(), config.labelingScoreThreshold(),
+            config.labelingEntityScoreThreshold(), config.labelingSampleRate(), config.labelingDedupMaxTexts());
+    return new BatchOptions(PENDING_STORE, config.checkpointsTopic(), config.batchMaxSize(),
+        config.batchMaxDelayMs(), config.batchDrainMaxMs(), config.batchMaxTokens(),
+        new WindowPolicy(config.textMaxWindows(), config.truncateLongTexts()), embeddings, models.qa(),
+        new ResultCache(config.cacheMaxEntries(), config.cacheMaxBytes()), models.shadow(), labeling);
   }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.test.TestRecord;
@@ -30,9 +32,9 @@ class BoundedBatchTopologyTest {
   private final RuleForwardPass pass = RuleForwardPass.standard();
 
   private Harness start(Map<String, ?> overrides) {
-    Map<String, Object> settings = new java.util.HashMap<>(overrides);
+    Map<String, Object> settings = new HashMap<>(overrides);
     // The texts here repeat: without the duplicate cache every record reaches the forward pass, which counts batches.
-    settings.putIfAbsent(org.streambert.streams.NlpConfig.CACHE_MAX_ENTRIES_CONFIG, 0);
+    settings.putIfAbsent(NlpConfig.CACHE_MAX_ENTRIES_CONFIG, 0);
     h = new Harness(dir, settings, cp -> { });
     h.models.swap(TestModels.serving("1", pass));
     return h;
@@ -46,7 +48,7 @@ class BoundedBatchTopologyTest {
   }
 
   private static String words(int n, String word) {
-    return String.join(" ", java.util.Collections.nCopies(n, word));
+    return String.join(" ", Collections.nCopies(n, word));
   }
 
   @Test

@@ -26,7 +26,7 @@ import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.schemas.avro.EnrichedText;
-import org.streambert.streams.model.ServingModel;
+import org.streambert.streams.serving.ServingModel;
 import org.streambert.streams.testing.Harness;
 import org.streambert.streams.testing.TestModels;
 

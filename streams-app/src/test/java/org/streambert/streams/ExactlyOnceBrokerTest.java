@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.streambert.schemas.avro.EnrichedText;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
-import org.streambert.streams.model.ModelHolder;
+import org.streambert.streams.serving.ModelHolder;
 import org.streambert.streams.testing.TestModels;
 import org.streambert.streams.testing.TestModels.RuleForwardPass;
 

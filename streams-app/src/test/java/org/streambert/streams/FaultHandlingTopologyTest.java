@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.ModelStage;
-import org.streambert.streams.model.CheckpointListener;
+import org.streambert.streams.rollout.CheckpointListener;
 import org.streambert.streams.testing.Harness;
 import org.streambert.streams.testing.TestModels;
 import org.streambert.streams.testing.TestModels.RuleForwardPass;

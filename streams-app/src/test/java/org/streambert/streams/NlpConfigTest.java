@@ -5,12 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.signing.CheckpointSignatures;
+import org.streambert.schemas.signing.TrustedKeys;
+import org.streambert.streams.rollout.ModelSourcePolicy;
 
 class NlpConfigTest {
 
@@ -80,27 +89,27 @@ class NlpConfigTest {
   }
 
   @Test
-  void shouldBuildTheModelSourcePolicyAndRejectBadKeysOrPrefixesNamingTheKey(@org.junit.jupiter.api.io.TempDir
-      java.nio.file.Path dir) throws Exception {
-    java.security.KeyPair a = org.streambert.schemas.signing.CheckpointSignatures.generateKeyPair();
-    java.security.KeyPair b = org.streambert.schemas.signing.CheckpointSignatures.generateKeyPair();
-    java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("trusted.keys"),
-        "# rotation: next key\n" + org.streambert.schemas.signing.TrustedKeys.entry("k2", b.getPublic()) + "\n");
+  void shouldBuildTheModelSourcePolicyAndRejectBadKeysOrPrefixesNamingTheKey(@TempDir
+      Path dir) throws Exception {
+    KeyPair a = CheckpointSignatures.generateKeyPair();
+    KeyPair b = CheckpointSignatures.generateKeyPair();
+    Path file = Files.writeString(dir.resolve("trusted.keys"),
+        "# rotation: next key\n" + TrustedKeys.entry("k2", b.getPublic()) + "\n");
     NlpConfig config = new NlpConfig(Map.of(
-        NlpConfig.MODEL_TRUSTED_KEYS_CONFIG, org.streambert.schemas.signing.TrustedKeys.entry("k1", a.getPublic()),
+        NlpConfig.MODEL_TRUSTED_KEYS_CONFIG, TrustedKeys.entry("k1", a.getPublic()),
         NlpConfig.MODEL_TRUSTED_KEYS_FILE_CONFIG, file.toString(),
         NlpConfig.MODEL_URI_ALLOWED_CONFIG, "file:///srv/models/, https://models.example.com/bert/",
         NlpConfig.MODEL_MAX_BYTES_CONFIG, "1000",
         NlpConfig.GOLDEN_REQUIRED_CONFIG, "false"));
-    org.streambert.streams.model.ModelSourcePolicy policy = config.modelSourcePolicy();
-    assertEquals(java.util.Set.of("k1", "k2"), policy.trustedKeys().ids());
-    assertEquals(java.util.List.of("file:///srv/models/", "https://models.example.com/bert/"), policy.allowedUris());
+    ModelSourcePolicy policy = config.modelSourcePolicy();
+    assertEquals(Set.of("k1", "k2"), policy.trustedKeys().ids());
+    assertEquals(List.of("file:///srv/models/", "https://models.example.com/bert/"), policy.allowedUris());
     assertEquals(1000, policy.maxBytes());
     assertFalse(policy.goldenRequired());
     assertEquals(null, policy.locationRefusal("https://models.example.com/bert/m/3/"));
     assertTrue(policy.locationRefusal("https://models.example.com/bertX/m/3/") != null, "segment-wise prefixes");
     assertTrue(policy.locationRefusal("https://models.example.com:8443/bert/m/3/") != null, "same port only");
-    assertFalse(config.toString().contains(org.streambert.schemas.signing.TrustedKeys.entry("k1", a.getPublic())));
+    assertFalse(config.toString().contains(TrustedKeys.entry("k1", a.getPublic())));
 
     ConfigException badKey = assertThrows(ConfigException.class, () -> new NlpConfig(Map.of(
         NlpConfig.MODEL_TRUSTED_KEYS_CONFIG, "k1:bm90LWEta2V5")).modelSourcePolicy());

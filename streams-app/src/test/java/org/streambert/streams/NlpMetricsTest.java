@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +52,7 @@ class NlpMetricsTest {
 
     Timer infer = r.get("nlp.infer").timer();
     assertEquals(1, infer.count(), "one forward pass for the batch of two");
-    assertTrue(infer.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS) > 0);
+    assertTrue(infer.totalTime(TimeUnit.NANOSECONDS) > 0);
     assertEquals(2, r.get("nlp.tokenize").timer().count());
     assertEquals(2, r.get("nlp.post.process").timer().count());
     assertEquals(1, r.get("nlp.batch.wait").timer().count());
@@ -66,7 +67,7 @@ class NlpMetricsTest {
     // The harness' records carry eventTime 1970-01-01T00:00:01Z: decades of end-to-end latency.
     Timer latency = r.get("nlp.record.latency").timer();
     assertEquals(2, latency.count());
-    assertTrue(latency.max(java.util.concurrent.TimeUnit.DAYS) > 365 * 50);
+    assertTrue(latency.max(TimeUnit.DAYS) > 365 * 50);
   }
 
   @Test

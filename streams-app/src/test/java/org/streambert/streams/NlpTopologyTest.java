@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.IntStream;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -96,8 +98,8 @@ class NlpTopologyTest {
   void shouldNotCountTheTimeOfAFullBatchAsWaitingOfTheRecordsAfterIt() {
     start(Map.of(NlpConfig.BATCH_MAX_SIZE_CONFIG, 2, NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, 20L), true);
     // The full batch takes 200 ms of real time, during which the stream thread's cached clock stands still.
-    pass.entered = new java.util.concurrent.CountDownLatch(1);
-    pass.proceed = new java.util.concurrent.CountDownLatch(1);
+    pass.entered = new CountDownLatch(1);
+    pass.proceed = new CountDownLatch(1);
     Thread release = new Thread(() -> {
       try {
         pass.entered.await();
@@ -114,7 +116,8 @@ class NlpTopologyTest {
     h.send("c", "good");
     h.driver.advanceWallClockTime(Duration.ofMillis(20));
     assertEquals(List.of(2), pass.batchSizes, "c arrived after the batch ended: it has not waited 20 ms yet");
-    h.driver.advanceWallClockTime(Duration.ofMillis(300));
+    // Past the batch's real duration (200 ms and however long a loaded machine adds) plus the 20 ms delay.
+    h.driver.advanceWallClockTime(Duration.ofMillis(2_000));
     assertEquals(List.of(2, 1), pass.batchSizes);
     assertEquals(List.of("a", "b", "c"), h.output.readRecordsToList().stream().map(Harness::key).toList());
   }
@@ -249,7 +252,7 @@ class NlpTopologyTest {
       assertEquals(a.getWindowCount(), b.getWindowCount());
       assertEquals(a.getModelVersion(), b.getModelVersion());
     }
-    io.micrometer.core.instrument.MeterRegistry registry = h.metrics.registry();
+    MeterRegistry registry = h.metrics.registry();
     assertEquals(3.0, registry.get("nlp.cache.hits").functionCounter().count());
     assertEquals(3.0, registry.get("nlp.cache.misses").functionCounter().count());
     assertEquals(3.0, registry.get("nlp.cache.entries").gauge().value());

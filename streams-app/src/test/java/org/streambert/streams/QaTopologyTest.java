@@ -26,7 +26,7 @@ import org.streambert.bert.qa.QaHead;
 import org.streambert.bert.weights.GoogleCheckpoint;
 import org.streambert.schemas.avro.EnrichedText;
 import org.streambert.schemas.avro.QaAnswer;
-import org.streambert.streams.model.QaModel;
+import org.streambert.streams.serving.QaModel;
 import org.streambert.streams.testing.Harness;
 import org.streambert.streams.testing.TestModels;
 import org.streambert.streams.testing.TestModels.RuleForwardPass;

@@ -15,7 +15,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.streambert.streams.model.ModelHolder;
+import org.streambert.streams.serving.ModelHolder;
 
 /**
  * Kafka Streams has nothing to warn about when it is built from {@link NlpConfig#streamsProperties()}: in particular

@@ -157,18 +157,61 @@ public final class BertPredictor implements AutoCloseable {
     if (closed.get()) {
       throw new IllegalStateException("predictor is closed");
     }
-    int maxTokens = config.maxLength() - 2;
-    int n = texts.size();
+    List<TextWindows> plans = new ArrayList<>(texts.size());
+    for (int i = 0; i < texts.size(); i++) {
+      plans.add(plan(texts.get(i), i));
+    }
+    return predictPlanned(plans).predictions();
+  }
+
+  /**
+   * Tokenizes {@code text} once and splits it into the windows {@link #predictPlanned} will run, so that a caller
+   * can see its window count (and cut it with {@link TextWindows#firstWindows}) before running it.
+   *
+   * @throws IllegalArgumentException if the text is null, blank or has no tokens
+   */
+  public TextWindows plan(String text) {
+    return plan(text, -1);
+  }
+
+  private TextWindows plan(String text, int index) {
+    long start = System.nanoTime();
+    WordPieces wp = tokenize(text, index);
+    return new TextWindows(this, text, wp, config.maxLength() - 2, config.docStride(), System.nanoTime() - start);
+  }
+
+  /**
+   * Predicts texts planned by {@link #plan} (nothing is tokenized again), in input order, with this call's stage
+   * timings.
+   *
+   * @throws IllegalArgumentException if an element is null or was planned by another predictor
+   * @throws IllegalStateException    if the predictor is closed, or the forward pass returns outputs of the wrong shape
+   */
+  public Predictions predictPlanned(List<TextWindows> plans) {
+    if (plans == null) {
+      throw new IllegalArgumentException("plans is null");
+    }
+    if (closed.get()) {
+      throw new IllegalStateException("predictor is closed");
+    }
+    long start = System.nanoTime();
+    int n = plans.size();
     WordPieces[] pieces = new WordPieces[n];
     List<List<Span>> spans = new ArrayList<>(n);
     List<WindowRef> windows = new ArrayList<>();
+    long tokenizeNanos = 0;
     for (int i = 0; i < n; i++) {
-      pieces[i] = tokenize(texts.get(i), i);
-      List<Span> textSpans = Windows.spans(pieces[i].size(), maxTokens, config.docStride());
+      TextWindows plan = plans.get(i);
+      if (plan == null || !plan.plannedBy(this)) {
+        throw new IllegalArgumentException("windows at index " + i + " were not planned by this predictor");
+      }
+      pieces[i] = plan.pieces();
+      List<Span> textSpans = plan.spans();
       spans.add(textSpans);
       for (int s = 0; s < textSpans.size(); s++) {
         windows.add(new WindowRef(i, s, textSpans.get(s)));
       }
+      tokenizeNanos += plan.tokenizeNanos();
     }
 
     // Longest first, cut where padding would cost more than another pass: each batch pads to a length close to all
@@ -177,18 +220,27 @@ public final class BertPredictor implements AutoCloseable {
     order.sort(Comparator.comparingInt((WindowRef w) -> w.span().length()).reversed());
     int[] lengths = order.stream().mapToInt(w -> w.span().length() + 2).toArray();
     int[] cuts = Batches.cuts(lengths, config.maxBatchSize(), config.batchCostTokens());
+    long inferNanos = 0;
+    long realTokens = 0;
+    long paddedTokens = 0;
     for (int k = 0; k + 1 < cuts.length; k++) {
-      runBatch(order.subList(cuts[k], cuts[k + 1]), pieces);
+      inferNanos += runBatch(order.subList(cuts[k], cuts[k + 1]), pieces);
+      for (int w = cuts[k]; w < cuts[k + 1]; w++) {
+        realTokens += lengths[w];
+      }
+      paddedTokens += (long) (cuts[k + 1] - cuts[k]) * lengths[cuts[k]]; // the batch pads to its first (longest)
     }
 
     List<Prediction> predictions = new ArrayList<>(n);
     int next = 0;
     for (int i = 0; i < n; i++) {
       int count = spans.get(i).size();
-      predictions.add(assemble(texts.get(i), pieces[i], spans.get(i), windows.subList(next, next + count)));
+      predictions.add(assemble(plans.get(i).text(), pieces[i], spans.get(i), windows.subList(next, next + count)));
       next += count;
     }
-    return predictions;
+    long total = System.nanoTime() - start;
+    return new Predictions(predictions, tokenizeNanos, inferNanos, Math.max(0, total - inferNanos), realTokens,
+        paddedTokens);
   }
 
   /** Closes the forward pass; idempotent. */
@@ -221,26 +273,32 @@ public final class BertPredictor implements AutoCloseable {
 
   private WordPieces tokenize(String text, int index) {
     if (text == null) {
-      throw new IllegalArgumentException("text at index " + index + " is null");
+      throw new IllegalArgumentException(where(index) + " is null");
     }
     if (text.isBlank()) {
-      throw new IllegalArgumentException("text at index " + index + " is blank");
+      throw new IllegalArgumentException(where(index) + " is blank");
     }
     WordPieces wp = tokenizer.tokenize(text);
     if (wp.size() == 0) {
-      throw new IllegalArgumentException("text at index " + index + " has no tokens");
+      throw new IllegalArgumentException(where(index) + " has no tokens");
     }
     int length = text.codePointCount(0, text.length());
     for (int t = 0; t < wp.size(); t++) {
       if (wp.starts()[t] < 0 || wp.starts()[t] > wp.ends()[t] || wp.ends()[t] > length) {
         throw new IllegalStateException("tokenizer returned span [" + wp.starts()[t] + ", " + wp.ends()[t]
-            + ") for token " + t + " of text at index " + index + ", which has " + length + " code points");
+            + ") for token " + t + " of " + where(index) + ", which has " + length + " code points");
       }
     }
     return wp;
   }
 
-  private void runBatch(List<WindowRef> batch, WordPieces[] pieces) {
+  /** How an error message names a text: by its index in a {@link #predict(List)} call, or as the planned text. */
+  private static String where(int index) {
+    return index < 0 ? "text" : "text at index " + index;
+  }
+
+  /** Runs one batch of windows through the forward pass; returns the forward pass's time. */
+  private long runBatch(List<WindowRef> batch, WordPieces[] pieces) {
     int b = batch.size();
     int seqLen = batch.stream().mapToInt(w -> w.span().length()).max().orElseThrow() + 2;
     int[] ids = new int[b * seqLen];            // [B, T]
@@ -258,8 +316,10 @@ public final class BertPredictor implements AutoCloseable {
       Arrays.fill(mask, row, row + len + 2, 1);
     }
     EmbeddingPooling pooling = embeddings.pooling();
+    long start = System.nanoTime();
     ForwardResult result = pooling.needsSequence() ? forwardPass.run(b, seqLen, ids, mask, segments, true)
         : forwardPass.run(b, seqLen, ids, mask, segments);
+    long inferNanos = System.nanoTime() - start;
     int h = forwardPass.hiddenSize();
     int c = classificationHead == null ? 0 : classificationHead.size();
     int k = tokenHead == null ? 0 : tokenHead.size();
@@ -282,6 +342,7 @@ public final class BertPredictor implements AutoCloseable {
         w.tokenProbs = Arrays.copyOfRange(result.tokenProbs(), from, from + w.span().length() * k); // [len, K]
       }
     }
+    return inferNanos;
   }
 
   private static void checkShape(ForwardResult result, int b, int seqLen, int h, int c, int k) {

@@ -2,7 +2,10 @@ package org.streambert.schemas.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -246,8 +249,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         throw new IllegalStateException("the embedded Kafka broker exited with code " + process.exitValue()
             + " during start-up; see " + brokerLog);
       }
-      try (java.net.Socket socket = new java.net.Socket()) {
-        socket.connect(new java.net.InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 500);
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 500);
         return;
       } catch (IOException notYet) {
         if (System.nanoTime() > deadline) {
@@ -281,7 +284,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   }
 
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();
     }

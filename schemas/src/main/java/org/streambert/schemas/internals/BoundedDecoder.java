@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.Decoder;
 import org.apache.avro.util.Utf8;
@@ -40,7 +41,7 @@ final class BoundedDecoder extends Decoder {
    * @param payloadBytes length of that body: no string or bytes value can be longer
    * @param limits       the configured limits
    */
-  BoundedDecoder(BinaryDecoder in, int payloadBytes, WireDecoder.Limits limits) {
+  BoundedDecoder(BinaryDecoder in, int payloadBytes, DecodeLimits limits) {
     this.in = in;
     this.maxStringBytes = Math.min(payloadBytes, limits.maxStringBytes());
     this.maxBytesLength = Math.min(payloadBytes, limits.maxBytesLength());
@@ -57,7 +58,7 @@ final class BoundedDecoder extends Decoder {
 
   private static int checkedLength(long length, long max, String what) {
     if (length < 0) {
-      throw new org.apache.avro.AvroRuntimeException("malformed data: negative " + what + " length " + length);
+      throw new AvroRuntimeException("malformed data: negative " + what + " length " + length);
     }
     if (length > max) {
       throw new LimitExceededException(what + " length " + length + " exceeds the limit of " + max
@@ -128,7 +129,7 @@ final class BoundedDecoder extends Decoder {
           StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
               .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, i, length - i));
         } catch (CharacterCodingException e) {
-          throw new org.apache.avro.AvroRuntimeException("malformed data: a string is not valid UTF-8 (" + e + ")");
+          throw new AvroRuntimeException("malformed data: a string is not valid UTF-8 (" + e + ")");
         }
         return;
       }

@@ -24,8 +24,6 @@ import org.streambert.schemas.registry.SchemaRegistryClient;
  * serde instance is shared by all stream threads.
  */
 public final class WireDecoder {
-  /** Confluent's magic byte. */
-  public static final byte MAGIC_BYTE = 0;
   /** Magic byte plus schema id. */
   public static final int HEADER_SIZE = 5;
 
@@ -42,40 +40,19 @@ public final class WireDecoder {
     ReadPlan planFor(Schema writer);
   }
 
-  /**
-   * Bounds of one decode, checked before allocating (see {@link BoundedDecoder}).
-   *
-   * @param maxStringBytes     longest string value, in UTF-8 bytes
-   * @param maxBytesLength     longest bytes value
-   * @param maxCollectionItems most array and map items in one record, all collections together
-   * @param missingIdTtlMs     how long a schema id the registry does not know is answered from memory (0: never)
-   */
-  public record Limits(int maxStringBytes, int maxBytesLength, int maxCollectionItems, long missingIdTtlMs) {
-    /** The defaults of {@link org.streambert.schemas.AvroSerdeConfig}. */
-    public static final Limits DEFAULT = new Limits(
-        org.streambert.schemas.AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_DEFAULT,
-        org.streambert.schemas.AvroSerdeConfig.LIMITS_BYTES_MAX_LENGTH_DEFAULT,
-        org.streambert.schemas.AvroSerdeConfig.LIMITS_COLLECTION_ITEMS_MAX_DEFAULT,
-        org.streambert.schemas.AvroSerdeConfig.MISSING_ID_CACHE_TTL_SEC_DEFAULT * 1000L);
-  }
-
   /** Most unknown ids remembered; beyond it the oldest half is forgotten (a flood of bogus ids stays bounded). */
   static final int MISSING_ID_CACHE_MAX = 10_000;
 
   private final SchemaRegistryClient client;
   private final ReaderChoice choice;
-  private final Limits limits;
+  private final DecodeLimits limits;
   private final Map<Integer, Resolved> resolved = new ConcurrentHashMap<>();
   /** Schema id → wall-clock ms until which it is known to be missing from the registry. */
   private final Map<Integer, Long> missing = new ConcurrentHashMap<>();
 
   private record Resolved(Schema writer, ReadPlan plan) {}
 
-  public WireDecoder(SchemaRegistryClient client, ReaderChoice choice) {
-    this(client, choice, Limits.DEFAULT);
-  }
-
-  public WireDecoder(SchemaRegistryClient client, ReaderChoice choice, Limits limits) {
+  public WireDecoder(SchemaRegistryClient client, ReaderChoice choice, DecodeLimits limits) {
     this.client = Objects.requireNonNull(client, "client");
     this.choice = Objects.requireNonNull(choice, "choice");
     this.limits = Objects.requireNonNull(limits, "limits");
@@ -92,7 +69,7 @@ public final class WireDecoder {
       throw new AvroSerdeException(Reason.EMPTY_PAYLOAD, topic, subject, noId,
           "zero-length payload (a tombstone must be null, not empty)", null);
     }
-    if (data[0] != MAGIC_BYTE) {
+    if (data[0] != WireEncoder.MAGIC_BYTE) {
       throw new AvroSerdeException(Reason.UNKNOWN_MAGIC_BYTE, topic, subject, noId,
           String.format("first byte is 0x%02x, expected the Confluent magic byte 0x00", data[0] & 0xff), null);
     }

@@ -11,7 +11,6 @@ import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
-import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.DecoderFactory;
@@ -22,12 +21,16 @@ import org.streambert.schemas.AvroSerdeException.Reason;
 import org.streambert.schemas.registry.RegisteredSchema;
 import org.streambert.schemas.registry.RestClientException;
 import org.streambert.schemas.registry.SchemaRegistryClient;
+import org.streambert.schemas.registry.SchemaRegistryClients;
 
 /**
  * Encodes records in the Confluent wire format under the TopicNameStrategy subject, obtaining the schema id by
  * registration, lookup or the subject's latest version. Thread-safe.
  */
 public final class WireEncoder {
+  /** Confluent's magic byte, the first of every value. */
+  public static final byte MAGIC_BYTE = 0;
+
   private final SchemaRegistryClient client;
   private final boolean autoRegister;
   private final boolean useLatestVersion;
@@ -45,7 +48,7 @@ public final class WireEncoder {
    */
   public static WireEncoder fromConfigs(Map<String, ?> configs, SchemaRegistryClient givenClient) {
     AvroSerdeConfig config = new AvroSerdeConfig(configs);
-    return new WireEncoder(givenClient != null ? givenClient : SchemaRegistryClient.forConfig(configs),
+    return new WireEncoder(givenClient != null ? givenClient : SchemaRegistryClients.forConfig(configs),
         config.getBoolean(AvroSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG),
         config.getBoolean(AvroSerdeConfig.USE_LATEST_VERSION_CONFIG));
   }
@@ -90,7 +93,7 @@ public final class WireEncoder {
       id = lookup(topic, subject, schema);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-    out.write(WireDecoder.MAGIC_BYTE);
+    out.write(MAGIC_BYTE);
     out.write(id >>> 24);
     out.write(id >>> 16);
     out.write(id >>> 8);

@@ -1,6 +1,8 @@
 package org.streambert.schemas.registry;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -9,8 +11,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.streambert.schemas.internals.RegistryHttpHandler;
-import org.streambert.schemas.internals.SchemaStore;
+import javax.net.ssl.SSLContext;
+import org.streambert.schemas.registry.internals.RegistryHttpHandler;
+import org.streambert.schemas.registry.internals.SchemaStore;
 
 /**
  * A Schema Registry server speaking Confluent's REST API (Avro schemas) over HTTP on the loopback interface, holding
@@ -36,7 +39,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
   private EmbeddedSchemaRegistry(HttpServer server, ExecutorService workers) {
     this.server = server;
     this.workers = workers;
-    this.url = (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:"
+    this.url = (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:"
         + server.getAddress().getPort();
   }
 
@@ -54,7 +57,7 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
    * Starts a server on 127.0.0.1 speaking https with {@code tls} (its key manager holds the server certificate), or
    * http when {@code tls} is null.
    */
-  public static EmbeddedSchemaRegistry start(int port, javax.net.ssl.SSLContext tls) {
+  public static EmbeddedSchemaRegistry start(int port, SSLContext tls) {
     // The JDK server writes headers and body separately; with Nagle's algorithm against the client's delayed ACK
     // every answer then takes ~40 ms. The JDK reads this property once, when its first HttpServer is created.
     if (System.getProperty(NODELAY_PROPERTY) == null) {
@@ -66,8 +69,8 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
       if (tls == null) {
         server = HttpServer.create(address, 0);
       } else {
-        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(address, 0);
-        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        HttpsServer https = HttpsServer.create(address, 0);
+        https.setHttpsConfigurator(new HttpsConfigurator(tls));
         server = https;
       }
     } catch (IOException e) {

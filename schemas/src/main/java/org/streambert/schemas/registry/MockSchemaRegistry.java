@@ -2,8 +2,8 @@ package org.streambert.schemas.registry;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import org.streambert.schemas.internals.SchemaStore;
-import org.streambert.schemas.internals.StoreClient;
+import org.streambert.schemas.registry.internals.SchemaStore;
+import org.streambert.schemas.registry.internals.StoreClient;
 
 /**
  * In-memory registries for tests, one per scope, as selected by {@code schema.registry.url=mock://<scope>} (Confluent's
@@ -12,7 +12,7 @@ import org.streambert.schemas.internals.StoreClient;
  */
 public final class MockSchemaRegistry {
   /** URL prefix that selects a mock registry. */
-  public static final String MOCK_URL_PREFIX = "mock://";
+  public static final String MOCK_URL_PREFIX = RegistryClientConfig.MOCK_URL_PREFIX;
 
   private static final ConcurrentMap<String, SchemaStore> SCOPES = new ConcurrentHashMap<>();
 

@@ -22,10 +22,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import javax.net.ssl.SSLContext;
 import org.apache.avro.Schema;
 import org.apache.kafka.common.config.ConfigException;
-import org.streambert.schemas.AvroSerdeConfig;
-import org.streambert.schemas.internals.SchemaStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@link SchemaRegistryClient} over Confluent's REST API ({@code application/vnd.schemaregistry.v1+json}), built on
  * the JDK's {@link HttpClient}. Caches what never changes in a registry (id → schema, subject + schema → id and
  * version); latest versions and configuration are always fetched. I/O errors and 5xx answers are retried with
- * exponential backoff ({@link AvroSerdeConfig#MAX_RETRIES_CONFIG}), moving to the next configured URL on each retry.
+ * exponential backoff ({@link RegistryClientConfig#MAX_RETRIES_CONFIG}), moving to the next configured URL on each retry.
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   /** Confluent's media type for requests and answers. */
@@ -56,12 +55,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
   private final ConcurrentMap<String, ConcurrentMap<Schema, RegisteredSchema>> lookupsBySubject =
       new ConcurrentHashMap<>();
 
-  /** A client for serde-style settings (see {@link AvroSerdeConfig}); {@code mock://} URLs are not accepted here. */
+  /** A client for serde-style settings (see {@link RegistryClientConfig}); {@code mock://} URLs are not accepted here. */
   public RestSchemaRegistryClient(Map<String, ?> configs) {
-    this(new AvroSerdeConfig(configs));
+    this(new RegistryClientConfig(configs));
   }
 
-  RestSchemaRegistryClient(AvroSerdeConfig config) {
+  RestSchemaRegistryClient(RegistryClientConfig config) {
     List<URI> urls = new ArrayList<>();
     String urlUserInfo = null;
     for (String raw : config.requireRegistryUrls()) {
@@ -69,10 +68,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
       try {
         uri = URI.create(raw);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, raw, e.getMessage());
+        throw new ConfigException(RegistryClientConfig.SCHEMA_REGISTRY_URL_CONFIG, raw, e.getMessage());
       }
       if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
-        throw new ConfigException(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, raw, "expected an http(s) URL");
+        throw new ConfigException(RegistryClientConfig.SCHEMA_REGISTRY_URL_CONFIG, raw, "expected an http(s) URL");
       }
       if (uri.getRawUserInfo() != null && urlUserInfo == null) {
         urlUserInfo = URLDecoder.decode(uri.getRawUserInfo(), StandardCharsets.UTF_8);
@@ -82,27 +81,27 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
           + path));
     }
     this.baseUrls = List.copyOf(urls);
-    String source = config.getString(AvroSerdeConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG);
+    String source = config.getString(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG);
     String userInfo = "USER_INFO".equals(source) ? config.userInfo() : urlUserInfo;
     if ("USER_INFO".equals(source) && (userInfo == null || !userInfo.contains(":"))) {
-      throw new ConfigException(AvroSerdeConfig.USER_INFO_CONFIG, "[hidden]",
+      throw new ConfigException(RegistryClientConfig.USER_INFO_CONFIG, "[hidden]",
           "basic.auth.credentials.source=USER_INFO needs user:password");
     }
     String bearer = config.bearerToken();
     this.authorization = bearer != null ? "Bearer " + bearer : userInfo == null ? null
         : "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
     HttpClient.Builder builder = HttpClient.newBuilder()
-        .connectTimeout(Duration.ofMillis(config.getInt(AvroSerdeConfig.HTTP_CONNECT_TIMEOUT_MS_CONFIG)))
+        .connectTimeout(Duration.ofMillis(config.getInt(RegistryClientConfig.HTTP_CONNECT_TIMEOUT_MS_CONFIG)))
         .version(HttpClient.Version.HTTP_1_1);
-    javax.net.ssl.SSLContext tls = config.sslContext();
+    SSLContext tls = config.sslContext();
     if (tls != null) {
       builder.sslContext(tls);
     }
     this.http = builder.build();
-    this.readTimeout = Duration.ofMillis(config.getInt(AvroSerdeConfig.HTTP_READ_TIMEOUT_MS_CONFIG));
-    this.maxRetries = config.getInt(AvroSerdeConfig.MAX_RETRIES_CONFIG);
-    this.retryWaitMs = config.getInt(AvroSerdeConfig.RETRIES_WAIT_MS_CONFIG);
-    this.retryMaxWaitMs = config.getInt(AvroSerdeConfig.RETRIES_MAX_WAIT_MS_CONFIG);
+    this.readTimeout = Duration.ofMillis(config.getInt(RegistryClientConfig.HTTP_READ_TIMEOUT_MS_CONFIG));
+    this.maxRetries = config.getInt(RegistryClientConfig.MAX_RETRIES_CONFIG);
+    this.retryWaitMs = config.getInt(RegistryClientConfig.RETRIES_WAIT_MS_CONFIG);
+    this.retryMaxWaitMs = config.getInt(RegistryClientConfig.RETRIES_MAX_WAIT_MS_CONFIG);
   }
 
   @Override
@@ -218,7 +217,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
       throw new RestClientException("Registry answer has no schema: " + abbreviate(answer.toString()), 200,
           RestClientException.UNPARSEABLE_RESPONSE);
     }
-    return SchemaStore.parse(schema.asText());
+    return RegisteredSchema.parse(schema.asText());
   }
 
   private static int requiredInt(JsonNode answer, String field) {

@@ -1,9 +1,7 @@
 package org.streambert.schemas.registry;
 
 import java.util.List;
-import java.util.Map;
 import org.apache.avro.Schema;
-import org.streambert.schemas.AvroSerdeConfig;
 
 /**
  * A Confluent-compatible Schema Registry client. Errors answered by the registry raise {@link RestClientException}
@@ -74,17 +72,4 @@ public interface SchemaRegistryClient {
 
   /** Sets the subject-level compatibility ({@code PUT /config/{subject}}). */
   void setCompatibility(String subject, CompatibilityLevel level);
-
-  /**
-   * A client for the configuration's {@link AvroSerdeConfig#SCHEMA_REGISTRY_URL_CONFIG}: the shared in-memory
-   * registry of that scope for {@code mock://<scope>} (see {@link MockSchemaRegistry}), else a
-   * {@link RestSchemaRegistryClient}.
-   *
-   * @throws org.apache.kafka.common.config.ConfigException if the URL is missing or a setting is invalid
-   */
-  static SchemaRegistryClient forConfig(Map<String, ?> configs) {
-    AvroSerdeConfig config = new AvroSerdeConfig(configs);
-    String mockScope = config.mockScope();
-    return mockScope != null ? MockSchemaRegistry.clientFor(mockScope) : new RestSchemaRegistryClient(config);
-  }
 }

@@ -6,12 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.TreeMap;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
@@ -34,7 +31,7 @@ public final class CheckpointSignatures {
   /** Domain-separation prefix of the signed bytes (ASCII, ending in a NUL byte). */
   public static final String DOMAIN = "streaming-bert/model-checkpoint/v1\0";
   /** The JDK algorithm name of the signatures. */
-  public static final String ALGORITHM = "Ed25519";
+  public static final String ALGORITHM = Ed25519Keys.ALGORITHM;
 
   private CheckpointSignatures() {}
 
@@ -91,19 +88,11 @@ public final class CheckpointSignatures {
 
   /** A new Ed25519 key pair from the JDK's provider. */
   public static KeyPair generateKeyPair() {
-    try {
-      return KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK has no " + ALGORITHM + " provider", e);
-    }
+    return Ed25519Keys.generateKeyPair();
   }
 
   /** The default key id: the first 16 hex digits of the SHA-256 of the public key's X.509 encoding. */
   public static String fingerprint(PublicKey key) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded()), 0, 8);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256 is not available", e);
-    }
+    return Ed25519Keys.fingerprint(key);
   }
 }

@@ -2,13 +2,19 @@ package org.streambert.schemas.signing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,9 +31,9 @@ public final class SigningKey {
   private final PrivateKey privateKey;
 
   public SigningKey(String id, PrivateKey privateKey) {
-    this.id = TrustedKeys.checkId(id);
+    this.id = Ed25519Keys.checkId(id);
     this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
-    if (!CheckpointSignatures.ALGORITHM.equalsIgnoreCase(privateKey.getAlgorithm())
+    if (!Ed25519Keys.ALGORITHM.equalsIgnoreCase(privateKey.getAlgorithm())
         && !"EdDSA".equalsIgnoreCase(privateKey.getAlgorithm())) {
       throw new IllegalArgumentException("signing key " + id + " is " + privateKey.getAlgorithm() + ", not Ed25519");
     }
@@ -74,7 +80,7 @@ public final class SigningKey {
       throw new IllegalArgumentException("signing key file " + file + " is not '<key id>:<base64 PKCS#8>'");
     }
     try {
-      PrivateKey key = KeyFactory.getInstance(CheckpointSignatures.ALGORITHM)
+      PrivateKey key = KeyFactory.getInstance(Ed25519Keys.ALGORITHM)
           .generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(line.substring(colon + 1))));
       return new SigningKey(line.substring(0, colon), key);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -90,27 +96,27 @@ public final class SigningKey {
    * @return the public key's {@link TrustedKeys} entry
    */
   public static String generate(Path privateFile, Path publicFile, String keyId) throws IOException {
-    java.security.KeyPair pair = CheckpointSignatures.generateKeyPair();
-    String id = keyId != null ? keyId : CheckpointSignatures.fingerprint(pair.getPublic());
+    KeyPair pair = Ed25519Keys.generateKeyPair();
+    String id = keyId != null ? keyId : Ed25519Keys.fingerprint(pair.getPublic());
     SigningKey key = new SigningKey(id, pair.getPrivate());
-    for (Path p : java.util.List.of(privateFile, publicFile)) {
-      if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        throw new java.nio.file.FileAlreadyExistsException(p.toString(), null, "a key file is never overwritten");
+    for (Path p : List.of(privateFile, publicFile)) {
+      if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        throw new FileAlreadyExistsException(p.toString(), null, "a key file is never overwritten");
       }
       if (p.toAbsolutePath().getParent() != null) {
         Files.createDirectories(p.toAbsolutePath().getParent());
       }
     }
     try {
-      Files.createFile(privateFile, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(privateFile, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
       Files.createFile(privateFile);
     }
     Files.writeString(privateFile, "# Ed25519 checkpoint signing key " + id + " (keep secret)\n" + key.toFileLine()
-        + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
-    String entry = TrustedKeys.entry(id, pair.getPublic());
-    Files.writeString(publicFile, entry + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW);
+        + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
+    String entry = Ed25519Keys.entry(id, pair.getPublic());
+    Files.writeString(publicFile, entry + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
     return entry;
   }
 

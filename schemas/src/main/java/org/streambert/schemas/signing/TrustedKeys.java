@@ -13,7 +13,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.streambert.schemas.avro.ModelCheckpoint;
 
 /**
@@ -31,7 +30,6 @@ public final class TrustedKeys {
   /** Most keys trusted at once. */
   public static final int MAX_KEYS = 64;
 
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
   /** Why an event did not verify; each names the rule, never the key material. */
   public enum Failure {
@@ -75,9 +73,9 @@ public final class TrustedKeys {
       if (colon <= 0) {
         throw new IllegalArgumentException("trusted key entry " + n + " is not '<key id>:<base64 X.509>'");
       }
-      String id = checkId(t.substring(0, colon));
+      String id = Ed25519Keys.checkId(t.substring(0, colon));
       try {
-        PublicKey key = KeyFactory.getInstance(CheckpointSignatures.ALGORITHM)
+        PublicKey key = KeyFactory.getInstance(Ed25519Keys.ALGORITHM)
             .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(t.substring(colon + 1).strip())));
         if (keys.put(id, key) != null) {
           throw new IllegalArgumentException("trusted key id " + id + " appears twice");
@@ -114,7 +112,7 @@ public final class TrustedKeys {
 
   /** The text-form entry of one public key. */
   public static String entry(String id, PublicKey key) {
-    return checkId(id) + ":" + Base64.getEncoder().encodeToString(key.getEncoded());
+    return Ed25519Keys.entry(id, key);
   }
 
   public boolean isEmpty() {
@@ -137,13 +135,6 @@ public final class TrustedKeys {
       return Failure.UNTRUSTED_KEY;
     }
     return CheckpointSignatures.verify(checkpoint, signature, key) ? null : Failure.BAD_SIGNATURE;
-  }
-
-  static String checkId(String id) {
-    if (id == null || !ID.matcher(id).matches()) {
-      throw new IllegalArgumentException("a key id is 1 to 64 of [A-Za-z0-9._-]");
-    }
-    return id;
   }
 
   @Override

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -185,7 +187,7 @@ class EmbeddedSchemaRegistryTest {
   @Test
   void shouldDecodeUrlEncodedSubjectNames() throws Exception {
     String odd = subject + " with space/and+plus";
-    String encoded = java.net.URLEncoder.encode(odd, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+    String encoded = URLEncoder.encode(odd, StandardCharsets.UTF_8).replace("+", "%20");
     assertEquals(200, call("POST", "/subjects/" + encoded + "/versions", schemaBody(SCHEMA_A)).status());
     assertTrue(call("GET", "/subjects", null).body().toString().contains(odd));
   }

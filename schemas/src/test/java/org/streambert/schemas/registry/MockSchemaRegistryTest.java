@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -27,7 +28,7 @@ class MockSchemaRegistryTest {
   }
 
   private static SchemaRegistryClient clientFor(String url) {
-    return SchemaRegistryClient.forConfig(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url));
+    return SchemaRegistryClients.forConfig(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, url));
   }
 
   @Test
@@ -83,7 +84,7 @@ class MockSchemaRegistryTest {
   void shouldRoundTripThroughSerdesConfiguredWithMockUrl() {
     Map<String, String> config = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, "mock://" + scope);
     TextRecord record = TextRecord.newBuilder().setId("1").setText("hi")
-        .setEventTime(java.time.Instant.ofEpochMilli(5)).build();
+        .setEventTime(Instant.ofEpochMilli(5)).build();
     byte[] bytes;
     try (SpecificAvroSerde<TextRecord> producerSide = new SpecificAvroSerde<>(TextRecord.class)) {
       producerSide.configure(config, false);
@@ -107,6 +108,6 @@ class MockSchemaRegistryTest {
 
   @Test
   void shouldRequireRegistryUrl() {
-    assertThrows(ConfigException.class, () -> SchemaRegistryClient.forConfig(Map.of()));
+    assertThrows(ConfigException.class, () -> SchemaRegistryClients.forConfig(Map.of()));
   }
 }

@@ -14,8 +14,8 @@ import org.apache.avro.SchemaBuilder;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.streambert.schemas.testing.SelfSignedTls;
 import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.testing.SelfSignedTls;
 
 /**
  * The registry client over https: the embedded registry runs with a self-signed certificate made by the JDK's

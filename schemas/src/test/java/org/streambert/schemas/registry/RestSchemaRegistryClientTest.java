@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
@@ -228,7 +229,7 @@ class RestSchemaRegistryClientTest {
     long start = System.nanoTime();
     UncheckedIOException e = assertThrows(UncheckedIOException.class, client::subjects);
     assertTrue((System.nanoTime() - start) / 1_000_000 < 900, "gave up before the answer came");
-    assertTrue(e.getCause() instanceof java.net.http.HttpTimeoutException, String.valueOf(e.getCause()));
+    assertTrue(e.getCause() instanceof HttpTimeoutException, String.valueOf(e.getCause()));
   }
 
   @Test

@@ -1,10 +1,10 @@
 package org.streambert.schemas.signing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.GoldenExample;
 import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
@@ -88,7 +89,7 @@ class DeployFilesTest {
 
   /** The key an environment variable sets, by NlpConfig's documented mapping; null when it sets none. */
   static String keyOfEnv(String name) {
-    var mapped = NlpConfig.withEnvironment(java.util.Map.of(), java.util.Map.of(name, "x"));
+    var mapped = NlpConfig.withEnvironment(Map.of(), Map.of(name, "x"));
     return mapped.isEmpty() ? null : mapped.keySet().iterator().next();
   }
 

@@ -10,11 +10,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +37,7 @@ import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpSerdes;
 import org.streambert.streams.NlpService;
-import org.streambert.streams.model.ModelHolder;
+import org.streambert.streams.serving.ModelHolder;
 import org.streambert.streams.testing.TestModels;
 import org.streambert.streams.testing.TestModels.RuleForwardPass;
 
@@ -176,7 +176,7 @@ class MetricsDashboardBrokerTest {
   private static double value(String scrape, String prefix, String... labels) {
     double sum = 0;
     for (String line : scrape.split("\n")) {
-      if (line.startsWith(prefix) && java.util.Arrays.stream(labels).allMatch(line::contains)) {
+      if (line.startsWith(prefix) && Arrays.stream(labels).allMatch(line::contains)) {
         sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
     }

@@ -3,6 +3,8 @@ package org.streambert.streams.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,9 +30,9 @@ import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
+import org.streambert.schemas.rollout.RolloutStatus;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpService;
-import org.streambert.streams.model.RolloutStatus;
 
 /**
  * Issue 5 §7 (b): on a real broker, with the real TensorFlow loader, a corrupt checkpoint published while records
@@ -73,8 +76,8 @@ class CorruptCheckpointBrokerTest {
         Path data = files.filter(f -> f.getFileName().toString().startsWith("variables.data")).findFirst()
             .orElseThrow();
         Files.write(data, new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
       return v2;
     });
@@ -88,7 +91,7 @@ class CorruptCheckpointBrokerTest {
       sha[0] = sha[0] == '0' ? '1' : '0';
       return ModelCheckpoint.newBuilder(v2).setManifestSha256(new String(sha)).build();
     });
-    assertTrue(refused.reason().toLowerCase(java.util.Locale.ROOT).contains("sha"), refused.reason());
+    assertTrue(refused.reason().toLowerCase(Locale.ROOT).contains("sha"), refused.reason());
   }
 
   /**

@@ -50,8 +50,8 @@ import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
 import org.streambert.schemas.registry.RegisteredSchema;
 import org.streambert.schemas.registry.RestSchemaRegistryClient;
 import org.streambert.schemas.registry.SchemaRegistryClient;
+import org.streambert.schemas.rollout.RolloutStatus;
 import org.streambert.streams.NlpConfig;
-import org.streambert.streams.model.RolloutStatus;
 
 /**
  * Issue 11 §6: the application runs as a child JVM on a real KRaft broker and a real TensorFlow model while a producer

@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -27,6 +29,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.bundle.ModelDescriptor;
@@ -41,7 +44,6 @@ import org.streambert.bert.model.TinyBert;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.schemas.AvroSerdeConfig;
-import org.streambert.streams.NlpConfig;
 import org.streambert.schemas.SpecificAvroDeserializer;
 import org.streambert.schemas.SpecificAvroSerializer;
 import org.streambert.schemas.avro.EnrichedText;
@@ -52,8 +54,9 @@ import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.LabelScore;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TextRecord;
-import org.streambert.streams.StreamsApp;
-import org.streambert.streams.model.RolloutStatus;
+import org.streambert.schemas.rollout.RolloutStatus;
+import org.streambert.streams.NlpConfig;
+import org.streambert.streams.cli.StreamsApp;
 
 /**
  * Shared pieces of the broker integration tests: a real tiny TensorFlow BERT written as a bundle and described by a
@@ -159,9 +162,9 @@ final class ItSupport {
   static Map<String, Object> appConfig(String name, String bootstrap, String registryUrl, Path dir, String input,
       String output, String checkpoints, String status, String model) {
     Map<String, Object> props = new HashMap<>();
-    props.put(org.apache.kafka.streams.StreamsConfig.APPLICATION_ID_CONFIG, "nlp-" + name);
-    props.put(org.apache.kafka.streams.StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    props.put(org.apache.kafka.streams.StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "nlp-" + name);
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
     props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
     props.put(NlpConfig.INPUT_TOPIC_CONFIG, input);
     props.put(NlpConfig.OUTPUT_TOPIC_CONFIG, output);
@@ -185,7 +188,7 @@ final class ItSupport {
     return p;
   }
 
-  static <T extends org.apache.avro.specific.SpecificRecord> SpecificAvroSerializer<T> avroSerializer(
+  static <T extends SpecificRecord> SpecificAvroSerializer<T> avroSerializer(
       String registryUrl) {
     SpecificAvroSerializer<T> s = new SpecificAvroSerializer<>();
     s.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl), false);
@@ -198,7 +201,7 @@ final class ItSupport {
    * id to {@code produced}.
    */
   static Thread startFeeder(KafkaProducer<String, TextRecord> producer, String input, String name, long pauseMs,
-      java.util.concurrent.atomic.AtomicBoolean feeding, List<String> produced) {
+      AtomicBoolean feeding, List<String> produced) {
     Thread feeder = new Thread(() -> {
       for (int i = 0; feeding.get(); i++) {
         String id = String.format("%s-%04d", name, i);
@@ -282,7 +285,7 @@ final class ItSupport {
     }
   }
 
-  /** {@code java -cp <this classpath> org.streambert.streams.StreamsApp run --config <file>}. */
+  /** {@code java -cp <this classpath> org.streambert.streams.cli.StreamsApp run --config <file>}. */
   static Process startApp(Path config, Path log) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),

@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,16 +20,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -41,12 +44,12 @@ import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
+import org.streambert.schemas.rollout.RolloutStatus;
 import org.streambert.schemas.signing.CheckpointSignatures;
 import org.streambert.schemas.signing.SigningKey;
 import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpService;
-import org.streambert.streams.model.RolloutStatus;
 
 /**
  * Issue #10 on a real broker with the real TensorFlow loader: one app trusting one key serves a signed v1 while texts
@@ -87,7 +90,7 @@ class SupplyChainBrokerTest {
     server.setExecutor(httpThreads);
     other.setExecutor(httpThreads);
     String base = "http://127.0.0.1:" + server.getAddress().getPort();
-    Map<String, Path> served = new java.util.concurrent.ConcurrentHashMap<>(); // http path prefix -> bundle dir
+    Map<String, Path> served = new ConcurrentHashMap<>(); // http path prefix -> bundle dir
     server.createContext("/models/", ex -> serveBundle(ex, served));
     server.createContext("/redirect/", ex -> {
       ex.getResponseHeaders().add("Location", "http://127.0.0.1:" + other.getAddress().getPort() + "/models/"
@@ -292,18 +295,18 @@ class SupplyChainBrokerTest {
         }
       }
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
     return ModelCheckpoint.newBuilder(cp).setBundleUri(to.toUri().toString()).build();
   }
 
-  private static void rewrite(Path json, java.util.function.Consumer<ObjectNode> change) {
+  private static void rewrite(Path json, Consumer<ObjectNode> change) {
     try {
       ObjectNode node = (ObjectNode) JSON.readTree(json.toFile());
       change.accept(node);
       JSON.writeValue(json.toFile(), node);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -315,7 +318,7 @@ class SupplyChainBrokerTest {
       rewrite(bundle.resolve("MANIFEST.json"), m -> ((ObjectNode) m.get("files")).put(file, sha));
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
           .digest(Files.readAllBytes(bundle.resolve("MANIFEST.json"))));
-    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+    } catch (IOException | NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

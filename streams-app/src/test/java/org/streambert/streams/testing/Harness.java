@@ -1,5 +1,6 @@
 package org.streambert.streams.testing;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,20 +17,19 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
+import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.EnrichedText;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.avro.TrainingExample;
-import org.streambert.schemas.SpecificAvroSerde;
-import org.streambert.streams.internals.ShadowScorer;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpSerdes;
 import org.streambert.streams.NlpTopology;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.streambert.streams.internals.NlpMetrics;
-import org.streambert.streams.model.CheckpointListener;
-import org.streambert.streams.model.ModelHolder;
-import org.streambert.streams.model.QaModel;
+import org.streambert.streams.ops.NlpMetrics;
+import org.streambert.streams.rollout.CheckpointListener;
+import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.QaModel;
+import org.streambert.streams.serving.ShadowScorer;
 
 /** A TopologyTestDriver over {@link NlpTopology} with an in-memory schema registry and typed topics. */
 public final class Harness implements AutoCloseable {
@@ -76,7 +76,7 @@ public final class Harness implements AutoCloseable {
     Properties streamsProps = config.streamsProperties();
     metrics.bindModels(models);
     streamsProps.put(NlpMetrics.CONFIG_KEY, metrics);
-    driver = new TopologyTestDriver(NlpTopology.build(config, models, listener, serdes, qa, shadow), streamsProps);
+    driver = new TopologyTestDriver(NlpTopology.build(config, new NlpTopology.Models(models, qa, shadow), listener, serdes), streamsProps);
     input = driver.createInputTopic(config.inputTopic(), new ByteArraySerializer(), new ByteArraySerializer());
     output = driver.createOutputTopic(config.outputTopic(), new ByteArrayDeserializer(),
         serdes.enrichedText().deserializer());

@@ -24,9 +24,9 @@ import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.ForwardResult;
 import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.bert.tokenizer.WordPieces;
-import org.streambert.streams.model.LoadedModel;
-import org.streambert.streams.model.ModelLoader;
-import org.streambert.streams.model.ServingModel;
+import org.streambert.streams.serving.LoadedModel;
+import org.streambert.streams.serving.ModelLoader;
+import org.streambert.streams.serving.ServingModel;
 
 /**
  * Honest small test doubles: a whitespace tokenizer over a tiny vocabulary and a forward pass whose outputs are a

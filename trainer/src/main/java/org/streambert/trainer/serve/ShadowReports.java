@@ -1,6 +1,5 @@
 package org.streambert.trainer.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -13,14 +12,14 @@ import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.streambert.schemas.rollout.ShadowReport;
 import org.streambert.trainer.data.TopicSnapshot;
-import org.streambert.trainer.internals.Json;
 
 /**
- * The app instances' shadow reports (JSON records with {@code "status":"SHADOW_REPORT"} on
- * {@code model-rollout-status}) for one candidate against one champion, combined over instances: each instance's
- * latest report (they are cumulative), summed by samples. Other records on the topic (rollout statuses, malformed
- * JSON) are ignored.
+ * The app instances' shadow reports ({@link ShadowReport}, the type the app writes, on {@code model-rollout-status})
+ * for one candidate against one champion, combined over instances: each instance's latest report (they are
+ * cumulative), summed by samples. Other records on the topic (rollout statuses, malformed or over-long JSON) are
+ * ignored.
  *
  * @param samples       records scored by both models, all instances
  * @param instances     instances that reported
@@ -29,16 +28,13 @@ import org.streambert.trainer.internals.Json;
  */
 public record ShadowReports(long samples, int instances, double labelAgreement, double latencyRatio) {
 
-  /** The status value of a shadow report. */
-  public static final String STATUS = "SHADOW_REPORT";
-
   /**
    * Reads the status topic from {@code sinceMillis} (the candidate's creation: no report of it can be older, so a
    * long-lived topic is not re-read from the start on every check) to its current end.
    */
   public static ShadowReports read(String bootstrapServers, String statusTopic, String modelName, String candidate,
       String champion, long sinceMillis) {
-    Map<String, JsonNode> latest = new HashMap<>();
+    Map<String, ShadowReport> latest = new HashMap<>();
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -77,39 +73,29 @@ public record ShadowReports(long samples, int instances, double labelAgreement, 
   }
 
   private static void accept(String value, String modelName, String candidate, String champion,
-      Map<String, JsonNode> latest) {
-    if (value == null || value.length() > 64 * 1024) {
-      return;
-    }
-    try {
-      JsonNode n = Json.mapper().readTree(value);
-      if (STATUS.equals(n.path("status").asText()) && modelName.equals(n.path("modelName").asText())
-          && candidate.equals(n.path("candidateVersion").asText())
-          && champion.equals(n.path("championVersion").asText())) {
-        latest.put(n.path("instance").asText(), n);
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      // not a report of ours
-    }
+      Map<String, ShadowReport> latest) {
+    ShadowReport.fromJson(value).filter(r -> modelName.equals(r.modelName())
+        && candidate.equals(r.candidateVersion()) && champion.equals(r.championVersion()))
+        .ifPresent(r -> latest.put(String.valueOf(r.instance()), r));
   }
 
-  static ShadowReports combine(Iterable<JsonNode> reports) {
+  static ShadowReports combine(Iterable<ShadowReport> reports) {
     long samples = 0;
     long classified = 0;
     double agree = 0;
     double candidateMicros = 0;
     double championMicros = 0;
     int instances = 0;
-    for (JsonNode n : reports) {
-      long s = Math.max(0, n.path("samples").asLong());
+    for (ShadowReport r : reports) {
+      long s = Math.max(0, r.samples());
       instances++;
       samples += s;
-      if (n.hasNonNull("labelAgreement")) {
+      if (r.labelAgreement() != null) {
         classified += s;
-        agree += n.path("labelAgreement").asDouble() * s;
+        agree += r.labelAgreement() * s;
       }
-      candidateMicros += n.path("candidateLatencyMicros").asDouble() * s;
-      championMicros += n.path("championLatencyMicros").asDouble() * s;
+      candidateMicros += r.candidateLatencyMicros() * s;
+      championMicros += r.championLatencyMicros() * s;
     }
     return new ShadowReports(samples, instances, classified == 0 ? Double.NaN : agree / classified,
         championMicros <= 0 ? Double.NaN : candidateMicros / championMicros);

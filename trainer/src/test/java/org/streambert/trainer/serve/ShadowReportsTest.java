@@ -3,20 +3,21 @@ package org.streambert.trainer.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.streambert.trainer.internals.Json;
+import org.streambert.schemas.rollout.ShadowReport;
 
 class ShadowReportsTest {
 
-  private static JsonNode report(long samples, String agreement, double champion, double candidate) throws Exception {
-    return Json.mapper().readTree("{\"status\":\"SHADOW_REPORT\",\"samples\":" + samples + ",\"labelAgreement\":"
-        + agreement + ",\"championLatencyMicros\":" + champion + ",\"candidateLatencyMicros\":" + candidate + "}");
+  /** A report as the app writes it, read through the shared type (fields it does not name read as 0 or null). */
+  private static ShadowReport report(long samples, String agreement, double champion, double candidate) {
+    return ShadowReport.fromJson("{\"status\":\"SHADOW_REPORT\",\"samples\":" + samples + ",\"labelAgreement\":"
+        + agreement + ",\"championLatencyMicros\":" + champion + ",\"candidateLatencyMicros\":" + candidate + "}")
+        .orElseThrow();
   }
 
   @Test
-  void shouldWeightInstancesBySamples() throws Exception {
+  void shouldWeightInstancesBySamples() {
     ShadowReports r = ShadowReports.combine(List.of(report(30, "1.0", 100, 100), report(10, "0.6", 100, 500)));
     assertEquals(40, r.samples());
     assertEquals(2, r.instances());
@@ -25,7 +26,7 @@ class ShadowReportsTest {
   }
 
   @Test
-  void shouldLeaveAgreementUndefinedWithoutClassHeadAndCountNegativeSamplesAsNone() throws Exception {
+  void shouldLeaveAgreementUndefinedWithoutClassHeadAndCountNegativeSamplesAsNone() {
     ShadowReports r = ShadowReports.combine(List.of(report(-5, "null", 100, 100), report(8, "null", 0, 0)));
     assertEquals(8, r.samples());
     assertTrue(Double.isNaN(r.labelAgreement()));

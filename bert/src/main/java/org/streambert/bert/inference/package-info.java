@@ -1,0 +1,12 @@
+/**
+ * Serving a BERT model's outputs for texts: {@link org.streambert.bert.inference.BertPredictor} (classification,
+ * entities and embeddings for batches of texts, long texts in run_squad.py's windows), its window planning
+ * ({@link org.streambert.bert.inference.TextWindows}: a text tokenized once, in windows, before it runs) and the
+ * predictor's own stage timings per call ({@link org.streambert.bert.inference.Predictions}). The machinery (window
+ * split, batching, entity aggregation) lives in {@code inference.internals}.
+ *
+ * <p>Depends on {@code model}, {@code heads}, {@code tokenizer} and {@code bundle}; used by the programs,
+ * {@code embeddings} and {@code bundle}'s {@code BertBundles.openPredictor} (a cycle with {@code bundle} that
+ * DependencyRulesTest lists as known, to be removed).
+ */
+package org.streambert.bert.inference;

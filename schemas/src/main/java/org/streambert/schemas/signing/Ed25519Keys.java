@@ -1,0 +1,56 @@
+package org.streambert.schemas.signing;
+
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * The key primitives the signing classes share: the algorithm, key generation, key ids and the text form of a public
+ * key, so that keys, signatures and trusted-key sets need not call each other for them.
+ */
+final class Ed25519Keys {
+
+  /** The JDK algorithm name of the keys and signatures. */
+  static final String ALGORITHM = "Ed25519";
+
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+  private Ed25519Keys() {
+  }
+
+  /** A new Ed25519 key pair from the JDK's provider. */
+  static KeyPair generateKeyPair() {
+    try {
+      return KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK has no " + ALGORITHM + " provider", e);
+    }
+  }
+
+  /** The default key id: the first 16 hex digits of the SHA-256 of the public key's X.509 encoding. */
+  static String fingerprint(PublicKey key) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getEncoded()), 0, 8);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
+  }
+
+  /** {@code id} if it is a valid key id: 1 to 64 of {@code [A-Za-z0-9._-]}. */
+  static String checkId(String id) {
+    if (id == null || !ID.matcher(id).matches()) {
+      throw new IllegalArgumentException("a key id is 1 to 64 of [A-Za-z0-9._-]");
+    }
+    return id;
+  }
+
+  /** The trusted-key text entry of one public key: {@code <id>:<base64 X.509 DER>}. */
+  static String entry(String id, PublicKey key) {
+    return checkId(id) + ":" + Base64.getEncoder().encodeToString(key.getEncoded());
+  }
+}

@@ -1,0 +1,197 @@
+package org.streambert.streams.processor.internals;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streambert.schemas.avro.EnrichedText;
+import org.streambert.streams.errors.RejectedRecordException.Reason;
+import org.streambert.streams.errors.TransientFailureException;
+import org.streambert.streams.ops.NlpMetrics;
+import org.streambert.streams.processor.internals.BatchInference.Results;
+import org.streambert.streams.processor.internals.PendingBatches.Batch;
+import org.streambert.streams.processor.internals.PendingBatches.Planned;
+import org.streambert.streams.processor.internals.PendingBatches.Refused;
+import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.ServingModel;
+
+/**
+ * Micro-batching without loss: the processor that enriches validated records, a thin loop over parts with one job
+ * each. {@link PendingBatches} keeps the records in a changelogged store and says when a batch is due (full, or its
+ * oldest record waited {@code nlp.batch.max.delay.ms}, checked by a wall-clock punctuator that drains a backlog for
+ * at most {@code nlp.batch.drain.max.ms}); {@link WindowPolicy} and {@link TokenBudget} bound the work of one record
+ * and one batch; {@link BatchInference} runs the batch (duplicate cache, serving model, QA model);
+ * {@link OutputRecords} maps each result to its {@code EnrichedText} (and {@link EmbeddingsOutput} to its vector
+ * record); {@link DeadLetters} sends a record that cannot be enriched to the dead-letter topic; the optional
+ * {@link LabelingSampler} and shadow scorer look at the results after they were forwarded.
+ *
+ * <p>A batch's results are forwarded in input order, then its entries are deleted; under exactly_once_v2 the outputs,
+ * the deletions and the input offsets commit in one transaction, and anything not yet committed is replayed or
+ * restored after a crash. Without a model, records stay in the store (one log line says why) and run once a model
+ * is loaded. If a batch's inference throws, each record is retried alone; one that still fails goes to the
+ * dead-letter topic as {@code INFERENCE_FAILED}. A transient failure ({@link TransientFailureException#isTransient})
+ * and any other exception of this processor or its punctuator (store, producer) fail the task instead: the
+ * transaction aborts, so a record ends up in the output or in the dead-letter topic exactly once, never both.
+ */
+public final class BatchInferProcessor implements Processor<byte[], PendingRecord, byte[], Object> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BatchInferProcessor.class);
+
+  /** Child names this processor forwards to. */
+  public static final String OUTPUT_SINK = "enriched-sink";
+  public static final String DLQ_SINK = "dead-letter-sink";
+  public static final String EMBEDDINGS_SINK = "embeddings-sink";
+  public static final String LABELING_SINK = "labeling-sink";
+
+  private final ModelHolder models;
+  private final BatchOptions options;
+  private final TokenBudget budget;
+  private final BatchInference inference;
+  private final OutputRecords outputs;
+  private final LabelingSampler labeling;
+  private ProcessorContext<byte[], Object> context;
+  private PendingBatches pending;
+  private DeadLetters deadLetters;
+  private NlpMetrics metrics;
+
+  /** @param models where each batch leases its model from */
+  public BatchInferProcessor(ModelHolder models, BatchOptions options) {
+    this.models = models;
+    this.options = options;
+    this.budget = new TokenBudget(options.maxBatchTokens());
+    this.inference = new BatchInference(options.cache(), options.qa());
+    this.outputs = new OutputRecords(options.embeddings());
+    this.labeling = options.labeling() == null ? null : new LabelingSampler(options.labeling());
+  }
+
+  @Override
+  public void init(ProcessorContext<byte[], Object> context) {
+    this.context = context;
+    this.metrics = NlpMetrics.from(context.appConfigs());
+    options.cache().bindTo(metrics.registry());
+    if (options.shadow() != null) {
+      metrics.observeShadow(options.shadow());
+    }
+    this.deadLetters = new DeadLetters(context, DLQ_SINK, metrics);
+    this.pending = new PendingBatches(context.getStateStore(options.storeName()), options.maxBatchSize(),
+        options.maxDelayMs());
+    long restored = pending.restore(); // they keep their place in front of new arrivals
+    if (restored > 0) {
+      LOG.info("task {}: {} record(s) pending from before the restart", context.taskId(), restored);
+    }
+    context.schedule(Duration.ofMillis(options.maxDelayMs()), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+  }
+
+  @Override
+  public void process(Record<byte[], PendingRecord> record) {
+    pending.add(record.value(), context.currentSystemTimeMs());
+    if (pending.full()) {
+      long started = System.nanoTime();
+      runBatch(TokenBudget.NO_DEADLINE);
+      pending.ranFromProcess(started, context.currentSystemTimeMs());
+    }
+  }
+
+  private void punctuate(long now) {
+    if (!pending.due(now)) {
+      return; // the oldest record has not waited long enough; process() may still fill the batch
+    }
+    long deadline = System.nanoTime() + options.drainMaxMs() * 1_000_000L;
+    while (pending.size() > 0 && System.nanoTime() < deadline) {
+      if (!runBatch(deadline)) {
+        return;
+      }
+    }
+  }
+
+  /** Runs one batch of the oldest pending records; false if there is no model to run it with. */
+  private boolean runBatch(long deadlineNanos) {
+    Optional<ModelHolder.Lease> lease = models.acquire();
+    if (lease.isEmpty()) {
+      models.noteWaiting(pending.size(), options.checkpointsTopic());
+      return false;
+    }
+    try (ModelHolder.Lease l = lease.get()) {
+      ServingModel model = l.model();
+      Batch batch = pending.next((seq, r) -> options.windows().plan(model, seq, r),
+          budget.tokensFor(deadlineNanos, System.nanoTime()));
+      for (Refused r : batch.refused()) {
+        deadLetters.send(r.record(), r.failure(), r.reason());
+      }
+      if (!batch.planned().isEmpty()) {
+        infer(model, batch);
+      }
+      pending.remove(batch);
+      return true;
+    }
+  }
+
+  private void infer(ServingModel model, Batch batch) {
+    metrics.observeModel(model.name(), model.version());
+    List<Planned> planned = batch.planned();
+    long waited = pending.waitedNanos(batch);
+    Results results;
+    try {
+      results = inference.run(model, planned);
+    } catch (RuntimeException batchFailure) {
+      TransientFailureException.rethrowIfTransient(batchFailure, "inference");
+      LOG.warn("inference of a batch of {} record(s) failed ({}); retrying each record alone", planned.size(),
+          batchFailure.toString());
+      for (Planned p : planned) {
+        inferAlone(model, p);
+      }
+      return;
+    }
+    metrics.recordBatch(planned.size(), results.inferNanos(), waited, results.realTokens(), results.paddedTokens());
+    budget.observe(results.inferNanos(), planned.stream().mapToLong(Planned::paddedTokens).sum());
+    for (int i = 0; i < planned.size(); i++) {
+      emit(model, planned.get(i), results, i, results.postNanos() / planned.size());
+    }
+    if (options.shadow() != null) {
+      // Every record is compared (repeated texts are traffic too); the champion's latency counts only the records
+      // it ran, not cache hits. After the outputs; never blocks.
+      options.shadow().offer(model, planned.stream().map(Planned::text).toList(),
+          results.records().stream().map(RecordResult::prediction).toList(), results.inferNanos(), results.ran());
+    }
+  }
+
+  private void inferAlone(ServingModel model, Planned planned) {
+    Results results;
+    try {
+      results = inference.runAlone(model, planned);
+    } catch (RuntimeException e) {
+      TransientFailureException.rethrowIfTransient(e, "inference");
+      deadLetters.send(planned.record(), e, Reason.INFERENCE_FAILED);
+      return;
+    }
+    metrics.recordBatch(1, results.inferNanos(), -1, results.realTokens(), results.paddedTokens());
+    emit(model, planned, results, 0, results.postNanos());
+  }
+
+  /** Forwards the outputs of one record: its EnrichedText, a labelling request if unsure, its vector if on. */
+  private void emit(ServingModel model, Planned planned, Results results, int index, long predictorPostNanos) {
+    PendingRecord record = planned.record();
+    RecordResult result = results.records().get(index);
+    long tokenizeNanos = results.tokenizeNanos()[index];
+    EnrichedText out = outputs.enriched(model, planned, result, tokenizeNanos, results.inferNanos(),
+        predictorPostNanos);
+    context.forward(new Record<byte[], Object>(record.key(), out, record.timestamp()), OUTPUT_SINK);
+    if (labeling != null) {
+      labeling.consider(model, planned.text(), result.prediction(), context.currentSystemTimeMs())
+          .ifPresent(request -> context.forward(new Record<byte[], Object>(
+              request.getId().getBytes(StandardCharsets.UTF_8), request, record.timestamp()), LABELING_SINK));
+    }
+    if (outputs.embeddings().on()) {
+      context.forward(new Record<byte[], Object>(record.key(), outputs.embeddings().record(out),
+          record.timestamp()), EMBEDDINGS_SINK);
+    }
+    metrics.recordRecord(tokenizeNanos, out.getTimings().getPostProcessMicros() * 1000, record.eventTime(),
+        System.currentTimeMillis());
+  }
+}

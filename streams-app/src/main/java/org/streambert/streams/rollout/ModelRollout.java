@@ -1,0 +1,497 @@
+package org.streambert.streams.rollout;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.bert.inference.Entity;
+import org.streambert.bert.inference.LabelScore;
+import org.streambert.bert.inference.Prediction;
+import org.streambert.bert.model.Precision;
+import org.streambert.schemas.avro.GoldenExample;
+import org.streambert.schemas.avro.Head;
+import org.streambert.schemas.avro.HeadType;
+import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.avro.ModelStage;
+import org.streambert.schemas.rollout.RolloutStatus;
+import org.streambert.streams.rollout.internals.BundleFetcher;
+import org.streambert.streams.serving.LoadedModel;
+import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.ModelLoader;
+import org.streambert.streams.serving.ServingModel;
+
+/**
+ * Continuous rollout: loads the model named by each checkpoint event on its own thread (never a stream thread) and
+ * swaps it into the {@link ModelHolder} only after every check passed:
+ *
+ * <ol>
+ *   <li>before anything is fetched, {@link CheckpointAcceptance} (the {@link ModelSourcePolicy}: signature by a
+ *       trusted key, bundle location in the allow-list, golden examples present; a refused event neither replaces
+ *       nor cancels the one loading);</li>
+ *   <li>fetch the bundle ({@link BundleFetcher}); sha256 of its {@code MANIFEST.json} must equal the event's
+ *       {@code manifestSha256};</li>
+ *   <li>{@link ModelBundle#open} verifies every file hash, model.json and the vocabulary size;</li>
+ *   <li>model.json must name the event's model and version, and have the event's heads (type and labels);</li>
+ *   <li>the {@link ModelLoader} loads tokenizer and forward pass; the predictor checks vocabulary size and heads
+ *       against them;</li>
+ *   <li>warm-up prediction, then every golden example: label equal, each expected label score within the tolerance
+ *       of the precision the loader serves at (fp32 or bf16),
+ *       entities equal in type/start/end (when the model has a token classification head).</li>
+ * </ol>
+ *
+ * A failure of any step refuses the checkpoint: the previous model keeps serving, the refusal is logged, counted
+ * ({@link ModelHolder#refusals()}) and published as a {@link RolloutStatus}. A rollback is just an event naming an
+ * older version. Events of other model names are ignored; of several events arriving while a load runs, only the
+ * latest is loaded next, and a newer accepted event cancels a download still in progress. An
+ * {@link OutOfMemoryError} or {@link LinkageError} while loading refuses the checkpoint like any other failure.
+ *
+ * <p>Stages ({@code ModelCheckpoint.stage}): a {@code PROMOTED} event is served; a {@code CANDIDATE} goes through the
+ * same steps and is then held beside the serving model ({@link ModelHolder#swapCandidate}) for shadow scoring only;
+ * a {@code RETIRED} event unloads that candidate. Promoting the candidate's version drops the candidate slot.
+ *
+ * <p>Every accepted event is a {@link RolloutAttempt} moving through the {@link RolloutState}s, one slot
+ * ({@link Slots}) per stage: {@link #newest} says where the newest event of a slot stands, {@link #active} which one
+ * fills it.
+ */
+public final class ModelRollout implements CheckpointListener, AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ModelRollout.class);
+
+  /**
+   * Golden score tolerance for a model served in bf16, unless {@link #withBf16Tolerance} says otherwise; also the
+   * default of {@code nlp.golden.score.tolerance.bf16} (whose documentation says where 0.05 comes from).
+   */
+  public static final double DEFAULT_BF16_TOLERANCE = 0.05;
+
+  /** Text of the warm-up prediction (first runs of a graph are slow; keep that out of the first batch). */
+  public static final String WARM_UP_TEXT = "warm up the model";
+
+  private final String instanceId;
+  private final ModelHolder holder;
+  private final ModelLoader loader;
+  private final BundleFetcher fetcher;
+  private final RolloutStatusPublisher publisher;
+  private final double tolerance;
+  private volatile double bf16Tolerance = DEFAULT_BF16_TOLERANCE;
+  private final int maxBatchSize;
+  private final ExecutorService executor;
+  private final ExecutorService statusExecutor;
+  private final CheckpointAcceptance acceptance;
+  private final Slot serving = new Slot(Slots.SERVING);
+  private final Slot candidate = new Slot(Slots.CANDIDATE);
+  /** Queued and running loader tasks, for {@link #awaitIdle}. */
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Object idle = new Object();
+
+  /**
+   * @param tolerance    largest accepted absolute difference of a golden example's label score
+   * @param maxBatchSize texts per forward pass of the loaded predictors
+   */
+  public ModelRollout(String instanceId, ModelHolder holder, ModelLoader loader, Path cacheDir,
+      RolloutStatusPublisher publisher, double tolerance, int maxBatchSize) {
+    this(instanceId, holder, loader, cacheDir, publisher, tolerance, maxBatchSize, ModelSourcePolicy.defaults());
+  }
+
+  /** @param policy what this instance trusts: keys, locations, download bounds, golden examples */
+  public ModelRollout(String instanceId, ModelHolder holder, ModelLoader loader, Path cacheDir,
+      RolloutStatusPublisher publisher, double tolerance, int maxBatchSize, ModelSourcePolicy policy) {
+    this.acceptance = new CheckpointAcceptance(policy);
+    this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
+    this.holder = Objects.requireNonNull(holder, "holder");
+    this.loader = Objects.requireNonNull(loader, "loader");
+    this.fetcher = new BundleFetcher(cacheDir, policy);
+    this.publisher = Objects.requireNonNull(publisher, "publisher");
+    this.tolerance = tolerance;
+    this.maxBatchSize = maxBatchSize;
+    this.executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "nlp-model-loader");
+      t.setDaemon(true);
+      return t;
+    });
+    this.statusExecutor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "nlp-rollout-refusals");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Sets the golden score tolerance for models that the loader runs in bf16 (golden scores are fp32 figures; the
+   * constructor's tolerance applies to fp32 models). Call before the first checkpoint.
+   */
+  public ModelRollout withBf16Tolerance(double tolerance) {
+    if (!(tolerance >= 0 && tolerance <= 1)) {
+      throw new IllegalArgumentException("bf16 tolerance must be in [0, 1], not " + tolerance);
+    }
+    this.bf16Tolerance = tolerance;
+    return this;
+  }
+
+  /** The two places a model of the followed name can fill on this instance. */
+  public enum Slots {
+    /** The model that serves every batch: PROMOTED events. */
+    SERVING,
+    /** The model scored in shadow beside it: CANDIDATE events (RETIRED events empty it). */
+    CANDIDATE
+  }
+
+  /**
+   * One slot's state. {@code newest} is the newest accepted event (set on the global stream thread; a queued loader
+   * task whose event is no longer the newest is superseded), {@code active} the event whose model fills the slot and
+   * {@code fetch} the download in progress (both loader thread).
+   */
+  private static final class Slot {
+    final Slots name;
+    final AtomicReference<RolloutAttempt> newest = new AtomicReference<>();
+    volatile RolloutAttempt active;
+    volatile BundleFetcher.Control fetch;
+
+    Slot(Slots name) {
+      this.name = name;
+    }
+  }
+
+  /** The newest accepted event of {@code slot} and where it stands, or empty before the first. */
+  public Optional<RolloutAttempt> newest(Slots slot) {
+    return Optional.ofNullable(slot(slot).newest.get());
+  }
+
+  /** The event whose model fills {@code slot} (state {@link RolloutState#SERVING} or {@link RolloutState#SHADOW}). */
+  public Optional<RolloutAttempt> active(Slots slot) {
+    return Optional.ofNullable(slot(slot).active);
+  }
+
+  private Slot slot(Slots name) {
+    return name == Slots.SERVING ? serving : candidate;
+  }
+
+  /**
+   * Queues the checkpoint if it is for this holder's model: a {@code PROMOTED} event for serving (unless it is the
+   * version already serving), a {@code CANDIDATE} for shadow scoring beside the serving model (through the same
+   * checks), a {@code RETIRED} one to unload the candidate. Events of a stage this version does not know are ignored.
+   */
+  @Override
+  public void onCheckpoint(ModelCheckpoint checkpoint) {
+    if (checkpoint == null || !holder.modelName().equals(checkpoint.getModelName())) {
+      return;
+    }
+    ModelStage stage = checkpoint.getStage();
+    if (stage == ModelStage.CANDIDATE || stage == ModelStage.RETIRED) {
+      ServingModel shadow = holder.peekCandidate().orElse(null);
+      if (stage == ModelStage.CANDIDATE && (shadow != null && sameModel(shadow, checkpoint)
+          || checkpoint.getVersion().equals(holder.currentVersion()))) {
+        return; // already in shadow, or already promoted and serving
+      }
+      enqueue(checkpoint, candidate);
+      return;
+    }
+    if (stage != ModelStage.PROMOTED) {
+      LOG.warn("ignoring checkpoint {} {} of unknown stage", checkpoint.getModelName(), checkpoint.getVersion());
+      return;
+    }
+    ServingModel model = holder.peek().orElse(null);
+    if (model != null && sameModel(model, checkpoint)) {
+      return; // e.g. the global store replaying the current event after a restart
+    }
+    enqueue(checkpoint, serving);
+  }
+
+  /** Events of this model that {@link CheckpointAcceptance} refuses (signature, location, golden) are not stored. */
+  @Override
+  public boolean mayStore(ModelCheckpoint checkpoint) {
+    return !holder.modelName().equals(checkpoint.getModelName()) || acceptance.refusal(checkpoint) == null;
+  }
+
+  private static boolean sameModel(ServingModel model, ModelCheckpoint checkpoint) {
+    return model.version().equals(checkpoint.getVersion())
+        && model.manifestSha256().equals(checkpoint.getManifestSha256());
+  }
+
+  /** Queues a load of {@code checkpoint} unless a newer event of the same slot replaces it first. */
+  private void enqueue(ModelCheckpoint checkpoint, Slot slot) {
+    // An event equal to the newest one (the global store hands the restored checkpoint over twice at start-up:
+    // while restoring and in init) is dropped: its load is queued already. Only the global stream thread calls this
+    // method, so get-then-set is not racy.
+    RolloutAttempt previous = slot.newest.get();
+    if (previous != null && checkpoint.equals(previous.checkpoint())) {
+      return;
+    }
+    RolloutAttempt attempt = new RolloutAttempt(checkpoint);
+    String refusal = acceptance.refusal(checkpoint);
+    if (refusal != null) { // checked here, on the global thread, so a refused event cannot supersede a good one
+      long start = System.nanoTime();
+      attempt.moveTo(RolloutState.REFUSED, refusal);
+      refuse(checkpoint, refusal, null, () -> statusExecutor.execute(
+          () -> publish(checkpoint, RolloutStatus.REFUSED, refusal, start)));
+      return;
+    }
+    attempt.moveTo(RolloutState.QUEUED, null);
+    slot.newest.set(attempt);
+    BundleFetcher.Control running = slot.fetch;
+    if (running != null) {
+      running.cancel("superseded: a newer checkpoint event for " + checkpoint.getModelName() + " arrived");
+    }
+    inFlight.incrementAndGet();
+    executor.execute(() -> {
+      try {
+        if (slot.newest.get() != attempt) {
+          attempt.moveTo(RolloutState.SUPERSEDED, "superseded: a newer checkpoint event for "
+              + checkpoint.getModelName() + " arrived");
+        } else if (checkpoint.getStage() == ModelStage.RETIRED) {
+          retire(attempt);
+        } else {
+          load(attempt, slot);
+        }
+      } finally {
+        if (inFlight.decrementAndGet() == 0) {
+          synchronized (idle) {
+            idle.notifyAll();
+          }
+        }
+      }
+    });
+  }
+
+  /** Unloads the candidate named by a RETIRED event (a candidate of another version stays). */
+  private void retire(RolloutAttempt attempt) {
+    ModelCheckpoint cp = attempt.checkpoint();
+    long start = System.nanoTime();
+    String shadow = holder.candidateVersion();
+    attempt.moveTo(RolloutState.RETIRED, null);
+    if (shadow != null && shadow.equals(cp.getVersion())) {
+      holder.swapCandidate(null);
+      vacate(candidate, RolloutState.RETIRED);
+      LOG.info("candidate {} {} retired: shadow scoring stopped", cp.getModelName(), cp.getVersion());
+      publish(cp, RolloutStatus.CANDIDATE_RETIRED, null, start);
+    }
+  }
+
+  /** The event whose model filled {@code slot} leaves it ({@code REPLACED} or {@code RETIRED}). */
+  private static void vacate(Slot slot, RolloutState why) {
+    RolloutAttempt previous = slot.active;
+    slot.active = null;
+    if (previous != null) {
+      previous.moveTo(why, null);
+    }
+  }
+
+  /** Waits until no checkpoint is queued or loading; true if idle within the timeout. */
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (idle) {
+      while (inFlight.get() > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(idle, left);
+      }
+    }
+    return true;
+  }
+
+  /** Fetches, verifies, loads and checks the event's model, then puts it into its slot; refuses it on any failure. */
+  private void load(RolloutAttempt attempt, Slot slot) {
+    ModelCheckpoint cp = attempt.checkpoint();
+    long start = System.nanoTime();
+    ServingModel model = null;
+    try {
+      attempt.moveTo(RolloutState.FETCHING, null);
+      BundleFetcher.Control control = new BundleFetcher.Control();
+      slot.fetch = control;
+      Path dir;
+      try {
+        if (slot.newest.get() != attempt) {
+          throw new RefusedException("superseded: a newer checkpoint event for " + cp.getModelName() + " arrived");
+        }
+        dir = fetcher.fetch(cp.getBundleUri(), cp.getModelName(), cp.getVersion(), cp.getManifestSha256(), control);
+      } finally {
+        slot.fetch = null;
+      }
+      ModelBundle bundle = ModelBundle.open(dir);
+      if (!bundle.manifestSha256().equalsIgnoreCase(cp.getManifestSha256())) {
+        throw new RefusedException("manifest.sha256: the bundle changed while it was read");
+      }
+      attempt.moveTo(RolloutState.LOADING, null);
+      checkDescriptor(bundle.model(), cp);
+      LoadedModel loaded = loader.load(bundle);
+      double goldenTolerance = loaded.precision() == Precision.BF16 ? bf16Tolerance : tolerance;
+      model = ServingModel.fromBundle(bundle, loaded, maxBatchSize);
+      model.predict(List.of(WARM_UP_TEXT));
+      checkGolden(model, cp, goldenTolerance, loaded.precision());
+      boolean isCandidate = slot == candidate;
+      if (isCandidate) {
+        holder.swapCandidate(model);
+      } else {
+        holder.swap(model);
+      }
+      vacate(slot, RolloutState.REPLACED);
+      slot.active = attempt;
+      attempt.moveTo(isCandidate ? RolloutState.SHADOW : RolloutState.SERVING, null);
+      if (!isCandidate && cp.getVersion().equals(holder.candidateVersion())) {
+        holder.swapCandidate(null); // the candidate was promoted: it serves now, nothing left to shadow
+        vacate(candidate, RolloutState.RETIRED);
+      }
+      model = null;
+      publish(cp, isCandidate ? RolloutStatus.CANDIDATE_LOADED : RolloutStatus.LOADED, null, start);
+    } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
+      // An Error from a load (a native library, a graph too large for the heap) must end in a refusal, not a
+      // silently dead loader thread; the failed attempt's memory is unreachable once this returns.
+      String reason = e instanceof RefusedException || e instanceof IOException
+          ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+      // A download cancelled by a newer event of its slot is superseded; it is still reported as refused (the
+      // status topic's contract), with a reason that says so.
+      boolean superseded = attempt.state() == RolloutState.FETCHING && slot.newest.get() != attempt;
+      attempt.moveIfValid(superseded ? RolloutState.SUPERSEDED : RolloutState.REFUSED, reason);
+      refuse(cp, reason, e instanceof RefusedException ? null : e, () -> publish(cp, RolloutStatus.REFUSED, reason,
+          start));
+    } finally {
+      if (model != null) {
+        model.discard();
+      }
+    }
+  }
+
+  private void refuse(ModelCheckpoint cp, String reason, Throwable cause, Runnable publishRefusal) {
+    holder.countRefusal(reason);
+    LOG.warn("refused model {} {}; {} keeps serving: {}", cp.getModelName(), cp.getVersion(),
+        holder.currentVersion() == null ? "no model" : "version " + holder.currentVersion(), reason, cause);
+    publishRefusal.run();
+  }
+
+  private static void checkDescriptor(ModelDescriptor model, ModelCheckpoint cp) throws RefusedException {
+    if (!model.name().equals(cp.getModelName()) || !model.version().equals(cp.getVersion())) {
+      throw new RefusedException("bundle model.json is " + model.name() + " " + model.version()
+          + " but the checkpoint names " + cp.getModelName() + " " + cp.getVersion());
+    }
+    for (Head head : cp.getHeads()) {
+      List<String> bundleLabels;
+      if (head.getType() == HeadType.CLASSIFICATION) {
+        bundleLabels = model.classificationHead().map(h -> h.labels()).orElse(null);
+      } else if (head.getType() == HeadType.TOKEN_CLASSIFICATION) {
+        bundleLabels = model.tokenClassificationHead().map(h -> h.labels()).orElse(null);
+      } else {
+        continue;
+      }
+      List<String> expected = head.getLabels().stream().map(CharSequence::toString).toList();
+      if (!expected.equals(bundleLabels)) {
+        throw new RefusedException("checkpoint head '" + head.getName() + "' (" + head.getType() + ") has labels "
+            + expected + " but the bundle's has " + (bundleLabels == null ? "no such head" : bundleLabels));
+      }
+    }
+  }
+
+  private static void checkGolden(ServingModel model, ModelCheckpoint cp, double tolerance, Precision precision)
+      throws RefusedException {
+    List<GoldenExample> examples = cp.getGoldenExamples();
+    if (examples.isEmpty()) {
+      return;
+    }
+    List<String> texts = new ArrayList<>();
+    examples.forEach(g -> texts.add(g.getText()));
+    List<Prediction> predictions = model.predict(texts).predictions();
+    boolean entitiesChecked = model.hasTokenClassification();
+    for (int i = 0; i < examples.size(); i++) {
+      GoldenExample g = examples.get(i);
+      Prediction p = predictions.get(i);
+      String got = p.label() == null ? null : p.label().label();
+      if (g.getExpectedLabel() != null && !g.getExpectedLabel().equals(got)) {
+        throw new RefusedException("golden example " + i + ": expected label " + g.getExpectedLabel() + ", got "
+            + got);
+      }
+      Map<String, Float> scores = new HashMap<>();
+      for (LabelScore s : p.labelScores()) {
+        scores.put(s.label(), s.score());
+      }
+      for (org.streambert.schemas.avro.LabelScore expected : g.getExpectedScores()) {
+        Float actual = scores.get(expected.getLabel());
+        if (actual == null || Math.abs(actual - expected.getScore()) > tolerance) {
+          throw new RefusedException("golden example " + i + ": expected score " + expected.getScore() + " for label "
+              + expected.getLabel() + ", got " + actual + " (tolerance " + tolerance + " at " + precision + ")");
+        }
+      }
+      if (entitiesChecked) {
+        List<String> want = g.getExpectedEntities().stream()
+            .map(e -> e.getType() + "[" + e.getStart() + "," + e.getEnd() + ")").toList();
+        List<String> have = p.entities().stream().map(ModelRollout::spanOf).toList();
+        if (!want.equals(have)) {
+          throw new RefusedException("golden example " + i + ": expected entities " + want + ", got " + have);
+        }
+      }
+    }
+  }
+
+  private static String spanOf(Entity e) {
+    return e.type() + "[" + e.start() + "," + e.end() + ")";
+  }
+
+  /**
+   * An undecodable event of this model (or without key) counts as a refusal and is published as {@code REFUSED}
+   * (version, hash and URI null); the serving model stays.
+   */
+  @Override
+  public void onUndecodable(String key, String reason) {
+    if (key != null && !holder.modelName().equals(key)) {
+      return;
+    }
+    String why = "undecodable checkpoint event: " + reason;
+    holder.countRefusal(why);
+    RolloutStatus s = new RolloutStatus(instanceId, holder.modelName(), null, null, null, RolloutStatus.REFUSED, why,
+        holder.currentVersion(), System.currentTimeMillis(), 0);
+    try {
+      publisher.publish(s);
+    } catch (RuntimeException e) {
+      LOG.warn("could not publish rollout status {}", s, e);
+    }
+  }
+
+  private void publish(ModelCheckpoint cp, String status, String reason, long startNanos) {
+    RolloutStatus s = new RolloutStatus(instanceId, cp.getModelName(), cp.getVersion(), cp.getManifestSha256(),
+        cp.getBundleUri(), status, reason, holder.currentVersion(), System.currentTimeMillis(),
+        (System.nanoTime() - startNanos) / 1_000_000);
+    try {
+      publisher.publish(s);
+    } catch (RuntimeException e) {
+      LOG.warn("could not publish rollout status {}", s, e);
+    }
+  }
+
+  /** Stops the loader thread (an attempt in progress is abandoned at its next blocking call). */
+  @Override
+  public void close() {
+    for (Slot slot : List.of(serving, candidate)) {
+      BundleFetcher.Control running = slot.fetch;
+      if (running != null) {
+        running.cancel("shutdown: the application is closing");
+      }
+    }
+    statusExecutor.shutdown();
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A check failed; the message says which and why. */
+  private static final class RefusedException extends Exception {
+    RefusedException(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package org.streambert.streams.embedded;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The README's "run the main job" command, end to end: real broker, registry, the trainer jar as a child process,
+ * v1 published and served, v2 swapped in while texts flow. Needs trainer/target/trainer.jar, which the full reactor
+ * build ({@code mvn -B verify}) packages before this module's tests run.
+ */
+class EmbeddedCommandTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void shouldTrainPublishServeAndHotSwapTheDemoModel() throws Exception {
+    Path trainerJar = Path.of("..", "trainer", "target", "trainer.jar").toAbsolutePath().normalize();
+    assumeTrue(Files.isRegularFile(trainerJar),
+        "skipped: " + trainerJar + " is not built (run the whole reactor: mvn -B verify)");
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    int exit;
+    try (PrintStream tee = new PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8)) {
+      System.setOut(tee);
+      exit = new CommandLine(new EmbeddedCommand()).execute("--data-dir", dir.toString(), "--trainer-jar",
+          trainerJar.toString(), "--train-examples", "400");
+    } finally {
+      System.setOut(original);
+    }
+    String out = captured.toString(StandardCharsets.UTF_8);
+    assertEquals(0, exit, out);
+    assertTrue(out.contains("model demo-nlp v1 verified, loaded and serving"), out);
+    assertTrue(out.contains("model demo-nlp v2 verified, loaded and serving"), out);
+    // Each sample text got a v1 result with a label and, where it names people, the person as an entity.
+    for (String text : Demo.SAMPLE_TEXTS) {
+      assertTrue(out.contains("[v1] \"" + text + "\""), "no v1 result for " + text);
+    }
+    assertTrue(Pattern.compile("\\[v1\\] \"Emma Clark announced[^\\n]*-> politics").matcher(out).find(), out);
+    assertTrue(out.contains("PER \"Emma Clark\" [0,10)"), out);
+    // After the swap, results carry v2; no v1 result follows the first v2 one.
+    Matcher v2 = Pattern.compile("\\[v2\\] ").matcher(out);
+    assertTrue(v2.find(), "no v2 output");
+    assertTrue(!out.substring(v2.start()).contains("[v1] "), "a v1 result after the swap");
+  }
+
+  @Test
+  void shouldShowTheLearningLoopFromWeakV1ToPromotedCandidate() throws Exception {
+    Path trainerJar = Path.of("..", "trainer", "target", "trainer.jar").toAbsolutePath().normalize();
+    assumeTrue(Files.isRegularFile(trainerJar),
+        "skipped: " + trainerJar + " is not built (run the whole reactor: mvn -B verify)");
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream original = System.out;
+    int exit;
+    try (PrintStream tee = new PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8)) {
+      System.setOut(tee);
+      exit = new CommandLine(new EmbeddedCommand()).execute("--data-dir", dir.toString(), "--trainer-jar",
+          trainerJar.toString(), "--learning-loop");
+    } finally {
+      System.setOut(original);
+    }
+    String out = captured.toString(StandardCharsets.UTF_8);
+    assertEquals(0, exit, out);
+    assertTrue(out.contains("model demo-nlp v1 verified, loaded and serving"), out);
+    Matcher answered = Pattern.compile("the simulated labeller answered (\\d+)").matcher(out);
+    assertTrue(answered.find() && Integer.parseInt(answered.group(1)) >= 150, out);
+    // The round beat the weak v1 on the held-out split, in both tasks.
+    Matcher gate = Pattern.compile("gate: served_macro_f1: candidate ([0-9.]+) vs published ([0-9.]+)").matcher(out);
+    assertTrue(gate.find(), out);
+    assertTrue(Double.parseDouble(gate.group(1)) > Double.parseDouble(gate.group(2)) + 0.2, gate.group());
+    Matcher candidate = Pattern.compile("==> candidate (r\\S+) loaded beside v1").matcher(out);
+    assertTrue(candidate.find(), out);
+    String version = candidate.group(1);
+    assertTrue(out.contains("==> candidate " + version + " promoted by trainer serve"), out);
+    for (String text : Demo.SAMPLE_TEXTS) {
+      assertTrue(out.contains("[v1] \"" + text + "\""), "no v1 result for " + text);
+      assertTrue(out.contains("[v" + version + "] \"" + text + "\""), "no result of the candidate for " + text);
+    }
+    assertTrue(!out.substring(out.indexOf("[v" + version + "] ")).contains("[v1] "), "a v1 result after the switch");
+  }
+
+  /** Copies what the command prints to the console and into a buffer. */
+  private static final class TeeStream extends OutputStream {
+    private final OutputStream a;
+    private final OutputStream b;
+
+    TeeStream(OutputStream a, OutputStream b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    @Override
+    public void write(int c) throws IOException {
+      a.write(c);
+      b.write(c);
+    }
+
+    @Override
+    public void write(byte[] buf, int off, int len) throws IOException {
+      a.write(buf, off, len);
+      b.write(buf, off, len);
+    }
+  }
+}
