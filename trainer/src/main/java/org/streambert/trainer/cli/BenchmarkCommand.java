@@ -9,7 +9,7 @@ import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.train.Feature;
-import org.streambert.trainer.train.FineTuner;
+import org.streambert.trainer.train.FineTuningGraph;
 import org.streambert.trainer.train.StartingPoint;
 import org.streambert.trainer.train.Task;
 import picocli.CommandLine.Command;
@@ -57,7 +57,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
           }
           batch.add(new Feature(Task.CLASSIFICATION, ids, i % 2, null, null));
         }
-        try (FineTuner tuner = FineTuner.create(cfg, HeadsSpec.classification(2), full.weights(true, true, 1),
+        try (FineTuningGraph tuner = FineTuningGraph.create(cfg, HeadsSpec.classification(2), full.weights(true, true, 1),
             5e-5, warmupSteps + steps, 0.1, 1)) {
           for (int s = 0; s < warmupSteps; s++) {
             tuner.train(batch, 0);

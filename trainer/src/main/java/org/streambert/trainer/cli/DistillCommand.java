@@ -19,7 +19,7 @@ import org.streambert.trainer.publish.RunExporter;
 import org.streambert.trainer.train.DistillConfig;
 import org.streambert.trainer.train.DistillResult;
 import org.streambert.trainer.train.EvalReport;
-import org.streambert.trainer.train.FineTuning;
+import org.streambert.trainer.train.FineTuningLoop;
 import org.streambert.trainer.train.StartingPoint;
 import org.streambert.trainer.train.TaskData;
 import org.streambert.trainer.train.Teacher;
@@ -85,7 +85,7 @@ public final class DistillCommand implements Callable<Integer> {
     TaskData taskData = data.load(kafka, training.seed, log);
     try (Teacher teacher = Teacher.open(teacherDir)) {
       // The student reads the teacher's word pieces: a fresh --bert-config takes the teacher's vocabulary, and every
-      // student the teacher's casing unless told otherwise (a mismatch is refused by FineTuning.distill).
+      // student the teacher's casing unless told otherwise (a mismatch is refused by FineTuningLoop.distill).
       if (model.bertConfig != null && model.vocab == null) {
         model.vocab = teacher.vocabFile();
       }
@@ -96,7 +96,7 @@ public final class DistillCommand implements Callable<Integer> {
         int length = training.maxLength != null ? training.maxLength : teacher.model().tokenizer().maxLength();
         length = Math.min(length, start.config().maxPositionEmbeddings());
         TrainingConfig config = training.config(length);
-        DistillResult result = FineTuning.distill(start, teacher, taskData, texts, config, distill, log);
+        DistillResult result = FineTuningLoop.distill(start, teacher, taskData, texts, config, distill, log);
         TrainingResult student = result.student();
         log.printf("best epoch %d of %d%n", student.bestEpoch(), student.history().size());
         log.print(comparison(result.teacher(), student.best()));

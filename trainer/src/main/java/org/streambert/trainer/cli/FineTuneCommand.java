@@ -9,7 +9,7 @@ import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.publish.RunExporter;
 import org.streambert.trainer.publish.RunReport;
 import org.streambert.trainer.train.Feature;
-import org.streambert.trainer.train.FineTuning;
+import org.streambert.trainer.train.FineTuningLoop;
 import org.streambert.trainer.train.StartingPoint;
 import org.streambert.trainer.train.TaskData;
 import org.streambert.trainer.train.TrainingConfig;
@@ -57,7 +57,7 @@ public final class FineTuneCommand implements Callable<Integer> {
           : start.parent().map(p -> p.tokenizer().maxLength()).orElse(TrainingConfig.DEFAULT_MAX_LENGTH);
       length = Math.min(length, start.config().maxPositionEmbeddings());
       TrainingConfig config = training.config(length);
-      TrainingResult result = FineTuning.run(start, taskData, config, log);
+      TrainingResult result = FineTuningLoop.run(start, taskData, config, log);
       log.printf("best epoch %d of %d%n", result.bestEpoch(), result.history().size());
       log.print(result.best().toTable());
       RunReport report = run.export(start.parent().map(p -> p.name()).orElse("model"),

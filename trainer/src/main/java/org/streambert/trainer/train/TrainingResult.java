@@ -6,7 +6,7 @@ import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.HeadsSpec;
 
 /**
- * The outcome of {@link FineTuning#run}: the best epoch's weights and dev metrics, and every epoch's record.
+ * The outcome of {@link FineTuningLoop#run}: the best epoch's weights and dev metrics, and every epoch's record.
  *
  * @param config the trained model's config (after layer truncation)
  * @param heads the heads' output sizes

@@ -52,7 +52,7 @@ class DistillationTest {
         TinyModels.sentences(300, 3), TinyModels.sentences(80, 4));
     TrainingResult teacher;
     try (StartingPoint start = StartingPoint.random(TinyModels.config(vocab.size()), vocab, false, SEED)) {
-      teacher = FineTuning.run(start, teacherData, TinyModels.training(), QUIET);
+      teacher = FineTuningLoop.run(start, teacherData, TinyModels.training(), QUIET);
     }
     teacherRun = dir.resolve("teacher");
     RunExporter.export(teacherRun, new RunExporter.Identity("demo", "t1", null, teacherData.fingerprint()),
@@ -76,7 +76,7 @@ class DistillationTest {
     DistillResult result;
     try (Teacher teacher = Teacher.open(teacherRun.resolve("bundle"));
         StartingPoint student = oneLayerStudent()) {
-      result = FineTuning.distill(student, teacher, labelled, unlabelled, TinyModels.training().withEpochs(EPOCHS),
+      result = FineTuningLoop.distill(student, teacher, labelled, unlabelled, TinyModels.training().withEpochs(EPOCHS),
           DistillConfig.DEFAULTS, QUIET);
       assertEquals(teacher.classLabels(), result.student().classLabels());
       assertEquals(teacher.tokenLabels(), result.student().nerLabels());
@@ -115,7 +115,7 @@ class DistillationTest {
     TaskData topicsOnly = new TaskData(TinyModels.topics(60, 21), TinyModels.topics(40, 22), List.of(), List.of());
     try (Teacher teacher = Teacher.open(teacherRun);
         StartingPoint student = oneLayerStudent()) {
-      DistillResult result = FineTuning.distill(student, teacher, topicsOnly, unlabelled,
+      DistillResult result = FineTuningLoop.distill(student, teacher, topicsOnly, unlabelled,
           TinyModels.training().withEpochs(2), DistillConfig.DEFAULTS, QUIET);
       assertEquals(teacher.tokenLabels(), result.student().nerLabels()); // the token head trains on soft targets
       assertEquals(teacher.tokenLabels().size(), result.student().heads().numTokenLabels());
@@ -142,7 +142,7 @@ class DistillationTest {
     BertConfig deeper = TinyModels.config(vocab.size()).withNumHiddenLayers(3);
     try (Teacher teacher = Teacher.open(teacherRun);
         StartingPoint student = StartingPoint.random(deeper, vocab, false, SEED)) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTuning.distill(student,
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTuningLoop.distill(student,
           teacher, labelled, unlabelled, TinyModels.training(), DistillConfig.DEFAULTS, QUIET));
       assertTrue(e.getMessage().contains("more than the teacher's 2"), e.getMessage());
     }
@@ -155,7 +155,7 @@ class DistillationTest {
     TaskData data = new TaskData(weather, TinyModels.topics(10, 32), List.of(), List.of());
     try (Teacher teacher = Teacher.open(teacherRun);
         StartingPoint student = oneLayerStudent()) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTuning.distill(student,
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTuningLoop.distill(student,
           teacher, data, List.of(), TinyModels.training(), DistillConfig.DEFAULTS, QUIET));
       assertTrue(e.getMessage().contains("'weather' is not one of the model's labels"), e.getMessage());
     }
@@ -167,7 +167,7 @@ class DistillationTest {
     try (Teacher teacher = Teacher.open(teacherRun);
         StartingPoint student = StartingPoint.random(TinyModels.config(other.size()).truncated(1), other, false,
             SEED)) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTuning.distill(student,
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTuningLoop.distill(student,
           teacher, labelled, unlabelled, TinyModels.training(), DistillConfig.DEFAULTS, QUIET));
       assertTrue(e.getMessage().contains("vocabulary"), e.getMessage());
     }

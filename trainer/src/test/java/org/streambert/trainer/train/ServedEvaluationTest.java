@@ -33,7 +33,7 @@ class ServedEvaluationTest {
         TinyModels.sentences(80, 24));
     TrainingResult result;
     try (StartingPoint start = TinyModels.start(5)) {
-      result = FineTuning.run(start, data, TinyModels.training().withEpochs(3), QUIET);
+      result = FineTuningLoop.run(start, data, TinyModels.training().withEpochs(3), QUIET);
     }
     EvalReport best = result.best();
     ServedMetrics served = best.served();
@@ -78,7 +78,7 @@ class ServedEvaluationTest {
 
   /** The starting point's weights with a fresh token head, as fine-tuning would begin. */
   private static Map<String, float[]> readAll(StartingPoint start, BertConfig cfg, int tokenLabels) {
-    try (FineTuner tuner = FineTuner.create(cfg, new HeadsSpec(0, false, tokenLabels),
+    try (FineTuningGraph tuner = FineTuningGraph.create(cfg, new HeadsSpec(0, false, tokenLabels),
         start.weights(true, true, 3), 1e-3, 1, 0.1, 3)) {
       return tuner.weights();
     }

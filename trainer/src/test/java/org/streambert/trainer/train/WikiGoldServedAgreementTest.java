@@ -45,7 +45,7 @@ class WikiGoldServedAgreementTest {
         0.02);
     TrainingResult result;
     try (StartingPoint start = StartingPoint.random(config, vocab, false, SEED)) {
-      result = FineTuning.run(start, new TaskData(List.of(), List.of(), train, test),
+      result = FineTuningLoop.run(start, new TaskData(List.of(), List.of(), train, test),
           TrainingConfig.DEFAULTS.withLearningRate(1e-3).withBatchSize(16).withEpochs(10).withPatience(2).withMaxLength(MAX_LENGTH)
               .withSeed(SEED).withServedText(ServedText.RAW), new PrintStream(OutputStream.nullOutputStream()));
     }

@@ -12,13 +12,13 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** A tiny BERT (L=2, H=32, random init) really learns synthetic tasks, alone and together. */
-class FineTuningTest {
+class FineTuningLoopTest {
 
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
 
   private static TrainingResult train(TaskData data, TrainingConfig config) {
     try (StartingPoint start = TinyModels.start(config.seed())) {
-      return FineTuning.run(start, data, config, QUIET);
+      return FineTuningLoop.run(start, data, config, QUIET);
     }
   }
 

@@ -24,7 +24,8 @@ import org.streambert.trainer.data.LengthBucketBatcher;
 import org.streambert.trainer.internals.ProgressReporter;
 
 /**
- * Fine-tuning as the BERT paper does it, for classification, NER or both at once (multi-task: the heads share the
+ * The fine-tuning loop (epochs, evaluation, early stopping) over {@link FineTuningGraph}, the graph, session and
+ * optimizer it updates. Fine-tuning as the BERT paper does it, for classification, NER or both at once (multi-task: the heads share the
  * encoder; each epoch's batches of both tasks are shuffled together, each batch holding one task).
  *
  * <p>Per epoch: length-bucketed batches ({@link LengthBucketBatcher}, seed {@code seed + epoch}), one update per
@@ -32,9 +33,9 @@ import org.streambert.trainer.internals.ProgressReporter;
  * ({@link EvalReport#score()}) is kept (early stopping); with {@code patience > 0} training stops after that many
  * epochs without improvement. Everything random derives from {@link TrainingConfig#seed()}.
  */
-public final class FineTuning {
+public final class FineTuningLoop {
 
-  private FineTuning() {}
+  private FineTuningLoop() {}
 
   /**
    * Fine-tunes from {@code start} on {@code data}.
@@ -48,7 +49,7 @@ public final class FineTuning {
   /**
    * Distils {@code teacher} into the student {@code start} (Hinton et al. 2015): the same epochs, batches, optimizer
    * and dev selection as {@link #run}, with the student's heads and labels fixed to the teacher's and the loss of
-   * {@link FineTuner#createDistilling}. Trains on {@code data}'s labelled examples (soft targets + alpha · gold labels)
+   * {@link FineTuningGraph#createDistilling}. Trains on {@code data}'s labelled examples (soft targets + alpha · gold labels)
    * and on {@code unlabelled} texts (soft targets only); the teacher runs once over every training text before the
    * first epoch. The teacher is also evaluated on the same dev data, as the model and as served.
    *
@@ -191,10 +192,10 @@ public final class FineTuning {
     int bestEpoch = 0;
     long examples = 0;
     long trainNanos = 0;
-    try (FineTuner tuner = teacher == null
-        ? FineTuner.create(cfg, heads, init, config.learningRate(), totalSteps, config.warmupProportion(),
+    try (FineTuningGraph tuner = teacher == null
+        ? FineTuningGraph.create(cfg, heads, init, config.learningRate(), totalSteps, config.warmupProportion(),
             config.seed())
-        : FineTuner.createDistilling(cfg, heads, init, config.learningRate(), totalSteps, config.warmupProportion(),
+        : FineTuningGraph.createDistilling(cfg, heads, init, config.learningRate(), totalSteps, config.warmupProportion(),
             config.seed(), distill)) {
       long step = 0;
       for (int epoch = 1; epoch <= config.epochs(); epoch++) {
@@ -210,7 +211,7 @@ public final class FineTuning {
           if (teacher == null) {
             loss = tuner.train(batches.get(b), padId);
           } else {
-            FineTuner.StepLoss losses = tuner.distill(batches.get(b), padId, targets);
+            FineTuningGraph.StepLoss losses = tuner.distill(batches.get(b), padId, targets);
             loss = losses.total();
             softSum += losses.soft();
           }

@@ -48,7 +48,7 @@ import org.tensorflow.types.TInt32;
  *
  * <p>Owns its graph and session; {@link #close()} frees both. Not thread-safe.
  */
-public final class FineTuner implements AutoCloseable {
+public final class FineTuningGraph implements AutoCloseable {
 
   private final Graph graph;
   private final Session session;
@@ -67,7 +67,7 @@ public final class FineTuner implements AutoCloseable {
   /** One distillation step's losses (before the update): the total and its soft-target part (T² · KL). */
   public record StepLoss(double total, double soft) {}
 
-  private FineTuner(Graph graph, Session session, BertGraph bert, Placeholder<TInt32> classLabels,
+  private FineTuningGraph(Graph graph, Session session, BertGraph bert, Placeholder<TInt32> classLabels,
       Placeholder<TInt32> tokenLabels, Placeholder<TFloat32> tokenWeights, Operand<TFloat32> loss, TrainStep step,
       SoftTargetInputs soft) {
     this.soft = soft;
@@ -87,7 +87,7 @@ public final class FineTuner implements AutoCloseable {
    * @param numTrainSteps total updates, for the schedule
    * @param seed dropout seed (the dropout sequence is a function of it)
    */
-  public static FineTuner create(BertConfig cfg, HeadsSpec heads, WeightSource init, double learningRate,
+  public static FineTuningGraph create(BertConfig cfg, HeadsSpec heads, WeightSource init, double learningRate,
       long numTrainSteps, double warmupProportion, long seed) {
     return create(cfg, heads, init, learningRate, numTrainSteps, warmupProportion, seed, null);
   }
@@ -95,13 +95,13 @@ public final class FineTuner implements AutoCloseable {
   /**
    * {@link #create} with the soft-target loss of {@code distill} added (train with {@link #distill}).
    */
-  public static FineTuner createDistilling(BertConfig cfg, HeadsSpec heads, WeightSource init, double learningRate,
+  public static FineTuningGraph createDistilling(BertConfig cfg, HeadsSpec heads, WeightSource init, double learningRate,
       long numTrainSteps, double warmupProportion, long seed, DistillConfig distill) {
     Objects.requireNonNull(distill, "distill");
     return create(cfg, heads, init, learningRate, numTrainSteps, warmupProportion, seed, distill);
   }
 
-  private static FineTuner create(BertConfig cfg, HeadsSpec heads, WeightSource init, double learningRate,
+  private static FineTuningGraph create(BertConfig cfg, HeadsSpec heads, WeightSource init, double learningRate,
       long numTrainSteps, double warmupProportion, long seed, DistillConfig distill) {
     if (!heads.hasClassHead() && !heads.hasTokenHead()) {
       throw new IllegalArgumentException("nothing to train: the model has no head");
@@ -139,7 +139,7 @@ public final class FineTuner implements AutoCloseable {
           AdamWeightDecayConfig.BERT);
       s = new Session(g);
       bg.initialize(s, init);
-      return new FineTuner(g, s, bg, classLabels, tokenLabels, tokenWeights, loss, step, soft);
+      return new FineTuningGraph(g, s, bg, classLabels, tokenLabels, tokenWeights, loss, step, soft);
     } catch (RuntimeException | Error e) {
       if (s != null) {
         s.close();
