@@ -25,8 +25,8 @@ import org.streambert.trainer.internals.ProgressReporter;
 
 /**
  * The fine-tuning loop (epochs, evaluation, early stopping) over {@link FineTuningGraph}, the graph, session and
- * optimizer it updates. Fine-tuning as the BERT paper does it, for classification, NER or both at once (multi-task: the heads share the
- * encoder; each epoch's batches of both tasks are shuffled together, each batch holding one task).
+ * optimizer it updates. Fine-tuning as the BERT paper does it, for classification, NER or both at once (multi-task:
+ * the heads share the encoder; each epoch's batches of both tasks are shuffled together, each batch holding one task).
  *
  * <p>Per epoch: length-bucketed batches ({@link LengthBucketBatcher}, seed {@code seed + epoch}), one update per
  * batch, then evaluation of the weights on the dev data with dropout off. The epoch with the best dev score
