@@ -17,12 +17,14 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
+import org.streambert.bert.embeddings.EmbeddingPooling;
 import org.streambert.bert.model.Precision;
 import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.streams.processor.internals.DeadLetterHandlers;
 import org.streambert.streams.rollout.ModelRollout;
 import org.streambert.streams.rollout.ModelSourcePolicy;
+import org.streambert.streams.serving.EmbeddingChoice;
 
 /**
  * Configuration of the streams application: every key with its documentation and default, parsed once at start-up
@@ -127,11 +129,19 @@ public final class NlpConfig extends AbstractConfig {
   public static final String EMBEDDINGS_TOPIC_DEFAULT = "";
 
   public static final String EMBEDDINGS_POOLING_CONFIG = "nlp.embeddings.pooling";
-  public static final String EMBEDDINGS_POOLING_DOC = "How a text becomes one vector: pooled (BERT's pooled output, "
-      + "tanh dense on [CLS]; for a windowed text the token-weighted mean over its windows). Mean pooling over the "
-      + "sequence output needs a forward pass that returns it, which the served SavedModel signature does not; it is "
-      + "available offline through org.streambert.bert.embeddings.TextEmbedder.";
-  public static final String EMBEDDINGS_POOLING_DEFAULT = "pooled";
+  public static final String EMBEDDINGS_POOLING_DOC = "How a text becomes one vector: model (the bundle's own "
+      + "embedding, model.json \"embeddings\": a sentence-transformers import says mean, cls or max as its pooling "
+      + "config does; any other bundle serves pooled), pooled (BERT's pooled output, tanh dense on [CLS]), mean "
+      + "(mean of the last layer over the window's tokens, [CLS] and [SEP] included, as sentence-transformers), cls "
+      + "(the last layer at [CLS]) or max (element-wise maximum over the tokens). A text longer than one window gets "
+      + "the token-weighted mean of its windows' vectors (max: the maximum).";
+  public static final String EMBEDDINGS_POOLING_DEFAULT = "model";
+
+  public static final String EMBEDDINGS_NORMALIZE_CONFIG = "nlp.embeddings.normalize";
+  public static final String EMBEDDINGS_NORMALIZE_DOC = "Whether every vector is scaled to unit L2 length (a "
+      + "sentence-transformers Normalize module): model (as the bundle says; false for bundles that say nothing), "
+      + "true or false.";
+  public static final String EMBEDDINGS_NORMALIZE_DEFAULT = "model";
 
   public static final String QA_MODEL_DIR_CONFIG = "nlp.qa.model.dir";
   public static final String QA_MODEL_DIR_DOC = "Question-answering mode: a checkpoint directory written by trainer "
@@ -354,8 +364,10 @@ public final class NlpConfig extends AbstractConfig {
           Importance.LOW, METRICS_KAFKA_REFRESH_MS_DOC)
       .define(EMBEDDINGS_TOPIC_CONFIG, Type.STRING, EMBEDDINGS_TOPIC_DEFAULT, Importance.MEDIUM,
           EMBEDDINGS_TOPIC_DOC)
-      .define(EMBEDDINGS_POOLING_CONFIG, Type.STRING, EMBEDDINGS_POOLING_DEFAULT, ValidString.in("pooled"),
-          Importance.LOW, EMBEDDINGS_POOLING_DOC)
+      .define(EMBEDDINGS_POOLING_CONFIG, Type.STRING, EMBEDDINGS_POOLING_DEFAULT,
+          ValidString.in("model", "pooled", "mean", "cls", "max"), Importance.LOW, EMBEDDINGS_POOLING_DOC)
+      .define(EMBEDDINGS_NORMALIZE_CONFIG, Type.STRING, EMBEDDINGS_NORMALIZE_DEFAULT,
+          ValidString.in("model", "true", "false"), Importance.LOW, EMBEDDINGS_NORMALIZE_DOC)
       .define(QA_MODEL_DIR_CONFIG, Type.STRING, QA_MODEL_DIR_DEFAULT, Importance.MEDIUM, QA_MODEL_DIR_DOC)
       .define(QA_QUESTION_KEY_CONFIG, Type.STRING, QA_QUESTION_KEY_DEFAULT, new ConfigDef.NonEmptyString(),
           Importance.LOW, QA_QUESTION_KEY_DOC)
@@ -546,8 +558,16 @@ public final class NlpConfig extends AbstractConfig {
     return t == null || t.isBlank() ? Optional.empty() : Optional.of(t.strip());
   }
 
-  public String embeddingsPooling() {
-    return getString(EMBEDDINGS_POOLING_CONFIG);
+  /** The embedding the served models compute: {@link EmbeddingChoice#OFF} without an embeddings topic. */
+  public EmbeddingChoice embeddings() {
+    if (embeddingsTopic().isEmpty()) {
+      return EmbeddingChoice.OFF;
+    }
+    String pooling = getString(EMBEDDINGS_POOLING_CONFIG);
+    String normalize = getString(EMBEDDINGS_NORMALIZE_CONFIG);
+    return new EmbeddingChoice(true,
+        "model".equals(pooling) ? Optional.empty() : Optional.of(EmbeddingPooling.fromConfigName(pooling)),
+        "model".equals(normalize) ? Optional.empty() : Optional.of(Boolean.parseBoolean(normalize)));
   }
 
   /** The question-answering checkpoint directory, or empty when QA mode is off. */

@@ -65,8 +65,7 @@ public final class NlpService implements AutoCloseable {
       LOG.info("question answering on: model {} for records with metadata '{}'", config.qaModelDir().get(),
           config.qaQuestionKey());
     }
-    config.embeddingsTopic().ifPresent(t -> LOG.info("embeddings on: {} pooling to topic {}",
-        config.embeddingsPooling(), t));
+    config.embeddingsTopic().ifPresent(t -> LOG.info("embeddings on: {} to topic {}", config.embeddings(), t));
     ModelSourcePolicy policy = config.modelSourcePolicy(); // bad keys or prefixes fail the start, before Kafka
     if (policy.trustedKeys().isEmpty()) {
       LOG.warn("{} is not set: checkpoint signatures are NOT checked; anyone who can write to {} chooses the model",
@@ -79,7 +78,7 @@ public final class NlpService implements AutoCloseable {
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize(), policy)
-        .withBf16Tolerance(config.goldenScoreToleranceBf16());
+        .withBf16Tolerance(config.goldenScoreToleranceBf16()).withEmbeddings(config.embeddings());
     meters = new AppMeters(config.instanceId(), config.metricsJmxEnabled());
     // Processors and exception handlers are created by Kafka Streams: they find the metrics in its configuration.
     Properties streamsProps = new Properties();

@@ -127,8 +127,7 @@ public final class NlpTopology {
 
   /** The batch step's settings; the cache is created here, one per topology, shared by its tasks. */
   private static BatchOptions batchOptions(NlpConfig config, Models models) {
-    EmbeddingsOutput embeddings = config.embeddingsTopic().isPresent()
-        ? EmbeddingsOutput.pooling(config.embeddingsPooling()) : EmbeddingsOutput.off();
+    EmbeddingsOutput embeddings = config.embeddingsTopic().isPresent() ? EmbeddingsOutput.on() : EmbeddingsOutput.off();
     LabelingSampler.Thresholds labeling = config.labelingTopic().isEmpty() ? null
         : new LabelingSampler.Thresholds(config.labelingMarginThreshold(), config.labelingScoreThreshold(),
             config.labelingEntityScoreThreshold(), config.labelingSampleRate(), config.labelingDedupMaxTexts());

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
@@ -17,16 +18,25 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.streambert.bert.bundle.BertBundles;
+import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.bundle.ModelDescriptor;
+import org.streambert.bert.bundle.TokenizerSettings;
+import org.streambert.bert.embeddings.EmbeddingPooling;
+import org.streambert.bert.embeddings.EmbeddingSpec;
+import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.inference.PredictorConfig;
 import org.streambert.bert.model.Activation;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.Precision;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.schemas.avro.EnrichedText;
 import org.streambert.streams.serving.ServingModel;
+import org.streambert.streams.serving.TensorFlowModelLoader;
 import org.streambert.streams.testing.Harness;
 import org.streambert.streams.testing.TestModels;
 
@@ -102,9 +112,65 @@ class EmbeddingsTopologyTest {
   }
 
   @Test
-  void shouldRefuseMeanPoolingWhichTheServedModelCannotProduce() {
+  void shouldRefuseAPoolingItDoesNotKnow() {
     ConfigException e = assertThrows(ConfigException.class, () -> new NlpConfig(Map.of(
-        NlpConfig.EMBEDDINGS_POOLING_CONFIG, "mean")));
+        NlpConfig.EMBEDDINGS_POOLING_CONFIG, "sum")));
     assertTrue(e.getMessage().contains(NlpConfig.EMBEDDINGS_POOLING_CONFIG), e.getMessage());
+    assertThrows(ConfigException.class, () -> new NlpConfig(Map.of(NlpConfig.EMBEDDINGS_NORMALIZE_CONFIG, "yes")));
+  }
+
+  @Test
+  void shouldServeTheBundlesOwnEmbeddingUnlessTheConfigNamesOne() {
+    EmbeddingSpec own = new EmbeddingSpec(EmbeddingPooling.MEAN, true);
+    assertEquals(EmbeddingSpec.DEFAULT, new NlpConfig(Map.of()).embeddings().resolve(own),
+        "without an embeddings topic nothing asks for the sequence output");
+    assertEquals(own, new NlpConfig(Map.of(NlpConfig.EMBEDDINGS_TOPIC_CONFIG, TOPIC)).embeddings().resolve(own));
+    assertEquals(EmbeddingSpec.DEFAULT, new NlpConfig(Map.of(NlpConfig.EMBEDDINGS_TOPIC_CONFIG, TOPIC)).embeddings()
+        .resolve(EmbeddingSpec.DEFAULT), "a bundle that says nothing serves BERT's pooled output");
+    assertEquals(new EmbeddingSpec(EmbeddingPooling.CLS, true), new NlpConfig(Map.of(
+        NlpConfig.EMBEDDINGS_TOPIC_CONFIG, TOPIC, NlpConfig.EMBEDDINGS_POOLING_CONFIG, "cls")).embeddings()
+        .resolve(own));
+    assertEquals(new EmbeddingSpec(EmbeddingPooling.MEAN, false), new NlpConfig(Map.of(
+        NlpConfig.EMBEDDINGS_TOPIC_CONFIG, TOPIC, NlpConfig.EMBEDDINGS_NORMALIZE_CONFIG, "false")).embeddings()
+        .resolve(own));
+  }
+
+  @Test
+  void shouldPublishTheSentenceTransformersEmbeddingABundleCarries() throws Exception {
+    // A real tiny BERT bundle that says mean pooling + Normalize, as a sentence-transformers import does.
+    BertModel bert = BertModel.create(CFG, HeadsSpec.NONE, WeightSource.random(0.02, 12));
+    ModelDescriptor descriptor = new ModelDescriptor("bert-nlp", "8", Instant.parse("2025-01-01T00:00:00Z"),
+        BertBundles.bertConfigJson(CFG), new TokenizerSettings(true, 32), List.of())
+        .withEmbeddings(new EmbeddingSpec(EmbeddingPooling.MEAN, true));
+    ModelBundle bundle = BertBundles.write(dir.resolve("bundle"), bert, Vocab.of(TestModels.VOCAB), descriptor);
+    bert.close();
+    String text = "good day alice , bad world bob";
+    float[] expected;
+    try (BertPredictor offline = BertBundles.openPredictor(bundle, PredictorConfig.builder().maxLength(32).build())) {
+      expected = offline.predict(text).embedding();
+    }
+
+    h = new Harness(dir, Map.of(NlpConfig.EMBEDDINGS_TOPIC_CONFIG, TOPIC, NlpConfig.BATCH_MAX_SIZE_CONFIG, 1),
+        cp -> { });
+    ServingModel model = ServingModel.fromBundle(bundle, new TensorFlowModelLoader(Precision.FP32).load(bundle), 8,
+        h.config.embeddings());
+    assertEquals(new EmbeddingSpec(EmbeddingPooling.MEAN, true), model.embeddings());
+    h.models.swap(model);
+    h.send("a", text);
+    List<Float> vector = embeddings().readValue().getEmbedding();
+    double norm = 0;
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], vector.get(i), 1e-6, "component " + i);
+      norm += vector.get(i) * (double) vector.get(i);
+    }
+    assertEquals(1.0, Math.sqrt(norm), 1e-5, "normalised as the bundle says");
+
+    ServingModel pooledOnly = ServingModel.fromBundle(bundle, new TensorFlowModelLoader(Precision.FP32).load(bundle),
+        8, new NlpConfig(Map.of()).embeddings());
+    try {
+      assertEquals(EmbeddingSpec.DEFAULT, pooledOnly.embeddings(), "embeddings off: no sequence output fetched");
+    } finally {
+      pooledOnly.discard();
+    }
   }
 }

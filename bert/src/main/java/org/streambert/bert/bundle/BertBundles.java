@@ -67,10 +67,8 @@ public final class BertBundles {
     BertConfig bertConfig = bertConfig(model);
     WordPieceTokenizer tokenizer =
         WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
-    PredictorConfig withEmbeddings = config.embeddings().isPresent() ? config
-        : config.toBuilder().embeddings(model.embeddings()).build();
     return BertPredictor.fromBundle(bundle, tokenizer,
-        b -> BertSavedModel.load(b.savedModelDir(), bertConfig, headsSpec(model), precision), withEmbeddings);
+        b -> BertSavedModel.load(b.savedModelDir(), bertConfig, headsSpec(model), precision), config);
   }
 
   /** The bundle's embedding: pooling and normalisation ({@code model.json} {@code "embeddings"}). */

@@ -3,6 +3,7 @@ package org.streambert.bert.inference;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
@@ -105,7 +106,9 @@ public final class BertPredictor implements AutoCloseable {
   }
 
   /**
-   * A predictor for a verified bundle: heads from its {@code model.json}, forward pass from {@code loader}.
+   * A predictor for a verified bundle: heads from its {@code model.json}, forward pass from {@code loader}, and the
+   * bundle's own embedding ({@code model.json} {@code "embeddings"}) unless {@code config} sets one
+   * ({@link PredictorConfig#embeddings()}).
    *
    * @throws IllegalArgumentException if {@code config.maxLength()} exceeds the model's max_position_embeddings, the
    *                                  tokenizer's vocabulary size differs from the bundle's, or the loaded pass does
@@ -122,9 +125,11 @@ public final class BertPredictor implements AutoCloseable {
       throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " vocabulary entries but bundle "
           + bundle.dir() + " has vocab_size " + bundle.model().vocabSize());
     }
+    PredictorConfig withEmbeddings = config.embeddings().isPresent() ? config
+        : config.toBuilder().embeddings(bundle.model().embeddings()).build();
     ForwardPass pass = loader.load(bundle);
     return create(tokenizer, pass, bundle.model().classificationHead().orElse(null),
-        bundle.model().tokenClassificationHead().orElse(null), config);
+        bundle.model().tokenClassificationHead().orElse(null), withEmbeddings);
   }
 
   public PredictorConfig config() {
@@ -141,7 +146,7 @@ public final class BertPredictor implements AutoCloseable {
 
   /** Predicts one text; see {@link #predict(List)}. */
   public Prediction predict(String text) {
-    return predict(java.util.Collections.singletonList(text)).get(0);
+    return predict(Collections.singletonList(text)).get(0);
   }
 
   /**

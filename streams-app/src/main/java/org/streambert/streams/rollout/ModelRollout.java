@@ -29,6 +29,7 @@ import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.ModelStage;
 import org.streambert.schemas.rollout.RolloutStatus;
 import org.streambert.streams.rollout.internals.BundleFetcher;
+import org.streambert.streams.serving.EmbeddingChoice;
 import org.streambert.streams.serving.LoadedModel;
 import org.streambert.streams.serving.ModelHolder;
 import org.streambert.streams.serving.ModelLoader;
@@ -87,6 +88,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private final RolloutStatusPublisher publisher;
   private final double tolerance;
   private volatile double bf16Tolerance = DEFAULT_BF16_TOLERANCE;
+  private volatile EmbeddingChoice embeddings = EmbeddingChoice.OFF;
   private final int maxBatchSize;
   private final ExecutorService executor;
   private final ExecutorService statusExecutor;
@@ -138,6 +140,15 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       throw new IllegalArgumentException("bf16 tolerance must be in [0, 1], not " + tolerance);
     }
     this.bf16Tolerance = tolerance;
+    return this;
+  }
+
+  /**
+   * Sets the embedding the loaded models serve ({@link EmbeddingChoice#OFF} unless called: BERT's pooled output, no
+   * sequence output fetched). Call before the first checkpoint.
+   */
+  public ModelRollout withEmbeddings(EmbeddingChoice embeddings) {
+    this.embeddings = Objects.requireNonNull(embeddings, "embeddings");
     return this;
   }
 
@@ -330,7 +341,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       checkDescriptor(bundle.model(), cp);
       LoadedModel loaded = loader.load(bundle);
       double goldenTolerance = loaded.precision() == Precision.BF16 ? bf16Tolerance : tolerance;
-      model = ServingModel.fromBundle(bundle, loaded, maxBatchSize);
+      model = ServingModel.fromBundle(bundle, loaded, maxBatchSize, embeddings);
       model.predict(List.of(WARM_UP_TEXT));
       checkGolden(model, cp, goldenTolerance, loaded.precision());
       boolean isCandidate = slot == candidate;

@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.TokenClassificationHead;
 import org.streambert.bert.inference.BertPredictor;
+import org.streambert.bert.inference.Prediction;
 import org.streambert.bert.inference.Predictions;
 import org.streambert.bert.inference.PredictorConfig;
 import org.streambert.bert.inference.TextWindows;
@@ -55,13 +57,15 @@ public final class ServingModel {
 
   /**
    * A model for a verified bundle: heads, name and version from its model.json, sequence length from its tokenizer
-   * settings. Takes ownership of {@code loaded.forwardPass()} (closed here if this throws).
+   * settings, its embedding as {@code embeddings} resolves the bundle's own. Takes ownership of
+   * {@code loaded.forwardPass()} (closed here if this throws).
    *
    * @throws IllegalArgumentException if the tokenizer's vocabulary or the forward pass do not match the bundle
    */
-  public static ServingModel fromBundle(ModelBundle bundle, LoadedModel loaded, int maxBatchSize) throws IOException {
+  public static ServingModel fromBundle(ModelBundle bundle, LoadedModel loaded, int maxBatchSize,
+      EmbeddingChoice embeddings) throws IOException {
     PredictorConfig config = PredictorConfig.builder().maxLength(bundle.model().tokenizer().maxLength())
-        .maxBatchSize(maxBatchSize).build();
+        .maxBatchSize(maxBatchSize).embeddings(embeddings.resolve(bundle.model().embeddings())).build();
     AtomicBoolean taken = new AtomicBoolean();
     BertPredictor predictor;
     try {
@@ -102,6 +106,11 @@ public final class ServingModel {
 
   public boolean isClosed() {
     return closed.get();
+  }
+
+  /** The embedding {@link Prediction#embedding()} holds (pooling and normalisation). */
+  public EmbeddingSpec embeddings() {
+    return predictor.config().embeddings().orElse(EmbeddingSpec.DEFAULT);
   }
 
   /** The sequence length every window is padded to at most ([CLS] + word pieces + [SEP]). */

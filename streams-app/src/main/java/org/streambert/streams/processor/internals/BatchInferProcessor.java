@@ -187,7 +187,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
           .ifPresent(request -> context.forward(new Record<byte[], Object>(
               request.getId().getBytes(StandardCharsets.UTF_8), request, record.timestamp()), LABELING_SINK));
     }
-    if (outputs.embeddings().on()) {
+    if (outputs.embeddings().isOn()) {
       context.forward(new Record<byte[], Object>(record.key(), outputs.embeddings().record(out),
           record.timestamp()), EMBEDDINGS_SINK);
     }

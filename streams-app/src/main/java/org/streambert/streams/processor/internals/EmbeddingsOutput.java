@@ -6,14 +6,15 @@ import org.streambert.bert.inference.Prediction;
 import org.streambert.schemas.avro.EnrichedText;
 
 /**
- * The embeddings output ({@code nlp.embeddings.topic}, {@code nlp.embeddings.pooling}): whether each record's vector
- * is written, which vector it is, and the vector-only record for the embeddings topic. Today the one pooling served is
- * BERT's pooled {@code [CLS]} output ({@link Prediction#embedding()}; for a windowed text the token-weighted mean over
- * its windows); another pooling is chosen here.
+ * The embeddings output ({@code nlp.embeddings.topic}): whether each record's vector is written, and the vector-only
+ * record for the embeddings topic. Which vector it is ({@code nlp.embeddings.pooling}, {@code nlp.embeddings.normalize})
+ * is the serving model's: {@link Prediction#embedding()} of a model loaded with the configured
+ * {@code serving.EmbeddingChoice}.
  */
 public final class EmbeddingsOutput {
 
   private static final EmbeddingsOutput OFF = new EmbeddingsOutput(false);
+  private static final EmbeddingsOutput ON = new EmbeddingsOutput(true);
 
   private final boolean on;
 
@@ -26,19 +27,12 @@ public final class EmbeddingsOutput {
     return OFF;
   }
 
-  /**
-   * Vectors by {@code pooling}.
-   *
-   * @throws IllegalArgumentException for a pooling the served model cannot give
-   */
-  public static EmbeddingsOutput pooling(String pooling) {
-    if (!"pooled".equals(pooling)) {
-      throw new IllegalArgumentException("embeddings pooling '" + pooling + "' is not served; only 'pooled'");
-    }
-    return new EmbeddingsOutput(true);
+  /** Every record's vector in {@code EnrichedText.embedding} and on the embeddings topic. */
+  public static EmbeddingsOutput on() {
+    return ON;
   }
 
-  public boolean on() {
+  public boolean isOn() {
     return on;
   }
 
