@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.inference.BertPredictor;
@@ -45,15 +47,38 @@ public final class OnnxPeerBench {
   private OnnxPeerBench() {
   }
 
-  /** An engine at a precision, as the app would serve it. */
+  /**
+   * An engine at a precision, as the app would serve it: {@code tf-fp32}, {@code tf-bf16}, {@code ort-fp32} or
+   * {@code ort-int8}; an ONNX Runtime engine may add {@code :nospin} (its intra-op threads sleep instead of spinning
+   * between ops: {@code session.intra_op.allow_spinning=0}) and {@code :tN} (N intra-op threads instead of the
+   * bench's).
+   */
   record Engine(String name) {
     BertPredictor open(ModelBundle bundle, int threads) throws Exception {
       PredictorConfig config = BertBundles.defaultPredictorConfig(bundle);
-      return switch (name) {
+      String[] parts = name.split(":");
+      Map<String, String> entries = new HashMap<>();
+      int t = threads;
+      for (int i = 1; i < parts.length; i++) {
+        if (parts[i].equals("nospin")) {
+          entries.put("session.intra_op.allow_spinning", "0");
+        } else if (parts[i].startsWith("t")) {
+          t = Integer.parseInt(parts[i].substring(1));
+        } else {
+          throw new IllegalArgumentException("unknown engine option " + parts[i]);
+        }
+      }
+      return switch (parts[0]) {
         case "tf-fp32" -> BertBundles.openPredictor(bundle, config, Precision.FP32);
         case "tf-bf16" -> BertBundles.openPredictor(bundle, config, Precision.BF16);
-        case "ort-fp32" -> OnnxBundles.openPredictor(bundle, config, OnnxPrecision.FP32, threads);
-        case "ort-int8" -> OnnxBundles.openPredictor(bundle, config, OnnxPrecision.INT8, threads);
+        case "ort-fp32", "ort-int8" -> {
+          WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
+              bundle.model().tokenizer().doLowerCase());
+          OnnxPrecision p = parts[0].endsWith("int8") ? OnnxPrecision.INT8 : OnnxPrecision.FP32;
+          int threadsOfThis = t;
+          yield BertPredictor.fromBundle(bundle, tokenizer, b -> OnnxBundles.load(b, p, threadsOfThis, entries),
+              config);
+        }
         default -> throw new IllegalArgumentException("unknown engine " + name);
       };
     }

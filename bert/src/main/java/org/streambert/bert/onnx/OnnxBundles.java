@@ -128,6 +128,16 @@ public final class OnnxBundles {
    * ONNX Runtime's default). The caller closes it. Needs ONNX Runtime on the class path.
    */
   public static ForwardPass load(ModelBundle bundle, OnnxPrecision precision, int threads) throws IOException {
+    return load(bundle, precision, threads, Map.of());
+  }
+
+  /**
+   * {@link #load(ModelBundle, OnnxPrecision, int)} with ONNX Runtime session configuration entries (see
+   * {@link OnnxRuntimeForwardPass#OnnxRuntimeForwardPass(byte[], HeadsSpec, int, int, OnnxRuntimeForwardPass.Limits,
+   * Map)}).
+   */
+  public static ForwardPass load(ModelBundle bundle, OnnxPrecision precision, int threads,
+      Map<String, String> configEntries) throws IOException {
     byte[] model = checkedModel(bundle);
     if (precision == OnnxPrecision.INT8) {
       model = OnnxQuantizer.quantizeInt8(model);
@@ -135,7 +145,8 @@ public final class OnnxBundles {
     BertConfig cfg = BertBundles.bertConfig(bundle.model());
     HeadsSpec heads = BertBundles.headsSpec(bundle.model());
     return new OnnxRuntimeForwardPass(model, heads, cfg.hiddenSize(), threads,
-        new OnnxRuntimeForwardPass.Limits(cfg.vocabSize(), cfg.typeVocabSize(), cfg.maxPositionEmbeddings()));
+        new OnnxRuntimeForwardPass.Limits(cfg.vocabSize(), cfg.typeVocabSize(), cfg.maxPositionEmbeddings()),
+        configEntries);
   }
 
   /** {@link #load} as a {@link ForwardPassLoader}, for {@link BertPredictor#fromBundle}. */

@@ -48,6 +48,16 @@ public final class OnnxRuntimeForwardPass implements ForwardPass {
    * @throws IllegalArgumentException when ONNX Runtime cannot load the model
    */
   public OnnxRuntimeForwardPass(byte[] model, HeadsSpec heads, int hiddenSize, int threads, Limits limits) {
+    this(model, heads, hiddenSize, threads, limits, Map.of());
+  }
+
+  /**
+   * {@link #OnnxRuntimeForwardPass(byte[], HeadsSpec, int, int, Limits)} with ONNX Runtime session configuration
+   * entries, e.g. {@code session.intra_op.allow_spinning = 0} (its threads then sleep instead of spinning between
+   * ops, which matters on a CPU shared with other work).
+   */
+  public OnnxRuntimeForwardPass(byte[] model, HeadsSpec heads, int hiddenSize, int threads, Limits limits,
+      Map<String, String> configEntries) {
     this.heads = Objects.requireNonNull(heads, "heads");
     this.hiddenSize = hiddenSize;
     this.vocabSize = limits.vocabSize();
@@ -70,6 +80,9 @@ public final class OnnxRuntimeForwardPass implements ForwardPass {
         options.setIntraOpNumThreads(threads);
       }
       options.setInterOpNumThreads(1);
+      for (Map.Entry<String, String> e : configEntries.entrySet()) {
+        options.addConfigEntry(e.getKey(), e.getValue());
+      }
       this.session = env.createSession(model, options);
     } catch (OrtException e) {
       throw new IllegalArgumentException("onnx: ONNX Runtime cannot load the model: " + e.getMessage(), e);
