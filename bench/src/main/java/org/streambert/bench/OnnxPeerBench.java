@@ -13,6 +13,7 @@ import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.inference.Prediction;
 import org.streambert.bert.inference.PredictorConfig;
+import org.streambert.bert.model.BertSavedModel;
 import org.streambert.bert.model.Precision;
 import org.streambert.bert.onnx.OnnxBundles;
 import org.streambert.bert.onnx.OnnxPrecision;
@@ -24,6 +25,7 @@ import org.streambert.trainer.data.NerSentence;
 import org.streambert.trainer.data.TagScheme;
 import org.streambert.trainer.train.ServedEvaluation;
 import org.streambert.trainer.train.ServedMetrics;
+import org.tensorflow.proto.ConfigProto;
 
 /**
  * Issue 24 §1: this project's engine (TensorFlow, fp32 and bf16) against the engine a Java user would pick instead
@@ -51,7 +53,9 @@ public final class OnnxPeerBench {
    * An engine at a precision, as the app would serve it: {@code tf-fp32}, {@code tf-bf16}, {@code ort-fp32} or
    * {@code ort-int8}; an ONNX Runtime engine may add {@code :nospin} (its intra-op threads sleep instead of spinning
    * between ops: {@code session.intra_op.allow_spinning=0}) and {@code :tN} (N intra-op threads instead of the
-   * bench's).
+   * bench's; for TensorFlow, N intra-op threads and one inter-op thread instead of TensorFlow's defaults); any engine
+   * {@code :costN} (batches cut with {@code batchCostTokens} N instead of the default: 0 cuts
+   * wherever padding is saved, the closest to attention on unpadded lengths the batching offers).
    */
   record Engine(String name) {
     BertPredictor open(ModelBundle bundle, int threads) throws Exception {
@@ -59,18 +63,34 @@ public final class OnnxPeerBench {
       String[] parts = name.split(":");
       Map<String, String> entries = new HashMap<>();
       int t = threads;
+      boolean threadsGiven = false;
       for (int i = 1; i < parts.length; i++) {
         if (parts[i].equals("nospin")) {
           entries.put("session.intra_op.allow_spinning", "0");
+        } else if (parts[i].startsWith("cost")) {
+          config = PredictorConfig.builder().maxLength(bundle.model().tokenizer().maxLength())
+              .batchCostTokens(Integer.parseInt(parts[i].substring(4))).build();
         } else if (parts[i].startsWith("t")) {
           t = Integer.parseInt(parts[i].substring(1));
+          threadsGiven = true;
         } else {
           throw new IllegalArgumentException("unknown engine option " + parts[i]);
         }
       }
       return switch (parts[0]) {
-        case "tf-fp32" -> BertBundles.openPredictor(bundle, config, Precision.FP32);
-        case "tf-bf16" -> BertBundles.openPredictor(bundle, config, Precision.BF16);
+        case "tf-fp32", "tf-bf16" -> {
+          if (!threadsGiven) { // TensorFlow's default threads, as the app serves
+            yield BertBundles.openPredictor(bundle, config, parts[0].endsWith("bf16") ? Precision.BF16
+                : Precision.FP32);
+          }
+          ConfigProto session = ConfigProto.newBuilder().setIntraOpParallelismThreads(t)
+              .setInterOpParallelismThreads(1).build();
+          Precision precision = parts[0].endsWith("bf16") ? Precision.BF16 : Precision.FP32;
+          WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
+              bundle.model().tokenizer().doLowerCase());
+          yield BertPredictor.fromBundle(bundle, tokenizer, b -> BertSavedModel.load(b.savedModelDir(),
+              BertBundles.bertConfig(b.model()), BertBundles.headsSpec(b.model()), precision, session), config);
+        }
         case "ort-fp32", "ort-int8" -> {
           WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
               bundle.model().tokenizer().doLowerCase());
