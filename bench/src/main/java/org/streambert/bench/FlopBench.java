@@ -40,8 +40,9 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Issue 24 §4: first the machine's large-matmul peaks at each arithmetic ({@link MatMulPeaks}: fp32 and bf16
  * through TensorFlow, fp32 and u8 x s8 int8 through ONNX Runtime, TensorFlow's int8 ops where a kernel exists), 2048³,
- * rotating; then predict served by {@code engine} (tf-fp32, tf-bf16, ort-fp32 or ort-int8: the same weights), and its
- * useful FLOP/s against the peak of its own arithmetic.
+ * rotating; then predict served by {@code engine} (tf-fp32, tf-bf16, ort-fp32 or ort-int8: the same weights; ONNX
+ * Runtime without spinning, its faster setting on a shared CPU, see docs/benchmarks.md), and its useful FLOP/s against
+ * the peak of its own arithmetic.
  *
  * <p>Arguments: {@code [rounds=3] [texts=512] [callSize=256] [batchCostTokens]
  * [maxBatchSize] [threads=0] [engine=tf-fp32]} (batching defaults to PredictorConfig's; threads 0 is TensorFlow's
@@ -103,7 +104,8 @@ public final class FlopBench {
             onnx = OnnxQuantizer.quantizeInt8(onnx);
           }
           yield new OnnxRuntimeForwardPass(onnx, spec, cfg.hiddenSize(), threads == 0 ? 2 : threads,
-              new OnnxRuntimeForwardPass.Limits(cfg.vocabSize(), cfg.typeVocabSize(), cfg.maxPositionEmbeddings()));
+              new OnnxRuntimeForwardPass.Limits(cfg.vocabSize(), cfg.typeVocabSize(), cfg.maxPositionEmbeddings()),
+              MatMulPeaks.ORT_NO_SPIN);
         }
         default -> throw new IllegalArgumentException("engine must be tf-fp32, tf-bf16, ort-fp32 or ort-int8");
       };

@@ -195,7 +195,7 @@ public final class OnnxPeerBench {
 
     double base = 0;
     System.out.println("engine | texts/s | vs tf-fp32 | useful GFLOP/s | NER F1 | same entity list as tf-fp32 | "
-        + "sentiment accuracy | same label as tf-fp32");
+        + "sentiment accuracy | same label as tf-fp32 | max class-prob diff from tf-fp32");
     for (int i = 0; i < engines.size(); i++) {
       double rate = texts / seconds[i];
       if (i == 0) {
@@ -206,14 +206,21 @@ public final class OnnxPeerBench {
         sameEntities += spans(nerOutputs.get(0).get(t)).equals(spans(nerOutputs.get(i).get(t))) ? 1 : 0;
       }
       int sameLabels = 0;
+      double maxScoreDiff = 0;
       for (int t = 0; t < clsTexts.size(); t++) {
-        sameLabels += clsOutputs.get(0).get(t).label().label().equals(clsOutputs.get(i).get(t).label().label())
-            ? 1 : 0;
+        Prediction x = clsOutputs.get(0).get(t);
+        Prediction y = clsOutputs.get(i).get(t);
+        sameLabels += x.label().label().equals(y.label().label()) ? 1 : 0;
+        for (int c = 0; c < x.labelScores().size(); c++) {
+          maxScoreDiff = Math.max(maxScoreDiff, Math.abs(x.labelScores().get(c).score()
+              - y.labelScores().get(c).score()));
+        }
       }
-      System.out.printf(Locale.ROOT, "RESULT %-9s | %7.2f | %.2fx | %6.1f | %.2f (%+.2f) | %d/%d | %.2f%% | %d/%d%n",
+      System.out.printf(Locale.ROOT, "RESULT %-9s | %7.2f | %.2fx | %6.1f | %.2f (%+.2f) | %d/%d | %.2f%% | %d/%d | "
+          + "%.4f%n",
           engines.get(i).name(), rate, rate / base, rate * usefulPerText / 1e9, 100 * nerF1.get(i),
           100 * (nerF1.get(i) - nerF1.get(0)), sameEntities, nerTexts.size(), 100 * accuracy.get(i), sameLabels,
-          clsTexts.size());
+          clsTexts.size(), maxScoreDiff);
     }
     System.out.printf(Locale.ROOT, "load average at end: %s%n", BenchSupport.loadAverage());
   }
