@@ -160,12 +160,13 @@ public final class FlopBench {
       Arrays.sort(usefulRates);
       double usefulMedian = usefulRates[rounds / 2];
       String arithmetic = engine.endsWith("int8") ? "int8" : engine.endsWith("bf16") ? "bf16" : "fp32";
-      System.out.printf(Locale.ROOT, "RESULT %s predict: %.1f useful GFLOP/s (median of %d rounds); peaks measured "
-          + "above: fp32 %.1f, bf16 %.1f, int8 %.1f GFLOP/s; useful / peak of its own arithmetic (%s) = %.2f; "
-          + "useful / fp32 peak = %.2f%n", engine, usefulMedian, rounds, peaks.get("fp32"), peaks.get("bf16"),
+      System.out.printf(Locale.ROOT, "RESULT %s predict: %.1f useful GFLOP/s (median of %d rounds); peaks (best "
+          + "round) measured above: fp32 %.1f, bf16 %.1f, int8 %.1f GFLOP/s; useful / peak of its own arithmetic (%s) "
+          + "= %.2f; useful / fp32 peak = %.2f%n", engine, usefulMedian, rounds, peaks.get("fp32"), peaks.get("bf16"),
           peaks.get("int8"), arithmetic, usefulMedian / peaks.get(arithmetic), usefulMedian / peaks.get("fp32"));
-      System.out.printf(Locale.ROOT, "RATIO useful FLOP/s of predict / large matmul = %.2f (median of %d rounds; "
-          + "target >= 0.8): %s%n", median, rounds, median >= 0.8 ? "met" : "NOT met");
+      System.out.printf(Locale.ROOT, "RATIO useful FLOP/s of %s predict / large TF fp32 matmul run beside it = %.2f "
+          + "(median of %d rounds; issue 3's target >= 0.8 is for tf-fp32)%s%n", engine, median, rounds,
+          engine.equals("tf-fp32") ? (median >= 0.8 ? ": met" : ": NOT met") : "");
     } finally {
       System.out.printf(Locale.ROOT, "load average at end: %s%n", BenchSupport.loadAverage());
     }
@@ -200,8 +201,9 @@ public final class FlopBench {
   }
 
   /**
-   * Peaks of 2048³ products at every arithmetic ({@link MatMulPeaks}), 3 rounds of 2 s each, rotating; the median per
-   * product is printed, and the best per arithmetic returned (keys fp32, bf16, int8).
+   * Peaks of 2048³ products at every arithmetic ({@link MatMulPeaks}), 3 rounds of 2 s each, rotating; the best and
+   * median round per product are printed, and per arithmetic the best round of its fastest product is returned as
+   * its peak (keys fp32, bf16, int8): on a shared CPU the best round is the one closest to the machine's own limit.
    */
   private static Map<String, Double> peaks(int threads) throws Exception {
     List<MatMulPeaks.Product> products = MatMulPeaks.all(2048, 2048, 2048, threads);
@@ -223,10 +225,10 @@ public final class FlopBench {
         double[] v = rates[i].clone();
         Arrays.sort(v);
         String name = products.get(i).name();
-        System.out.printf(Locale.ROOT, "PEAK %-55s %7.1f GFLOP/s (rounds %.1f, %.1f, %.1f); load %s%n", name, v[1],
-            rates[i][0], rates[i][1], rates[i][2], BenchSupport.loadAverage());
+        System.out.printf(Locale.ROOT, "PEAK %-55s best %7.1f, median %7.1f GFLOP/s (rounds %.1f, %.1f, %.1f); load %s%n",
+            name, v[2], v[1], rates[i][0], rates[i][1], rates[i][2], BenchSupport.loadAverage());
         String key = name.contains("int8") ? "int8" : name.contains("bf16") ? "bf16" : "fp32";
-        best.put(key, Math.max(best.get(key), v[1]));
+        best.put(key, Math.max(best.get(key), v[2]));
       }
     } finally {
       products.forEach(MatMulPeaks.Product::close);
