@@ -25,6 +25,8 @@ import org.streambert.bert.heads.TokenClassificationHead;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.inference.Prediction;
 import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.ForwardPass;
+import org.streambert.bert.model.ForwardResult;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.TinyBert;
 import org.streambert.bert.model.WeightSource;
@@ -94,6 +96,26 @@ class OnnxBundlesTest {
     BundleException e = assertThrows(BundleException.class,
         () -> OnnxBundles.load(bundle, OnnxPrecision.FP32, 1));
     assertTrue(e.getMessage().contains("hash mismatch"), e.getMessage());
+  }
+
+  @Test
+  void shouldRefuseOutOfRangeInputsAndRunsAfterClose() throws Exception {
+    ModelBundle bundle = OnnxBundles.writeWithOnnx(tinyBundle(), dir.resolve("with-onnx"));
+    ForwardPass pass = OnnxBundles.load(bundle, OnnxPrecision.INT8, 1);
+    int[] ids = {2, 7, 3};
+    int[] ones = {1, 1, 1};
+    int[] zeros = {0, 0, 0};
+    ForwardResult r = pass.run(1, 3, ids, ones, zeros);
+    assertEquals(3, r.classProbs().length);
+    assertEquals(3 * 5, r.tokenProbs().length);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> pass.run(1, 3, new int[] {2, TinyBert.CONFIG.vocabSize(), 3}, ones, zeros));
+    assertTrue(e.getMessage().contains("inputIds[1]"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> pass.run(1, 3, ids, new int[] {1, 2, 1}, zeros));
+    assertThrows(IllegalArgumentException.class, () -> pass.run(1, 4, ids, ones, zeros));
+    pass.close();
+    pass.close(); // idempotent
+    assertThrows(IllegalStateException.class, () -> pass.run(1, 3, ids, ones, zeros));
   }
 
   @Test
