@@ -126,6 +126,23 @@ class OnnxExporterTest {
     assertTrue(diff < 0.02, "int8 moved a probability by " + diff);
   }
 
+  @Test
+  void shouldWriteOnlyAllowedOpsForEveryActivationAndHeadCombination() {
+    // The counterpart of SavedModelOpsTest: fails when an exported graph starts to need an op OnnxOps refuses.
+    List<HeadsSpec> heads = List.of(HeadsSpec.NONE, HeadsSpec.classification(2), HeadsSpec.multiLabel(3),
+        HeadsSpec.tokenClassification(4), new HeadsSpec(2, false, 4));
+    for (Activation act : Activation.values()) {
+      for (HeadsSpec h : heads) {
+        BertConfig cfg = withActivation(act);
+        try (BertModel model = BertModel.create(cfg, h, WeightSource.ofArrays(TinyBert.randomWeights(cfg, h, 1)))) {
+          byte[] fp32 = OnnxExporter.toBytes(model);
+          OnnxOps.check(fp32, h, cfg.hiddenSize());
+          OnnxOps.check(OnnxQuantizer.quantizeInt8(fp32), h, cfg.hiddenSize());
+        }
+      }
+    }
+  }
+
   static BertConfig withActivation(Activation act) {
     BertConfig c = TinyBert.CONFIG;
     return new BertConfig(c.vocabSize(), c.hiddenSize(), c.numHiddenLayers(), c.numAttentionHeads(),
