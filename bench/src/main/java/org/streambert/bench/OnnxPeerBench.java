@@ -61,7 +61,7 @@ public final class OnnxPeerBench {
     BertPredictor open(ModelBundle bundle, int threads) throws Exception {
       PredictorConfig config = BertBundles.defaultPredictorConfig(bundle);
       String[] parts = name.split(":");
-      Map<String, String> entries = new HashMap<>();
+      Map<String, String> entries = new HashMap<>(Map.of("session.intra_op.allow_spinning", "1")); // ORT's default
       int t = threads;
       boolean threadsGiven = false;
       for (int i = 1; i < parts.length; i++) {

@@ -32,6 +32,12 @@ import org.streambert.bert.tokenizer.WordPieceTokenizer;
 public final class OnnxBundles {
   /** The ONNX model inside a bundle. */
   public static final String ONNX_FILE = "onnx/model.onnx";
+  /**
+   * ONNX Runtime session entries {@link #load(ModelBundle, OnnxPrecision, int)} serves with: intra-op threads sleep
+   * between ops instead of spinning. On a CPU shared with other work (a Kafka Streams instance beside its broker
+   * client, other pods) spinning made ONNX Runtime 2.1–3.2× slower at int8 (docs/benchmarks.md, issue 24).
+   */
+  public static final Map<String, String> DEFAULT_SESSION_ENTRIES = Map.of("session.intra_op.allow_spinning", "0");
 
   private OnnxBundles() {
   }
@@ -125,10 +131,11 @@ public final class OnnxBundles {
 
   /**
    * The bundle's forward pass served by ONNX Runtime at {@code precision}, with {@code threads} intra-op threads (0:
-   * ONNX Runtime's default). The caller closes it. Needs ONNX Runtime on the class path.
+   * ONNX Runtime's default) and {@link #DEFAULT_SESSION_ENTRIES}. The caller closes it. Needs ONNX Runtime on the class
+   * path.
    */
   public static ForwardPass load(ModelBundle bundle, OnnxPrecision precision, int threads) throws IOException {
-    return load(bundle, precision, threads, Map.of());
+    return load(bundle, precision, threads, DEFAULT_SESSION_ENTRIES);
   }
 
   /**
