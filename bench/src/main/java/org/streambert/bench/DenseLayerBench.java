@@ -23,11 +23,12 @@ import org.tensorflow.types.TInt32;
  * Issue 24, the TensorFlow int8 lever at the size of one BERT-base layer: {@code x @ W + b} with x [M, 768] (a
  * LayerNorm output, N(0, 1)) and W [768, 3072] (N(0, 0.02²), the feed-forward input layer), in one process, rotating:
  * TensorFlow fp32 (MatMul + BiasAdd), TensorFlow bf16 as the bf16 graph runs it (bf16 kernel converted once), and
- * TensorFlow int8 as a TF int8 graph would run it: the activation quantized per run (Min, Max, QuantizeV2 to quint8),
- * the kernel quantized once to qint8 (per tensor), {@code QuantizedMatMulWithBiasAndDequantize} (oneDNN u8 x s8) to
- * float. Beside the speed: the largest error against fp32, relative to the largest |output|. As of issue 24 the int8
- * layer runs but its outputs are wrong (max error ~1e5): the op's MIN_FIRST bias compensation or range inputs are not
- * fed as it expects; the error line says so on every run, so fix that before reading its speed.
+ * TensorFlow int8 as a TF int8 graph would run it: the kernel quantized once to qint8 (per tensor, SCALED), the
+ * activation per run shifted to be non-negative (x - min x), quantized SCALED to quint8, and the shift folded into the
+ * bias (b + min x · colsum W), then {@code QuantizedMatMulWithBiasAndDequantize} (oneDNN u8 x s8) to float. (The op's
+ * own MIN_FIRST input mode, which should do that compensation, returned outputs off by ~1e5 in TF Java 1.1.0; the
+ * manual shift gives the right values.) Beside the speed: the largest error against fp32, relative to the largest
+ * |output|.
  *
  * <p>Arguments: {@code [rows=1024] [rounds=5] [seconds=2] [threads=2]}.
  */
@@ -130,18 +131,41 @@ public final class DenseLayerBench {
         l.seconds = 0;
       }
       double flops = 2.0 * rows * IN * OUT;
-      for (int r = 0; r < rounds; r++) {
-        StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
-        for (int j = 0; j < layers.size(); j++) {
-          Layer l = layers.get((r + j) % layers.size());
-          l.runFor(input, seconds);
+      // ONNX Runtime's products at the same shape (no bias add), for the same rounds
+      List<MatMulPeaks.Product> ort = new ArrayList<>();
+      for (MatMulPeaks.Product p : MatMulPeaks.all(rows, IN, OUT, threads)) {
+        if (p.name().startsWith("ORT")) {
+          ort.add(p);
+        } else {
+          p.close(); // TensorFlow's are the layers above
         }
-        for (Layer l : layers) {
-          line.append(String.format(Locale.ROOT, " %s %.1f GFLOP/s;", l.name, l.runs * flops / l.seconds / 1e9));
-          l.runs = 0;
-          l.seconds = 0;
+      }
+      try {
+        for (int r = 0; r < rounds; r++) {
+          StringBuilder line = new StringBuilder("round " + (r + 1) + ":");
+          int n = layers.size() + ort.size();
+          for (int j = 0; j < n; j++) {
+            int i = (r + j) % n;
+            if (i < layers.size()) {
+              layers.get(i).runFor(input, seconds);
+            } else {
+              ort.get(i - layers.size()).runFor(seconds);
+            }
+          }
+          for (Layer l : layers) {
+            line.append(String.format(Locale.ROOT, " %s %.1f;", l.name, l.runs * flops / l.seconds / 1e9));
+            l.runs = 0;
+            l.seconds = 0;
+          }
+          for (MatMulPeaks.Product p : ort) {
+            line.append(String.format(Locale.ROOT, " %s %.1f;", p.name(), p.gflopsAndReset()));
+          }
+          System.out.println(line.append(" GFLOP/s; load ").append(BenchSupport.loadAverage()));
         }
-        System.out.println(line.append(" load ").append(BenchSupport.loadAverage()));
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      } finally {
+        ort.forEach(MatMulPeaks.Product::close);
       }
     } finally {
       layers.forEach(Layer::close);
@@ -174,7 +198,7 @@ public final class DenseLayerBench {
     return l;
   }
 
-  /** The kernel quantized once (per tensor, SCALED, qint8) into a variable; the activation per run (MIN_FIRST). */
+  /** The kernel quantized once (per tensor, SCALED, qint8) into a variable; the activation shifted and quantized per run. */
   private static Layer int8(float[] w, float[] b, ConfigProto config) {
     Layer l = new Layer("TF int8");
     try {
@@ -192,17 +216,25 @@ public final class DenseLayerBench {
           .setAttr("dtype", DataType.DT_QINT8).setAttr("shape", Shape.of(IN, OUT)).build();
       GraphOperation assign = l.graph.opBuilder("Assign", "w_int8_assign", tf.scope()).addInput(wvar.output(0))
           .addInput(qw.output(0)).build();
+      float[] colsum = new float[OUT];
+      for (int i = 0; i < IN; i++) {
+        for (int o = 0; o < OUT; o++) {
+          colsum[o] += w[i * OUT + o];
+        }
+      }
       Operand<TInt32> all = tf.constant(new int[] {0, 1});
-      Operand<TFloat32> xmin = tf.math.minimum(tf.min(x, all), tf.constant(0f)); // [] (the range must hold 0)
-      Operand<TFloat32> xmax = tf.math.maximum(tf.max(x, all), tf.constant(0f)); // []
-      GraphOperation qx = l.graph.opBuilder("QuantizeV2", "qx", tf.scope()).addInput(x.asOutput())
-          .addInput(xmin.asOutput()).addInput(xmax.asOutput()).setAttr("T", DataType.DT_QUINT8)
-          .setAttr("mode", "MIN_FIRST").build(); // [M, I] quint8
+      Operand<TFloat32> xmin = tf.math.minimum(tf.min(x, all), tf.constant(0f)); // []
+      Operand<TFloat32> range = tf.math.sub(tf.math.maximum(tf.max(x, all), tf.constant(0f)), xmin); // []
+      Operand<TFloat32> shifted = tf.math.sub(x, xmin); // [M, I], >= 0
+      Operand<TFloat32> bias = tf.math.add(tf.constant(b), tf.math.mul(xmin, tf.constant(colsum))); // [O]
+      GraphOperation qx = l.graph.opBuilder("QuantizeV2", "qx", tf.scope()).addInput(shifted.asOutput())
+          .addInput(tf.constant(0f).asOutput()).addInput(range.asOutput()).setAttr("T", DataType.DT_QUINT8)
+          .setAttr("mode", "SCALED").build(); // [M, I] quint8
       GraphOperation mm = l.graph.opBuilder("QuantizedMatMulWithBiasAndDequantize", "mm", tf.scope())
-          .addInput(qx.output(0)).addInput(wvar.output(0)).addInput(tf.constant(b).asOutput())
+          .addInput(qx.output(0)).addInput(wvar.output(0)).addInput(bias.asOutput())
           .addInput(qx.output(1)).addInput(qx.output(2)).addInput(qw.output(1)).addInput(qw.output(2))
           .addInput(tf.constant(-1e6f).asOutput()).addInput(tf.constant(1e6f).asOutput())
-          .setAttr("Toutput", DataType.DT_FLOAT).setAttr("input_quant_mode", "MIN_FIRST").build(); // [M, O]
+          .setAttr("Toutput", DataType.DT_FLOAT).setAttr("input_quant_mode", "SCALED").build(); // [M, O]
       l.x = x.asOutput();
       l.y = mm.output(0);
       l.session = new Session(l.graph, config);

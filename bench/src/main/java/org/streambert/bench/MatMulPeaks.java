@@ -197,13 +197,13 @@ final class MatMulPeaks {
         Placeholder<TFloat32> x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(m, k))); // [M, K]
         Placeholder<TFloat32> y = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(k, n))); // [K, N]
         GraphOperation qa = quantize(p.graph, "qa", x.asOutput(), DataType.DT_QUINT8, 0f, 1f);
-        GraphOperation qb = quantize(p.graph, "qb", y.asOutput(), DataType.DT_QINT8, -1f, 1f);
+        GraphOperation qb = quantize(p.graph, "qb", y.asOutput(), DataType.DT_QINT8, -1f, 1f); // SCALED below
         Operand<TFloat32> bias = tf.zeros(tf.constant(new int[] {n}), TFloat32.class); // [N]
         GraphOperation mm = p.graph.opBuilder("QuantizedMatMulWithBiasAndDequantize", "mm", tf.scope())
             .addInput(qa.output(0)).addInput(qb.output(0)).addInput(bias.asOutput())
             .addInput(qa.output(1)).addInput(qa.output(2)).addInput(qb.output(1)).addInput(qb.output(2))
             .addInput(tf.constant(-1e6f).asOutput()).addInput(tf.constant(1e6f).asOutput())
-            .setAttr("Toutput", DataType.DT_FLOAT).setAttr("input_quant_mode", "MIN_FIRST").build(); // [M, N]
+            .setAttr("Toutput", DataType.DT_FLOAT).setAttr("input_quant_mode", "SCALED").build(); // [M, N]
         p.pa = x.asOutput();
         p.pb = y.asOutput();
         p.product = mm.output(0);
@@ -221,7 +221,7 @@ final class MatMulPeaks {
     static GraphOperation quantize(Graph g, String name, Output<?> x, DataType type, float min, float max) {
       Ops tf = Ops.create(g);
       return g.opBuilder("QuantizeV2", name, tf.scope()).addInput(x).addInput(tf.constant(min).asOutput())
-          .addInput(tf.constant(max).asOutput()).setAttr("T", type).build();
+          .addInput(tf.constant(max).asOutput()).setAttr("T", type).setAttr("mode", "SCALED").build();
     }
 
     void closeQuietly() {
