@@ -64,6 +64,33 @@ final class BenchSupport {
     }
   }
 
+  /**
+   * The CPU as {@code /proc/cpuinfo} names it, with the matrix-product features that matter here, e.g.
+   * {@code AMD EPYC [avx512_bf16 avx512_vnni; no AMX]}.
+   */
+  static String cpu() {
+    try {
+      String model = "unknown CPU";
+      String flags = "";
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name") && model.equals("unknown CPU")) {
+          model = line.substring(line.indexOf(':') + 1).strip();
+        } else if (line.startsWith("flags") && flags.isEmpty()) {
+          flags = " " + line.substring(line.indexOf(':') + 1).strip() + " ";
+        }
+      }
+      StringBuilder f = new StringBuilder();
+      for (String flag : List.of("amx_bf16", "amx_int8", "avx512_bf16", "avx512_vnni", "avx_vnni")) {
+        if (flags.contains(" " + flag + " ")) {
+          f.append(f.length() == 0 ? "" : " ").append(flag);
+        }
+      }
+      return model + " [" + f + (flags.contains(" amx_tile ") ? "" : "; no AMX") + "]";
+    } catch (IOException e) {
+      return "unknown CPU";
+    }
+  }
+
   /** VmRSS of this process in kB, from {@code /proc/self/status}. */
   static long rssKb() {
     try {

@@ -67,11 +67,20 @@ public final class BertSavedModel {
    * one variable at a time into a {@link BertModel#createBf16 bf16 graph} and the SavedModel is closed.
    */
   public static BertModel load(Path dir, BertConfig cfg, HeadsSpec heads, Precision precision) {
+    return load(dir, cfg, heads, precision, null);
+  }
+
+  /**
+   * {@link #load(Path, BertConfig, HeadsSpec, Precision)} with session options for the served graph (e.g. thread
+   * counts); {@code sessionConfig} may be null for TensorFlow's defaults.
+   */
+  public static BertModel load(Path dir, BertConfig cfg, HeadsSpec heads, Precision precision,
+      ConfigProto sessionConfig) {
     if (precision.resolve() == Precision.FP32) {
-      return load(dir, cfg, heads, (ConfigProto) null);
+      return load(dir, cfg, heads, sessionConfig);
     }
     try (BertModel fp32 = load(dir, cfg, heads, (ConfigProto) null)) {
-      return BertModel.createBf16(cfg, heads, fp32.liveWeights(), null);
+      return BertModel.createBf16(cfg, heads, fp32.liveWeights(), sessionConfig);
     }
   }
 
