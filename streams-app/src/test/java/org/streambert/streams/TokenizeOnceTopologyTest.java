@@ -110,10 +110,11 @@ class TokenizeOnceTopologyTest {
     }
   }
 
+  /** Windows that do not overlap (docStride 30 = maxLength - 2), so the window counts asserted below stay simple. */
   private void start(Map<String, ?> overrides) {
     h = new Harness(dir, new HashMap<>(overrides), cp -> { });
     h.models.swap(ServingModel.create("bert-nlp", "1", "sha-1", new Counting(), new Recording(), TestModels.CLASS_HEAD,
-        TestModels.TOKEN_HEAD, PredictorConfig.builder().maxLength(32).maxBatchSize(64).build()));
+        TestModels.TOKEN_HEAD, PredictorConfig.builder().maxLength(32).docStride(30).maxBatchSize(64).build()));
   }
 
   @AfterEach
