@@ -22,37 +22,32 @@ public final class Promotion {
   private Promotion() {}
 
   /**
-   * Publishes {@code version} of {@code modelName} as PROMOTED; if the candidate slot holds that version, it is then
-   * retired so that no instance keeps shadow-scoring it.
+   * Publishes {@code version} of {@code modelName} as PROMOTED, a new event, also when the topic shows that version
+   * serving already: after a replay and compaction the topic can show an old event that no instance serves (they
+   * refused it), and the new event is what makes the choice stick; instances already serving it change nothing. If
+   * the candidate slot holds that version, it is then retired so that no instance keeps shadow-scoring it.
    *
-   * @return the event published, or empty when that version already serves
+   * @return the event published
    * @throws IllegalArgumentException when the topic holds no event of that version any more, or none that this
    *     trainer can verify (it never re-signs an event it did not verify)
    */
-  public static Optional<ModelCheckpoint> promote(CheckpointTopic topic, String modelName, String version,
-      PrintStream log) {
+  public static ModelCheckpoint promote(CheckpointTopic topic, String modelName, String version, PrintStream log) {
     ModelCheckpoint event = topic.find(modelName, version).orElseThrow(() -> new IllegalArgumentException(
         "no checkpoint of " + modelName + " version " + version + " on " + topic.topic() + " that this trainer can "
             + "verify (compaction keeps only the latest event per slot; republish it with trainer publish --store ...;"
             + " an event signed by another trainer's key needs --trusted-keys)"));
     Optional<ModelCheckpoint> serving = topic.latest(modelName);
-    if (serving.isPresent() && serving.get().getVersion().equals(version)
-        && serving.get().getManifestSha256().equals(event.getManifestSha256())) {
-      log.printf("%s %s already serves%n", modelName, version);
-      return Optional.empty();
-    }
-    ModelCheckpoint promoted = ModelCheckpoint.newBuilder(event).setStage(ModelStage.PROMOTED)
-        .setSigningKeyId(null).setSignature(null).build();
-    topic.publish(promoted);
-    log.printf("promoted %s %s (was %s)%n", modelName, version, serving.map(ModelCheckpoint::getVersion).orElse("none"));
+    ModelCheckpoint promoted = topic.publish(ModelCheckpoint.newBuilder(event).setStage(ModelStage.PROMOTED).build())
+        .event();
+    log.printf("promoted %s %s as sequence %d (the topic showed %s)%n", modelName, version, promoted.getSequence(),
+        serving.map(ModelCheckpoint::getVersion).orElse("none"));
     Optional<ModelCheckpoint> candidate = topic.latestCandidate(modelName);
     if (candidate.isPresent() && candidate.get().getStage() == ModelStage.CANDIDATE
         && candidate.get().getVersion().equals(version)) {
-      topic.publish(ModelCheckpoint.newBuilder(candidate.get()).setStage(ModelStage.RETIRED)
-          .setSigningKeyId(null).setSignature(null).build());
+      topic.publish(ModelCheckpoint.newBuilder(candidate.get()).setStage(ModelStage.RETIRED).build());
       log.printf("retired the candidate slot of %s (%s now serves)%n", modelName, version);
     }
-    return Optional.of(promoted);
+    return promoted;
   }
 
   /**
