@@ -1,7 +1,6 @@
 package org.streambert.streams.rollout;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,6 +8,8 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.streambert.schemas.CheckpointKeys;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.signing.CheckpointSequence;
@@ -42,6 +43,8 @@ import org.streambert.streams.rollout.internals.AcceptedCheckpoints;
  * global stream thread; thread-safe.
  */
 public final class CheckpointAcceptance {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointAcceptance.class);
 
   /** What the gate decided about one event. */
   public enum Verdict {
@@ -97,9 +100,8 @@ public final class CheckpointAcceptance {
   /**
    * Decides on {@code checkpoint}, read at {@code offset} of {@code partition} of the checkpoint topic (both -1 when
    * not read from the topic, e.g. handed over from the global store), and with trusted keys records an accepted one
-   * as its slot's last (in the file, before returning). Deciding twice on the event just accepted accepts it again.
-   *
-   * @throws UncheckedIOException when the accepted event cannot be written to the file
+   * as its slot's last (in the file, before returning; a file that cannot be written is logged, the event still
+   * accepted). Deciding twice on the event just accepted accepts it again. Never throws for an event.
    */
   public synchronized Decision admit(ModelCheckpoint checkpoint, int partition, long offset) {
     String refusal = policy.refusal(checkpoint);
@@ -124,9 +126,11 @@ public final class CheckpointAcceptance {
     if (last == null || !sameEvent(checkpoint, last.event())) {
       try {
         accepted.put(new AcceptedCheckpoints.Entry(checkpoint, partition, offset));
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot keep the accepted checkpoint event in " + accepted.file().orElse(null)
-            + ": " + e.getMessage(), e);
+      } catch (IOException | RuntimeException e) {
+        // The event is newer all the same, and the global thread must not die: remembered in memory only, so a
+        // restart before the next accepted event would not know it.
+        LOG.error("cannot keep the accepted checkpoint event {} {} in {}: {}; a restart would not remember it",
+            checkpoint.getModelName(), checkpoint.getVersion(), accepted.file().orElse(null), e.toString());
       }
     }
     return Decision.ACCEPT;

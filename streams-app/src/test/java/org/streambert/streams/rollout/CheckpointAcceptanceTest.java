@@ -206,6 +206,16 @@ class CheckpointAcceptanceTest {
   }
 
   @Test
+  void shouldStillAcceptANewerEventWhenTheRecordCannotBeWritten() throws IOException {
+    Path parent = dir.resolve("cache");
+    CheckpointAcceptance gate = new CheckpointAcceptance(policy(BOTH, Duration.ZERO), parent.resolve("m.avro"), CLOCK);
+    Files.writeString(parent, "a file where the directory should be"); // the disk says no to every write
+    assertTrue(gate.admit(promoted("1", 1), 0, 0).accepted(), "the global thread must not die over it");
+    assertEquals(CheckpointAcceptance.Verdict.REFUSED, gate.admit(promoted("0", 0), 0, 1).verdict(),
+        "remembered in memory");
+  }
+
+  @Test
   void shouldKeepTheHigherEventWhenTwoInstancesShareTheFile() throws IOException {
     CheckpointAcceptance a = gate();
     CheckpointAcceptance b = gate();
