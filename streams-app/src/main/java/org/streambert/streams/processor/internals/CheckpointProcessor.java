@@ -23,8 +23,10 @@ import org.streambert.streams.rollout.CheckpointListener;
  * restarted instance loads the model it served before.
  *
  * <p>Kafka Streams 4.4 restores a global store added with {@code Topology.addGlobalStore} by running the topic's
- * records through a fresh instance of this processor (reprocessing on restore), so a restart replays the compacted
- * topic from the beginning (the store is in memory) through the same checks as live events.
+ * records through a fresh instance of this processor (reprocessing on restore, KAFKA-7663), so a restart replays the
+ * compacted topic from the beginning (the store is in memory) through the same checks as live events. A read-only
+ * store (KIP-813's {@code addReadOnlyStateStore}) would be restored by copying bytes past the processor: keep this a
+ * global store with its processor.
  *
  * <p>The global stream thread cannot be replaced, so no event may kill it: values arrive as bytes and are decoded
  * here. An undecodable event (bad bytes, unknown schema id, over the decode limits) is skipped — the stored
