@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -86,7 +89,9 @@ public final class NlpConfig extends AbstractConfig {
   public static final int TEXT_MAX_CHARS_DEFAULT = 100_000;
 
   public static final String MODEL_CACHE_DIR_CONFIG = "nlp.model.cache.dir";
-  public static final String MODEL_CACHE_DIR_DOC = "Local directory where downloaded model bundles are kept.";
+  public static final String MODEL_CACHE_DIR_DOC = "Local directory where downloaded model bundles are kept, and "
+      + "(under accepted-checkpoints/) the checkpoint events this instance accepted last, which keep a restarted "
+      + "instance from being rolled back by an old event produced again: keep it on a volume that survives restarts.";
   public static final String MODEL_CACHE_DIR_DEFAULT = System.getProperty("java.io.tmpdir") + "/streaming-bert/models";
 
   public static final String HTTP_PORT_CONFIG = "nlp.http.port";
@@ -233,6 +238,14 @@ public final class NlpConfig extends AbstractConfig {
   public static final String MODEL_FETCH_TIMEOUT_MS_DOC = "Longest time one bundle download may take, bodies "
       + "included (a stalled or trickling server is cut off and the checkpoint refused).";
   public static final long MODEL_FETCH_TIMEOUT_MS_DEFAULT = 600_000L;
+
+  public static final String MODEL_MAX_EVENT_AGE_CONFIG = "nlp.model.max.event.age";
+  public static final String MODEL_MAX_EVENT_AGE_DOC = "Refuse a checkpoint event issued longer ago than this "
+      + "(its signed issuedAt, or createdAt for events from before issue times): a number with a unit (90s, 36h, 7d) "
+      + "or an ISO-8601 duration (P7D). Makes a frozen checkpoint topic visible: an instance that (re)starts while "
+      + "the newest event is older than this serves nothing and is not ready. The trainer must re-issue events more "
+      + "often than this (trainer refresh). Empty or 0: no limit.";
+  public static final String MODEL_MAX_EVENT_AGE_DEFAULT = "";
 
   public static final String GOLDEN_REQUIRED_CONFIG = "nlp.golden.required";
   public static final String GOLDEN_REQUIRED_DOC = "With trusted keys configured, refuse a signed event that names "
@@ -397,6 +410,8 @@ public final class NlpConfig extends AbstractConfig {
           MODEL_MAX_BYTES_DOC)
       .define(MODEL_FETCH_TIMEOUT_MS_CONFIG, Type.LONG, MODEL_FETCH_TIMEOUT_MS_DEFAULT, Range.atLeast(1),
           Importance.MEDIUM, MODEL_FETCH_TIMEOUT_MS_DOC)
+      .define(MODEL_MAX_EVENT_AGE_CONFIG, Type.STRING, MODEL_MAX_EVENT_AGE_DEFAULT,
+          (name, value) -> parseAge(name, (String) value), Importance.MEDIUM, MODEL_MAX_EVENT_AGE_DOC)
       .define(GOLDEN_REQUIRED_CONFIG, Type.BOOLEAN, GOLDEN_REQUIRED_DEFAULT, Importance.MEDIUM, GOLDEN_REQUIRED_DOC)
       .define(MODEL_PRECISION_CONFIG, Type.STRING, MODEL_PRECISION_DEFAULT, ValidString.in("auto", "fp32", "bf16"),
           Importance.MEDIUM, MODEL_PRECISION_DOC)
@@ -725,9 +740,49 @@ public final class NlpConfig extends AbstractConfig {
       return new ModelSourcePolicy(keys,
           ModelSourcePolicy.splitList(getString(MODEL_URI_ALLOWED_CONFIG)),
           getLong(MODEL_MAX_BYTES_CONFIG), Duration.ofMillis(getLong(MODEL_FETCH_TIMEOUT_MS_CONFIG)),
-          getBoolean(GOLDEN_REQUIRED_CONFIG));
+          getBoolean(GOLDEN_REQUIRED_CONFIG), maxEventAge());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(MODEL_URI_ALLOWED_CONFIG + ": " + e.getMessage());
+    }
+  }
+
+  /** {@code nlp.model.max.event.age}; zero: no limit. */
+  public Duration maxEventAge() {
+    return parseAge(MODEL_MAX_EVENT_AGE_CONFIG, getString(MODEL_MAX_EVENT_AGE_CONFIG));
+  }
+
+  /**
+   * A duration given as a number with a unit ({@code ms}, {@code s}, {@code m}, {@code h}, {@code d}) or in ISO-8601
+   * ({@code P7D}, {@code PT36H}); empty or {@code 0}: zero.
+   *
+   * @throws ConfigException naming {@code key} when the value is neither, or negative
+   */
+  static Duration parseAge(String key, String value) {
+    String v = value == null ? "" : value.strip();
+    if (v.isEmpty() || v.equals("0")) {
+      return Duration.ZERO;
+    }
+    try {
+      Duration d;
+      Matcher m = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)").matcher(v);
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        d = switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        };
+      } else {
+        d = Duration.parse(v.toUpperCase(Locale.ROOT));
+      }
+      if (d.isNegative()) {
+        throw new ConfigException(key + "=" + value + ": a duration must not be negative");
+      }
+      return d;
+    } catch (DateTimeParseException | ArithmeticException e) {
+      throw new ConfigException(key + "=" + value + ": not a duration (e.g. 90s, 36h, 7d, P7D)");
     }
   }
 

@@ -79,6 +79,11 @@ public final class NlpService implements AutoCloseable {
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize(), policy)
         .withBf16Tolerance(config.goldenScoreToleranceBf16()).withEmbeddings(config.embeddings());
+    if (!policy.trustedKeys().isEmpty()) {
+      LOG.info("checkpoint events must carry a sequence higher than the last accepted one of their slot; the last "
+          + "accepted events are kept in {}{}", rollout.acceptance().acceptedFile().orElse(null),
+          policy.maxEventAge().isZero() ? "" : "; events issued more than " + policy.maxEventAge() + " ago are refused");
+    }
     meters = new AppMeters(config.instanceId(), config.metricsJmxEnabled());
     // Processors and exception handlers are created by Kafka Streams: they find the metrics in its configuration.
     Properties streamsProps = new Properties();

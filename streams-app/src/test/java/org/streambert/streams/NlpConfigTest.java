@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -41,6 +42,21 @@ class NlpConfigTest {
     ConfigException f = assertThrows(ConfigException.class,
         () -> new NlpConfig(Map.of(NlpConfig.INPUT_FORMAT_CONFIG, "xml")));
     assertTrue(f.getMessage().contains(NlpConfig.INPUT_FORMAT_CONFIG), f.getMessage());
+  }
+
+  @Test
+  void shouldParseTheMaximumEventAgeAndRejectOtherValuesNamingTheKey() {
+    assertEquals(Duration.ZERO, new NlpConfig(Map.of()).maxEventAge(), "no limit by default");
+    assertEquals(Duration.ofDays(7), new NlpConfig(Map.of(NlpConfig.MODEL_MAX_EVENT_AGE_CONFIG, "7d")).maxEventAge());
+    assertEquals(Duration.ofHours(36), new NlpConfig(Map.of(NlpConfig.MODEL_MAX_EVENT_AGE_CONFIG, "P1DT12H"))
+        .maxEventAge());
+    assertEquals(Duration.ofSeconds(90),
+        new NlpConfig(Map.of(NlpConfig.MODEL_MAX_EVENT_AGE_CONFIG, "90s")).modelSourcePolicy().maxEventAge());
+    for (String bad : List.of("7 days", "-P1D", "d", "1y", "99999999999999d")) {
+      ConfigException e = assertThrows(ConfigException.class,
+          () -> new NlpConfig(Map.of(NlpConfig.MODEL_MAX_EVENT_AGE_CONFIG, bad)), bad);
+      assertTrue(e.getMessage().contains(NlpConfig.MODEL_MAX_EVENT_AGE_CONFIG), e.getMessage());
+    }
   }
 
   @Test

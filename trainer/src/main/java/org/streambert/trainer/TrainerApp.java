@@ -11,6 +11,7 @@ import org.streambert.trainer.cli.EvaluateCommand;
 import org.streambert.trainer.cli.ExportCommand;
 import org.streambert.trainer.cli.FineTuneCommand;
 import org.streambert.trainer.cli.PromoteCommand;
+import org.streambert.trainer.cli.RefreshCommand;
 import org.streambert.trainer.cli.RollbackCommand;
 import org.streambert.trainer.cli.ServeCommand;
 import org.streambert.trainer.cli.FineTuneSquadCommand;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Command;
     subcommands = {FineTuneCommand.class, DistillCommand.class, PretrainCommand.class, FineTuneSquadCommand.class, EvaluateCommand.class,
         PublishCommand.class, ImportCommand.class, ExportCommand.class, TokenizeCommand.class, GenerateDemoDataCommand.class,
         BenchmarkCommand.class, KeygenCommand.class, ServeCommand.class, PromoteCommand.class, RollbackCommand.class,
-        CommandLine.HelpCommand.class})
+        RefreshCommand.class, CommandLine.HelpCommand.class})
 public final class TrainerApp implements Callable<Integer> {
 
   @Override

@@ -8,8 +8,11 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.TreeMap;
+import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -19,19 +22,46 @@ import org.streambert.schemas.avro.ModelCheckpoint;
  * Ed25519 signatures over {@link ModelCheckpoint} events: the trainer signs what it publishes, serving instances
  * verify against the public keys their operator trusts (see {@link TrustedKeys}).
  *
- * <p>The signed bytes are {@link #DOMAIN} followed by the Avro binary encoding (this module's
- * {@code ModelCheckpoint} schema) of the event with {@code signature} set to null and {@code metrics} in key order:
- * every other field is covered, including {@code signingKeyId}, {@code stage}, the bundle URI, the manifest SHA-256,
- * the heads and the golden examples. The domain prefix keeps a checkpoint signature from being valid for any other
- * message signed with the same key. An event written with a newer schema (fields this reader does not know) does
- * not verify: fail closed.
+ * <p>The signed bytes are a domain prefix followed by the Avro binary encoding of the event with {@code signature}
+ * set to null and {@code metrics} in key order, written with the fields of its format, which the event's own fields
+ * decide:
+ * <ul>
+ *   <li>{@link #DOMAIN_V2} when it carries any of {@code sequence}, {@code issuedAt}, {@code expiresAt}: every field
+ *       of this module's schema (the first {@value #V2_FIELDS});</li>
+ *   <li>{@link #DOMAIN} (v1) otherwise: the first {@value #V1_FIELDS} fields, {@code modelName} to {@code signature},
+ *       exactly the bytes trainers signed before sequences existed, so their events still verify after an
+ *       upgrade.</li>
+ * </ul>
+ * Either way every field is covered, including {@code signingKeyId}, {@code stage}, the bundle URI, the manifest
+ * SHA-256, the heads and the golden examples; stripping the sequence from a v2 event, or adding one to a v1 event,
+ * changes the domain and the bytes, so the signature fails. The domain prefix also keeps a checkpoint signature from
+ * being valid for any other message signed with the same key. An event written with a newer schema (fields this
+ * reader does not know) does not verify: fail closed. A field added to the schema later needs a format of its own
+ * (a new domain and field count), or the events signed before it stop verifying; the class refuses to load when
+ * the schema has fields no format covers.
  */
 public final class CheckpointSignatures {
 
-  /** Domain-separation prefix of the signed bytes (ASCII, ending in a NUL byte). */
+  /** Domain-separation prefix of the v1 signed bytes (ASCII, ending in a NUL byte): events without a sequence. */
   public static final String DOMAIN = "streaming-bert/model-checkpoint/v1\0";
+  /** Domain-separation prefix of the v2 signed bytes: events with a sequence, issue time or expiry. */
+  public static final String DOMAIN_V2 = "streaming-bert/model-checkpoint/v2\0";
   /** The JDK algorithm name of the signatures. */
   public static final String ALGORITHM = Ed25519Keys.ALGORITHM;
+  /** Fields the v1 format encodes: {@code modelName} to {@code signature}, the schema before sequences existed. */
+  static final int V1_FIELDS = 13;
+  /** Fields the v2 format encodes: v1's, then {@code sequence}, {@code issuedAt} and {@code expiresAt}. */
+  static final int V2_FIELDS = 16;
+
+  private static final Schema V1 = prefix(ModelCheckpoint.getClassSchema(), V1_FIELDS);
+  private static final Schema V2 = prefix(ModelCheckpoint.getClassSchema(), V2_FIELDS);
+
+  static {
+    if (ModelCheckpoint.getClassSchema().getFields().size() != V2_FIELDS) {
+      throw new IllegalStateException("ModelCheckpoint has " + ModelCheckpoint.getClassSchema().getFields().size()
+          + " fields but the signed-bytes formats cover " + V2_FIELDS + ": give the new field a format");
+    }
+  }
 
   private CheckpointSignatures() {}
 
@@ -39,16 +69,32 @@ public final class CheckpointSignatures {
   public static byte[] signedBytes(ModelCheckpoint checkpoint) {
     ModelCheckpoint unsigned = ModelCheckpoint.newBuilder(checkpoint).setSignature(null)
         .setMetrics(new TreeMap<>(checkpoint.getMetrics())).build();
+    boolean v2 = isV2(checkpoint);
     ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-    out.writeBytes(DOMAIN.getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes((v2 ? DOMAIN_V2 : DOMAIN).getBytes(StandardCharsets.US_ASCII));
     try {
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-      new SpecificDatumWriter<>(ModelCheckpoint.class).write(unsigned, encoder);
+      // The writer reads fields by position, and the formats are prefixes of the schema: v1 stops before sequence.
+      new SpecificDatumWriter<ModelCheckpoint>(v2 ? V2 : V1, unsigned.getSpecificData()).write(unsigned, encoder);
       encoder.flush();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot encode a checkpoint in memory", e);
     }
     return out.toByteArray();
+  }
+
+  /** True when the event is signed in the v2 format: it carries a sequence, an issue time or an expiry. */
+  static boolean isV2(ModelCheckpoint checkpoint) {
+    return checkpoint.getSequence() != null || checkpoint.getIssuedAt() != null || checkpoint.getExpiresAt() != null;
+  }
+
+  /** The record schema {@code schema} with only its first {@code n} fields (same name, same nested types). */
+  private static Schema prefix(Schema schema, int n) {
+    List<Schema.Field> fields = new ArrayList<>();
+    for (Schema.Field f : schema.getFields().subList(0, Math.min(n, schema.getFields().size()))) {
+      fields.add(new Schema.Field(f, f.schema()));
+    }
+    return Schema.createRecord(schema.getName(), schema.getDoc(), schema.getNamespace(), false, fields);
   }
 
   /** A copy of {@code checkpoint} with {@code signingKeyId} set to the key's id and its signature. */

@@ -4,7 +4,12 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.interfaces.EdECPrivateKey;
+import java.security.spec.NamedParameterSpec;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -29,6 +34,41 @@ final class Ed25519Keys {
       return KeyPairGenerator.getInstance(ALGORITHM).generateKeyPair();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK has no " + ALGORITHM + " provider", e);
+    }
+  }
+
+  /**
+   * The public half of an Ed25519 private key. The JDK has no call for it, so the key pair is generated again from
+   * the private key's 32-byte seed (an Ed25519 private key is that seed; RFC 8032 section 5.1.5) and the result is
+   * checked to hold the same private key.
+   */
+  static PublicKey publicOf(PrivateKey key) {
+    if (!(key instanceof EdECPrivateKey ed) || ed.getBytes().isEmpty()) {
+      throw new IllegalArgumentException("not an Ed25519 private key with its seed: " + key.getAlgorithm());
+    }
+    byte[] seed = ed.getBytes().get();
+    SecureRandom replay = new SecureRandom() {
+      @Override
+      public void nextBytes(byte[] bytes) {
+        if (bytes.length != seed.length) {
+          throw new IllegalStateException("the key generator asked for " + bytes.length + " random bytes, not "
+              + seed.length);
+        }
+        System.arraycopy(seed, 0, bytes, 0, seed.length);
+      }
+    };
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance(ALGORITHM);
+      generator.initialize(NamedParameterSpec.ED25519, replay);
+      KeyPair pair = generator.generateKeyPair();
+      if (!Arrays.equals(pair.getPrivate().getEncoded(), key.getEncoded())) {
+        throw new IllegalStateException("the JDK's " + ALGORITHM + " generator did not reproduce the private key");
+      }
+      return pair.getPublic();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK has no " + ALGORITHM + " provider", e);
+    } finally {
+      Arrays.fill(seed, (byte) 0);
     }
   }
 

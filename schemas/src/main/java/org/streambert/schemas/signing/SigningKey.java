@@ -12,6 +12,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.List;
@@ -45,6 +46,11 @@ public final class SigningKey {
 
   public PrivateKey privateKey() {
     return privateKey;
+  }
+
+  /** The public half of this key (what instances trust), computed from the private key. */
+  public PublicKey publicKey() {
+    return Ed25519Keys.publicOf(privateKey);
   }
 
   /** The file line for this key (see the class comment). */

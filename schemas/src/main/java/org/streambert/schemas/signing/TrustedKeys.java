@@ -59,6 +59,11 @@ public final class TrustedKeys {
     return new TrustedKeys(Map.of());
   }
 
+  /** The public half of {@code key}, trusted under its id: what verifies the events that key signed. */
+  public static TrustedKeys of(SigningKey key) {
+    return parse(Ed25519Keys.entry(key.id(), key.publicKey()));
+  }
+
   /** Parses the text form; throws IllegalArgumentException naming the entry's position (not its content). */
   public static TrustedKeys parse(String text) {
     Map<String, PublicKey> keys = new LinkedHashMap<>();

@@ -1,6 +1,7 @@
 /**
  * Ed25519 signatures over checkpoint events: the trainer's {@code SigningKey}, the serving side's
- * {@code TrustedKeys}, and {@code CheckpointSignatures} (the exact bytes signed, signing and verifying), on shared key
- * primitives. Depends on {@code schemas.avro} only.
+ * {@code TrustedKeys}, {@code CheckpointSignatures} (the exact bytes signed, signing and verifying) and
+ * {@code CheckpointSequence} (the signed order of a slot's events, and how a publisher numbers the next), on shared
+ * key primitives. Depends on {@code schemas.avro} only.
  */
 package org.streambert.schemas.signing;

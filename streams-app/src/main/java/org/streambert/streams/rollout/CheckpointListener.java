@@ -9,15 +9,27 @@ import org.streambert.schemas.avro.ModelCheckpoint;
 @FunctionalInterface
 public interface CheckpointListener {
 
+  /** An event to act on (read from the topic, or the stored one handed over at start). */
   void onCheckpoint(ModelCheckpoint checkpoint);
 
   /**
-   * Whether {@code checkpoint} may replace the stored checkpoint of its key in the global store (the one a restarted
-   * instance loads): false for an event the listener refuses without any I/O (bad signature, location not allowed).
-   * Called on the global stream thread before {@link #onCheckpoint}; must be quick and must not throw.
+   * An event read from the checkpoint topic at {@code offset} of {@code partition}: decide on it and act, and say
+   * whether it may replace the stored checkpoint of its key in the global store (the one a restarted instance
+   * loads): false for an event the listener refuses on arrival (bad signature, location not allowed, a replay). Must
+   * be quick. The default acts on every event and lets the store keep it.
    */
-  default boolean mayStore(ModelCheckpoint checkpoint) {
+  default boolean onArrival(ModelCheckpoint checkpoint, int partition, long offset) {
+    onCheckpoint(checkpoint);
     return true;
+  }
+
+  /**
+   * The event this listener accepted last under store key {@code key}, also in an earlier run of this instance, or
+   * null: what a restarted instance hands over when the topic (compacted, so a replayed event may have replaced the
+   * legitimate one) left nothing under that key in the store. Called on the global stream thread at start.
+   */
+  default ModelCheckpoint lastAccepted(String key) {
+    return null;
   }
 
   /**

@@ -1,10 +1,16 @@
 package org.streambert.streams.rollout;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -41,8 +47,9 @@ import org.streambert.streams.serving.ServingModel;
  *
  * <ol>
  *   <li>before anything is fetched, {@link CheckpointAcceptance} (the {@link ModelSourcePolicy}: signature by a
- *       trusted key, bundle location in the allow-list, golden examples present; a refused event neither replaces
- *       nor cancels the one loading);</li>
+ *       trusted key, bundle location in the allow-list, golden examples present; freshness; a signed sequence higher
+ *       than the last accepted one of its slot, kept under {@link #ACCEPTED_DIR} across restarts; a refused event
+ *       neither replaces nor cancels the one loading);</li>
  *   <li>fetch the bundle ({@link BundleFetcher}); sha256 of its {@code MANIFEST.json} must equal the event's
  *       {@code manifestSha256};</li>
  *   <li>{@link ModelBundle#open} verifies every file hash, model.json and the vocabulary size;</li>
@@ -55,8 +62,8 @@ import org.streambert.streams.serving.ServingModel;
  * </ol>
  *
  * A failure of any step refuses the checkpoint: the previous model keeps serving, the refusal is logged, counted
- * ({@link ModelHolder#refusals()}) and published as a {@link RolloutStatus}. A rollback is just an event naming an
- * older version. Events of other model names are ignored; of several events arriving while a load runs, only the
+ * ({@link ModelHolder#refusals()}) and published as a {@link RolloutStatus}. A rollback is a new event (with a
+ * higher sequence) naming an older version; the old event produced again is a replay and refused. Events of other model names are ignored; of several events arriving while a load runs, only the
  * latest is loaded next, and a newer accepted event cancels a download still in progress. An
  * {@link OutOfMemoryError} or {@link LinkageError} while loading refuses the checkpoint like any other failure.
  *
@@ -80,6 +87,9 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
 
   /** Text of the warm-up prediction (first runs of a graph are slow; keep that out of the first batch). */
   public static final String WARM_UP_TEXT = "warm up the model";
+
+  /** Directory under the model cache that keeps the checkpoint events this instance accepted, one file per model. */
+  public static final String ACCEPTED_DIR = "accepted-checkpoints";
 
   private final String instanceId;
   private final ModelHolder holder;
@@ -108,10 +118,20 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     this(instanceId, holder, loader, cacheDir, publisher, tolerance, maxBatchSize, ModelSourcePolicy.defaults());
   }
 
-  /** @param policy what this instance trusts: keys, locations, download bounds, golden examples */
+  /**
+   * @param cacheDir where bundles are downloaded, and where {@link #ACCEPTED_DIR} keeps the events this instance
+   *     accepted (so that a restart still refuses older ones; read now)
+   * @param policy   what this instance trusts: keys, locations, download bounds, golden examples, event age
+   * @throws UncheckedIOException when the record of accepted events exists but cannot be read
+   */
   public ModelRollout(String instanceId, ModelHolder holder, ModelLoader loader, Path cacheDir,
       RolloutStatusPublisher publisher, double tolerance, int maxBatchSize, ModelSourcePolicy policy) {
-    this.acceptance = new CheckpointAcceptance(policy);
+    try {
+      this.acceptance = new CheckpointAcceptance(policy, acceptedFile(cacheDir, holder.modelName()),
+          Clock.systemUTC());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    }
     this.instanceId = Objects.requireNonNull(instanceId, "instanceId");
     this.holder = Objects.requireNonNull(holder, "holder");
     this.loader = Objects.requireNonNull(loader, "loader");
@@ -191,15 +211,67 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   }
 
   /**
-   * Queues the checkpoint if it is for this holder's model: a {@code PROMOTED} event for serving (unless it is the
-   * version already serving), a {@code CANDIDATE} for shadow scoring beside the serving model (through the same
-   * checks), a {@code RETIRED} one to unload the candidate. Events of a stage this version does not know are ignored.
+   * The file under {@code cacheDir} that keeps the events accepted for {@code modelName}: the name itself when it is
+   * a plain file name, else its SHA-256.
+   */
+  public static Path acceptedFile(Path cacheDir, String modelName) {
+    String name = modelName.matches("[A-Za-z0-9._-]{1,100}") && !modelName.startsWith(".") ? modelName
+        : "sha256-" + sha256(modelName);
+    return cacheDir.resolve(ACCEPTED_DIR).resolve(name + ".avro");
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The gate every event of the followed model passes on arrival. */
+  public CheckpointAcceptance acceptance() {
+    return acceptance;
+  }
+
+  /**
+   * Puts the checkpoint through the gate ({@link #onArrival} at an unknown offset) and, if it is for this holder's
+   * model and accepted, queues it: a {@code PROMOTED} event for serving (unless it is the version already serving), a
+   * {@code CANDIDATE} for shadow scoring beside the serving model (through the same checks), a {@code RETIRED} one
+   * to unload the candidate. Events of a stage this version does not know are ignored.
    */
   @Override
   public void onCheckpoint(ModelCheckpoint checkpoint) {
+    onArrival(checkpoint, -1, -1);
+  }
+
+  /**
+   * Puts an event of the followed model through {@link CheckpointAcceptance} (the gate), then acts on an accepted
+   * one as {@link #onCheckpoint} says; a refused one is reported, one the gate finds superseded (history older than
+   * the accepted event) only logged. Events of other models are ignored and may be stored.
+   */
+  @Override
+  public boolean onArrival(ModelCheckpoint checkpoint, int partition, long offset) {
     if (checkpoint == null || !holder.modelName().equals(checkpoint.getModelName())) {
-      return;
+      return true;
     }
+    CheckpointAcceptance.Decision decision = acceptance.admit(checkpoint, partition, offset);
+    switch (decision.verdict()) {
+      case ACCEPTED -> act(checkpoint);
+      case REFUSED -> {
+        long start = System.nanoTime();
+        new RolloutAttempt(checkpoint).moveTo(RolloutState.REFUSED, decision.reason());
+        refuse(checkpoint, decision.reason(), null, () -> statusExecutor.execute(
+            () -> publish(checkpoint, RolloutStatus.REFUSED, decision.reason(), start)));
+      }
+      case SUPERSEDED -> LOG.debug("skipping checkpoint {} {}: {}", checkpoint.getModelName(),
+          checkpoint.getVersion(), decision.reason());
+      default -> throw new IllegalStateException("unknown verdict " + decision.verdict());
+    }
+    return decision.accepted();
+  }
+
+  /** An accepted event of the followed model: queue its slot's load, unless it changes nothing. */
+  private void act(ModelCheckpoint checkpoint) {
     ModelStage stage = checkpoint.getStage();
     if (stage == ModelStage.CANDIDATE || stage == ModelStage.RETIRED) {
       ServingModel shadow = holder.peekCandidate().orElse(null);
@@ -221,10 +293,10 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     enqueue(checkpoint, serving);
   }
 
-  /** Events of this model that {@link CheckpointAcceptance} refuses (signature, location, golden) are not stored. */
+  /** The event of the followed model {@link CheckpointAcceptance} accepted last under {@code key}, or null. */
   @Override
-  public boolean mayStore(ModelCheckpoint checkpoint) {
-    return !holder.modelName().equals(checkpoint.getModelName()) || acceptance.refusal(checkpoint) == null;
+  public ModelCheckpoint lastAccepted(String key) {
+    return acceptance.lastAccepted(key).orElse(null);
   }
 
   private static boolean sameModel(ServingModel model, ModelCheckpoint checkpoint) {
@@ -241,15 +313,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     if (previous != null && checkpoint.equals(previous.checkpoint())) {
       return;
     }
-    RolloutAttempt attempt = new RolloutAttempt(checkpoint);
-    String refusal = acceptance.refusal(checkpoint);
-    if (refusal != null) { // checked here, on the global thread, so a refused event cannot supersede a good one
-      long start = System.nanoTime();
-      attempt.moveTo(RolloutState.REFUSED, refusal);
-      refuse(checkpoint, refusal, null, () -> statusExecutor.execute(
-          () -> publish(checkpoint, RolloutStatus.REFUSED, refusal, start)));
-      return;
-    }
+    RolloutAttempt attempt = new RolloutAttempt(checkpoint); // accepted by the gate in onArrival
     attempt.moveTo(RolloutState.QUEUED, null);
     slot.newest.set(attempt);
     BundleFetcher.Control running = slot.fetch;

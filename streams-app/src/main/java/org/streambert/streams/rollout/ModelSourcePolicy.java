@@ -15,8 +15,9 @@ import org.streambert.schemas.signing.TrustedKeys;
 /**
  * What a serving instance trusts: whose signatures ({@code nlp.model.trusted.keys}), which bundle locations
  * ({@code nlp.model.uri.allowed}), how much it fetches ({@code nlp.model.max.bytes},
- * {@code nlp.model.fetch.timeout.ms}) and whether signed events must carry golden examples
- * ({@code nlp.golden.required}). {@link #refusal} holds the checks that need no I/O, run before anything is fetched;
+ * {@code nlp.model.fetch.timeout.ms}), whether signed events must carry golden examples
+ * ({@code nlp.golden.required}) and how old an event may be ({@code nlp.model.max.event.age}, checked by
+ * {@link CheckpointAcceptance}). {@link #refusal} holds the checks that need no I/O, run before anything is fetched;
  * {@code BundleFetcher} enforces the rest while it reads.
  *
  * <p>Every refusal reason starts with the rule's name (e.g. {@code signature:}, {@code uri.allowed:}) and never
@@ -28,9 +29,10 @@ import org.streambert.schemas.signing.TrustedKeys;
  * @param maxBytes     most bytes of one bundle (per file and in total)
  * @param fetchTimeout total time one bundle download may take
  * @param goldenRequired a signed event that names heads must carry golden examples
+ * @param maxEventAge  refuse an event issued longer ago than this ({@code nlp.model.max.event.age}); zero: no limit
  */
 public record ModelSourcePolicy(TrustedKeys trustedKeys, List<String> allowedUris, long maxBytes,
-    Duration fetchTimeout, boolean goldenRequired) {
+    Duration fetchTimeout, boolean goldenRequired, Duration maxEventAge) {
 
   /** Never bundle locations when no allow-list is configured (checked on the resolved path). */
   public static final List<String> SYSTEM_DIRECTORIES =
@@ -53,6 +55,21 @@ public record ModelSourcePolicy(TrustedKeys trustedKeys, List<String> allowedUri
     for (String prefix : allowedUris) {
       Location.parse(prefix); // fails at start-up, naming the prefix (operator input, not fetched content)
     }
+    Objects.requireNonNull(maxEventAge, "maxEventAge");
+    if (maxEventAge.isNegative()) {
+      throw new IllegalArgumentException("maxEventAge must be >= 0");
+    }
+  }
+
+  /** Without an age limit on events. */
+  public ModelSourcePolicy(TrustedKeys trustedKeys, List<String> allowedUris, long maxBytes, Duration fetchTimeout,
+      boolean goldenRequired) {
+    this(trustedKeys, allowedUris, maxBytes, fetchTimeout, goldenRequired, Duration.ZERO);
+  }
+
+  /** This policy with {@code nlp.model.max.event.age} set to {@code maxEventAge} (zero: no limit). */
+  public ModelSourcePolicy withMaxEventAge(Duration maxEventAge) {
+    return new ModelSourcePolicy(trustedKeys, allowedUris, maxBytes, fetchTimeout, goldenRequired, maxEventAge);
   }
 
   /** No keys, no allow-list (local directories outside system directories), default bounds. */

@@ -44,6 +44,7 @@ import org.streambert.bert.model.TinyBert;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.schemas.AvroSerdeConfig;
+import org.streambert.schemas.CheckpointKeys;
 import org.streambert.schemas.SpecificAvroDeserializer;
 import org.streambert.schemas.SpecificAvroSerializer;
 import org.streambert.schemas.avro.EnrichedText;
@@ -55,6 +56,8 @@ import org.streambert.schemas.avro.LabelScore;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.rollout.RolloutStatus;
+import org.streambert.schemas.signing.CheckpointSequence;
+import org.streambert.schemas.signing.SigningKey;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.cli.StreamsApp;
 
@@ -146,13 +149,51 @@ final class ItSupport {
     }
   }
 
-  /** Publishes {@code checkpoint} (Avro through the registry), keyed by model name, and waits for the ack. */
+  /**
+   * Produces {@code checkpoint} exactly as given (Avro through the registry), keyed by model name, and waits for the
+   * ack: unsigned or pre-signed events, and what an attacker with write access produces. A trainer's event is made by
+   * {@link #publishSigned}.
+   */
   static void publish(String bootstrap, String registryUrl, String topic, ModelCheckpoint checkpoint)
       throws Exception {
     try (KafkaProducer<String, ModelCheckpoint> producer = new KafkaProducer<>(producerProps(bootstrap),
         new StringSerializer(), avroSerializer(registryUrl))) {
       producer.send(new ProducerRecord<>(topic, checkpoint.getModelName(), checkpoint)).get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * Publishes {@code checkpoint} as a trainer would: numbered as its slot's next event (the highest sequence on the
+   * topic for its {@link CheckpointKeys slot} + 1, or the clock's milliseconds when higher; see
+   * {@link CheckpointSequence#next}), issued now, signed by {@code key}, keyed by its slot; waits for the ack. The one
+   * way broker tests make a correctly sequenced signed event.
+   *
+   * @return the event as produced
+   */
+  static ModelCheckpoint publishSigned(String bootstrap, String registryUrl, String topic, ModelCheckpoint checkpoint,
+      SigningKey key) throws Exception {
+    String slot = CheckpointKeys.of(checkpoint);
+    Long highest = null;
+    for (ConsumerRecord<String, ModelCheckpoint> r : readAllCommitted(bootstrap, topic,
+        checkpointDeserializer(registryUrl))) {
+      Long s = slot.equals(r.key()) && r.value() != null ? r.value().getSequence() : null;
+      if (s != null && (highest == null || s > highest)) {
+        highest = s;
+      }
+    }
+    Instant now = Instant.now();
+    ModelCheckpoint event = CheckpointSequence.issue(checkpoint, CheckpointSequence.next(highest, now), now, null, key);
+    try (KafkaProducer<String, ModelCheckpoint> producer = new KafkaProducer<>(producerProps(bootstrap),
+        new StringSerializer(), avroSerializer(registryUrl))) {
+      producer.send(new ProducerRecord<>(topic, slot, event)).get(30, TimeUnit.SECONDS);
+    }
+    return event;
+  }
+
+  static SpecificAvroDeserializer<ModelCheckpoint> checkpointDeserializer(String registryUrl) {
+    SpecificAvroDeserializer<ModelCheckpoint> d = new SpecificAvroDeserializer<>(ModelCheckpoint.class);
+    d.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl), false);
+    return d;
   }
 
   /**

@@ -7,7 +7,10 @@ import org.streambert.trainer.publish.Promotion;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** What {@code promote} and {@code rollback} share: where the checkpoint events are and the key that signs them. */
+/**
+ * What {@code promote}, {@code rollback} and {@code refresh} share: where the checkpoint events are, the key that
+ * signs them and the keys whose events are believed.
+ */
 public final class PromotionOptions {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
@@ -22,9 +25,24 @@ public final class PromotionOptions {
       + "signs the event. Default: the file named by $" + CheckpointTopic.SIGNING_KEY_ENV + ".")
   Path signingKey;
 
+  @Option(names = "--trusted-keys", paramLabel = "FILE", description = "Public keys whose events this trainer "
+      + "believes besides its own signing key's (e.g. the other trainers' during a rotation); an event it cannot "
+      + "verify is never promoted or re-signed. Default: the file named by $" + CheckpointTopic.TRUSTED_KEYS_ENV + ".")
+  Path trustedKeys;
+
+  @Option(names = "--event-validity", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "Expiry of the published events after "
+      + "their issue time (e.g. 30d or P30D). Default: no expiry.")
+  java.time.Duration eventValidity;
+
   /** Publishes {@code version} of the model as PROMOTED (see {@link Promotion#promote}). */
   void promote(String command, String version) throws IOException {
+    Promotion.promote(topic(command), modelName, version, System.out);
+  }
+
+  /** The checkpoint topic with this command's key, trusted keys and event validity. */
+  CheckpointTopic topic(String command) throws IOException {
     kafka.require(command);
-    Promotion.promote(PublishOptions.checkpointTopic(kafka, topic, signingKey), modelName, version, System.out);
+    return PublishOptions.checkpointTopic(kafka, topic, signingKey, trustedKeys, eventValidity);
   }
 }

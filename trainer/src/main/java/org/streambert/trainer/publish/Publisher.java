@@ -72,9 +72,10 @@ public final class Publisher {
         : bundleUriBase.replaceAll("/+$", "") + "/" + report.modelName() + "/" + report.version() + "/";
     ModelCheckpoint checkpoint = ModelCheckpoint.newBuilder(report.toCheckpoint(uri, stored.manifestSha256()))
         .setStage(stage).build();
-    var meta = topic.publish(checkpoint);
-    log.printf("published %s %s as %s -> %s (%s partition %d offset %d)%n", report.modelName(), report.version(),
-        stage, uri, meta.topic(), meta.partition(), meta.offset());
-    return checkpoint;
+    CheckpointTopic.Published published = topic.publish(checkpoint);
+    log.printf("published %s %s as %s -> %s (%s partition %d offset %d, sequence %d)%n", report.modelName(),
+        report.version(), stage, uri, published.topic(), published.partition(), published.offset(),
+        published.event().getSequence());
+    return published.event();
   }
 }

@@ -1,9 +1,11 @@
 package org.streambert.streams.processor.internals;
 
+import java.util.List;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,10 +15,18 @@ import org.streambert.streams.errors.TransientFailureException;
 import org.streambert.streams.rollout.CheckpointListener;
 
 /**
- * Maintains the global checkpoint store (model name → latest PROMOTED ModelCheckpoint, model name +
- * {@link CheckpointKeys#CANDIDATE_SUFFIX} → latest CANDIDATE/RETIRED one) on every instance and tells the rollout
- * about each event; on start it hands the rollout the stored checkpoint of the followed model, so a restarted
- * instance loads the model it served before.
+ * Maintains the global checkpoint store (model name → latest accepted PROMOTED ModelCheckpoint, model name +
+ * {@link CheckpointKeys#CANDIDATE_SUFFIX} → latest accepted CANDIDATE/RETIRED one) on every instance and tells the
+ * rollout about each event with its offset; only an event the rollout accepts replaces the stored one. On start it
+ * hands the rollout the stored checkpoints of the followed model, or, where the store has none (the compacted topic
+ * may have lost the accepted event to a replayed one), the event the rollout accepted last in an earlier run, so a
+ * restarted instance loads the model it served before.
+ *
+ * <p>Kafka Streams 4.4 restores a global store added with {@code Topology.addGlobalStore} by running the topic's
+ * records through a fresh instance of this processor (reprocessing on restore, KAFKA-7663), so a restart replays the
+ * compacted topic from the beginning (the store is in memory) through the same checks as live events. A read-only
+ * store (KIP-813's {@code addReadOnlyStateStore}) would be restored by copying bytes past the processor: keep this a
+ * global store with its processor.
  *
  * <p>The global stream thread cannot be replaced, so no event may kill it: values arrive as bytes and are decoded
  * here. An undecodable event (bad bytes, unknown schema id, over the decode limits) is skipped — the stored
@@ -36,6 +46,7 @@ public final class CheckpointProcessor implements Processor<String, byte[], Void
   private final CheckpointListener listener;
   private final Deserializer<ModelCheckpoint> decoder;
   private KeyValueStore<String, ModelCheckpoint> store;
+  private ProcessorContext<Void, Void> context;
   private final String topic;
 
   /** @param decoder decodes the checkpoint topic's values (Confluent wire format) */
@@ -50,14 +61,20 @@ public final class CheckpointProcessor implements Processor<String, byte[], Void
 
   @Override
   public void init(ProcessorContext<Void, Void> context) {
+    this.context = context;
     store = context.getStateStore(storeName);
-    ModelCheckpoint stored = store.get(modelName);
-    if (stored != null) {
-      listener.onCheckpoint(stored);
-    }
-    ModelCheckpoint candidate = store.get(CheckpointKeys.candidate(modelName));
-    if (candidate != null) {
-      listener.onCheckpoint(candidate); // the candidate in shadow (or its retirement) survives a restart too
+    // The serving slot, then the candidate in shadow (or its retirement): both survive a restart.
+    for (String key : List.of(modelName, CheckpointKeys.candidate(modelName))) {
+      ModelCheckpoint stored = store.get(key);
+      if (stored == null) {
+        stored = listener.lastAccepted(key);
+        if (stored != null) {
+          store.put(key, stored);
+        }
+      }
+      if (stored != null) {
+        listener.onCheckpoint(stored);
+      }
     }
   }
 
@@ -82,10 +99,10 @@ public final class CheckpointProcessor implements Processor<String, byte[], Void
       store.delete(key);
       return;
     }
-    if (listener.mayStore(cp)) {
+    RecordMetadata at = context.recordMetadata().orElse(null);
+    if (listener.onArrival(cp, at == null ? -1 : at.partition(), at == null ? -1 : at.offset())) {
       store.put(key, cp);
-    } // else: a forged or misplaced event does not replace the stored checkpoint a restart would load
-    listener.onCheckpoint(cp); // the rollout refuses (and reports) what it must
+    } // else: a forged, misplaced or replayed event does not replace the stored checkpoint a restart would load
   }
 
   /** Decodes, retrying transient failures with a doubling backoff for up to {@link #RETRY_FOR_MS}. */
