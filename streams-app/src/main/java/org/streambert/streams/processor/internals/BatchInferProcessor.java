@@ -74,7 +74,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   public void init(ProcessorContext<byte[], Object> context) {
     this.context = context;
     this.metrics = NlpMetrics.from(context.appConfigs());
-    options.cache().bindTo(metrics.registry());
+    metrics.bindOnce(options.cache(), options.cache()::bindTo);
     if (options.shadow() != null) {
       metrics.observeShadow(options.shadow());
     }
