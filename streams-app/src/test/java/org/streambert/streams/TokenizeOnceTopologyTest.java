@@ -113,7 +113,7 @@ class TokenizeOnceTopologyTest {
   private void start(Map<String, ?> overrides) {
     h = new Harness(dir, new HashMap<>(overrides), cp -> { });
     h.models.swap(ServingModel.create("bert-nlp", "1", "sha-1", new Counting(), new Recording(), TestModels.CLASS_HEAD,
-        TestModels.TOKEN_HEAD, PredictorConfig.builder().maxLength(32).maxBatchSize(64).build()));
+        TestModels.TOKEN_HEAD, PredictorConfig.builder().maxLength(32).docStride(30).maxBatchSize(64).build()));
   }
 
   @AfterEach
