@@ -98,13 +98,15 @@ final class AppCluster implements AutoCloseable {
     return broker.bootstrapServers();
   }
 
-  /** Topics of {@code partitions} partitions, and the compacted single-partition checkpoints topic. */
+  /** Topics of {@code partitions} partitions, and the compacted single-partition checkpoints topic (unless null). */
   void createTopics(int partitions, List<String> topics, String checkpoints) throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
       List<NewTopic> all = new ArrayList<>();
       topics.forEach(t -> all.add(new NewTopic(t, partitions, (short) 1)));
-      all.add(new NewTopic(checkpoints, 1, (short) 1)
-          .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+      if (checkpoints != null) {
+        all.add(new NewTopic(checkpoints, 1, (short) 1)
+            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+      }
       admin.createTopics(all).all().get(30, TimeUnit.SECONDS);
     }
   }

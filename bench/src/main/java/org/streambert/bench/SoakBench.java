@@ -62,7 +62,8 @@ public final class SoakBench {
   static final String CHECKPOINTS = "soak-checkpoints";
 
   /** One reading of the child. */
-  record Sample(double minutes, long rssKb, double heapMb, int threads, int fds, long outputs, String load) {
+  record Sample(double minutes, long rssKb, double heapMb, double nonHeapMb, double rocksDbMb, int threads, int fds,
+      long outputs, String load) {
   }
 
   private SoakBench() {
@@ -133,13 +134,20 @@ public final class SoakBench {
             String scrape = AppCluster.get(instance, "/metrics");
             double heap = scrape == null ? Double.NaN
                 : AppCluster.metric(scrape, "jvm_memory_used_bytes", "area=\"heap\"") / (1 << 20);
+            double nonHeap = scrape == null ? Double.NaN
+                : AppCluster.metric(scrape, "jvm_memory_used_bytes", "area=\"nonheap\"") / (1 << 20);
+            double rocksDb = scrape == null ? Double.NaN : (AppCluster.metric(scrape,
+                "kafka_stream_state_size_all_mem_tables", null) + AppCluster.metric(scrape,
+                "kafka_stream_state_block_cache_usage", null) + AppCluster.metric(scrape,
+                "kafka_stream_state_estimate_table_readers_mem", null)) / (1 << 20);
             AppCluster.ProcStats s = AppCluster.stats(instance);
-            Sample sample = new Sample((System.nanoTime() - start) / 60e9, s.rssKb(), heap, s.threads(), s.fds(),
-                outputCount, BenchSupport.loadAverage());
+            Sample sample = new Sample((System.nanoTime() - start) / 60e9, s.rssKb(), heap, nonHeap, rocksDb,
+                s.threads(), s.fds(), outputCount, BenchSupport.loadAverage());
             samples.add(sample);
-            System.out.printf(Locale.ROOT, "minute %5.1f: RSS %7.1f MB, heap after GC %6.1f MB, %3d threads, "
-                    + "%3d fds, %7d outputs, %6d produced, load %s%n", sample.minutes(), sample.rssKb() / 1024.0,
-                sample.heapMb(), sample.threads(), sample.fds(), outputCount, produced.get(), sample.load());
+            System.out.printf(Locale.ROOT, "minute %5.1f: RSS %7.1f MB, heap after GC %6.1f MB, non-heap %5.1f MB, "
+                    + "RocksDB %5.1f MB, %3d threads, %3d fds, %7d outputs, %6d produced, load %s%n", sample.minutes(),
+                sample.rssKb() / 1024.0, sample.heapMb(), sample.nonHeapMb(), sample.rocksDbMb(), sample.threads(),
+                sample.fds(), outputCount, produced.get(), sample.load());
             nextSample += sampleSeconds * 1_000_000_000L;
           }
         }
@@ -243,10 +251,13 @@ public final class SoakBench {
     Sample first = steady.get(0);
     Sample last = steady.get(steady.size() - 1);
     System.out.printf(Locale.ROOT, "slopes per hour from minute %.1f to %.1f (%d samples): RSS %+.1f MB/h "
-            + "(%.1f -> %.1f MB), heap after GC %+.2f MB/h (%.1f -> %.1f MB), threads %+.1f/h (%d -> %d), fds "
-            + "%+.1f/h (%d -> %d)%n", first.minutes(), last.minutes(), steady.size(),
+            + "(%.1f -> %.1f MB), heap after GC %+.2f MB/h (%.1f -> %.1f MB), non-heap %+.1f MB/h (%.1f -> %.1f MB), "
+            + "RocksDB %+.1f MB/h (%.1f -> %.1f MB), threads %+.1f/h (%d -> %d), fds %+.1f/h (%d -> %d)%n",
+        first.minutes(), last.minutes(), steady.size(),
         slope(steady, s -> s.rssKb() / 1024.0), first.rssKb() / 1024.0, last.rssKb() / 1024.0,
-        slope(steady, Sample::heapMb), first.heapMb(), last.heapMb(), slope(steady, s -> (double) s.threads()),
+        slope(steady, Sample::heapMb), first.heapMb(), last.heapMb(), slope(steady, Sample::nonHeapMb),
+        first.nonHeapMb(), last.nonHeapMb(), slope(steady, Sample::rocksDbMb), first.rocksDbMb(), last.rocksDbMb(),
+        slope(steady, s -> (double) s.threads()),
         first.threads(), last.threads(), slope(steady, s -> (double) s.fds()), first.fds(), last.fds());
   }
 
