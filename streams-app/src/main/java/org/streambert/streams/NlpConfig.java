@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -669,6 +671,50 @@ public final class NlpConfig extends AbstractConfig {
 
   public int batchMaxTokens() {
     return getInt(BATCH_MAX_TOKENS_CONFIG);
+  }
+
+  /** Share of the transaction timeout (and of max.poll.interval.ms) that one transaction's batches may take. */
+  public static final double TRANSACTION_BATCH_SHARE = 0.5;
+  /** Kafka Streams' {@code transaction.timeout.ms} under exactly-once unless configured. */
+  static final long STREAMS_EOS_TRANSACTION_TIMEOUT_MS = 10_000L;
+  /** The consumer's {@code max.poll.interval.ms} unless configured (Kafka Streams keeps it). */
+  static final long CONSUMER_MAX_POLL_INTERVAL_MS = 300_000L;
+
+  /**
+   * How long the forward passes of one stream thread's transaction may take together: {@value
+   * #TRANSACTION_BATCH_SHARE} of the producer's {@code transaction.timeout.ms} under exactly-once (Kafka Streams'
+   * 10,000 ms unless {@code producer.transaction.timeout.ms} or {@code transaction.timeout.ms} is set), and never more
+   * than that share of the main consumer's {@code max.poll.interval.ms}. The batches of all the thread's tasks share
+   * it: a batch is sized to the time left at the model's measured speed, and one that does not fit waits for the next
+   * transaction, so that no transaction outlives its timeout and is fenced.
+   */
+  public long transactionBatchMs() {
+    Properties p = streamsProperties();
+    long limit = firstLong(p, CONSUMER_MAX_POLL_INTERVAL_MS,
+        StreamsConfig.mainConsumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
+        StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG),
+        ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+    if (!StreamsConfig.AT_LEAST_ONCE.equals(p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))) {
+      limit = Math.min(limit, firstLong(p, STREAMS_EOS_TRANSACTION_TIMEOUT_MS,
+          StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+          ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
+    }
+    return Math.max(1, (long) (limit * TRANSACTION_BATCH_SHARE));
+  }
+
+  /** The value of the first of {@code keys} that is set, as a number, else {@code fallback}. */
+  private static long firstLong(Properties p, long fallback, String... keys) {
+    for (String key : keys) {
+      Object v = p.get(key);
+      if (v != null) {
+        try {
+          return Long.parseLong(String.valueOf(v).trim());
+        } catch (NumberFormatException e) {
+          throw new ConfigException(key, v, "not a number");
+        }
+      }
+    }
+    return fallback;
   }
 
   public long errorRetryBackoffMs() {

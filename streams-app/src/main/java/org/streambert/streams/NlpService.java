@@ -15,10 +15,12 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streambert.streams.ops.AppMeters;
@@ -26,6 +28,7 @@ import org.streambert.streams.ops.HttpEndpoint;
 import org.streambert.streams.ops.KafkaStatusPublisher;
 import org.streambert.streams.ops.NativeLogLevel;
 import org.streambert.streams.ops.NlpMetrics;
+import org.streambert.streams.ops.RestoreLog;
 import org.streambert.streams.ops.StreamThreadSupervisor;
 import org.streambert.streams.rollout.ModelRollout;
 import org.streambert.streams.rollout.ModelSourcePolicy;
@@ -100,6 +103,7 @@ public final class NlpService implements AutoCloseable {
     supervisor = new StreamThreadSupervisor(config.errorRetryBackoffMs(), config.errorRetryBackoffMaxMs(),
         config.healthThreadReplacementsMax(), config.healthThreadReplacementsWindowMs(), System::currentTimeMillis);
     streams.setUncaughtExceptionHandler(supervisor);
+    streams.setGlobalStateRestoreListener(new RestoreLog());
     streams.start();
     http = config.httpPort() < 0 ? null : new HttpEndpoint(config.httpBindAddress(), config.httpPort(),
         HttpEndpoint.appRoutes(streams, models, supervisor, meters::scrape));
@@ -193,9 +197,13 @@ public final class NlpService implements AutoCloseable {
 
   @Override
   public void close() {
-    // Leave the group so that partitions move to other instances at once, not after session.timeout.ms.
+    // A dynamic member leaves the group so that its partitions move to other instances at once, not after
+    // session.timeout.ms. A static member (group.instance.id) stays: an instance restarted within the session timeout
+    // gets its tasks back without a rebalance, which is what static membership is for (rolling restarts).
+    boolean staticMember = isStaticMember(config.streamsProperties());
     boolean closed = streams.close(CloseOptions
-        .groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .groupMembershipOperation(staticMember ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+            : CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
         .withTimeout(Duration.ofMillis(config.shutdownTimeoutMs())));
     if (!closed) {
       LOG.warn("Kafka Streams did not close within {} ms", config.shutdownTimeoutMs());
@@ -213,6 +221,13 @@ public final class NlpService implements AutoCloseable {
       qa.close();
     }
     meters.close();
+  }
+
+  /** Whether the configuration names a {@code group.instance.id} (static membership) for the main consumer. */
+  static boolean isStaticMember(Properties streamsProperties) {
+    String key = ConsumerConfig.GROUP_INSTANCE_ID_CONFIG;
+    return streamsProperties.containsKey(key) || streamsProperties.containsKey(StreamsConfig.consumerPrefix(key))
+        || streamsProperties.containsKey(StreamsConfig.mainConsumerPrefix(key));
   }
 
   /** This application's metrics (meters in the registry that {@code /metrics} renders). */

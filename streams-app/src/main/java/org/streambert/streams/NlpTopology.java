@@ -132,7 +132,7 @@ public final class NlpTopology {
         : new LabelingSampler.Thresholds(config.labelingMarginThreshold(), config.labelingScoreThreshold(),
             config.labelingEntityScoreThreshold(), config.labelingSampleRate(), config.labelingDedupMaxTexts());
     return new BatchOptions(PENDING_STORE, config.checkpointsTopic(), config.batchMaxSize(),
-        config.batchMaxDelayMs(), config.batchDrainMaxMs(), config.batchMaxTokens(),
+        config.batchMaxDelayMs(), config.batchDrainMaxMs(), config.batchMaxTokens(), config.transactionBatchMs(),
         new WindowPolicy(config.textMaxWindows(), config.truncateLongTexts()), embeddings, models.qa(),
         new ResultCache(config.cacheMaxEntries(), config.cacheMaxBytes()), models.shadow(), labeling);
   }

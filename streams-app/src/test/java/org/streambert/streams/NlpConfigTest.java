@@ -84,6 +84,21 @@ class NlpConfigTest {
   }
 
   @Test
+  void shouldGiveATransactionsBatchesHalfOfTheTransactionAndPollTimeouts() {
+    assertEquals(5_000, new NlpConfig(Map.of()).transactionBatchMs(), "Kafka Streams' 10 s under exactly-once");
+    assertEquals(1_250, new NlpConfig(Map.of("transaction.timeout.ms", "2500")).transactionBatchMs());
+    assertEquals(30_000, new NlpConfig(Map.of("transaction.timeout.ms", "2500",
+        "producer.transaction.timeout.ms", "60000")).transactionBatchMs(), "the producer-prefixed key wins");
+    assertEquals(4_000, new NlpConfig(Map.of("producer.transaction.timeout.ms", "60000",
+        "main.consumer.max.poll.interval.ms", "8000")).transactionBatchMs(), "and never past a poll interval");
+    assertEquals(150_000, new NlpConfig(Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+        StreamsConfig.AT_LEAST_ONCE)).transactionBatchMs(), "no transaction: half of max.poll.interval.ms");
+    ConfigException bad = assertThrows(ConfigException.class,
+        () -> new NlpConfig(Map.of("transaction.timeout.ms", "ten")).transactionBatchMs());
+    assertTrue(bad.getMessage().contains("transaction.timeout.ms"), bad.getMessage());
+  }
+
+  @Test
   void shouldDeriveSerdeLimitsAndQuickRegistryClientUnlessSet() {
     Map<String, Object> derived = new NlpConfig(Map.of(NlpConfig.TEXT_MAX_CHARS_CONFIG, "1000")).serdeConfigs();
     assertEquals(4 * 1000 + 65_536, derived.get(AvroSerdeConfig.LIMITS_STRING_MAX_BYTES_CONFIG));

@@ -8,15 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streambert.schemas.avro.TextRecord;
+import org.streambert.streams.ops.NlpMetrics;
+import org.streambert.streams.processor.internals.ResultCache;
 import org.streambert.streams.testing.Harness;
 import org.streambert.streams.testing.TestModels;
 import org.streambert.streams.testing.TestModels.RuleForwardPass;
@@ -108,5 +112,24 @@ class NlpMetricsTest {
     assertNotNull(r.find("nlp.model.info").tag("model_name", "bert-nlp").gauge());
     assertEquals(2.0, r.get("nlp.model.loads").functionCounter().count());
     assertEquals(1.0, r.get("nlp.model.loaded").gauge().value());
+  }
+
+  @Test
+  void shouldBindAnInstancesSharedMetersOnceHoweverManyProcessorsBindThem() {
+    NlpMetrics metrics = new NlpMetrics(new SimpleMeterRegistry());
+    ResultCache cache = new ResultCache(10, 1 << 20);
+    AtomicInteger binds = new AtomicInteger();
+    // Every task's processor binds the instance's cache, and so does each processor of a replacement stream thread.
+    for (int processor = 0; processor < 3; processor++) {
+      metrics.bindOnce(cache, registry -> {
+        binds.incrementAndGet();
+        cache.bindTo(registry);
+      });
+    }
+    assertEquals(1, binds.get(), "a second registration is ignored by Micrometer with a warning: do not attempt it");
+    assertEquals(1, metrics.registry().find("nlp.cache.hits").functionCounters().size());
+    ResultCache another = new ResultCache(10, 1 << 20);
+    metrics.bindOnce(another, registry -> binds.incrementAndGet());
+    assertEquals(2, binds.get(), "another source is bound");
   }
 }

@@ -8,10 +8,14 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.streambert.streams.errors.RejectedRecordException;
 import org.streambert.streams.serving.ModelHolder;
 import org.streambert.streams.serving.ShadowScorer;
@@ -37,6 +41,10 @@ import org.streambert.streams.serving.ShadowScorer;
  *       {@code nlp_cache_entries}, {@code nlp_cache_bytes} of the duplicate-result cache (one cache per instance;
  *       the cache registers them in {@link #registry()})</li>
  * </ul>
+ *
+ * <p>Meters over an object shared by an instance's tasks (the cache, the shadow scorer) are registered once
+ * ({@link #bindOnce}): processors are created again for every task and by every replacement stream thread, and a
+ * second registration of a gauge or function counter is ignored by Micrometer with a warning.
  *
  * <p>Kafka Streams creates processors and exception handlers by itself, so the service hands this object to them
  * through the Streams configuration under {@link #CONFIG_KEY}; {@link #from(Map)} finds it there, or returns a no-op
@@ -67,6 +75,8 @@ public final class NlpMetrics {
   private final Counter enriched;
   private final Map<String, Counter> deadLettered = new ConcurrentHashMap<>();
   private volatile ModelHolder holder;
+  /** Sources whose meters are registered already (see {@link #bindOnce}), by identity. */
+  private final Set<Object> bound = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
   /** The serving model's info gauge and its name + version, or null; replaced under this object's lock. */
   private Gauge modelInfo;
   private volatile String modelInfoKey;
@@ -102,13 +112,28 @@ public final class NlpMetrics {
   }
 
   /**
-   * Meters over shadow scoring (candidate vs champion on sampled live records, see {@link ShadowScorer});
-   * idempotent. {@code nlp_shadow_samples_total}, {@code nlp_shadow_label_agreement_ratio},
+   * Registers the meters {@code binder} puts over {@code source} in this registry, unless they were registered for
+   * that source already: every task's processor, and each replacement of a failed stream thread, binds the
+   * instance's shared parts again.
+   */
+  public void bindOnce(Object source, Consumer<MeterRegistry> binder) {
+    if (bound.add(source)) {
+      binder.accept(registry);
+    }
+  }
+
+  /**
+   * Meters over shadow scoring (candidate vs champion on sampled live records, see {@link ShadowScorer}), once per
+   * scorer (see {@link #bindOnce}). {@code nlp_shadow_samples_total}, {@code nlp_shadow_label_agreement_ratio},
    * {@code nlp_shadow_entity_f1_ratio}, {@code nlp_shadow_confidence_ratio{model=champion|candidate}} (mean top class
    * score), {@code nlp_shadow_latency_seconds{model=...}} (forward time per record) and
    * {@code nlp_shadow_dropped_batches_total}. A figure that is undefined (no candidate, no class head) reads NaN.
    */
   public void observeShadow(ShadowScorer shadow) {
+    bindOnce(shadow, registry -> bindShadow(shadow));
+  }
+
+  private void bindShadow(ShadowScorer shadow) {
     FunctionCounter.builder("nlp.shadow.samples", shadow, s -> s.report().samples())
         .description("Records scored by champion and candidate").register(registry);
     Gauge.builder("nlp.shadow.label.agreement", shadow, s -> orNaN(s.report().labelAgreement())).baseUnit("ratio")

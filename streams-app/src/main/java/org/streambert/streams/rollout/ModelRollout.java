@@ -406,7 +406,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       LoadedModel loaded = loader.load(bundle);
       double goldenTolerance = loaded.precision() == Precision.BF16 ? bf16Tolerance : tolerance;
       model = ServingModel.fromBundle(bundle, loaded, maxBatchSize, embeddings);
-      model.predict(List.of(WARM_UP_TEXT));
+      model.warmUp(WARM_UP_TEXT);
       checkGolden(model, cp, goldenTolerance, loaded.precision());
       boolean isCandidate = slot == candidate;
       if (isCandidate) {

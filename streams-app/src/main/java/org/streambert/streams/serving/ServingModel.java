@@ -25,7 +25,8 @@ import org.streambert.bert.tokenizer.TextTokenizer;
  *
  * <p>A record is tokenized once: {@link #plan} tokenizes it and splits it into windows (the batch step bounds and
  * budgets records by their windows), {@link #predictPlanned} runs the plans. The predictor reports its own stage
- * timings ({@link Predictions}).
+ * timings ({@link Predictions}); from them the model keeps its forward-pass speed on this machine
+ * ({@link #nanosPerPaddedToken}), which the batch step sizes its batches by.
  */
 public final class ServingModel {
 
@@ -35,6 +36,8 @@ public final class ServingModel {
   private final BertPredictor predictor;
   private final AtomicInteger refs = new AtomicInteger(1);
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Forward-pass nanoseconds per padded token, recent calls weighted most; 0 until measured. */
+  private double nanosPerToken;
 
   private ServingModel(String name, String version, String manifestSha256, BertPredictor predictor) {
     this.name = name;
@@ -129,7 +132,39 @@ public final class ServingModel {
 
   /** Predicts texts planned by {@link #plan} of this model, with the predictor's stage timings. */
   public Predictions predictPlanned(List<TextWindows> plans) {
-    return predictor.predictPlanned(plans);
+    Predictions predictions = predictor.predictPlanned(plans);
+    long windows = 0;
+    for (TextWindows plan : plans) {
+      windows += plan.windowCount();
+    }
+    observeSpeed(predictions.inferNanos(), windows * sequenceLength());
+    return predictions;
+  }
+
+  /**
+   * Predicts {@code text} once without counting the time in {@link #nanosPerPaddedToken}: the first runs of a graph
+   * are slow (TensorFlow optimises it then), so a new model runs one before it serves.
+   */
+  public void warmUp(String text) {
+    predictor.predictPlanned(List.of(predictor.plan(text)));
+  }
+
+  /**
+   * The forward-pass time per padded token (windows × {@link #sequenceLength}) of this model's recent calls on this
+   * machine, in nanoseconds; 0 until a call was measured (the rollout's golden check is the first). Shared by
+   * every batch that leases the model, so a new task, a replacement stream thread or a batch that was fenced knows
+   * it from the first batch on.
+   */
+  public synchronized double nanosPerPaddedToken() {
+    return nanosPerToken;
+  }
+
+  private synchronized void observeSpeed(long inferNanos, long paddedTokens) {
+    if (inferNanos <= 0 || paddedTokens <= 0) {
+      return;
+    }
+    double measured = (double) inferNanos / paddedTokens;
+    nanosPerToken = nanosPerToken == 0 ? measured : 0.5 * nanosPerToken + 0.5 * measured;
   }
 
   /** Plans and predicts {@code texts} (each tokenized once); see {@link BertPredictor#predict(List)}. */
@@ -145,7 +180,7 @@ public final class ServingModel {
         throw new IllegalArgumentException("text at index " + i + ": " + e.getMessage(), e);
       }
     }
-    return predictor.predictPlanned(plans);
+    return predictPlanned(plans);
   }
 
   /** Takes a reference unless the model is already released for good. */

@@ -3,7 +3,6 @@ package org.streambert.streams.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,29 +10,22 @@ import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -52,6 +44,7 @@ import org.streambert.schemas.registry.RestSchemaRegistryClient;
 import org.streambert.schemas.registry.SchemaRegistryClient;
 import org.streambert.schemas.rollout.RolloutStatus;
 import org.streambert.streams.NlpConfig;
+import org.streambert.streams.it.EosVerifier.Sent;
 
 /**
  * Issue 11 §6: the application runs as a child JVM on a real KRaft broker and a real TensorFlow model while a producer
@@ -77,10 +70,6 @@ class FaultInjectionBrokerTest {
 
   @TempDir
   Path dir;
-
-  /** One record produced: its id (the key), partition, and the DLQ reason expected (null: an output expected). */
-  record Sent(String id, int partition, String expectedReason) {
-  }
 
   private final List<Sent> sent = new ArrayList<>();
   private final Map<String, byte[]> pillBytes = new LinkedHashMap<>();
@@ -113,7 +102,7 @@ class FaultInjectionBrokerTest {
       for (int i = 0; i < PHASES * GOOD_PER_PHASE; i++) {
         good.add(serializer.serialize(INPUT, ItSupport.textRecord(id(i), ItSupport.text(i))));
       }
-      Map<String, byte[]> pills = pills(serializer);
+      Map<String, PoisonPills.Pill> pills = PoisonPills.all(serializer, INPUT);
 
       try (KafkaConsumer<String, EnrichedText> reader = ItSupport.committedReader(bootstrap, OUTPUT,
           ItSupport.enrichedDeserializer(registryUrl));
@@ -143,9 +132,9 @@ class FaultInjectionBrokerTest {
         List<RegisteredSchema> schemas = registered(registryUrl);
         registry.close();
         injected++;
-        byte[] unknownId = pills.get("unknown-id").clone();
-        ByteBuffer.wrap(unknownId).putInt(1, 424_242);
-        produce(bootstrap, good, 1, Map.of("unknown-id-during-outage", unknownId), "2");
+        byte[] unknownId = PoisonPills.withSchemaId(pills.get("unknown-id").bytes(), 424_242);
+        produce(bootstrap, good, 1, Map.of("unknown-id-during-outage", new PoisonPills.Pill(unknownId, "UNDECODABLE")),
+            "2");
         Thread.sleep(4_000); // the app keeps failing the task on the transient registry error, and retries
         registry = EmbeddedSchemaRegistry.start(registryPort);
         reRegister(registry.url(), schemas);
@@ -168,7 +157,7 @@ class FaultInjectionBrokerTest {
         try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(ItSupport.producerProps(bootstrap),
             new StringSerializer(), new ByteArraySerializer())) {
           byte[] header = ItSupport.<ModelCheckpoint>avroSerializer(registry.url()).serialize(CHECKPOINTS, v1);
-          byte[] bomb = avro(header, e -> e.writeLong(1L << 31)); // a checkpoint whose model name is 2 GiB long
+          byte[] bomb = PoisonPills.avro(header, e -> e.writeLong(1L << 31)); // a model name 2 GiB long
           raw.send(new ProducerRecord<>(CHECKPOINTS, MODEL, bomb)).get(30, TimeUnit.SECONDS);
         }
         injected += 2;
@@ -210,6 +199,8 @@ class FaultInjectionBrokerTest {
       verify(bootstrap, registry.url(), started);
       System.out.printf("app logs: %d task failure(s) on transient errors, %d stream thread replacement(s)%n",
           countInLogs("failing task"), countInLogs("replacing it in"));
+      assertEquals(0, countInLogs("has been already registered"),
+          "a replacement stream thread registered the instance's meters again (Micrometer's warning)");
     } finally {
       registry.close();
       broker.close();
@@ -230,72 +221,24 @@ class FaultInjectionBrokerTest {
     return String.format("r%05d", i);
   }
 
-  /** The poison pills, by kind, built on the input subject's real schema id. */
-  private static Map<String, byte[]> pills(SpecificAvroSerializer<TextRecord> serializer) throws IOException {
-    byte[] valid = serializer.serialize(INPUT, ItSupport.textRecord("x", "alice met bob"));
-    Map<String, byte[]> pills = new LinkedHashMap<>();
-    pills.put("string-bomb", avro(valid, e -> e.writeLong(1L << 31))); // 10 bytes declaring a 2 GiB id string
-    pills.put("map-count-bomb", avro(valid, e -> {
-      e.writeString("id");
-      e.writeString("text");
-      e.writeIndex(0);
-      e.writeIndex(1);
-      e.writeMapStart();
-      e.setItemCount(1 << 30);
-      e.startItem();
-      e.writeString("k");
-      e.writeString("v");
-    }));
-    byte[] magic = valid.clone();
-    magic[0] = 1;
-    pills.put("wrong-magic", magic);
-    byte[] unknown = valid.clone();
-    ByteBuffer.wrap(unknown).putInt(1, 999_999);
-    pills.put("unknown-id", unknown);
-    pills.put("truncated", Arrays.copyOf(valid, valid.length - 4));
-    pills.put("invalid-utf8", avro(valid, e -> {
-      e.writeString("id");
-      e.writeBytes(new byte[] {'a', (byte) 0xc3, (byte) 0x28, 'b'});
-      e.writeIndex(0);
-      e.writeIndex(0);
-      e.writeLong(0);
-    }));
-    pills.put("cjk-100k", serializer.serialize(INPUT, ItSupport.textRecord("cjk", "中".repeat(100_000))));
-    return pills;
-  }
-
-  interface Body {
-    void write(BinaryEncoder e) throws IOException;
-  }
-
-  private static byte[] avro(byte[] valid, Body body) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(valid, 0, 5);
-    BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-    body.write(encoder);
-    encoder.flush();
-    return out.toByteArray();
-  }
-
   /** Produces phase {@code phase}'s good records with the pills spread among them; waits for every ack. */
-  private void produce(String bootstrap, List<byte[]> good, int phase, Map<String, byte[]> pills, String tag)
-      throws Exception {
+  private void produce(String bootstrap, List<byte[]> good, int phase, Map<String, PoisonPills.Pill> pills,
+      String tag) throws Exception {
     Map<String, Object> props = ItSupport.producerProps(bootstrap);
     props.put("max.request.size", 2 << 20);
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
         new ByteArraySerializer())) {
-      List<Map.Entry<String, byte[]>> pillList = new ArrayList<>(pills.entrySet());
+      List<Map.Entry<String, PoisonPills.Pill>> pillList = new ArrayList<>(pills.entrySet());
       int every = GOOD_PER_PHASE / (pillList.size() + 1);
       int nextPill = 0;
       for (int k = 0; k < GOOD_PER_PHASE; k++) {
         int i = phase * GOOD_PER_PHASE + k;
         send(producer, id(i), good.get(i), null);
         if (k > 0 && k % every == 0 && nextPill < pillList.size()) {
-          Map.Entry<String, byte[]> pill = pillList.get(nextPill++);
-          String reason = pill.getKey().equals("cjk-100k") ? "TOO_MANY_WINDOWS" : "UNDECODABLE";
+          Map.Entry<String, PoisonPills.Pill> pill = pillList.get(nextPill++);
           String key = "pill-" + tag + "-" + pill.getKey();
-          pillBytes.put(key, pill.getValue());
-          send(producer, key, pill.getValue(), reason);
+          pillBytes.put(key, pill.getValue().bytes());
+          send(producer, key, pill.getValue().bytes(), pill.getValue().reason());
         }
       }
       producer.flush();
@@ -305,7 +248,7 @@ class FaultInjectionBrokerTest {
   private void send(KafkaProducer<String, byte[]> producer, String key, byte[] value, String expectedReason)
       throws Exception {
     RecordMetadata meta = producer.send(new ProducerRecord<>(INPUT, key, value)).get(60, TimeUnit.SECONDS);
-    sent.add(new Sent(key, meta.partition(), expectedReason));
+    sent.add(new Sent(key, meta.partition(), expectedReason, System.currentTimeMillis()));
   }
 
   private void poll(KafkaConsumer<String, EnrichedText> reader) {
@@ -330,45 +273,14 @@ class FaultInjectionBrokerTest {
   }
 
   private void verify(String bootstrap, String registryUrl, long started) {
-    List<ConsumerRecord<String, EnrichedText>> outputs = ItSupport.readAllCommitted(bootstrap, OUTPUT,
-        ItSupport.enrichedDeserializer(registryUrl));
-    List<ConsumerRecord<String, byte[]>> dead = ItSupport.readAllCommitted(bootstrap, DLQ,
-        new ByteArrayDeserializer());
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    Map<Integer, List<String>> received = new TreeMap<>();
-    for (ConsumerRecord<String, EnrichedText> r : outputs) {
-      counts.merge(r.key(), 1, Integer::sum);
-      received.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r.key());
+    EosVerifier.Report report = EosVerifier.verify(bootstrap, registryUrl, OUTPUT, DLQ, sent, pillBytes);
+    for (ConsumerRecord<String, EnrichedText> r : report.outputs()) {
       assertEquals("1", r.value().getModelVersion(), "a refused model served " + r.key());
     }
-    Map<String, String> reasons = new LinkedHashMap<>();
-    for (ConsumerRecord<String, byte[]> r : dead) {
-      counts.merge(r.key(), 1, Integer::sum);
-      assertTrue(Arrays.equals(pillBytes.get(r.key()), r.value()), "DLQ record " + r.key() + " lost its raw bytes");
-      Header reason = r.headers().lastHeader("nlp.error.reason");
-      reasons.put(r.key(), reason == null ? null : new String(reason.value(), StandardCharsets.UTF_8));
-    }
-    Map<Integer, List<String>> expectedOrder = new TreeMap<>();
-    Map<String, String> expectedReasons = new LinkedHashMap<>();
-    for (Sent s : sent) {
-      if (s.expectedReason() == null) {
-        expectedOrder.computeIfAbsent(s.partition(), p -> new ArrayList<>()).add(s.id());
-      } else {
-        expectedReasons.put(s.id(), s.expectedReason());
-      }
-    }
-    List<String> duplicated = counts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
-        .sorted().toList();
-    List<String> lost = sent.stream().map(Sent::id).filter(id -> !counts.containsKey(id)).sorted().toList();
     System.out.printf("fault injection: %d records (%d good, %d poison pills), %d faults injected, %d outputs,"
         + " %d dead letters, %d lost, %d duplicated, max stall %d ms, %d s in all%n", sent.size(),
-        sent.size() - expectedReasons.size(), expectedReasons.size(), injected, outputs.size(), dead.size(),
-        lost.size(), duplicated.size(), maxStallNanos / 1_000_000, (System.nanoTime() - started) / 1_000_000_000L);
-    assertEquals(List.of(), duplicated, "inputs in the output or DLQ more than once");
-    assertEquals(List.of(), lost, "inputs in neither the output nor the DLQ");
-    assertEquals(new TreeMap<>(expectedReasons), new TreeMap<>(reasons),
-        "the DLQ holds exactly the poison pills, with their reasons");
-    assertEquals(expectedOrder, received, "outputs are not in input order per partition");
+        sent.size() - report.pills(), report.pills(), injected, report.outputs().size(), report.deadLetters().size(),
+        report.lost(), report.duplicated(), maxStallNanos / 1_000_000, (System.nanoTime() - started) / 1_000_000_000L);
   }
 
   private static List<RegisteredSchema> registered(String url) {

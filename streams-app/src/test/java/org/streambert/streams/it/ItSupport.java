@@ -54,6 +54,7 @@ import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.LabelScore;
 import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.avro.ModelStage;
 import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.rollout.RolloutStatus;
 import org.streambert.schemas.signing.CheckpointSequence;
@@ -147,6 +148,16 @@ final class ItSupport {
           .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
       admin.createTopics(all).all().get(30, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * A rollback to an older version, as {@code trainer rollback} makes it: a new PROMOTED event naming that version's
+   * bundle, not the old event's bytes sent again. Unsigned here; with trusted keys publish it through
+   * {@link #publishSigned}, which numbers it as the slot's next event.
+   */
+  static ModelCheckpoint rollbackTo(ModelCheckpoint older) {
+    return ModelCheckpoint.newBuilder(older).setStage(ModelStage.PROMOTED).setSigningKeyId(null).setSignature(null)
+        .setSequence(null).setIssuedAt(null).setExpiresAt(null).build();
   }
 
   /**
@@ -328,9 +339,16 @@ final class ItSupport {
 
   /** {@code java -cp <this classpath> org.streambert.streams.cli.StreamsApp run --config <file>}. */
   static Process startApp(Path config, Path log) throws IOException {
+    return startApp(config, log, List.of());
+  }
+
+  /** {@link #startApp(Path, Path)} with more JVM options (system properties of a test's model loader). */
+  static Process startApp(Path config, Path log, List<String> jvmOptions) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-        StreamsApp.class.getName(), "run", "--config", config.toString()));
+        "-Xmx512m", "-XX:+UseSerialGC"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), StreamsApp.class.getName(), "run", "--config",
+        config.toString()));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Map<String, String> env = pb.environment();

@@ -26,7 +26,10 @@ import org.streambert.streams.serving.ServingModel;
  * each. {@link PendingBatches} keeps the records in a changelogged store and says when a batch is due (full, or its
  * oldest record waited {@code nlp.batch.max.delay.ms}, checked by a wall-clock punctuator that drains a backlog for
  * at most {@code nlp.batch.drain.max.ms}); {@link WindowPolicy} and {@link TokenBudget} bound the work of one record
- * and one batch; {@link BatchInference} runs the batch (duplicate cache, serving model, QA model);
+ * and one batch, and the stream thread's {@link TransactionClock} the work of one transaction: the batches of all the
+ * thread's tasks share {@code BatchOptions.transactionBatchMs}, later ones sized to the time left at the model's
+ * measured speed, and one that does not fit waits for the next transaction (a commit is requested), so that a batch
+ * never outlives its transaction; {@link BatchInference} runs the batch (duplicate cache, serving model, QA model);
  * {@link OutputRecords} maps each result to its {@code EnrichedText} (and {@link EmbeddingsOutput} to its vector
  * record); {@link DeadLetters} sends a record that cannot be enriched to the dead-letter topic; the optional
  * {@link LabelingSampler} and shadow scorer look at the results after they were forwarded.
@@ -59,6 +62,9 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   private PendingBatches pending;
   private DeadLetters deadLetters;
   private NlpMetrics metrics;
+  /** The calling stream thread's transaction clock (set on every call: a task can move between threads). */
+  private TransactionClock clock;
+  private boolean warnedOverTransaction;
 
   /** @param models where each batch leases its model from */
   public BatchInferProcessor(ModelHolder models, BatchOptions options) {
@@ -74,7 +80,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   public void init(ProcessorContext<byte[], Object> context) {
     this.context = context;
     this.metrics = NlpMetrics.from(context.appConfigs());
-    options.cache().bindTo(metrics.registry());
+    metrics.bindOnce(options.cache(), options.cache()::bindTo);
     if (options.shadow() != null) {
       metrics.observeShadow(options.shadow());
     }
@@ -90,15 +96,19 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
 
   @Override
   public void process(Record<byte[], PendingRecord> record) {
+    enterClock();
+    clock.written(System.nanoTime()); // the put goes to the changelog: it opens the transaction if none is open
     pending.add(record.value(), context.currentSystemTimeMs());
     if (pending.full()) {
       long started = System.nanoTime();
-      runBatch(TokenBudget.NO_DEADLINE);
-      pending.ranFromProcess(started, context.currentSystemTimeMs());
+      if (runBatch(TokenBudget.NO_DEADLINE)) {
+        pending.ranFromProcess(started, context.currentSystemTimeMs());
+      }
     }
   }
 
   private void punctuate(long now) {
+    enterClock();
     if (!pending.due(now)) {
       return; // the oldest record has not waited long enough; process() may still fill the batch
     }
@@ -110,7 +120,16 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     }
   }
 
-  /** Runs one batch of the oldest pending records; false if there is no model to run it with. */
+  private void enterClock() {
+    clock = TransactionClock.ofCurrentThread(context.metrics());
+    clock.enter();
+  }
+
+  /**
+   * Runs one batch of the oldest pending records, sized to end by {@code deadlineNanos} and by the time the thread's
+   * transaction may still spend on batches; false if there is no model to run it with, or if the batch waits for the
+   * next transaction (a commit is requested for it).
+   */
   private boolean runBatch(long deadlineNanos) {
     Optional<ModelHolder.Lease> lease = models.acquire();
     if (lease.isEmpty()) {
@@ -119,16 +138,47 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     }
     try (ModelHolder.Lease l = lease.get()) {
       ServingModel model = l.model();
+      long now = System.nanoTime();
+      double speed = model.nanosPerPaddedToken();
+      long transactionEnd = clock.openedNanos(now) + options.transactionBatchMs() * 1_000_000L;
+      // The first batch of a transaction always takes a record; a later one waits for the next transaction rather
+      // than run past the time this one may take.
+      boolean mayDefer = clock.hasBatchRun();
       Batch batch = pending.next((seq, r) -> options.windows().plan(model, seq, r),
-          budget.tokensFor(deadlineNanos, System.nanoTime()));
-      for (Refused r : batch.refused()) {
-        deadLetters.send(r.record(), r.failure(), r.reason());
-      }
+          budget.tokensFor(Math.min(deadlineNanos, transactionEnd), now, speed), mayDefer);
       if (!batch.planned().isEmpty()) {
+        warnIfOverTransaction(batch, speed);
         infer(model, batch);
+        clock.batchRan();
       }
-      pending.remove(batch);
+      if (!batch.isEmpty()) {
+        clock.written(System.nanoTime());
+        for (Refused r : batch.refused()) {
+          deadLetters.send(r.record(), r.failure(), r.reason());
+        }
+        pending.remove(batch);
+      }
+      if (batch.deferred()) {
+        context.commit(); // commit what this transaction holds now; the batch runs first in the next one
+        return false;
+      }
       return true;
+    }
+  }
+
+  /** Says once when a lone record's forward pass is expected to take longer than a transaction's batches may. */
+  private void warnIfOverTransaction(Batch batch, double nanosPerToken) {
+    if (warnedOverTransaction || batch.planned().size() != 1) {
+      return;
+    }
+    long expectedMs = TokenBudget.nanosFor(batch.planned().get(0).paddedTokens(), nanosPerToken) / 1_000_000L;
+    if (expectedMs > options.transactionBatchMs()) {
+      warnedOverTransaction = true;
+      LOG.warn("task {}: one record needs ~{} ms of forward pass at the measured speed, more than the {} ms a "
+          + "transaction may spend on batches (half of transaction.timeout.ms or max.poll.interval.ms); it runs "
+          + "alone, first in its transaction, and a transaction that outlives transaction.timeout.ms is fenced and "
+          + "retried: raise transaction.timeout.ms or lower nlp.text.max.windows or nlp.batch.max.tokens",
+          context.taskId(), expectedMs, options.transactionBatchMs());
     }
   }
 
@@ -149,7 +199,6 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       return;
     }
     metrics.recordBatch(planned.size(), results.inferNanos(), waited, results.realTokens(), results.paddedTokens());
-    budget.observe(results.inferNanos(), planned.stream().mapToLong(Planned::paddedTokens).sum());
     for (int i = 0; i < planned.size(); i++) {
       emit(model, planned.get(i), results, i, results.postNanos() / planned.size());
     }
@@ -167,6 +216,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       results = inference.runAlone(model, planned);
     } catch (RuntimeException e) {
       TransientFailureException.rethrowIfTransient(e, "inference");
+      clock.written(System.nanoTime());
       deadLetters.send(planned.record(), e, Reason.INFERENCE_FAILED);
       return;
     }
@@ -181,6 +231,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     long tokenizeNanos = results.tokenizeNanos()[index];
     EnrichedText out = outputs.enriched(model, planned, result, tokenizeNanos, results.inferNanos(),
         predictorPostNanos);
+    clock.written(System.nanoTime()); // a batch started outside any transaction opens one with its first output
     context.forward(new Record<byte[], Object>(record.key(), out, record.timestamp()), OUTPUT_SINK);
     if (labeling != null) {
       labeling.consider(model, planned.text(), result.prediction(), context.currentSystemTimeMs())

@@ -14,6 +14,9 @@ import org.streambert.streams.serving.ShadowScorer;
  * @param drainMaxMs       longest time one punctuation spends draining a backlog ({@code nlp.batch.drain.max.ms})
  * @param maxBatchTokens   padded-token budget of one batch ({@code nlp.batch.max.tokens}); a batch takes at least one
  *                         record
+ * @param transactionBatchMs how long the batches of one stream thread's transaction may take together (see
+ *                         {@code NlpConfig.transactionBatchMs}): later batches of a transaction are sized to the
+ *                         time left, or wait for the next transaction
  * @param windows          what happens to texts over {@code nlp.text.max.windows}
  * @param embeddings       the embeddings output ({@link EmbeddingsOutput#off()} when {@code nlp.embeddings.topic} is
  *                         unset)
@@ -25,16 +28,17 @@ import org.streambert.streams.serving.ShadowScorer;
  * @param labeling         when not null, uncertain records go to the labelling sink as labelling requests
  */
 public record BatchOptions(String storeName, String checkpointsTopic, int maxBatchSize, long maxDelayMs,
-    long drainMaxMs, int maxBatchTokens, WindowPolicy windows, EmbeddingsOutput embeddings, QaModel qa,
-    ResultCache cache, ShadowScorer shadow, LabelingSampler.Thresholds labeling) {
+    long drainMaxMs, int maxBatchTokens, long transactionBatchMs, WindowPolicy windows, EmbeddingsOutput embeddings,
+    QaModel qa, ResultCache cache, ShadowScorer shadow, LabelingSampler.Thresholds labeling) {
 
   public BatchOptions {
     Objects.requireNonNull(storeName, "storeName");
     Objects.requireNonNull(windows, "windows");
     Objects.requireNonNull(embeddings, "embeddings");
     Objects.requireNonNull(cache, "cache");
-    if (maxBatchSize < 1 || maxDelayMs < 1 || drainMaxMs < 0) {
-      throw new IllegalArgumentException("batch size and delay must be positive, drain time non-negative");
+    if (maxBatchSize < 1 || maxDelayMs < 1 || drainMaxMs < 0 || transactionBatchMs < 1) {
+      throw new IllegalArgumentException("batch size, delay and transaction time must be positive, drain time "
+          + "non-negative");
     }
   }
 }

@@ -48,8 +48,11 @@ final class PendingBatches {
   record Refused(long seq, PendingRecord record, RuntimeException failure, Reason reason) {
   }
 
-  /** The next batch: the records to run, in arrival order, and the ones refused on the way. */
-  record Batch(List<Planned> planned, List<Refused> refused) {
+  /**
+   * The next batch: the records to run, in arrival order, and the ones refused on the way; {@code deferred} when the
+   * oldest record that can run did not fit the budget and was left for a later batch.
+   */
+  record Batch(List<Planned> planned, List<Refused> refused, boolean deferred) {
     boolean isEmpty() {
       return planned.isEmpty() && refused.isEmpty();
     }
@@ -123,10 +126,12 @@ final class PendingBatches {
 
   /**
    * The oldest pending records, at most {@code maxBatchSize} (refused ones included), as many as fit in
-   * {@code tokenBudget} padded tokens (at least one). A record the planner refuses is returned as refused; a
+   * {@code tokenBudget} padded tokens: at least one, unless {@code mayDefer} (then a first record over the budget is
+   * left in the store and the batch is {@code deferred}). A record the planner refuses is returned as refused; a
    * transient failure of the planner is rethrown.
    */
-  Batch next(Planner planner, long tokenBudget) {
+  Batch next(Planner planner, long tokenBudget, boolean mayDefer) {
+    boolean deferred = false;
     List<Planned> planned = new ArrayList<>(maxBatchSize);
     List<Refused> refused = new ArrayList<>();
     long tokens = 0;
@@ -144,17 +149,18 @@ final class PendingBatches {
           refused.add(new Refused(entry.key, entry.value, e, Reason.INFERENCE_FAILED));
           continue;
         }
-        if (!planned.isEmpty() && tokens + p.paddedTokens() > tokenBudget) {
-          break; // over the batch's token budget (or the drain's remaining time): this record starts the next batch
+        if (tokens + p.paddedTokens() > tokenBudget && (!planned.isEmpty() || mayDefer)) {
+          deferred = planned.isEmpty();
+          break; // over the batch's token budget (or the time left): this record starts the next batch
         }
         tokens += p.paddedTokens();
         planned.add(p);
       }
     }
-    if (planned.isEmpty() && refused.isEmpty()) {
+    if (planned.isEmpty() && refused.isEmpty() && !deferred) {
       size = 0; // the store is empty
     }
-    return new Batch(planned, refused);
+    return new Batch(planned, refused, deferred);
   }
 
   /** How long the oldest record of {@code batch} waited, or -1 when unknown (restored after a restart). */

@@ -241,7 +241,8 @@ public final class ResultCache {
   }
 
   /**
-   * Meters over this cache in {@code registry} (idempotent; nothing when the cache is off):
+   * Meters over this cache in {@code registry} (nothing when the cache is off); call once per registry (the
+   * processors go through {@code NlpMetrics.bindOnce}: Micrometer ignores a second registration with a warning):
    * {@code nlp_cache_hits_total}, {@code nlp_cache_misses_total}, {@code nlp_cache_evictions_total},
    * {@code nlp_cache_entries}, {@code nlp_cache_bytes}.
    */

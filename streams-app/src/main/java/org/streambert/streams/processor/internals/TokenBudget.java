@@ -1,18 +1,17 @@
 package org.streambert.streams.processor.internals;
 
 /**
- * The padded-token budget of one batch ({@code nlp.batch.max.tokens}), and while a punctuation drains a backlog, the
- * share of it that the forward-pass speed measured on the recent batches says fits before the drain's deadline, so
- * that a drain ends near its deadline rather than one full batch after it. Used by one stream thread.
+ * The padded-token budget of one batch: {@code nlp.batch.max.tokens}, and within it as many tokens as the model's
+ * forward-pass speed on this machine ({@code ServingModel.nanosPerPaddedToken}) says fit before a deadline: the end
+ * of a drain ({@code nlp.batch.drain.max.ms}) or the time the stream thread's transaction may still spend on batches
+ * (see {@link TransactionClock}). Without a measured speed only the token bound applies. Stateless.
  */
 final class TokenBudget {
 
-  /** No deadline: a batch run from {@code process}, which takes the whole budget. */
-  static final long NO_DEADLINE = Long.MIN_VALUE;
+  /** No deadline. */
+  static final long NO_DEADLINE = Long.MAX_VALUE;
 
   private final int maxBatchTokens;
-  /** Forward-pass nanoseconds per padded token of the recent batches (0 until one ran). */
-  private double nanosPerToken;
 
   TokenBudget(int maxBatchTokens) {
     if (maxBatchTokens < 1) {
@@ -21,8 +20,12 @@ final class TokenBudget {
     this.maxBatchTokens = maxBatchTokens;
   }
 
-  /** Padded tokens the next batch may take; a batch always takes at least one record whatever this says. */
-  long tokensFor(long deadlineNanos, long nowNanos) {
+  /**
+   * Padded tokens the next batch may take so that its forward passes end by {@code deadlineNanos} at
+   * {@code nanosPerToken} (0: unknown, no time bound); 0 when the deadline has passed. Whether a batch may still take
+   * one record over this is the caller's decision.
+   */
+  long tokensFor(long deadlineNanos, long nowNanos, double nanosPerToken) {
     long budget = maxBatchTokens;
     if (deadlineNanos != NO_DEADLINE && nanosPerToken > 0) {
       budget = Math.min(budget, (long) (Math.max(0, deadlineNanos - nowNanos) / nanosPerToken));
@@ -30,11 +33,8 @@ final class TokenBudget {
     return budget;
   }
 
-  /** A batch of {@code paddedTokens} took {@code inferNanos} in its forward passes. */
-  void observe(long inferNanos, long paddedTokens) {
-    if (paddedTokens > 0 && inferNanos > 0) {
-      double measured = (double) inferNanos / paddedTokens;
-      nanosPerToken = nanosPerToken == 0 ? measured : 0.5 * nanosPerToken + 0.5 * measured;
-    }
+  /** The forward-pass time {@code paddedTokens} take at {@code nanosPerToken} (0 when the speed is unknown). */
+  static long nanosFor(long paddedTokens, double nanosPerToken) {
+    return (long) (paddedTokens * nanosPerToken);
   }
 }

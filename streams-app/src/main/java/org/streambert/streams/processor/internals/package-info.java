@@ -1,7 +1,7 @@
 /**
  * The topology's processors and their parts: validation ({@code ValidateProcessor}, {@code InputDeserializer}), the
  * batch step ({@code BatchInferProcessor}, a thin loop over {@code PendingBatches}, {@code WindowPolicy},
- * {@code TokenBudget}, {@code BatchInference}, {@code ResultCache}, {@code OutputRecords}, {@code EmbeddingsOutput},
+ * {@code TokenBudget}, {@code TransactionClock}, {@code BatchInference}, {@code ResultCache}, {@code OutputRecords}, {@code EmbeddingsOutput},
  * {@code LabelingSampler} and {@code DeadLetters}, configured by one {@code BatchOptions}), the checkpoint processor
  * of the global store and Kafka's dead-letter exception handlers. A new output of the batch (another embedding
  * pooling, another sink) is a part here and an option in {@code BatchOptions}.

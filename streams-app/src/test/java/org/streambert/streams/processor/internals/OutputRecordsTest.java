@@ -72,17 +72,16 @@ class OutputRecordsTest {
   }
 
   @Test
-  void shouldSizeADrainsBatchToTheTimeLeftAtTheMeasuredSpeed() {
+  void shouldSizeABatchToTheTimeLeftAtTheMeasuredSpeed() {
     TokenBudget budget = new TokenBudget(16_384);
     long now = 1_000_000_000L;
-    assertEquals(16_384, budget.tokensFor(TokenBudget.NO_DEADLINE, now));
-    assertEquals(16_384, budget.tokensFor(now + 1_000_000L, now), "no speed measured yet: the whole budget");
-    budget.observe(4_096_000L, 4_096); // 1,000 ns per padded token
-    assertEquals(1_000, budget.tokensFor(now + 1_000_000L, now), "1 ms left: 1,000 tokens");
-    assertEquals(0, budget.tokensFor(now - 5, now), "past the deadline");
-    assertEquals(16_384, budget.tokensFor(TokenBudget.NO_DEADLINE, now), "a full batch from process() is not cut");
-    budget.observe(3_000_000L, 1_000); // 3,000 ns per token: the estimate moves halfway
-    assertEquals(500, budget.tokensFor(now + 1_000_000L, now));
+    assertEquals(16_384, budget.tokensFor(TokenBudget.NO_DEADLINE, now, 1_000), "no deadline: the token bound");
+    assertEquals(16_384, budget.tokensFor(now + 1_000_000L, now, 0), "no speed measured yet: the token bound");
+    assertEquals(1_000, budget.tokensFor(now + 1_000_000L, now, 1_000), "1 ms left at 1,000 ns per token");
+    assertEquals(500, budget.tokensFor(now + 1_000_000L, now, 2_000));
+    assertEquals(0, budget.tokensFor(now - 5, now, 1_000), "past the deadline");
+    assertEquals(16_384, budget.tokensFor(now + 60_000_000_000L, now, 1_000), "never over the token bound");
+    assertEquals(2_000_000L, TokenBudget.nanosFor(1_000, 2_000));
     assertThrows(IllegalArgumentException.class, () -> new TokenBudget(0));
     assertThrows(IllegalArgumentException.class, () -> new WindowPolicy(0, false));
   }
