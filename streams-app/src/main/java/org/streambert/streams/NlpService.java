@@ -78,7 +78,8 @@ public final class NlpService implements AutoCloseable {
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize(), policy)
-        .withBf16Tolerance(config.goldenScoreToleranceBf16()).withEmbeddings(config.embeddings());
+        .withBf16Tolerance(config.goldenScoreToleranceBf16()).withInt8Tolerance(config.goldenScoreToleranceInt8())
+        .withEmbeddings(config.embeddings());
     meters = new AppMeters(config.instanceId(), config.metricsJmxEnabled());
     // Processors and exception handlers are created by Kafka Streams: they find the metrics in its configuration.
     Properties streamsProps = new Properties();
@@ -113,10 +114,11 @@ public final class NlpService implements AutoCloseable {
     return new NlpService(config, loader, models);
   }
 
-  /** The loader of {@code nlp.model.loader.class}, else {@code TensorFlowModelLoader} (see {@link ModelLoaders}). */
+  /** The loader of {@code nlp.model.loader.class}, else the engine choice of {@code nlp.model.engine} (see
+   * {@link ModelLoaders}). */
   public static ModelLoader loaderFor(NlpConfig config) {
     try {
-      return ModelLoaders.create(config.modelLoaderClass(), config.modelPrecision());
+      return ModelLoaders.create(config.modelLoaderClass(), config.engineSettings());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(NlpConfig.MODEL_LOADER_CLASS_CONFIG + "=" + e.getMessage(), e);
     }
