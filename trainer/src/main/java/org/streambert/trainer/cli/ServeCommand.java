@@ -119,6 +119,10 @@ public final class ServeCommand implements Callable<Integer> {
     if (publishing.store == null) {
       throw new IllegalArgumentException("serve needs --store (where candidates are published)");
     }
+    if (publishing.withOnnx) {
+      throw new IllegalArgumentException("serve does not add ONNX files to its candidates; publish a run with "
+          + "trainer publish --with-onnx instead");
+    }
     if (minNewExamples < 1 || maxInterval.isNegative() || maxInterval.isZero() || pollInterval.toMillis() < 10
         || maxExamples < 1 || maxTextChars < 1) {
       throw new IllegalArgumentException("--min-new-examples, --max-examples and --max-text-chars must be >= 1, "
