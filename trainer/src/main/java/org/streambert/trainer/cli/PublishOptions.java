@@ -31,8 +31,9 @@ public final class PublishOptions {
   boolean noGate;
 
   @Option(names = "--with-onnx", description = "Add the bundle's ONNX export (onnx/model.onnx, hashed in the "
-      + "manifest) to the run's bundle (before it is stored and signed, with --publish), so that the streams app can "
-      + "serve it on ONNX Runtime (nlp.model.engine=auto or onnxruntime). BERT-base: ~420 MB more, a few seconds.")
+      + "manifest) to the run's bundle (before it is stored and signed, with --publish; serve: to every candidate), "
+      + "so that the streams app can serve it on ONNX Runtime (nlp.model.engine=auto or onnxruntime). BERT-base: "
+      + "~420 MB more, a few seconds.")
   boolean withOnnx;
 
   @Option(names = "--signing-key", paramLabel = "FILE", description = "Ed25519 private key file written by "

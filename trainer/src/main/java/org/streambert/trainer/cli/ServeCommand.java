@@ -119,10 +119,6 @@ public final class ServeCommand implements Callable<Integer> {
     if (publishing.store == null) {
       throw new IllegalArgumentException("serve needs --store (where candidates are published)");
     }
-    if (publishing.withOnnx) {
-      throw new IllegalArgumentException("serve does not add ONNX files to its candidates; publish a run with "
-          + "trainer publish --with-onnx instead");
-    }
     if (minNewExamples < 1 || maxInterval.isNegative() || maxInterval.isZero() || pollInterval.toMillis() < 10
         || maxExamples < 1 || maxTextChars < 1) {
       throw new IllegalArgumentException("--min-new-examples, --max-examples and --max-text-chars must be >= 1, "
@@ -196,7 +192,9 @@ public final class ServeCommand implements Callable<Integer> {
     } else {
       fineTune.model = model;
     }
-    return fineTune.train(data, System.out);
+    org.streambert.trainer.publish.RunReport report = fineTune.train(data, System.out);
+    publishing.prepareBundle(out, System.out); // --with-onnx: candidates carry their ONNX file, as the champion may
+    return report;
   }
 
   /** Durations as {@code 500ms}, {@code 90s}, {@code 10m}, {@code 1h} or ISO-8601 ({@code PT1H}). */
