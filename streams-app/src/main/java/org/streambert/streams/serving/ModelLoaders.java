@@ -174,12 +174,16 @@ public final class ModelLoaders {
       boolean hasOnnx = OnnxBundles.hasOnnx(bundle);
       List<ServingEngine> order = settings.order(hasOnnx, Precision.cpuHasBf16());
       if (order.isEmpty()) {
-        throw new BundleException("bundle " + bundle.model().name() + " " + bundle.model().version() + " has no "
+        throw new BundleException("engine: bundle " + bundle.model().name() + " " + bundle.model().version() + " has no "
             + OnnxBundles.ONNX_FILE + ", and nlp.model.engine=onnxruntime serves only bundles that carry one (publish "
             + "it with trainer publish --with-onnx, or set nlp.model.engine=auto)");
       }
       if (order.stream().anyMatch(e -> e.engine().equals(ServingEngine.ONNXRUNTIME))) {
-        OnnxBundles.checkedModel(bundle); // a bad ONNX file refuses the bundle, even where TensorFlow would serve
+        try {
+          OnnxBundles.checkedModel(bundle); // a bad ONNX file refuses the bundle, even where TensorFlow would serve
+        } catch (BundleException e) {
+          throw new BundleException("onnx.ops: " + e.getMessage(), e);
+        }
       }
       List<LoadOption> options = new ArrayList<>();
       for (ServingEngine engine : order) {
