@@ -45,27 +45,7 @@ public final class OnnxQuantizer {
     return OnnxProtoWriter.toBytes(quantize(OnnxProtoReader.read(fp32Model, true)));
   }
 
-  /**
-   * The int8 model of an fp32 model with every activation quantized per token instead of per tensor: each row of
-   * {@code x} [B, T, H] gets its own symmetric scale (its largest magnitude / 127), stored as uint8 around a fixed
-   * zero point 128, so a text's result no longer depends on the other texts of its batch (with
-   * {@link #quantizeInt8} the whole batch shares one range). Standard ops only:
-   *
-   * <pre>
-   *   s   = ReduceMax(Abs(x), axes=[-1], keepdims) / 127                 [B, T, 1]
-   *   x_q = Cast(Clip(Round(x / s) + 128, 0, 255), uint8)               [B, T, H]
-   *   y   = Cast(MatMulInteger(x_q, W_q, 128, W_zero), float) * s * W_scale
-   * </pre>
-   */
-  public static byte[] quantizeInt8PerToken(byte[] fp32Model) {
-    return OnnxProtoWriter.toBytes(quantize(OnnxProtoReader.read(fp32Model, true), true));
-  }
-
   static Model quantize(Model model) {
-    return quantize(model, false);
-  }
-
-  static Model quantize(Model model, boolean perToken) {
     if ("int8".equals(model.metadata().get(OnnxLayout.PRECISION_KEY))) {
       throw new IllegalArgumentException("the model is already quantized");
     }
@@ -84,12 +64,8 @@ public final class OnnxQuantizer {
       String x = node.inputs().get(0);
       String[] xq = quantizedInputs.computeIfAbsent(x, name -> {
         String[] out = {name + "/quantized", name + "/scale", name + "/zero_point"};
-        if (perToken) {
-          perTokenQuantization(name, out, nodes, initializers);
-        } else {
-          nodes.add(new Node("DynamicQuantizeLinear", "", name + "/DynamicQuantizeLinear", List.of(name),
-              List.of(out), List.of()));
-        }
+        nodes.add(new Node("DynamicQuantizeLinear", "", name + "/DynamicQuantizeLinear", List.of(name),
+            List.of(out), List.of()));
         return out;
       });
       String[] wq = quantizedWeights.computeIfAbsent(w.name(), name -> {
@@ -119,41 +95,6 @@ public final class OnnxQuantizer {
     Graph quantized = new Graph(g.name(), nodes, new ArrayList<>(initializers.values()), g.inputs(), g.outputs());
     return new Model(model.irVersion(), model.opsets(), model.producerName(), model.producerVersion(), quantized,
         metadata);
-  }
-
-  /** Nodes computing {@code out} = {x_q, s [B, T, 1], zero point 128} from {@code x} [B, T, H] (per token). */
-  private static void perTokenQuantization(String x, String[] out, List<Node> nodes,
-      Map<String, Tensor> initializers) {
-    constant(initializers, Tensor.floats("quantize/int8_max", new float[] {INT8_MAX}));
-    constant(initializers, Tensor.floats("quantize/tiny", new float[] {1e-12f}));
-    constant(initializers, Tensor.floats("quantize/offset", new float[] {128f}));
-    constant(initializers, Tensor.floats("quantize/low", new float[] {0f}));
-    constant(initializers, Tensor.floats("quantize/high", new float[] {255f}));
-    out[2] = "quantize/zero_point";
-    constant(initializers, new Tensor(out[2], OnnxModel.UINT8, new long[0], new byte[] {(byte) 128}));
-    String abs = x + "/abs";
-    nodes.add(new Node("Abs", "", abs, List.of(x), List.of(abs), List.of()));
-    String max = x + "/row_max";
-    nodes.add(new Node("ReduceMax", "", max, List.of(abs), List.of(max),
-        List.of(Attribute.ofInts("axes", -1), Attribute.ofInt("keepdims", 1)))); // [B, T, 1]
-    String safe = x + "/row_max_safe";
-    nodes.add(new Node("Add", "", safe, List.of(max, "quantize/tiny"), List.of(safe), List.of()));
-    nodes.add(new Node("Div", "", out[1], List.of(safe, "quantize/int8_max"), List.of(out[1]), List.of()));
-    String scaled = x + "/scaled";
-    nodes.add(new Node("Div", "", scaled, List.of(x, out[1]), List.of(scaled), List.of())); // |.| <= 127
-    String rounded = x + "/rounded";
-    nodes.add(new Node("Round", "", rounded, List.of(scaled), List.of(rounded), List.of()));
-    String shifted = x + "/shifted";
-    nodes.add(new Node("Add", "", shifted, List.of(rounded, "quantize/offset"), List.of(shifted), List.of()));
-    String clipped = x + "/clipped";
-    nodes.add(new Node("Clip", "", clipped, List.of(shifted, "quantize/low", "quantize/high"), List.of(clipped),
-        List.of()));
-    nodes.add(new Node("Cast", "", out[0], List.of(clipped), List.of(out[0]),
-        List.of(Attribute.ofInt("to", OnnxModel.UINT8))));
-  }
-
-  private static void constant(Map<String, Tensor> initializers, Tensor t) {
-    initializers.putIfAbsent(t.name(), t);
   }
 
   private static boolean isHead(String name) {
