@@ -206,7 +206,8 @@ public final class EndToEndBench {
           }
           Thread.sleep(200);
         }
-        System.out.printf(Locale.ROOT, "app: model verified, loaded and warmed up in %.0f s%n", secondsSince(t));
+        System.out.printf(Locale.ROOT, "app: model verified, loaded and warmed up in %.0f s, serving on %s%n",
+            secondsSince(t), app.models().peek().map(m -> m.engine().toString()).orElse("?"));
 
         SpecificAvroSerializer<TextRecord> textSer = new SpecificAvroSerializer<>();
         textSer.configure(serde, false);

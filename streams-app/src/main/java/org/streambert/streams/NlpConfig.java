@@ -24,12 +24,14 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.streambert.bert.embeddings.EmbeddingPooling;
 import org.streambert.bert.model.Precision;
+import org.streambert.bert.onnx.OnnxPrecision;
 import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.streams.processor.internals.DeadLetterHandlers;
 import org.streambert.streams.rollout.ModelRollout;
 import org.streambert.streams.rollout.ModelSourcePolicy;
 import org.streambert.streams.serving.EmbeddingChoice;
+import org.streambert.streams.serving.ModelLoaders;
 
 /**
  * Configuration of the streams application: every key with its documentation and default, parsed once at start-up
@@ -104,7 +106,8 @@ public final class NlpConfig extends AbstractConfig {
   public static final String MODEL_LOADER_CLASS_CONFIG = "nlp.model.loader.class";
   public static final String MODEL_LOADER_CLASS_DOC = "Class implementing org.streambert.streams.serving.ModelLoader "
       + "(public no-argument constructor) that turns a verified bundle into a tokenizer and a forward pass. Empty: "
-      + "org.streambert.streams.serving.TensorFlowModelLoader (the bundle's vocabulary and TensorFlow SavedModel).";
+      + "the engine nlp.model.engine chooses (TensorFlow and/or ONNX Runtime; org.streambert.streams.serving."
+      + "ModelLoaders).";
   public static final String MODEL_LOADER_CLASS_DEFAULT = "";
 
   public static final String GOLDEN_SCORE_TOLERANCE_CONFIG = "nlp.golden.score.tolerance";
@@ -270,13 +273,42 @@ public final class NlpConfig extends AbstractConfig {
       + "TF_CPP_MIN_LOG_LEVEL before the natives load; an explicit TF_CPP_MIN_LOG_LEVEL in the environment wins.";
   public static final String TENSORFLOW_LOG_LEVEL_DEFAULT = "warning";
 
+  public static final String MODEL_ENGINE_CONFIG = "nlp.model.engine";
+  public static final String MODEL_ENGINE_DOC = "What computes the forward pass: tensorflow (the bundle's SavedModel, "
+      + "at nlp.model.precision), onnxruntime (the bundle's ONNX file, onnx/model.onnx, which trainer publish "
+      + "--with-onnx adds; bundles without one are refused; at nlp.model.onnxruntime.precision) or auto (every engine "
+      + "and precision these keys allow for the bundle, fastest first as measured: ONNX Runtime int8, TensorFlow "
+      + "bf16, TensorFlow fp32, ONNX Runtime fp32; the first whose golden check passes serves, and a bundle without an "
+      + "ONNX file serves on TensorFlow). A bundle whose ONNX file fails its hash or op checks is refused whatever "
+      + "the engine, unless the engine is tensorflow. Ignored when nlp.model.loader.class is set.";
+  public static final String MODEL_ENGINE_DEFAULT = "auto";
+
   public static final String MODEL_PRECISION_CONFIG = "nlp.model.precision";
-  public static final String MODEL_PRECISION_DOC = "Arithmetic of the served forward pass: fp32 (the graph as "
+  public static final String MODEL_PRECISION_DOC = "Arithmetic of TensorFlow's forward pass: fp32 (the graph as "
       + "trained, the quality reference), bf16 (encoder matrix products in bfloat16 against kernels converted once "
       + "at load; embeddings, softmax, LayerNorm, GELU and heads in float32) or auto (bf16 when /proc/cpuinfo lists amx_bf16 "
-      + "or avx512_bf16, else fp32). Golden examples are checked at the served precision, with "
-      + "nlp.golden.score.tolerance.bf16 when it is bf16.";
+      + "or avx512_bf16, and fp32 when bf16 fails the golden check or the CPU has neither). Golden examples are "
+      + "checked at the served precision, with nlp.golden.score.tolerance.bf16 when it is bf16.";
   public static final String MODEL_PRECISION_DEFAULT = "auto";
+
+  public static final String MODEL_ONNXRUNTIME_PRECISION_CONFIG = "nlp.model.onnxruntime.precision";
+  public static final String MODEL_ONNXRUNTIME_PRECISION_DOC = "Arithmetic of ONNX Runtime's forward pass: fp32 (the "
+      + "exported graph, equal to TensorFlow fp32 within 1e-4), int8 (every encoder and pooler dense layer quantized "
+      + "at load: int8 weights per output column, activations quantized per run; LayerNorm, softmax, GELU, attention "
+      + "products and heads in float32) or auto (int8, then fp32 when int8 fails the golden check). Golden examples "
+      + "are checked with nlp.golden.score.tolerance.int8 at int8.";
+  public static final String MODEL_ONNXRUNTIME_PRECISION_DEFAULT = "auto";
+
+  public static final String MODEL_ONNXRUNTIME_THREADS_CONFIG = "nlp.model.onnxruntime.threads";
+  public static final String MODEL_ONNXRUNTIME_THREADS_DOC = "ONNX Runtime's intra-op threads per model (0: its "
+      + "default, one per physical core); inter-op work runs sequentially.";
+  public static final int MODEL_ONNXRUNTIME_THREADS_DEFAULT = 0;
+
+  public static final String MODEL_ONNXRUNTIME_SPINNING_CONFIG = "nlp.model.onnxruntime.spinning";
+  public static final String MODEL_ONNXRUNTIME_SPINNING_DOC = "Whether ONNX Runtime's intra-op threads spin between "
+      + "ops (its own default) instead of sleeping. Off: with other work on the cores (the Kafka clients, other "
+      + "pods) spinning made int8 2-3x slower (docs/benchmarks.md); on a dedicated machine it was 1.1x faster.";
+  public static final boolean MODEL_ONNXRUNTIME_SPINNING_DEFAULT = false;
 
   public static final String GOLDEN_SCORE_TOLERANCE_BF16_CONFIG = "nlp.golden.score.tolerance.bf16";
   public static final String GOLDEN_SCORE_TOLERANCE_BF16_DOC = "nlp.golden.score.tolerance for a model served in "
@@ -284,6 +316,14 @@ public final class NlpConfig extends AbstractConfig {
       + "probabilities by up to 0.028 (a fine-tuned BERT-base sentiment classifier over 500 dev texts; 0.008 for "
       + "random heads; docs/benchmarks.md). Labels and entities must still match exactly.";
   public static final double GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT = ModelRollout.DEFAULT_BF16_TOLERANCE;
+
+  public static final String GOLDEN_SCORE_TOLERANCE_INT8_CONFIG = "nlp.golden.score.tolerance.int8";
+  public static final String GOLDEN_SCORE_TOLERANCE_INT8_DOC = "nlp.golden.score.tolerance for a model served in "
+      + "int8 (ONNX Runtime): int8 weights and activations moved a fine-tuned BERT-base sentiment classifier's class "
+      + "probabilities by up to 0.27 over 500 dev texts (90% of texts by less than 0.04, 99% by less than 0.16; "
+      + "docs/benchmarks.md). At 0.2 a golden set is refused only where int8 changed a label or an entity list; labels "
+      + "and entities must match exactly, and a model refused at int8 is tried at the next engine and precision.";
+  public static final double GOLDEN_SCORE_TOLERANCE_INT8_DEFAULT = ModelRollout.DEFAULT_INT8_TOLERANCE;
 
   public static final String CACHE_MAX_ENTRIES_CONFIG = "nlp.cache.max.entries";
   public static final String CACHE_MAX_ENTRIES_DOC = "Duplicate-result cache: most results kept (least recently used "
@@ -419,6 +459,16 @@ public final class NlpConfig extends AbstractConfig {
           Importance.MEDIUM, MODEL_PRECISION_DOC)
       .define(GOLDEN_SCORE_TOLERANCE_BF16_CONFIG, Type.DOUBLE, GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT,
           Range.between(0, 1), Importance.LOW, GOLDEN_SCORE_TOLERANCE_BF16_DOC)
+      .define(MODEL_ENGINE_CONFIG, Type.STRING, MODEL_ENGINE_DEFAULT,
+          ValidString.in("auto", "tensorflow", "onnxruntime"), Importance.MEDIUM, MODEL_ENGINE_DOC)
+      .define(MODEL_ONNXRUNTIME_PRECISION_CONFIG, Type.STRING, MODEL_ONNXRUNTIME_PRECISION_DEFAULT,
+          ValidString.in("auto", "fp32", "int8"), Importance.MEDIUM, MODEL_ONNXRUNTIME_PRECISION_DOC)
+      .define(MODEL_ONNXRUNTIME_THREADS_CONFIG, Type.INT, MODEL_ONNXRUNTIME_THREADS_DEFAULT, Range.between(0, 1024),
+          Importance.LOW, MODEL_ONNXRUNTIME_THREADS_DOC)
+      .define(MODEL_ONNXRUNTIME_SPINNING_CONFIG, Type.BOOLEAN, MODEL_ONNXRUNTIME_SPINNING_DEFAULT, Importance.LOW,
+          MODEL_ONNXRUNTIME_SPINNING_DOC)
+      .define(GOLDEN_SCORE_TOLERANCE_INT8_CONFIG, Type.DOUBLE, GOLDEN_SCORE_TOLERANCE_INT8_DEFAULT,
+          Range.between(0, 1), Importance.LOW, GOLDEN_SCORE_TOLERANCE_INT8_DOC)
       .define(CACHE_MAX_ENTRIES_CONFIG, Type.INT, CACHE_MAX_ENTRIES_DEFAULT, Range.between(0, 10_000_000),
           Importance.LOW, CACHE_MAX_ENTRIES_DOC)
       .define(CACHE_MAX_BYTES_CONFIG, Type.LONG, CACHE_MAX_BYTES_DEFAULT, Range.between(0, 1L << 40),
@@ -839,6 +889,18 @@ public final class NlpConfig extends AbstractConfig {
 
   public double goldenScoreToleranceBf16() {
     return getDouble(GOLDEN_SCORE_TOLERANCE_BF16_CONFIG);
+  }
+
+  public double goldenScoreToleranceInt8() {
+    return getDouble(GOLDEN_SCORE_TOLERANCE_INT8_CONFIG);
+  }
+
+  /** The engine choice ({@code nlp.model.engine}, both precisions, ONNX Runtime's threads and spinning). */
+  public ModelLoaders.Settings engineSettings() {
+    String onnx = getString(MODEL_ONNXRUNTIME_PRECISION_CONFIG);
+    return new ModelLoaders.Settings(ModelLoaders.Engine.parse(getString(MODEL_ENGINE_CONFIG)), modelPrecision(),
+        "auto".equals(onnx) ? Optional.empty() : Optional.of(OnnxPrecision.parse(onnx)),
+        getInt(MODEL_ONNXRUNTIME_THREADS_CONFIG), getBoolean(MODEL_ONNXRUNTIME_SPINNING_CONFIG));
   }
 
   public int cacheMaxEntries() {

@@ -81,7 +81,8 @@ public final class NlpService implements AutoCloseable {
     publisher = new KafkaStatusPublisher(config.rolloutStatusTopic(), props);
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize(), policy)
-        .withBf16Tolerance(config.goldenScoreToleranceBf16()).withEmbeddings(config.embeddings());
+        .withBf16Tolerance(config.goldenScoreToleranceBf16()).withInt8Tolerance(config.goldenScoreToleranceInt8())
+        .withEmbeddings(config.embeddings());
     if (!policy.trustedKeys().isEmpty()) {
       LOG.info("checkpoint events must carry a sequence higher than the last accepted one of their slot; the last "
           + "accepted events are kept in {}{}", rollout.acceptance().acceptedFile().orElse(null),
@@ -122,10 +123,11 @@ public final class NlpService implements AutoCloseable {
     return new NlpService(config, loader, models);
   }
 
-  /** The loader of {@code nlp.model.loader.class}, else {@code TensorFlowModelLoader} (see {@link ModelLoaders}). */
+  /** The loader of {@code nlp.model.loader.class}, else the engine choice of {@code nlp.model.engine} (see
+   * {@link ModelLoaders}). */
   public static ModelLoader loaderFor(NlpConfig config) {
     try {
-      return ModelLoaders.create(config.modelLoaderClass(), config.modelPrecision());
+      return ModelLoaders.create(config.modelLoaderClass(), config.engineSettings());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(NlpConfig.MODEL_LOADER_CLASS_CONFIG + "=" + e.getMessage(), e);
     }

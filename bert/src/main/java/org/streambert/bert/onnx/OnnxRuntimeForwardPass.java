@@ -16,6 +16,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.ForwardResult;
 import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.onnx.internals.CommandLineGuard;
 
 /**
  * A {@link ForwardPass} over ONNX Runtime (CPU execution provider) serving a model in {@link OnnxLayout}: the optional
@@ -46,6 +47,8 @@ public final class OnnxRuntimeForwardPass implements ForwardPass {
    * @param limits  the model's vocabulary, type vocabulary and position table sizes, to refuse out-of-range inputs
    *                with a clear error (ONNX Runtime's Gather would fail less clearly)
    * @throws IllegalArgumentException when ONNX Runtime cannot load the model
+   * @throws IllegalStateException    when this JVM's command line is too long for ONNX Runtime 1.29.0, which would
+   *                                  crash the process (see {@link CommandLineGuard})
    */
   public OnnxRuntimeForwardPass(byte[] model, HeadsSpec heads, int hiddenSize, int threads, Limits limits) {
     this(model, heads, hiddenSize, threads, limits, Map.of());
@@ -63,6 +66,7 @@ public final class OnnxRuntimeForwardPass implements ForwardPass {
     this.vocabSize = limits.vocabSize();
     this.typeVocabSize = limits.typeVocabSize();
     this.maxLength = limits.maxPositions();
+    CommandLineGuard.check(); // ONNX Runtime would kill this JVM otherwise
     this.env = OrtEnvironment.getEnvironment();
     Set<String> out = new LinkedHashSet<>();
     out.add(OnnxLayout.POOLED_OUTPUT);

@@ -172,6 +172,56 @@ class OnnxBundlesTest {
   }
 
   @Test
+  void shouldRefuseAGraphWithMoreNodesThanTheBoundBeforeHoldingThemAll() throws Exception {
+    ByteArrayOutputStream node = new ByteArrayOutputStream();
+    CodedOutputStream n = CodedOutputStream.newInstance(node);
+    n.writeString(4, "Add"); // NodeProto.op_type
+    n.flush();
+    ByteArrayOutputStream graph = new ByteArrayOutputStream();
+    CodedOutputStream g = CodedOutputStream.newInstance(graph);
+    for (int i = 0; i <= OnnxProtoReader.MAX_NODES; i++) {
+      g.writeByteArray(1, node.toByteArray());
+    }
+    g.flush();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> OnnxOps.check(model(graph.toByteArray()), HEADS, 32));
+    assertTrue(e.getMessage().contains("more than " + OnnxProtoReader.MAX_NODES + " nodes"), e.getMessage());
+  }
+
+  @Test
+  void shouldRefuseAnAttributeListOverTheBound() throws Exception {
+    ByteArrayOutputStream attribute = new ByteArrayOutputStream();
+    CodedOutputStream a = CodedOutputStream.newInstance(attribute);
+    a.writeString(1, "perm");
+    for (int i = 0; i <= OnnxProtoReader.MAX_LIST_VALUES; i++) {
+      a.writeInt64(8, i); // AttributeProto.ints, one value per field (unpacked)
+    }
+    a.flush();
+    ByteArrayOutputStream node = new ByteArrayOutputStream();
+    CodedOutputStream n = CodedOutputStream.newInstance(node);
+    n.writeString(4, "Transpose");
+    n.writeByteArray(5, attribute.toByteArray());
+    n.flush();
+    ByteArrayOutputStream graph = new ByteArrayOutputStream();
+    CodedOutputStream g = CodedOutputStream.newInstance(graph);
+    g.writeByteArray(1, node.toByteArray());
+    g.flush();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> OnnxOps.check(model(graph.toByteArray()), HEADS, 32));
+    assertTrue(e.getMessage().contains("values in a list"), e.getMessage());
+  }
+
+  /** ModelProto{ir_version: 8, graph: graph}. */
+  private static byte[] model(byte[] graph) throws Exception {
+    ByteArrayOutputStream model = new ByteArrayOutputStream();
+    CodedOutputStream m = CodedOutputStream.newInstance(model);
+    m.writeInt64(1, 8);
+    m.writeByteArray(7, graph);
+    m.flush();
+    return model.toByteArray();
+  }
+
+  @Test
   void shouldRefuseBytesThatAreNotAModel() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> OnnxOps.check(new byte[] {(byte) 0xff, (byte) 0xff, 0x7f}, HEADS, 32));

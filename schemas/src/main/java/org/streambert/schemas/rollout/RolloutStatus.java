@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
 
 /**
  * One record of topic {@code model-rollout-status}: what an instance did with one checkpoint. Written as UTF-8 JSON,
@@ -11,8 +12,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  *
  * <pre>{@code
  * {"instance":"host-4711","modelName":"bert-nlp","version":"3","manifestSha256":"9f2c...","bundleUri":"file:///m/3",
- *  "status":"REFUSED","reason":"golden example 0: expected label pos, got neg","servingVersion":"2",
- *  "timestamp":1767225600000,"loadMillis":412}
+ *  "status":"LOADED","reason":null,"servingVersion":"3","timestamp":1767225600000,"loadMillis":412,
+ *  "engine":"tensorflow","precision":"bf16",
+ *  "engineRefusals":["onnxruntime int8: golden example 0: expected label pos, got neg"]}
  * }</pre>
  *
  * @param status         {@code LOADED} (the version now serves), {@code REFUSED} (it does not; the previous model,
@@ -23,11 +25,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param servingVersion version serving on this instance after the attempt; null if none
  * @param timestamp      epoch milliseconds when the attempt ended
  * @param loadMillis     how long fetching, verifying, loading, warming up and the golden check took
+ * @param engine         the engine the version runs on when loaded ({@code tensorflow}, {@code onnxruntime}); null
+ *                       when refused (and in records written before engines were reported)
+ * @param precision      its arithmetic when loaded ({@code fp32}, {@code bf16}, {@code int8}); null when refused
+ * @param engineRefusals the faster engines and precisions tried first and refused, each
+ *                       {@code "<engine> <precision>: <reason>"} (e.g. an int8 model that failed the golden check
+ *                       before bf16 passed it); empty when the first one passed; null in older records
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RolloutStatus(String instance, String modelName, String version, String manifestSha256,
-    String bundleUri, String status, String reason, String servingVersion, long timestamp, long loadMillis) {
+    String bundleUri, String status, String reason, String servingVersion, long timestamp, long loadMillis,
+    String engine, String precision, List<String> engineRefusals) {
 
   public static final String LOADED = "LOADED";
   public static final String REFUSED = "REFUSED";
@@ -37,6 +46,17 @@ public record RolloutStatus(String instance, String modelName, String version, S
   public static final String CANDIDATE_RETIRED = "CANDIDATE_RETIRED";
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  public RolloutStatus {
+    engineRefusals = engineRefusals == null ? null : List.copyOf(engineRefusals);
+  }
+
+  /** A status that does not say how the model runs (engine, precision and engine refusals null). */
+  public RolloutStatus(String instance, String modelName, String version, String manifestSha256, String bundleUri,
+      String status, String reason, String servingVersion, long timestamp, long loadMillis) {
+    this(instance, modelName, version, manifestSha256, bundleUri, status, reason, servingVersion, timestamp,
+        loadMillis, null, null, null);
+  }
 
   public boolean loaded() {
     return LOADED.equals(status);

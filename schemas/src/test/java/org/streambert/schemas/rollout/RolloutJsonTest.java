@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RolloutJsonTest {
@@ -22,6 +23,26 @@ class RolloutJsonTest {
     RolloutStatus s = new RolloutStatus("i-1", "bert-nlp", "3", "ab", "file:///m/3", RolloutStatus.REFUSED,
         "golden example 0", "2", 1L, 412L);
     assertEquals(s, RolloutStatus.fromJson(s.toJson()));
+  }
+
+  @Test
+  void shouldSayWhichEngineAndPrecisionServeAndWhichWereRefusedFirst() {
+    RolloutStatus s = new RolloutStatus("i-1", "bert-nlp", "3", "ab", "file:///m/3", RolloutStatus.LOADED, null, "3",
+        1L, 412L, "tensorflow", "bf16", List.of("onnxruntime int8: golden example 0: expected label pos, got neg"));
+    RolloutStatus read = RolloutStatus.fromJson(s.toJson());
+    assertEquals(s, read);
+    assertEquals("tensorflow", read.engine());
+    assertEquals("bf16", read.precision());
+    assertEquals(1, read.engineRefusals().size());
+  }
+
+  @Test
+  void shouldReadStatusesWrittenBeforeEnginesWereReported() {
+    RolloutStatus old = RolloutStatus.fromJson("{\"instance\":\"i-1\",\"modelName\":\"bert-nlp\",\"version\":\"3\","
+        + "\"status\":\"LOADED\",\"servingVersion\":\"3\",\"timestamp\":1,\"loadMillis\":2}");
+    assertEquals(RolloutStatus.LOADED, old.status());
+    assertNull(old.engine());
+    assertNull(old.engineRefusals());
   }
 
   @Test

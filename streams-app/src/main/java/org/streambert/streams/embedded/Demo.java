@@ -11,7 +11,8 @@ import org.streambert.streams.NlpService;
 
 /**
  * What the embedded demos share: the demo model and its sample texts, the trainer arguments that fine-tune and
- * publish it, and the console they talk to.
+ * publish it (with its ONNX file, so that the app's default engine choice can serve it on ONNX Runtime), and the
+ * console they talk to.
  */
 final class Demo {
 
@@ -36,7 +37,7 @@ final class Demo {
         "--ner-dev", data.resolve("ner-dev.conll").toString(),
         "--out", out.toString(), "--model-name", MODEL_NAME, "--version", version,
         "--batch-size", "16", "--max-length", "48",
-        "--publish", "--store", store.toUri().toString(), "--signing-key", signingKey.toString(),
+        "--publish", "--with-onnx", "--store", store.toUri().toString(), "--signing-key", signingKey.toString(),
         "--bootstrap-servers", bootstrap, "--schema-registry-url", registryUrl));
     args.addAll(start);
     return args;
@@ -67,7 +68,8 @@ final class Demo {
       }
       Thread.sleep(100);
     }
-    say("model " + MODEL_NAME + " v" + version + " verified, loaded and serving");
+    say("model " + MODEL_NAME + " v" + version + " verified, loaded and serving on "
+        + service.models().peek().map(m -> m.engine().toString()).orElse("?"));
   }
 
   void say(String line) {

@@ -85,7 +85,7 @@ final class LearningLoopDemo {
               bootstrap, "--schema-registry-url", registryUrl, "--min-new-examples", "150", "--max-interval", "10m",
               "--poll-interval", "1s", "--lr", "5e-4", "--epochs", "4", "--batch-size", "16", "--max-length", "48",
               "--auto-promote", "--promote-min-samples", "40", "--promote-max-latency-ratio", "3",
-              "--until-promoted"));
+              "--with-onnx", "--until-promoted")); // candidates on the champion's engine: a fair latency ratio
         } catch (RuntimeException e) {
           serveFailure.set(e);
         }

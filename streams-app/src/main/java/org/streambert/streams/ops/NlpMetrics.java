@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.streambert.streams.errors.RejectedRecordException;
 import org.streambert.streams.serving.ModelHolder;
+import org.streambert.streams.serving.ServingEngine;
+import org.streambert.streams.serving.ServingModel;
 import org.streambert.streams.serving.ShadowScorer;
 
 /**
@@ -34,8 +36,9 @@ import org.streambert.streams.serving.ShadowScorer;
  *   <li>{@code nlp_batch_size} (records per batch), {@code nlp_batch_padding_efficiency_ratio} (real tokens over
  *       tokens fed to the model, padding included)</li>
  *   <li>{@code nlp_records_enriched_total}, {@code nlp_records_dead_lettered_total{reason}}</li>
- *   <li>{@code nlp_model_info{model_name,model_version}}: a Prometheus info metric (always 1) naming the serving model
- *       only (the previous version's series goes at the swap), {@code nlp_model_loaded},
+ *   <li>{@code nlp_model_info{model_name,model_version,engine,precision}}: a Prometheus info metric (always 1) naming
+ *       the serving model and how it computes ({@code tensorflow}/{@code onnxruntime}, {@code fp32}/{@code bf16}/
+ *       {@code int8}) only (the previous version's series goes at the swap), {@code nlp_model_loaded},
  *       {@code nlp_model_loads_total}, {@code nlp_rollout_refusals_total}</li>
  *   <li>{@code nlp_cache_hits_total}, {@code nlp_cache_misses_total}, {@code nlp_cache_evictions_total},
  *       {@code nlp_cache_entries}, {@code nlp_cache_bytes} of the duplicate-result cache (one cache per instance;
@@ -172,7 +175,12 @@ public final class NlpMetrics {
   public void refreshModelInfo() {
     ModelHolder h = holder;
     if (h != null) {
-      setModelInfo(h.modelName(), h.currentVersion());
+      ServingModel model = h.peek().orElse(null);
+      if (model == null) {
+        setModelInfo(h.modelName(), null, null);
+      } else {
+        setModelInfo(h.modelName(), model.version(), model.engine());
+      }
     }
   }
 
@@ -180,16 +188,16 @@ public final class NlpMetrics {
    * A batch ran with this model. With bound models ({@link #bindModels}) the holder decides what serves (a batch
    * that leased the previous model during a swap must not bring its series back); without, this model does.
    */
-  public void observeModel(String modelName, String version) {
+  public void observeModel(ServingModel model) {
     if (holder != null) {
       refreshModelInfo();
     } else {
-      setModelInfo(modelName, version);
+      setModelInfo(model.name(), model.version(), model.engine());
     }
   }
 
-  private void setModelInfo(String modelName, String version) {
-    String key = version == null ? null : modelName + '\u0000' + version;
+  private void setModelInfo(String modelName, String version, ServingEngine engine) {
+    String key = version == null ? null : modelName + '\u0000' + version + '\u0000' + engine;
     if (Objects.equals(key, modelInfoKey)) {
       return; // the per-batch path: nothing changed
     }
@@ -205,7 +213,8 @@ public final class NlpMetrics {
         // Prometheus' info convention (Micrometer renders *.info gauges as info metrics): value 1, labels inform.
         modelInfo = Gauge.builder("nlp.model.info", () -> 1.0)
             .description("The serving model (always 1; the labels name it)")
-            .tags("model_name", modelName, "model_version", version).register(registry);
+            .tags("model_name", modelName, "model_version", version, "engine", engine.engine(), "precision",
+                engine.precision()).register(registry);
       }
       modelInfoKey = key;
     }

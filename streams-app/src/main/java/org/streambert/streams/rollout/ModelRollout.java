@@ -22,12 +22,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.streambert.bert.bundle.BundleException;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.bundle.ModelDescriptor;
 import org.streambert.bert.inference.Entity;
 import org.streambert.bert.inference.LabelScore;
 import org.streambert.bert.inference.Prediction;
-import org.streambert.bert.model.Precision;
 import org.streambert.schemas.avro.GoldenExample;
 import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
@@ -39,6 +39,7 @@ import org.streambert.streams.serving.EmbeddingChoice;
 import org.streambert.streams.serving.LoadedModel;
 import org.streambert.streams.serving.ModelHolder;
 import org.streambert.streams.serving.ModelLoader;
+import org.streambert.streams.serving.ServingEngine;
 import org.streambert.streams.serving.ServingModel;
 
 /**
@@ -57,9 +58,14 @@ import org.streambert.streams.serving.ServingModel;
  *   <li>the {@link ModelLoader} loads tokenizer and forward pass; the predictor checks vocabulary size and heads
  *       against them;</li>
  *   <li>warm-up prediction, then every golden example: label equal, each expected label score within the tolerance
- *       of the precision the loader serves at (fp32 or bf16),
+ *       of the precision the loader serves at (fp32, bf16 or int8),
  *       entities equal in type/start/end (when the model has a token classification head).</li>
  * </ol>
+ *
+ * A loader may offer several engines and precisions for a bundle, fastest first ({@link ModelLoader#options}): steps
+ * 5 and 6 run for each in turn until one passes, which serves; the ones refused before it are named in the status
+ * ({@link RolloutStatus#engineRefusals()}). A bad bundle ({@link BundleException}, e.g. an ONNX file that fails its
+ * hash or op checks) is refused at once, whatever engine comes next.
  *
  * A failure of any step refuses the checkpoint: the previous model keeps serving, the refusal is logged, counted
  * ({@link ModelHolder#refusals()}) and published as a {@link RolloutStatus}. A rollback is a new event (with a
@@ -85,6 +91,12 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
    */
   public static final double DEFAULT_BF16_TOLERANCE = 0.05;
 
+  /**
+   * Golden score tolerance for a model served in int8, unless {@link #withInt8Tolerance} says otherwise; also the
+   * default of {@code nlp.golden.score.tolerance.int8} (whose documentation says where the figure comes from).
+   */
+  public static final double DEFAULT_INT8_TOLERANCE = 0.2;
+
   /** Text of the warm-up prediction (first runs of a graph are slow; keep that out of the first batch). */
   public static final String WARM_UP_TEXT = "warm up the model";
 
@@ -98,6 +110,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private final RolloutStatusPublisher publisher;
   private final double tolerance;
   private volatile double bf16Tolerance = DEFAULT_BF16_TOLERANCE;
+  private volatile double int8Tolerance = DEFAULT_INT8_TOLERANCE;
   private volatile EmbeddingChoice embeddings = EmbeddingChoice.OFF;
   private final int maxBatchSize;
   private final ExecutorService executor;
@@ -160,6 +173,18 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       throw new IllegalArgumentException("bf16 tolerance must be in [0, 1], not " + tolerance);
     }
     this.bf16Tolerance = tolerance;
+    return this;
+  }
+
+  /**
+   * Sets the golden score tolerance for models served in int8 (dynamically quantized activations and int8 weights
+   * move class probabilities further than bf16). Call before the first checkpoint.
+   */
+  public ModelRollout withInt8Tolerance(double tolerance) {
+    if (!(tolerance >= 0 && tolerance <= 1)) {
+      throw new IllegalArgumentException("int8 tolerance must be in [0, 1], not " + tolerance);
+    }
+    this.int8Tolerance = tolerance;
     return this;
   }
 
@@ -384,6 +409,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     ModelCheckpoint cp = attempt.checkpoint();
     long start = System.nanoTime();
     ServingModel model = null;
+    List<String> engineRefusals = new ArrayList<>();
     try {
       attempt.moveTo(RolloutState.FETCHING, null);
       BundleFetcher.Control control = new BundleFetcher.Control();
@@ -403,11 +429,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       }
       attempt.moveTo(RolloutState.LOADING, null);
       checkDescriptor(bundle.model(), cp);
-      LoadedModel loaded = loader.load(bundle);
-      double goldenTolerance = loaded.precision() == Precision.BF16 ? bf16Tolerance : tolerance;
-      model = ServingModel.fromBundle(bundle, loaded, maxBatchSize, embeddings);
-      model.warmUp(WARM_UP_TEXT);
-      checkGolden(model, cp, goldenTolerance, loaded.precision());
+      model = loadFirstPassing(bundle, cp, engineRefusals);
       boolean isCandidate = slot == candidate;
       if (isCandidate) {
         holder.swapCandidate(model);
@@ -421,8 +443,10 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
         holder.swapCandidate(null); // the candidate was promoted: it serves now, nothing left to shadow
         vacate(candidate, RolloutState.RETIRED);
       }
+      ServingEngine engine = model.engine();
       model = null;
-      publish(cp, isCandidate ? RolloutStatus.CANDIDATE_LOADED : RolloutStatus.LOADED, null, start);
+      publish(cp, isCandidate ? RolloutStatus.CANDIDATE_LOADED : RolloutStatus.LOADED, null, start, engine,
+          engineRefusals);
     } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
       // An Error from a load (a native library, a graph too large for the heap) must end in a refusal, not a
       // silently dead loader thread; the failed attempt's memory is unreachable once this returns.
@@ -433,12 +457,62 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       boolean superseded = attempt.state() == RolloutState.FETCHING && slot.newest.get() != attempt;
       attempt.moveIfValid(superseded ? RolloutState.SUPERSEDED : RolloutState.REFUSED, reason);
       refuse(cp, reason, e instanceof RefusedException ? null : e, () -> publish(cp, RolloutStatus.REFUSED, reason,
-          start));
+          start, null, engineRefusals));
     } finally {
       if (model != null) {
         model.discard();
       }
     }
+  }
+
+  /**
+   * Loads the loader's options for the bundle in order, each warmed up and golden-checked at its precision's
+   * tolerance, and returns the first that passes (the caller owns it). A refused option's model is closed and its
+   * reason added to {@code engineRefusals}. A {@link BundleException} refuses the bundle at once; so does the failure
+   * of a loader's only option (with its own message).
+   *
+   * @throws RefusedException naming every engine's reason when none passed
+   */
+  private ServingModel loadFirstPassing(ModelBundle bundle, ModelCheckpoint cp, List<String> engineRefusals)
+      throws Exception {
+    List<ModelLoader.LoadOption> options = loader.options(bundle);
+    for (ModelLoader.LoadOption option : options) {
+      ServingModel model = null;
+      try {
+        LoadedModel loaded = option.open();
+        model = ServingModel.fromBundle(bundle, loaded, maxBatchSize, embeddings);
+        model.predict(List.of(WARM_UP_TEXT));
+        checkGolden(model, cp, toleranceOf(loaded.engine()), loaded.engine());
+        ServingModel passed = model;
+        model = null;
+        return passed;
+      } catch (BundleException e) {
+        throw e;
+      } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
+        if (options.size() == 1) {
+          throw e;
+        }
+        String reason = e instanceof RefusedException || e instanceof IOException
+            ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        String engine = option.engine() == null ? "engine " + (engineRefusals.size() + 1) : option.engine().toString();
+        engineRefusals.add(engine + ": " + reason);
+        LOG.info("model {} {} not served on {}: {}", cp.getModelName(), cp.getVersion(), engine, reason);
+      } finally {
+        if (model != null) {
+          model.discard();
+        }
+      }
+    }
+    throw new RefusedException("refused on every engine: " + String.join("; ", engineRefusals));
+  }
+
+  /** The golden score tolerance of a precision: bf16 and int8 have their own, everything else fp32's. */
+  private double toleranceOf(ServingEngine engine) {
+    return switch (engine.precision()) {
+      case ServingEngine.BF16 -> bf16Tolerance;
+      case ServingEngine.INT8 -> int8Tolerance;
+      default -> tolerance;
+    };
   }
 
   private void refuse(ModelCheckpoint cp, String reason, Throwable cause, Runnable publishRefusal) {
@@ -470,7 +544,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     }
   }
 
-  private static void checkGolden(ServingModel model, ModelCheckpoint cp, double tolerance, Precision precision)
+  private static void checkGolden(ServingModel model, ModelCheckpoint cp, double tolerance, ServingEngine engine)
       throws RefusedException {
     List<GoldenExample> examples = cp.getGoldenExamples();
     if (examples.isEmpty()) {
@@ -496,7 +570,8 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
         Float actual = scores.get(expected.getLabel());
         if (actual == null || Math.abs(actual - expected.getScore()) > tolerance) {
           throw new RefusedException("golden example " + i + ": expected score " + expected.getScore() + " for label "
-              + expected.getLabel() + ", got " + actual + " (tolerance " + tolerance + " at " + precision + ")");
+              + expected.getLabel() + ", got " + actual + " (tolerance " + tolerance + " at " + engine.precision()
+              + " on " + engine.engine() + ")");
         }
       }
       if (entitiesChecked) {
@@ -535,9 +610,16 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   }
 
   private void publish(ModelCheckpoint cp, String status, String reason, long startNanos) {
+    publish(cp, status, reason, startNanos, null, null);
+  }
+
+  /** @param engine how the version runs when loaded, else null; @param engineRefusals engines refused before it */
+  private void publish(ModelCheckpoint cp, String status, String reason, long startNanos, ServingEngine engine,
+      List<String> engineRefusals) {
     RolloutStatus s = new RolloutStatus(instanceId, cp.getModelName(), cp.getVersion(), cp.getManifestSha256(),
         cp.getBundleUri(), status, reason, holder.currentVersion(), System.currentTimeMillis(),
-        (System.nanoTime() - startNanos) / 1_000_000);
+        (System.nanoTime() - startNanos) / 1_000_000, engine == null ? null : engine.engine(),
+        engine == null ? null : engine.precision(), engineRefusals);
     try {
       publisher.publish(s);
     } catch (RuntimeException e) {

@@ -67,7 +67,7 @@ public final class ModelHolder implements AutoCloseable {
     ServingModel previous = current.getAndSet(next);
     loads.incrementAndGet();
     waitingLogged.set(false);
-    LOG.info("model {} {} is now serving (was {})", next.name(), next.version(),
+    LOG.info("model {} {} is now serving on {} (was {})", next.name(), next.version(), next.engine(),
         previous == null ? "none" : previous.version());
     if (previous != null) {
       previous.release();

@@ -33,16 +33,19 @@ public final class ServingModel {
   private final String name;
   private final String version;
   private final String manifestSha256;
+  private final ServingEngine engine;
   private final BertPredictor predictor;
   private final AtomicInteger refs = new AtomicInteger(1);
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Forward-pass nanoseconds per padded token, recent calls weighted most; 0 until measured. */
   private double nanosPerToken;
 
-  private ServingModel(String name, String version, String manifestSha256, BertPredictor predictor) {
+  private ServingModel(String name, String version, String manifestSha256, ServingEngine engine,
+      BertPredictor predictor) {
     this.name = name;
     this.version = version;
     this.manifestSha256 = manifestSha256;
+    this.engine = engine;
     this.predictor = predictor;
   }
 
@@ -54,8 +57,17 @@ public final class ServingModel {
   public static ServingModel create(String name, String version, String manifestSha256, TextTokenizer tokenizer,
       ForwardPass forwardPass, ClassificationHead classificationHead, TokenClassificationHead tokenHead,
       PredictorConfig config) {
+    return create(name, version, manifestSha256, ServingEngine.CUSTOM_FP32, tokenizer, forwardPass,
+        classificationHead, tokenHead, config);
+  }
+
+  /** {@link #create(String, String, String, TextTokenizer, ForwardPass, ClassificationHead,
+   * TokenClassificationHead, PredictorConfig)} on a named engine and precision. */
+  public static ServingModel create(String name, String version, String manifestSha256, ServingEngine engine,
+      TextTokenizer tokenizer, ForwardPass forwardPass, ClassificationHead classificationHead,
+      TokenClassificationHead tokenHead, PredictorConfig config) {
     BertPredictor predictor = BertPredictor.create(tokenizer, forwardPass, classificationHead, tokenHead, config);
-    return new ServingModel(name, version, manifestSha256, predictor);
+    return new ServingModel(name, version, manifestSha256, engine, predictor);
   }
 
   /**
@@ -86,7 +98,8 @@ public final class ServingModel {
       }
       throw e;
     }
-    return new ServingModel(bundle.model().name(), bundle.model().version(), bundle.manifestSha256(), predictor);
+    return new ServingModel(bundle.model().name(), bundle.model().version(), bundle.manifestSha256(),
+        loaded.engine(), predictor);
   }
 
   public String name() {
@@ -100,6 +113,11 @@ public final class ServingModel {
   /** sha256 of the bundle's MANIFEST.json, or whatever the creator passed. */
   public String manifestSha256() {
     return manifestSha256;
+  }
+
+  /** The engine and precision the model computes with. */
+  public ServingEngine engine() {
+    return engine;
   }
 
   /** True when the model has a token classification head (produces entities). */

@@ -44,8 +44,12 @@ class EmbeddedCommandTest {
     }
     String out = captured.toString(StandardCharsets.UTF_8);
     assertEquals(0, exit, out);
-    assertTrue(out.contains("model demo-nlp v1 verified, loaded and serving"), out);
-    assertTrue(out.contains("model demo-nlp v2 verified, loaded and serving"), out);
+    assertTrue(out.contains("model demo-nlp v1 verified, loaded and serving on "), out);
+    assertTrue(out.contains("model demo-nlp v2 verified, loaded and serving on "), out);
+    // The demo publishes with --with-onnx: the default engine choice serves ONNX Runtime int8 unless its golden
+    // check refuses it (then TensorFlow); either way the line names a real engine and precision.
+    assertTrue(Pattern.compile("v1 verified, loaded and serving on (onnxruntime (int8|fp32)|tensorflow (bf16|fp32))")
+        .matcher(out).find(), out);
     // Each sample text got a v1 result with a label and, where it names people, the person as an entity.
     for (String text : Demo.SAMPLE_TEXTS) {
       assertTrue(out.contains("[v1] \"" + text + "\""), "no v1 result for " + text);

@@ -27,12 +27,12 @@ class AppMetersTest {
       assertTrue(text.contains("nlp_batch_padding_efficiency_ratio_sum{"), text);
       assertTrue(text.contains("nlp_records_dead_lettered_total{instance_id=\"inst-1\","
           + "reason=\"BLANK_TEXT\"} 2.0"), text);
-      assertTrue(text.contains("nlp_model_info{instance_id=\"inst-1\",model_name=\"m\","
-          + "model_version=\"3\"} 1"), text);
+      assertTrue(text.contains("nlp_model_info{engine=\"custom\",instance_id=\"inst-1\",model_name=\"m\","
+          + "model_version=\"3\",precision=\"fp32\"} 1"), text);
       assertTrue(text.contains("nlp_model_loads_total{"), text);
       models.swap(TestModels.serving("4", RuleForwardPass.standard()));
       String after = meters.scrape();
-      assertTrue(after.contains("model_version=\"4\"} 1"), after);
+      assertTrue(after.contains("model_version=\"4\",precision=\"fp32\"} 1"), after);
       assertFalse(after.contains("model_version=\"3\""), "an info metric names only the serving version: " + after);
       assertTrue(text.contains("jvm_memory_used_bytes{"), text);
       assertTrue(text.contains("process_cpu_usage{"), text);

@@ -109,6 +109,7 @@ public final class DistillCommand implements Callable<Integer> {
         writeReport(teacher, start, texts.size(), fromTopic, distill, result);
       }
     }
+    publishing.prepareBundle(run.out, log); // --with-onnx: the run's bundle carries its ONNX file, published or not
     return run.publish ? publishing.publish(run.out, topic, log) : ExitCodes.OK;
   }
 

@@ -1,10 +1,15 @@
 package org.streambert.trainer.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.streambert.bert.bundle.BundleIO;
 import org.streambert.bert.bundle.ModelBundle;
+import org.streambert.bert.onnx.OnnxExporter;
 import org.streambert.bert.weights.HuggingFaceExport;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.publish.RunReport;
@@ -19,13 +24,18 @@ import picocli.CommandLine.Option;
 @Command(name = "export",
     description = "Writes a bundle (or a run directory's bundle) in another format: --format hf, a Hugging Face model "
         + "directory (config.json, model.safetensors, vocab.txt, tokenizer_config.json; sentence-transformers "
-        + "modules for a mean/cls/max-pooling bundle) that transformers' from_pretrained reads.")
+        + "modules for a mean/cls/max-pooling bundle) that transformers' from_pretrained reads; --format onnx, a "
+        + "directory with model.onnx (opset 17, standard ops: inputs input_ids, attention_mask, token_type_ids int64 "
+        + "[batch, sequence]; outputs sequence_output, pooled_output and each head's logits and probabilities), "
+        + "vocab.txt and model.json (labels, casing, sequence length).")
 public final class ExportCommand implements Callable<Integer> {
 
   /** The formats {@code --format} accepts. */
   public enum Format {
     /** Hugging Face transformers: {@link HuggingFaceExport}. */
-    HF("hf");
+    HF("hf"),
+    /** ONNX: {@link OnnxExporter#exportBundle}, beside the vocabulary and the bundle's model.json. */
+    ONNX("onnx");
 
     private final String option;
 
@@ -51,7 +61,7 @@ public final class ExportCommand implements Callable<Integer> {
 
   @Mixin HelpOption help = new HelpOption();
 
-  @Option(names = "--format", required = true, paramLabel = "hf", description = "Output format.") String format;
+  @Option(names = "--format", required = true, paramLabel = "hf|onnx", description = "Output format.") String format;
 
   @Option(names = "--bundle", required = true, paramLabel = "DIR",
       description = "A bundle directory, or a run directory holding bundle/.") Path bundle;
@@ -72,10 +82,43 @@ public final class ExportCommand implements Callable<Integer> {
     ModelBundle opened = ModelBundle.open(dir);
     switch (f) {
       case HF -> HuggingFaceExport.write(opened, head, out);
+      case ONNX -> {
+        if (head != null) {
+          throw new IllegalArgumentException("--head is for --format hf; the ONNX model has every head of the bundle");
+        }
+        writeOnnx(opened, out);
+      }
       default -> throw new IllegalStateException("unhandled format " + f);
     }
     System.out.println("wrote " + out + " (" + f.option() + ", " + opened.model().name() + " "
         + opened.model().version() + ")");
     return ExitCodes.OK;
+  }
+
+  /** The file names of an ONNX export directory. */
+  public static final String ONNX_MODEL = "model.onnx";
+
+  /**
+   * Writes {@code out/}{@value #ONNX_MODEL}, {@code vocab.txt} and {@code model.json} (labels, casing, sequence
+   * length) into a temporary sibling, fsyncs and renames it; refuses an existing {@code out}.
+   */
+  static void writeOnnx(ModelBundle bundle, Path out) throws IOException {
+    Path target = out.toAbsolutePath().normalize();
+    if (Files.exists(target)) {
+      throw new IllegalArgumentException("--out " + out + " already exists; refusing to overwrite it");
+    }
+    Files.createDirectories(target.getParent());
+    Path temp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".tmp-");
+    try {
+      OnnxExporter.exportBundle(bundle, temp.resolve(ONNX_MODEL));
+      Files.copy(bundle.vocabFile(), temp.resolve(ModelBundle.VOCAB_FILE));
+      Files.copy(bundle.dir().resolve(ModelBundle.MODEL_FILE), temp.resolve(ModelBundle.MODEL_FILE));
+      BundleIO.fsyncTree(temp);
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      BundleIO.fsyncDirectory(target.getParent());
+    } catch (IOException | RuntimeException e) {
+      BundleIO.deleteRecursively(temp);
+      throw e;
+    }
   }
 }

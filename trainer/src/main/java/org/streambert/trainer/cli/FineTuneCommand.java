@@ -73,6 +73,7 @@ public final class FineTuneCommand implements Callable<Integer> {
     run.requireNew();
     org.streambert.trainer.publish.CheckpointTopic topic = run.publish ? publishing.prepareToPublish(kafka) : null;
     train(data.load(kafka, training.seed, log), log);
+    publishing.prepareBundle(run.out, log); // --with-onnx: the run's bundle carries its ONNX file, published or not
     return run.publish ? publishing.publish(run.out, topic, log) : ExitCodes.OK;
   }
 }

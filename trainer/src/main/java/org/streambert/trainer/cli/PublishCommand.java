@@ -29,6 +29,7 @@ public final class PublishCommand implements Callable<Integer> {
     if (publishing.store == null) {
       throw new IllegalArgumentException("publish needs --store");
     }
+    publishing.prepareBundle(run, System.out);
     Publisher.Outcome outcome = Publisher.publish(run, CheckpointStore.at(publishing.store),
         publishing.checkpointTopic(kafka),
         publishing.bundleUriBase, !publishing.noGate, publishing.gateTolerance, System.out);

@@ -3,6 +3,7 @@ package org.streambert.trainer.cli;
 import org.streambert.schemas.Topics;
 import org.streambert.schemas.signing.SigningKey;
 import org.streambert.trainer.publish.CheckpointTopic;
+import org.streambert.trainer.publish.OnnxRuns;
 import org.streambert.trainer.publish.PromotionGate;
 import picocli.CommandLine.Option;
 
@@ -28,6 +29,12 @@ public final class PublishOptions {
 
   @Option(names = "--no-gate", description = "Publish even if worse than the published version.")
   boolean noGate;
+
+  @Option(names = "--with-onnx", description = "Add the bundle's ONNX export (onnx/model.onnx, hashed in the "
+      + "manifest) to the run's bundle (before it is stored and signed, with --publish; serve: to every candidate), "
+      + "so that the streams app can serve it on ONNX Runtime (nlp.model.engine=auto or onnxruntime). BERT-base: "
+      + "~420 MB more, a few seconds.")
+  boolean withOnnx;
 
   @Option(names = "--signing-key", paramLabel = "FILE", description = "Ed25519 private key file written by "
       + "`trainer keygen`: every checkpoint event is signed with it. Default: the file named by $"
@@ -61,9 +68,17 @@ public final class PublishOptions {
 
   /** Publishes the run directory {@code runDir} (gate, store, event); returns the exit code. */
   int publish(java.nio.file.Path runDir, CheckpointTopic topic, java.io.PrintStream log) throws java.io.IOException {
+    prepareBundle(runDir, log);
     org.streambert.trainer.publish.Publisher.Outcome outcome = org.streambert.trainer.publish.Publisher.publish(runDir,
         org.streambert.trainer.publish.CheckpointStore.at(store), topic, bundleUriBase, !noGate, gateTolerance, log);
     return outcome.published() ? org.streambert.trainer.ExitCodes.OK : org.streambert.trainer.ExitCodes.GATE_REFUSED;
+  }
+
+  /** With {@code --with-onnx}: gives the run's bundle its ONNX file before anything is gated, stored or signed. */
+  void prepareBundle(java.nio.file.Path runDir, java.io.PrintStream log) throws java.io.IOException {
+    if (withOnnx) {
+      OnnxRuns.addOnnx(runDir, log);
+    }
   }
 
   /** The checkpoint topic, signing with {@code --signing-key} or else {@code $TRAINER_SIGNING_KEY}. */

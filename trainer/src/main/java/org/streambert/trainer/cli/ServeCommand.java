@@ -191,6 +191,8 @@ public final class ServeCommand implements Callable<Integer> {
     } else {
       fineTune.model = model;
     }
-    return fineTune.train(data, System.out);
+    org.streambert.trainer.publish.RunReport report = fineTune.train(data, System.out);
+    publishing.prepareBundle(out, System.out); // --with-onnx: candidates carry their ONNX file, as the champion may
+    return report;
   }
 }

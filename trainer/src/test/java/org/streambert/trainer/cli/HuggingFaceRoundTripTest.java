@@ -110,7 +110,7 @@ class HuggingFaceRoundTripTest {
     assertTrue(e.err().contains("a Hugging Face model has one"), e.err());
     Run f = run("export", "--format", "tflite", "--bundle", run.toString(), "--out", dir.resolve("x").toString());
     assertEquals(ExitCodes.BAD_INPUT, f.code());
-    assertTrue(f.err().contains("accepted: [hf]"), f.err());
+    assertTrue(f.err().contains("accepted: [hf, onnx]"), f.err());
   }
 
   @Test

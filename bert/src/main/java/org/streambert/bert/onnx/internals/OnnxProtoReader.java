@@ -22,6 +22,14 @@ import org.streambert.bert.onnx.internals.OnnxModel.ValueInfo;
  * skipped. Every refusal is an {@link IllegalArgumentException} starting {@code onnx:}.
  */
 public final class OnnxProtoReader {
+  /** Most nodes of the graph (a BERT-large export has a few thousand). */
+  public static final int MAX_NODES = 200_000;
+  /** Most initialisers. */
+  public static final int MAX_INITIALIZERS = 50_000;
+  /** Most inputs, outputs or attributes of one node, and inputs or outputs of the graph. */
+  public static final int MAX_EDGES = 1_024;
+  /** Most values of one repeated attribute or dimension list. */
+  public static final int MAX_LIST_VALUES = 4_096;
 
   private OnnxProtoReader() {
   }
@@ -112,10 +120,11 @@ public final class OnnxProtoReader {
         case 1, 5, 11, 12 -> {
           int limit = in.pushLimit(in.readRawVarint32());
           switch (field) {
-            case 1 -> nodes.add(node(in));
-            case 5 -> initializers.add(tensor(in, keepData));
-            case 11 -> inputs.add(valueInfo(in));
-            default -> outputs.add(valueInfo(in));
+            case 1 -> nodes.add(bounded(node(in), nodes.size(), MAX_NODES, "nodes"));
+            case 5 -> initializers.add(bounded(tensor(in, keepData), initializers.size(), MAX_INITIALIZERS,
+                "initialisers"));
+            case 11 -> inputs.add(bounded(valueInfo(in), inputs.size(), MAX_EDGES, "graph inputs"));
+            default -> outputs.add(bounded(valueInfo(in), outputs.size(), MAX_EDGES, "graph outputs"));
           }
           in.popLimit(limit);
         }
@@ -136,13 +145,13 @@ public final class OnnxProtoReader {
     String domain = "";
     for (int tag; (tag = in.readTag()) != 0; ) {
       switch (WireFormat.getTagFieldNumber(tag)) {
-        case 1 -> inputs.add(in.readString());
-        case 2 -> outputs.add(in.readString());
+        case 1 -> inputs.add(bounded(in.readString(), inputs.size(), MAX_EDGES, "inputs of a node"));
+        case 2 -> outputs.add(bounded(in.readString(), outputs.size(), MAX_EDGES, "outputs of a node"));
         case 3 -> name = in.readString();
         case 4 -> op = in.readString();
         case 5 -> {
           int limit = in.pushLimit(in.readRawVarint32());
-          attributes.add(attribute(in));
+          attributes.add(bounded(attribute(in), attributes.size(), MAX_EDGES, "attributes of a node"));
           in.popLimit(limit);
         }
         case 7 -> domain = in.readString();
@@ -274,11 +283,11 @@ public final class OnnxProtoReader {
     if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
       int limit = in.pushLimit(in.readRawVarint32());
       while (in.getBytesUntilLimit() > 0) {
-        out.add(in.readInt64());
+        out.add(bounded(in.readInt64(), out.size(), MAX_LIST_VALUES, "values in a list"));
       }
       in.popLimit(limit);
     } else {
-      out.add(in.readInt64());
+      out.add(bounded(in.readInt64(), out.size(), MAX_LIST_VALUES, "values in a list"));
     }
   }
 
@@ -286,12 +295,20 @@ public final class OnnxProtoReader {
     if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
       int limit = in.pushLimit(in.readRawVarint32());
       while (in.getBytesUntilLimit() > 0) {
-        out.add(in.readFloat());
+        out.add(bounded(in.readFloat(), out.size(), MAX_LIST_VALUES, "values in a list"));
       }
       in.popLimit(limit);
     } else {
-      out.add(in.readFloat());
+      out.add(bounded(in.readFloat(), out.size(), MAX_LIST_VALUES, "values in a list"));
     }
+  }
+
+  /** {@code value}, unless a list that already holds {@code size} items may hold at most {@code max}. */
+  private static <T> T bounded(T value, int size, int max, String what) {
+    if (size >= max) {
+      throw new IllegalArgumentException("onnx: more than " + max + " " + what);
+    }
+    return value;
   }
 
   private static float[] toArray(List<Float> values) {

@@ -183,7 +183,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   }
 
   private void infer(ServingModel model, Batch batch) {
-    metrics.observeModel(model.name(), model.version());
+    metrics.observeModel(model);
     List<Planned> planned = batch.planned();
     long waited = pending.waitedNanos(batch);
     Results results;

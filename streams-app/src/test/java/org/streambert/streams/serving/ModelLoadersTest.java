@@ -1,0 +1,81 @@
+package org.streambert.streams.serving;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.streambert.streams.serving.ServingEngine.ONNXRUNTIME_FP32;
+import static org.streambert.streams.serving.ServingEngine.ONNXRUNTIME_INT8;
+import static org.streambert.streams.serving.ServingEngine.TENSORFLOW_BF16;
+import static org.streambert.streams.serving.ServingEngine.TENSORFLOW_FP32;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.streambert.bert.model.Precision;
+import org.streambert.bert.onnx.OnnxPrecision;
+import org.streambert.streams.NlpConfig;
+import org.streambert.streams.serving.ModelLoaders.Engine;
+import org.streambert.streams.serving.ModelLoaders.Settings;
+
+class ModelLoadersTest {
+
+  private static Settings settings(Engine engine, Precision tf, OnnxPrecision onnx) {
+    return new Settings(engine, tf, Optional.ofNullable(onnx), 0, false);
+  }
+
+  @Test
+  void shouldTryEveryAllowedEngineFastestFirstAsMeasured() {
+    Settings auto = settings(Engine.AUTO, Precision.AUTO, null);
+    assertEquals(List.of(ONNXRUNTIME_INT8, TENSORFLOW_BF16, TENSORFLOW_FP32, ONNXRUNTIME_FP32), auto.order(true, true));
+    assertEquals(List.of(ONNXRUNTIME_INT8, TENSORFLOW_FP32, ONNXRUNTIME_FP32), auto.order(true, false),
+        "no bf16 where the CPU has neither AMX-BF16 nor AVX512-BF16");
+  }
+
+  @Test
+  void shouldServeABundleWithoutAnOnnxFileOnTensorFlowUnderAuto() {
+    assertEquals(List.of(TENSORFLOW_BF16, TENSORFLOW_FP32), settings(Engine.AUTO, Precision.AUTO, null)
+        .order(false, true));
+    assertEquals(List.of(), settings(Engine.ONNXRUNTIME, Precision.AUTO, null).order(false, true),
+        "onnxruntime alone has nothing to serve such a bundle with");
+  }
+
+  @Test
+  void shouldKeepToThePinnedEngineAndPrecisions() {
+    assertEquals(List.of(TENSORFLOW_BF16, TENSORFLOW_FP32), settings(Engine.TENSORFLOW, Precision.AUTO, null)
+        .order(true, true), "tensorflow ignores the ONNX file");
+    assertEquals(List.of(TENSORFLOW_FP32), settings(Engine.TENSORFLOW, Precision.FP32, null).order(true, true));
+    assertEquals(List.of(ONNXRUNTIME_INT8, ONNXRUNTIME_FP32), settings(Engine.ONNXRUNTIME, Precision.AUTO, null)
+        .order(true, true));
+    assertEquals(List.of(ONNXRUNTIME_FP32), settings(Engine.ONNXRUNTIME, Precision.BF16, OnnxPrecision.FP32)
+        .order(true, true));
+    assertEquals(List.of(ONNXRUNTIME_INT8, TENSORFLOW_FP32), settings(Engine.AUTO, Precision.FP32,
+        OnnxPrecision.INT8).order(true, true));
+  }
+
+  @Test
+  void shouldReadTheEngineSettingsFromTheConfiguration() {
+    Settings defaults = new NlpConfig(Map.of()).engineSettings();
+    assertEquals(settings(Engine.AUTO, Precision.AUTO, null), defaults);
+    Settings set = new NlpConfig(Map.of(NlpConfig.MODEL_ENGINE_CONFIG, "onnxruntime",
+        NlpConfig.MODEL_ONNXRUNTIME_PRECISION_CONFIG, "int8", NlpConfig.MODEL_ONNXRUNTIME_THREADS_CONFIG, "2",
+        NlpConfig.MODEL_ONNXRUNTIME_SPINNING_CONFIG, "true", NlpConfig.MODEL_PRECISION_CONFIG, "fp32"))
+        .engineSettings();
+    assertEquals(new Settings(Engine.ONNXRUNTIME, Precision.FP32, Optional.of(OnnxPrecision.INT8), 2, true), set);
+    assertInstanceOf(TensorFlowModelLoader.class, ModelLoaders.loaderOf(TENSORFLOW_BF16, set));
+    OnnxRuntimeModelLoader ort = assertInstanceOf(OnnxRuntimeModelLoader.class,
+        ModelLoaders.loaderOf(ONNXRUNTIME_INT8, set));
+    assertEquals(ONNXRUNTIME_INT8, ort.engine());
+  }
+
+  @Test
+  void shouldRejectAnUnknownEngineNamingTheKey() {
+    Exception e = assertThrows(Exception.class,
+        () -> new NlpConfig(Map.of(NlpConfig.MODEL_ENGINE_CONFIG, "pytorch")));
+    assertTrue(e.getMessage().contains(NlpConfig.MODEL_ENGINE_CONFIG), e.getMessage());
+    e = assertThrows(Exception.class,
+        () -> new NlpConfig(Map.of(NlpConfig.MODEL_ONNXRUNTIME_PRECISION_CONFIG, "bf16")));
+    assertTrue(e.getMessage().contains(NlpConfig.MODEL_ONNXRUNTIME_PRECISION_CONFIG), e.getMessage());
+  }
+}
