@@ -30,7 +30,7 @@ public final class HoldableModelLoader implements ModelLoader {
   @Override
   public LoadedModel load(ModelBundle bundle) throws IOException {
     LoadedModel real = tensorFlow.load(bundle);
-    return new LoadedModel(real.tokenizer(), new Holding(real.forwardPass(), dir), real.precision());
+    return new LoadedModel(real.tokenizer(), new Holding(real.forwardPass(), dir), real.engine());
   }
 
   private record Holding(ForwardPass pass, Path dir) implements ForwardPass {
