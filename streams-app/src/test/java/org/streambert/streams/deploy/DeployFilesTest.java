@@ -152,7 +152,7 @@ class DeployFilesTest {
         }
       }
     }
-    assertEquals(3, trainers, "the trainer Job, CronJob and trainer-serve");
+    assertEquals(4, trainers, "the trainer Job, the nightly and refresh CronJobs and trainer-serve");
     Properties base = configMapProperties().get(0);
     assertEquals("file:///checkpoints/", base.getProperty(NlpConfig.MODEL_URI_ALLOWED_CONFIG));
     String trusted = base.getProperty(NlpConfig.MODEL_TRUSTED_KEYS_FILE_CONFIG);
@@ -182,6 +182,29 @@ class DeployFilesTest {
       }
     }
     return false;
+  }
+
+  @Test
+  void shouldVerifyEventsInEveryOverlayAndRefreshThemWithinTheirAge() throws IOException {
+    // A ConfigMap patch replaces app.properties whole, so every variant must carry the security keys itself.
+    for (Properties p : configMapProperties()) {
+      assertEquals("/etc/streams-app-keys/trusted.keys", p.getProperty(NlpConfig.MODEL_TRUSTED_KEYS_FILE_CONFIG), p
+          + " lets unsigned checkpoint events through");
+      assertEquals("file:///checkpoints/", p.getProperty(NlpConfig.MODEL_URI_ALLOWED_CONFIG));
+      assertEquals("7d", p.getProperty(NlpConfig.MODEL_MAX_EVENT_AGE_CONFIG));
+    }
+    JsonNode cron = yaml(DEPLOY.resolve("k8s/base/trainer-refresh-cronjob.yaml"));
+    String[] schedule = cron.path("spec").path("schedule").asText().split(" ");
+    assertEquals(5, schedule.length, "a five-field cron schedule");
+    assertEquals(List.of("*", "*", "*"), List.of(schedule[2], schedule[3], schedule[4]),
+        "trainer-refresh must run every day, far inside the instances' 7-day event age");
+    JsonNode container = cron.findValues("containers").get(0).get(0);
+    List<String> args = new ArrayList<>();
+    container.path("args").forEach(a -> args.add(a.asText()));
+    assertEquals("refresh", args.get(0));
+    assertEquals("bert-nlp", args.get(args.indexOf("--model-name") + 1));
+    assertEquals("7d", args.get(args.indexOf("--max-age") + 1), "re-issue only what the instances still accept");
+    assertTrue(Files.readString(DEPLOY.resolve("k8s/base/kustomization.yaml")).contains("trainer-refresh-cronjob.yaml"));
   }
 
   @Test
