@@ -44,18 +44,45 @@ final class MatMulPeaks {
   private MatMulPeaks() {
   }
 
-  /** One product kind, owning its native session and tensors. */
-  interface Product extends AutoCloseable {
-    String name();
+  /** One product kind, owning its native session and tensors; timed the same way for every kind. */
+  abstract static class Product implements AutoCloseable {
+    private final String name;
+    private final double flopsPerRun;
+    private long runs;
+    private double seconds;
+
+    Product(String name, int m, int k, int n) {
+      this.name = name;
+      this.flopsPerRun = 2.0 * m * k * n;
+    }
+
+    String name() {
+      return name;
+    }
+
+    /** Runs the product once, its result closed unread. */
+    abstract void runOnce() throws Exception;
 
     /** Runs for at least {@code seconds}; accumulates time and runs. */
-    void runFor(double seconds) throws Exception;
+    final void runFor(double s) throws Exception {
+      long start = System.nanoTime();
+      do {
+        runOnce();
+        runs++;
+      } while ((System.nanoTime() - start) / 1e9 < s);
+      seconds += (System.nanoTime() - start) / 1e9;
+    }
 
     /** GFLOP/s since the last reset; then resets. */
-    double gflopsAndReset();
+    final double gflopsAndReset() {
+      double g = runs * flopsPerRun / seconds / 1e9;
+      runs = 0;
+      seconds = 0;
+      return g;
+    }
 
     @Override
-    void close();
+    public abstract void close();
   }
 
   /** The products of {@code m x k x n} at every arithmetic; one that cannot be built is reported and left out. */
@@ -109,7 +136,7 @@ final class MatMulPeaks {
   }
 
   /** Common timing of the TF products: a graph fed two float tensors, its one output fetched and closed unread. */
-  private abstract static class TfBase implements Product {
+  private abstract static class TfBase extends Product {
     final Graph graph = new Graph();
     Session session;
     TFloat32 a;
@@ -117,38 +144,16 @@ final class MatMulPeaks {
     Output<?> pa;
     Output<?> pb;
     Output<?> product;
-    final double flopsPerRun;
-    private final String name;
-    private long runs;
-    private double seconds;
 
     TfBase(String name, int m, int k, int n) {
-      this.name = name;
-      this.flopsPerRun = 2.0 * m * k * n;
+      super(name, m, k, n);
     }
 
     @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public void runFor(double s) {
-      long start = System.nanoTime();
-      do {
-        try (Result r = session.runner().feed(pa, a).feed(pb, b).fetch(product).run()) {
-          runs++;
-        }
-      } while ((System.nanoTime() - start) / 1e9 < s);
-      seconds += (System.nanoTime() - start) / 1e9;
-    }
-
-    @Override
-    public double gflopsAndReset() {
-      double g = runs * flopsPerRun / seconds / 1e9;
-      runs = 0;
-      seconds = 0;
-      return g;
+    void runOnce() {
+      try (Result r = session.runner().feed(pa, a).feed(pb, b).fetch(product).run()) {
+        // closed unread
+      }
     }
 
     @Override
@@ -162,7 +167,6 @@ final class MatMulPeaks {
     }
   }
 
-  /** TensorFlow MatMul in fp32, or in bf16 on inputs cast in the graph (2·M·K casts against 2·M·K·N products). */
   private static final class TfProduct extends TfBase {
     TfProduct(String name, int m, int k, int n, ConfigProto config, boolean bf16) {
       super(name, m, k, n);
@@ -210,7 +214,7 @@ final class MatMulPeaks {
         p.session = new Session(p.graph, config);
         p.a = tfFloats(Shape.of(m, k), 1);
         p.b = tfFloats(Shape.of(k, n), 2);
-        p.runFor(0); // fails here when no kernel is registered
+        p.runOnce(); // fails here when no kernel is registered
         return p;
       } catch (RuntimeException e) {
         p.closeQuietly();
@@ -263,7 +267,7 @@ final class MatMulPeaks {
         p.session = new Session(p.graph, config);
         p.a = tfFloats(Shape.of(m, k), 1);
         p.b = tfFloats(Shape.of(k, n), 2);
-        p.runFor(0);
+        p.runOnce();
         return p;
       } catch (RuntimeException e) {
         p.closeQuietly();
@@ -286,19 +290,14 @@ final class MatMulPeaks {
   }
 
   /** An ONNX Runtime session of one product against a constant B (prepacked by ONNX Runtime, as weights are). */
-  private static final class OrtProduct implements Product {
+  private static final class OrtProduct extends Product {
     enum Kind { FLOAT, INTEGER, DYNAMIC }
 
-    private final String name;
     private final OrtSession session;
     private final OnnxTensor a;
-    private final double flopsPerRun;
-    private long runs;
-    private double seconds;
 
     OrtProduct(String name, int m, int k, int n, int threads, Kind kind) throws OrtException, IOException {
-      this.name = name;
-      this.flopsPerRun = 2.0 * m * k * n;
+      super(name, m, k, n);
       OrtEnvironment env = OrtEnvironment.getEnvironment();
       try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
@@ -320,27 +319,10 @@ final class MatMulPeaks {
     }
 
     @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public void runFor(double s) throws OrtException {
-      long start = System.nanoTime();
-      do {
-        try (OrtSession.Result r = session.run(Map.of("a", a), Set.of("y"))) {
-          runs++;
-        }
-      } while ((System.nanoTime() - start) / 1e9 < s);
-      seconds += (System.nanoTime() - start) / 1e9;
-    }
-
-    @Override
-    public double gflopsAndReset() {
-      double g = runs * flopsPerRun / seconds / 1e9;
-      runs = 0;
-      seconds = 0;
-      return g;
+    void runOnce() throws OrtException {
+      try (OrtSession.Result r = session.run(Map.of("a", a), Set.of("y"))) {
+        // closed unread
+      }
     }
 
     @Override
