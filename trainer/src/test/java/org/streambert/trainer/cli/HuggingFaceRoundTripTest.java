@@ -3,10 +3,10 @@ package org.streambert.trainer.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.streambert.trainer.cli.TinyRuns.TEXTS;
+import static org.streambert.trainer.cli.TinyRuns.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,56 +18,25 @@ import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.inference.Prediction;
 import org.streambert.trainer.ExitCodes;
-import org.streambert.trainer.TrainerApp;
+import org.streambert.trainer.cli.TinyRuns.Run;
 import org.streambert.trainer.data.DemoData;
 import org.streambert.trainer.publish.RunReport;
-import picocli.CommandLine;
 
 /**
  * A bundle fine-tuned here → {@code export --format hf} → {@code import --hf} gives the same outputs, for each head;
  * {@code fine-tune --pretrained} starts from the exported directory; pickle weights are refused with exit code 2.
  */
 class HuggingFaceRoundTripTest {
-  private static final String CONFIG = "{\"vocab_size\": 10, \"hidden_size\": 32, \"num_hidden_layers\": 2, "
-      + "\"num_attention_heads\": 2, \"intermediate_size\": 64, \"max_position_embeddings\": 64}";
-  private static final List<String> TEXTS = List.of("Stocks rallied as the central bank held rates in Frankfurt .",
-      "The striker scored twice for Madrid on Sunday .", "A new chip from Intel doubles battery life .");
 
   @TempDir static Path dir;
   static Path data;
   static Path run;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cli = TrainerApp.commandLine();
-    StringWriter err = new StringWriter();
-    cli.setErr(new PrintWriter(err, true));
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    java.io.PrintStream previous = System.out;
-    System.setOut(new java.io.PrintStream(out, true));
-    try {
-      return new Run(cli.execute(args), out.toString(), err.toString());
-    } finally {
-      System.setOut(previous);
-    }
-  }
-
   @BeforeAll
   static void fineTune() throws Exception {
     data = dir.resolve("data");
-    DemoData.write(data, 160, 40, 1);
-    Path config = dir.resolve("tiny.json");
-    Files.writeString(config, CONFIG);
     run = dir.resolve("run");
-    Run r = run("fine-tune", "--bert-config", config.toString(),
-        "--cls-train", data.resolve(DemoData.TOPICS_TRAIN).toString(),
-        "--cls-dev", data.resolve(DemoData.TOPICS_DEV).toString(),
-        "--ner-train", data.resolve(DemoData.NER_TRAIN).toString(),
-        "--ner-dev", data.resolve(DemoData.NER_DEV).toString(), "--lr", "1e-3", "--batch-size", "16",
-        "--epochs", "1", "--max-length", "32", "--golden", "2", "--out", run.toString(), "--model-name", "news",
-        "--version", "1");
-    assertEquals(ExitCodes.OK, r.code(), r.err());
+    TinyRuns.fineTuneTiny(dir, data, run);
   }
 
   @Test

@@ -3,14 +3,14 @@ package org.streambert.trainer.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.streambert.trainer.cli.TinyRuns.TEXTS;
+import static org.streambert.trainer.cli.TinyRuns.run;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -35,56 +35,23 @@ import org.streambert.bert.onnx.OnnxLayout;
 import org.streambert.bert.tokenizer.Encoding;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.trainer.ExitCodes;
-import org.streambert.trainer.TrainerApp;
-import org.streambert.trainer.data.DemoData;
+import org.streambert.trainer.cli.TinyRuns.Run;
 import org.streambert.trainer.publish.OnnxRuns;
 import org.streambert.trainer.publish.RunReport;
-import picocli.CommandLine;
 
 /**
  * A bundle fine-tuned here (L=2, H=32, a classification and a token head) → {@code export --format onnx} → ONNX
  * Runtime computes TensorFlow's logits within 1e-4; {@code --with-onnx} gives a run's bundle its ONNX file.
  */
 class OnnxExportTest {
-  private static final String CONFIG = "{\"vocab_size\": 10, \"hidden_size\": 32, \"num_hidden_layers\": 2, "
-      + "\"num_attention_heads\": 2, \"intermediate_size\": 64, \"max_position_embeddings\": 64}";
-  private static final List<String> TEXTS = List.of("Stocks rallied as the central bank held rates in Frankfurt .",
-      "The striker scored twice for Madrid on Sunday .", "A new chip from Intel doubles battery life .");
 
   @TempDir static Path dir;
   static Path run;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    CommandLine cli = TrainerApp.commandLine();
-    StringWriter err = new StringWriter();
-    cli.setErr(new PrintWriter(err, true));
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    PrintStream previous = System.out;
-    System.setOut(new PrintStream(out, true));
-    try {
-      return new Run(cli.execute(args), out.toString(), err.toString());
-    } finally {
-      System.setOut(previous);
-    }
-  }
-
   @BeforeAll
   static void fineTune() throws Exception {
-    Path data = dir.resolve("data");
-    DemoData.write(data, 160, 40, 1);
-    Path config = dir.resolve("tiny.json");
-    Files.writeString(config, CONFIG);
     run = dir.resolve("run");
-    Run r = run("fine-tune", "--bert-config", config.toString(),
-        "--cls-train", data.resolve(DemoData.TOPICS_TRAIN).toString(),
-        "--cls-dev", data.resolve(DemoData.TOPICS_DEV).toString(),
-        "--ner-train", data.resolve(DemoData.NER_TRAIN).toString(),
-        "--ner-dev", data.resolve(DemoData.NER_DEV).toString(), "--lr", "1e-3", "--batch-size", "16",
-        "--epochs", "1", "--max-length", "32", "--golden", "2", "--out", run.toString(), "--model-name", "news",
-        "--version", "1");
-    assertEquals(ExitCodes.OK, r.code(), r.err());
+    TinyRuns.fineTuneTiny(dir, dir.resolve("data"), run);
   }
 
   @Test
