@@ -48,6 +48,8 @@ class DeployFilesTest {
   static final int HTTP_PORT = 8080;
   /** Partitions of text-input created by the compose file: the most instances that get work. */
   static final int INPUT_PARTITIONS = 6;
+  /** Environment variables of the Dockerfiles meant for the JVM and the C library, not the app's configuration. */
+  static final Set<String> PROCESS_ENV = Set.of("JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX");
 
   static JsonNode yaml(Path file) {
     try {
@@ -225,7 +227,7 @@ class DeployFilesTest {
     });
     for (String dockerfile : List.of("streams-app.Dockerfile", "streams-app-gpu.Dockerfile")) {
       for (String env : dockerfileEnvNames(DEPLOY.resolve(dockerfile))) {
-        if (env.equals("JAVA_TOOL_OPTIONS")) {
+        if (PROCESS_ENV.contains(env)) {
           continue;
         }
         String key = keyOfEnv(env);
@@ -324,6 +326,10 @@ class DeployFilesTest {
       assertTrue(Integer.parseInt(m.group(1)) <= 50, f);
       assertTrue(Pattern.compile("(?m)^USER 10001").matcher(text).find(), f + " must run as a non-root user");
       assertTrue(text.contains("eclipse-temurin:17") || text.contains("openjdk-17"), f + " must run on Java 17");
+      if (f.startsWith("streams-app")) {
+        assertTrue(Pattern.compile("(?m)^\\s+MALLOC_ARENA_MAX=2 ").matcher(text).find(),
+            f + " must limit glibc's malloc arenas (resident memory grew without it in the soak)");
+      }
     }
   }
 
