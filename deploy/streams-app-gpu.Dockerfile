@@ -18,8 +18,8 @@ RUN apt-get update \
 COPY --from=build /src/streams-app/target/streams-app.jar /app/streams-app.jar
 USER 10001:10001
 WORKDIR /app
-# Two glibc malloc arenas: with the default (8 per core) the resident memory kept growing by ~70 MB/h in a 30-minute
-# soak with rollouts every 3 minutes; with 2 it was flat after 20 minutes (docs/reliability.md, "Soak").
+# Two glibc malloc arenas: with the default (8 per core) the resident memory kept growing by 36-70 MB/h in 30-minute
+# soaks with rollouts every 3 minutes; with 2 it was flat from minute 20 to 40 (docs/reliability.md, "Soak").
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError" \
     MALLOC_ARENA_MAX=2 \
     KAFKA_STATE_DIR=/var/lib/streams-app \
