@@ -157,6 +157,63 @@ public final class EndToEndBench {
   record Run(double recordsPerSecond, List<EnrichedText> outputs) {
   }
 
+  /** One configuration of a rotating comparison: the name it prints, the bundle it serves, extra app settings. */
+  record Served(String name, ModelBundle bundle, Map<String, Object> settings) {
+  }
+
+  /**
+   * Runs every configuration end to end once per round over the same texts, each round starting one configuration
+   * later (so none always runs first or last), printing each run's rate and the load; returns each configuration's
+   * records/s over all its rounds and its last run's outputs, in the order of {@code configs}.
+   */
+  static Rotation rotate(List<Served> configs, List<String> texts, int batch, int rounds) throws Exception {
+    double[] seconds = new double[configs.size()];
+    List<List<EnrichedText>> lastOutputs = new ArrayList<>(Collections.nCopies(configs.size(), null));
+    int width = configs.stream().mapToInt(c -> c.name().length()).max().orElse(0);
+    Path dir = Files.createTempDirectory("rotating-bench");
+    try {
+      int run = 0;
+      for (int round = 0; round < rounds; round++) {
+        for (int j = 0; j < configs.size(); j++) {
+          int i = (round + j) % configs.size();
+          Served c = configs.get(i);
+          Run r = endToEndRun(dir.resolve("run-" + run++), c.bundle(), texts, batch, c.settings());
+          seconds[i] += texts.size() / r.recordsPerSecond();
+          lastOutputs.set(i, r.outputs());
+          System.out.printf(Locale.ROOT, "round %d: %-" + width + "s %7.2f records/s; load %s%n", round + 1,
+              c.name(), r.recordsPerSecond(), BenchSupport.loadAverage());
+        }
+      }
+    } finally {
+      deleteRecursively(dir);
+    }
+    double[] rates = new double[configs.size()];
+    for (int i = 0; i < rates.length; i++) {
+      rates[i] = rounds * texts.size() / seconds[i];
+    }
+    return new Rotation(rates, lastOutputs);
+  }
+
+  /** What {@link #rotate} measured, per configuration. */
+  record Rotation(double[] recordsPerSecond, List<List<EnrichedText>> lastOutputs) {
+  }
+
+  /** Records (by id) whose label and entity list are the same in both runs, as "same/all". */
+  static String agreement(List<EnrichedText> a, List<EnrichedText> b) {
+    Map<String, EnrichedText> byId = new HashMap<>();
+    b.forEach(o -> byId.put(o.getId(), o));
+    int same = 0;
+    for (EnrichedText x : a) {
+      EnrichedText y = byId.get(x.getId());
+      if (y != null && String.valueOf(x.getClassification() == null ? null : x.getClassification().getLabel())
+          .equals(String.valueOf(y.getClassification() == null ? null : y.getClassification().getLabel()))
+          && DuplicateCacheBench.spans(x).equals(DuplicateCacheBench.spans(y))) {
+        same++;
+      }
+    }
+    return same + "/" + a.size();
+  }
+
   /** {@link #endToEnd(Path, ModelBundle, List, int, Map)} with the outputs. */
   static Run endToEndRun(Path dir, ModelBundle bundle, List<String> texts, int batch, Map<String, Object> appSettings)
       throws Exception {

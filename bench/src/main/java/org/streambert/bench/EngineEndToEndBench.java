@@ -1,8 +1,6 @@
 package org.streambert.bench;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -63,53 +61,21 @@ public final class EngineEndToEndBench {
             raw.get(engine), BenchSupport.loadAverage());
       }
     }
-    double[] seconds = new double[configs.size()];
-    List<List<EnrichedText>> outputs = new ArrayList<>();
-    configs.forEach(c -> outputs.add(null));
-    Path dir = Files.createTempDirectory("engine-e2e-bench");
-    try {
-      int run = 0;
-      for (int round = 0; round < rounds; round++) {
-        for (int j = 0; j < configs.size(); j++) {
-          int i = (round + j) % configs.size();
-          EndToEndBench.Run r = EndToEndBench.endToEndRun(dir.resolve("run-" + run++), bundle, texts, batch,
-              ServedEngines.appSettings(configs.get(i)));
-          seconds[i] += texts.size() / r.recordsPerSecond();
-          outputs.set(i, r.outputs());
-          System.out.printf(Locale.ROOT, "round %d: %-16s %7.2f records/s; load %s%n", round + 1, configs.get(i),
-              r.recordsPerSecond(), BenchSupport.loadAverage());
-        }
-      }
-    } finally {
-      EndToEndBench.deleteRecursively(dir);
-    }
+    List<EndToEndBench.Served> served = configs.stream()
+        .map(c -> new EndToEndBench.Served(c, bundle, ServedEngines.appSettings(c))).toList();
+    EndToEndBench.Rotation rotation = EndToEndBench.rotate(served, texts, batch, rounds);
+    List<List<EnrichedText>> outputs = rotation.lastOutputs();
     int reference = configs.indexOf("tf-fp32");
-    double base = rounds * texts.size() / seconds[Math.max(0, reference)];
+    double base = rotation.recordsPerSecond()[Math.max(0, reference)];
     System.out.println("configuration | records/s | vs tf-fp32 | end to end / raw predict | served quality | same label "
         + "and entities as tf-fp32 end to end");
     for (int i = 0; i < configs.size(); i++) {
-      double rate = rounds * texts.size() / seconds[i];
+      double rate = rotation.recordsPerSecond()[i];
       String engine = ServedEngines.engineOf(configs.get(i));
       System.out.printf(Locale.ROOT, "RESULT %-16s | %7.2f | %.2fx | %.3f | %.2f | %s%n", configs.get(i), rate,
           rate / base, rate / raw.get(engine), 100 * quality.get(engine),
-          reference < 0 ? "-" : agreement(outputs.get(reference), outputs.get(i)));
+          reference < 0 ? "-" : EndToEndBench.agreement(outputs.get(reference), outputs.get(i)));
     }
     System.out.printf(Locale.ROOT, "load average at end: %s%n", BenchSupport.loadAverage());
-  }
-
-  /** Records (by id) whose label and entity list are the same in both runs. */
-  static String agreement(List<EnrichedText> a, List<EnrichedText> b) {
-    Map<String, EnrichedText> byId = new HashMap<>();
-    b.forEach(o -> byId.put(o.getId(), o));
-    int same = 0;
-    for (EnrichedText x : a) {
-      EnrichedText y = byId.get(x.getId());
-      if (y != null && String.valueOf(x.getClassification() == null ? null : x.getClassification().getLabel())
-          .equals(String.valueOf(y.getClassification() == null ? null : y.getClassification().getLabel()))
-          && DuplicateCacheBench.spans(x).equals(DuplicateCacheBench.spans(y))) {
-        same++;
-      }
-    }
-    return same + "/" + a.size();
   }
 }

@@ -2,13 +2,9 @@ package org.streambert.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.streambert.bert.bundle.ModelBundle;
-import org.streambert.schemas.avro.EnrichedText;
 
 /**
  * Issue 14 §5, the headline row: end-to-end records/s through a real broker (exactly_once_v2) of today's
@@ -33,9 +29,6 @@ import org.streambert.schemas.avro.EnrichedText;
 public final class HeadlineBench {
 
   private HeadlineBench() {
-  }
-
-  private record Config(String name, ModelBundle bundle, Map<String, Object> settings) {
   }
 
   public static void main(String[] args) throws Exception {
@@ -70,61 +63,26 @@ public final class HeadlineBench {
             + "candidate on %s is %.2f points below the baseline; load %s%n", dev.getFileName(), 100 * baseScore,
         100 * candFp32, fast, 100 * candFast, fast, 100 * (baseScore - candFast), BenchSupport.loadAverage());
 
-    List<Config> configs = List.of(
-        new Config("baseline fp32, no cache", baseline, ServedEngines.appSettings("tf-fp32")),
-        new Config("candidate fp32, no cache", candidate, ServedEngines.appSettings("tf-fp32")),
-        new Config("candidate " + fast + ", no cache", candidate, ServedEngines.appSettings(fast)),
-        new Config("candidate " + fast + " + cache", candidate, ServedEngines.appSettings(fast + "+cache")));
+    List<EndToEndBench.Served> configs = List.of(
+        new EndToEndBench.Served("baseline fp32, no cache", baseline, ServedEngines.appSettings("tf-fp32")),
+        new EndToEndBench.Served("candidate fp32, no cache", candidate, ServedEngines.appSettings("tf-fp32")),
+        new EndToEndBench.Served("candidate " + fast + ", no cache", candidate, ServedEngines.appSettings(fast)),
+        new EndToEndBench.Served("candidate " + fast + " + cache", candidate, ServedEngines.appSettings(fast + "+cache")));
 
     List<String> texts = DuplicateCacheBench.withDuplicates(EndToEndBench.texts(records), records, duplicates,
         14L + duplicates);
     System.out.printf(Locale.ROOT, "%d records, %d distinct texts%n", texts.size(),
         texts.stream().distinct().count());
-    double[] seconds = new double[configs.size()];
-    List<List<EnrichedText>> lastOutputs = new ArrayList<>();
-    configs.forEach(c -> lastOutputs.add(null));
-    Path dir = Files.createTempDirectory("headline-bench");
-    try {
-      int run = 0;
-      for (int round = 0; round < rounds; round++) {
-        for (int j = 0; j < configs.size(); j++) {
-          int i = (round + j) % configs.size();
-          Config c = configs.get(i);
-          EndToEndBench.Run r = EndToEndBench.endToEndRun(dir.resolve("run-" + run++), c.bundle(), texts, batch,
-              c.settings());
-          seconds[i] += texts.size() / r.recordsPerSecond();
-          lastOutputs.set(i, r.outputs());
-          System.out.printf(Locale.ROOT, "round %d: %-32s %7.2f records/s; load %s%n", round + 1, c.name(),
-              r.recordsPerSecond(), BenchSupport.loadAverage());
-        }
-      }
-    } finally {
-      EndToEndBench.deleteRecursively(dir);
-    }
-    double base = rounds * texts.size() / seconds[0];
+    EndToEndBench.Rotation rotation = EndToEndBench.rotate(configs, texts, batch, rounds);
+    double base = rotation.recordsPerSecond()[0];
     for (int i = 0; i < configs.size(); i++) {
-      double rate = rounds * texts.size() / seconds[i];
+      double rate = rotation.recordsPerSecond()[i];
       System.out.printf(Locale.ROOT, "RESULT %-32s %7.2f records/s  %.2fx the baseline%n", configs.get(i).name(), rate,
           rate / base);
     }
     System.out.printf(Locale.ROOT, "cached vs uncached candidate on %s: %s%n", fast,
-        agreement(lastOutputs.get(2), lastOutputs.get(3)));
+        EndToEndBench.agreement(rotation.lastOutputs().get(2), rotation.lastOutputs().get(3))
+            + " records with the same label and entity list");
     System.out.printf(Locale.ROOT, "load average at end: %s%n", BenchSupport.loadAverage());
-  }
-
-  /** Records (by id) whose label and entity list are the same in both runs. */
-  private static String agreement(List<EnrichedText> a, List<EnrichedText> b) {
-    Map<String, EnrichedText> byId = new HashMap<>();
-    b.forEach(o -> byId.put(o.getId(), o));
-    int same = 0;
-    for (EnrichedText x : a) {
-      EnrichedText y = byId.get(x.getId());
-      if (y != null && String.valueOf(x.getClassification() == null ? null : x.getClassification().getLabel())
-          .equals(String.valueOf(y.getClassification() == null ? null : y.getClassification().getLabel()))
-          && DuplicateCacheBench.spans(x).equals(DuplicateCacheBench.spans(y))) {
-        same++;
-      }
-    }
-    return same + "/" + a.size() + " records with the same label and entity list";
   }
 }
