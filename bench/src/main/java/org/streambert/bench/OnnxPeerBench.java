@@ -17,6 +17,9 @@ import org.streambert.bert.model.BertSavedModel;
 import org.streambert.bert.model.Precision;
 import org.streambert.bert.onnx.OnnxBundles;
 import org.streambert.bert.onnx.OnnxPrecision;
+import org.streambert.bert.onnx.OnnxQuantizer;
+import org.streambert.bert.onnx.OnnxRuntimeForwardPass;
+import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.trainer.data.ClassificationExample;
 import org.streambert.trainer.data.ClassificationReader;
@@ -98,6 +101,18 @@ public final class OnnxPeerBench {
           int threadsOfThis = t;
           yield BertPredictor.fromBundle(bundle, tokenizer, b -> OnnxBundles.load(b, p, threadsOfThis, entries),
               config);
+        }
+        case "ort-int8tok" -> { // int8 with activations quantized per token (OnnxQuantizer.quantizeInt8PerToken)
+          WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
+              bundle.model().tokenizer().doLowerCase());
+          int threadsOfThis = t;
+          yield BertPredictor.fromBundle(bundle, tokenizer, b -> {
+            BertConfig cfg = BertBundles.bertConfig(b.model());
+            return new OnnxRuntimeForwardPass(OnnxQuantizer.quantizeInt8PerToken(OnnxBundles.checkedModel(b)),
+                BertBundles.headsSpec(b.model()), cfg.hiddenSize(), threadsOfThis,
+                new OnnxRuntimeForwardPass.Limits(cfg.vocabSize(), cfg.typeVocabSize(), cfg.maxPositionEmbeddings()),
+                entries);
+          }, config);
         }
         default -> throw new IllegalArgumentException("unknown engine " + name);
       };

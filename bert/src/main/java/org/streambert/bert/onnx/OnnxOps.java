@@ -25,7 +25,7 @@ public final class OnnxOps {
   public static final Set<String> ALLOWED_OPS = Set.of(
       "Gather", "Shape", "Range", "Cast", "Unsqueeze", "Reshape", "Transpose",
       "Add", "Sub", "Mul", "Div", "Pow", "MatMul", "LayerNormalization", "Softmax", "Sigmoid", "Tanh", "Erf", "Relu",
-      "DynamicQuantizeLinear", "MatMulInteger");
+      "DynamicQuantizeLinear", "MatMulInteger", "ReduceMax", "ReduceMin", "Round", "Clip", "Min", "Max", "Neg");
   /** Opset versions of ai.onnx accepted (the exporter writes 17). */
   public static final long MIN_OPSET = 14;
   public static final long MAX_OPSET = 21;

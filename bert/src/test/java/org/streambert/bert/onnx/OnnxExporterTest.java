@@ -127,6 +127,52 @@ class OnnxExporterTest {
   }
 
   @Test
+  void shouldQuantizeEachTokenOnItsOwnSoThatATextsResultDoesNotDependOnItsBatch() throws Exception {
+    Map<String, float[]> weights = TinyBert.randomWeights(TinyBert.CONFIG, HEADS, 9);
+    weights.replaceAll((name, w) -> {
+      float[] v = w.clone();
+      for (int i = 0; i < v.length; i++) {
+        v[i] = name.endsWith("/gamma") ? 1 + (v[i] - 1) * 0.1f : v[i] * 0.1f;
+      }
+      return v;
+    });
+    byte[] fp32;
+    try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS, WeightSource.ofArrays(weights))) {
+      fp32 = OnnxExporter.toBytes(model);
+    }
+    Set<String> out = Set.of(OnnxLayout.CLASS_PROBS);
+    int classes = HEADS.numClasses();
+    for (boolean perToken : new boolean[] {false, true}) {
+      byte[] int8 = perToken ? OnnxQuantizer.quantizeInt8PerToken(fp32) : OnnxQuantizer.quantizeInt8(fp32);
+      OnnxOps.check(int8, HEADS, TinyBert.CONFIG.hiddenSize());
+      float[] batched = runOrt(int8, INPUTS, out).get(OnnxLayout.CLASS_PROBS);
+      double batchEffect = 0;
+      for (int b = 0; b < INPUTS.batch(); b++) {
+        float[] alone = runOrt(int8, row(INPUTS, b), out).get(OnnxLayout.CLASS_PROBS);
+        for (int c = 0; c < classes; c++) {
+          batchEffect = Math.max(batchEffect, Math.abs(alone[c] - batched[b * classes + c]));
+        }
+      }
+      if (perToken) {
+        assertTrue(batchEffect < 1e-6, "per token: a text's result moved by " + batchEffect + " with its batch");
+        double diff = TinyBert.maxAbsDiff(runOrt(fp32, INPUTS, out).get(OnnxLayout.CLASS_PROBS), batched);
+        assertTrue(diff < 0.02, "per-token int8 moved a probability by " + diff);
+      } else {
+        assertTrue(batchEffect > 1e-6, "per tensor: the batch's range quantizes every text (moved " + batchEffect
+            + ")");
+      }
+    }
+  }
+
+  /** Row {@code b} of a batch as a batch of one (same sequence length, same padding). */
+  static TinyBert.Inputs row(TinyBert.Inputs in, int b) {
+    int t = in.seqLen();
+    return new TinyBert.Inputs(1, t, java.util.Arrays.copyOfRange(in.ids(), b * t, b * t + t),
+        java.util.Arrays.copyOfRange(in.mask(), b * t, b * t + t),
+        java.util.Arrays.copyOfRange(in.segments(), b * t, b * t + t));
+  }
+
+  @Test
   void shouldWriteOnlyAllowedOpsForEveryActivationAndHeadCombination() {
     // The counterpart of SavedModelOpsTest: fails when an exported graph starts to need an op OnnxOps refuses.
     List<HeadsSpec> heads = List.of(HeadsSpec.NONE, HeadsSpec.classification(2), HeadsSpec.multiLabel(3),
@@ -138,6 +184,7 @@ class OnnxExporterTest {
           byte[] fp32 = OnnxExporter.toBytes(model);
           OnnxOps.check(fp32, h, cfg.hiddenSize());
           OnnxOps.check(OnnxQuantizer.quantizeInt8(fp32), h, cfg.hiddenSize());
+          OnnxOps.check(OnnxQuantizer.quantizeInt8PerToken(fp32), h, cfg.hiddenSize());
         }
       }
     }
