@@ -121,7 +121,7 @@ public final class DuplicateCacheBench {
         continue;
       }
       labels += x.getClassification().getLabel().equals(y.getClassification().getLabel()) ? 1 : 0;
-      entities += spans(x).equals(spans(y)) ? 1 : 0;
+      entities += EndToEndBench.spans(x).equals(EndToEndBench.spans(y)) ? 1 : 0;
       for (int i = 0; i < x.getClassification().getScores().size(); i++) {
         maxDiff = Math.max(maxDiff, Math.abs(x.getClassification().getScores().get(i).getScore()
             - y.getClassification().getScores().get(i).getScore()));
@@ -146,12 +146,4 @@ public final class DuplicateCacheBench {
     }
     return same + "/" + repeats + " repeats identical to their first occurrence";
   }
-
-  /** An output's entities as {@code type[start,end)}, in order: what two runs must agree on. */
-  static List<String> spans(EnrichedText t) {
-    List<String> out = new ArrayList<>();
-    t.getEntities().forEach(e -> out.add(e.getType() + "[" + e.getStart() + "," + e.getEnd() + ")"));
-    return out;
-  }
-
 }

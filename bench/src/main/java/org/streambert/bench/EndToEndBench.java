@@ -198,6 +198,13 @@ public final class EndToEndBench {
   record Rotation(double[] recordsPerSecond, List<List<EnrichedText>> lastOutputs) {
   }
 
+  /** An output's entities as {@code TYPE[start,end)}, in order. */
+  static List<String> spans(EnrichedText t) {
+    List<String> out = new ArrayList<>();
+    t.getEntities().forEach(e -> out.add(e.getType() + "[" + e.getStart() + "," + e.getEnd() + ")"));
+    return out;
+  }
+
   /** Records (by id) whose label and entity list are the same in both runs, as "same/all". */
   static String agreement(List<EnrichedText> a, List<EnrichedText> b) {
     Map<String, EnrichedText> byId = new HashMap<>();
@@ -207,7 +214,7 @@ public final class EndToEndBench {
       EnrichedText y = byId.get(x.getId());
       if (y != null && String.valueOf(x.getClassification() == null ? null : x.getClassification().getLabel())
           .equals(String.valueOf(y.getClassification() == null ? null : y.getClassification().getLabel()))
-          && DuplicateCacheBench.spans(x).equals(DuplicateCacheBench.spans(y))) {
+          && spans(x).equals(spans(y))) {
         same++;
       }
     }
