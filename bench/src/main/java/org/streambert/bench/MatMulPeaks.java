@@ -156,10 +156,28 @@ final class MatMulPeaks {
       }
     }
 
+    /**
+     * Binds the graph's inputs {@code x} [M, K] and {@code y} [K, N] and its {@code output}, opens the session and
+     * writes the random inputs.
+     */
+    void open(Output<?> x, Output<?> y, Output<?> output, ConfigProto config, int m, int k, int n) {
+      pa = x;
+      pb = y;
+      product = output;
+      session = new Session(graph, config);
+      a = tfFloats(Shape.of(m, k), 1);
+      b = tfFloats(Shape.of(k, n), 2);
+    }
+
+    /** Closes what was opened; also after a failed construction. */
     @Override
     public void close() {
-      a.close();
-      b.close();
+      if (a != null) {
+        a.close();
+      }
+      if (b != null) {
+        b.close();
+      }
       if (session != null) {
         session.close();
       }
@@ -176,12 +194,7 @@ final class MatMulPeaks {
       Operand<?> p = bf16
           ? tf.linalg.matMul(tf.dtypes.cast(x, TBfloat16.class), tf.dtypes.cast(y, TBfloat16.class)) // [M, N] bf16
           : tf.linalg.matMul(x, y); // [M, N]
-      pa = x.asOutput();
-      pb = y.asOutput();
-      product = p.asOutput();
-      session = new Session(graph, config);
-      a = tfFloats(Shape.of(m, k), 1);
-      b = tfFloats(Shape.of(k, n), 2);
+      open(x.asOutput(), y.asOutput(), p.asOutput(), config, m, k, n);
     }
   }
 
@@ -208,16 +221,11 @@ final class MatMulPeaks {
             .addInput(qa.output(1)).addInput(qa.output(2)).addInput(qb.output(1)).addInput(qb.output(2))
             .addInput(tf.constant(-1e6f).asOutput()).addInput(tf.constant(1e6f).asOutput())
             .setAttr("Toutput", DataType.DT_FLOAT).setAttr("input_quant_mode", "SCALED").build(); // [M, N]
-        p.pa = x.asOutput();
-        p.pb = y.asOutput();
-        p.product = mm.output(0);
-        p.session = new Session(p.graph, config);
-        p.a = tfFloats(Shape.of(m, k), 1);
-        p.b = tfFloats(Shape.of(k, n), 2);
+        p.open(x.asOutput(), y.asOutput(), mm.output(0), config, m, k, n);
         p.runOnce(); // fails here when no kernel is registered
         return p;
       } catch (RuntimeException e) {
-        p.closeQuietly();
+        p.close();
         throw e;
       }
     }
@@ -226,19 +234,6 @@ final class MatMulPeaks {
       Ops tf = Ops.create(g);
       return g.opBuilder("QuantizeV2", name, tf.scope()).addInput(x).addInput(tf.constant(min).asOutput())
           .addInput(tf.constant(max).asOutput()).setAttr("T", type).setAttr("mode", "SCALED").build();
-    }
-
-    void closeQuietly() {
-      if (a != null) {
-        a.close();
-      }
-      if (b != null) {
-        b.close();
-      }
-      if (session != null) {
-        session.close();
-      }
-      graph.close();
     }
   }
 
@@ -261,31 +256,13 @@ final class MatMulPeaks {
             .addInput(qb.output(1)).addInput(qb.output(2)).setAttr("Toutput", DataType.DT_QINT32).build();
         GraphOperation deq = p.graph.opBuilder("Dequantize", "deq", tf.scope()).addInput(mm.output(0)).addInput(mm.output(1))
             .addInput(mm.output(2)).build(); // [M, N] float: the qint32 result cannot cross into Java
-        p.pa = x.asOutput();
-        p.pb = y.asOutput();
-        p.product = deq.output(0);
-        p.session = new Session(p.graph, config);
-        p.a = tfFloats(Shape.of(m, k), 1);
-        p.b = tfFloats(Shape.of(k, n), 2);
+        p.open(x.asOutput(), y.asOutput(), deq.output(0), config, m, k, n);
         p.runOnce();
         return p;
       } catch (RuntimeException e) {
-        p.closeQuietly();
+        p.close();
         throw e;
       }
-    }
-
-    void closeQuietly() {
-      if (a != null) {
-        a.close();
-      }
-      if (b != null) {
-        b.close();
-      }
-      if (session != null) {
-        session.close();
-      }
-      graph.close();
     }
   }
 
