@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 import org.streambert.streams.ops.AppMeters;
 import org.streambert.streams.ops.HttpEndpoint;
 import org.streambert.streams.ops.KafkaStatusPublisher;
-import org.streambert.streams.ops.NativeLogLevel;
+import org.streambert.bert.model.NativeLogLevel;
 import org.streambert.streams.ops.NlpMetrics;
 import org.streambert.streams.ops.RestoreLog;
 import org.streambert.streams.ops.StreamThreadSupervisor;

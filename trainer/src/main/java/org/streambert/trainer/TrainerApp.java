@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
 import java.util.concurrent.Callable;
 import org.streambert.bert.bundle.BundleException;
+import org.streambert.bert.model.NativeLogLevel;
 import org.streambert.trainer.cli.BenchmarkCommand;
 import org.streambert.trainer.cli.DistillCommand;
 import org.streambert.trainer.cli.EvaluateCommand;
@@ -67,6 +68,9 @@ public final class TrainerApp implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // TensorFlow's native start-up notices (CPU features, oneDNN) off, as in the app; an explicit
+    // TF_CPP_MIN_LOG_LEVEL in the environment wins (0 brings them back).
+    NativeLogLevel.apply("warning");
     System.exit(run(args));
   }
 

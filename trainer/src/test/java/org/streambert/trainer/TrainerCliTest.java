@@ -1,11 +1,13 @@
 package org.streambert.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -48,14 +50,24 @@ class TrainerCliTest {
 
   @Test
   void shouldAnswerHelpOnEverySubcommandEvenWithRequiredOptions() {
-    for (String sub : TrainerApp.commandLine().getSubcommands().keySet()) {
-      if (sub.equals("help")) {
-        continue; // picocli's own help command: "help --help" is not a thing
+    // picocli's own warnings (e.g. an unescaped % in a description) go to System.err, not the command's writer
+    PrintStream systemErr = System.err;
+    ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+    try {
+      for (String sub : TrainerApp.commandLine().getSubcommands().keySet()) {
+        if (sub.equals("help")) {
+          continue; // picocli's own help command: "help --help" is not a thing
+        }
+        Run r = run(sub, "--help");
+        assertEquals(ExitCodes.OK, r.code(), sub + " --help: " + r.err());
+        assertTrue(r.out().startsWith("Usage: trainer " + sub), sub + " --help printed\n" + r.out() + r.err());
       }
-      Run r = run(sub, "--help");
-      assertEquals(ExitCodes.OK, r.code(), sub + " --help: " + r.err());
-      assertTrue(r.out().startsWith("Usage: trainer " + sub), sub + " --help printed\n" + r.out() + r.err());
+    } finally {
+      System.setErr(systemErr);
     }
+    assertFalse(warnings.toString(StandardCharsets.UTF_8).contains("picocli WARN"),
+        warnings.toString(StandardCharsets.UTF_8));
   }
 
   @Test

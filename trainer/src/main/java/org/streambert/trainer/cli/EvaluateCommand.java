@@ -56,7 +56,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--ner-text", split = ",", paramLabel = "tokenized|raw|documents",
       defaultValue = "tokenized,raw,documents", converter = ServedTextConverter.class,
       description = "The texts the served NER evaluation sends: each sentence's tokens joined by spaces (tokenized), "
-          + "each sentence detokenized as text is written (raw: no space before , . ; : ! ? % ) 's n't, none after "
+          + "each sentence detokenized as text is written (raw: no space before , . ; : ! ? %% ) 's n't, none after "
           + "( $), and each document (-DOCSTART- or blank-line runs) as one detokenized text (documents). "
           + "Default: ${DEFAULT-VALUE}; the first is the dev score's.")
   List<ServedText> nerTexts;

@@ -31,8 +31,8 @@ public final class PublishOptions {
   boolean noGate;
 
   @Option(names = "--with-onnx", description = "Add the bundle's ONNX export (onnx/model.onnx, hashed in the "
-      + "manifest) to the run's bundle (before it is stored and signed, with --publish; serve: to every candidate), "
-      + "so that the streams app can serve it on ONNX Runtime (nlp.model.engine=auto or onnxruntime). BERT-base: "
+      + "manifest) to the run's bundle IN PLACE: the run directory's bundle/ is replaced by one with the file "
+      + "(before it is stored and signed, with --publish; serve: to every candidate), so that the streams app can serve it on ONNX Runtime (nlp.model.engine=auto or onnxruntime). BERT-base: "
       + "~420 MB more, a few seconds.")
   boolean withOnnx;
 

@@ -1,4 +1,4 @@
-package org.streambert.streams.ops;
+package org.streambert.bert.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

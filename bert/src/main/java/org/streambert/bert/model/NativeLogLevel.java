@@ -1,4 +1,4 @@
-package org.streambert.streams.ops;
+package org.streambert.bert.model;
 
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
