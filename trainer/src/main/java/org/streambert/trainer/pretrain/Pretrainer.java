@@ -15,19 +15,20 @@ import org.streambert.bert.model.BertVariable;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.PretrainingHeads;
 import org.streambert.bert.model.WeightSource;
+import org.streambert.trainer.engine.Feeds;
+import org.streambert.trainer.engine.Sampler;
+import org.streambert.trainer.engine.TrainingSession;
 import org.streambert.trainer.internals.ProgressReporter;
+import org.streambert.trainer.internals.Tensors;
 import org.streambert.trainer.optim.AdamWeightDecayConfig;
 import org.streambert.trainer.optim.AdamWeightDecayOptimizer;
 import org.streambert.trainer.optim.CrossEntropyLoss;
-import org.streambert.trainer.optim.TrainStep;
-import org.streambert.trainer.optim.TrainableVariable;
 import org.streambert.trainer.optim.WarmupLinearDecay;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -72,68 +73,24 @@ public final class Pretrainer {
     Map<String, float[]> encoder;
     Map<String, float[]> heads;
     long started = System.nanoTime();
-    try (Graph g = new Graph(); Session session = new Session(g)) {
-      Ops tf = Ops.create(g);
-      BertGraph bert = BertGraph.build(tf, cfg, HeadsSpec.NONE, true, o.seed());
-      PretrainingHeads ph = PretrainingHeads.build(tf, bert);
-      Placeholder<TInt32> maskedIds = tf.withName("masked_lm_ids")
-          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1))); // [B, M]
-      Placeholder<TFloat32> maskedWeights = tf.withName("masked_lm_weights")
-          .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1))); // [B, M]
-      Placeholder<TInt32> nspLabels = tf.withName("next_sentence_labels")
-          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))); // [B]
-      Operand<TInt32> flat = tf.constant(new int[] {-1});
-      Operand<TFloat32> perPrediction = CrossEntropyLoss.perPosition(tf, ph.mlmLogits(),
-          tf.reshape(maskedIds, flat)); // [B*M]
-      Operand<TFloat32> w = tf.reshape(maskedWeights, flat); // [B*M]
-      Operand<TFloat32> mlmLoss = tf.math.div(tf.reduceSum(tf.math.mul(w, perPrediction), tf.constant(0)),
-          tf.math.add(tf.reduceSum(w, tf.constant(0)), tf.constant(WEIGHT_EPSILON))); // []
-      Operand<TFloat32> nspLoss = CrossEntropyLoss.mean(tf, ph.nspLogits(), nspLabels); // []
-      Operand<TFloat32> loss = tf.math.add(mlmLoss, nspLoss); // []
-
-      List<TrainableVariable> vars = new ArrayList<>();
-      for (BertVariable v : bert.variables()) {
-        vars.add(new TrainableVariable(v.name(), v.variable()));
-      }
-      for (BertVariable v : ph.variables()) {
-        vars.add(new TrainableVariable(v.name(), v.variable()));
-      }
-      TrainStep step = AdamWeightDecayOptimizer.build(tf, loss, vars,
-          new WarmupLinearDecay(o.learningRate(), o.numTrainSteps(), o.numWarmupSteps()), AdamWeightDecayConfig.BERT);
-
-      WeightSource fresh = WeightSource.random(cfg.initializerRange(), o.seed());
-      WeightSource source = o.initialWeights() == null ? fresh : o.initialWeights().orElse(fresh);
-      bert.initialize(session, source);
-      ph.initialize(session, source);
-
+    WeightSource fresh = WeightSource.random(cfg.initializerRange(), o.seed());
+    WeightSource source = o.initialWeights() == null ? fresh : o.initialWeights().orElse(fresh);
+    MlmNspTask task = new MlmNspTask();
+    try (TrainingSession session = TrainingSession.open(cfg, HeadsSpec.NONE, task,
+        new WarmupLinearDecay(o.learningRate(), o.numTrainSteps(), o.numWarmupSteps()), source, o.seed())) {
       ProgressReporter progress = o.progress() == null ? null : new ProgressReporter("pretrain", o.numTrainSteps(),
           o.progress(), false, Duration.ofSeconds(10), System::nanoTime);
-      Random order = new Random(o.seed() + 2);
-      List<PretrainingInstance> shuffled = new ArrayList<>(train);
-      int cursor = shuffled.size();
+      Sampler<PretrainingInstance> sampler = new Sampler<>(train, o.seed() + 2);
       for (int s = 0; s < o.numTrainSteps(); s++) {
-        List<PretrainingInstance> batch = new ArrayList<>(o.batchSize());
-        while (batch.size() < o.batchSize()) {
-          if (cursor == shuffled.size()) {
-            Collections.shuffle(shuffled, order);
-            cursor = 0;
-          }
-          batch.add(shuffled.get(cursor++));
-        }
-        PretrainingBatch b = PretrainingBatch.of(batch, o.tokenizer().padId());
-        try (TInt32 ids = ints(b.batch(), b.seqLen(), b.inputIds());
-            TInt32 mask = ints(b.batch(), b.seqLen(), b.inputMask());
-            TInt32 seg = ints(b.batch(), b.seqLen(), b.segmentIds());
-            TInt32 pos = ints(b.batch(), b.predictions(), b.maskedPositions());
-            TInt32 lab = ints(b.batch(), b.predictions(), b.maskedIds());
-            TFloat32 wt = TFloat32.tensorOf(Shape.of(b.batch(), b.predictions()), DataBuffers.of(b.maskedWeights()));
-            TInt32 nsp = TInt32.tensorOf(Shape.of(b.batch()), DataBuffers.of(b.nextSentenceLabels()));
-            Result r = session.runner()
-                .feed(bert.inputIds(), ids).feed(bert.inputMask(), mask).feed(bert.segmentIds(), seg)
-                .feed(ph.maskedLmPositions(), pos).feed(maskedIds, lab).feed(maskedWeights, wt).feed(nspLabels, nsp)
-                .addTarget(step.trainOp()).fetch(mlmLoss).fetch(nspLoss).run()) {
-          mlmLosses[s] = ((TFloat32) r.get(0)).getFloat();
-          nspLosses[s] = ((TFloat32) r.get(1)).getFloat();
+        PretrainingBatch b = PretrainingBatch.of(sampler.next(o.batchSize()), o.tokenizer().padId());
+        Shape bm = Shape.of(b.batch(), b.predictions());
+        try (Feeds f = session.feeds(b.inputs())) {
+          f.ints(task.heads.maskedLmPositions(), bm, b.maskedPositions()).ints(task.maskedIds, bm, b.maskedIds())
+              .floats(task.maskedWeights, bm, b.maskedWeights())
+              .ints(task.nspLabels, Shape.of(b.batch()), b.nextSentenceLabels());
+          float[] losses = session.step(f, task.mlmLoss, task.nspLoss);
+          mlmLosses[s] = losses[0];
+          nspLosses[s] = losses[1];
         }
         if (progress != null) {
           progress.update(s + 1, (long) (s + 1) * o.batchSize(), mlmLosses[s] + nspLosses[s]);
@@ -142,8 +99,8 @@ public final class Pretrainer {
       if (progress != null) {
         progress.finish();
       }
-      encoder = bert.readWeights(session);
-      heads = ph.readWeights(session);
+      encoder = session.encoderWeights();
+      heads = session.weights(task.heads);
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     Optional<PretrainEvaluation> evaluation = Optional.empty();
@@ -154,6 +111,62 @@ public final class Pretrainer {
       log(o.progress(), "held-out " + evaluation.get());
     }
     return new PretrainResult(cfg, encoder, heads, mlmLosses, nspLosses, evaluation, train.size(), seconds);
+  }
+
+  /** MLM + NSP on the engine: the pre-training heads, their feeds and run_pretraining.py's two losses. */
+  private static final class MlmNspTask implements TrainingSession.Task {
+    PretrainingHeadsAdapter heads;
+    Placeholder<TInt32> maskedIds;
+    Placeholder<TFloat32> maskedWeights;
+    Placeholder<TInt32> nspLabels;
+    Operand<TFloat32> mlmLoss;
+    Operand<TFloat32> nspLoss;
+
+    @Override
+    public Operand<TFloat32> build(Ops tf, BertGraph bert) {
+      heads = new PretrainingHeadsAdapter(PretrainingHeads.build(tf, bert));
+      maskedIds = tf.withName("masked_lm_ids")
+          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1))); // [B, M]
+      maskedWeights = tf.withName("masked_lm_weights")
+          .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1))); // [B, M]
+      nspLabels = tf.withName("next_sentence_labels")
+          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))); // [B]
+      Operand<TInt32> flat = tf.constant(new int[] {-1});
+      Operand<TFloat32> perPrediction = CrossEntropyLoss.perPosition(tf, heads.heads.mlmLogits(),
+          tf.reshape(maskedIds, flat)); // [B*M]
+      Operand<TFloat32> w = tf.reshape(maskedWeights, flat); // [B*M]
+      mlmLoss = tf.math.div(tf.reduceSum(tf.math.mul(w, perPrediction), tf.constant(0)),
+          tf.math.add(tf.reduceSum(w, tf.constant(0)), tf.constant(WEIGHT_EPSILON))); // []
+      nspLoss = CrossEntropyLoss.mean(tf, heads.heads.nspLogits(), nspLabels); // []
+      return tf.math.add(mlmLoss, nspLoss); // []
+    }
+
+    @Override
+    public List<TrainingSession.TaskHeads> heads() {
+      return List.of(heads);
+    }
+  }
+
+  /** {@link PretrainingHeads} as the engine's task heads. */
+  private record PretrainingHeadsAdapter(PretrainingHeads heads) implements TrainingSession.TaskHeads {
+    Placeholder<TInt32> maskedLmPositions() {
+      return heads.maskedLmPositions();
+    }
+
+    @Override
+    public List<BertVariable> variables() {
+      return heads.variables();
+    }
+
+    @Override
+    public void initialize(Session session, WeightSource source) {
+      heads.initialize(session, source);
+    }
+
+    @Override
+    public Map<String, float[]> readWeights(Session session) {
+      return heads.readWeights(session);
+    }
   }
 
   /**
@@ -185,10 +198,10 @@ public final class Pretrainer {
             instances.subList(from, Math.min(instances.size(), from + EVAL_BATCH_SIZE)), padId);
         float[] mlm;
         float[] nsp;
-        try (TInt32 ids = ints(b.batch(), b.seqLen(), b.inputIds());
-            TInt32 mask = ints(b.batch(), b.seqLen(), b.inputMask());
-            TInt32 seg = ints(b.batch(), b.seqLen(), b.segmentIds());
-            TInt32 pos = ints(b.batch(), b.predictions(), b.maskedPositions());
+        try (TInt32 ids = Tensors.ints(b.inputs().shape(), b.inputs().ids());
+            TInt32 mask = Tensors.ints(b.inputs().shape(), b.inputs().mask());
+            TInt32 seg = Tensors.ints(b.inputs().shape(), b.inputs().segments());
+            TInt32 pos = Tensors.ints(Shape.of(b.batch(), b.predictions()), b.maskedPositions());
             Result r = session.runner()
                 .feed(bert.inputIds(), ids).feed(bert.inputMask(), mask).feed(bert.segmentIds(), seg)
                 .feed(ph.maskedLmPositions(), pos).fetch(ph.mlmLogits()).fetch(ph.nspLogits()).run()) {
@@ -236,10 +249,6 @@ public final class Pretrainer {
       }
     }
     return best;
-  }
-
-  static TInt32 ints(int rows, int cols, int[] values) {
-    return TInt32.tensorOf(Shape.of(rows, cols), DataBuffers.of(values));
   }
 
   static float[] floats(TFloat32 t) {

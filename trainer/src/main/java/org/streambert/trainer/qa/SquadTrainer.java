@@ -3,13 +3,10 @@ package org.streambert.trainer.qa;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
 import org.streambert.bert.model.BertVariable;
@@ -22,18 +19,17 @@ import org.streambert.bert.qa.QaHead;
 import org.streambert.bert.qa.QaWindow;
 import org.streambert.bert.qa.SquadExample;
 import org.streambert.bert.qa.SquadMetrics;
+import org.streambert.trainer.engine.EncoderBatch;
+import org.streambert.trainer.engine.Feeds;
+import org.streambert.trainer.engine.Sampler;
+import org.streambert.trainer.engine.TrainingSession;
 import org.streambert.trainer.internals.ProgressReporter;
 import org.streambert.trainer.optim.AdamWeightDecayConfig;
 import org.streambert.trainer.optim.AdamWeightDecayOptimizer;
-import org.streambert.trainer.optim.TrainStep;
-import org.streambert.trainer.optim.TrainableVariable;
 import org.streambert.trainer.optim.WarmupLinearDecay;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -79,72 +75,26 @@ public final class SquadTrainer {
     double[] losses = new double[Math.toIntExact(steps)];
     Map<String, float[]> weights = new LinkedHashMap<>();
     long started = System.nanoTime();
-    try (Graph g = new Graph(); Session session = new Session(g)) {
-      Ops tf = Ops.create(g);
-      BertGraph bert = BertGraph.build(tf, cfg, HeadsSpec.NONE, true, o.seed());
-      QaHead head = QaHead.build(tf, bert);
-      Placeholder<TInt32> startPositions = tf.withName("start_positions")
-          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))); // [B]
-      Placeholder<TInt32> endPositions = tf.withName("end_positions")
-          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))); // [B]
-      Operand<TFloat32> loss = tf.math.div(tf.math.add(
-          spanLoss(tf, head.startLogits(), startPositions),
-          spanLoss(tf, head.endLogits(), endPositions)), tf.constant(2f)); // []
-      List<TrainableVariable> vars = new ArrayList<>();
-      for (BertVariable v : bert.variables()) {
-        vars.add(new TrainableVariable(v.name(), v.variable()));
-      }
-      for (BertVariable v : head.variables()) {
-        vars.add(new TrainableVariable(v.name(), v.variable()));
-      }
-      TrainStep step = AdamWeightDecayOptimizer.build(tf, loss, vars,
-          WarmupLinearDecay.withWarmupProportion(o.learningRate(), steps, o.warmupProportion()),
-          AdamWeightDecayConfig.BERT);
-      WeightSource source = o.initialWeights().orElse(WeightSource.random(cfg.initializerRange(), o.seed()));
-      bert.initialize(session, source);
-      head.initialize(session, source);
-
+    SpanTask task = new SpanTask();
+    WeightSource source = o.initialWeights().orElse(WeightSource.random(cfg.initializerRange(), o.seed()));
+    try (TrainingSession session = TrainingSession.open(cfg, HeadsSpec.NONE, task,
+        WarmupLinearDecay.withWarmupProportion(o.learningRate(), steps, o.warmupProportion()), source, o.seed())) {
       ProgressReporter progress = o.progress() == null ? null : new ProgressReporter("fine-tune-squad", steps,
           o.progress(), false, Duration.ofSeconds(30), System::nanoTime);
-      Random order = new Random(o.seed());
-      List<QaWindow> shuffled = new ArrayList<>(windows);
-      int cursor = shuffled.size();
+      Sampler<QaWindow> sampler = new Sampler<>(windows, o.seed());
       int padId = o.tokenizer().padId();
       for (int s = 0; s < steps; s++) {
-        List<QaWindow> batch = new ArrayList<>(o.batchSize());
-        while (batch.size() < o.batchSize()) {
-          if (cursor == shuffled.size()) {
-            Collections.shuffle(shuffled, order);
-            cursor = 0;
-          }
-          batch.add(shuffled.get(cursor++));
-        }
+        List<QaWindow> batch = sampler.next(o.batchSize());
         int b = batch.size();
-        int t = batch.stream().mapToInt(QaWindow::length).max().orElse(1);
-        int[] ids = new int[b * t];
-        int[] mask = new int[b * t];
-        int[] seg = new int[b * t];
         int[] starts = new int[b];
         int[] ends = new int[b];
-        Arrays.fill(ids, padId);
         for (int i = 0; i < b; i++) {
-          QaWindow w = batch.get(i);
-          System.arraycopy(w.inputIds(), 0, ids, i * t, w.length());
-          System.arraycopy(w.segmentIds(), 0, seg, i * t, w.length());
-          Arrays.fill(mask, i * t, i * t + w.length(), 1);
-          starts[i] = w.startPosition();
-          ends[i] = w.endPosition();
+          starts[i] = batch.get(i).startPosition();
+          ends[i] = batch.get(i).endPosition();
         }
-        try (TInt32 idsT = TInt32.tensorOf(Shape.of(b, t), DataBuffers.of(ids));
-            TInt32 maskT = TInt32.tensorOf(Shape.of(b, t), DataBuffers.of(mask));
-            TInt32 segT = TInt32.tensorOf(Shape.of(b, t), DataBuffers.of(seg));
-            TInt32 startT = TInt32.tensorOf(Shape.of(b), DataBuffers.of(starts));
-            TInt32 endT = TInt32.tensorOf(Shape.of(b), DataBuffers.of(ends));
-            Result r = session.runner()
-                .feed(bert.inputIds(), idsT).feed(bert.inputMask(), maskT).feed(bert.segmentIds(), segT)
-                .feed(startPositions, startT).feed(endPositions, endT)
-                .addTarget(step.trainOp()).fetch(loss).run()) {
-          losses[s] = ((TFloat32) r.get(0)).getFloat();
+        try (Feeds f = session.feeds(EncoderBatch.of(batch, QaWindow::inputIds, QaWindow::segmentIds, padId))) {
+          f.ints(task.startPositions, Shape.of(b), starts).ints(task.endPositions, Shape.of(b), ends);
+          losses[s] = session.step(f, session.loss())[0];
         }
         if (progress != null) {
           progress.update(s + 1, (long) (s + 1) * b, losses[s]);
@@ -153,8 +103,7 @@ public final class SquadTrainer {
       if (progress != null) {
         progress.finish();
       }
-      weights.putAll(bert.readWeights(session));
-      weights.putAll(head.readWeights(session));
+      weights.putAll(session.weights());
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     Optional<SquadMetrics.Score> score = Optional.empty();
@@ -167,6 +116,45 @@ public final class SquadTrainer {
       log(o.progress(), "evaluation: " + score.get());
     }
     return new SquadTrainResult(cfg, weights, losses, windows.size(), score, predictions, seconds);
+  }
+
+  /** The SQuAD span task on the engine: run_squad.py's head and its loss {@code (CE(start) + CE(end)) / 2}. */
+  private static final class SpanTask implements TrainingSession.Task {
+    private QaHead head;
+    Placeholder<TInt32> startPositions;
+    Placeholder<TInt32> endPositions;
+
+    @Override
+    public Operand<TFloat32> build(Ops tf, BertGraph bert) {
+      head = QaHead.build(tf, bert);
+      startPositions = tf.withName("start_positions")
+          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))); // [B]
+      endPositions = tf.withName("end_positions")
+          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))); // [B]
+      return tf.math.div(tf.math.add(
+          spanLoss(tf, head.startLogits(), startPositions),
+          spanLoss(tf, head.endLogits(), endPositions)), tf.constant(2f)); // []
+    }
+
+    @Override
+    public List<TrainingSession.TaskHeads> heads() {
+      return List.of(new TrainingSession.TaskHeads() {
+        @Override
+        public List<BertVariable> variables() {
+          return head.variables();
+        }
+
+        @Override
+        public void initialize(Session session, WeightSource source) {
+          head.initialize(session, source);
+        }
+
+        @Override
+        public Map<String, float[]> readWeights(Session session) {
+          return head.readWeights(session);
+        }
+      });
+    }
   }
 
   /** The best answer text of every question (empty text when the context has no token), by question id. */

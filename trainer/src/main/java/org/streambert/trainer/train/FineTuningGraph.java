@@ -7,21 +7,14 @@ import java.util.Map;
 import java.util.Objects;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
-import org.streambert.bert.model.BertVariable;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.WeightSource;
-import org.streambert.trainer.internals.Tensors;
-import org.streambert.trainer.optim.AdamWeightDecayConfig;
-import org.streambert.trainer.optim.AdamWeightDecayOptimizer;
+import org.streambert.trainer.engine.Feeds;
+import org.streambert.trainer.engine.TrainingSession;
 import org.streambert.trainer.optim.CrossEntropyLoss;
 import org.streambert.trainer.optim.SoftTargetLoss;
-import org.streambert.trainer.optim.TrainStep;
-import org.streambert.trainer.optim.TrainableVariable;
 import org.streambert.trainer.optim.WarmupLinearDecay;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -46,19 +39,56 @@ import org.tensorflow.types.TInt32;
  * word boundaries, i.e. a classification example), and the loss becomes {@code T² · (KL_class + KL_token)}
  * ({@link SoftTargetLoss}) {@code + alpha ·} the hard-label loss above, so fine-tuning and distillation share one graph, optimizer and schedule.
  *
- * <p>Owns its graph and session; {@link #close()} frees both. Not thread-safe.
+ * <p>A task of the one training engine ({@link TrainingSession}), which owns graph, session, encoder and optimizer;
+ * this class adds only the heads' losses and their feeds. Closing it closes the session. Not thread-safe.
  */
 public final class FineTuningGraph implements AutoCloseable {
 
-  private final Graph graph;
-  private final Session session;
-  private final BertGraph bert;
-  private final Placeholder<TInt32> classLabels;
-  private final Placeholder<TInt32> tokenLabels;
-  private final Placeholder<TFloat32> tokenWeights;
-  private final Operand<TFloat32> loss;
-  private final TrainStep step;
-  private final SoftTargetInputs soft; // null unless distilling
+  private final TrainingSession session;
+  private final Losses losses;
+
+  /** The losses' extra inputs (the soft-target ones null unless distilling) and their terms. */
+  private static final class Losses implements TrainingSession.Task {
+    private final HeadsSpec heads;
+    private final DistillConfig distill;
+    Placeholder<TInt32> classLabels;
+    Placeholder<TInt32> tokenLabels;
+    Placeholder<TFloat32> tokenWeights;
+    SoftTargetInputs soft;
+
+    Losses(HeadsSpec heads, DistillConfig distill) {
+      this.heads = heads;
+      this.distill = distill;
+    }
+
+    @Override
+    public Operand<TFloat32> build(Ops tf, BertGraph bg) {
+      classLabels = tf.withName("class_labels")
+          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))); // [B]
+      tokenLabels = tf.withName("token_labels")
+          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1))); // [B, T]
+      tokenWeights = tf.withName("token_weights")
+          .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1))); // [B, T]
+      List<Operand<TFloat32>> terms = new ArrayList<>();
+      // run_classifier.py: create_model's per-example cross-entropy, averaged
+      bg.classLogits().ifPresent(logits -> terms.add(CrossEntropyLoss.mean(tf, logits, classLabels))); // []
+      bg.tokenLogits().ifPresent(logits ->
+          terms.add(CrossEntropyLoss.weightedMean(tf, logits, tokenLabels, tokenWeights))); // []
+      Operand<TFloat32> hard = terms.size() == 1 ? terms.get(0) : tf.math.add(terms.get(0), terms.get(1)); // []
+      if (distill == null) {
+        return hard;
+      }
+      soft = softTargets(tf, bg, heads, distill.temperature());
+      return tf.math.add(soft.loss(), tf.math.mul(hard, tf.constant((float) distill.alpha()))); // []
+    }
+
+    /** The hard-label feeds of {@code b}. */
+    void feed(Feeds f, Batch b) {
+      Shape bt = b.inputs().shape();
+      f.ints(classLabels, Shape.of(b.size()), b.classLabels()).ints(tokenLabels, bt, b.tokenLabels())
+          .floats(tokenWeights, bt, b.tokenWeights());
+    }
+  }
 
   /** The distillation graph's extra inputs and its soft-target loss. */
   private record SoftTargetInputs(Placeholder<TFloat32> classTargets, Placeholder<TFloat32> classWeights,
@@ -67,18 +97,9 @@ public final class FineTuningGraph implements AutoCloseable {
   /** One distillation step's losses (before the update): the total and its soft-target part (T² · KL). */
   public record StepLoss(double total, double soft) {}
 
-  private FineTuningGraph(Graph graph, Session session, BertGraph bert, Placeholder<TInt32> classLabels,
-      Placeholder<TInt32> tokenLabels, Placeholder<TFloat32> tokenWeights, Operand<TFloat32> loss, TrainStep step,
-      SoftTargetInputs soft) {
-    this.soft = soft;
-    this.graph = graph;
+  private FineTuningGraph(TrainingSession session, Losses losses) {
     this.session = session;
-    this.bert = bert;
-    this.classLabels = classLabels;
-    this.tokenLabels = tokenLabels;
-    this.tokenWeights = tokenWeights;
-    this.loss = loss;
-    this.step = step;
+    this.losses = losses;
   }
 
   /**
@@ -106,64 +127,18 @@ public final class FineTuningGraph implements AutoCloseable {
     if (!heads.hasClassHead() && !heads.hasTokenHead()) {
       throw new IllegalArgumentException("nothing to train: the model has no head");
     }
-    Graph g = new Graph();
-    Session s = null;
-    try {
-      Ops tf = Ops.create(g);
-      BertGraph bg = BertGraph.build(tf, cfg, heads, true, seed);
-      Placeholder<TInt32> classLabels = tf.withName("class_labels")
-          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))); // [B]
-      Placeholder<TInt32> tokenLabels = tf.withName("token_labels")
-          .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1))); // [B, T]
-      Placeholder<TFloat32> tokenWeights = tf.withName("token_weights")
-          .placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1))); // [B, T]
-      List<Operand<TFloat32>> losses = new ArrayList<>();
-      // run_classifier.py: create_model's per-example cross-entropy, averaged
-      bg.classLogits().ifPresent(logits -> losses.add(CrossEntropyLoss.mean(tf, logits, classLabels))); // []
-      bg.tokenLogits().ifPresent(logits ->
-          losses.add(CrossEntropyLoss.weightedMean(tf, logits, tokenLabels, tokenWeights))); // []
-      Operand<TFloat32> hard = losses.size() == 1 ? losses.get(0) : tf.math.add(losses.get(0), losses.get(1)); // []
-      SoftTargetInputs soft = null;
-      Operand<TFloat32> total = hard;
-      if (distill != null) {
-        soft = softTargets(tf, bg, heads, distill.temperature());
-        total = tf.math.add(soft.loss(), tf.math.mul(hard, tf.constant((float) distill.alpha()))); // []
-      }
-      Operand<TFloat32> loss = tf.withName("loss").identity(total); // []
-      List<TrainableVariable> variables = new ArrayList<>();
-      for (BertVariable v : bg.variables()) {
-        variables.add(new TrainableVariable(v.name(), v.variable()));
-      }
-      TrainStep step = AdamWeightDecayOptimizer.build(tf, loss, variables,
-          WarmupLinearDecay.withWarmupProportion(learningRate, numTrainSteps, warmupProportion),
-          AdamWeightDecayConfig.BERT);
-      s = new Session(g);
-      bg.initialize(s, init);
-      return new FineTuningGraph(g, s, bg, classLabels, tokenLabels, tokenWeights, loss, step, soft);
-    } catch (RuntimeException | Error e) {
-      if (s != null) {
-        s.close();
-      }
-      g.close();
-      throw e;
-    }
+    Losses losses = new Losses(heads, distill);
+    TrainingSession session = TrainingSession.open(cfg, heads, losses,
+        WarmupLinearDecay.withWarmupProportion(learningRate, numTrainSteps, warmupProportion), init, seed);
+    return new FineTuningGraph(session, losses);
   }
 
   /** One update on {@code batch}; returns its loss (before the update). */
   public double train(List<Feature> batch, int padId) {
     Batch b = Batch.of(batch, padId);
-    Shape bt = Shape.of(b.size(), b.seqLen());
-    try (TInt32 ids = Tensors.ints(bt, b.ids());
-        TInt32 mask = Tensors.ints(bt, b.mask());
-        TInt32 seg = Tensors.ints(bt, b.segments());
-        TInt32 cls = Tensors.ints(Shape.of(b.size()), b.classLabels());
-        TInt32 tags = Tensors.ints(bt, b.tokenLabels());
-        TFloat32 weights = Tensors.floats(bt, b.tokenWeights());
-        Result r = session.runner()
-            .feed(bert.inputIds(), ids).feed(bert.inputMask(), mask).feed(bert.segmentIds(), seg)
-            .feed(classLabels, cls).feed(tokenLabels, tags).feed(tokenWeights, weights)
-            .fetch(loss).addTarget(step.trainOp()).run()) {
-      return ((TFloat32) r.get(0)).getFloat();
+    try (Feeds f = session.feeds(b.inputs())) {
+      losses.feed(f, b);
+      return session.step(f, session.loss())[0];
     }
   }
 
@@ -199,11 +174,12 @@ public final class FineTuningGraph implements AutoCloseable {
    * example's teacher distributions at the configured temperature. Returns the losses before the update.
    */
   StepLoss distill(List<Feature> batch, int padId, Map<Feature, TeacherTargets> targets) {
+    SoftTargetInputs soft = losses.soft;
     if (soft == null) {
       throw new IllegalStateException("not a distilling tuner");
     }
     Batch b = Batch.of(batch, padId);
-    Shape bt = Shape.of(b.size(), b.seqLen());
+    Shape bt = b.inputs().shape();
     int n = b.size();
     int t = b.seqLen();
     int c = soft.classTargets() != null ? (int) soft.classTargets().shape().size(1) : 0;
@@ -237,45 +213,31 @@ public final class FineTuningGraph implements AutoCloseable {
         }
       }
     }
-    try (TInt32 ids = Tensors.ints(bt, b.ids());
-        TInt32 mask = Tensors.ints(bt, b.mask());
-        TInt32 seg = Tensors.ints(bt, b.segments());
-        TInt32 cls = Tensors.ints(Shape.of(n), b.classLabels());
-        TInt32 tags = Tensors.ints(bt, b.tokenLabels());
-        TFloat32 weights = Tensors.floats(bt, b.tokenWeights());
-        // null (no tensor) for a head the model lacks; try-with-resources skips null resources
-        TFloat32 cq = c > 0 ? Tensors.floats(Shape.of(n, c), classQ) : null;
-        TFloat32 cw = c > 0 ? Tensors.floats(Shape.of(n), classW) : null;
-        TFloat32 tq = k > 0 ? Tensors.floats(Shape.of(n, t, k), tokenQ) : null;
-        TFloat32 tw = k > 0 ? Tensors.floats(bt, tokenW) : null) {
-      Session.Runner runner = session.runner()
-          .feed(bert.inputIds(), ids).feed(bert.inputMask(), mask).feed(bert.segmentIds(), seg)
-          .feed(classLabels, cls).feed(tokenLabels, tags).feed(tokenWeights, weights);
+    try (Feeds f = session.feeds(b.inputs())) {
+      losses.feed(f, b);
       if (soft.classTargets() != null) {
-        runner.feed(soft.classTargets(), cq).feed(soft.classWeights(), cw);
+        f.floats(soft.classTargets(), Shape.of(n, c), classQ).floats(soft.classWeights(), Shape.of(n), classW);
       }
       if (soft.tokenTargets() != null) {
-        runner.feed(soft.tokenTargets(), tq).feed(soft.tokenWeights(), tw);
+        f.floats(soft.tokenTargets(), Shape.of(n, t, k), tokenQ).floats(soft.tokenWeights(), bt, tokenW);
       }
-      try (Result r = runner.fetch(loss).fetch(soft.loss()).addTarget(step.trainOp()).run()) {
-        return new StepLoss(((TFloat32) r.get(0)).getFloat(), ((TFloat32) r.get(1)).getFloat());
-      }
+      float[] out = session.step(f, session.loss(), soft.loss());
+      return new StepLoss(out[0], out[1]);
     }
   }
 
   /** Current values of every model variable by Google checkpoint name (not the optimizer's slots). */
   public Map<String, float[]> weights() {
-    return bert.readWeights(session);
+    return session.weights();
   }
 
   /** Names of variables the loss does not reach (left untrained), e.g. the pooler for NER alone. */
   public List<String> untrained() {
-    return step.withoutGradient();
+    return session.untrained();
   }
 
   @Override
   public void close() {
     session.close();
-    graph.close();
   }
 }

@@ -1,0 +1,80 @@
+package org.streambert.streams.architecture;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seams that exist once (issue 30): a second implementation, where a text rule can tell, fails here. Read from the
+ * checkout's main sources, like {@link DependencyRulesTest}.
+ */
+class OneImplementationRulesTest {
+
+  private static final Path ROOT = DependencyRulesTest.projectRoot();
+  private static final String ENGINE = "trainer/src/main/java/org/streambert/trainer/engine/";
+  private static final String OPTIM = "trainer/src/main/java/org/streambert/trainer/optim/";
+
+  /** A training graph (BERT with dropout, the optimizer) is built by the trainer's one engine only. */
+  @Test
+  void shouldBuildEveryTrainingGraphThroughTheOneEngine() {
+    Pattern optimizer = Pattern.compile("AdamWeightDecayOptimizer\\s*\\.\\s*build\\s*\\(");
+    Pattern trainingEncoder = Pattern.compile("BertGraph\\s*\\.\\s*build\\s*\\([^;]*?,\\s*true\\s*[,)]",
+        Pattern.DOTALL);
+    List<String> problems = new ArrayList<>();
+    for (Path file : javaFiles("trainer/src/main/java", "bench/src/main/java")) {
+      String rel = ROOT.relativize(file).toString().replace('\\', '/');
+      if (rel.startsWith(ENGINE) || rel.startsWith(OPTIM)) {
+        continue;
+      }
+      String text = read(file);
+      if (optimizer.matcher(text).find()) {
+        problems.add(rel + " builds an optimizer: train through org.streambert.trainer.engine.TrainingSession");
+      }
+      if (trainingEncoder.matcher(text).find()) {
+        problems.add(rel + " builds a training encoder: train through org.streambert.trainer.engine.TrainingSession");
+      }
+    }
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
+  /** The rule sees what it is meant to see (so an empty result above means something). */
+  @Test
+  void shouldFindTheEngineItself() {
+    String engine = read(ROOT.resolve(ENGINE + "TrainingSession.java"));
+    assertTrue(engine.contains("AdamWeightDecayOptimizer.build("), "the engine builds the optimizer");
+    assertTrue(Pattern.compile("BertGraph\\s*\\.\\s*build\\s*\\([^;]*?,\\s*true\\s*[,)]", Pattern.DOTALL)
+        .matcher(engine).find(), "the engine builds the training encoder");
+  }
+
+  static List<Path> javaFiles(String... dirs) {
+    List<Path> out = new ArrayList<>();
+    for (String d : dirs) {
+      Path dir = ROOT.resolve(d);
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (Stream<Path> s = Files.walk(dir)) {
+        s.filter(p -> p.toString().endsWith(".java")).forEach(out::add);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return out;
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
