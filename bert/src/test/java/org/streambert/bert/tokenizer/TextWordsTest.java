@@ -157,6 +157,14 @@ class TextWordsTest {
   // Rule 7: what stays whole.
 
   @Test
+  void shouldKeepThePeriodOfAHyphenatedCompoundEndingInAnAbbreviation() {
+    // CoNLL-2003 has the token "Russian-U.S."; pre-tokenized text keeps its tokens
+    assertEquals(List.of("Russian-U.S.", "talks"), words("Russian-U.S. talks"));
+    assertEquals(List.of("the", "Russian-U.S.", "."), words("the Russian-U.S.."));
+    assertEquals(List.of("Coca-Cola", "."), words("Coca-Cola."));
+  }
+
+  @Test
   void shouldKeepHyphenatedCompoundsWhole() {
     assertEquals(List.of("AL-AIN", "Coca-Cola", "Voulet-Chanoine", "non-", "self-titled"),
         words("AL-AIN Coca-Cola Voulet-Chanoine non- self-titled"));

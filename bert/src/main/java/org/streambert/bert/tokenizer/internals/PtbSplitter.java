@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
  *       {@code …}; it stays on a URL, which tweets truncate so) and a final period are split off its end, repeatedly;
  *       the period stays on an abbreviation: letter
  *       groups with periods ({@code U.S.}, {@code e.g.}, {@code Ph.D.}), a single letter ({@code M.}), a listed title or
- *       abbreviation ({@code St.}, {@code Inc.}, {@code Dr.}, {@code Jan.}), or {@code No.}/{@code Vol.}/... before a
- *       number;</li>
+ *       abbreviation ({@code St.}, {@code Inc.}, {@code Dr.}, {@code Jan.}), {@code No.}/{@code Vol.}/... before a
+ *       number, and a hyphenated compound whose last part is one of these ({@code Russian-U.S.});</li>
  *   <li>a clitic is split off its end after a letter or digit: {@code 's 'm 'd 'll 're 've} ({@code Bitar's} →
  *       {@code Bitar 's}) and {@code n't} ({@code don't} → {@code do n't}), with {@code '} or {@code ’};</li>
  *   <li>what remains is one word when it is a URL ({@code http://…}, {@code www.…}), an e-mail address, an
@@ -270,7 +270,16 @@ public final class PtbSplitter {
       return true;
     }
     String lower = s.toLowerCase(java.util.Locale.ROOT);
-    return ABBREVIATIONS.contains(lower) || nextStartsWithDigit && BEFORE_NUMBER.contains(lower);
+    if (ABBREVIATIONS.contains(lower) || nextStartsWithDigit && BEFORE_NUMBER.contains(lower)) {
+      return true;
+    }
+    // a hyphenated compound ending in an abbreviation keeps its period too (CoNLL's "Russian-U.S.", "Anglo-Fr.")
+    for (int h = end - 1; h > a; h--) {
+      if (cps[h] == '-') {
+        return keepsPeriod(cps, h + 1, end, nextStartsWithDigit);
+      }
+    }
+    return false;
   }
 
   /** Start of a clitic ending at {@code b} that follows a letter or digit inside {@code [a, b)}, or -1. */
