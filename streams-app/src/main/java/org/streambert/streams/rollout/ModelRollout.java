@@ -51,8 +51,9 @@ import org.streambert.streams.serving.ServingModel;
  *       trusted key, bundle location in the allow-list, golden examples present; freshness; a signed sequence higher
  *       than the last accepted one of its slot, kept under {@link #ACCEPTED_DIR} across restarts; a refused event
  *       neither replaces nor cancels the one loading);</li>
- *   <li>fetch the bundle ({@link BundleFetcher}); sha256 of its {@code MANIFEST.json} must equal the event's
- *       {@code manifestSha256};</li>
+ *   <li>fetch the bundle ({@link BundleFetcher}) into a private copy, hashed as it is written, that alone is checked
+ *       and loaded from here on (never the store, which could change in between); sha256 of its
+ *       {@code MANIFEST.json} must equal the event's {@code manifestSha256};</li>
  *   <li>{@link ModelBundle#open} verifies every file hash, model.json and the vocabulary size;</li>
  *   <li>model.json must name the event's model and version, and have the event's heads (type and labels);</li>
  *   <li>the {@link ModelLoader} loads tokenizer and forward pass; the predictor checks vocabulary size and heads
@@ -121,6 +122,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   /** Queued and running loader tasks, for {@link #awaitIdle}. */
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object idle = new Object();
+  private volatile java.util.function.Consumer<ModelBundle> beforeLoad = bundle -> { };
 
   /**
    * @param tolerance    largest accepted absolute difference of a golden example's label score
@@ -149,6 +151,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     this.holder = Objects.requireNonNull(holder, "holder");
     this.loader = Objects.requireNonNull(loader, "loader");
     this.fetcher = new BundleFetcher(cacheDir, policy);
+    prune(); // copies a crash or an earlier run left: nothing is loaded yet
     this.publisher = Objects.requireNonNull(publisher, "publisher");
     this.tolerance = tolerance;
     this.maxBatchSize = maxBatchSize;
@@ -214,6 +217,8 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     final Slots name;
     final AtomicReference<RolloutAttempt> newest = new AtomicReference<>();
     volatile RolloutAttempt active;
+    /** The private copy of the bundle whose model fills the slot (loader thread). */
+    volatile Path dir;
     volatile BundleFetcher.Control fetch;
 
     Slot(Slots name) {
@@ -375,6 +380,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     if (shadow != null && shadow.equals(cp.getVersion())) {
       holder.swapCandidate(null);
       vacate(candidate, RolloutState.RETIRED);
+      prune();
       LOG.info("candidate {} {} retired: shadow scoring stopped", cp.getModelName(), cp.getVersion());
       publish(cp, RolloutStatus.CANDIDATE_RETIRED, null, start);
     }
@@ -384,6 +390,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private static void vacate(Slot slot, RolloutState why) {
     RolloutAttempt previous = slot.active;
     slot.active = null;
+    slot.dir = null;
     if (previous != null) {
       previous.moveTo(why, null);
     }
@@ -429,6 +436,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       }
       attempt.moveTo(RolloutState.LOADING, null);
       checkDescriptor(bundle.model(), cp);
+      beforeLoad.accept(bundle);
       model = loadFirstPassing(bundle, cp, engineRefusals);
       boolean isCandidate = slot == candidate;
       if (isCandidate) {
@@ -438,6 +446,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       }
       vacate(slot, RolloutState.REPLACED);
       slot.active = attempt;
+      slot.dir = dir;
       attempt.moveTo(isCandidate ? RolloutState.SHADOW : RolloutState.SERVING, null);
       if (!isCandidate && cp.getVersion().equals(holder.candidateVersion())) {
         holder.swapCandidate(null); // the candidate was promoted: it serves now, nothing left to shadow
@@ -462,7 +471,28 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       if (model != null) {
         model.discard();
       }
+      prune(); // the copies of refused, replaced and retired models
     }
+  }
+
+  /**
+   * Deletes the private bundle copies no slot uses (loader thread, or the constructor before it starts). A rollback
+   * copies its bundle from the store again.
+   */
+  private void prune() {
+    try {
+      fetcher.retainOnly(holder.modelName(), java.util.Arrays.asList(serving.dir, candidate.dir));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not delete unused bundle copies of {}", holder.modelName(), e);
+    }
+  }
+
+  /**
+   * Test seam: runs after the bundle copy is verified and before the loader opens it, on the loader thread (e.g. to
+   * change the store meanwhile). Package-private on purpose.
+   */
+  void beforeLoad(java.util.function.Consumer<ModelBundle> hook) {
+    this.beforeLoad = Objects.requireNonNull(hook, "hook");
   }
 
   /**

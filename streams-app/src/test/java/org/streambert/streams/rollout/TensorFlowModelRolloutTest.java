@@ -87,7 +87,11 @@ class TensorFlowModelRolloutTest {
 
   /** Writes version {@code version} with weights from {@code seed}, and its checkpoint with golden examples. */
   private ModelCheckpoint publishable(String version, long seed) throws Exception {
-    Path target = dir.resolve("bundles").resolve(version);
+    return publishable(dir.resolve("bundles").resolve(version), version, seed);
+  }
+
+  /** Writes version {@code version} with weights from {@code seed} at {@code target}, and its checkpoint. */
+  static ModelCheckpoint publishable(Path target, String version, long seed) throws Exception {
     try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS,
         WeightSource.ofArrays(TinyBert.randomWeights(TinyBert.CONFIG, HEADS, seed)))) {
       BertBundles.write(target, model, vocab(), new ModelDescriptor("tiny", version, Instant.now(),

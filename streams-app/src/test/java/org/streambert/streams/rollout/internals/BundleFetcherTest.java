@@ -207,7 +207,7 @@ class BundleFetcherTest {
   }
 
   private void assertNoPartialDownloads() {
-    Path cache = dir.resolve("cache").resolve("bert-nlp");
+    Path cache = dir.resolve("cache").resolve(BundleFetcher.PRIVATE_DIR).resolve("bert-nlp");
     if (Files.isDirectory(cache)) {
       try (Stream<Path> s = Files.list(cache)) {
         assertEquals(List.of(), s.toList());
