@@ -28,6 +28,7 @@ import org.streambert.bert.bundle.ModelDescriptor;
 import org.streambert.bert.inference.Entity;
 import org.streambert.bert.inference.LabelScore;
 import org.streambert.bert.inference.Prediction;
+import org.streambert.bert.model.NonFiniteWeightException;
 import org.streambert.schemas.avro.GoldenExample;
 import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
@@ -58,8 +59,10 @@ import org.streambert.streams.serving.ServingModel;
  *   <li>model.json must name the event's model and version, and have the event's heads (type and labels);</li>
  *   <li>the {@link ModelLoader} loads tokenizer and forward pass; the predictor checks vocabulary size and heads
  *       against them;</li>
- *   <li>warm-up prediction, then every golden example: label equal, each expected label score within the tolerance
- *       of the precision the loader serves at (fp32, bf16 or int8),
+ *   <li>weights finite: a loader that finds NaN or infinite weights ({@link NonFiniteWeightException}: TensorFlow
+ *       reads every variable once after loading, ONNX bundles check their initializers) refuses the bundle;</li>
+ *   <li>warm-up prediction, then every golden example: every score finite, label equal, each expected label score
+ *       (finite) within the tolerance of the precision the loader serves at (fp32, bf16 or int8),
  *       entities equal in type/start/end (when the model has a token classification head).</li>
  * </ol>
  *
@@ -509,7 +512,12 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     for (ModelLoader.LoadOption option : options) {
       ServingModel model = null;
       try {
-        LoadedModel loaded = option.open();
+        LoadedModel loaded;
+        try {
+          loaded = option.open();
+        } catch (NonFiniteWeightException e) { // the bundle's weights, whatever the engine: refused at once
+          throw new BundleException(e.getMessage());
+        }
         model = ServingModel.fromBundle(bundle, loaded, maxBatchSize, embeddings);
         model.predict(List.of(WARM_UP_TEXT));
         checkGolden(model, cp, toleranceOf(loaded.engine()), loaded.engine());
@@ -587,6 +595,11 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     for (int i = 0; i < examples.size(); i++) {
       GoldenExample g = examples.get(i);
       Prediction p = predictions.get(i);
+      String nonFinite = p.nonFinite().orElse(null);
+      if (nonFinite != null) {
+        throw new RefusedException("golden.finite: golden example " + i + ": the model's " + nonFinite
+            + " (NaN or infinite scores are never served)");
+      }
       String got = p.label() == null ? null : p.label().label();
       if (g.getExpectedLabel() != null && !g.getExpectedLabel().equals(got)) {
         throw new RefusedException("golden example " + i + ": expected label " + g.getExpectedLabel() + ", got "
@@ -598,7 +611,12 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       }
       for (org.streambert.schemas.avro.LabelScore expected : g.getExpectedScores()) {
         Float actual = scores.get(expected.getLabel());
-        if (actual == null || Math.abs(actual - expected.getScore()) > tolerance) {
+        if (!Float.isFinite(expected.getScore())) {
+          throw new RefusedException("golden.finite: golden example " + i + ": expected score " + expected.getScore()
+              + " for label " + expected.getLabel() + " is not a finite number");
+        }
+        // written so that NaN fails: NaN compares false both ways
+        if (actual == null || !(Math.abs(actual - expected.getScore()) <= tolerance)) {
           throw new RefusedException("golden example " + i + ": expected score " + expected.getScore() + " for label "
               + expected.getLabel() + ", got " + actual + " (tolerance " + tolerance + " at " + engine.precision()
               + " on " + engine.engine() + ")");
