@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -54,7 +51,7 @@ class FiniteWeightsTest {
     Path dir = tmp.resolve("hf");
     HuggingFaceExport.write(dir, TinyBert.CONFIG, weights, HuggingFaceCheckpointTest.vocab(
         TinyBert.CONFIG.vocabSize()), true, 32, null, null);
-    poisonSafetensors(dir.resolve(HuggingFaceCheckpoint.WEIGHTS_FILE), "encoder.layer.0.attention.self.query.weight",
+    PoisonedSafetensors.poison(dir.resolve(HuggingFaceCheckpoint.WEIGHTS_FILE), "encoder.layer.0.attention.self.query.weight",
         5, Float.NaN);
     try (HuggingFaceCheckpoint ckpt = HuggingFaceCheckpoint.open(dir)) {
       NonFiniteWeightException e = assertThrows(NonFiniteWeightException.class, () -> {
@@ -137,19 +134,6 @@ class FiniteWeightsTest {
         () -> OnnxBundles.requireFiniteInitializers(model));
     assertEquals(1, e.index());
     assertTrue(e.getMessage().contains("Infinity"), e.getMessage());
-  }
-
-  /** Overwrites element {@code index} of tensor {@code name} in a safetensors file with {@code value}. */
-  static void poisonSafetensors(Path file, String name, int index, float value) throws Exception {
-    byte[] bytes = Files.readAllBytes(file);
-    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    int headerLength = Math.toIntExact(b.getLong(0));
-    JsonNode header = new ObjectMapper().readTree(new String(bytes, 8, headerLength, StandardCharsets.UTF_8));
-    JsonNode tensor = header.get(name);
-    assertEquals("F32", tensor.get("dtype").asText());
-    long begin = tensor.get("data_offsets").get(0).asLong();
-    b.putFloat(Math.toIntExact(8 + headerLength + begin + 4L * index), value);
-    Files.write(file, bytes);
   }
 
   private static byte[] littleEndian(float[] values) {
