@@ -194,19 +194,11 @@ public final class BundleFetcher {
         throw new BundleException("manifest.sha256: the sha256 of the bundle's " + ModelBundle.MANIFEST_FILE
             + " differs from the checkpoint's manifestSha256");
       }
-      Map<String, String> files = ModelBundle.listedFiles(Files.readAllBytes(temp.resolve(ModelBundle.MANIFEST_FILE)));
-      if (files.size() > MAX_FILES) {
-        throw new BundleException("max.files: " + ModelBundle.MANIFEST_FILE + " lists more than " + MAX_FILES
-            + " files");
-      }
+      Map<String, String> files = listedFiles(temp.resolve(ModelBundle.MANIFEST_FILE));
       checkTree(real, files.keySet());
       for (Map.Entry<String, String> e : files.entrySet()) {
-        String name = legalName(e.getKey());
-        Path to = temp.resolve(name).normalize();
-        if (!to.startsWith(temp)) {
-          throw new BundleException("bundle.paths: " + ModelBundle.MANIFEST_FILE + " lists an illegal path");
-        }
-        Files.createDirectories(to.getParent());
+        String name = e.getKey();
+        Path to = target(temp, name);
         String sha = copyHashed(real.resolve(name), to, budget, budget[0], name, control);
         if (!sha.equals(e.getValue())) {
           throw new BundleException("bundle.sha256: " + printable(name) + " differs from "
@@ -317,6 +309,29 @@ public final class BundleFetcher {
     return HexFormat.of().formatHex(digest.digest());
   }
 
+  /** The files the (already copied) manifest lists, each a legal relative path, at most {@link #MAX_FILES}. */
+  private static Map<String, String> listedFiles(Path manifest) throws IOException {
+    Map<String, String> files = ModelBundle.listedFiles(Files.readAllBytes(manifest));
+    if (files.size() > MAX_FILES) {
+      throw new BundleException("max.files: " + ModelBundle.MANIFEST_FILE + " lists more than " + MAX_FILES
+          + " files");
+    }
+    for (String name : files.keySet()) {
+      legalName(name);
+    }
+    return files;
+  }
+
+  /** Where listed file {@code name} goes in the temporary directory {@code temp} (its parents created). */
+  private static Path target(Path temp, String name) throws IOException {
+    Path file = temp.resolve(name).normalize();
+    if (!file.startsWith(temp)) {
+      throw new BundleException("bundle.paths: " + ModelBundle.MANIFEST_FILE + " lists an illegal path");
+    }
+    Files.createDirectories(file.getParent());
+    return file;
+  }
+
   /** {@code name} when it is a relative path inside the bundle, else a refusal. */
   private static String legalName(String name) throws BundleException {
     if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.contains("%")
@@ -421,18 +436,10 @@ public final class BundleFetcher {
         throw new BundleException("manifest.sha256: the sha256 of the fetched " + ModelBundle.MANIFEST_FILE
             + " differs from the checkpoint's manifestSha256");
       }
-      Map<String, String> files = ModelBundle.listedFiles(Files.readAllBytes(manifestFile));
-      if (files.size() > MAX_FILES) {
-        throw new BundleException("max.files: " + ModelBundle.MANIFEST_FILE + " lists more than " + MAX_FILES
-            + " files");
-      }
+      Map<String, String> files = listedFiles(manifestFile);
       for (Map.Entry<String, String> e : files.entrySet()) {
-        String name = legalName(e.getKey());
-        Path file = temp.resolve(name).normalize();
-        if (!file.startsWith(temp)) {
-          throw new BundleException("bundle.paths: " + ModelBundle.MANIFEST_FILE + " lists an illegal path");
-        }
-        Files.createDirectories(file.getParent());
+        String name = e.getKey();
+        Path file = target(temp, name);
         String sha = get(base + name, file, budget, budget[0], control);
         if (!sha.equals(e.getValue())) {
           throw new BundleException("bundle.sha256: a fetched file differs from " + ModelBundle.MANIFEST_FILE);
