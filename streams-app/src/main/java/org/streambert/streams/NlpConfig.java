@@ -93,7 +93,9 @@ public final class NlpConfig extends AbstractConfig {
   public static final int TEXT_MAX_CHARS_DEFAULT = 100_000;
 
   public static final String MODEL_CACHE_DIR_CONFIG = "nlp.model.cache.dir";
-  public static final String MODEL_CACHE_DIR_DOC = "Local directory where downloaded model bundles are kept, and "
+  public static final String MODEL_CACHE_DIR_DOC = "Local directory where the private copies of model bundles are kept "
+      + "(under bundles/, owner-only: every bundle, file:// included, is copied and hashed there, and only the copy is "
+      + "loaded), and "
       + "(under accepted-checkpoints/) the checkpoint events this instance accepted last, which keep a restarted "
       + "instance from being rolled back by an old event produced again: keep it on a volume that survives restarts.";
   public static final String MODEL_CACHE_DIR_DEFAULT = System.getProperty("java.io.tmpdir") + "/streaming-bert/models";

@@ -3,6 +3,7 @@ package org.streambert.bert.inference;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Everything {@link BertPredictor} derives from one text. Immutable (the embedding is copied in and out).
@@ -31,6 +32,32 @@ public record Prediction(
     activeLabels = List.copyOf(activeLabels);
     entities = List.copyOf(entities);
     embedding = embedding.clone();
+  }
+
+  /**
+   * The first score or embedding value that is NaN or infinite, described (e.g. {@code "score of label pos is NaN"}),
+   * or empty when every number of this prediction is finite. A model with such outputs must not be served.
+   */
+  public Optional<String> nonFinite() {
+    if (label != null && !Float.isFinite(label.score())) {
+      return Optional.of("score of label " + label.label() + " is " + label.score());
+    }
+    for (LabelScore s : labelScores) {
+      if (!Float.isFinite(s.score())) {
+        return Optional.of("score of label " + s.label() + " is " + s.score());
+      }
+    }
+    for (Entity e : entities) {
+      if (!Float.isFinite(e.score())) {
+        return Optional.of("score of entity " + e.type() + "[" + e.start() + "," + e.end() + ") is " + e.score());
+      }
+    }
+    for (int i = 0; i < embedding.length; i++) {
+      if (!Float.isFinite(embedding[i])) {
+        return Optional.of("embedding value " + i + " is " + embedding[i]);
+      }
+    }
+    return Optional.empty();
   }
 
   /** True when the model has a classification head, i.e. {@link #label()} is not null. */

@@ -19,6 +19,7 @@ import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
@@ -247,6 +248,31 @@ public final class BertModel implements ForwardPass {
         lock.readLock().unlock();
       }
     };
+  }
+
+  /**
+   * Reads every variable once, in place, and refuses NaN or infinite values (a load-time check: cheap next to the
+   * load). A bf16 model is not read: it was built from fp32 weights checked on their way in.
+   *
+   * @throws NonFiniteWeightException naming the first variable that holds one
+   */
+  public void requireFiniteWeights() {
+    lock.readLock().lock();
+    try {
+      ensureOpen();
+      if (bf16Matmuls) {
+        return;
+      }
+      for (String name : variableNames) {
+        try (Result r = session.runner().fetch(name).run()) {
+          if (r.get(0) instanceof TFloat32 values) {
+            FiniteWeights.require(name, values);
+          }
+        }
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   /** A copy of variable {@code name}'s current value; the caller holds the read lock. */

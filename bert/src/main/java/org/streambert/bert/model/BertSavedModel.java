@@ -28,12 +28,15 @@ public final class BertSavedModel {
   /**
    * Writes {@code model} to {@code dir} (created if missing; must not already hold a {@code saved_model.pb}). Runs
    * are paused while the variables are written.
+   *
+   * @throws NonFiniteWeightException when a weight is NaN or infinite (nothing is written)
    */
   public static void export(BertModel model, Path dir) {
     Objects.requireNonNull(model, "model");
     if (Files.exists(dir.resolve("saved_model.pb"))) {
       throw new IllegalArgumentException(dir + " already holds a SavedModel");
     }
+    model.requireFiniteWeights(); // a diverged model is not written
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -55,7 +58,8 @@ public final class BertSavedModel {
    * @throws IllegalArgumentException when the directory is not such a SavedModel or does not match {@code cfg} and
    *                                  {@code heads} (names the missing or mis-shaped variable or output), or uses an
    *                                  op a BERT graph does not ({@link SavedModelOps}: checked before TensorFlow
-   *                                  loads anything)
+   *                                  loads anything), or holds a NaN or infinite weight
+   *                                  ({@link NonFiniteWeightException}: every variable is read once after loading)
    */
   public static BertModel load(Path dir, BertConfig cfg, HeadsSpec heads) {
     return load(dir, cfg, heads, (ConfigProto) null);
@@ -105,7 +109,9 @@ public final class BertSavedModel {
           .filter(s -> s.key().equals(BertGraph.SERVING_SIGNATURE_KEY)).findFirst()
           .orElseThrow(() -> new IllegalArgumentException(dir + " has no signature "
               + BertGraph.SERVING_SIGNATURE_KEY));
-      return BertModel.fromBundle(bundle, cfg, heads, sig);
+      BertModel model = BertModel.fromBundle(bundle, cfg, heads, sig);
+      model.requireFiniteWeights(); // read every variable once: NaN or infinite weights are refused at load
+      return model;
     } catch (RuntimeException e) {
       bundle.close();
       throw e;

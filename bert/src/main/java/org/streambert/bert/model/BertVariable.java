@@ -60,6 +60,7 @@ public record BertVariable(
           throw new IllegalArgumentException("weight " + v.name() + " has shape " + t.shape() + ", the graph needs "
               + v.shape());
         }
+        FiniteWeights.require(v.name(), t); // every importer's weights pass here
         session.runner().feed(v.initValue(), t).addTarget(v.initOp()).run();
       }
       afterEach.accept(v.name());

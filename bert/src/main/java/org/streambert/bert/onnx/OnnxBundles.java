@@ -12,10 +12,14 @@ import org.streambert.bert.bundle.BundleException;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.bundle.internals.BundleFiles;
 import org.streambert.bert.bundle.internals.Manifest;
+import org.streambert.bert.onnx.internals.OnnxModel;
+import org.streambert.bert.onnx.internals.OnnxProtoReader;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.inference.ForwardPassLoader;
 import org.streambert.bert.inference.PredictorConfig;
 import org.streambert.bert.model.BertConfig;
+import org.streambert.bert.model.FiniteWeights;
+import org.streambert.bert.model.NonFiniteWeightException;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
@@ -97,8 +101,9 @@ public final class OnnxBundles {
   /**
    * The bundle's ONNX model after the hash and op checks (the exact bytes to hand to ONNX Runtime).
    *
-   * @throws BundleException when the bundle has no ONNX file, the file's hash differs from the manifest, or the model
-   *                         is refused by {@link OnnxOps#check} (the message says which)
+   * @throws BundleException when the bundle has no ONNX file, the file's hash differs from the manifest, the model
+   *                         is refused by {@link OnnxOps#check}, or a float initializer holds NaN or an infinite
+   *                         value ({@code weights.finite:}; the message says which)
    */
   public static byte[] checkedModel(ModelBundle bundle) throws IOException {
     String expected = bundle.files().get(ONNX_FILE);
@@ -123,10 +128,24 @@ public final class OnnxBundles {
     BertConfig cfg = BertBundles.bertConfig(bundle.model());
     try {
       OnnxOps.check(bytes, BertBundles.headsSpec(bundle.model()), cfg.hiddenSize());
+      requireFiniteInitializers(bytes);
     } catch (IllegalArgumentException e) {
       throw new BundleException("bundle " + bundle.dir() + ": " + ONNX_FILE + " refused: " + e.getMessage());
     }
     return bytes;
+  }
+
+  /**
+   * Refuses an ONNX model whose float initializers hold NaN or an infinite value.
+   *
+   * @throws NonFiniteWeightException naming the initializer
+   */
+  public static void requireFiniteInitializers(byte[] model) {
+    for (OnnxModel.Tensor t : OnnxProtoReader.read(model, true).graph().initializers()) {
+      if (t.dataType() == OnnxModel.FLOAT) {
+        FiniteWeights.requireLittleEndian(t.name(), t.raw());
+      }
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.BertSavedModel;
+import org.streambert.bert.model.FiniteWeights;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.onnx.internals.BertOnnxGraph;
 import org.streambert.bert.onnx.internals.OnnxModel;
@@ -53,7 +54,8 @@ public final class OnnxExporter {
    * Writes the model for {@code cfg} and {@code heads} with {@code weights} (by Google checkpoint name, as
    * {@link BertModel#weights()} returns them) to {@code file}, atomically.
    *
-   * @throws IllegalArgumentException naming a missing or mis-sized weight
+   * @throws IllegalArgumentException naming a missing or mis-sized weight, or a NaN or infinite one
+   *                                  ({@link org.streambert.bert.model.NonFiniteWeightException})
    */
   public static void export(BertConfig cfg, HeadsSpec heads, Map<String, float[]> weights, Path file)
       throws IOException {
@@ -86,6 +88,7 @@ public final class OnnxExporter {
     Objects.requireNonNull(cfg, "cfg");
     Objects.requireNonNull(heads, "heads");
     Objects.requireNonNull(weights, "weights");
+    FiniteWeights.requireAll(weights); // NonFiniteWeightException: a diverged model is not exported
     Map<String, String> metadata = new LinkedHashMap<>();
     metadata.put(OnnxLayout.BERT_CONFIG_KEY, cfg.toJson());
     metadata.put(OnnxLayout.HEADS_KEY, headsString(heads));

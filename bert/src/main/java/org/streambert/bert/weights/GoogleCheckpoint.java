@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.streambert.bert.model.BertConfig;
+import org.streambert.bert.model.FiniteWeights;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.weights.internals.CheckpointIO;
 import org.tensorflow.ndarray.Shape;
@@ -108,6 +109,7 @@ public final class GoogleCheckpoint implements WeightSource {
         throw new IllegalArgumentException(String.format(Locale.ROOT, "%s has %d values, shape %s needs %d", n,
             values.get(n).length, s, s.size()));
       }
+      FiniteWeights.require(n, values.get(n)); // NonFiniteWeightException: NaN or infinite weights are not written
       shapeList.add(s);
     }
     CheckpointIO.write(prefix, names, shapeList, names.stream().map(values::get).toList());

@@ -544,7 +544,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
     if (n == null || n.isNull()) {
       return;
     }
-    if (!n.isNumber() || Math.abs(n.doubleValue() - Layers.LAYER_NORM_EPSILON) > 1e-15) {
+    if (!n.isNumber() || !(Math.abs(n.doubleValue() - Layers.LAYER_NORM_EPSILON) <= 1e-15)) {
       throw new IllegalArgumentException(file + ": " + key + " " + n + " is not supported; this graph's LayerNorm "
           + "uses " + Layers.LAYER_NORM_EPSILON + " (BERT's)");
     }

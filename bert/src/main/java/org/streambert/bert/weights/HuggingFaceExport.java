@@ -25,6 +25,7 @@ import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.BertSavedModel;
+import org.streambert.bert.model.FiniteWeights;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.weights.internals.HfNames;
@@ -108,6 +109,7 @@ public final class HuggingFaceExport {
         if (values == null || values.length != v.getValue().size()) {
           throw new IllegalArgumentException("no weight " + google + " of shape " + v.getValue() + " to export");
         }
+        FiniteWeights.require(google, values); // NonFiniteWeightException: a diverged model is not exported
         HfNames.Mapping m = HfNames.toHf(HfNames.Family.BERT, google);
         String name = m.encoder() ? prefix + m.hfName() : m.hfName();
         long[] shape = v.getValue().asArray();

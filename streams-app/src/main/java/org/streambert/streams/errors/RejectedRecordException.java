@@ -27,6 +27,11 @@ public final class RejectedRecordException extends RuntimeException {
     TOO_MANY_WINDOWS,
     /** Inference failed for this record even alone (after its batch failed). */
     INFERENCE_FAILED,
+    /**
+     * The model scored this record NaN or infinite (a class score, an entity score, the embedding or a QA answer):
+     * never written as a result (issue 29).
+     */
+    NON_FINITE_SCORE,
     /** Any other exception while processing the record. */
     PROCESSING_FAILED
   }

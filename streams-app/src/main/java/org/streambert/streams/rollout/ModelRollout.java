@@ -28,6 +28,7 @@ import org.streambert.bert.bundle.ModelDescriptor;
 import org.streambert.bert.inference.Entity;
 import org.streambert.bert.inference.LabelScore;
 import org.streambert.bert.inference.Prediction;
+import org.streambert.bert.model.NonFiniteWeightException;
 import org.streambert.schemas.avro.GoldenExample;
 import org.streambert.schemas.avro.Head;
 import org.streambert.schemas.avro.HeadType;
@@ -51,14 +52,17 @@ import org.streambert.streams.serving.ServingModel;
  *       trusted key, bundle location in the allow-list, golden examples present; freshness; a signed sequence higher
  *       than the last accepted one of its slot, kept under {@link #ACCEPTED_DIR} across restarts; a refused event
  *       neither replaces nor cancels the one loading);</li>
- *   <li>fetch the bundle ({@link BundleFetcher}); sha256 of its {@code MANIFEST.json} must equal the event's
- *       {@code manifestSha256};</li>
+ *   <li>fetch the bundle ({@link BundleFetcher}) into a private copy, hashed as it is written, that alone is checked
+ *       and loaded from here on (never the store, which could change in between); sha256 of its
+ *       {@code MANIFEST.json} must equal the event's {@code manifestSha256};</li>
  *   <li>{@link ModelBundle#open} verifies every file hash, model.json and the vocabulary size;</li>
  *   <li>model.json must name the event's model and version, and have the event's heads (type and labels);</li>
  *   <li>the {@link ModelLoader} loads tokenizer and forward pass; the predictor checks vocabulary size and heads
  *       against them;</li>
- *   <li>warm-up prediction, then every golden example: label equal, each expected label score within the tolerance
- *       of the precision the loader serves at (fp32, bf16 or int8),
+ *   <li>weights finite: a loader that finds NaN or infinite weights ({@link NonFiniteWeightException}: TensorFlow
+ *       reads every variable once after loading, ONNX bundles check their initializers) refuses the bundle;</li>
+ *   <li>warm-up prediction, then every golden example: every score finite, label equal, each expected label score
+ *       (finite) within the tolerance of the precision the loader serves at (fp32, bf16 or int8),
  *       entities equal in type/start/end (when the model has a token classification head).</li>
  * </ol>
  *
@@ -121,6 +125,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   /** Queued and running loader tasks, for {@link #awaitIdle}. */
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object idle = new Object();
+  private volatile java.util.function.Consumer<ModelBundle> beforeLoad = bundle -> { };
 
   /**
    * @param tolerance    largest accepted absolute difference of a golden example's label score
@@ -149,6 +154,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     this.holder = Objects.requireNonNull(holder, "holder");
     this.loader = Objects.requireNonNull(loader, "loader");
     this.fetcher = new BundleFetcher(cacheDir, policy);
+    prune(); // copies a crash or an earlier run left: nothing is loaded yet
     this.publisher = Objects.requireNonNull(publisher, "publisher");
     this.tolerance = tolerance;
     this.maxBatchSize = maxBatchSize;
@@ -214,6 +220,8 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     final Slots name;
     final AtomicReference<RolloutAttempt> newest = new AtomicReference<>();
     volatile RolloutAttempt active;
+    /** The private copy of the bundle whose model fills the slot (loader thread). */
+    volatile Path dir;
     volatile BundleFetcher.Control fetch;
 
     Slot(Slots name) {
@@ -375,6 +383,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     if (shadow != null && shadow.equals(cp.getVersion())) {
       holder.swapCandidate(null);
       vacate(candidate, RolloutState.RETIRED);
+      prune();
       LOG.info("candidate {} {} retired: shadow scoring stopped", cp.getModelName(), cp.getVersion());
       publish(cp, RolloutStatus.CANDIDATE_RETIRED, null, start);
     }
@@ -384,6 +393,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private static void vacate(Slot slot, RolloutState why) {
     RolloutAttempt previous = slot.active;
     slot.active = null;
+    slot.dir = null;
     if (previous != null) {
       previous.moveTo(why, null);
     }
@@ -429,6 +439,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       }
       attempt.moveTo(RolloutState.LOADING, null);
       checkDescriptor(bundle.model(), cp);
+      beforeLoad.accept(bundle);
       model = loadFirstPassing(bundle, cp, engineRefusals);
       boolean isCandidate = slot == candidate;
       if (isCandidate) {
@@ -438,6 +449,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       }
       vacate(slot, RolloutState.REPLACED);
       slot.active = attempt;
+      slot.dir = dir;
       attempt.moveTo(isCandidate ? RolloutState.SHADOW : RolloutState.SERVING, null);
       if (!isCandidate && cp.getVersion().equals(holder.candidateVersion())) {
         holder.swapCandidate(null); // the candidate was promoted: it serves now, nothing left to shadow
@@ -462,7 +474,28 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       if (model != null) {
         model.discard();
       }
+      prune(); // the copies of refused, replaced and retired models
     }
+  }
+
+  /**
+   * Deletes the private bundle copies no slot uses (loader thread, or the constructor before it starts). A rollback
+   * copies its bundle from the store again.
+   */
+  private void prune() {
+    try {
+      fetcher.retainOnly(holder.modelName(), java.util.Arrays.asList(serving.dir, candidate.dir));
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not delete unused bundle copies of {}", holder.modelName(), e);
+    }
+  }
+
+  /**
+   * Test seam: runs after the bundle copy is verified and before the loader opens it, on the loader thread (e.g. to
+   * change the store meanwhile). Package-private on purpose.
+   */
+  void beforeLoad(java.util.function.Consumer<ModelBundle> hook) {
+    this.beforeLoad = Objects.requireNonNull(hook, "hook");
   }
 
   /**
@@ -479,7 +512,12 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     for (ModelLoader.LoadOption option : options) {
       ServingModel model = null;
       try {
-        LoadedModel loaded = option.open();
+        LoadedModel loaded;
+        try {
+          loaded = option.open();
+        } catch (NonFiniteWeightException e) { // the bundle's weights, whatever the engine: refused at once
+          throw new BundleException(e.getMessage());
+        }
         model = ServingModel.fromBundle(bundle, loaded, maxBatchSize, embeddings);
         model.predict(List.of(WARM_UP_TEXT));
         checkGolden(model, cp, toleranceOf(loaded.engine()), loaded.engine());
@@ -557,6 +595,11 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     for (int i = 0; i < examples.size(); i++) {
       GoldenExample g = examples.get(i);
       Prediction p = predictions.get(i);
+      String nonFinite = p.nonFinite().orElse(null);
+      if (nonFinite != null) {
+        throw new RefusedException("golden.finite: golden example " + i + ": the model's " + nonFinite
+            + " (NaN or infinite scores are never served)");
+      }
       String got = p.label() == null ? null : p.label().label();
       if (g.getExpectedLabel() != null && !g.getExpectedLabel().equals(got)) {
         throw new RefusedException("golden example " + i + ": expected label " + g.getExpectedLabel() + ", got "
@@ -568,7 +611,12 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       }
       for (org.streambert.schemas.avro.LabelScore expected : g.getExpectedScores()) {
         Float actual = scores.get(expected.getLabel());
-        if (actual == null || Math.abs(actual - expected.getScore()) > tolerance) {
+        if (!Float.isFinite(expected.getScore())) {
+          throw new RefusedException("golden.finite: golden example " + i + ": expected score " + expected.getScore()
+              + " for label " + expected.getLabel() + " is not a finite number");
+        }
+        // written so that NaN fails: NaN compares false both ways
+        if (actual == null || !(Math.abs(actual - expected.getScore()) <= tolerance)) {
           throw new RefusedException("golden example " + i + ": expected score " + expected.getScore() + " for label "
               + expected.getLabel() + ", got " + actual + " (tolerance " + tolerance + " at " + engine.precision()
               + " on " + engine.engine() + ")");

@@ -347,4 +347,26 @@ class ModelRolloutTest {
     assertEquals("2", enrich("b", "hello").getModelVersion());
     assertFalse(second.closed);
   }
+
+  @Test
+  void shouldRefuseAModelThatScoresTheGoldenExamplesNaNWhileTheOldOneKeepsServing() throws Exception {
+    publish(checkpoint("bert-nlp", "1", "standard", null, standardGolden()));
+    publish(checkpoint("bert-nlp", "2", "nan", null, standardGolden()));
+    RolloutStatus refused = statuses.get(1);
+    assertEquals(RolloutStatus.REFUSED, refused.status());
+    assertTrue(refused.reason().startsWith("golden.finite: golden example 0: the model's score of label"),
+        refused.reason());
+    assertEquals("1", enrich("a", "good day").getModelVersion());
+  }
+
+  @Test
+  void shouldRefuseAGoldenExampleWhoseExpectedScoreIsNaN() throws Exception {
+    // Math.abs(x - NaN) > tolerance is false: the comparison used to let a NaN expectation through.
+    publish(checkpoint("bert-nlp", "1", "standard", null, List.of(GoldenExample.newBuilder().setText("good day")
+        .setExpectedLabel("pos").setExpectedScores(List.of(new LabelScore("pos", Float.NaN))).build())));
+    assertEquals(RolloutStatus.REFUSED, statuses.get(0).status());
+    assertTrue(statuses.get(0).reason().startsWith("golden.finite: golden example 0: expected score NaN"),
+        statuses.get(0).reason());
+    assertEquals(null, holder.currentVersion());
+  }
 }

@@ -28,6 +28,7 @@ import org.streambert.bert.heads.TokenClassificationHead;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.inference.Prediction;
 import org.streambert.bert.model.BertModel;
+import org.streambert.bert.model.DivergedModel;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.Precision;
 import org.streambert.bert.model.TinyBert;
@@ -87,7 +88,11 @@ class TensorFlowModelRolloutTest {
 
   /** Writes version {@code version} with weights from {@code seed}, and its checkpoint with golden examples. */
   private ModelCheckpoint publishable(String version, long seed) throws Exception {
-    Path target = dir.resolve("bundles").resolve(version);
+    return publishable(dir.resolve("bundles").resolve(version), version, seed);
+  }
+
+  /** Writes version {@code version} with weights from {@code seed} at {@code target}, and its checkpoint. */
+  static ModelCheckpoint publishable(Path target, String version, long seed) throws Exception {
     try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS,
         WeightSource.ofArrays(TinyBert.randomWeights(TinyBert.CONFIG, HEADS, seed)))) {
       BertBundles.write(target, model, vocab(), new ModelDescriptor("tiny", version, Instant.now(),
@@ -170,6 +175,30 @@ class TensorFlowModelRolloutTest {
     RolloutStatus refused = statuses.get(1);
     assertEquals(RolloutStatus.REFUSED, refused.status());
     assertTrue(refused.reason().contains("variables.data"), refused.reason());
+    h.send("a", TEXT);
+    assertEquals("1", h.output.readRecord().value().getModelVersion());
+  }
+
+  @Test
+  void shouldRefuseABundleWithNaNWeightsWhileTheOldVersionKeepsServing() throws Exception {
+    ModelCheckpoint v1 = publishable("1", 1);
+    publish(v1);
+    // v2: a diverged run's weights, published by a writer without the export's check; v1's golden examples.
+    Path target = dir.resolve("bundles").resolve("2");
+    ModelBundle bundle;
+    try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS,
+        WeightSource.ofArrays(TinyBert.randomWeights(TinyBert.CONFIG, HEADS, 2)))) {
+      DivergedModel.poison(model, "cls_head/output_bias", Float.NaN);
+      bundle = DivergedModel.writeBundle(target, model, vocab(), new ModelDescriptor("tiny", "2", Instant.now(),
+          BertBundles.bertConfigJson(TinyBert.CONFIG), new TokenizerSettings(true, 32), List.of(TOPIC, NER)));
+    }
+    publish(ModelCheckpoint.newBuilder(v1).setVersion("2").setBundleUri(target.toUri().toString())
+        .setManifestSha256(bundle.manifestSha256()).build());
+    RolloutStatus refused = statuses.get(1);
+    assertEquals(RolloutStatus.REFUSED, refused.status());
+    assertTrue(refused.reason().startsWith("weights.finite: tensor cls_head/output_bias holds NaN"),
+        refused.reason());
+    assertEquals("1", refused.servingVersion());
     h.send("a", TEXT);
     assertEquals("1", h.output.readRecord().value().getModelVersion());
   }

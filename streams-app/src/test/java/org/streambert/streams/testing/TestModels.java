@@ -36,7 +36,9 @@ import org.streambert.streams.serving.ServingModel;
  *   <li>class "pos" has probability 0.9 if the text contains the word "good", else 0.2 (variant "flipped": 0.1 and
  *       0.8); "neg" is the complement;</li>
  *   <li>the words "alice" and "bob" are tagged B-PER with probability 0.9, every other token O with 0.9;</li>
- *   <li>the word "boom" makes the forward pass throw (a record that breaks inference).</li>
+ *   <li>the word "boom" makes the forward pass throw (a record that breaks inference);</li>
+ *   <li>the token {@link RuleForwardPass#nanToken} (none unless set; every text under variant "nan", whose token is
+ *       [CLS]) makes the class scores NaN (a diverged model).</li>
  * </ul>
  */
 public final class TestModels {
@@ -83,6 +85,9 @@ public final class TestModels {
       List<String> vocab = Files.readAllLines(bundle.vocabFile(), StandardCharsets.UTF_8);
       String variant = Files.readString(bundle.savedModelDir().resolve(VARIANT_FILE)).trim();
       RuleForwardPass pass = new RuleForwardPass(vocab, variant.equals("flipped"));
+      if (variant.equals("nan")) {
+        pass.nanToken = vocab.indexOf("[CLS]");
+      }
       loaded.add(pass);
       return new LoadedModel(new WhitespaceTokenizer(vocab), pass);
     }
@@ -173,6 +178,8 @@ public final class TestModels {
     public volatile CountDownLatch proceed;
     /** When set, run() throws it (fault-injection tests). */
     public volatile RuntimeException failWith;
+    /** A text with this token id scores NaN (-1: none). */
+    public volatile int nanToken = -1;
     /** run() sleeps this long per window (timing tests). */
     public volatile long sleepMsPerWindow;
 
@@ -219,8 +226,10 @@ public final class TestModels {
       float[] tokens = new float[batch * seqLen * 3];
       for (int b = 0; b < batch; b++) {
         boolean hasGood = false;
+        boolean nan = false;
         for (int t = 0; t < seqLen; t++) {
           int id = inputIds[b * seqLen + t];
+          nan |= id == nanToken && inputMask[b * seqLen + t] == 1;
           if (id == boom && inputMask[b * seqLen + t] == 1) {
             throw new IllegalStateException("boom: the forward pass cannot take this input");
           }
@@ -235,6 +244,9 @@ public final class TestModels {
         float pos = hasGood ? 0.9f : 0.2f;
         if (flipped) {
           pos = 1f - pos;
+        }
+        if (nan) {
+          pos = Float.NaN;
         }
         classes[b * 2] = 1f - pos;
         classes[b * 2 + 1] = pos;

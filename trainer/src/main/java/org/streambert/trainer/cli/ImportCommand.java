@@ -16,6 +16,7 @@ import org.streambert.bert.embeddings.EmbeddingPooling;
 import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
+import org.streambert.bert.model.FiniteWeights;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.qa.QaOptions;
@@ -273,6 +274,7 @@ public final class ImportCommand implements Callable<Integer> {
         new IllegalArgumentException("no value for weight " + name))) {
       float[] values = new float[(int) t.shape().size()];
       t.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(values, false, false));
+      FiniteWeights.require(name, values); // NonFiniteWeightException: NaN or infinite weights are not imported
       return values;
     }
   }

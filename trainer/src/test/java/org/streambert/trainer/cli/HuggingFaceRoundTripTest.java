@@ -17,6 +17,7 @@ import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.bert.inference.Prediction;
+import org.streambert.bert.weights.PoisonedSafetensors;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.cli.TinyRuns.Run;
 import org.streambert.trainer.data.DemoData;
@@ -96,6 +97,20 @@ class HuggingFaceRoundTripTest {
     assertEquals(ModelBundle.open(run.resolve(RunReport.BUNDLE_DIR)).model().classificationHead().get().labels(),
         ModelBundle.open(next.resolve(RunReport.BUNDLE_DIR)).model().classificationHead().get().labels(),
         "the Hugging Face head and its label order are kept");
+  }
+
+  @Test
+  void shouldRefuseNaNWeightsNamingTheTensorWithBadInputExitCode() throws Exception {
+    Path hf = dir.resolve("hf-nan");
+    assertEquals(ExitCodes.OK, run("export", "--format", "hf", "--bundle", run.toString(), "--head", "topic",
+        "--out", hf.toString()).code());
+    PoisonedSafetensors.poison(hf.resolve("model.safetensors"), "bert.encoder.layer.0.attention.self.query.weight",
+        3, Float.NaN);
+    Run r = run("import", "--hf", hf.toString(), "--out", dir.resolve("never-nan").toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+    assertTrue(r.err().contains("weights.finite: tensor bert/encoder/layer_0/attention/self/query/kernel holds NaN"),
+        r.err());
+    assertTrue(!Files.exists(dir.resolve("never-nan")));
   }
 
   @Test

@@ -11,6 +11,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streambert.schemas.avro.EnrichedText;
+import org.streambert.streams.errors.RejectedRecordException;
 import org.streambert.streams.errors.RejectedRecordException.Reason;
 import org.streambert.streams.errors.TransientFailureException;
 import org.streambert.streams.ops.NlpMetrics;
@@ -38,7 +39,8 @@ import org.streambert.streams.serving.ServingModel;
  * the deletions and the input offsets commit in one transaction, and anything not yet committed is replayed or
  * restored after a crash. Without a model, records stay in the store (one log line says why) and run once a model
  * is loaded. If a batch's inference throws, each record is retried alone; one that still fails goes to the
- * dead-letter topic as {@code INFERENCE_FAILED}. A transient failure ({@link TransientFailureException#isTransient})
+ * dead-letter topic as {@code INFERENCE_FAILED}; a record the model scored NaN or infinite goes there as
+ * {@code NON_FINITE_SCORE} instead of its result. A transient failure ({@link TransientFailureException#isTransient})
  * and any other exception of this processor or its punctuator (store, producer) fail the task instead: the
  * transaction aborts, so a record ends up in the output or in the dead-letter topic exactly once, never both.
  */
@@ -224,10 +226,27 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     emit(model, planned, results, 0, results.postNanos());
   }
 
+  /** What is NaN or infinite in {@code result}, or null when every score is finite. */
+  private static String nonFinite(RecordResult result) {
+    String bad = result.prediction().nonFinite().orElse(null);
+    if (bad == null && result.answer() != null
+        && !(Double.isFinite(result.answer().probability()) && Double.isFinite(result.answer().logit()))) {
+      bad = "the answer's probability is " + result.answer().probability();
+    }
+    return bad;
+  }
+
   /** Forwards the outputs of one record: its EnrichedText, a labelling request if unsure, its vector if on. */
   private void emit(ServingModel model, Planned planned, Results results, int index, long predictorPostNanos) {
     PendingRecord record = planned.record();
     RecordResult result = results.records().get(index);
+    String nonFinite = nonFinite(result);
+    if (nonFinite != null) { // a NaN/Inf score is never a result: the record goes to the dead-letter topic
+      clock.written(System.nanoTime());
+      deadLetters.send(record, new RejectedRecordException(Reason.NON_FINITE_SCORE, "model " + model.name() + " "
+          + model.version() + " scored the record non-finite: " + nonFinite), Reason.NON_FINITE_SCORE);
+      return;
+    }
     long tokenizeNanos = results.tokenizeNanos()[index];
     EnrichedText out = outputs.enriched(model, planned, result, tokenizeNanos, results.inferNanos(),
         predictorPostNanos);

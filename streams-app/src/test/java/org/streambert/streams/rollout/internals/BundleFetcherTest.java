@@ -206,8 +206,37 @@ class BundleFetcherTest {
     assertTrue(e.getMessage().startsWith("uri.allowed:"), e.getMessage());
   }
 
+  @Test
+  void shouldCopyALocalBundleIntoAnOwnerOnlyDirectoryAndNeverReturnTheStore() throws Exception {
+    Path local = fetcher().fetch(source.dir().toUri().toString(), "bert-nlp", "3", source.manifestSha256());
+    assertTrue(local.startsWith(dir.resolve("cache").resolve(BundleFetcher.PRIVATE_DIR).resolve("bert-nlp")), local
+        .toString());
+    assertEquals(source.files(), ModelBundle.open(local).files());
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(local.getParent())));
+    // The store changes afterwards: the copy does not.
+    Files.writeString(source.dir().resolve(ModelBundle.VOCAB_FILE), "changed\n");
+    assertEquals(source.files(), ModelBundle.open(local).files());
+  }
+
+  @Test
+  void shouldRefuseALocalBundleWithAnUnlistedFileOrOverTheBounds() throws Exception {
+    String uri = source.dir().toUri().toString();
+    BundleException big = assertThrows(BundleException.class,
+        () -> fetcher(300, Duration.ofSeconds(30)).fetch(uri, "bert-nlp", "3", source.manifestSha256()));
+    assertTrue(big.getMessage().startsWith("max.bytes:"), big.getMessage());
+    BundleException wrong = assertThrows(BundleException.class,
+        () -> fetcher().fetch(uri, "bert-nlp", "3", "f".repeat(64)));
+    assertTrue(wrong.getMessage().startsWith("manifest.sha256:"), wrong.getMessage());
+    Files.writeString(source.dir().resolve("saved_model").resolve("extra.txt"), "not in the manifest");
+    BundleException unlisted = assertThrows(BundleException.class,
+        () -> fetcher().fetch(uri, "bert-nlp", "3", source.manifestSha256()));
+    assertEquals("bundle.unlisted: unlisted file saved_model/extra.txt (not in MANIFEST.json)", unlisted.getMessage());
+    assertNoPartialDownloads();
+  }
+
   private void assertNoPartialDownloads() {
-    Path cache = dir.resolve("cache").resolve("bert-nlp");
+    Path cache = dir.resolve("cache").resolve(BundleFetcher.PRIVATE_DIR).resolve("bert-nlp");
     if (Files.isDirectory(cache)) {
       try (Stream<Path> s = Files.list(cache)) {
         assertEquals(List.of(), s.toList());
