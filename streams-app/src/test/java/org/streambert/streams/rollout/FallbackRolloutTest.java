@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -15,14 +14,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.streambert.bert.bundle.ModelBundle;
-import org.streambert.schemas.avro.GoldenExample;
-import org.streambert.schemas.avro.Head;
-import org.streambert.schemas.avro.HeadType;
-import org.streambert.schemas.avro.LabelScore;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.rollout.RolloutStatus;
-import org.streambert.schemas.signing.CheckpointSequence;
 import org.streambert.schemas.signing.CheckpointSignatures;
 import org.streambert.schemas.signing.SigningKey;
 import org.streambert.schemas.signing.TrustedKeys;
@@ -74,17 +67,8 @@ class FallbackRolloutTest {
 
   /** A signed PROMOTED event of {@code version}; {@code good} false: its manifest hash is wrong (refused at load). */
   private ModelCheckpoint event(String version, long sequence, boolean good) throws Exception {
-    ModelBundle bundle = TestModels.writeBundle(dir.resolve("bundles").resolve(version), "bert-nlp", version,
-        "standard", TestModels.VOCAB);
-    ModelCheckpoint cp = ModelCheckpoint.newBuilder().setModelName("bert-nlp").setVersion(version)
-        .setBundleUri(bundle.dir().toUri().toString())
-        .setManifestSha256(good ? bundle.manifestSha256() : "0".repeat(64))
-        .setCreatedAt(Instant.parse("2025-01-01T00:00:00Z"))
-        .setHeads(List.of(new Head("sentiment", HeadType.CLASSIFICATION, List.of("neg", "pos"))))
-        .setGoldenExamples(List.of(GoldenExample.newBuilder().setText("good day").setExpectedLabel("pos")
-            .setExpectedScores(List.of(new LabelScore("pos", 0.9f))).build()))
-        .build();
-    return CheckpointSequence.issue(cp, sequence, Instant.now(), null, KEY);
+    return ReplayedCheckpointTest.signedEvent(dir.resolve("bundles").resolve(version), version, sequence,
+        good ? null : "0".repeat(64), KEY);
   }
 
   /** Hands the events over at offsets 0, 1, ... as a restore of the compacted topic does, then waits. */
