@@ -213,7 +213,8 @@ public final class NlpConfig extends AbstractConfig {
 
   public static final String HTTP_BIND_ADDRESS_CONFIG = "nlp.http.bind.address";
   public static final String HTTP_BIND_ADDRESS_DOC = "Address the HTTP endpoint binds, e.g. 127.0.0.1 to keep it"
-      + " local. Empty: all interfaces (like Kafka's listeners), so that Kubernetes probes reach it.";
+      + " local. Empty: all interfaces (like Kafka's listeners), so that Kubernetes probes reach it (the kubelet probes"
+      + " the pod IP); the deploy manifests set 0.0.0.0 explicitly.";
   public static final String HTTP_BIND_ADDRESS_DEFAULT = "";
   public static final String MODEL_TRUSTED_KEYS_CONFIG = "nlp.model.trusted.keys";
   public static final String MODEL_TRUSTED_KEYS_DOC = "Public keys trusted to sign ModelCheckpoint events: entries "

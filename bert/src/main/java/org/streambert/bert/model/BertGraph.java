@@ -265,16 +265,51 @@ public final class BertGraph {
 
   /**
    * Names and shapes of the variables {@link #build} creates for {@code cfg} and {@code heads}, in creation order,
-   * without building anything (for importers that must know what to read).
+   * without building anything (for importers that must know what to read). Computed from the config alone, so that
+   * checking a file against a config at the caps (H 8192, L 128) costs microseconds, not a graph build of tens of
+   * seconds; {@code BertGraphTest} compares it with the variables of a built graph.
    */
   public static Map<String, Shape> variableShapes(BertConfig cfg, HeadsSpec heads) {
-    try (org.tensorflow.Graph g = new org.tensorflow.Graph()) {
-      // A scratch graph keeps the naming in one place (build); it allocates no weights.
-      BertGraph bg = build(Ops.create(g), cfg, heads, false);
-      Map<String, Shape> out = new LinkedHashMap<>();
-      bg.variables.forEach(v -> out.put(v.name(), v.shape()));
-      return out;
+    int h = cfg.hiddenSize();
+    int inner = cfg.intermediateSize();
+    Map<String, Shape> out = new LinkedHashMap<>();
+    out.put("bert/embeddings/word_embeddings", Shape.of(cfg.vocabSize(), h)); // [V, H]
+    out.put("bert/embeddings/token_type_embeddings", Shape.of(cfg.typeVocabSize(), h)); // [S, H]
+    out.put("bert/embeddings/position_embeddings", Shape.of(cfg.maxPositionEmbeddings(), h)); // [P, H]
+    layerNormShapes(out, "bert/embeddings/LayerNorm", h);
+    for (int i = 0; i < cfg.numHiddenLayers(); i++) {
+      String layer = "bert/encoder/layer_" + i + "/";
+      denseShapes(out, layer + "attention/self/query", h, h);
+      denseShapes(out, layer + "attention/self/key", h, h);
+      denseShapes(out, layer + "attention/self/value", h, h);
+      denseShapes(out, layer + "attention/output/dense", h, h);
+      layerNormShapes(out, layer + "attention/output/LayerNorm", h);
+      denseShapes(out, layer + "intermediate/dense", h, inner);
+      denseShapes(out, layer + "output/dense", inner, h);
+      layerNormShapes(out, layer + "output/LayerNorm", h);
     }
+    denseShapes(out, "bert/pooler/dense", h, h);
+    if (heads.hasClassHead()) {
+      out.put("cls_head/output_weights", Shape.of(heads.numClasses(), h)); // [C, H]
+      out.put("cls_head/output_bias", Shape.of(heads.numClasses())); // [C]
+    }
+    if (heads.hasTokenHead()) {
+      out.put("token_head/output_weights", Shape.of(heads.numTokenLabels(), h)); // [K, H]
+      out.put("token_head/output_bias", Shape.of(heads.numTokenLabels())); // [K]
+    }
+    return out;
+  }
+
+  /** {@link Layers#dense}'s variables. */
+  private static void denseShapes(Map<String, Shape> out, String scope, int in, int width) {
+    out.put(scope + "/kernel", Shape.of(in, width)); // [I, O]
+    out.put(scope + "/bias", Shape.of(width)); // [O]
+  }
+
+  /** {@link Layers#layerNorm}'s variables. */
+  private static void layerNormShapes(Map<String, Shape> out, String scope, int width) {
+    out.put(scope + "/beta", Shape.of(width)); // [H]
+    out.put(scope + "/gamma", Shape.of(width)); // [H]
   }
 
   /**

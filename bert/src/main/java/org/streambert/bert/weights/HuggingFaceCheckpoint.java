@@ -162,7 +162,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
       throw new IllegalArgumentException(refusalWithoutSafetensors(dir));
     }
     JsonNode cfg = HfFiles.readJsonObject(configFile, HfFiles.MAX_JSON_BYTES);
-    String modelType = HfFiles.text(cfg, "model_type").orElse("bert").toLowerCase(Locale.ROOT);
+    String modelType = HfFiles.strictText(configFile, cfg, "model_type").orElse("bert").toLowerCase(Locale.ROOT);
     Family family = switch (modelType) {
       case "bert" -> Family.BERT;
       case "distilbert" -> Family.DISTILBERT;
@@ -180,7 +180,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
     if (task == Task.SEQUENCE_CLASSIFICATION || task == Task.TOKEN_CLASSIFICATION) {
       labels = labels(configFile, cfg);
       multiLabel = task == Task.SEQUENCE_CLASSIFICATION
-          && HfFiles.text(cfg, "problem_type").orElse("").equals("multi_label_classification");
+          && HfFiles.strictText(configFile, cfg, "problem_type").orElse("").equals("multi_label_classification");
     }
 
     // Tokenizer: vocab.txt wins when both are present (it is what BertTokenizer reads); tokenizer.json otherwise.
@@ -477,7 +477,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
   private static BertConfig bertConfig(Path file, JsonNode cfg) {
     refuseTrue(file, cfg, "is_decoder", "a decoder (causal attention) is not BERT's encoder");
     refuseTrue(file, cfg, "add_cross_attention", "cross-attention layers are not in this graph");
-    String positions = HfFiles.text(cfg, "position_embedding_type").orElse("absolute");
+    String positions = HfFiles.strictText(file, cfg, "position_embedding_type").orElse("absolute");
     if (!positions.equals("absolute")) {
       throw new IllegalArgumentException(file + ": position_embedding_type \"" + HfFiles.printable(positions)
           + "\" is not supported (only absolute position embeddings)");
@@ -489,7 +489,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
         bounded(file, cfg, "num_hidden_layers", 12, MAX_LAYERS),
         bounded(file, cfg, "num_attention_heads", 12, MAX_HEADS),
         bounded(file, cfg, "intermediate_size", 3072, MAX_INTERMEDIATE),
-        activation(file, HfFiles.text(cfg, "hidden_act").orElse("gelu"), "hidden_act"),
+        activation(file, HfFiles.strictText(file, cfg, "hidden_act").orElse("gelu"), "hidden_act"),
         probability(file, cfg, "hidden_dropout_prob", 0.1),
         probability(file, cfg, "attention_probs_dropout_prob", 0.1),
         bounded(file, cfg, "max_position_embeddings", 512, MAX_POSITIONS),
@@ -505,7 +505,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
         bounded(file, cfg, "n_layers", 6, MAX_LAYERS),
         bounded(file, cfg, "n_heads", 12, MAX_HEADS),
         bounded(file, cfg, "hidden_dim", 3072, MAX_INTERMEDIATE),
-        activation(file, HfFiles.text(cfg, "activation").orElse("gelu"), "activation"),
+        activation(file, HfFiles.strictText(file, cfg, "activation").orElse("gelu"), "activation"),
         probability(file, cfg, "dropout", 0.1),
         probability(file, cfg, "attention_dropout", 0.1),
         bounded(file, cfg, "max_position_embeddings", 512, MAX_POSITIONS),

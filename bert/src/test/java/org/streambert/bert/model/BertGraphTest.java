@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,30 @@ class BertGraphTest {
     assertEquals(Shape.of(5, 32), shapes.get("token_head/output_weights"));
     // 5 embedding variables, 16 per layer, 2 pooler, 2 per head
     assertEquals(5 + 16 * CFG.numHiddenLayers() + 2 + 4, shapes.size());
+  }
+
+  @Test
+  void shouldListTheVariablesABuiltGraphCreatesWithoutBuildingOne() {
+    for (HeadsSpec heads : List.of(HeadsSpec.NONE, BOTH, HeadsSpec.multiLabel(2), HeadsSpec.tokenClassification(4))) {
+      Map<String, Shape> built = new LinkedHashMap<>();
+      try (Graph g = new Graph()) {
+        BertGraph.build(Ops.create(g), CFG, heads, false).variables()
+            .forEach(v -> built.put(v.name(), v.shape()));
+      }
+      assertEquals(List.copyOf(built.entrySet()), List.copyOf(BertGraph.variableShapes(CFG, heads).entrySet()),
+          "names, shapes and order for " + heads);
+    }
+  }
+
+  @Test
+  void shouldListTheVariablesOfAConfigAtTheCapsInMilliseconds() {
+    BertConfig caps = new BertConfig(1_000_000, 8_192, 128, 256, 65_536, CFG.hiddenAct(), 0.1, 0.1, 65_536, 1_024,
+        0.02);
+    long start = System.nanoTime();
+    Map<String, Shape> shapes = BertGraph.variableShapes(caps, HeadsSpec.NONE);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(5 + 16 * 128 + 2, shapes.size());
+    assertTrue(millis < 1_000, "took " + millis + " ms");
   }
 
   @Test

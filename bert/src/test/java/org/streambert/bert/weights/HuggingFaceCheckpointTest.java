@@ -140,6 +140,44 @@ class HuggingFaceCheckpointTest {
   }
 
   @Test
+  void shouldRefuseAnActivationOrOtherChoiceThatIsNotAString() throws Exception {
+    Path dir = hfDir("act-type", ERF, TinyBert.randomWeights(ERF, HeadsSpec.NONE, 3), null, null);
+    editConfig(dir, c -> c.putObject("hidden_act").put("a", 1));
+    assertRefused(dir, "hidden_act must be a string, got OBJECT");
+    editConfig(dir, c -> c.put("hidden_act", 5));
+    assertRefused(dir, "hidden_act must be a string, got NUMBER");
+    editConfig(dir, c -> {
+      c.put("hidden_act", "gelu");
+      c.putArray("position_embedding_type").add("absolute");
+    });
+    assertRefused(dir, "position_embedding_type must be a string");
+    editConfig(dir, c -> {
+      c.remove("position_embedding_type");
+      c.put("model_type", true);
+    });
+    assertRefused(dir, "model_type must be a string");
+    editConfig(dir, c -> c.putNull("model_type")); // JSON null: absent, the default applies
+    try (HuggingFaceCheckpoint ckpt = HuggingFaceCheckpoint.open(dir)) {
+      assertEquals(Activation.GELU_ERF, ckpt.config().hiddenAct());
+    }
+  }
+
+  @Test
+  void shouldRefuseAConfigAtTheCapsByItsShapesWithoutBuildingAGraph() throws Exception {
+    Path dir = hfDir("caps", ERF, TinyBert.randomWeights(ERF, HeadsSpec.NONE, 3), null, null);
+    editConfig(dir, c -> {
+      c.put("hidden_size", 8_192);
+      c.put("num_hidden_layers", 128);
+      c.put("num_attention_heads", 128);
+      c.put("intermediate_size", 32_768);
+    });
+    long start = System.nanoTime();
+    assertRefused(dir, "tensor embeddings.word_embeddings.weight has shape [100, 32]");
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(millis < 5_000, "refused after " + millis + " ms (a graph build at the caps took 40 s)");
+  }
+
+  @Test
   void shouldCarrySentenceTransformersPoolingBothWays() throws Exception {
     Map<String, float[]> weights = TinyBert.randomWeights(ERF, HeadsSpec.NONE, 3);
     for (EmbeddingSpec spec : List.of(new EmbeddingSpec(EmbeddingPooling.MEAN, true),

@@ -9,15 +9,19 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -84,6 +88,15 @@ import org.streambert.streams.serving.ServingModel;
  * <p>Every accepted event is a {@link RolloutAttempt} moving through the {@link RolloutState}s, one slot
  * ({@link Slots}) per stage: {@link #newest} says where the newest event of a slot stands, {@link #active} which one
  * fills it.
+ *
+ * <p><b>The newest acceptable event serves, never an older one (issue 29).</b> The serving slot remembers the last
+ * {@link #FALLBACK_DEPTH} PROMOTED events it could know — accepted ones, and older ones the gate found as history
+ * earlier in the topic (a restart replays the compacted topic) — ordered by their signed sequence (by arrival without
+ * keys). The slot aims at the newest of them not refused at load: when the newest event is refused, the next older
+ * one is tried (each refusal published as usual), down to the model already serving and never below it. A load that
+ * finishes after a newer acceptable event became known is discarded ({@link RolloutState#SUPERSEDED}), so a new
+ * instance whose restore replays v1..v8 does not serve v1 while v8 loads. When every event it knows is refused it
+ * serves nothing, and {@code /ready} says why (the last refusal).
  */
 public final class ModelRollout implements CheckpointListener, AutoCloseable {
 
@@ -107,6 +120,9 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   /** Directory under the model cache that keeps the checkpoint events this instance accepted, one file per model. */
   public static final String ACCEPTED_DIR = "accepted-checkpoints";
 
+  /** How many PROMOTED events the serving slot remembers to fall back on when the newest is refused. */
+  public static final int FALLBACK_DEPTH = 16;
+
   private final String instanceId;
   private final ModelHolder holder;
   private final ModelLoader loader;
@@ -122,6 +138,21 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private final CheckpointAcceptance acceptance;
   private final Slot serving = new Slot(Slots.SERVING);
   private final Slot candidate = new Slot(Slots.CANDIDATE);
+  /** PROMOTED events the serving slot may fall back on, oldest first ({@link #FALLBACK_ORDER}); guarded by itself. */
+  private final List<Known> known = new ArrayList<>();
+  /** Events refused at load (never tried again), newest last, bounded; guarded by {@link #known}. */
+  private final Set<String> refusedAtLoad = new LinkedHashSet<>();
+  private long arrivals;
+  /** A {@link #settle} task is queued and has not started. */
+  private final AtomicBoolean settleQueued = new AtomicBoolean();
+  /** When the last history event (older than the accepted one) became known; {@link #settle} waits for a pause. */
+  private volatile long lastHistoryNanos = System.nanoTime() - HISTORY_QUIET_NANOS;
+  /**
+   * How long {@link #settle} waits after a history event arrived before it picks a fallback: a restore delivers the
+   * topic's history oldest first within milliseconds, so without the pause the first one could be loaded and served
+   * before the newer ones are known.
+   */
+  private static final long HISTORY_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** Queued and running loader tasks, for {@link #awaitIdle}. */
   private final AtomicInteger inFlight = new AtomicInteger();
   private final Object idle = new Object();
@@ -289,15 +320,29 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     }
     CheckpointAcceptance.Decision decision = acceptance.admit(checkpoint, partition, offset);
     switch (decision.verdict()) {
-      case ACCEPTED -> act(checkpoint);
+      case ACCEPTED -> {
+        if (remember(checkpoint, true) || checkpoint.getStage() != ModelStage.PROMOTED) {
+          act(checkpoint);
+        } else { // e.g. the global store handing the event over again at start-up
+          LOG.info("not loading checkpoint {} {} again: it was refused at load by this run", checkpoint.getModelName(),
+              checkpoint.getVersion());
+          settleLater(); // the history before it has arrived by now
+        }
+      }
       case REFUSED -> {
         long start = System.nanoTime();
         new RolloutAttempt(checkpoint).moveTo(RolloutState.REFUSED, decision.reason());
         refuse(checkpoint, decision.reason(), null, () -> statusExecutor.execute(
             () -> publish(checkpoint, RolloutStatus.REFUSED, decision.reason(), start)));
       }
-      case SUPERSEDED -> LOG.debug("skipping checkpoint {} {}: {}", checkpoint.getModelName(),
-          checkpoint.getVersion(), decision.reason());
+      case SUPERSEDED -> {
+        LOG.debug("not loading checkpoint {} {}: {}", checkpoint.getModelName(), checkpoint.getVersion(),
+            decision.reason());
+        if (remember(checkpoint, false)) {
+          lastHistoryNanos = System.nanoTime();
+          settleLater(); // history older than the accepted event: a fallback, should that one be refused
+        }
+      }
       default -> throw new IllegalStateException("unknown verdict " + decision.verdict());
     }
     return decision.accepted();
@@ -362,7 +407,10 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
         } else if (checkpoint.getStage() == ModelStage.RETIRED) {
           retire(attempt);
         } else {
-          load(attempt, slot);
+          load(attempt, slot, attempt);
+        }
+        if (slot == serving) {
+          settle();
         }
       } finally {
         if (inFlight.decrementAndGet() == 0) {
@@ -399,6 +447,135 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     }
   }
 
+  /** A PROMOTED event the serving slot may fall back on, with its place in {@link #FALLBACK_ORDER}. */
+  private record Known(ModelCheckpoint checkpoint, long sequence, long arrival) {
+  }
+
+  /** Signed sequence first (an event without one orders below every sequenced one), then arrival. */
+  private static final Comparator<Known> FALLBACK_ORDER = Comparator.comparingLong(Known::sequence)
+      .thenComparingLong(Known::arrival);
+
+  /** The event's identity for the fallback list: what its signature covers that tells events apart. */
+  private static String eventKey(ModelCheckpoint cp) {
+    return cp.getVersion() + "|" + cp.getManifestSha256() + "|" + cp.getSequence() + "|" + cp.getBundleUri();
+  }
+
+  /**
+   * Remembers a PROMOTED event of the followed model as a possible fallback (global stream thread). An accepted
+   * event ({@code accepted}) is (re)placed as the newest arrival; history the gate found earlier in the topic is added
+   * only when not known. An event refused at load by this run is never added again (the global store hands events
+   * over more than once at start-up; a retry is a new event, as {@code trainer refresh} issues). Returns whether the
+   * list changed.
+   */
+  private boolean remember(ModelCheckpoint cp, boolean accepted) {
+    if (cp.getStage() != ModelStage.PROMOTED) {
+      return false;
+    }
+    String key = eventKey(cp);
+    synchronized (known) {
+      boolean isKnown = known.stream().anyMatch(k -> eventKey(k.checkpoint()).equals(key));
+      if (refusedAtLoad.contains(key) || !accepted && isKnown) {
+        return false;
+      }
+      known.removeIf(k -> eventKey(k.checkpoint()).equals(key));
+      // Without trusted keys a sequence proves nothing (the gate does not check it): the topic's order decides.
+      boolean signedOrder = !acceptance.policy().trustedKeys().isEmpty() && cp.getSequence() != null;
+      known.add(new Known(cp, signedOrder ? cp.getSequence() : -1, arrivals++));
+      known.sort(FALLBACK_ORDER);
+      while (known.size() > FALLBACK_DEPTH) {
+        known.remove(0);
+      }
+      return true;
+    }
+  }
+
+  /** An event refused at load is never a fallback again (loader thread). */
+  private void forgetRefused(ModelCheckpoint cp) {
+    String key = eventKey(cp);
+    synchronized (known) {
+      known.removeIf(k -> eventKey(k.checkpoint()).equals(key));
+      refusedAtLoad.add(key);
+      if (refusedAtLoad.size() > 4 * FALLBACK_DEPTH) {
+        refusedAtLoad.remove(refusedAtLoad.iterator().next());
+      }
+    }
+  }
+
+  /** The newest event the serving slot may serve: the newest known one not refused at load, or null. */
+  private ModelCheckpoint target() {
+    synchronized (known) {
+      return known.isEmpty() ? null : known.get(known.size() - 1).checkpoint();
+    }
+  }
+
+  private boolean isKnown(ServingModel model) {
+    synchronized (known) {
+      return known.stream().anyMatch(k -> sameModel(model, k.checkpoint()));
+    }
+  }
+
+  private boolean isTarget(ModelCheckpoint cp) {
+    ModelCheckpoint target = target();
+    return target == null || eventKey(target).equals(eventKey(cp));
+  }
+
+  /** Queues one {@link #settle} on the loader thread unless one is queued already (global stream thread). */
+  private void settleLater() {
+    if (!settleQueued.compareAndSet(false, true)) {
+      return;
+    }
+    inFlight.incrementAndGet();
+    executor.execute(() -> {
+      try {
+        settleQueued.set(false);
+        settle();
+      } finally {
+        if (inFlight.decrementAndGet() == 0) {
+          synchronized (idle) {
+            idle.notifyAll();
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Brings the serving slot to the newest acceptable event (loader thread): while the newest known event is neither
+   * serving nor waiting for its own load, it is loaded as a fallback; each refusal removes it, so the next older one
+   * is tried, down to the model serving (which is known, so never passed). Returns once a model serves the target, a
+   * newer event takes over, or nothing is left (then nothing serves, and /ready gives the last refusal).
+   */
+  private void settle() {
+    for (long left; (left = lastHistoryNanos + HISTORY_QUIET_NANOS - System.nanoTime()) > 0; ) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // closing
+        return;
+      }
+    }
+    for (int tries = 0; tries <= FALLBACK_DEPTH; tries++) {
+      ModelCheckpoint target = target();
+      RolloutAttempt newest = serving.newest.get();
+      if (target == null || newest != null && !newest.state().isTerminal()) {
+        return; // nothing to serve, or the newest event's own task is still to run
+      }
+      ServingModel current = holder.peek().orElse(null);
+      if (current != null && (sameModel(current, target) || !isKnown(current))) {
+        return; // the newest acceptable event serves (or what serves is not in the list: never step back blindly)
+      }
+      RolloutAttempt attempt = new RolloutAttempt(target);
+      String why = "fallback: " + (newest == null ? "no newer event" : "the newest event (version "
+          + newest.checkpoint().getVersion() + ") is " + newest.state()) + "; trying the newest acceptable one known";
+      attempt.moveTo(RolloutState.QUEUED, why);
+      LOG.info("model {}: {} (version {})", holder.modelName(), why, target.getVersion());
+      load(attempt, serving, newest);
+      if (attempt.state() != RolloutState.REFUSED) {
+        return; // serving, or superseded by a newer event whose task takes over
+      }
+    }
+  }
+
   /** Waits until no checkpoint is queued or loading; true if idle within the timeout. */
   public boolean awaitIdle(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -414,8 +591,12 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     return true;
   }
 
-  /** Fetches, verifies, loads and checks the event's model, then puts it into its slot; refuses it on any failure. */
-  private void load(RolloutAttempt attempt, Slot slot) {
+  /**
+   * Fetches, verifies, loads and checks the event's model, then puts it into its slot; refuses it on any failure.
+   * {@code owner} is the slot's newest attempt this load works for (the attempt itself, or the refused newest one
+   * whose fallback this is): once another is newest, the load is superseded.
+   */
+  private void load(RolloutAttempt attempt, Slot slot, RolloutAttempt owner) {
     ModelCheckpoint cp = attempt.checkpoint();
     long start = System.nanoTime();
     ServingModel model = null;
@@ -426,7 +607,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       slot.fetch = control;
       Path dir;
       try {
-        if (slot.newest.get() != attempt) {
+        if (slot.newest.get() != owner) {
           throw new RefusedException("superseded: a newer checkpoint event for " + cp.getModelName() + " arrived");
         }
         dir = fetcher.fetch(cp.getBundleUri(), cp.getModelName(), cp.getVersion(), cp.getManifestSha256(), control);
@@ -441,6 +622,13 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       checkDescriptor(bundle.model(), cp);
       beforeLoad.accept(bundle);
       model = loadFirstPassing(bundle, cp, engineRefusals);
+      if (slot == serving && (slot.newest.get() != owner || !isTarget(cp))) {
+        attempt.moveTo(RolloutState.SUPERSEDED, "superseded: a newer acceptable checkpoint event for "
+            + cp.getModelName() + " became known while it loaded");
+        LOG.info("model {} {} loaded but not served: a newer acceptable event became known meanwhile",
+            cp.getModelName(), cp.getVersion());
+        return; // the finally block discards it; the newer event's task (or settle) loads that one
+      }
       boolean isCandidate = slot == candidate;
       if (isCandidate) {
         holder.swapCandidate(model);
@@ -466,8 +654,11 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
           ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
       // A download cancelled by a newer event of its slot is superseded; it is still reported as refused (the
       // status topic's contract), with a reason that says so.
-      boolean superseded = attempt.state() == RolloutState.FETCHING && slot.newest.get() != attempt;
+      boolean superseded = attempt.state() == RolloutState.FETCHING && slot.newest.get() != owner;
       attempt.moveIfValid(superseded ? RolloutState.SUPERSEDED : RolloutState.REFUSED, reason);
+      if (slot == serving && !superseded) {
+        forgetRefused(cp);
+      }
       refuse(cp, reason, e instanceof RefusedException ? null : e, () -> publish(cp, RolloutStatus.REFUSED, reason,
           start, null, engineRefusals));
     } finally {

@@ -16,6 +16,8 @@ import java.util.Set;
  *                                +--&gt; FETCHING --+--&gt; SUPERSEDED   cancelled by a newer accepted event of its slot
  *                                                +--&gt; REFUSED      bounds, hashes, location after redirects
  *                                                +--&gt; LOADING --+--&gt; REFUSED    bundle, heads, loader, golden examples
+ *                                                               +--&gt; SUPERSEDED a newer acceptable event became known
+ *                                                               |               while it loaded (PROMOTED): discarded
  *                                                               +--&gt; SERVING --&gt; REPLACED          (PROMOTED)
  *                                                               +--&gt; SHADOW  --&gt; REPLACED|RETIRED  (CANDIDATE)
  * </pre>
@@ -38,7 +40,7 @@ public enum RolloutState {
   SHADOW,
   /** Refused by a check; the model before it keeps its slot. */
   REFUSED,
-  /** A newer accepted event of its slot replaced it before its model was loaded. */
+  /** A newer accepted event of its slot replaced it before its model served. */
   SUPERSEDED,
   /** Its model was loaded and later replaced in its slot by a newer one. */
   REPLACED,
@@ -53,7 +55,7 @@ public enum RolloutState {
       case RECEIVED -> next == QUEUED || next == REFUSED;
       case QUEUED -> next == FETCHING || next == SUPERSEDED || next == RETIRED;
       case FETCHING -> next == LOADING || next == REFUSED || next == SUPERSEDED;
-      case LOADING -> next == SERVING || next == SHADOW || next == REFUSED;
+      case LOADING -> next == SERVING || next == SHADOW || next == REFUSED || next == SUPERSEDED;
       case SERVING -> next == REPLACED;
       case SHADOW -> next == REPLACED || next == RETIRED;
       case REFUSED, SUPERSEDED, REPLACED, RETIRED -> false;

@@ -1,6 +1,7 @@
 package org.streambert.streams.architecture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Constructor;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +64,16 @@ class DependencyRulesTest {
 
   /** Modules whose code names project classes only through imports (no inline fully-qualified names). */
   static final Set<String> NO_INLINE_NAMES = Set.of("schemas", "streams-app");
+
+  /** The project's one reader of ONNX protobuf (issue 30): no other main class decodes ModelProto fields. */
+  static final String ONNX_READER = "org.streambert.bert.onnx.internals.OnnxProtoReader";
+  /**
+   * What decoding protobuf looks like in code (comments and string literals stripped): protobuf-java's wire-format
+   * decoder, its field-number accessor, or a generated {@code ModelProto.parseFrom}. Writing (CodedOutputStream) is
+   * not reading and stays allowed.
+   */
+  static final Pattern PROTOBUF_DECODING = Pattern.compile(
+      "\\b(CodedInputStream|getTagFieldNumber|ModelProto\\s*\\.\\s*parseFrom)\\b");
 
   private static SourceGraph graph;
 
@@ -152,6 +164,29 @@ class DependencyRulesTest {
       }
     });
     assertTrue(problems.isEmpty(), "another module's internals:\n" + String.join("\n", problems));
+  }
+
+  @Test
+  void shouldDecodeOnnxProtobufOnlyInTheOneReader() {
+    SourceGraph.Source reader = graph.sources().get(ONNX_READER);
+    assertTrue(reader != null && PROTOBUF_DECODING.matcher(reader.code()).find(),
+        "the marker no longer finds the reader " + ONNX_READER + ": update this rule with it");
+    List<String> problems = new ArrayList<>();
+    graph.sources().forEach((fqn, source) -> {
+      if (!fqn.equals(ONNX_READER) && PROTOBUF_DECODING.matcher(source.code()).find()) {
+        problems.add(fqn);
+      }
+    });
+    assertTrue(problems.isEmpty(), "protobuf decoded outside " + ONNX_READER + " (use it, with its bounds):\n"
+        + String.join("\n", problems));
+  }
+
+  @Test
+  void shouldTellADecoderOfProtobufFromAWriter() {
+    assertTrue(PROTOBUF_DECODING.matcher("CodedInputStream in = CodedInputStream.newInstance(b);").find());
+    assertTrue(PROTOBUF_DECODING.matcher("int f = WireFormat.getTagFieldNumber(tag);").find());
+    assertTrue(PROTOBUF_DECODING.matcher("var m = Onnx.ModelProto.parseFrom(bytes);").find());
+    assertFalse(PROTOBUF_DECODING.matcher("CodedOutputStream out = CodedOutputStream.newInstance(b);").find());
   }
 
   @Test

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,10 +74,120 @@ class HttpEndpointTest {
       slow.setSoTimeout(HttpEndpoint.REQUEST_TIMEOUT_MS * 3);
       slow.getOutputStream().write("GET /health HTTP/1.1\r\n".getBytes(StandardCharsets.ISO_8859_1));
       long start = System.nanoTime();
-      assertEquals(-1, slow.getInputStream().read(), "closed without an answer");
+      String response = new String(slow.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
       long millis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(response.startsWith("HTTP/1.1 408"), response);
       assertTrue(millis < HttpEndpoint.REQUEST_TIMEOUT_MS * 2, "dropped after " + millis + " ms");
     }
+  }
+
+  /** A client socket from the given loopback address (Linux answers all of 127.0.0.0/8), connected to the server. */
+  private Socket connectFrom(String localAddress) throws IOException {
+    Socket s = new Socket();
+    clients.add(s);
+    s.bind(new InetSocketAddress(localAddress, 0));
+    s.connect(new InetSocketAddress("127.0.0.1", http.port()), 5_000);
+    return s;
+  }
+
+  /** GET /health from {@code localAddress}; returns the response and checks it came within the probe's timeout. */
+  private String probe(String localAddress) throws IOException {
+    long start = System.nanoTime();
+    try (Socket s = connectFrom(localAddress)) {
+      s.setSoTimeout(5_000);
+      s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertTrue(millis < PROBE_TIMEOUT_MS, "answered in " + millis + " ms: " + response);
+      return response;
+    }
+  }
+
+  /** deploy/k8s: the probes keep the kubelet's default timeoutSeconds, 1. */
+  private static final long PROBE_TIMEOUT_MS = 1_000;
+
+  private static boolean stillOpenWithoutAnswer(Socket s) throws IOException {
+    s.setSoTimeout(1);
+    try {
+      s.getInputStream().read(); // an answer or the end of the stream: the server did not keep it
+      return false;
+    } catch (SocketTimeoutException e) {
+      return true;
+    }
+  }
+
+  @Test
+  void shouldAnswerHealthWithinProbeTimeoutWhile200IdleConnectionsAreOpen() throws IOException {
+    start("127.0.0.1");
+    List<Socket> idle = new ArrayList<>();
+    for (int i = 0; i < 200; i++) { // 25 addresses, each at the per-address cap of 8
+      idle.add(connectFrom("127.0.0." + (10 + i / HttpEndpoint.MAX_CONNECTIONS_PER_ADDRESS)));
+      if (i % 3 == 0) {
+        idle.get(i).getOutputStream().write('G'); // some send a byte and stop
+      }
+    }
+    for (int i = 0; i < 10; i++) {
+      assertTrue(probe("127.0.0.1").startsWith("HTTP/1.1 200 OK"));
+    }
+    for (int i = 0; i < idle.size(); i += 17) {
+      assertTrue(stillOpenWithoutAnswer(idle.get(i)), "idle connection " + i + " kept, not refused");
+    }
+  }
+
+  @Test
+  void shouldAnswer503AtOnceBeyondTheConnectionsOfOneAddress() throws IOException {
+    start("127.0.0.1");
+    for (int i = 0; i < HttpEndpoint.MAX_CONNECTIONS_PER_ADDRESS; i++) {
+      connectFrom("127.0.0.5");
+    }
+    long start = System.nanoTime();
+    Socket extra = connectFrom("127.0.0.5");
+    extra.setSoTimeout(5_000);
+    String refused = new String(extra.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(refused.startsWith("HTTP/1.1 503"), refused);
+    assertTrue(refused.contains("too many connections from your address"), refused);
+    assertTrue(millis < PROBE_TIMEOUT_MS, "refused after " + millis + " ms");
+    assertTrue(probe("127.0.0.6").startsWith("HTTP/1.1 200 OK"), "another address is still served");
+  }
+
+  @Test
+  void shouldAnswer503AtOnceWhenAllConnectionsAreTaken() throws IOException {
+    http = new HttpEndpoint("127.0.0.1", 0, Map.of("/health", () -> HttpEndpoint.Reply.text(200, "ok\n")),
+        new HttpEndpoint.Limits(HttpEndpoint.REQUEST_TIMEOUT_MS, 8, 3));
+    for (int i = 0; i < 3; i++) {
+      connectFrom("127.0.0." + (20 + i));
+    }
+    String refused = probe("127.0.0.30");
+    assertTrue(refused.startsWith("HTTP/1.1 503"), refused);
+    assertTrue(refused.contains("too many connections"), refused);
+  }
+
+  @Test
+  void shouldDropSlowlorisAtTheDeadlineCountedFromAccept() throws Exception {
+    start("127.0.0.1");
+    Socket slow = connectFrom("127.0.0.7");
+    long connected = System.nanoTime();
+    Thread trickle = new Thread(() -> {
+      try {
+        for (byte b : "GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)) {
+          slow.getOutputStream().write(b); // one byte per second
+          slow.getOutputStream().flush();
+          Thread.sleep(1_000);
+        }
+      } catch (IOException | InterruptedException e) {
+        // dropped by the server, as expected
+      }
+    });
+    trickle.setDaemon(true);
+    trickle.start();
+    slow.setSoTimeout(HttpEndpoint.REQUEST_TIMEOUT_MS * 5);
+    String response = new String(slow.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    long millis = (System.nanoTime() - connected) / 1_000_000;
+    trickle.interrupt();
+    assertTrue(response.startsWith("HTTP/1.1 408"), response);
+    assertTrue(millis >= HttpEndpoint.REQUEST_TIMEOUT_MS - 50 && millis < HttpEndpoint.REQUEST_TIMEOUT_MS + 500,
+        "dropped " + millis + " ms after connecting");
   }
 
   @Test

@@ -259,10 +259,13 @@ class ModelRolloutTest {
       r.onCheckpoint(checkpoint("bert-nlp", "3", "standard", null, standardGolden()));
       release.countDown();
       assertTrue(r.awaitIdle(Duration.ofSeconds(30)));
-      assertEquals(RolloutState.REPLACED, v1.state(), "v1 loaded (a load is not cancelled), then v3 replaced it");
+      assertEquals(RolloutState.SUPERSEDED, v1.state(), "v1 loaded (a load is not cancelled) but never served: v3 "
+          + "was known by then (issue 29: never serve older than the newest acceptable event)");
       assertEquals(RolloutState.SUPERSEDED, v2.state(), "v2 never loaded");
       assertEquals("3", other.currentVersion());
-      assertEquals(List.of("LOADED", "LOADED"), statuses.stream().map(RolloutStatus::status).toList());
+      assertEquals(1, other.loads(), "only v3 was swapped in");
+      assertEquals(List.of("LOADED"), statuses.stream().map(RolloutStatus::status).toList());
+      assertEquals("3", statuses.get(0).version());
     } finally {
       other.close();
     }

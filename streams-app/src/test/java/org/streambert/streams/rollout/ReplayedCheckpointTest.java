@@ -73,17 +73,25 @@ class ReplayedCheckpointTest {
   }
 
   private ModelCheckpoint signed(String version, long sequence) throws Exception {
-    ModelBundle bundle = TestModels.writeBundle(dir.resolve("bundles").resolve(version + "-" + sequence),
-        "bert-nlp", version,
-        "standard", TestModels.VOCAB);
+    return signedEvent(dir.resolve("bundles").resolve(version + "-" + sequence), version, sequence, null, KEY);
+  }
+
+  /**
+   * A signed PROMOTED event of bert-nlp {@code version} whose bundle is written to {@code bundleDir}; with
+   * {@code manifestSha256} non-null the event names that hash instead of the bundle's (refused at load).
+   */
+  static ModelCheckpoint signedEvent(Path bundleDir, String version, long sequence, String manifestSha256,
+      SigningKey key) throws Exception {
+    ModelBundle bundle = TestModels.writeBundle(bundleDir, "bert-nlp", version, "standard", TestModels.VOCAB);
     ModelCheckpoint cp = ModelCheckpoint.newBuilder().setModelName("bert-nlp").setVersion(version)
-        .setBundleUri(bundle.dir().toUri().toString()).setManifestSha256(bundle.manifestSha256())
+        .setBundleUri(bundle.dir().toUri().toString())
+        .setManifestSha256(manifestSha256 != null ? manifestSha256 : bundle.manifestSha256())
         .setCreatedAt(Instant.parse("2025-01-01T00:00:00Z"))
         .setHeads(List.of(new Head("sentiment", HeadType.CLASSIFICATION, List.of("neg", "pos"))))
         .setGoldenExamples(List.of(GoldenExample.newBuilder().setText("good day").setExpectedLabel("pos")
             .setExpectedScores(List.of(new LabelScore("pos", 0.9f))).build()))
         .build();
-    return CheckpointSequence.issue(cp, sequence, Instant.now(), null, KEY);
+    return CheckpointSequence.issue(cp, sequence, Instant.now(), null, key);
   }
 
   private void pipe(ModelCheckpoint cp) throws InterruptedException {

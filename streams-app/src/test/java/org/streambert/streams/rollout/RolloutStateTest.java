@@ -20,7 +20,8 @@ class RolloutStateTest {
       RolloutState.RECEIVED, EnumSet.of(RolloutState.QUEUED, RolloutState.REFUSED),
       RolloutState.QUEUED, EnumSet.of(RolloutState.FETCHING, RolloutState.SUPERSEDED, RolloutState.RETIRED),
       RolloutState.FETCHING, EnumSet.of(RolloutState.LOADING, RolloutState.REFUSED, RolloutState.SUPERSEDED),
-      RolloutState.LOADING, EnumSet.of(RolloutState.SERVING, RolloutState.SHADOW, RolloutState.REFUSED),
+      RolloutState.LOADING, EnumSet.of(RolloutState.SERVING, RolloutState.SHADOW, RolloutState.REFUSED,
+          RolloutState.SUPERSEDED),
       RolloutState.SERVING, EnumSet.of(RolloutState.REPLACED),
       RolloutState.SHADOW, EnumSet.of(RolloutState.REPLACED, RolloutState.RETIRED));
 

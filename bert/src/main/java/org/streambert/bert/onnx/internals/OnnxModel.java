@@ -91,15 +91,25 @@ public final class OnnxModel {
     }
   }
 
+  /** Where a tensor's bytes are in the file it was read from (raw_data or packed float_data): offset and length. */
+  public record Location(long offset, long length) {
+  }
+
   /**
    * A dense tensor with its bytes in {@code raw} (little-endian, row-major), as {@code TensorProto.raw_data} holds
-   * them.
+   * them. A tensor read in streaming mode ({@link OnnxProtoReader#read(java.nio.file.Path)}) keeps only small
+   * {@code raw} bytes and gives the place of its bytes in the file as {@code location} (null otherwise).
    */
-  public record Tensor(String name, int dataType, long[] dims, byte[] raw) {
+  public record Tensor(String name, int dataType, long[] dims, byte[] raw, Location location) {
 
     public Tensor {
       Objects.requireNonNull(name, "name");
       dims = dims.clone();
+    }
+
+    /** A tensor held in memory. */
+    public Tensor(String name, int dataType, long[] dims, byte[] raw) {
+      this(name, dataType, dims, raw, null);
     }
 
     /** Number of elements ({@code dims}' product; 1 for a scalar). */

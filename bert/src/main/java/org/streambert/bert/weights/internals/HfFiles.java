@@ -192,6 +192,24 @@ public final class HfFiles {
     return new TokenizerJson(Vocab.of(new ArrayList<>(Arrays.asList(tokens))), lowercase, maxChars);
   }
 
+  /**
+   * A string field of a config, empty when absent (or JSON null); present with another type it is refused, so that
+   * {@code "hidden_act": {"a": 1}} is an error naming the key, not the default read silently.
+   *
+   * @throws IllegalArgumentException naming {@code file} and {@code field} when the value is not a string
+   */
+  public static Optional<String> strictText(Path file, JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    if (v == null || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException(file + ": " + field + " must be a string, got " + v.getNodeType()
+          + " " + printable(v.toString()));
+    }
+    return Optional.of(v.textValue());
+  }
+
   /** A string field, if present and textual. */
   public static Optional<String> text(JsonNode node, String field) {
     JsonNode v = node.get(field);
