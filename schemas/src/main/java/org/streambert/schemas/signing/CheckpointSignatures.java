@@ -98,7 +98,8 @@ public final class CheckpointSignatures {
   public static ModelCheckpoint sign(ModelCheckpoint checkpoint, SigningKey key) {
     ModelCheckpoint withId = ModelCheckpoint.newBuilder(checkpoint).setSigningKeyId(key.id()).setSignature(null)
         .build();
-    return ModelCheckpoint.newBuilder(withId).setSignature(Ed25519Keys.sign(signedBytes(withId), key)).build();
+    return ModelCheckpoint.newBuilder(withId)
+        .setSignature(Ed25519Keys.sign(signedBytes(withId), key.privateKey(), key.id())).build();
   }
 
   /** True when {@code signatureBase64} is a valid signature by {@code key} over the event's signed bytes. */

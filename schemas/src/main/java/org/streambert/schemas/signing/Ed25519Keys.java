@@ -96,15 +96,18 @@ final class Ed25519Keys {
     return checkId(id) + ":" + Base64.getEncoder().encodeToString(key.getEncoded());
   }
 
-  /** Base64 Ed25519 signature by {@code key} over {@code bytes} (the caller's domain-prefixed signed bytes). */
-  static String sign(byte[] bytes, SigningKey key) {
+  /**
+   * Base64 Ed25519 signature by {@code key} (whose id is {@code keyId}) over {@code bytes} (the caller's
+   * domain-prefixed signed bytes).
+   */
+  static String sign(byte[] bytes, PrivateKey key, String keyId) {
     try {
       Signature s = Signature.getInstance(ALGORITHM);
-      s.initSign(key.privateKey());
+      s.initSign(key);
       s.update(bytes);
       return Base64.getEncoder().encodeToString(s.sign());
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot sign with key " + key.id() + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot sign with key " + keyId + ": " + e.getMessage(), e);
     }
   }
 

@@ -18,7 +18,7 @@ import org.streambert.schemas.avro.TrainingExample;
  *
  * <p>The signed bytes are {@link #DOMAIN} followed by the Avro binary encoding of the example with {@code signature}
  * set to null: every other field is covered, the id, the text, the label, the entity spans, the source, the time, the
- * labeller, the model version that asked and the signing key id. The domain keeps an example signature from being
+ * labeller, the model version that asked, the suggestion's score and the signing key id. The domain keeps an example signature from being
  * valid for a checkpoint or a shadow report signed with the same key. A field added to the schema later needs a new
  * domain (examples signed before it keep verifying under the old one), so the class refuses to load when the schema
  * has more fields than this format covers.
@@ -28,7 +28,7 @@ public final class ExampleSignatures {
   /** Domain-separation prefix of the signed bytes (ASCII, ending in a NUL byte). */
   public static final String DOMAIN = "streaming-bert/training-example/v1\0";
   /** Fields the v1 format encodes: {@code id} to {@code signature}. */
-  static final int FIELDS = 10;
+  static final int FIELDS = 11;
 
   static {
     if (TrainingExample.getClassSchema().getFields().size() != FIELDS) {
@@ -59,7 +59,8 @@ public final class ExampleSignatures {
   /** A copy of {@code example} with {@code signingKeyId} set to the key's id and its signature. */
   public static TrainingExample sign(TrainingExample example, SigningKey key) {
     TrainingExample withId = TrainingExample.newBuilder(example).setSigningKeyId(key.id()).setSignature(null).build();
-    return TrainingExample.newBuilder(withId).setSignature(Ed25519Keys.sign(signedBytes(withId), key)).build();
+    return TrainingExample.newBuilder(withId)
+        .setSignature(Ed25519Keys.sign(signedBytes(withId), key.privateKey(), key.id())).build();
   }
 
   /** True when {@code signatureBase64} is a valid signature by {@code key} over the example's signed bytes. */

@@ -36,7 +36,7 @@ public final class ShadowReportSignatures {
   /** A copy of {@code report} signed by {@code key} (its key id set to the key's). */
   public static ShadowReport sign(ShadowReport report, SigningKey key) {
     ShadowReport withId = report.withSignature(key.id(), null);
-    return withId.withSignature(key.id(), Ed25519Keys.sign(signedBytes(withId), key));
+    return withId.withSignature(key.id(), Ed25519Keys.sign(signedBytes(withId), key.privateKey(), key.id()));
   }
 
   /** True when {@code signatureBase64} is a valid signature by {@code key} over the report's signed bytes. */

@@ -43,7 +43,7 @@ class LearningLoopSignaturesTest {
     return TrainingExample.newBuilder().setId("req-1").setText("Ada Lovelace visited Paris \uD83D\uDE00")
         .setLabel("science").setEntities(List.of(new EntitySpan("PER", 0, 12), new EntitySpan("LOC", 21, 26)))
         .setSource("labelling-page").setCreatedAt(Instant.ofEpochMilli(1_700_000_000_000L)).setLabeller("alice")
-        .setModelVersion("bert-nlp@3").build();
+        .setModelVersion("bert-nlp@3").setScore(0.61f).build();
   }
 
   @Test
@@ -69,7 +69,8 @@ class LearningLoopSignaturesTest {
         TrainingExample.newBuilder(signed).setLabeller("bob").build(),
         TrainingExample.newBuilder(signed).setId("req-2").build(),
         TrainingExample.newBuilder(signed).setCreatedAt(Instant.ofEpochMilli(1_800_000_000_000L)).build(),
-        TrainingExample.newBuilder(signed).setModelVersion("bert-nlp@4").build());
+        TrainingExample.newBuilder(signed).setModelVersion("bert-nlp@4").build(),
+        TrainingExample.newBuilder(signed).setScore(0.99f).build());
     for (TrainingExample t : tampered) {
       assertEquals(TrustedKeys.Failure.BAD_SIGNATURE, LABELLERS.check(t), t.toString());
     }
