@@ -57,7 +57,6 @@ import org.streambert.trainer.data.VocabBuilder;
 import org.streambert.trainer.publish.CheckpointStore;
 import org.streambert.trainer.publish.CheckpointTopic;
 import org.streambert.trainer.serve.ExampleLog;
-import org.streambert.trainer.serve.HeldOutSplit;
 import org.streambert.trainer.serve.ServeLoop;
 import org.streambert.trainer.serve.TrainingRunTopic;
 import picocli.CommandLine;
@@ -84,6 +83,9 @@ class ServeCommandBrokerTest {
 
   private static KafkaBrokerProcess broker;
   private static Path labellerKeys;
+  /** A fixed held-out secret, so that the split (and the quality the first round reaches) is the same every run. */
+  private static final String HELD_OUT_SECRET = "5e7c0a1f9b3d2e4c6a8b0d1f3e5c7a9b1d3f5e7c9a0b2d4f6e8c0a2b4d6f8e0a";
+  private static Path heldOutKey;
   private static String registry;
   private static Path vocab;
   private static Path config;
@@ -101,6 +103,8 @@ class ServeCommandBrokerTest {
     DemoData.classification(3000, 99).forEach(e -> texts.add(e.text()));
     vocab = dir.resolve("vocab.txt");
     Files.write(vocab, VocabBuilder.build(texts, false).tokens());
+    heldOutKey = dir.resolve("held-out.key");
+    Files.writeString(heldOutKey, HELD_OUT_SECRET + "\n");
     labellerKeys = dir.resolve("labellers.pub");
     Files.writeString(labellerKeys, TrustedKeys.entry(LABELLER.id(), LABELLER.publicKey()) + "\n");
     config = dir.resolve("bert_config.json");
@@ -221,7 +225,8 @@ class ServeCommandBrokerTest {
         cmd.heldOutPercent, gateTolerance, cmd.fromScratch, false, 10, 0.0, 1.5, 1, cmd.workDir, null,
         Topics.MODEL_ROLLOUT_STATUS, broker.bootstrapServers(), false);
     return new ServeLoop(s, log, checkpoints(), CheckpointStore.at(dir.resolve("store").toString()), runs, t,
-        (bundle, cls, ner) -> EvaluateCommand.evaluate(bundle, cls, ner, 32).metrics(), System.out);
+        (bundle, cls, ner) -> EvaluateCommand.evaluate(bundle, cls, ner, 32).metrics(), System.out)
+        .withHeldOutSecret(java.util.HexFormat.of().parseHex(HELD_OUT_SECRET));
   }
 
   private static ExampleLog exampleLog(String group) {
@@ -250,7 +255,8 @@ class ServeCommandBrokerTest {
     assertEquals(ExitCodes.OK, TrainerApp.run(args("serve", "--model-name", MODEL, "--store",
         dir.resolve("store").toString(), "--work-dir", dir.resolve("work").toString(), "--min-new-examples", "100",
         "--lr", "2e-3", "--epochs", "4", "--batch-size", "16", "--max-length", "32", "--poll-interval", "100ms",
-        "--max-rounds", "1", "--max-text-chars", "1000", "--labeller-keys", labellerKeys.toString())));
+        "--max-rounds", "1", "--max-text-chars", "1000", "--labeller-keys", labellerKeys.toString(),
+        "--held-out-key", heldOutKey.toString())));
 
     List<TrainingRun> runs = runs();
     assertEquals(1, runs.size());
@@ -282,7 +288,6 @@ class ServeCommandBrokerTest {
       assertTrue(snapshot.history().labels("ex-0").stream().allMatch(l -> l.verified()
           && l.labeller().startsWith(LABELLER.id() + "/")), "labels carry the verified labeller");
       assertEquals(2, snapshot.history().labels("ex-0").size(), "both sends of ex-0 are kept, with who and when");
-      assertTrue(Files.isRegularFile(dir.resolve("work").resolve(HeldOutSplit.KEY_FILE)), "the split's secret");
       produce(labelled.subList(0, 10), 0, "labeller-third-time");
       assertEquals(0, log.read().newIds().size(), "identical resends are no new examples");
     }
