@@ -382,6 +382,13 @@ public final class NlpConfig extends AbstractConfig {
       + "there are new samples.";
   public static final long SHADOW_REPORT_INTERVAL_MS_DEFAULT = 30_000L;
 
+  public static final String SHADOW_SIGNING_KEY_FILE_CONFIG = "nlp.shadow.signing.key.file";
+  public static final String SHADOW_SIGNING_KEY_FILE_DOC = "This instance's Ed25519 private key file (`trainer keygen`):"
+      + " every shadow report is signed with it, and trainer serve --auto-promote with --instance-keys counts only "
+      + "reports signed by a key it trusts, one per key. Empty: reports are unsigned (a trainer that trusts instance "
+      + "keys ignores them).";
+  public static final String SHADOW_SIGNING_KEY_FILE_DEFAULT = "";
+
   private static final ConfigDef DEF = new ConfigDef()
       .define(INPUT_TOPIC_CONFIG, Type.STRING, INPUT_TOPIC_DEFAULT, new ConfigDef.NonEmptyString(), Importance.HIGH,
           INPUT_TOPIC_DOC)
@@ -490,7 +497,9 @@ public final class NlpConfig extends AbstractConfig {
       .define(SHADOW_SAMPLE_RATE_CONFIG, Type.DOUBLE, SHADOW_SAMPLE_RATE_DEFAULT, Range.between(0, 1),
           Importance.MEDIUM, SHADOW_SAMPLE_RATE_DOC)
       .define(SHADOW_REPORT_INTERVAL_MS_CONFIG, Type.LONG, SHADOW_REPORT_INTERVAL_MS_DEFAULT,
-          Range.between(100, 86_400_000), Importance.LOW, SHADOW_REPORT_INTERVAL_MS_DOC);
+          Range.between(100, 86_400_000), Importance.LOW, SHADOW_REPORT_INTERVAL_MS_DOC)
+      .define(SHADOW_SIGNING_KEY_FILE_CONFIG, Type.STRING, SHADOW_SIGNING_KEY_FILE_DEFAULT, Importance.MEDIUM,
+          SHADOW_SIGNING_KEY_FILE_DOC);
 
   /** Prefix of this program's own keys; every other key goes to Kafka Streams. */
   public static final String PREFIX = "nlp.";
@@ -694,6 +703,12 @@ public final class NlpConfig extends AbstractConfig {
 
   public long shadowReportIntervalMs() {
     return getLong(SHADOW_REPORT_INTERVAL_MS_CONFIG);
+  }
+
+  /** The instance key file that signs shadow reports, if configured. */
+  public Optional<Path> shadowSigningKeyFile() {
+    String f = getString(SHADOW_SIGNING_KEY_FILE_CONFIG);
+    return f == null || f.isBlank() ? Optional.empty() : Optional.of(Path.of(f));
   }
 
   /** The configured instance id, or host name and process id. */

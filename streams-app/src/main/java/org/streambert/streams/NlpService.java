@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -23,6 +24,9 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.streambert.schemas.rollout.ShadowReport;
+import org.streambert.schemas.signing.ShadowReportSignatures;
+import org.streambert.schemas.signing.SigningKey;
 import org.streambert.streams.ops.AppMeters;
 import org.streambert.streams.ops.HttpEndpoint;
 import org.streambert.streams.ops.KafkaStatusPublisher;
@@ -58,6 +62,19 @@ public final class NlpService implements AutoCloseable {
   private final AppMeters meters;
   private final ShadowScorer shadow;
 
+  /** Where shadow reports go: signed with the instance key when one is configured (trainer serve --instance-keys). */
+  private Consumer<ShadowReport> shadowReports(SigningKey key) {
+    if (key == null) {
+      if (config.shadowSampleRate() > 0) {
+        LOG.warn("{} is not set: shadow reports are unsigned; a trainer that trusts instance keys ignores them",
+            NlpConfig.SHADOW_SIGNING_KEY_FILE_CONFIG);
+      }
+      return publisher::publish;
+    }
+    LOG.info("shadow reports are signed with instance key {}", key.id());
+    return r -> publisher.publish(ShadowReportSignatures.sign(r, key));
+  }
+
   private NlpService(NlpConfig config, ModelLoader loader, ModelHolder models) throws IOException {
     this.config = config;
     this.models = models;
@@ -70,6 +87,8 @@ public final class NlpService implements AutoCloseable {
     }
     config.embeddingsTopic().ifPresent(t -> LOG.info("embeddings on: {} to topic {}", config.embeddings(), t));
     ModelSourcePolicy policy = config.modelSourcePolicy(); // bad keys or prefixes fail the start, before Kafka
+    SigningKey shadowKey = config.shadowSigningKeyFile().isPresent()
+        ? SigningKey.read(config.shadowSigningKeyFile().get()) : null;
     if (policy.trustedKeys().isEmpty()) {
       LOG.warn("{} is not set: checkpoint signatures are NOT checked; anyone who can write to {} chooses the model",
           NlpConfig.MODEL_TRUSTED_KEYS_CONFIG, config.checkpointsTopic());
@@ -94,7 +113,7 @@ public final class NlpService implements AutoCloseable {
     streamsProps.putAll(props);
     streamsProps.put(NlpMetrics.CONFIG_KEY, meters.nlp());
     shadow = config.shadowSampleRate() > 0 ? new ShadowScorer(models, config.shadowSampleRate(),
-        config.shadowReportIntervalMs(), config.instanceId(), publisher::publish) : null;
+        config.shadowReportIntervalMs(), config.instanceId(), shadowReports(shadowKey)) : null;
     config.labelingTopic().ifPresent(t -> LOG.info("asking for labels on {} when the class margin < {}, the top "
         + "class score < {} or an entity score < {}; sample rate {}", t, config.labelingMarginThreshold(),
         config.labelingScoreThreshold(), config.labelingEntityScoreThreshold(), config.labelingSampleRate()));

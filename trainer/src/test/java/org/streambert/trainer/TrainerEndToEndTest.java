@@ -330,11 +330,12 @@ class TrainerEndToEndTest {
       for (int i = 0; i < 20; i++) {
         String label = i % 2 == 0 ? "sports" : "tech";
         producer.send(new ProducerRecord<>(topic, "c" + i, new TrainingExample("c" + i, "text number " + i, label,
-            null, "test", Instant.now())));
+            null, "test", Instant.now(), null, null, null, null, null)));
       }
       for (int i = 0; i < 6; i++) {
         producer.send(new ProducerRecord<>(topic, "n" + i, new TrainingExample("n" + i, "Bob went to Oslo", null,
-            List.of(new EntitySpan("PER", 0, 3), new EntitySpan("LOC", 12, 16)), "test", Instant.now())));
+            List.of(new EntitySpan("PER", 0, 3), new EntitySpan("LOC", 12, 16)), "test", Instant.now(), null, null, null,
+            null, null)));
       }
       producer.send(new ProducerRecord<>(topic, "c0", null)); // deletes c0
       producer.flush();

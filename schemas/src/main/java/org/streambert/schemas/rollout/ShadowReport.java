@@ -23,13 +23,34 @@ import java.util.Optional;
  * @param candidateLatencyMicros   the same for the candidate
  * @param candidateFailures        shadow batches the candidate failed on (outputs are unaffected)
  * @param droppedBatches           sampled batches not scored because the shadow queue was full
+ * @param signingKeyId             id of the instance key that signed the report (null: unsigned); with instance keys
+ *                                 configured, {@code trainer serve} keeps one latest report per this verified id and
+ *                                 ignores the self-declared {@code instance} name
+ * @param signature                base64 Ed25519 signature ({@code ShadowReportSignatures} in schemas.signing)
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ShadowReport(String instance, String modelName, String status, String championVersion,
     String candidateVersion, long samples, Double labelAgreement, Double entityF1, Double championConfidence,
     Double candidateConfidence, double championLatencyMicros, double candidateLatencyMicros, long candidateFailures,
-    long droppedBatches, long timestamp) {
+    long droppedBatches, long timestamp, String signingKeyId, String signature) {
+
+  /** An unsigned report. */
+  public ShadowReport(String instance, String modelName, String status, String championVersion,
+      String candidateVersion, long samples, Double labelAgreement, Double entityF1, Double championConfidence,
+      Double candidateConfidence, double championLatencyMicros, double candidateLatencyMicros, long candidateFailures,
+      long droppedBatches, long timestamp) {
+    this(instance, modelName, status, championVersion, candidateVersion, samples, labelAgreement, entityF1,
+        championConfidence, candidateConfidence, championLatencyMicros, candidateLatencyMicros, candidateFailures,
+        droppedBatches, timestamp, null, null);
+  }
+
+  /** This report with the given key id and signature (the signing class sets them). */
+  public ShadowReport withSignature(String keyId, String signatureBase64) {
+    return new ShadowReport(instance, modelName, status, championVersion, candidateVersion, samples, labelAgreement,
+        entityF1, championConfidence, candidateConfidence, championLatencyMicros, candidateLatencyMicros,
+        candidateFailures, droppedBatches, timestamp, keyId, signatureBase64);
+  }
 
   /** The {@code status} of every shadow report. */
   public static final String STATUS = "SHADOW_REPORT";

@@ -4,12 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.TreeMap;
 import org.apache.avro.Schema;
@@ -101,35 +98,13 @@ public final class CheckpointSignatures {
   public static ModelCheckpoint sign(ModelCheckpoint checkpoint, SigningKey key) {
     ModelCheckpoint withId = ModelCheckpoint.newBuilder(checkpoint).setSigningKeyId(key.id()).setSignature(null)
         .build();
-    try {
-      Signature s = Signature.getInstance(ALGORITHM);
-      s.initSign(key.privateKey());
-      s.update(signedBytes(withId));
-      return ModelCheckpoint.newBuilder(withId).setSignature(Base64.getEncoder().encodeToString(s.sign())).build();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot sign with key " + key.id() + ": " + e.getMessage(), e);
-    }
+    return ModelCheckpoint.newBuilder(withId)
+        .setSignature(Ed25519Keys.sign(signedBytes(withId), key.privateKey(), key.id())).build();
   }
 
   /** True when {@code signatureBase64} is a valid signature by {@code key} over the event's signed bytes. */
   static boolean verify(ModelCheckpoint checkpoint, String signatureBase64, PublicKey key) {
-    byte[] signature;
-    try {
-      signature = Base64.getDecoder().decode(signatureBase64);
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-    if (signature.length != 64) { // an Ed25519 signature is always 64 bytes
-      return false;
-    }
-    try {
-      Signature s = Signature.getInstance(ALGORITHM);
-      s.initVerify(key);
-      s.update(signedBytes(checkpoint));
-      return s.verify(signature);
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
+    return Ed25519Keys.verify(signedBytes(checkpoint), signatureBase64, key);
   }
 
   /** A new Ed25519 key pair from the JDK's provider. */

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.NamedParameterSpec;
 import java.util.Arrays;
@@ -16,7 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * The key primitives the signing classes share: the algorithm, key generation, key ids and the text form of a public
- * key, so that keys, signatures and trusted-key sets need not call each other for them.
+ * key, and the one signing and verifying routine every signed message type uses (checkpoints, training examples, shadow
+ * reports), so that keys, signatures and trusted-key sets need not call each other for them.
  */
 final class Ed25519Keys {
 
@@ -92,5 +94,41 @@ final class Ed25519Keys {
   /** The trusted-key text entry of one public key: {@code <id>:<base64 X.509 DER>}. */
   static String entry(String id, PublicKey key) {
     return checkId(id) + ":" + Base64.getEncoder().encodeToString(key.getEncoded());
+  }
+
+  /**
+   * Base64 Ed25519 signature by {@code key} (whose id is {@code keyId}) over {@code bytes} (the caller's
+   * domain-prefixed signed bytes).
+   */
+  static String sign(byte[] bytes, PrivateKey key, String keyId) {
+    try {
+      Signature s = Signature.getInstance(ALGORITHM);
+      s.initSign(key);
+      s.update(bytes);
+      return Base64.getEncoder().encodeToString(s.sign());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign with key " + keyId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** True when {@code signatureBase64} is a valid signature by {@code key} over {@code bytes}; false on any defect. */
+  static boolean verify(byte[] bytes, String signatureBase64, PublicKey key) {
+    byte[] signature;
+    try {
+      signature = Base64.getDecoder().decode(signatureBase64);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    if (signature.length != 64) { // an Ed25519 signature is always 64 bytes
+      return false;
+    }
+    try {
+      Signature s = Signature.getInstance(ALGORITHM);
+      s.initVerify(key);
+      s.update(bytes);
+      return s.verify(signature);
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
   }
 }

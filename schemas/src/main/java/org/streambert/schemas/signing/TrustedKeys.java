@@ -14,9 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.avro.TrainingExample;
+import org.streambert.schemas.rollout.ShadowReport;
 
 /**
- * The public keys a serving instance trusts to sign checkpoints, by key id. Several keys may be trusted at once, so a
+ * Public keys trusted to sign, by key id: a serving instance's trainer keys (checkpoints), and {@code trainer serve}'s
+ * labeller keys (training examples) and instance keys (shadow reports); one set per role, never shared between roles. Several keys may be trusted at once, so a
  * key is rotated by trusting the new key, switching the trainer to it, then removing the old one.
  *
  * <p>Text form (a config value or a file): entries {@code <key id>:<base64 X.509 DER of an Ed25519 public key>},
@@ -130,16 +133,33 @@ public final class TrustedKeys {
 
   /** Null when the event carries a valid signature by a trusted key, else why not. */
   public Failure check(ModelCheckpoint checkpoint) {
-    String id = checkpoint.getSigningKeyId();
     String signature = checkpoint.getSignature();
+    Failure f = precheck(checkpoint.getSigningKeyId(), signature);
+    return f != null ? f : CheckpointSignatures.verify(checkpoint, signature, keys.get(checkpoint.getSigningKeyId()))
+        ? null : Failure.BAD_SIGNATURE;
+  }
+
+  /** Null when the example carries a valid signature by a trusted (labeller) key, else why not. */
+  public Failure check(TrainingExample example) {
+    String signature = example.getSignature();
+    Failure f = precheck(example.getSigningKeyId(), signature);
+    return f != null ? f : ExampleSignatures.verify(example, signature, keys.get(example.getSigningKeyId()))
+        ? null : Failure.BAD_SIGNATURE;
+  }
+
+  /** Null when the report carries a valid signature by a trusted (instance) key, else why not. */
+  public Failure check(ShadowReport report) {
+    String signature = report.signature();
+    Failure f = precheck(report.signingKeyId(), signature);
+    return f != null ? f : ShadowReportSignatures.verify(report, signature, keys.get(report.signingKeyId()))
+        ? null : Failure.BAD_SIGNATURE;
+  }
+
+  private Failure precheck(String id, String signature) {
     if (id == null || signature == null || signature.isEmpty()) {
       return Failure.UNSIGNED;
     }
-    PublicKey key = keys.get(id);
-    if (key == null) {
-      return Failure.UNTRUSTED_KEY;
-    }
-    return CheckpointSignatures.verify(checkpoint, signature, key) ? null : Failure.BAD_SIGNATURE;
+    return keys.containsKey(id) ? null : Failure.UNTRUSTED_KEY;
   }
 
   @Override

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.streambert.schemas.Topics;
+import org.streambert.schemas.signing.SigningKey;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.NlpService;
 
@@ -42,6 +43,14 @@ final class LearningLoopDemo {
     props.put(NlpConfig.LABELING_ENTITY_SCORE_THRESHOLD_CONFIG, 0.9);
     props.put(NlpConfig.SHADOW_SAMPLE_RATE_CONFIG, 1.0);
     props.put(NlpConfig.SHADOW_REPORT_INTERVAL_MS_CONFIG, 2000L);
+    // The loop's inputs are signed too: a labeller key for the simulated labeller's answers and an instance key for
+    // the app's shadow reports; trainer serve trusts only their public halves (--labeller-keys, --instance-keys).
+    Path keys = dir.resolve("keys");
+    Path labellerKey = keys.resolve("labeller.key");
+    Path instanceKey = keys.resolve("instance.key");
+    SigningKey.generate(labellerKey, keys.resolve("labeller.pub"), "embedded-labeller");
+    SigningKey.generate(instanceKey, keys.resolve("instance.pub"), "embedded-instance");
+    props.put(NlpConfig.SHADOW_SIGNING_KEY_FILE_CONFIG, instanceKey.toString());
     NlpConfig config = new NlpConfig(props);
     Path data = dir.resolve("data");
     Path v1Data = dir.resolve("data-v1");
@@ -84,6 +93,8 @@ final class LearningLoopDemo {
               store.toUri().toString(), "--signing-key", signingKey.toString(), "--work-dir", dir.resolve("serve").toString(), "--bootstrap-servers",
               bootstrap, "--schema-registry-url", registryUrl, "--min-new-examples", "150", "--max-interval", "10m",
               "--poll-interval", "1s", "--lr", "5e-4", "--epochs", "4", "--batch-size", "16", "--max-length", "48",
+              "--labeller-keys", keys.resolve("labeller.pub").toString(), "--instance-keys",
+              keys.resolve("instance.pub").toString(),
               "--auto-promote", "--promote-min-samples", "40", "--promote-max-latency-ratio", "3",
               "--with-onnx", "--until-promoted")); // candidates on the champion's engine: a fair latency ratio
         } catch (RuntimeException e) {
@@ -91,10 +102,11 @@ final class LearningLoopDemo {
         }
       }, "trainer-serve");
       try (SimulatedLabeller labeller = new SimulatedLabeller(bootstrap, registryUrl, Topics.NEEDS_LABELING,
-          Topics.TRAINING_EXAMPLES, truth);
+          Topics.TRAINING_EXAMPLES, truth, SigningKey.read(labellerKey));
           DemoTexts texts = new DemoTexts(bootstrap, registryUrl, config, demo.out())) {
         demo.say("trainer serve started (rounds at 150 new labelled examples; auto-promotion after 40 shadow "
-            + "samples); a simulated labeller answers needs-labeling from the generated ground truth");
+            + "samples); a simulated labeller answers needs-labeling from the generated ground truth, signing with "
+            + "its labeller key; shadow reports are signed with the instance key");
         serve.setDaemon(true);
         serve.start();
         demo.say("enriching sample texts with the weak v1:");

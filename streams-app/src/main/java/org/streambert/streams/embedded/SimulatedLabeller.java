@@ -25,12 +25,15 @@ import org.streambert.schemas.SpecificAvroDeserializer;
 import org.streambert.schemas.SpecificAvroSerializer;
 import org.streambert.schemas.avro.EntitySpan;
 import org.streambert.schemas.avro.TrainingExample;
+import org.streambert.schemas.signing.ExampleSignatures;
+import org.streambert.schemas.signing.SigningKey;
 
 /**
  * The embedded demo's stand-in for human labellers: answers each labelling request on {@code needs-labeling} with
  * the generated data's ground truth for that text (class label from the topics TSV, entity spans from the CoNLL
- * file), as a {@link TrainingExample} with the request's id on {@code training-examples}. Requests for texts it has
- * no truth for are left unanswered. Runs on its own thread until closed.
+ * file), as a {@link TrainingExample} with the request's id on {@code training-examples}, signed with the demo's
+ * labeller key (trainer serve trusts only signed examples). Requests for texts it has no truth for are left
+ * unanswered. Runs on its own thread until closed.
  */
 public final class SimulatedLabeller implements AutoCloseable {
 
@@ -41,12 +44,15 @@ public final class SimulatedLabeller implements AutoCloseable {
   private final KafkaProducer<String, TrainingExample> producer;
   private final String examplesTopic;
   private final Map<String, Truth> truth;
+  private final SigningKey key;
   private final AtomicLong answered = new AtomicLong();
   private final Thread thread;
   private volatile boolean running = true;
 
+  /** @param key the labeller key every answer is signed with */
   public SimulatedLabeller(String bootstrap, String registryUrl, String requestsTopic, String examplesTopic,
-      Map<String, Truth> truth) {
+      Map<String, Truth> truth, SigningKey key) {
+    this.key = key;
     this.examplesTopic = examplesTopic;
     this.truth = truth;
     Map<String, Object> serde = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
@@ -76,9 +82,10 @@ public final class SimulatedLabeller implements AutoCloseable {
         if (t == null) {
           continue;
         }
-        TrainingExample answer = TrainingExample.newBuilder().setId(request.getId()).setText(request.getText())
-            .setLabel(t.label()).setEntities(t.entities()).setSource("simulated-labeller (demo ground truth)")
-            .setCreatedAt(Instant.now()).build();
+        TrainingExample answer = ExampleSignatures.sign(TrainingExample.newBuilder().setId(request.getId())
+            .setText(request.getText()).setLabel(t.label()).setEntities(t.entities())
+            .setSource("simulated-labeller (demo ground truth)").setLabeller("simulated-labeller")
+            .setModelVersion(request.getModelVersion()).setCreatedAt(Instant.now()).build(), key);
         producer.send(new ProducerRecord<>(examplesTopic, request.getId(), answer));
         answered.incrementAndGet();
       }

@@ -90,6 +90,10 @@ class EmbeddedCommandTest {
     assertTrue(candidate.find(), out);
     String version = candidate.group(1);
     assertTrue(out.contains("==> candidate " + version + " promoted by trainer serve"), out);
+    // The loop ran on signed inputs: serve counted the signed shadow reports of a verified instance and refused no
+    // example (the simulated labeller signs its answers with the demo's labeller key).
+    assertTrue(Pattern.compile("shadow: \\d+ samples from 1 verified instance").matcher(out).find(), out);
+    assertTrue(out.contains(", 0 refused {}"), out);
     for (String text : Demo.SAMPLE_TEXTS) {
       assertTrue(out.contains("[v1] \"" + text + "\""), "no v1 result for " + text);
       assertTrue(out.contains("[v" + version + "] \"" + text + "\""), "no result of the candidate for " + text);

@@ -11,7 +11,9 @@ import org.streambert.schemas.Topics;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.publish.CheckpointStore;
 import org.streambert.trainer.publish.CheckpointTopic;
+import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.trainer.serve.ExampleLog;
+import org.streambert.trainer.serve.HeldOutSplit;
 import org.streambert.trainer.serve.ServeLoop;
 import org.streambert.trainer.serve.TrainingRunTopic;
 import org.streambert.trainer.train.TrainingConfig;
@@ -24,11 +26,13 @@ import picocli.CommandLine.Option;
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Runs until stopped: consumes training-examples as a consumer group and, when --min-new-examples "
         + "new examples have arrived or --max-interval has passed, continues fine-tuning the PROMOTED version on "
-        + "every example's training split, evaluates candidate and champion on the same held-out split (by a hash "
-        + "of the example id), publishes the candidate as CANDIDATE only if the gate passes, reports the round on "
+        + "every example's training split, evaluates candidate and champion on the same held-out split (by an HMAC "
+        + "of the text with a trainer-side secret), publishes the candidate as CANDIDATE only if the gate passes, reports the round on "
         + "training-runs and then commits its input offsets.",
         "With --auto-promote it also promotes the candidate once the app instances' shadow reports on "
-            + "model-rollout-status meet the --promote-* bounds."})
+            + "model-rollout-status meet the --promote-* bounds.",
+        "Only examples signed by --labeller-keys and shadow reports signed by --instance-keys count (or, "
+            + "explicitly, unsigned ones with --accept-unsigned-examples / --accept-unsigned-shadow-reports)."})
 public final class ServeCommand implements Callable<Integer> {
 
   @Mixin KafkaOptions kafka = new KafkaOptions();
@@ -70,9 +74,32 @@ public final class ServeCommand implements Callable<Integer> {
       description = "How often the topics are checked. Default: ${DEFAULT-VALUE}.")
   Duration pollInterval;
 
-  @Option(names = "--held-out-percent", defaultValue = "20", description = "Share of example ids held out for "
-      + "evaluation (1..99). Default: ${DEFAULT-VALUE}.")
+  @Option(names = "--held-out-percent", defaultValue = "20", description = "Share of examples held out for "
+      + "evaluation (1..99), chosen by an HMAC of the text with the --held-out-key secret. Default: ${DEFAULT-VALUE}.")
   int heldOutPercent;
+
+  @Option(names = "--held-out-key", paramLabel = "FILE", description = "Secret (hex) that keys the held-out split, "
+      + "so that the writers of examples cannot choose what is held out; created with 32 random bytes when missing. "
+      + "Keep it (a new secret reshuffles the split). Default: <work-dir>/" + HeldOutSplit.KEY_FILE + ".")
+  Path heldOutKey;
+
+  @Option(names = "--labeller-keys", paramLabel = "FILE", description = "Trusted labeller public keys (`trainer "
+      + "keygen` .pub entries): only examples signed by one of them are trained on; unsigned, untrusted and "
+      + "tampered examples and tombstones are refused and counted. Required unless --accept-unsigned-examples.")
+  Path labellerKeys;
+
+  @Option(names = "--accept-unsigned-examples", description = "Train on every example on the topic, signed or not "
+      + "(whoever can write the topic chooses the training data; only with Kafka ACLs that let nobody else write it).")
+  boolean acceptUnsignedExamples;
+
+  @Option(names = "--instance-keys", paramLabel = "FILE", description = "Trusted app-instance public keys: "
+      + "--auto-promote counts only shadow reports signed by one of them, one per verified key. Required with "
+      + "--auto-promote unless --accept-unsigned-shadow-reports.")
+  Path instanceKeys;
+
+  @Option(names = "--accept-unsigned-shadow-reports", description = "With --auto-promote, count every shadow report "
+      + "by its declared instance name (whoever can write the status topic can promote a candidate).")
+  boolean acceptUnsignedShadowReports;
 
   @Option(names = "--from-scratch", description = "Train every round from --pretrained/--bert-config instead of "
       + "continuing from the PROMOTED version.")
@@ -124,7 +151,13 @@ public final class ServeCommand implements Callable<Integer> {
           + "--max-interval > 0 and --poll-interval >= 10ms");
     }
     PrintStream log = System.out;
+    TrustedKeys labellers = trust(labellerKeys, acceptUnsignedExamples, "--labeller-keys",
+        "--accept-unsigned-examples", "examples");
+    TrustedKeys instances = autoPromote ? trust(instanceKeys, acceptUnsignedShadowReports, "--instance-keys",
+        "--accept-unsigned-shadow-reports", "shadow reports") : TrustedKeys.none();
     Files.createDirectories(workDir);
+    byte[] heldOutSecret = HeldOutSplit.readOrCreateKey(heldOutKey != null ? heldOutKey
+        : workDir.resolve(HeldOutSplit.KEY_FILE));
     CheckpointTopic checkpoints = publishing.checkpointTopic(kafka); // signs candidates and promotions
     checkpoints.ensureExists();
     ensureTopics(List.of(examplesTopic, runsTopic, statusTopic));
@@ -136,14 +169,14 @@ public final class ServeCommand implements Callable<Integer> {
     // SIGTERM: stop polling; a round in progress is abandoned uncommitted and repeats after the restart.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.set(true), "serve-stop"));
     try (ExampleLog examples = new ExampleLog(kafka.clients(), examplesTopic,
-        group != null ? group : "trainer-serve-" + modelName, maxExamples, maxTextChars);
+        group != null ? group : "trainer-serve-" + modelName, maxExamples, maxTextChars, labellers);
         TrainingRunTopic runs = new TrainingRunTopic(kafka.clients(), runsTopic)) {
       ServeLoop loop = new ServeLoop(settings, examples, checkpoints, CheckpointStore.at(publishing.store), runs,
           this::trainRound, (bundle, cls, ner) -> EvaluateCommand.evaluate(bundle, cls, ner,
               TrainingConfig.DEFAULT_EVAL_BATCH_SIZE, org.streambert.bert.model.Precision.FP32,
               training.documentContext, training.servedText,
               java.util.EnumSet.of(org.streambert.trainer.train.ServedText.TOKENIZED, training.servedText)).metrics(),
-          log);
+          log).withHeldOutSecret(heldOutSecret).trustingInstances(instances);
       log.printf("serving %s: %s -> %s (group %s), round at %d new examples or every %s%n", modelName,
           examplesTopic, publishing.topic, group != null ? group : "trainer-serve-" + modelName, minNewExamples,
           maxInterval);
@@ -151,6 +184,31 @@ public final class ServeCommand implements Callable<Integer> {
       log.printf("serve stopped after %d round(s)%n", rounds);
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * The keys a learning-loop input must be signed with: read from {@code file}, or none when the operator accepted
+   * unsigned input explicitly; neither (or both) is refused, so the secure choice is the default.
+   */
+  private static TrustedKeys trust(Path file, boolean acceptUnsigned, String keysOption, String acceptOption,
+      String what) throws java.io.IOException {
+    if (file != null && acceptUnsigned) {
+      throw new IllegalArgumentException(keysOption + " and " + acceptOption + " exclude each other");
+    }
+    if (file == null && !acceptUnsigned) {
+      throw new IllegalArgumentException("serve trusts only signed " + what + ": give " + keysOption + " FILE (public "
+          + "keys from `trainer keygen`), or " + acceptOption + " to trust whoever can write the topic");
+    }
+    if (file == null) {
+      System.out.println("WARNING: " + acceptOption + ": unsigned " + what + " are trusted; whoever can write the "
+          + "topic steers the model");
+      return TrustedKeys.none();
+    }
+    TrustedKeys keys = TrustedKeys.read(file);
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException(keysOption + " " + file + " holds no key");
+    }
+    return keys;
   }
 
   /** Creates missing topics with the broker's default partitions and replication. */

@@ -26,6 +26,7 @@ import org.streambert.schemas.avro.ModelStage;
 import org.streambert.schemas.avro.TrainingDecision;
 import org.streambert.schemas.avro.TrainingExample;
 import org.streambert.schemas.avro.TrainingRun;
+import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.trainer.data.ClassificationExample;
 import org.streambert.trainer.data.DatasetFormatException;
 import org.streambert.trainer.data.KafkaExampleSource;
@@ -42,7 +43,8 @@ import org.streambert.trainer.train.TaskData;
  * The trainer as a service: watches {@code training-examples} ({@link ExampleLog}); when {@code minNewExamples} new
  * examples have arrived, or {@code maxInterval} has passed with any new record, runs a round: continue fine-tuning the
  * PROMOTED version (or start from scratch) on every example's training split, evaluate the candidate and the champion
- * on the same held-out split ({@link HeldOutSplit}), publish the candidate as {@code CANDIDATE} only if the
+ * on the same held-out split ({@link HeldOutSplit}: keyed by a trainer-side secret, so the writers of examples
+ * cannot choose what is held out), publish the candidate as {@code CANDIDATE} only if the
  * {@link PromotionGate} passes against the champion and against a candidate still in shadow, report the round on {@code training-runs}, and only then commit the input offsets.
  *
  * <p>A round's version is derived from the input offsets and the champion it starts from, so a round repeated after a
@@ -95,7 +97,8 @@ public final class ServeLoop {
   private final TrainingRunTopic runs;
   private final RoundTrainer trainer;
   private final BundleEvaluator evaluator;
-  private final HeldOutSplit split;
+  private HeldOutSplit split; // made on the first round from the work directory's secret, unless given
+  private TrustedKeys instanceKeys = TrustedKeys.none();
   private final PrintStream log;
 
   public ServeLoop(Settings settings, ExampleLog examples, CheckpointTopic checkpoints, CheckpointStore store,
@@ -107,8 +110,33 @@ public final class ServeLoop {
     this.runs = runs;
     this.trainer = trainer;
     this.evaluator = evaluator;
-    this.split = new HeldOutSplit(settings.heldOutPercent());
     this.log = log;
+  }
+
+  /**
+   * Splits with this secret ({@link HeldOutSplit}) instead of the one in the work directory's
+   * {@value HeldOutSplit#KEY_FILE} (created there on the first round when missing).
+   */
+  public ServeLoop withHeldOutSecret(byte[] secret) {
+    this.split = new HeldOutSplit(settings.heldOutPercent(), secret);
+    return this;
+  }
+
+  /**
+   * Counts only shadow reports signed by these instance keys, one per verified key ({@link ShadowReports}); by
+   * default ({@link TrustedKeys#none()}) every report counts under its declared instance name.
+   */
+  public ServeLoop trustingInstances(TrustedKeys keys) {
+    this.instanceKeys = java.util.Objects.requireNonNull(keys, "keys");
+    return this;
+  }
+
+  private HeldOutSplit split() throws IOException {
+    if (split == null) {
+      split = new HeldOutSplit(settings.heldOutPercent(),
+          HeldOutSplit.readOrCreateKey(settings.workDir().resolve(HeldOutSplit.KEY_FILE)));
+    }
+    return split;
   }
 
   /** Polls and runs rounds until {@code stop} is set or {@code maxRounds} rounds ran; returns the rounds run. */
@@ -153,13 +181,20 @@ public final class ServeLoop {
     }
     List<TrainingExample> train = new ArrayList<>();
     List<TrainingExample> heldOut = new ArrayList<>();
-    snapshot.examples().forEach((id, e) -> (split.isHeldOut(id) ? heldOut : train).add(e));
-    run.setTrainExamples(train.size()).setHeldOutExamples(heldOut.size());
-    log.printf("round %s: %d examples (%d new; %d train, %d held out; %d bad records skipped), champion %s%n",
-        version, snapshot.examples().size(), snapshot.newIds().size(), train.size(), heldOut.size(),
-        snapshot.skipped(), championVersion == null ? "none" : championVersion);
+    run.setTrainExamples(0).setHeldOutExamples(0);
     TrainingDecision decision;
     try {
+      HeldOutSplit split = split();
+      snapshot.examples().forEach((id, e) -> (split.isHeldOut(e) ? heldOut : train).add(e));
+      run.setTrainExamples(train.size()).setHeldOutExamples(heldOut.size());
+      log.printf("round %s: %d examples (%d new; %d train, %d held out; %d bad records skipped, %d refused %s), "
+          + "champion %s%n", version, snapshot.examples().size(), snapshot.newIds().size(), train.size(),
+          heldOut.size(), snapshot.skipped(), snapshot.refusedTotal(), snapshot.refused(),
+          championVersion == null ? "none" : championVersion);
+      if (!snapshot.conflicts().isEmpty()) {
+        log.printf("round %s: %d example(s) with conflicting labels from different labellers, the latest label "
+            + "used: %s%n", version, snapshot.conflicts().size(), snapshot.conflicts().stream().limit(10).toList());
+      }
       TaskData data = taskData(train, heldOut);
       Path championDir = champion.map(this::bundleDir).orElse(null);
       Path out = settings.workDir().resolve(version);
@@ -184,6 +219,10 @@ public final class ServeLoop {
         accepted &= vsPending.accepted();
         vsPending.reasons().forEach(r -> reasons.add("vs candidate " + pending.get().getVersion() + " in shadow: "
             + r));
+      }
+      if (!snapshot.conflicts().isEmpty() || snapshot.refusedTotal() > 0) {
+        reasons.add(String.format(Locale.ROOT, "labels: %d conflicting (latest used), %d records refused %s",
+            snapshot.conflicts().size(), snapshot.refusedTotal(), snapshot.refused()));
       }
       run.setReasons(reasons);
       reasons.forEach(r -> log.println("round " + version + " gate: " + r));
@@ -269,7 +308,8 @@ public final class ServeLoop {
     }
     String version = candidate.get().getVersion();
     ShadowReports shadow = ShadowReports.read(settings.bootstrapServers(), settings.statusTopic(), model, version,
-        champion.get().getVersion(), candidate.get().getCreatedAt().toEpochMilli() - CLOCK_SKEW.toMillis());
+        champion.get().getVersion(), candidate.get().getCreatedAt().toEpochMilli() - CLOCK_SKEW.toMillis(),
+        instanceKeys);
     boolean enough = shadow.samples() >= settings.promoteMinSamples();
     boolean agrees = Double.isNaN(shadow.labelAgreement())
         || shadow.labelAgreement() >= settings.promoteMinAgreement();
@@ -277,10 +317,11 @@ public final class ServeLoop {
     if (!(enough && agrees && fast)) {
       return false;
     }
-    List<String> reasons = List.of(String.format(Locale.ROOT, "shadow: %d samples from %d instance(s) (>= %d), "
-            + "label agreement %.3f (>= %.3f), latency ratio %.2f (<= %.2f)", shadow.samples(), shadow.instances(),
+    List<String> reasons = List.of(String.format(Locale.ROOT, "shadow: %d samples from %d %s instance(s) (>= %d), "
+            + "label agreement %.3f (>= %.3f), latency ratio %.2f (<= %.2f); %d unverified report(s) ignored",
+        shadow.samples(), shadow.instances(), instanceKeys.isEmpty() ? "unverified" : "verified",
         settings.promoteMinSamples(), shadow.labelAgreement(), settings.promoteMinAgreement(), shadow.latencyRatio(),
-        settings.promoteMaxLatencyRatio()));
+        settings.promoteMaxLatencyRatio(), shadow.refused()));
     log.println("auto-promotion of " + version + ": " + reasons.get(0));
     Promotion.promote(checkpoints, model, version, log);
     runs.publish(TrainingRun.newBuilder().setModelName(model).setRound(version).setCandidateVersion(version)

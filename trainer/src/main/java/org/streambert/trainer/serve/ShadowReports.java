@@ -13,6 +13,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.streambert.schemas.rollout.ShadowReport;
+import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.trainer.data.TopicSnapshot;
 
 /**
@@ -21,12 +22,23 @@ import org.streambert.trainer.data.TopicSnapshot;
  * cumulative), summed by samples. Other records on the topic (rollout statuses, malformed or over-long JSON) are
  * ignored.
  *
+ * <p>With instance keys ({@code trainer serve --instance-keys}) only reports signed by one of them count, and an
+ * instance is its verified key id, not the {@code instance} name a report declares: a writer without an instance key
+ * adds no samples and cannot replace an instance's report, and one key counts once however many names it uses.
+ * Without keys (explicitly allowed by {@code --accept-unsigned-shadow-reports}) the declared name is the instance.
+ *
  * @param samples       records scored by both models, all instances
  * @param instances     instances that reported
  * @param labelAgreement sample-weighted share of equal class labels; NaN when no instance has a class head
  * @param latencyRatio  candidate forward time per record over the champion's (sample-weighted); NaN without samples
  */
-public record ShadowReports(long samples, int instances, double labelAgreement, double latencyRatio) {
+public record ShadowReports(long samples, int instances, double labelAgreement, double latencyRatio,
+    long refused) {
+
+  /** Reports without a refused count (none refused). */
+  public ShadowReports(long samples, int instances, double labelAgreement, double latencyRatio) {
+    this(samples, instances, labelAgreement, latencyRatio, 0);
+  }
 
   /**
    * Reads the status topic from {@code sinceMillis} (the candidate's creation: no report of it can be older, so a
@@ -34,7 +46,17 @@ public record ShadowReports(long samples, int instances, double labelAgreement, 
    */
   public static ShadowReports read(String bootstrapServers, String statusTopic, String modelName, String candidate,
       String champion, long sinceMillis) {
+    return read(bootstrapServers, statusTopic, modelName, candidate, champion, sinceMillis, TrustedKeys.none());
+  }
+
+  /**
+   * {@link #read(String, String, String, String, String, long)} counting only reports signed by {@code instanceKeys}
+   * (none: every report counts, by its declared instance name).
+   */
+  public static ShadowReports read(String bootstrapServers, String statusTopic, String modelName, String candidate,
+      String champion, long sinceMillis, TrustedKeys instanceKeys) {
     Map<String, ShadowReport> latest = new HashMap<>();
+    long[] refused = new long[1];
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -43,7 +65,7 @@ public record ShadowReports(long samples, int instances, double labelAgreement, 
         new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
       List<PartitionInfo> infos = consumer.partitionsFor(statusTopic, Duration.ofSeconds(30));
       if (infos == null || infos.isEmpty()) {
-        return combine(List.of());
+        return combine(List.of(), 0);
       }
       List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(statusTopic, i.partition()))
           .toList();
@@ -64,22 +86,34 @@ public record ShadowReports(long samples, int instances, double labelAgreement, 
         }
         for (ConsumerRecord<String, String> r : consumer.poll(TopicSnapshot.POLL_TIMEOUT)) {
           if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-            accept(r.value(), modelName, candidate, champion, latest);
+            accept(r.value(), modelName, candidate, champion, latest, instanceKeys, refused);
           }
         }
       }
     }
-    return combine(latest.values());
+    return combine(latest.values(), refused[0]);
   }
 
-  private static void accept(String value, String modelName, String candidate, String champion,
-      Map<String, ShadowReport> latest) {
+  static void accept(String value, String modelName, String candidate, String champion,
+      Map<String, ShadowReport> latest, TrustedKeys instanceKeys, long[] refused) {
     ShadowReport.fromJson(value).filter(r -> modelName.equals(r.modelName())
         && candidate.equals(r.candidateVersion()) && champion.equals(r.championVersion()))
-        .ifPresent(r -> latest.put(String.valueOf(r.instance()), r));
+        .ifPresent(r -> {
+          if (instanceKeys.isEmpty()) {
+            latest.put(String.valueOf(r.instance()), r);
+          } else if (instanceKeys.check(r) == null) {
+            latest.put(r.signingKeyId(), r); // the verified identity, whatever name it declares
+          } else {
+            refused[0]++;
+          }
+        });
   }
 
   static ShadowReports combine(Iterable<ShadowReport> reports) {
+    return combine(reports, 0);
+  }
+
+  static ShadowReports combine(Iterable<ShadowReport> reports, long refused) {
     long samples = 0;
     long classified = 0;
     double agree = 0;
@@ -98,6 +132,6 @@ public record ShadowReports(long samples, int instances, double labelAgreement, 
       championMicros += r.championLatencyMicros() * s;
     }
     return new ShadowReports(samples, instances, classified == 0 ? Double.NaN : agree / classified,
-        championMicros <= 0 ? Double.NaN : candidateMicros / championMicros);
+        championMicros <= 0 ? Double.NaN : candidateMicros / championMicros, refused);
   }
 }

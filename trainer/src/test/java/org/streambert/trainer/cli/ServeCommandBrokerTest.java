@@ -42,6 +42,12 @@ import org.streambert.schemas.avro.TrainingDecision;
 import org.streambert.schemas.avro.TrainingExample;
 import org.streambert.schemas.avro.TrainingRun;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
+import org.streambert.schemas.rollout.ShadowReport;
+import org.streambert.schemas.signing.CheckpointSignatures;
+import org.streambert.schemas.signing.ExampleSignatures;
+import org.streambert.schemas.signing.ShadowReportSignatures;
+import org.streambert.schemas.signing.SigningKey;
+import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.trainer.ExitCodes;
 import org.streambert.trainer.TrainerApp;
 import org.streambert.trainer.data.ClassificationExample;
@@ -69,7 +75,17 @@ class ServeCommandBrokerTest {
   @TempDir
   static Path dir;
 
+  /** The labeller key that signs the test's examples, and the instance keys that sign its shadow reports. */
+  private static final SigningKey LABELLER = key("labeller-1");
+  private static final SigningKey INSTANCE_A = key("instance-a");
+  private static final SigningKey INSTANCE_B = key("instance-b");
+  private static final SigningKey STRANGER = key("stranger");
+
   private static KafkaBrokerProcess broker;
+  private static Path labellerKeys;
+  /** A fixed held-out secret, so that the split (and the quality the first round reaches) is the same every run. */
+  private static final String HELD_OUT_SECRET = "5e7c0a1f9b3d2e4c6a8b0d1f3e5c7a9b1d3f5e7c9a0b2d4f6e8c0a2b4d6f8e0a";
+  private static Path heldOutKey;
   private static String registry;
   private static Path vocab;
   private static Path config;
@@ -87,6 +103,10 @@ class ServeCommandBrokerTest {
     DemoData.classification(3000, 99).forEach(e -> texts.add(e.text()));
     vocab = dir.resolve("vocab.txt");
     Files.write(vocab, VocabBuilder.build(texts, false).tokens());
+    heldOutKey = dir.resolve("held-out.key");
+    Files.writeString(heldOutKey, HELD_OUT_SECRET + "\n");
+    labellerKeys = dir.resolve("labellers.pub");
+    Files.writeString(labellerKeys, TrustedKeys.entry(LABELLER.id(), LABELLER.publicKey()) + "\n");
     config = dir.resolve("bert_config.json");
     new BertConfig(10, 32, 2, 2, 64, Activation.GELU_TANH, 0.1, 0.1, 64, 2, 0.02).write(config);
   }
@@ -96,6 +116,10 @@ class ServeCommandBrokerTest {
     if (broker != null) {
       broker.close();
     }
+  }
+
+  private static SigningKey key(String id) {
+    return new SigningKey(id, CheckpointSignatures.generateKeyPair().getPrivate());
   }
 
   private static String[] kafka() {
@@ -122,9 +146,9 @@ class ServeCommandBrokerTest {
         new KafkaProducer<>(p, new StringSerializer(), serde.serializer())) {
       for (int i = 0; i < examples.size(); i++) {
         String id = "ex-" + (firstId + i);
-        producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, id, TrainingExample.newBuilder().setId(id)
-            .setText(examples.get(i).text()).setLabel(examples.get(i).label()).setSource(source)
-            .setCreatedAt(Instant.now()).build()));
+        producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, id, ExampleSignatures.sign(
+            TrainingExample.newBuilder().setId(id).setText(examples.get(i).text()).setLabel(examples.get(i).label())
+                .setSource(source).setLabeller(source).setCreatedAt(Instant.now()).build(), LABELLER)));
       }
       producer.flush();
     }
@@ -149,6 +173,17 @@ class ServeCommandBrokerTest {
           .setEntities(List.of(new org.streambert.schemas.avro.EntitySpan("LOC", 0, 99))).build()));
       producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "long", b.setId("long").setEntities(null)
           .setText("word ".repeat(300)).setLabel("tech").build()));
+      // Valid examples a writer without the labeller key sends: refused by the trust check, counted by reason.
+      TrainingExample steer = TrainingExample.newBuilder().setId("ex-0").setText("stock markets rally on tech earnings")
+          .setLabel("sports").setSource("poisoner").setCreatedAt(Instant.now().plusSeconds(3600)).build();
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "ex-0", steer));
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "ex-1",
+          ExampleSignatures.sign(TrainingExample.newBuilder(steer).setId("ex-1").build(), STRANGER)));
+      TrainingExample tampered = TrainingExample.newBuilder(ExampleSignatures.sign(
+          TrainingExample.newBuilder(steer).setId("ex-2").setLabel("business").build(), LABELLER))
+          .setLabel("sports").build();
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "ex-2", tampered));
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "ex-3", null)); // an unsigned delete
       producer.flush();
     }
   }
@@ -190,11 +225,13 @@ class ServeCommandBrokerTest {
         cmd.heldOutPercent, gateTolerance, cmd.fromScratch, false, 10, 0.0, 1.5, 1, cmd.workDir, null,
         Topics.MODEL_ROLLOUT_STATUS, broker.bootstrapServers(), false);
     return new ServeLoop(s, log, checkpoints(), CheckpointStore.at(dir.resolve("store").toString()), runs, t,
-        (bundle, cls, ner) -> EvaluateCommand.evaluate(bundle, cls, ner, 32).metrics(), System.out);
+        (bundle, cls, ner) -> EvaluateCommand.evaluate(bundle, cls, ner, 32).metrics(), System.out)
+        .withHeldOutSecret(java.util.HexFormat.of().parseHex(HELD_OUT_SECRET));
   }
 
   private static ExampleLog exampleLog(String group) {
-    return new ExampleLog(broker.bootstrapServers(), registry, Topics.TRAINING_EXAMPLES, group, 10_000, 1000);
+    return new ExampleLog(broker.bootstrapServers(), registry, Topics.TRAINING_EXAMPLES, group, 10_000, 1000,
+        TrustedKeys.of(LABELLER));
   }
 
   @Test
@@ -218,7 +255,8 @@ class ServeCommandBrokerTest {
     assertEquals(ExitCodes.OK, TrainerApp.run(args("serve", "--model-name", MODEL, "--store",
         dir.resolve("store").toString(), "--work-dir", dir.resolve("work").toString(), "--min-new-examples", "100",
         "--lr", "2e-3", "--epochs", "4", "--batch-size", "16", "--max-length", "32", "--poll-interval", "100ms",
-        "--max-rounds", "1", "--max-text-chars", "1000")));
+        "--max-rounds", "1", "--max-text-chars", "1000", "--labeller-keys", labellerKeys.toString(),
+        "--held-out-key", heldOutKey.toString())));
 
     List<TrainingRun> runs = runs();
     assertEquals(1, runs.size());
@@ -239,7 +277,17 @@ class ServeCommandBrokerTest {
     assertEquals("v1", checkpoints().latest(MODEL).orElseThrow().getVersion(), "a candidate does not serve");
     try (ExampleLog log = exampleLog("trainer-serve-" + MODEL)) {
       assertEquals(0, log.pendingRecords(), "offsets committed after publishing");
-      assertEquals(4, log.read().skipped(), "garbage, a blank text, a span outside its text, an over-long text");
+      ExampleLog.Snapshot snapshot = log.read();
+      assertEquals(4, snapshot.skipped(), "garbage, a blank text, a span outside its text, an over-long text");
+      assertEquals(Map.of("UNSIGNED", 1L, "UNTRUSTED_KEY", 1L, "BAD_SIGNATURE", 1L, "TOMBSTONE", 1L),
+          snapshot.refused());
+      for (String id : List.of("ex-0", "ex-1", "ex-2", "ex-3")) {
+        assertEquals(labelled.get(Integer.parseInt(id.substring(3))).label(), snapshot.examples().get(id).getLabel(),
+            id + " keeps the labeller's label: unsigned writes neither overwrite nor delete it");
+      }
+      assertTrue(snapshot.history().labels("ex-0").stream().allMatch(l -> l.verified()
+          && l.labeller().startsWith(LABELLER.id() + "/")), "labels carry the verified labeller");
+      assertEquals(2, snapshot.history().labels("ex-0").size(), "both sends of ex-0 are kept, with who and when");
       produce(labelled.subList(0, 10), 0, "labeller-third-time");
       assertEquals(0, log.read().newIds().size(), "identical resends are no new examples");
     }
@@ -315,13 +363,19 @@ class ServeCommandBrokerTest {
     ServeCommand cmd = serveCommand();
     try (ExampleLog log = exampleLog("trainer-serve-" + MODEL);
         TrainingRunTopic runs = new TrainingRunTopic(broker.bootstrapServers(), registry, Topics.TRAINING_RUNS)) {
-      ServeLoop loop = loop(cmd, log, runs, cmd::trainRound);
+      ServeLoop loop = loop(cmd, log, runs, cmd::trainRound).trustingInstances(TrustedKeys.of(INSTANCE_A)
+          .and(TrustedKeys.of(INSTANCE_B)));
       assertFalse(loop.maybePromote(), "no shadow report yet");
-      shadowReport("a", candidate.getVersion(), 6, 0.9, 1000, 1100);
+      shadowReport("x", candidate.getVersion(), 5000, 1.0, 1000, 1000, null);
+      shadowReport("y", candidate.getVersion(), 5000, 1.0, 1000, 1000, STRANGER);
+      assertFalse(loop.maybePromote(), "unsigned and untrusted reports add no samples");
+      shadowReport("a", candidate.getVersion(), 6, 0.9, 1000, 1100, INSTANCE_A);
       assertFalse(loop.maybePromote(), "6 samples < 10");
-      shadowReport("b", candidate.getVersion(), 6, 0.8, 1000, 5000);
+      shadowReport("b", candidate.getVersion(), 6, 0.9, 1000, 1100, INSTANCE_A);
+      assertFalse(loop.maybePromote(), "instance a under another name is still one instance: 6 samples, not 12");
+      shadowReport("b", candidate.getVersion(), 6, 0.8, 1000, 5000, INSTANCE_B);
       assertFalse(loop.maybePromote(), "12 samples, but instance b is 5x slower: ratio (6*1100+6*5000)/12000 > 1.5");
-      shadowReport("b", candidate.getVersion(), 20, 0.8, 1000, 1000);
+      shadowReport("b", candidate.getVersion(), 20, 0.8, 1000, 1000, INSTANCE_B);
       assertTrue(loop.maybePromote());
     }
     assertEquals(candidate.getVersion(), checkpoints().latest(MODEL).orElseThrow().getVersion());
@@ -337,19 +391,75 @@ class ServeCommandBrokerTest {
     assertEquals(ExitCodes.BAD_INPUT, TrainerApp.run(args("promote", "--model-name", MODEL, "--version", "nope")));
   }
 
+  /** A shadow report as an instance writes it, signed by {@code key} (unsigned when null), after a malformed one. */
   private static void shadowReport(String instance, String candidate, long samples, double agreement,
-      double championMicros, double candidateMicros) {
+      double championMicros, double candidateMicros, SigningKey key) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-    String json = String.format(java.util.Locale.ROOT, "{\"instance\":\"%s\",\"modelName\":\"%s\",\"status\":"
-            + "\"SHADOW_REPORT\",\"championVersion\":\"v1\",\"candidateVersion\":\"%s\",\"samples\":%d,"
-            + "\"labelAgreement\":%f,\"championLatencyMicros\":%f,\"candidateLatencyMicros\":%f}", instance, MODEL,
-        candidate, samples, agreement, championMicros, candidateMicros);
+    ShadowReport report = new ShadowReport(instance, MODEL, ShadowReport.STATUS, "v1", candidate, samples, agreement,
+        null, null, null, championMicros, candidateMicros, 0, 0, System.currentTimeMillis());
+    String json = (key == null ? report : ShadowReportSignatures.sign(report, key)).toJson();
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
       producer.send(new ProducerRecord<>(Topics.MODEL_ROLLOUT_STATUS, MODEL, "not json {"));
       producer.send(new ProducerRecord<>(Topics.MODEL_ROLLOUT_STATUS, MODEL, json));
       producer.flush();
+    }
+  }
+
+  @Test
+  @Order(5)
+  void shouldRefuseToServeWithoutLabellerKeysUnlessUnsignedExamplesAreAcceptedExplicitly() {
+    String[] base = args("serve", "--model-name", MODEL, "--store", dir.resolve("store").toString(), "--work-dir",
+        dir.resolve("work-refused").toString(), "--max-rounds", "1");
+    assertEquals(ExitCodes.BAD_INPUT, TrainerApp.run(base), "no --labeller-keys: the secure default refuses");
+    List<String> autoPromote = new ArrayList<>(List.of(base));
+    autoPromote.addAll(List.of("--labeller-keys", labellerKeys.toString(), "--auto-promote"));
+    assertEquals(ExitCodes.BAD_INPUT, TrainerApp.run(autoPromote.toArray(String[]::new)),
+        "--auto-promote without --instance-keys refuses");
+    List<String> both = new ArrayList<>(List.of(base));
+    both.addAll(List.of("--labeller-keys", labellerKeys.toString(), "--accept-unsigned-examples"));
+    assertEquals(ExitCodes.BAD_INPUT, TrainerApp.run(both.toArray(String[]::new)));
+    assertFalse(Files.exists(dir.resolve("work-refused")), "refused before anything was made");
+  }
+
+  @Test
+  @Order(6)
+  void shouldKeepEveryLabelAndCountConflictsBetweenLabellers() throws Exception {
+    SigningKey second = key("labeller-2");
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    SpecificAvroSerde<TrainingExample> serde = new SpecificAvroSerde<>(TrainingExample.class);
+    serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry), false);
+    Instant t = Instant.now();
+    TrainingExample base = TrainingExample.newBuilder().setId("conflict-1").setText("the match ended in a draw")
+        .setLabel("sports").setSource("labelling-page").setCreatedAt(t).setLabeller("alice").build();
+    try (KafkaProducer<String, TrainingExample> producer =
+        new KafkaProducer<>(p, new StringSerializer(), serde.serializer())) {
+      // Each labeller's answer under its own record key (request id/labeller), as the labelling page writes it.
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "conflict-1/alice",
+          ExampleSignatures.sign(base, LABELLER)));
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "conflict-1/bob", ExampleSignatures.sign(
+          TrainingExample.newBuilder(base).setLabel("business").setLabeller("bob").setCreatedAt(t.plusSeconds(5))
+              .build(), second)));
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "self-corrected/alice", ExampleSignatures.sign(
+          TrainingExample.newBuilder(base).setId("self-corrected").setLabel("business").build(), LABELLER)));
+      producer.send(new ProducerRecord<>(Topics.TRAINING_EXAMPLES, "self-corrected/alice", ExampleSignatures.sign(
+          TrainingExample.newBuilder(base).setId("self-corrected").setCreatedAt(t.plusSeconds(1)).build(),
+          LABELLER)));
+      producer.flush();
+    }
+    TrustedKeys both = TrustedKeys.of(LABELLER).and(TrustedKeys.of(second));
+    try (ExampleLog log = new ExampleLog(broker.bootstrapServers(), registry, Topics.TRAINING_EXAMPLES,
+        "history-test", 10_000, 1000, both)) {
+      ExampleLog.Snapshot snapshot = log.read();
+      assertEquals(java.util.Set.of("conflict-1"), snapshot.conflicts(), "two labellers disagree; a self-correction "
+          + "is no conflict");
+      assertEquals("business", snapshot.examples().get("conflict-1").getLabel(), "the latest trusted label is used");
+      List<org.streambert.trainer.serve.LabelHistory.Label> history = snapshot.history().labels("conflict-1");
+      assertEquals(List.of("labeller-1/alice", "labeller-2/bob"), history.stream().map(l -> l.labeller()).toList());
+      assertEquals(List.of("sports", "business"), history.stream().map(l -> l.example().getLabel()).toList());
+      assertEquals("sports", snapshot.examples().get("self-corrected").getLabel());
     }
   }
 }

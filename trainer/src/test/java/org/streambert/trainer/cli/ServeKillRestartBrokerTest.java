@@ -68,8 +68,8 @@ class ServeKillRestartBrokerTest {
         "-Xmx1g", "-cp", classpath(), TrainerApp.class.getName(), "serve", "--model-name", MODEL, "--store",
         dir.resolve("store").toString(), "--work-dir", dir.resolve("work").toString(), "--min-new-examples", "100",
         "--lr", "2e-3", "--epochs", String.valueOf(epochs), "--batch-size", "16", "--max-length", "32",
-        "--poll-interval", "100ms", "--max-rounds", "1", "--bootstrap-servers", bootstrap, "--schema-registry-url",
-        registry));
+        "--poll-interval", "100ms", "--max-rounds", "1", "--accept-unsigned-examples", "--bootstrap-servers",
+        bootstrap, "--schema-registry-url", registry)); // (crash behaviour; trust: ServeCommandBrokerTest)
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }
 

@@ -49,7 +49,7 @@ class RawTextTrainingTest {
     TrainingExample example = new TrainingExample("e1", TEXT, null, List.of(new EntitySpan("ORG", 8, 18),
         new EntitySpan("PER", 19, 24), new EntitySpan("PER", 32, 42), new EntitySpan("ORG", 54, 61),
         new EntitySpan("LOC", 69, 73), new EntitySpan("MONEY", 79, 86), new EntitySpan("ORG", 90, 96)), "test",
-        Instant.EPOCH);
+        Instant.EPOCH, null, null, null, null, null);
     List<NerSentence> ner = KafkaExampleSource.of(List.of(example)).ner();
     assertEquals(1, ner.size());
     return ner.get(0);

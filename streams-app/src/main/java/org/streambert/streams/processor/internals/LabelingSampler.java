@@ -92,6 +92,8 @@ public final class LabelingSampler {
         .setLabel(p.label() == null ? null : p.label().label())
         .setEntities(spans)
         .setSource("suggestion:" + model.name() + "@" + modelVersion + " " + reason)
+        .setModelVersion(model.name() + "@" + modelVersion)
+        .setScore(p.label() == null ? null : p.label().score())
         .setCreatedAt(Instant.ofEpochMilli(nowMs))
         .build());
   }
