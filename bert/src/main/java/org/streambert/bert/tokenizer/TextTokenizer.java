@@ -14,7 +14,7 @@ public interface TextTokenizer extends AutoCloseable {
   /**
    * Tokenizes one text without adding special tokens and without truncation. Never null; empty for blank text. Spans
    * are code point offsets into {@code text} that never start or end on whitespace (a piece that is only whitespace,
-   * e.g. byte-level BPE's {@code Ġ}, has an empty span).
+   * e.g. byte-level BPE's {@code Ġ} or a lone {@code ▁}, has an empty span where its whitespace ends).
    */
   WordPieces tokenize(String text);
 

@@ -16,20 +16,20 @@ import java.util.Map;
  * tests need no downloaded file: a byte-level BPE of RoBERTa's shape and a SentencePiece Unigram with Metaspace and an
  * XLM-R template.
  */
-final class TinyTokenizerFiles {
+public final class TinyTokenizerFiles {
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  public static final ObjectMapper JSON = new ObjectMapper();
 
   /** RoBERTa's special tokens: ids 0..3, and {@code <mask>} last. */
-  static final int BOS = 0;
-  static final int PAD = 1;
-  static final int EOS = 2;
-  static final int UNK = 3;
+  public static final int BOS = 0;
+  public static final int PAD = 1;
+  public static final int EOS = 2;
+  public static final int UNK = 3;
 
   private TinyTokenizerFiles() {}
 
   /** GPT-2's {@code bytes_to_unicode}: the printable stand-in of each byte. */
-  static String byteChar(int b) {
+  public static String byteChar(int b) {
     if (b >= '!' && b <= '~' || b >= 0xA1 && b <= 0xAC || b >= 0xAE && b <= 0xFF) {
       return new String(Character.toChars(b));
     }
@@ -46,7 +46,7 @@ final class TinyTokenizerFiles {
    * A RoBERTa-shaped byte-level BPE: specials 0..3, the 256 byte symbols 4..259, then the merges' results in order,
    * then {@code <mask>}. {@code withType} false writes the older format without {@code model.type}.
    */
-  static ObjectNode bpe(List<String> merges, boolean withType) {
+  public static ObjectNode bpe(List<String> merges, boolean withType) {
     Map<String, Integer> vocab = new LinkedHashMap<>();
     vocab.put("<s>", BOS);
     vocab.put("<pad>", PAD);
@@ -106,7 +106,7 @@ final class TinyTokenizerFiles {
    * {@code <mask>}; NFKC normaliser (t5's and XLM-R's {@code Precompiled} is binary: the opt-in tests use t5-small's),
    * Metaspace pre-tokenizer prepending {@code ▁}, template {@code <s> A </s>} / {@code <s> A </s></s> B </s>}.
    */
-  static ObjectNode unigram(Map<String, Double> pieces, boolean withType) {
+  public static ObjectNode unigram(Map<String, Double> pieces, boolean withType) {
     ObjectNode root = JSON.createObjectNode();
     root.put("version", "1.0");
     root.putNull("truncation");
@@ -155,7 +155,7 @@ final class TinyTokenizerFiles {
     return root;
   }
 
-  static Path write(Path dir, ObjectNode root) throws IOException {
+  public static Path write(Path dir, ObjectNode root) throws IOException {
     Files.createDirectories(dir);
     Path f = dir.resolve("tokenizer.json");
     Files.writeString(f, JSON.writeValueAsString(root), StandardCharsets.UTF_8);

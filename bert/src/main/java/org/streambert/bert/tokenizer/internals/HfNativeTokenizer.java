@@ -19,7 +19,9 @@ import org.streambert.bert.tokenizer.WordPieces;
  *
  * <p>Offsets: the library's char offsets are code points; each span is then trimmed of whitespace at both ends, so a
  * Metaspace piece {@code ▁word} spans {@code word} without the space before it, and a piece that is only whitespace
- * (byte-level {@code Ġ}, a lone {@code ▁}) has an empty span at the first non-space code point after it.
+ * (byte-level {@code Ġ}, a lone {@code ▁}) has an empty span where its whitespace ends: at the start of the word it
+ * begins (SentencePiece's {@code ▁ 北京}: the first piece of that word, as transformers' word ids have it), or on
+ * further whitespace (a run of spaces: part of no word).
  *
  * <p>Owns one native tokenizer, freed by {@link #close}; calls hold a read lock, so closing waits for running calls
  * and calls after closing fail with {@link IllegalStateException}.
@@ -83,17 +85,16 @@ public final class HfNativeTokenizer implements TextTokenizer {
       outIds[t] = (int) ids[t];
       int s = spans[t] == null ? 0 : Math.max(0, Math.min(cps.length, spans[t].getStart()));
       int end = spans[t] == null ? 0 : Math.max(s, Math.min(cps.length, spans[t].getEnd()));
+      int untrimmedEnd = end;
       while (s < end && isSpace(cps[s])) {
         s++;
       }
       while (end > s && isSpace(cps[end - 1])) {
         end--;
       }
-      if (s == end) { // only whitespace: an empty span where the next non-space code point starts
-        while (s < cps.length && isSpace(cps[s])) {
-          s++;
-        }
-        end = s;
+      if (s == end) { // only whitespace: an empty span where it ends (a word's start, or more whitespace)
+        s = untrimmedEnd;
+        end = untrimmedEnd;
       }
       starts[t] = s;
       ends[t] = end;
