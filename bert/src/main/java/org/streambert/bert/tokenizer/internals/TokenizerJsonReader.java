@@ -174,8 +174,13 @@ public final class TokenizerJsonReader {
         maxChars);
   }
 
-  /** The model type: {@code model.type}, or inferred from the fields as the library does when it is absent. */
-  static TokenizerKind kind(JsonNode model, String source) {
+  /**
+   * The model type of a {@code tokenizer.json}'s {@code model} object: {@code model.type}, or when it is absent (the
+   * Hub's older files) inferred from the fields as the library's untagged deserialisation does: {@code merges} makes
+   * it BPE, a vocabulary array Unigram, {@code continuing_subword_prefix} or {@code max_input_chars_per_word}
+   * WordPiece, a vocabulary object alone WordLevel; "" when nothing fits.
+   */
+  public static String modelType(JsonNode model) {
     String type = text(model, "type");
     if (type.isEmpty()) {
       JsonNode vocab = model.get("vocab");
@@ -189,6 +194,11 @@ public final class TokenizerJsonReader {
         type = "WordLevel";
       }
     }
+    return type;
+  }
+
+  static TokenizerKind kind(JsonNode model, String source) {
+    String type = modelType(model);
     return switch (type) {
       case "BPE" -> TokenizerKind.BPE;
       case "Unigram" -> TokenizerKind.UNIGRAM;
