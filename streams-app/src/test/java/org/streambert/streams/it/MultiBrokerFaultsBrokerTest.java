@@ -205,16 +205,26 @@ class MultiBrokerFaultsBrokerTest {
           return "rolling restart (SIGTERM, start, full ISR): " + String.join(", ", steps);
         }
         case PAUSE -> {
-          int leader = cluster.leaderOf(INPUT, traffic.busiestPartition());
+          int partition = traffic.busiestPartition();
+          int leader = cluster.leaderOf(INPUT, partition);
           long pauseMs = Long.parseLong(KafkaCluster.DEFAULTS.get("replica.lag.time.max.ms")) + 4_000;
+          long t = System.nanoTime();
+          double moved = -1;
           cluster.node(leader).pause();
           try {
-            Thread.sleep(pauseMs);
+            while (System.nanoTime() - t < pauseMs * 1_000_000L) {
+              if (moved < 0 && cluster.leaderOf(INPUT, partition) != leader) {
+                moved = secondsSince(t);
+              }
+              Thread.sleep(250);
+            }
           } finally {
             cluster.node(leader).resume();
           }
-          return String.format("SIGSTOP of node %d (a leader) for %.1f s, then SIGCONT; ISR full %.1f s after", leader,
-              pauseMs / 1e3, cluster.awaitFullIsr(RECOVERY_BOUND).toMillis() / 1e3);
+          return String.format("SIGSTOP of node %d, leader of %s-%d, for %.1f s (leadership moved after %s), then "
+              + "SIGCONT; ISR full %.1f s after", leader, INPUT, partition, pauseMs / 1e3,
+              moved < 0 ? "never" : String.format("%.1f s", moved),
+              cluster.awaitFullIsr(RECOVERY_BOUND).toMillis() / 1e3);
         }
         case ROLLOUT_WHILE_DOWN -> {
           int leader = cluster.leaderOf(CHECKPOINTS, 0);
