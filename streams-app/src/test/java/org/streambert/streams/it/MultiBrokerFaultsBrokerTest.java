@@ -14,16 +14,19 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,7 @@ import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
 import org.streambert.schemas.rollout.RolloutStatus;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.it.EosVerifier.Sent;
+import org.streambert.streams.ops.ReplicationCheck;
 
 /**
  * Issue 33: the application on a real three-broker KRaft cluster ({@link KafkaCluster}: three combined
@@ -55,7 +59,9 @@ import org.streambert.streams.it.EosVerifier.Sent;
  * that the dead-letter topic holds exactly the poison pills; the dead-letter topic is also read read_uncommitted,
  * where any record of an aborted transaction shows, and must hold nothing but pills (0 records dead-lettered for a
  * transient cause). Per fault the test prints the longest output stall, the stream threads replaced and how long the
- * cluster took to be fully in sync again (docs/reliability.md).
+ * cluster took to be fully in sync again (docs/reliability.md). The app's start-up replication check
+ * ({@link ReplicationCheck}) finds nothing to warn about on this cluster, and flags a topic made to acknowledge on one
+ * replica.
  */
 class MultiBrokerFaultsBrokerTest {
 
@@ -69,6 +75,8 @@ class MultiBrokerFaultsBrokerTest {
   static final String CHECKPOINTS = "brokers-checkpoints";
   static final String STATUS = "brokers-rollout-status";
   static final String APPLICATION_ID = "nlp-brokers";
+  /** A topic that acknowledges acks=all writes on one replica (min.insync.replicas=1): the start-up check's case. */
+  static final String WEAK = "brokers-weak";
   /** Outputs awaited after each fault: the stream goes on. */
   static final int OUTPUTS_AFTER_FAULT = 30;
   static final Duration RECOVERY_BOUND = Duration.ofSeconds(180);
@@ -113,6 +121,13 @@ class MultiBrokerFaultsBrokerTest {
       try (Admin admin = cluster.admin()) {
         figure("cluster of 3 combined KRaft nodes ready after %.1f s", secondsSince(started));
         ItSupport.createTopics(bootstrap, PARTITIONS, List.of(INPUT, OUTPUT, DLQ, STATUS), CHECKPOINTS);
+        // The start-up replication check on this cluster: the suite's topics pass, one that acks on one replica not.
+        admin.createTopics(List.of(new NewTopic(WEAK, Optional.of(1), Optional.empty())
+            .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "1")))).all().get(30, TimeUnit.SECONDS);
+        List<String> warnings = ReplicationCheck.check(admin, List.of(INPUT, OUTPUT, DLQ, STATUS, CHECKPOINTS, WEAK),
+            -1);
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith(WEAK + " has min.insync.replicas=1"), warnings.get(0));
         ModelCheckpoint v1 = ItSupport.writeBundle(dir.resolve("bundles"), MODEL, "1", 1);
         ItSupport.publish(bootstrap, registry.url(), CHECKPOINTS, v1);
         traffic.startReader();
@@ -124,16 +139,19 @@ class MultiBrokerFaultsBrokerTest {
         for (Fault fault : faults) {
           long logBytes = Files.size(appLog);
           long t = System.nanoTime();
+          int sentBefore = traffic.sent.size();
           String what = inject(admin, fault);
           traffic.awaitNewOutputs(OUTPUTS_AFTER_FAULT);
           assertTrue(app.isAlive(), "the app died during " + fault + "; see " + appLog);
-          figure("%-18s %s; stream threads replaced %d, max stall %.1f s, %.1f s in all", fault, what,
-              countSince(appLog, logBytes, "replacing it in"), traffic.takeMaxStallSeconds(), secondsSince(t));
+          figure("%-18s %s; %d records sent meanwhile, stream threads replaced %d, max stall %.1f s, %.1f s in all",
+              fault, what, traffic.sent.size() - sentBefore, countSince(appLog, logBytes, "replacing it in"),
+              traffic.takeMaxStallSeconds(), secondsSince(t));
         }
 
         traffic.drain(Duration.ofSeconds(180));
         assertTrue(app.isAlive(), "the app died by itself; see " + appLog);
         ItSupport.stop(app);
+        assertEquals(0, countSince(appLog, 0, "replication: "), "the app warned about its topics' replication");
 
         EosVerifier.Report report = EosVerifier.verify(bootstrap, registry.url(), OUTPUT, DLQ, traffic.sent,
             traffic.pillBytes);

@@ -10,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,9 +52,10 @@ class CheckpointTopicLeaderMoveBrokerTest {
       String name = "checkpoints-" + UUID.randomUUID();
       String registry = "mock://leader-move-" + UUID.randomUUID();
       ByteArrayOutputStream warnings = new ByteArrayOutputStream();
-      KillingClock clock = new KillingClock(cluster, name);
+      LeaderKiller killer = new LeaderKiller(cluster, name);
       CheckpointTopic topic = new CheckpointTopic(cluster.bootstrapServers(), registry, name, KEY)
-          .withClock(clock, new PrintStream(warnings, true, StandardCharsets.UTF_8));
+          .withClock(new HookClock(Clock.systemUTC(), killer),
+              new PrintStream(warnings, true, StandardCharsets.UTF_8));
       topic.ensureExists();
       try (Admin admin = cluster.admin()) {
         TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
@@ -64,14 +63,14 @@ class CheckpointTopicLeaderMoveBrokerTest {
       }
       topic.publish(promoted("1"));
 
-      clock.armed = true;
+      killer.armed = true;
       long t = System.nanoTime();
       CheckpointTopic.Published published = topic.publish(promoted("2"));
       System.out.printf("publish with the leader (node %d) killed inside it: %.1f s, leader now node %d%n",
-          clock.killed, (System.nanoTime() - t) / 1e9, cluster.leaderOf(name, 0));
+          killer.killed, (System.nanoTime() - t) / 1e9, cluster.leaderOf(name, 0));
 
-      assertTrue(clock.killed > 0, "the leader was killed during publish");
-      assertNotEquals(clock.killed, cluster.leaderOf(name, 0), "the leadership moved");
+      assertTrue(killer.killed > 0, "the leader was killed during publish");
+      assertNotEquals(killer.killed, cluster.leaderOf(name, 0), "the leadership moved");
       CheckpointTopic reader = new CheckpointTopic(cluster.bootstrapServers(), registry, name, KEY);
       assertEquals(published.event(), reader.latest("m").orElseThrow(), "v2 serves, as published");
       assertEquals(2, countEvents(cluster, name), "each publish produced exactly one event");
@@ -108,36 +107,25 @@ class CheckpointTopicLeaderMoveBrokerTest {
         .setStage(ModelStage.PROMOTED).build();
   }
 
-  /** The system clock that, once armed, SIGKILLs the leader of the topic the first time it is read. */
-  private static final class KillingClock extends Clock {
+  /** Once armed, SIGKILLs the leader of the topic the first time it runs (the clock's hook). */
+  private static final class LeaderKiller implements Runnable {
     private final KafkaCluster cluster;
     private final String topic;
     volatile boolean armed;
     volatile int killed = -1;
 
-    KillingClock(KafkaCluster cluster, String topic) {
+    LeaderKiller(KafkaCluster cluster, String topic) {
       this.cluster = cluster;
       this.topic = topic;
     }
 
     @Override
-    public Instant instant() {
+    public void run() {
       if (armed) {
         armed = false;
         killed = cluster.leaderOf(topic, 0);
         cluster.kill(killed);
       }
-      return Instant.now();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
     }
   }
 }
