@@ -543,8 +543,12 @@ public final class NlpConfig extends AbstractConfig {
 
   /**
    * Properties for Kafka Streams: every key that is not this program's, with defaults of this program:
-   * {@code processing.guarantee=exactly_once_v2}, the dead-letter topic, and this program's deserialization and
-   * processing exception handlers (which route bad records to that topic and never stop a stream thread).
+   * {@code processing.guarantee=exactly_once_v2}, the dead-letter topic, and this program's deserialization,
+   * processing and production exception handlers (which route bad records to that topic, never stop a stream thread,
+   * and never dead-letter a record for a broker's fault). Kafka's own client defaults stay: under exactly-once the
+   * producers are idempotent with {@code acks=all}, unbounded {@code delivery.timeout.ms} and {@code retries}, and
+   * {@code transaction.timeout.ms=10000}; internal topics take the cluster's replication factor
+   * ({@code replication.factor=-1}); see README "Running on a cluster".
    */
   public Properties streamsProperties() {
     Properties p = new Properties();
@@ -553,6 +557,7 @@ public final class NlpConfig extends AbstractConfig {
         DeadLetterHandlers.Deserialization.class.getName());
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
         DeadLetterHandlers.Processing.class.getName());
+    p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandlers.Production.class.getName());
     // The same handler for the global (checkpoints) thread; unset, Kafka Streams warns at every start. Kafka Streams
     // 4.4's partition assignor builds a second StreamsConfig from the main consumer's configs, which warns again
     // unless the key reaches it too (the consumer then reports it at INFO as "supplied but not used yet").

@@ -32,6 +32,7 @@ import org.streambert.streams.ops.HttpEndpoint;
 import org.streambert.streams.ops.KafkaStatusPublisher;
 import org.streambert.bert.model.NativeLogLevel;
 import org.streambert.streams.ops.NlpMetrics;
+import org.streambert.streams.ops.ReplicationCheck;
 import org.streambert.streams.ops.RestoreLog;
 import org.streambert.streams.ops.StreamThreadSupervisor;
 import org.streambert.streams.rollout.ModelRollout;
@@ -152,7 +153,11 @@ public final class NlpService implements AutoCloseable {
     }
   }
 
-  /** Creates the missing topics: input, output, dead-letter, checkpoints (compacted), rollout status, embeddings. */
+  /**
+   * Creates the missing topics: input, output, dead-letter, checkpoints (compacted), rollout status, embeddings, with
+   * the cluster's default partitions and replication; then warns about replication a broker loss could cost records
+   * with ({@link ReplicationCheck}).
+   */
   static void createTopics(NlpConfig config, Properties props) {
     Properties adminProps = new Properties();
     props.forEach((k, v) -> {
@@ -186,11 +191,28 @@ public final class NlpService implements AutoCloseable {
           }
         }
       }
+      topics.add(config.checkpointsTopic());
+      warnAboutReplication(admin, topics, props);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot list topics: " + e, e);
+    }
+  }
+
+  /**
+   * Logs a warning per topic that a broker loss could cost records, or a rolling restart could stall
+   * ({@link ReplicationCheck}); a client without the permission to describe configs only says so.
+   */
+  private static void warnAboutReplication(Admin admin, List<String> topics, Properties props) {
+    int internal = Integer.parseInt(String.valueOf(props.getOrDefault(StreamsConfig.REPLICATION_FACTOR_CONFIG, "-1")));
+    try {
+      ReplicationCheck.check(admin, topics, internal).forEach(w -> LOG.warn("replication: {}", w));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.info("could not check the replication of the app's topics: {}", e.toString());
     }
   }
 

@@ -9,17 +9,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.signing.CheckpointSignatures;
 import org.streambert.schemas.signing.TrustedKeys;
+import org.streambert.streams.processor.internals.DeadLetterHandlers;
 import org.streambert.streams.rollout.ModelSourcePolicy;
 
 class NlpConfigTest {
@@ -32,6 +37,32 @@ class NlpConfigTest {
     assertEquals("text-input", c.inputTopic());
     assertEquals("text-enriched", c.outputTopic());
     assertEquals("avro", c.inputFormat());
+  }
+
+  /**
+   * The client settings the app relies on when brokers fail (README "Running on a cluster"), as Kafka Streams
+   * derives its clients' configurations from {@link NlpConfig#streamsProperties()}.
+   */
+  @Test
+  void shouldGiveItsClientsTheSettingsThatRideThroughBrokerFaults() {
+    StreamsConfig streams = new StreamsConfig(new NlpConfig(Map.of(StreamsConfig.APPLICATION_ID_CONFIG, "c",
+        StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1")).streamsProperties());
+    Map<String, Object> producerProps = new HashMap<>(streams.getProducerConfigs("c"));
+    producerProps.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    producerProps.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    ProducerConfig producer = new ProducerConfig(producerProps);
+    assertTrue(Set.of("all", "-1").contains(producer.getString(ProducerConfig.ACKS_CONFIG)), "acks=all");
+    assertTrue(producer.getBoolean(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG), "idempotent");
+    assertEquals(Integer.MAX_VALUE, producer.getInt(ProducerConfig.RETRIES_CONFIG));
+    assertEquals(Integer.MAX_VALUE, producer.getInt(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG),
+        "a send is retried until the transaction ends, not given up after 2 minutes");
+    assertEquals(10_000, producer.getInt(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG));
+    assertEquals("read_committed", streams.getMainConsumerConfigs("c", "c", 0)
+        .get(ConsumerConfig.ISOLATION_LEVEL_CONFIG));
+    assertEquals(-1, streams.getInt(StreamsConfig.REPLICATION_FACTOR_CONFIG), "internal topics: the cluster's default");
+    assertEquals(DeadLetterHandlers.Production.class,
+        streams.getClass(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG), "a failed write is never "
+            + "dead-lettered");
   }
 
   @Test

@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * hold {@code org.apache.kafka:kafka_2.13} (the broker); this module needs only kafka-clients to compile the class.
  * {@link #start} formats a fresh log directory, starts the broker, and returns once it answers an Admin request;
  * {@link #close} stops it with SIGTERM (a clean shutdown), then kills it if it has not exited within the grace
- * period. A JVM shutdown hook kills a broker that was never closed, so no orphan outlives its parent.
+ * period. A JVM shutdown hook kills a broker that was never closed, so no orphan outlives its parent. The nodes of a
+ * multi-broker cluster are the same processes with other node ids and a shared quorum ({@link KafkaCluster}); fault
+ * tests {@link #kill}, {@link #pause} and {@link #resume} them.
  */
 public final class KafkaBrokerProcess implements AutoCloseable {
 
@@ -40,22 +42,30 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   /** How long {@link #close} waits for a clean shutdown before killing the process. */
   public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(20);
 
+  /** Heap of a single broker's JVM. */
+  static final String SINGLE_NODE_HEAP = "512m";
+
   private final Process process;
-  private final Path dataDir;
+  private final Node node;
   private final String bootstrapServers;
   private final Thread killer;
-  private final Map<String, String> extraConfigs;
-  private final int port;
-  private final int controllerPort;
 
-  private KafkaBrokerProcess(Process process, Path dataDir, Map<String, String> extraConfigs, int port,
-      int controllerPort) {
+  /**
+   * How to launch one KRaft node (broker and controller in one process): its id, loopback ports, the controller quorum
+   * ({@code controller.quorum.voters}), the cluster id its log directory is formatted with (null: a random one), its
+   * maximum heap and the broker properties that override the defaults.
+   */
+  record Node(Path dataDir, int nodeId, int port, int controllerPort, String quorumVoters, String clusterId,
+      String heap, Map<String, String> extraConfigs) {
+    Node {
+      extraConfigs = Map.copyOf(extraConfigs);
+    }
+  }
+
+  private KafkaBrokerProcess(Process process, Node node) {
     this.process = process;
-    this.dataDir = dataDir;
-    this.extraConfigs = Map.copyOf(extraConfigs);
-    this.port = port;
-    this.controllerPort = controllerPort;
-    this.bootstrapServers = "127.0.0.1:" + port;
+    this.node = node;
+    this.bootstrapServers = "127.0.0.1:" + node.port();
     this.killer = new Thread(process::destroyForcibly, "kafka-broker-killer");
     Runtime.getRuntime().addShutdownHook(killer);
   }
@@ -82,7 +92,8 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       while (controllerPort == clientPort) { // two probes can get the same ephemeral port; the listeners must differ
         controllerPort = freePort();
       }
-      return start(dataDir, extraConfigs, clientPort, controllerPort);
+      return start(new Node(dataDir, 1, clientPort, controllerPort, "1@127.0.0.1:" + controllerPort, null,
+          SINGLE_NODE_HEAP, extraConfigs));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot find free ports for the embedded Kafka broker", e);
     }
@@ -94,18 +105,36 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    */
   public KafkaBrokerProcess restart() {
     close();
-    return start(dataDir, extraConfigs, port, controllerPort);
+    return start(node);
   }
 
-  private static KafkaBrokerProcess start(Path dataDir, Map<String, String> extraConfigs, int port,
-      int controllerPort) {
+  /** Launches {@code node} and waits until it answers (see {@link #awaitReady()}). */
+  static KafkaBrokerProcess start(Node node) {
+    KafkaBrokerProcess result = launch(node);
+    try {
+      result.awaitReady();
+    } catch (RuntimeException e) {
+      result.close();
+      throw e;
+    }
+    return result;
+  }
+
+  /**
+   * Formats the node's log directory if it is new and starts its JVM without waiting: the nodes of a multi-node
+   * quorum must all be launched before any of them can elect a controller and answer.
+   */
+  static KafkaBrokerProcess launch(Node node) {
+    Path dataDir = node.dataDir();
+    int port = node.port();
+    int controllerPort = node.controllerPort();
     try {
       Files.createDirectories(dataDir);
       Path logDir = dataDir.resolve("kraft-logs");
       Properties props = new Properties();
       props.setProperty("process.roles", "broker,controller");
-      props.setProperty("node.id", "1");
-      props.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+      props.setProperty("node.id", String.valueOf(node.nodeId()));
+      props.setProperty("controller.quorum.voters", node.quorumVoters());
       props.setProperty("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:"
           + controllerPort);
       props.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
@@ -124,16 +153,17 @@ public final class KafkaBrokerProcess implements AutoCloseable {
       props.setProperty("share.coordinator.state.topic.min.isr", "1");
       props.setProperty("group.initial.rebalance.delay.ms", "0");
       props.setProperty("log.flush.interval.messages", "1000000");
-      extraConfigs.forEach(props::setProperty);
+      node.extraConfigs().forEach(props::setProperty);
       Path config = dataDir.resolve("server.properties");
       try (var out = Files.newBufferedWriter(config)) {
-        props.store(out, "single-node KRaft broker for streaming-bert");
+        props.store(out, "KRaft node " + node.nodeId() + " for streaming-bert");
       }
       Path brokerLog = dataDir.resolve("broker.log");
 
       if (!Files.exists(logDir.resolve("meta.properties"))) {
-        String clusterId = Uuid.randomUuid().toString();
-        Process format = javaProcess("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString())
+        String clusterId = node.clusterId() != null ? node.clusterId() : Uuid.randomUuid().toString();
+        Process format = javaProcess(node.heap(), "kafka.tools.StorageTool", "format", "-t", clusterId, "-c",
+            config.toString())
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(brokerLog.toFile()))
             .start();
@@ -143,18 +173,11 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         }
       }
 
-      Process broker = javaProcess("kafka.Kafka", config.toString())
+      Process broker = javaProcess(node.heap(), "kafka.Kafka", config.toString())
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(brokerLog.toFile()))
           .start();
-      KafkaBrokerProcess result = new KafkaBrokerProcess(broker, dataDir, extraConfigs, port, controllerPort);
-      try {
-        result.awaitReady(brokerLog);
-      } catch (RuntimeException e) {
-        result.close();
-        throw e;
-      }
-      return result;
+      return new KafkaBrokerProcess(broker, node);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded Kafka broker in " + dataDir, e);
     } catch (InterruptedException e) {
@@ -170,12 +193,52 @@ public final class KafkaBrokerProcess implements AutoCloseable {
 
   /** The broker's data directory. */
   public Path dataDir() {
-    return dataDir;
+    return node.dataDir();
+  }
+
+  /** The node's {@code node.id} (1 for a single broker). */
+  public int nodeId() {
+    return node.nodeId();
   }
 
   /** Whether the broker process is alive. */
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** SIGKILL: the broker dies at once, as in a crash (no controlled shutdown); returns once it is gone. */
+  public void kill() {
+    try {
+      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while killing the Kafka broker", e);
+    }
+  }
+
+  /** SIGSTOP: the broker freezes (a long GC pause, a stalled VM) with its connections open; see {@link #resume}. */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a {@link #pause paused} broker carries on. */
+  public void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid()))
+          .redirectErrorStream(true).start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot signal the Kafka broker", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while signalling the Kafka broker", e);
+    }
   }
 
   /**
@@ -211,7 +274,13 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
   }
 
-  private void awaitReady(Path brokerLog) {
+  /**
+   * Waits until the broker listens and answers an Admin request on its own listener.
+   *
+   * @throws IllegalStateException if it exits or does not answer within {@link #STARTUP_TIMEOUT}
+   */
+  void awaitReady() {
+    Path brokerLog = node.dataDir().resolve("broker.log");
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
     awaitListening(brokerLog, deadline); // an Admin client started earlier only logs connection failures
     Properties adminProps = new Properties();
@@ -226,7 +295,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         }
         try {
           admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
-          log.info("Kafka broker ready at {} (data in {})", bootstrapServers, dataDir);
+          log.info("Kafka broker {} ready at {} (data in {})", node.nodeId(), bootstrapServers, node.dataDir());
           return;
         } catch (Exception notYet) {
           if (System.nanoTime() > deadline) {
@@ -267,12 +336,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
   }
 
-  private static ProcessBuilder javaProcess(String mainClass, String... args) {
+  private static ProcessBuilder javaProcess(String heap, String mainClass, String... args) {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> cmd = new ArrayList<>();
     cmd.add(java.toString());
     cmd.add("-Xms128m");
-    cmd.add("-Xmx512m");
+    cmd.add("-Xmx" + heap);
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-XX:TieredStopAtLevel=1"); // faster start-up; throughput matters little for one local broker
     cmd.add("-Djava.awt.headless=true");
@@ -283,7 +352,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     return new ProcessBuilder(cmd);
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getLoopbackAddress())) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();

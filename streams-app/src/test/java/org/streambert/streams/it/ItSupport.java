@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -136,15 +137,18 @@ final class ItSupport {
         .build();
   }
 
-  /** Creates topics with {@code partitions} partitions each, and the compacted single-partition checkpoints topic. */
+  /**
+   * Creates topics with {@code partitions} partitions each, and the compacted single-partition checkpoints topic, all
+   * with the cluster's default replication factor (1 on a single broker, 3 on {@code KafkaCluster}).
+   */
   static void createTopics(String bootstrap, int partitions, List<String> topics, String checkpointsTopic)
       throws Exception {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     try (Admin admin = Admin.create(p)) {
       List<NewTopic> all = new ArrayList<>();
-      topics.forEach(t -> all.add(new NewTopic(t, partitions, (short) 1)));
-      all.add(new NewTopic(checkpointsTopic, 1, (short) 1)
+      topics.forEach(t -> all.add(new NewTopic(t, Optional.of(partitions), Optional.empty())));
+      all.add(new NewTopic(checkpointsTopic, Optional.of(1), Optional.empty())
           .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
       admin.createTopics(all).all().get(30, TimeUnit.SECONDS);
     }
@@ -282,9 +286,15 @@ final class ItSupport {
 
   /** A read_committed consumer of {@code topic} from the beginning, with manual assignment of every partition. */
   static <V> KafkaConsumer<String, V> committedReader(String bootstrap, String topic, Deserializer<V> values) {
+    return reader(bootstrap, topic, values, "read_committed");
+  }
+
+  /** A consumer of {@code topic} from the beginning with {@code isolation.level} {@code isolation}. */
+  static <V> KafkaConsumer<String, V> reader(String bootstrap, String topic, Deserializer<V> values,
+      String isolation) {
     Map<String, Object> c = new HashMap<>();
     c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     KafkaConsumer<String, V> consumer = new KafkaConsumer<>(c, new StringDeserializer(), values);
     List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
@@ -305,8 +315,18 @@ final class ItSupport {
    * partition, in partition order.
    */
   static <V> List<ConsumerRecord<String, V>> readAllCommitted(String bootstrap, String topic, Deserializer<V> values) {
-    try (KafkaConsumer<String, V> consumer = committedReader(bootstrap, topic, values)) {
-      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment()); // read_committed: the LSO
+    return readAll(bootstrap, topic, values, "read_committed");
+  }
+
+  /**
+   * Every record of {@code topic} a fresh consumer with {@code isolation.level} {@code isolation} sees up to the end of
+   * each partition (read_committed: the last stable offset; read_uncommitted: the high watermark, records of aborted
+   * transactions included), in partition order.
+   */
+  static <V> List<ConsumerRecord<String, V>> readAll(String bootstrap, String topic, Deserializer<V> values,
+      String isolation) {
+    try (KafkaConsumer<String, V> consumer = reader(bootstrap, topic, values, isolation)) {
+      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
       List<ConsumerRecord<String, V>> out = new ArrayList<>();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {

@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,9 +20,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -35,30 +32,20 @@ import org.apache.kafka.clients.admin.StreamsGroupDescription;
 import org.apache.kafka.clients.admin.StreamsGroupMemberAssignment;
 import org.apache.kafka.clients.admin.StreamsGroupMemberDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streambert.schemas.AvroSerdeConfig;
-import org.streambert.schemas.SpecificAvroSerializer;
-import org.streambert.schemas.avro.EnrichedText;
 import org.streambert.schemas.avro.ModelCheckpoint;
-import org.streambert.schemas.avro.TextRecord;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
 import org.streambert.schemas.rollout.RolloutStatus;
 import org.streambert.streams.NlpConfig;
 import org.streambert.streams.it.EosVerifier.Sent;
+import org.streambert.streams.it.Traffic.Seen;
 
 /**
  * Issue 23 §2–3: the application scaled out on a real KRaft broker, after Kafka's own {@code streams_eos_test}. App
@@ -149,30 +136,18 @@ class ScaleOutBrokerTest {
     final Map<String, Instance> instances = new LinkedHashMap<>();
     /** The instances started and not stopped or killed since. */
     final Set<String> running = ConcurrentHashMap.newKeySet();
-    final List<Sent> sent = new CopyOnWriteArrayList<>();
-    final Map<String, Sent> sentById = new ConcurrentHashMap<>();
-    final Map<String, byte[]> pillBytes = new ConcurrentHashMap<>();
+    Traffic traffic;
+    List<Sent> sent;
+    Map<String, Sent> sentById;
     /** Outputs as the live read_committed reader saw them: id → (partition, version, when). */
-    final Map<String, Seen> seen = new ConcurrentHashMap<>();
-    final List<RolloutStatus> statuses = new CopyOnWriteArrayList<>();
-    final AtomicBoolean feeding = new AtomicBoolean(true);
-    final AtomicBoolean reading = new AtomicBoolean(true);
-    volatile long lastProgressNanos;
-    volatile long maxStallNanos;
-    /** Per partition: good records sent, outputs seen, when the last one was seen, the longest wait for one. */
-    final int[] goodSentOn = new int[PARTITIONS];
-    final int[] seenOn = new int[PARTITIONS];
-    final long[] progressOn = new long[PARTITIONS];
-    volatile long maxPartitionStallNanos;
+    Map<String, Seen> seen;
+    List<RolloutStatus> statuses;
     /** Pending-store records restored by a survivor after a kill, without and with a standby replica. */
     long restoredWithoutStandby = -1;
     long restoredWithStandby = -1;
     int faults;
     int maxInstances;
     final List<String> figures = new ArrayList<>();
-
-    record Seen(int partition, String version, long atMs) {
-    }
 
     Run(Protocol protocol) {
       this.protocol = protocol;
@@ -194,17 +169,20 @@ class ScaleOutBrokerTest {
       broker = KafkaBrokerProcess.start(dir.resolve("broker"), brokerConfig);
       registry = EmbeddedSchemaRegistry.start(0);
       bootstrap = broker.bootstrapServers();
-      Thread feeder = null;
-      Thread reader = null;
+      traffic = new Traffic(bootstrap, registry.url(), INPUT, OUTPUT, STATUS, PARTITIONS);
+      sent = traffic.sent;
+      sentById = traffic.sentById;
+      seen = traffic.seen;
+      statuses = traffic.statuses;
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
         ItSupport.createTopics(bootstrap, PARTITIONS, List.of(INPUT, OUTPUT, DLQ, STATUS), CHECKPOINTS);
         ModelCheckpoint v1 = ItSupport.writeBundle(dir.resolve("bundles"), MODEL, "1", 1);
         ItSupport.publish(bootstrap, registry.url(), CHECKPOINTS, v1);
 
         // 1 instance, then traffic.
-        reader = startReader();
+        traffic.startReader();
         start("i1", 0);
-        feeder = startFeeder();
+        traffic.startFeeder(RATE, 97); // a pill every ~2.5 s, the 300 KB CJK text one in seven
         awaitOutputs(200);
         awaitGroup(admin, Set.of("i1"));
 
@@ -257,14 +235,7 @@ class ScaleOutBrokerTest {
         faults += 3;
 
         // Drain, then verify.
-        feeding.set(false);
-        feeder.join(30_000);
-        long good = sent.stream().filter(s -> s.expectedReason() == null).count();
-        ItSupport.waitFor(Duration.ofSeconds(120), () -> seen.size() >= good, "every output (have " + seen.size()
-            + " of " + good + ")");
-        Thread.sleep(2_000); // a late duplicate would show up
-        reading.set(false);
-        reader.join(10_000);
+        traffic.drain(Duration.ofSeconds(120));
         for (String id : running) {
           assertTrue(instances.get(id).process.isAlive(), id + " died by itself; see " + instances.get(id).log());
         }
@@ -272,7 +243,8 @@ class ScaleOutBrokerTest {
           stop(id);
         }
 
-        EosVerifier.Report report = EosVerifier.verify(bootstrap, registry.url(), OUTPUT, DLQ, sent, pillBytes);
+        EosVerifier.Report report = EosVerifier.verify(bootstrap, registry.url(), OUTPUT, DLQ, sent,
+            traffic.pillBytes);
         Set<String> versions = new TreeSet<>();
         report.outputs().forEach(r -> versions.add(r.value().getModelVersion()));
         assertFalse(versions.contains("3"), "the refused v3 served a record");
@@ -294,7 +266,8 @@ class ScaleOutBrokerTest {
                 + " %d s in all%n",
             protocol.name().toLowerCase(), sent.size(), report.pills(), maxInstances, faults,
             report.outputs().size(), report.deadLetters().size(), report.lost(), report.duplicated(),
-            maxStallNanos / 1e9, maxPartitionStallNanos / 1e9, (System.nanoTime() - started) / 1_000_000_000L);
+            traffic.maxStallSeconds(), traffic.maxPartitionStallSeconds(),
+            (System.nanoTime() - started) / 1_000_000_000L);
         figures.forEach(f -> System.out.println("  " + f));
       } catch (Throwable failure) {
         for (Instance i : instances.values()) {
@@ -306,19 +279,12 @@ class ScaleOutBrokerTest {
         }
         throw failure;
       } finally {
-        feeding.set(false);
-        reading.set(false);
         for (Instance i : instances.values()) {
           if (i.process != null && i.process.isAlive()) {
             i.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
           }
         }
-        if (feeder != null) {
-          feeder.join(10_000);
-        }
-        if (reader != null) {
-          reader.join(10_000);
-        }
+        traffic.stop();
         registry.close();
         broker.close();
       }
@@ -524,107 +490,12 @@ class ScaleOutBrokerTest {
       }, "a stable group of " + ids + " (last seen " + last + ")");
     }
 
-    Thread startFeeder() throws IOException {
-      SpecificAvroSerializer<TextRecord> serializer = ItSupport.avroSerializer(registry.url());
-      Map<String, PoisonPills.Pill> pills = PoisonPills.all(serializer, INPUT);
-      List<String> kinds = new ArrayList<>(pills.keySet());
-      Map<String, Object> props = ItSupport.producerProps(bootstrap);
-      props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 << 20);
-      Thread feeder = new Thread(() -> {
-        long pause = 1_000 / RATE;
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-            new ByteArraySerializer())) {
-          for (int i = 0; feeding.get(); i++) {
-            String id = String.format("r%05d", i);
-            // Every text differs (the duplicate cache, on, would answer repeats without a forward pass).
-            String text = ItSupport.text(i) + " " + id;
-            send(producer, id, serializer.serialize(INPUT, ItSupport.textRecord(id, text)), null);
-            if (i % 97 == 96) { // a pill every ~2.5 s, the 300 KB CJK text one in seven
-              PoisonPills.Pill pill = pills.get(kinds.get((i / 97) % kinds.size()));
-              String key = "pill-" + i + "-" + kinds.get((i / 97) % kinds.size());
-              pillBytes.put(key, pill.bytes());
-              send(producer, key, pill.bytes(), pill.reason());
-            }
-            Thread.sleep(pause);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        } catch (Exception e) {
-          throw new IllegalStateException("producing inputs failed", e);
-        }
-      }, "scale-feeder");
-      feeder.start();
-      return feeder;
-    }
-
-    private void send(KafkaProducer<String, byte[]> producer, String key, byte[] value, String reason)
-        throws Exception {
-      long at = System.currentTimeMillis();
-      RecordMetadata meta = producer.send(new ProducerRecord<>(INPUT, key, value)).get(60, TimeUnit.SECONDS);
-      Sent s = new Sent(key, meta.partition(), reason, at);
-      sentById.put(key, s);
-      if (reason == null) {
-        synchronized (goodSentOn) {
-          goodSentOn[meta.partition()]++;
-        }
-      }
-      sent.add(s);
-    }
-
-    /** The live read_committed reader of outputs and statuses: what was served when, and the longest stall. */
-    Thread startReader() {
-      Thread reader = new Thread(() -> {
-        try (KafkaConsumer<String, EnrichedText> outputs = ItSupport.committedReader(bootstrap, OUTPUT,
-            ItSupport.enrichedDeserializer(registry.url()));
-            KafkaConsumer<String, String> status = ItSupport.committedReader(bootstrap, STATUS,
-                new StringDeserializer())) {
-          lastProgressNanos = System.nanoTime();
-          Arrays.fill(progressOn, lastProgressNanos);
-          while (reading.get()) {
-            long now = System.nanoTime();
-            int before = seen.size();
-            for (ConsumerRecord<String, EnrichedText> r : outputs.poll(Duration.ofMillis(100))) {
-              long at = System.currentTimeMillis();
-              seen.put(r.key(), new Seen(r.partition(), r.value().getModelVersion(), at));
-              seenOn[r.partition()]++;
-              progressOn[r.partition()] = now;
-            }
-            synchronized (goodSentOn) {
-              for (int p = 0; p < PARTITIONS; p++) {
-                if (seenOn[p] >= goodSentOn[p]) {
-                  progressOn[p] = now; // nothing outstanding there: no stall
-                } else {
-                  maxPartitionStallNanos = Math.max(maxPartitionStallNanos, now - progressOn[p]);
-                }
-              }
-            }
-            for (ConsumerRecord<String, String> r : status.poll(Duration.ZERO)) {
-              try {
-                statuses.add(RolloutStatus.fromJson(r.value()));
-              } catch (IllegalArgumentException shadowReport) {
-                // not a rollout status
-              }
-            }
-            long good = sent.stream().filter(s -> s.expectedReason() == null).count();
-            if (seen.size() > before || seen.size() >= good) {
-              lastProgressNanos = now;
-            } else {
-              maxStallNanos = Math.max(maxStallNanos, now - lastProgressNanos);
-            }
-          }
-        }
-      }, "scale-reader");
-      reader.setDaemon(true);
-      reader.start();
-      return reader;
-    }
-
     void awaitOutputs(int count) throws InterruptedException {
-      ItSupport.waitFor(Duration.ofSeconds(120), () -> seen.size() >= count, count + " outputs");
+      traffic.awaitOutputs(count);
     }
 
     void awaitNewOutputs(int count) throws InterruptedException {
-      awaitOutputs(seen.size() + count);
+      traffic.awaitNewOutputs(count);
     }
 
     /** Publishes a checkpoint event through the suites' one helper; returns when (epoch ms). */

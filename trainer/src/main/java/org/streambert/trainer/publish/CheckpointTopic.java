@@ -264,13 +264,23 @@ public final class CheckpointTopic {
     }
   }
 
+  /**
+   * Produces one event and waits for its acknowledgement by every in-sync replica. The producer rides through a
+   * leader move or a broker restart on its own: it refreshes metadata and resends (unbounded {@code retries}) for up
+   * to {@code delivery.timeout.ms}, and idempotence keeps a resend of a write whose acknowledgement was lost from
+   * landing twice. {@code delivery.timeout.ms} is {@link #TIMEOUT} unless the client settings name one, and the wait
+   * outlasts it: the producer's answer is final when {@code publish} reports a failure, no resend can still land
+   * behind it.
+   */
   private RecordMetadata produce(String slot, ModelCheckpoint event) {
     Properties props = clients.kafkaProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    props.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(TIMEOUT.toMillis()));
+    long deliveryMs = Long.parseLong(String.valueOf(props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)));
     try (KafkaProducer<String, ModelCheckpoint> producer =
         new KafkaProducer<>(props, new StringSerializer(), serde().serializer())) {
-      return producer.send(new ProducerRecord<>(topic, slot, event)).get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return producer.send(new ProducerRecord<>(topic, slot, event)).get(deliveryMs + 15_000, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot publish to " + topic + " at " + clients.bootstrapServers() + ": " + e,
           e);

@@ -13,7 +13,6 @@ import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -154,30 +153,16 @@ class CheckpointTopicBrokerTest {
     CountDownLatch bPublished = new CountDownLatch(1);
     AtomicBoolean first = new AtomicBoolean(true);
     // Trainer a's clock is read after it read the slot: the first time it waits there until b has published.
-    Clock slowA = new Clock() {
-      @Override
-      public ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        if (first.getAndSet(false)) {
-          aRead.countDown();
-          try {
-            assertTrue(bPublished.await(60, TimeUnit.SECONDS));
-          } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-          }
+    Clock slowA = new HookClock(PAST, () -> {
+      if (first.getAndSet(false)) {
+        aRead.countDown();
+        try {
+          assertTrue(bPublished.await(60, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
         }
-        return PAST.instant();
       }
-    };
+    });
     ByteArrayOutputStream aLog = new ByteArrayOutputStream();
     CheckpointTopic a = topic(name, A).withTrustedKeys(BOTH).withClock(slowA,
         new PrintStream(aLog, true, StandardCharsets.UTF_8));

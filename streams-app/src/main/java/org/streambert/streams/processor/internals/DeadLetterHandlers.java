@@ -10,6 +10,8 @@ import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler.SerializationExceptionOrigin;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +26,7 @@ import org.streambert.streams.ops.NlpMetrics;
  * topic, partition, offset); these subclasses add header {@value RejectedRecordException#REASON_HEADER} with a
  * {@link Reason} and count the record. A bad record never stops a stream thread; a transient
  * failure, or any failure of the stateful batch processor or its punctuator, fails the task instead (see
- * {@link Processing#handleError}).
+ * {@link Processing#handleError}); a failed write never dead-letters anything ({@link Production}).
  */
 public final class DeadLetterHandlers {
 
@@ -87,6 +89,43 @@ public final class DeadLetterHandlers {
           ? r.reason() : Reason.PROCESSING_FAILED;
       tag(response.deadLetterQueueRecords(), reason, metrics);
       return response;
+    }
+  }
+
+  /**
+   * For {@code production.exception.handler}: a record the app failed to write (an output, a store's changelog
+   * record, a dead letter) says nothing about the input that made it, so it is never dead-lettered. Kafka's default
+   * handler retries a {@code RetriableException} (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, a timeout: the task is
+   * retried) but fails the task on anything else <em>with dead-letter records built from the input</em> once a
+   * dead-letter topic is set (KIP-1034); under {@code exactly_once_v2} they land in the transaction that then aborts —
+   * invisible to read_committed readers, but a read_uncommitted reader of the dead-letter topic (the console
+   * consumer's default) would see a good record dead-lettered for a broker's fault. This handler retries what Kafka's
+   * retries and fails the task without dead letters otherwise, so the records are processed again.
+   */
+  public static final class Production implements ProductionExceptionHandler {
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+      // nothing to configure
+    }
+
+    @Override
+    public ProductionExceptionHandler.Response handleError(ErrorHandlerContext context,
+        ProducerRecord<byte[], byte[]> record, Exception exception) {
+      if (TransientFailureException.isTransient(exception)) {
+        return ProductionExceptionHandler.Response.retry();
+      }
+      LOG.warn("failing task {}: cannot write to {}: {}; the input is processed again, not dead-lettered",
+          context.taskId(), record.topic(), exception.toString());
+      return ProductionExceptionHandler.Response.fail();
+    }
+
+    @Override
+    public ProductionExceptionHandler.Response handleSerializationError(ErrorHandlerContext context,
+        ProducerRecord record, Exception exception, SerializationExceptionOrigin origin) {
+      LOG.warn("failing task {}: cannot serialize the {} of a record for {}: {}; the input is processed again, not "
+          + "dead-lettered", context.taskId(), origin, record.topic(), exception.toString());
+      return ProductionExceptionHandler.Response.fail();
     }
   }
 
