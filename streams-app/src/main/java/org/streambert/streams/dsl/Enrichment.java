@@ -31,6 +31,7 @@ public record Enrichment(String modelName, String modelVersion, String label, fl
     Map<String, Float> labelScores, List<Entity> entities, List<Float> embedding, boolean truncated,
     int windowCount) {
 
+  /** Copies the collections (the record is immutable); model name and version are required. */
   public Enrichment {
     Objects.requireNonNull(modelName, "modelName");
     Objects.requireNonNull(modelVersion, "modelVersion");

@@ -87,6 +87,7 @@ public final class FakeBert {
     return new Builder(modelName);
   }
 
+  /** The model's name: its checkpoint events carry it, and the step serves only its own model's events. */
   public String modelName() {
     return modelName;
   }
@@ -353,6 +354,7 @@ public final class FakeBert {
       return this;
     }
 
+    /** The model: at least two labels or at least one entity type (or both). */
     public FakeBert build() {
       if (labels.size() == 1) {
         throw new IllegalArgumentException("a classification needs at least two labels, got " + labels.keySet());
