@@ -3,19 +3,16 @@ package org.streambert.streams;
 import java.util.Objects;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.state.Stores;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.TrainingExample;
+import org.streambert.streams.dsl.internals.BatchStage;
 import org.streambert.streams.processor.internals.BatchInferProcessor;
 import org.streambert.streams.processor.internals.BatchOptions;
-import org.streambert.streams.processor.internals.CheckpointProcessor;
 import org.streambert.streams.processor.internals.EmbeddingsOutput;
 import org.streambert.streams.processor.internals.InputDeserializer;
 import org.streambert.streams.processor.internals.LabelingSampler;
-import org.streambert.streams.processor.internals.PendingRecord;
 import org.streambert.streams.processor.internals.ResultCache;
 import org.streambert.streams.processor.internals.ValidateProcessor;
 import org.streambert.streams.processor.internals.WindowPolicy;
@@ -39,6 +36,10 @@ import org.streambert.streams.serving.ShadowScorer;
  * whose metadata holds a question ({@code nlp.qa.question.key}) get an answer span in the same batch. With
  * {@code nlp.labeling.topic} set, records the model is unsure about go there as labelling requests; with a
  * {@link ShadowScorer}, sampled batches are scored by a loaded CANDIDATE off the output path.
+ *
+ * <p>The step itself (pending store, batch processor, checkpoint global store) is {@link BatchStage}'s, the same parts
+ * the library's DSL step ({@code org.streambert.streams.dsl.NlpStep}) assembles under its own names; this topology adds
+ * the program's input decoding and its output, dead-letter, embeddings and labelling topics around them.
  *
  * <p>Output keys are the input key bytes unchanged (or, for input without key, the record id as UTF-8: the value's
  * id, else {@code topic-partition-offset}). Tokenization happens inside the batch's prediction and is timed
@@ -100,9 +101,8 @@ public final class NlpTopology {
     topology.addProcessor(VALIDATE, () -> new ValidateProcessor(decoder, textMode, maxChars, questionKey), SOURCE);
 
     BatchOptions options = batchOptions(config, models);
-    topology.addProcessor(BATCH, () -> new BatchInferProcessor(models.serving(), options), VALIDATE);
-    topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.Long(),
-        PendingRecord.serde()).withCachingDisabled(), BATCH);
+    topology.addProcessor(BATCH, BatchStage.batchProcessor(models.serving(), options), VALIDATE);
+    topology.addStateStore(BatchStage.pendingStore(PENDING_STORE), BATCH);
     topology.addSink(BatchInferProcessor.OUTPUT_SINK, config.outputTopic(), new ByteArraySerializer(),
         serdes.enrichedText().serializer(), BATCH);
     topology.addSink(BatchInferProcessor.DLQ_SINK, config.dlqTopic(), new ByteArraySerializer(),
@@ -117,10 +117,9 @@ public final class NlpTopology {
     }
 
     String modelName = config.modelName();
-    topology.addGlobalStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CHECKPOINT_STORE),
-            Serdes.String(), serdes.checkpoint()).withLoggingDisabled(), "checkpoint-source",
+    topology.addGlobalStore(BatchStage.checkpointStore(CHECKPOINT_STORE, serdes.checkpoint()), "checkpoint-source",
         new StringDeserializer(), new ByteArrayDeserializer(), config.checkpointsTopic(), "checkpoint-processor",
-        () -> new CheckpointProcessor(CHECKPOINT_STORE, modelName, checkpoints, config.checkpointsTopic(),
+        BatchStage.checkpointProcessor(CHECKPOINT_STORE, modelName, checkpoints, config.checkpointsTopic(),
             serdes.checkpoint().deserializer()));
     return topology;
   }

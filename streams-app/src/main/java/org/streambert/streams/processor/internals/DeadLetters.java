@@ -18,7 +18,7 @@ import org.streambert.streams.ops.NlpMetrics;
  * (KIP-1034: {@code __streams.errors.exception}, {@code .message}, {@code .stacktrace}, {@code .topic},
  * {@code .partition}, {@code .offset}) and {@value RejectedRecordException#REASON_HEADER}; it is logged and counted.
  */
-final class DeadLetters {
+public final class DeadLetters {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetters.class);
 
@@ -42,7 +42,7 @@ final class DeadLetters {
   }
 
   /** The record's own headers plus the dead-letter headers. */
-  static Headers headers(PendingRecord record, Exception failure, Reason reason) {
+  public static Headers headers(PendingRecord record, Exception failure, Reason reason) {
     Headers headers = record.headersCopy();
     StringWriter trace = new StringWriter();
     failure.printStackTrace(new PrintWriter(trace));
