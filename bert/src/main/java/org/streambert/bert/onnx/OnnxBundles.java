@@ -152,7 +152,7 @@ public final class OnnxBundles {
     BertConfig cfg = BertBundles.bertConfig(bundle.model());
     HeadsSpec heads = BertBundles.headsSpec(bundle.model());
     return new OnnxRuntimeForwardPass(model, heads, cfg.hiddenSize(), threads,
-        new OnnxRuntimeForwardPass.Limits(cfg.vocabSize(), cfg.typeVocabSize(), cfg.maxPositionEmbeddings()),
+        new OnnxRuntimeForwardPass.Limits(cfg.vocabSize(), cfg.typeVocabSize(), cfg.maxSequenceLength()),
         configEntries);
   }
 
