@@ -7,7 +7,11 @@ and arithmetic, re-stated here without the transformers package (which this mach
 Usage: reference_forward.py OUT_DIR
   writes one Hugging Face model directory per case under OUT_DIR (config.json with id2label, model.safetensors with
   random weights under the family's names, vocab.txt) and OUT_DIR/<case>/expected.json: the input ids and attention
-  mask it ran, the head's logits and the last hidden state. Needs torch and numpy (Debian: python3-torch).
+  mask it ran, the head's logits and the last hidden state.
+Usage: reference_forward.py --run MODEL_DIR INPUT_JSON OUTPUT_JSON
+  reads a Hugging Face directory (e.g. one the Java side exported) and runs it on INPUT_JSON's input_ids and
+  attention_mask, writing logits and last_hidden_state.
+Needs torch and numpy (Debian: python3-torch, python3-numpy).
 """
 import json
 import math
@@ -49,6 +53,37 @@ def write_safetensors(path, tensors):
         f.write(text)
         for b in blobs:
             f.write(b)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, meta in header.items():
+        if name == "__metadata__":
+            continue
+        assert meta["dtype"] == "F32", name + " is " + meta["dtype"]
+        a, b = meta["data_offsets"]
+        out[name] = torch.from_numpy(np.frombuffer(data[a:b], dtype="<f4").reshape(meta["shape"]).copy())
+    return out
+
+
+def run(model_dir, input_json, output_json):
+    with open(os.path.join(model_dir, "config.json")) as f:
+        cfg = json.load(f)
+    with open(input_json) as f:
+        given = json.load(f)
+    family = cfg["model_type"]
+    head = "token" if cfg["architectures"][0].endswith("ForTokenClassification") else "sequence"
+    w = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+    with torch.no_grad():
+        seq, logits = forward(family, head, cfg, w, torch.tensor(given["input_ids"]),
+                              torch.tensor(given["attention_mask"]))
+    with open(output_json, "w") as f:
+        json.dump({"logits": logits.numpy().astype(float).tolist(),
+                   "last_hidden_state": seq.numpy().astype(float).tolist()}, f)
 
 
 # ---- building blocks as in the modeling files ---------------------------------------------------------------------
@@ -273,6 +308,9 @@ def main(out):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) == 5 and sys.argv[1] == "--run":
+        run(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif len(sys.argv) == 2:
+        main(sys.argv[1])
+    else:
         sys.exit(__doc__)
-    main(sys.argv[1])

@@ -24,6 +24,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.streambert.bert.embeddings.EmbeddingSpec;
+import org.streambert.bert.heads.ClassificationHead;
+import org.streambert.bert.heads.HeadSpec;
+import org.streambert.bert.heads.TokenClassificationHead;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
 import org.streambert.bert.model.HeadsSpec;
@@ -45,6 +49,8 @@ import org.tensorflow.types.TInt32;
  * written from Hugging Face's modeling files, writes random small models as Hugging Face directories with its own
  * logits; each is imported ({@link HuggingFaceCheckpoint}) and run on TensorFlow ({@link BertGraph}) and on ONNX
  * Runtime (the {@link OnnxExporter} graph), and both engines' logits and last hidden states must match within 1e-4.
+ * The other way, {@link HuggingFaceExport} writes the imported weights back and the reference runs that directory to
+ * the same logits (and re-importing it gives the same weights, bit for bit).
  * Skipped, saying why, where Debian's {@code /usr/bin/python3} has no torch ({@code apt-get install python3-torch}).
  */
 class FamilyOracleTest {
@@ -107,6 +113,43 @@ class FamilyOracleTest {
       assertClose(name + " ONNX Runtime sequence output", wantSequence, ort.get(OnnxLayout.SEQUENCE_OUTPUT));
       assertClose(name + " ONNX Runtime logits", wantLogits, ort.get(logitsName));
     }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"roberta-sequence", "xlm-roberta-sequence", "camembert-token", "distilbert-sequence",
+      "electra-sequence", "electra-token"})
+  void shouldExportAHuggingFaceDirectoryThatTheReferenceRunsToTheSameLogits(String name) throws Exception {
+    Assumptions.assumeTrue(skipReason == null, () -> skipReason);
+    Path dir = out.resolve(name);
+    Path exported = out.resolve("exported-" + name);
+    Map<String, float[]> original;
+    BertConfig cfg;
+    HeadsSpec heads;
+    try (HuggingFaceCheckpoint ckpt = HuggingFaceCheckpoint.open(dir)) {
+      cfg = ckpt.config();
+      heads = ckpt.heads();
+      original = readAll(ckpt.orElse(WeightSource.random(0.02, 7)), cfg, heads);
+      HeadSpec head = heads.hasClassHead() ? new ClassificationHead("sentiment", ckpt.labels(), false)
+          : new TokenClassificationHead("ner", ckpt.labels());
+      HuggingFaceExport.write(exported, cfg, original, ckpt.vocab(), true, 16, head, EmbeddingSpec.DEFAULT);
+    }
+    try (HuggingFaceCheckpoint back = HuggingFaceCheckpoint.open(exported)) {
+      assertEquals(cfg, back.config(), "config round trip");
+      assertEquals(heads, back.heads());
+      Map<String, float[]> again = readAll(back.orElse(WeightSource.random(0.02, 7)), cfg, heads);
+      for (Map.Entry<String, float[]> w : original.entrySet()) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(w.getValue(), again.get(w.getKey()), w.getKey());
+      }
+    }
+    Path result = out.resolve("exported-" + name + ".json");
+    Process p = new ProcessBuilder(PYTHON, SCRIPT.toString(), "--run", exported.toString(),
+        dir.resolve("expected.json").toString(), result.toString()).redirectErrorStream(true).start();
+    String log = new String(p.getInputStream().readAllBytes());
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "reference_forward.py --run timed out");
+    assertEquals(0, p.exitValue(), "the reference cannot run the export:\n" + log);
+    JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
+    assertClose(name + " reference on the export", floats(expected.get("logits")),
+        floats(JSON.readTree(result.toFile()).get("logits")));
   }
 
   static Map<String, float[]> readAll(WeightSource source, BertConfig cfg, HeadsSpec heads) {
