@@ -18,6 +18,7 @@ import org.streambert.trainer.cli.FineTuneSquadCommand;
 import org.streambert.trainer.cli.GenerateDemoDataCommand;
 import org.streambert.trainer.cli.ImportCommand;
 import org.streambert.trainer.cli.KeygenCommand;
+import org.streambert.trainer.cli.PredictCommand;
 import org.streambert.trainer.cli.PretrainCommand;
 import org.streambert.trainer.cli.PublishCommand;
 import org.streambert.trainer.cli.TokenizeCommand;
@@ -38,7 +39,7 @@ import picocli.CommandLine.Command;
     subcommands = {FineTuneCommand.class, DistillCommand.class, PretrainCommand.class, FineTuneSquadCommand.class, EvaluateCommand.class,
         PublishCommand.class, ImportCommand.class, ExportCommand.class, TokenizeCommand.class, GenerateDemoDataCommand.class,
         BenchmarkCommand.class, KeygenCommand.class, ServeCommand.class, PromoteCommand.class, RollbackCommand.class,
-        RefreshCommand.class, CommandLine.HelpCommand.class})
+        RefreshCommand.class, PredictCommand.class, CommandLine.HelpCommand.class})
 public final class TrainerApp implements Callable<Integer> {
 
   @Override
