@@ -12,20 +12,23 @@ import java.util.Locale;
  * embedding table alone is 768 MB in fp32, and a hot swap keeps the old model serving while the new one loads and
  * passes its golden check, so two models are alive at once.
  *
- * <p>Figures: {@code weightBytes} = parameters x 4 (fp32 storage, whatever the serving precision: bf16 adds kernel
- * copies, int8 is quantized after loading); {@code residentBytes}, what one loaded model keeps outside the Java heap
- * (the engine's weights plus the largest tensor once more, which loading holds twice for a moment);
- * {@code loadHeapBytes}, what loading needs on the Java heap for a moment (ONNX Runtime: the model file's bytes, and
- * the quantizer's copies for int8; TensorFlow restores its SavedModel natively).
+ * <p>Figures, from the config, with factors measured on an XLM-R-base-shaped model (278M parameters, random weights;
+ * {@code FamilyMemoryBench}, docs/models-families.md) and rounded up: {@code weightBytes} = parameters x 4 (fp32);
+ * {@code residentBytes}, what one loaded model keeps outside the Java heap while it serves (TensorFlow: its variables
+ * plus the largest tensor; ONNX Runtime fp32: about twice the weights, measured 2.1x); {@code loadPeakBytes}, the most
+ * it holds outside the heap while loading (TensorFlow: as resident; ONNX Runtime: measured 3.6x the weights while it
+ * parses and optimises the model); {@code loadHeapBytes}, what loading needs on the Java heap (ONNX Runtime: the model
+ * file's bytes, and the quantizer's copies for int8; TensorFlow restores its SavedModel natively).
  *
  * @param parameters    number of float parameters of the graph (encoder, pooler and heads)
  * @param largestTensor floats of the largest weight (the word embedding table for every released model)
  * @param weightBytes   parameters x 4
  * @param residentBytes bytes one loaded model keeps outside the Java heap
+ * @param loadPeakBytes bytes outside the heap at the peak of loading one model (at least {@code residentBytes})
  * @param loadHeapBytes Java heap the load needs while it runs
  */
 public record ModelMemory(long parameters, long largestTensor, long weightBytes, long residentBytes,
-    long loadHeapBytes) {
+    long loadPeakBytes, long loadHeapBytes) {
 
   /** Models alive at once during a hot swap: the serving one and the one being loaded. */
   public static final int LIVE_MODELS_DURING_SWAP = 2;
@@ -48,13 +51,16 @@ public record ModelMemory(long parameters, long largestTensor, long weightBytes,
     long e = cfg.embeddingSize();
     long largest = Math.max((long) cfg.vocabSize() * e, (long) cfg.hiddenSize() * cfg.intermediateSize());
     long weights = 4 * params;
-    long resident = weights + 4 * largest;
-    long heap = switch (engine) {
-      case TENSORFLOW -> 0;
-      case ONNXRUNTIME_FP32 -> weights; // the file's bytes
-      case ONNXRUNTIME_INT8 -> weights + weights + weights / 4; // file, parsed copy, quantized bytes
+    return switch (engine) {
+      case TENSORFLOW -> new ModelMemory(params, largest, weights, weights + 4 * largest, weights + 4 * largest, 0);
+      // measured on XLM-R-base: 2.1x resident, 3.6x at the peak of creating the session, the file's bytes on the heap
+      case ONNXRUNTIME_FP32 -> new ModelMemory(params, largest, weights, weights * 22 / 10, weights * 37 / 10,
+          weights);
+      // int8 kernels are a quarter of fp32 but the embedding tables stay float: resident as the weights; loading
+      // parses the fp32 model first; the quantizer holds the file, a parsed copy and the quantized bytes
+      case ONNXRUNTIME_INT8 -> new ModelMemory(params, largest, weights, weights, weights * 37 / 10,
+          weights + weights + weights / 4);
     };
-    return new ModelMemory(params, largest, weights, resident, heap);
   }
 
   /** Parameters of the graph {@link BertGraph#build} makes for {@code cfg} and {@code heads}, by arithmetic. */
@@ -72,44 +78,51 @@ public record ModelMemory(long parameters, long largestTensor, long weightBytes,
   }
 
   /**
-   * Refuses, naming every figure, unless this model fits: {@code liveModels} resident copies within the memory left
-   * beside the Java heap ({@code physicalLimit - heapMax}, when the limit is known) and the load's heap within
-   * {@code heapFree}, each with {@link #HEADROOM_BYTES} to spare.
+   * Refuses, naming every figure, unless this model fits: {@code liveModels - 1} resident copies plus one copy at its
+   * loading peak within the memory left beside the Java heap ({@code physicalLimit - heapReserved}, when the limit is
+   * known), and the load's heap within {@code heapFree}, each with {@link #HEADROOM_BYTES} to spare. The heap counts
+   * with what it has reserved now, not its maximum: refusing every model a heap could one day crowd out would refuse
+   * models that serve today (the images give the heap half the container).
    *
    * @param what          the model, for the message (e.g. "bundle /models/xlmr (xlm-roberta L=12 H=768 V=250002)")
    * @param heapFree      Java heap that can still be allocated ({@link #freeHeap()})
-   * @param heapMax       the Java heap's limit ({@code Runtime.maxMemory()})
+   * @param heapReserved  the Java heap's current reservation ({@code Runtime.totalMemory()})
    * @param physicalLimit memory the process may use in all ({@link #physicalLimit()}); {@code Long.MAX_VALUE} when
    *                      unknown (the native check is then skipped)
    * @throws IllegalStateException when it would not fit
    */
-  public void requireFits(String what, long heapFree, long heapMax, long physicalLimit, int liveModels) {
+  public void requireFits(String what, long heapFree, long heapReserved, long physicalLimit, int liveModels) {
     if (loadHeapBytes > 0 && loadHeapBytes + HEADROOM_BYTES > heapFree) {
       throw new IllegalStateException(what + " does not fit the Java heap: loading it needs about "
           + mib(loadHeapBytes) + " of heap (" + String.format(Locale.ROOT, "%,d", parameters) + " parameters, "
           + mib(weightBytes) + " in fp32) plus " + mib(HEADROOM_BYTES) + " to spare, but only " + mib(heapFree)
-          + " of the " + mib(heapMax) + " heap is free; raise -Xmx (JAVA_OPTS), serve it on TensorFlow (which "
+          + " of heap is free; raise -Xmx (JAVA_OPTS), serve it on TensorFlow (which "
           + "loads outside the heap) or serve a smaller model");
+    }
+    if (liveModels < 1) {
+      throw new IllegalArgumentException("liveModels must be at least 1, got " + liveModels);
     }
     if (physicalLimit == Long.MAX_VALUE) {
       return;
     }
-    long outsideHeap = physicalLimit - heapMax;
-    long needed = liveModels * residentBytes + HEADROOM_BYTES;
+    long outsideHeap = physicalLimit - heapReserved;
+    long needed = (liveModels - 1) * residentBytes + loadPeakBytes + HEADROOM_BYTES;
     if (needed > outsideHeap) {
       throw new IllegalStateException(what + " does not fit in memory: " + liveModels + " live "
           + (liveModels == 1 ? "copy needs" : "copies (a hot swap keeps the serving model until the new one passes "
           + "its golden check) need") + " about " + mib(needed) + " outside the Java heap ("
-          + String.format(Locale.ROOT, "%,d", parameters) + " parameters, " + mib(weightBytes) + " in fp32 each, the "
-          + "largest tensor held twice while loading, " + mib(HEADROOM_BYTES) + " to spare), but the memory limit "
-          + mib(physicalLimit) + " less the " + mib(heapMax) + " heap leaves " + mib(Math.max(0, outsideHeap))
-          + "; give the process more memory, lower -Xmx, or serve a smaller model");
+          + String.format(Locale.ROOT, "%,d", parameters) + " parameters, " + mib(weightBytes) + " in fp32 each, "
+          + mib(residentBytes) + " resident and " + mib(loadPeakBytes) + " while loading on this engine, "
+          + mib(HEADROOM_BYTES) + " to spare), but the memory limit "
+          + mib(physicalLimit) + " less the " + mib(heapReserved) + " the Java heap holds leaves "
+          + mib(Math.max(0, outsideHeap)) + "; give the process more memory, serve it on TensorFlow fp32 (which "
+          + "needs the least while loading), or serve a smaller model");
     }
   }
 
   /** {@link #requireFits(String, long, long, long, int)} with this JVM's heap and this machine's memory limit. */
   public void requireFitsHere(String what, int liveModels) {
-    requireFits(what, freeHeap(), Runtime.getRuntime().maxMemory(), physicalLimit(), liveModels);
+    requireFits(what, freeHeap(), Runtime.getRuntime().totalMemory(), physicalLimit(), liveModels);
   }
 
   /** Java heap that can still be allocated: the limit less what is in use now. */

@@ -18,6 +18,7 @@ import org.streambert.bert.inference.PredictorConfig;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.ModelMemory;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 
 /**
@@ -145,6 +146,9 @@ public final class OnnxBundles {
    */
   public static ForwardPass load(ModelBundle bundle, OnnxPrecision precision, int threads,
       Map<String, String> configEntries) throws IOException {
+    ModelMemory.estimate(BertBundles.bertConfig(bundle.model()), BertBundles.headsSpec(bundle.model()),
+        precision == OnnxPrecision.INT8 ? ModelMemory.Engine.ONNXRUNTIME_INT8 : ModelMemory.Engine.ONNXRUNTIME_FP32)
+        .requireFitsHere(BertBundles.describe(bundle), ModelMemory.LIVE_MODELS_DURING_SWAP);
     byte[] model = checkedModel(bundle);
     if (precision == OnnxPrecision.INT8) {
       model = OnnxQuantizer.quantizeInt8(model);
