@@ -109,7 +109,7 @@ public final class TokenizerBench {
   }
 
   /** Texts per second: warm-up, then the median of {@link #ROUNDS} timed rounds. */
-  private static double measure(IntUnaryOperator call, int textsPerCall, double seconds) {
+  static double measure(IntUnaryOperator call, int textsPerCall, double seconds) {
     long sink = 0;
     long warmUpEnd = System.nanoTime() + (long) (seconds * 1e9);
     int i = 0;

@@ -5,11 +5,13 @@ import java.util.List;
 import java.util.Objects;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.EncoderOutput;
+import org.streambert.bert.tokenizer.SpecialTokens;
 import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.bert.tokenizer.WordPieces;
 
 /**
- * One embedding vector per text: {@code [CLS] text [SEP]} (the first {@code maxSeqLength - 2} word pieces) through
+ * One embedding vector per text: {@code [CLS] text [SEP]} (the tokenizer's {@link TextTokenizer#specialTokens()};
+ * {@code <s> text </s>} for RoBERTa and XLM-R) with the first word pieces that fit {@code maxSeqLength}, through
  * {@link BertModel#encode}, then {@link EmbeddingPooling}. Texts of a call share one padded batch, which does not
  * change any text's vector beyond float rounding (padding is masked out of attention and of the mean; another batch
  * shape may change TensorFlow's kernel blocking). Identical texts therefore get vectors equal up to
@@ -27,8 +29,10 @@ public final class TextEmbedder {
     this.model = Objects.requireNonNull(model, "model");
     this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
     this.pooling = Objects.requireNonNull(pooling, "pooling");
-    if (maxSeqLength < 2 || maxSeqLength > model.config().maxPositionEmbeddings()) {
-      throw new IllegalArgumentException("maxSeqLength must be in [2, " + model.config().maxPositionEmbeddings()
+    int special = tokenizer.specialTokens().singleCount();
+    if (maxSeqLength < special || maxSeqLength > model.config().maxPositionEmbeddings()) {
+      throw new IllegalArgumentException("maxSeqLength must be in [" + special + ", "
+          + model.config().maxPositionEmbeddings()
           + "], got " + maxSeqLength);
     }
     this.maxSeqLength = maxSeqLength;
@@ -46,18 +50,17 @@ public final class TextEmbedder {
     }
     int b = texts.size();
     int[][] rows = new int[b][];
-    int t = 2;
+    SpecialTokens special = tokenizer.specialTokens();
+    int t = special.singleCount();
     for (int i = 0; i < b; i++) {
       String text = texts.get(i);
       if (text == null) {
         throw new IllegalArgumentException("text " + i + " is null");
       }
       WordPieces pieces = tokenizer.tokenize(text);
-      int keep = Math.min(pieces.size(), maxSeqLength - 2);
-      int[] row = new int[keep + 2];
-      row[0] = tokenizer.clsId();
-      System.arraycopy(pieces.ids(), 0, row, 1, keep);
-      row[keep + 1] = tokenizer.sepId();
+      int keep = Math.min(pieces.size(), maxSeqLength - special.singleCount());
+      int[] row = new int[keep + special.singleCount()];
+      special.putSingle(row, 0, pieces.ids(), 0, keep);
       rows[i] = row;
       t = Math.max(t, row.length);
     }

@@ -21,13 +21,16 @@ import org.streambert.bert.inference.internals.Windows;
 import org.streambert.bert.inference.internals.Windows.Span;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.ForwardResult;
+import org.streambert.bert.tokenizer.SpecialTokens;
 import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.bert.tokenizer.WordPieces;
 
 /**
  * Classification, entities and embeddings for batches of texts.
  *
- * <p><b>Long texts.</b> A text of more than {@code maxLength - 2} word pieces is split into windows as run_squad.py
+ * <p><b>Long texts.</b> A text of more word pieces than fit {@code maxLength} with the tokenizer's special tokens
+ * ({@link TextTokenizer#specialTokens()}: {@code [CLS] A [SEP]} for BERT, {@code <s> A </s>} for RoBERTa and XLM-R)
+ * is split into windows as run_squad.py
  * does (see {@link PredictorConfig}); nothing is truncated. Each token's label distribution is taken from the window in
  * which it has the most context (run_squad.py's _check_is_max_context), and entities are aggregated over the merged
  * sequence. The class probabilities and the embedding of a windowed text are the means over its windows weighted by
@@ -36,7 +39,7 @@ import org.streambert.bert.tokenizer.WordPieces;
  *
  * <p><b>Embeddings.</b> {@link Prediction#embedding()} is what {@link PredictorConfig#embeddings()} says: BERT's
  * pooled output by default, or sentence-transformers' mean/CLS/max pooling of the last layer over each window's
- * [CLS] ... [SEP] tokens (the forward pass then also returns the sequence output), normalised to unit length after
+ * tokens, special tokens included ([CLS] ... [SEP]) (the forward pass then also returns the sequence output), normalised to unit length after
  * the windows are combined when asked.
  *
  * <p><b>Batching.</b> All windows of all texts of one {@link #predict} call are sorted by length and cut into batches of
@@ -46,9 +49,10 @@ import org.streambert.bert.tokenizer.WordPieces;
  * <p><b>Bad input.</b> A null, blank or token-less text is refused with an IllegalArgumentException naming its index
  * (callers route such records elsewhere before predicting); no text of that call is predicted.
  *
- * <p><b>Threads and ownership.</b> Thread-safe, provided the tokenizer is (WordPiece tokenizers are stateless). The
- * predictor owns the {@link ForwardPass} it is given or loads and closes it in {@link #close()}, also when a factory
- * method fails; the tokenizer holds no native resources and is not closed.
+ * <p><b>Threads and ownership.</b> Thread-safe, provided the tokenizer is (all of {@code TextTokenizers}' are). The
+ * predictor owns the {@link ForwardPass} it is given or loads and the {@link TextTokenizer} it is given, and closes
+ * both in {@link #close()}, also when a factory method fails (a native tokenizer of RoBERTa or XLM-R frees its memory
+ * then; a WordPiece tokenizer has nothing to free, so one may still be shared).
  */
 public final class BertPredictor implements AutoCloseable {
 
@@ -56,6 +60,7 @@ public final class BertPredictor implements AutoCloseable {
   private static final int SEGMENT_A = 0;
 
   private final TextTokenizer tokenizer;
+  private final SpecialTokens special;
   private final ForwardPass forwardPass;
   private final ClassificationHead classificationHead;
   private final TokenClassificationHead tokenHead;
@@ -67,6 +72,7 @@ public final class BertPredictor implements AutoCloseable {
   private BertPredictor(TextTokenizer tokenizer, ForwardPass forwardPass, ClassificationHead classificationHead,
       TokenClassificationHead tokenHead, PredictorConfig config) {
     this.tokenizer = tokenizer;
+    this.special = tokenizer.specialTokens();
     this.forwardPass = forwardPass;
     this.classificationHead = classificationHead;
     this.tokenHead = tokenHead;
@@ -76,7 +82,7 @@ public final class BertPredictor implements AutoCloseable {
   }
 
   /**
-   * A predictor over a tokenizer and a forward pass, which it then owns (closed here if this method throws).
+   * A predictor over a tokenizer and a forward pass, which it then owns (both closed here if this method throws).
    *
    * @param classificationHead names the forward pass's classes; null to ignore class outputs (label is then null)
    * @param tokenHead          names the token labels; null to ignore token outputs (no entities)
@@ -88,6 +94,10 @@ public final class BertPredictor implements AutoCloseable {
     try {
       Objects.requireNonNull(tokenizer, "tokenizer");
       Objects.requireNonNull(config, "config");
+      if (config.maxLength() <= tokenizer.specialTokens().singleCount()) {
+        throw new IllegalArgumentException("maxLength " + config.maxLength() + " leaves no room for text beside the "
+            + tokenizer.specialTokens().singleCount() + " special tokens");
+      }
       if (classificationHead != null && classificationHead.size() != forwardPass.numClasses()) {
         throw new IllegalArgumentException("classification head '" + classificationHead.name() + "' has "
             + classificationHead.size() + " labels but the forward pass outputs " + forwardPass.numClasses()
@@ -101,13 +111,16 @@ public final class BertPredictor implements AutoCloseable {
       return new BertPredictor(tokenizer, forwardPass, classificationHead, tokenHead, config);
     } catch (RuntimeException e) {
       closeQuietly(forwardPass, e);
+      if (tokenizer != null) {
+        closeQuietly(tokenizer, e);
+      }
       throw e;
     }
   }
 
   /**
    * A predictor for a verified bundle: heads from its {@code model.json}, forward pass from {@code loader}, and the
-   * bundle's own embedding ({@code model.json} {@code "embeddings"}) unless {@code config} sets one
+   * bundle's own embedding; it owns {@code tokenizer} (closed here if this method throws) ({@code model.json} {@code "embeddings"}) unless {@code config} sets one
    * ({@link PredictorConfig#embeddings()}).
    *
    * @throws IllegalArgumentException if {@code config.maxLength()} exceeds the model's max_position_embeddings, the
@@ -116,18 +129,25 @@ public final class BertPredictor implements AutoCloseable {
    */
   public static BertPredictor fromBundle(ModelBundle bundle, TextTokenizer tokenizer, ForwardPassLoader loader,
       PredictorConfig config) throws IOException {
-    int maxPositions = bundle.model().maxPositionEmbeddings();
-    if (config.maxLength() > maxPositions) {
-      throw new IllegalArgumentException("maxLength " + config.maxLength() + " exceeds the model's "
-          + "max_position_embeddings " + maxPositions + " (bundle " + bundle.dir() + ")");
+    ForwardPass pass;
+    PredictorConfig withEmbeddings;
+    try {
+      int maxPositions = bundle.model().maxPositionEmbeddings();
+      if (config.maxLength() > maxPositions) {
+        throw new IllegalArgumentException("maxLength " + config.maxLength() + " exceeds the model's "
+            + "max_position_embeddings " + maxPositions + " (bundle " + bundle.dir() + ")");
+      }
+      if (tokenizer.vocabSize() != bundle.model().vocabSize()) {
+        throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " vocabulary entries but bundle "
+            + bundle.dir() + " has vocab_size " + bundle.model().vocabSize());
+      }
+      withEmbeddings = config.embeddings().isPresent() ? config
+          : config.toBuilder().embeddings(bundle.model().embeddings()).build();
+      pass = loader.load(bundle);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(tokenizer, e);
+      throw e;
     }
-    if (tokenizer.vocabSize() != bundle.model().vocabSize()) {
-      throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " vocabulary entries but bundle "
-          + bundle.dir() + " has vocab_size " + bundle.model().vocabSize());
-    }
-    PredictorConfig withEmbeddings = config.embeddings().isPresent() ? config
-        : config.toBuilder().embeddings(bundle.model().embeddings()).build();
-    ForwardPass pass = loader.load(bundle);
     return create(tokenizer, pass, bundle.model().classificationHead().orElse(null),
         bundle.model().tokenClassificationHead().orElse(null), withEmbeddings);
   }
@@ -182,7 +202,7 @@ public final class BertPredictor implements AutoCloseable {
   private TextWindows plan(String text, int index) {
     long start = System.nanoTime();
     WordPieces wp = tokenize(text, index);
-    return new TextWindows(this, text, wp, config.maxLength() - 2, config.docStride(), System.nanoTime() - start);
+    return new TextWindows(this, text, wp, config.maxLength() - special.singleCount(), config.docStride(), System.nanoTime() - start);
   }
 
   /**
@@ -223,7 +243,7 @@ public final class BertPredictor implements AutoCloseable {
     // its members.
     List<WindowRef> order = new ArrayList<>(windows);
     order.sort(Comparator.comparingInt((WindowRef w) -> w.span().length()).reversed());
-    int[] lengths = order.stream().mapToInt(w -> w.span().length() + 2).toArray();
+    int[] lengths = order.stream().mapToInt(w -> w.span().length() + special.singleCount()).toArray();
     int[] cuts = Batches.cuts(lengths, config.maxBatchSize(), config.batchCostTokens());
     long inferNanos = 0;
     long realTokens = 0;
@@ -248,11 +268,15 @@ public final class BertPredictor implements AutoCloseable {
         paddedTokens);
   }
 
-  /** Closes the forward pass; idempotent. */
+  /** Closes the forward pass and the tokenizer; idempotent. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      forwardPass.close();
+      try {
+        forwardPass.close();
+      } finally {
+        tokenizer.close();
+      }
     }
   }
 
@@ -305,7 +329,7 @@ public final class BertPredictor implements AutoCloseable {
   /** Runs one batch of windows through the forward pass; returns the forward pass's time. */
   private long runBatch(List<WindowRef> batch, WordPieces[] pieces) {
     int b = batch.size();
-    int seqLen = batch.stream().mapToInt(w -> w.span().length()).max().orElseThrow() + 2;
+    int seqLen = batch.stream().mapToInt(w -> w.span().length()).max().orElseThrow() + special.singleCount();
     int[] ids = new int[b * seqLen];            // [B, T]
     int[] mask = new int[b * seqLen];           // [B, T]
     int[] segments = new int[b * seqLen];       // [B, T]
@@ -315,10 +339,8 @@ public final class BertPredictor implements AutoCloseable {
       WindowRef w = batch.get(r);
       int row = r * seqLen;
       int len = w.span().length();
-      ids[row] = tokenizer.clsId();
-      System.arraycopy(pieces[w.text].ids(), w.span().start(), ids, row + 1, len);
-      ids[row + 1 + len] = tokenizer.sepId();
-      Arrays.fill(mask, row, row + len + 2, 1);
+      int written = special.putSingle(ids, row, pieces[w.text].ids(), w.span().start(), len); // [CLS] A [SEP]
+      Arrays.fill(mask, row, row + written, 1);
     }
     EmbeddingPooling pooling = embeddings.pooling();
     long start = System.nanoTime();
@@ -336,14 +358,14 @@ public final class BertPredictor implements AutoCloseable {
     for (int r = 0; r < b; r++) {
       WindowRef w = batch.get(r);
       w.pooled = pooling.needsSequence()
-          ? pooling.poolRow(result.sequence(), r, seqLen, h, w.span().length() + 2, null, 0)  // [H], [CLS]..[SEP]
+          ? pooling.poolRow(result.sequence(), r, seqLen, h, w.span().length() + special.singleCount(), null, 0) // [H]
           : Arrays.copyOfRange(result.pooled(), r * h, (r + 1) * h);                        // [H]
       if (c > 0) {
         w.classProbs = Arrays.copyOfRange(result.classProbs(), r * c, (r + 1) * c);         // [C]
       }
       if (k > 0) {
-        // Skip [CLS] at position 0; keep the window's real tokens only.
-        int from = (r * seqLen + 1) * k;
+        // Skip the prefix ([CLS], <s>); keep the window's real tokens only.
+        int from = (r * seqLen + special.prefixLength()) * k;
         w.tokenProbs = Arrays.copyOfRange(result.tokenProbs(), from, from + w.span().length() * k); // [len, K]
       }
     }
@@ -442,10 +464,10 @@ public final class BertPredictor implements AutoCloseable {
     return mean;
   }
 
-  private static void closeQuietly(ForwardPass pass, Exception cause) {
+  private static void closeQuietly(AutoCloseable resource, Exception cause) {
     try {
-      pass.close();
-    } catch (RuntimeException e) {
+      resource.close();
+    } catch (Exception e) {
       cause.addSuppressed(e);
     }
   }

@@ -5,13 +5,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.streambert.bert.inference.internals.Windows;
+import org.streambert.bert.tokenizer.SpecialTokens;
 import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.bert.tokenizer.WordPieces;
 
 /**
  * Turns a question and its context into model windows, as run_squad.py's {@code convert_examples_to_features}:
  * the question keeps its first {@code maxQueryLength} word pieces; the context is cut into windows of at most
- * {@code maxSeqLength - question - 3} pieces, each starting {@code docStride} pieces after the previous one; every
+ * {@code maxSeqLength - question - 3} pieces (BERT's {@code [CLS] q [SEP] c [SEP]}; the tokenizer's
+ * {@link TextTokenizer#specialTokens()} in general, {@code <s> q </s></s> c </s>} for RoBERTa), each starting {@code docStride} pieces after the previous one; every
  * context token is marked max-context in the window where {@code min(left, right) + 0.01 * windowLength} is highest.
  *
  * <p><b>Answer positions.</b> run_squad.py maps an answer's character offsets to whitespace tokens, then to their
@@ -77,7 +79,12 @@ public final class QaFeaturizer {
     WordPieces q = tokenizer.tokenize(question);
     WordPieces c = tokenizer.tokenize(context);
     int queryLength = Math.min(q.size(), options.maxQueryLength());
-    int maxDocTokens = options.maxSeqLength() - queryLength - 3;
+    SpecialTokens special = tokenizer.specialTokens(); // [CLS] question [SEP] context [SEP]; RoBERTa: <s> q </s></s> c </s>
+    int maxDocTokens = options.maxSeqLength() - queryLength - special.pairCount();
+    if (maxDocTokens < 1) {
+      throw new IllegalArgumentException("maxSeqLength " + options.maxSeqLength() + " leaves no room for the context"
+          + " beside a question of " + queryLength + " pieces and " + special.pairCount() + " special tokens");
+    }
     int answerFirst = -1;
     int answerLast = -1;
     if (answerStart >= 0) {
@@ -99,10 +106,10 @@ public final class QaFeaturizer {
     List<Windows.Span> spans = Windows.spans(c.size(), maxDocTokens, options.docStride());
     int[] best = Windows.maxContextSpan(spans, c.size());
     List<QaWindow> out = new ArrayList<>(spans.size());
-    int offset = queryLength + 2; // [CLS] question [SEP]
+    int offset = special.secondStart(queryLength); // [CLS] question [SEP]
     for (int s = 0; s < spans.size(); s++) {
       Windows.Span span = spans.get(s);
-      int n = offset + span.length() + 1;
+      int n = queryLength + span.length() + special.pairCount();
       int[] ids = new int[n];
       int[] segments = new int[n];
       int[] starts = new int[n];
@@ -110,20 +117,14 @@ public final class QaFeaturizer {
       boolean[] maxContext = new boolean[n];
       Arrays.fill(starts, -1);
       Arrays.fill(ends, -1);
-      ids[0] = tokenizer.clsId();
-      System.arraycopy(q.ids(), 0, ids, 1, queryLength);
-      ids[queryLength + 1] = tokenizer.sepId();
+      special.putPair(ids, segments, 0, q.ids(), 0, queryLength, c.ids(), span.start(), span.length());
       for (int j = 0; j < span.length(); j++) {
         int token = span.start() + j;
         int pos = offset + j;
-        ids[pos] = c.ids()[token];
-        segments[pos] = 1;
         starts[pos] = c.starts()[token];
         ends[pos] = c.ends()[token];
         maxContext[pos] = best[token] == s;
       }
-      ids[n - 1] = tokenizer.sepId();
-      segments[n - 1] = 1;
       int startLabel = -1;
       int endLabel = -1;
       if (answerFirst >= 0) {

@@ -2,6 +2,7 @@ package org.streambert.bert.tokenizer;
 
 import java.util.Arrays;
 import org.streambert.bert.tokenizer.internals.PtbSplitter;
+import org.streambert.bert.tokenizer.internals.ScriptWords;
 import org.streambert.bert.tokenizer.internals.UnicodeRules;
 
 /**
@@ -22,6 +23,15 @@ import org.streambert.bert.tokenizer.internals.UnicodeRules;
  * is a piece boundary except inside {@code n't} ({@code don't} is pieces {@code don ' t}, words {@code do n't}). A piece
  * belongs to the word in which it <em>starts</em> ({@link #wordsOf}): {@code don} to {@code do}, {@code '} and
  * {@code t} to {@code n't}; training labels and served aggregation both use this map, so they agree on every text.
+ *
+ * <p>Words in every language ({@link ScriptWords}): in scripts written without spaces (Han, Hiragana, Katakana, Thai,
+ * Lao, Khmer, Myanmar, Tibetan, Yi) every character is a word, with the combining marks and modifier letters that
+ * follow it ({@code 東京} &rarr; {@code 東 京}, Thai {@code ที่} is one word: a base and two marks), as BERT's tokenizer
+ * does for CJK ideographs; the sentence and clause punctuation of every script ({@code 。、！？：；} full-width,
+ * Arabic {@code ، ؛ ؟ ۔}, Devanagari {@code । ॥}, Thai {@code ๚ ๛}, Armenian, Ethiopic, Myanmar, Khmer, Tibetan ...:
+ * non-ASCII "other punctuation") splits off as a word of its own, as {@code , ! ?} do; brackets and quotes of every
+ * script already split by the rules above. A piece may span several such words (XLM-R's {@code 北京}): it belongs to
+ * the first, and an entity made of that word covers the whole piece.
  *
  * <p>Whitespace is what the tokenizer splits on (Unicode White_Space, except the control characters it deletes such as
  * U+000B and U+000C). Offsets are Unicode code points, end exclusive. Immutable.
@@ -46,7 +56,7 @@ public final class TextWords {
     int[] cps = text.codePoints().toArray();
     int[][] buf = {new int[8], new int[8]};
     int[] n = {0};
-    PtbSplitter.Sink sink = (s, e) -> {
+    PtbSplitter.Sink words = (s, e) -> {
       if (n[0] == buf[0].length) {
         buf[0] = Arrays.copyOf(buf[0], 2 * n[0]);
         buf[1] = Arrays.copyOf(buf[1], 2 * n[0]);
@@ -54,6 +64,7 @@ public final class TextWords {
       buf[0][n[0]] = s;
       buf[1][n[0]++] = e;
     };
+    PtbSplitter.Sink sink = (s, e) -> ScriptWords.split(cps, s, e, words);
     int i = 0;
     while (i < cps.length) {
       if (isSeparator(cps[i])) {

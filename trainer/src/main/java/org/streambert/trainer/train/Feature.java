@@ -6,19 +6,21 @@ import java.util.List;
 import java.util.Map;
 import org.streambert.bert.tokenizer.Encoding;
 import org.streambert.bert.tokenizer.TextWords;
-import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.bert.tokenizer.SpecialTokens;
+import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.bert.tokenizer.WordPieces;
 import org.streambert.trainer.data.ClassificationExample;
 import org.streambert.trainer.data.NerSentence;
 
 /**
- * One example as model input: {@code [CLS] pieces [SEP]} ids and its labels.
+ * One example as model input: {@code [CLS] pieces [SEP]} ids and its labels (the tokenizer's
+ * {@link TextTokenizer#specialTokens()}: {@code <s> pieces </s>} for RoBERTa and XLM-R).
  *
  * <p>NER (run_ner-style "first sub-token" labelling as in the BERT paper §5.3): the sentence is the text a predictor
  * would see, and its words are the serving words ({@link NerText}, {@link org.streambert.bert.tokenizer.TextWords}), so
  * word boundaries are the dataset's tokens, not the basic tokenizer's ({@code AL-AIN} is one word of three pieces); the word's tag goes on its first piece and every other
  * position has label {@link #IGNORED} (weight 0 in the loss); at prediction the first piece's label is the word's.
- * Words from the first one that does not fit in {@code maxLength - 2} pieces on, and words with no piece at all, have
+ * Words from the first one that does not fit in {@code maxLength} minus the special tokens on, and words with no piece at all, have
  * {@code firstPiece -1} and are predicted {@code O}.
  *
  * @param task which task
@@ -39,7 +41,7 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
   }
 
   /** Encodes a classification example; {@code labelIndex} must contain its label. */
-  public static Feature classification(WordPieceTokenizer tokenizer, ClassificationExample example,
+  public static Feature classification(TextTokenizer tokenizer, ClassificationExample example,
       Map<String, Integer> labelIndex, int maxLength) {
     Integer label = labelIndex.get(example.label());
     if (label == null) {
@@ -55,15 +57,18 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
    * with {@code firstPiece} giving each word's ({@link org.streambert.bert.tokenizer.TextWords})
    * first piece, the positions whose token labels are served (-1 for words cut off by {@code maxLength}).
    */
-  public static Feature unlabelled(WordPieceTokenizer tokenizer, String text, int maxLength) {
+  public static Feature unlabelled(TextTokenizer tokenizer, String text, int maxLength) {
     TextWords words = TextWords.of(text);
     WordPieces pieces = tokenizer.tokenize(text);
     int[] pieceWord = words.wordsOf(pieces.starts());
     int[] wordFirst = new int[words.size()];
     Arrays.fill(wordFirst, -1);
-    int budget = maxLength - 2;
+    SpecialTokens special = tokenizer.specialTokens();
+    int budget = maxLength - special.singleCount();
     List<Integer> ids = new ArrayList<>();
-    ids.add(tokenizer.clsId());
+    for (int id : special.prefix()) {
+      ids.add(id);
+    }
     int n = pieces.size();
     for (int p = 0, q; p < n; p = q) { // whole words, as Feature.ner truncates
       int w = pieceWord[p];
@@ -71,7 +76,7 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
       while (q < n && pieceWord[q] == w) {
         q++;
       }
-      if (ids.size() - 1 + (q - p) > budget) {
+      if (ids.size() - special.prefixLength() + (q - p) > budget) {
         break;
       }
       if (w >= 0) {
@@ -81,13 +86,15 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
         ids.add(pieces.ids()[r]);
       }
     }
-    ids.add(tokenizer.sepId());
+    for (int id : special.suffix()) {
+      ids.add(id);
+    }
     return new Feature(Task.UNLABELLED, ids.stream().mapToInt(Integer::intValue).toArray(), IGNORED, null,
         wordFirst);
   }
 
-  /** Encodes a NER sentence without document context; see {@link #ner(WordPieceTokenizer, NerSentence, Map, int, boolean)}. */
-  public static Feature ner(WordPieceTokenizer tokenizer, NerSentence sentence, Map<String, Integer> labelIndex,
+  /** Encodes a NER sentence without document context; see {@link #ner(TextTokenizer, NerSentence, Map, int, boolean)}. */
+  public static Feature ner(TextTokenizer tokenizer, NerSentence sentence, Map<String, Integer> labelIndex,
       int maxLength) {
     return ner(tokenizer, sentence, labelIndex, maxLength, false);
   }
@@ -104,8 +111,9 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
    * a paragraph or document in one record: {@code [CLS] ...previous sentences | sentence | next sentences... [SEP]}.
    * Only the sentence's words carry labels; the context is cut at piece boundaries.
    */
-  public static Feature ner(WordPieceTokenizer tokenizer, NerSentence sentence, Map<String, Integer> labelIndex,
+  public static Feature ner(TextTokenizer tokenizer, NerSentence sentence, Map<String, Integer> labelIndex,
       int maxLength, boolean documentContext) {
+    SpecialTokens special = tokenizer.specialTokens();
     for (String tag : sentence.tags()) {
       label(labelIndex, tag);
     }
@@ -114,7 +122,7 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
     int[] pieceWord = text.words().wordsOf(pieces.starts());
     int[] wordFirst = new int[text.words().size()];
     Arrays.fill(wordFirst, -1);
-    int budget = maxLength - 2;
+    int budget = maxLength - special.singleCount();
     List<Integer> ids = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
     int n = pieces.size();
@@ -148,19 +156,21 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
       left = Arrays.copyOfRange(before, before.length - leftTake, before.length);
       right = Arrays.copyOf(after, rightTake);
     }
-    int length = ids.size() + left.length + right.length + 2;
+    int length = ids.size() + left.length + right.length + special.singleCount();
     int[] allIds = new int[length];
     int[] allLabels = new int[length];
     Arrays.fill(allLabels, IGNORED);
-    allIds[0] = tokenizer.clsId();
-    System.arraycopy(left, 0, allIds, 1, left.length);
-    int at = 1 + left.length;
+    int[] prefix = special.prefix();
+    System.arraycopy(prefix, 0, allIds, 0, prefix.length);
+    System.arraycopy(left, 0, allIds, prefix.length, left.length);
+    int at = prefix.length + left.length;
     for (int i = 0; i < ids.size(); i++) {
       allIds[at + i] = ids.get(i);
       allLabels[at + i] = labels.get(i);
     }
     System.arraycopy(right, 0, allIds, at + ids.size(), right.length);
-    allIds[length - 1] = tokenizer.sepId();
+    int[] suffix = special.suffix();
+    System.arraycopy(suffix, 0, allIds, length - suffix.length, suffix.length);
     int[] firstPiece = new int[sentence.size()];
     for (int t = 0; t < firstPiece.length; t++) {
       int w = text.tokenWord()[t];
@@ -173,7 +183,7 @@ public record Feature(Task task, int[] ids, int classLabel, int[] tokenLabels, i
    * Up to {@code room} pieces of the sentences before ({@code direction} -1, the last ones) or after (+1, the first
    * ones) {@code sentence} in its document, in text order.
    */
-  private static int[] context(WordPieceTokenizer tokenizer, NerSentence sentence, int direction, int room) {
+  private static int[] context(TextTokenizer tokenizer, NerSentence sentence, int direction, int room) {
     List<NerSentence> sentences = sentence.document().sentences();
     List<int[]> parts = new ArrayList<>();
     int total = 0;

@@ -56,6 +56,9 @@ public final class EntityAggregator {
     switch (strategy) {
       case NONE, SIMPLE -> {
         for (int i = 0; i < n; i++) {
+          if (starts[i] == ends[i]) {
+            continue; // a whitespace-only piece (byte-level Ġ, a lone ▁): no text to label
+          }
           int best = argmax(probs, i * k, k);
           units.add(new Unit(labels.get(best), probs[i * k + best], starts[i], ends[i], isEdge(words, wordIndex[i])));
         }
@@ -64,10 +67,14 @@ public final class EntityAggregator {
         int first = 0;
         for (int i = 1; i <= n; i++) {
           if (i == n || wordIndex[first] < 0 || wordIndex[i] != wordIndex[first]) {
-            // A whole word; a token outside every word (no tokenizer makes one) stays on its own span.
+            // A whole word, and the next words its pieces cover where no piece starts in them (XLM-R's piece 北京
+            // over the words 北 and 京). A token outside every word (an empty span on whitespace) stays on its own.
             int w = wordIndex[first];
-            units.add(word(probs, first, i, w < 0 ? starts[first] : words.start(w),
-                w < 0 ? ends[i - 1] : words.end(w), isEdge(words, w)));
+            int start = w < 0 ? starts[first] : Math.min(words.start(w), starts[first]);
+            int end = w < 0 ? ends[i - 1] : coveredEnd(words, w, ends, first, i, starts);
+            if (w >= 0 || start < end) {
+              units.add(word(probs, first, i, start, end, isEdge(words, w)));
+            }
             first = i;
           }
         }
@@ -95,6 +102,30 @@ public final class EntityAggregator {
       }
     }
     return entities;
+  }
+
+  /**
+   * The end of word {@code w} extended over the following words that tokens {@code [first, next)} run into and in
+   * which no later token starts: a piece spanning several words of a script without spaces takes them all, while
+   * {@code don} (of {@code don't}, words {@code do n't}) stays in {@code do}, since {@code '} starts in {@code n't}.
+   */
+  private static int coveredEnd(TextWords words, int w, int[] ends, int first, int next, int[] starts) {
+    int maxEnd = 0;
+    for (int t = first; t < next; t++) {
+      maxEnd = Math.max(maxEnd, ends[t]);
+    }
+    int end = words.end(w);
+    int t = next;
+    for (int w2 = w + 1; w2 < words.size() && words.start(w2) < maxEnd; w2++) {
+      while (t < starts.length && starts[t] < words.start(w2)) {
+        t++;
+      }
+      if (t < starts.length && starts[t] < words.end(w2)) {
+        break; // a later token starts in w2: it is that token's word
+      }
+      end = words.end(w2);
+    }
+    return end;
   }
 
   private static boolean isEdge(TextWords words, int w) {

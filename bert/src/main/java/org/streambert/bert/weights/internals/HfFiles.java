@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.streambert.bert.tokenizer.Vocab;
+import org.streambert.bert.tokenizer.internals.TokenizerJsonReader;
 
 /**
  * Bounded readers of the small files of a Hugging Face model directory: JSON files ({@code config.json},
@@ -131,7 +132,7 @@ public final class HfFiles {
     if (model == null || !model.isObject()) {
       throw new IllegalArgumentException(file + " has no model object");
     }
-    String type = text(model, "type").orElse("");
+    String type = TokenizerJsonReader.modelType(model); // the Hub's older files have no model.type
     if (!type.equals("WordPiece")) {
       throw new IllegalArgumentException(file + ": tokenizer model \"" + printable(type) + "\" is not WordPiece; only "
           + "BERT-family WordPiece tokenizers are supported (RoBERTa/GPT-2 byte-level BPE and SentencePiece Unigram "
