@@ -91,6 +91,20 @@ final class BenchSupport {
     }
   }
 
+  /** A field of {@code /proc/self/status} in kB ({@code VmRSS}, {@code VmHWM}: the peak RSS). */
+  static long statusKb(String field) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/self/status", e);
+    }
+    throw new IllegalStateException("no " + field + " in /proc/self/status");
+  }
+
   /** VmRSS of this process in kB, from {@code /proc/self/status}. */
   static long rssKb() {
     try {

@@ -66,6 +66,10 @@ import picocli.CommandLine;
  */
 public final class LearningLoopCurve {
 
+  /** A fixed held-out secret, so the bench's split is the same in every run (trainer serve keeps a private one). */
+  private static final byte[] BENCH_SPLIT_KEY =
+      "LearningLoopCurve fixed split key".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
   private static final String MODEL = "loop-curve";
 
   private LearningLoopCurve() {}
@@ -116,7 +120,7 @@ public final class LearningLoopCurve {
       all.add(nerExample("n-" + i, ner.get(i)));
     }
     java.util.Collections.shuffle(all, new java.util.Random(3));
-    HeldOutSplit split = new HeldOutSplit(20);
+    HeldOutSplit split = new HeldOutSplit(20, BENCH_SPLIT_KEY);
     List<ClassificationExample> heldCls = new ArrayList<>();
     List<NerSentence> heldNer = new ArrayList<>();
     List<ClassificationExample> trainCls = new ArrayList<>();
@@ -177,7 +181,7 @@ public final class LearningLoopCurve {
     if (maxDev > 0 && maxDev < dev.size()) {
       dev = dev.subList(0, maxDev);
     }
-    HeldOutSplit split = new HeldOutSplit(20);
+    HeldOutSplit split = new HeldOutSplit(20, BENCH_SPLIT_KEY);
     // v1's head can only hold the tags its training split has (and scoring on the dev file refuses unknown tags):
     // for each tag v1's 10% lacks, the first later training example with it moves to the front.
     int first = (int) Math.round(all.size() * 0.1);

@@ -20,6 +20,7 @@ import org.streambert.trainer.cli.GenerateDemoDataCommand;
 import org.streambert.trainer.cli.ImportCommand;
 import org.streambert.trainer.cli.KeygenCommand;
 import org.streambert.trainer.cli.LabelCommand;
+import org.streambert.trainer.cli.PredictCommand;
 import org.streambert.trainer.cli.PretrainCommand;
 import org.streambert.trainer.cli.PublishCommand;
 import org.streambert.trainer.cli.TokenizeCommand;
@@ -40,7 +41,7 @@ import picocli.CommandLine.Command;
     subcommands = {FineTuneCommand.class, DistillCommand.class, PretrainCommand.class, FineTuneSquadCommand.class, EvaluateCommand.class,
         PublishCommand.class, ImportCommand.class, ExportCommand.class, TokenizeCommand.class, GenerateDemoDataCommand.class,
         BenchmarkCommand.class, KeygenCommand.class, ServeCommand.class, PromoteCommand.class, RollbackCommand.class,
-        RefreshCommand.class, LabelCommand.class, CommandLine.HelpCommand.class})
+        RefreshCommand.class, PredictCommand.class, LabelCommand.class, CommandLine.HelpCommand.class})
 public final class TrainerApp implements Callable<Integer> {
 
   @Override

@@ -14,6 +14,7 @@ import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.BertSavedModel;
 import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.ModelMemory;
 import org.streambert.bert.model.Precision;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.bert.tokenizer.Vocab;
@@ -52,7 +53,9 @@ public final class BertBundles {
   }
 
   /**
-   * Loads a verified bundle: tokenizer from its {@code vocab.txt} with its {@code do_lower_case}, graph from its
+   * Loads a verified bundle (refused first, with every figure, when {@link ModelMemory} estimates that it would not
+   * fit beside a second live model, as during a hot swap): tokenizer from its {@code vocab.txt} with its
+   * {@code do_lower_case}, graph from its
    * SavedModel, heads and labels from its {@code model.json}, and its embedding ({@code "embeddings"}) unless
    * {@code config} sets one ({@link PredictorConfig#embeddings()}). The caller closes the returned predictor.
    */
@@ -65,10 +68,19 @@ public final class BertBundles {
       throws IOException {
     ModelDescriptor model = bundle.model();
     BertConfig bertConfig = bertConfig(model);
+    ModelMemory.estimate(bertConfig, headsSpec(model), ModelMemory.Engine.TENSORFLOW)
+        .requireFitsHere(describe(bundle), ModelMemory.LIVE_MODELS_DURING_SWAP);
     WordPieceTokenizer tokenizer =
         WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
     return BertPredictor.fromBundle(bundle, tokenizer,
         b -> BertSavedModel.load(b.savedModelDir(), bertConfig, headsSpec(model), precision), config);
+  }
+
+  /** "bundle DIR (xlm-roberta L=12 H=768 V=250002)", for messages. */
+  public static String describe(ModelBundle bundle) {
+    BertConfig c = bertConfig(bundle.model());
+    return "bundle " + bundle.dir() + " (" + c.family().configName() + " L=" + c.numHiddenLayers() + " H="
+        + c.hiddenSize() + " V=" + c.vocabSize() + ")";
   }
 
   /** The bundle's embedding: pooling and normalisation ({@code model.json} {@code "embeddings"}). */

@@ -25,7 +25,11 @@ import org.tensorflow.types.TInt32;
  * BERT (google-research/bert {@code modeling.py: BertModel}) and its task heads as TF Java graph operands.
  *
  * <p>Shape legend: B batch, T tokens, H hidden, N heads, D head size (H / N), I intermediate size, C classes,
- * K token labels, V vocabulary, P max positions, S type vocabulary. B and T are dynamic: the inputs are
+ * K token labels, V vocabulary, P max positions, S type vocabulary, E embedding width (H but for ELECTRA).
+ *
+ * <p>One graph serves every {@link ModelFamily}: the config's named options switch RoBERTa's offset position ids
+ * ({@link BertConfig#positionPaddingIdx()}), the LayerNorm epsilon, ELECTRA's {@code bert/embeddings_project} (E to
+ * H) and the activation of the first-token dense layer the classification head reads ({@link BertConfig#headAct()}). B and T are dynamic: the inputs are
  * {@code [-1, -1]} int32 placeholders.
  *
  * <p>{@link #build} adds the ops to a graph through the given {@link Ops}; built at the root scope, the variables
@@ -159,22 +163,38 @@ public final class BertGraph {
     Operand<TInt32> bth = bert.withName("shape_bth").stack(List.of(batch, seqLen, bert.constant(h))); // [3]
     Operand<TInt32> rowsH = bert.constant(new int[] {-1, h}); // [2]
 
-    // modeling.py: embedding_lookup + embedding_postprocessor
+    // modeling.py: embedding_lookup + embedding_postprocessor; E = cfg.embeddingSize() (H except for ELECTRA)
+    final int e = cfg.embeddingSize();
     Ops emb = bert.withSubScope("embeddings");
     Variable<TFloat32> wordTable = layers.variable(emb, "word_embeddings",
-        Shape.of(cfg.vocabSize(), h)); // [V, H]
+        Shape.of(cfg.vocabSize(), e)); // [V, E]
     Variable<TFloat32> typeTable = layers.variable(emb, "token_type_embeddings",
-        Shape.of(cfg.typeVocabSize(), h)); // [S, H]
+        Shape.of(cfg.typeVocabSize(), e)); // [S, E]
     Variable<TFloat32> positionTable = layers.variable(emb, "position_embeddings",
-        Shape.of(cfg.maxPositionEmbeddings(), h)); // [P, H]
-    Operand<TFloat32> words = emb.gather(wordTable, inputIds, emb.constant(0)); // [B, T, H]
-    Operand<TFloat32> types = emb.gather(typeTable, segmentIds, emb.constant(0)); // [B, T, H]
-    Operand<TInt32> positionIds = emb.range(emb.constant(0), seqLen, emb.constant(1)); // [T]
-    Operand<TFloat32> positions = emb.gather(positionTable, positionIds, emb.constant(0)); // [T, H]
-    Operand<TFloat32> embedded = emb.math.add(emb.math.add(words, types), positions); // [B, T, H]
-    Operand<TFloat32> embedded2d = emb.reshape(embedded, rowsH); // [B*T, H]
-    Operand<TFloat32> hidden = layers.layerNorm(emb.withSubScope("LayerNorm"), embedded2d, h); // [B*T, H]
-    hidden = layers.dropout(emb, hidden, cfg.hiddenDropoutProb()); // [B*T, H]
+        Shape.of(cfg.maxPositionEmbeddings(), e)); // [P, E]
+    Operand<TFloat32> words = emb.gather(wordTable, inputIds, emb.constant(0)); // [B, T, E]
+    Operand<TFloat32> types = emb.gather(typeTable, segmentIds, emb.constant(0)); // [B, T, E]
+    Operand<TFloat32> positions;
+    if (cfg.positionPaddingIdx() == BertConfig.NO_POSITION_OFFSET) {
+      Operand<TInt32> positionIds = emb.range(emb.constant(0), seqLen, emb.constant(1)); // [T]
+      positions = emb.gather(positionTable, positionIds, emb.constant(0)); // [T, E]
+    } else {
+      // modeling_roberta.py: create_position_ids_from_input_ids, with the input mask marking the real tokens:
+      // padding_idx + 1, + 2, ... for real tokens, padding_idx for padding
+      Operand<TInt32> running = emb.math.mul(emb.math.cumsum(inputMask, emb.constant(1)), inputMask); // [B, T]
+      Operand<TInt32> positionIds = emb.withName("position_ids").math.add(running,
+          emb.constant(cfg.positionPaddingIdx())); // [B, T]
+      positions = emb.gather(positionTable, positionIds, emb.constant(0)); // [B, T, E]
+    }
+    Operand<TFloat32> embedded = emb.math.add(emb.math.add(words, types), positions); // [B, T, E]
+    Operand<TFloat32> embedded2d = emb.reshape(embedded, emb.constant(new int[] {-1, e})); // [B*T, E]
+    Operand<TFloat32> hidden = layers.layerNorm(emb.withSubScope("LayerNorm"), embedded2d, e,
+        cfg.layerNormEps()); // [B*T, E]
+    hidden = layers.dropout(emb, hidden, cfg.hiddenDropoutProb()); // [B*T, E]
+    if (cfg.projectsEmbeddings()) {
+      // modeling_electra.py: ElectraModel.embeddings_project
+      hidden = layers.dense(bert.withSubScope("embeddings_project"), hidden, e, h); // [B*T, H]
+    }
 
     // modeling.py: create_attention_mask_from_input_mask + attention_layer's adder, broadcast over heads and
     // query positions instead of materialising [B, T, T]
@@ -209,7 +229,7 @@ public final class BertGraph {
       Operand<TFloat32> attended = layers.dense(attOut.withSubScope("dense"), context2d, h, h); // [B*T, H]
       attended = layers.dropout(attOut, attended, cfg.hiddenDropoutProb()); // [B*T, H]
       attended = layers.layerNorm(attOut.withSubScope("LayerNorm"),
-          attOut.math.add(attended, hidden), h); // [B*T, H]
+          attOut.math.add(attended, hidden), h, cfg.layerNormEps()); // [B*T, H]
 
       Ops intermediate = layer.withSubScope("intermediate");
       Operand<TFloat32> inner = Layers.activation(intermediate, cfg.hiddenAct(),
@@ -217,18 +237,21 @@ public final class BertGraph {
       Ops out = layer.withSubScope("output");
       Operand<TFloat32> ff = layers.dense(out.withSubScope("dense"), inner, cfg.intermediateSize(), h); // [B*T, H]
       ff = layers.dropout(out, ff, cfg.hiddenDropoutProb()); // [B*T, H]
-      hidden = layers.layerNorm(out.withSubScope("LayerNorm"), out.math.add(ff, attended), h); // [B*T, H]
+      hidden = layers.layerNorm(out.withSubScope("LayerNorm"), out.math.add(ff, attended), h,
+          cfg.layerNormEps()); // [B*T, H]
       layerOutputs.add(layer.withName("layer_output").reshape(hidden, bth)); // [B, T, H]
     }
 
     Operand<TFloat32> sequenceOutput = tf.withName(SEQUENCE_OUTPUT_NAME)
         .identity(layerOutputs.get(layerOutputs.size() - 1)); // [B, T, H]
 
-    // modeling.py: pooler
+    // modeling.py: pooler. The same dense layer on the first token is RoBERTa's and ELECTRA's classification head
+    // dense and DistilBERT's pre_classifier; only the activation differs (cfg.headAct()). HF applies dropout before
+    // that dense in RoBERTa/ELECTRA and after it in DistilBERT; training here keeps BERT's (after the head's dense).
     Ops pooler = bert.withSubScope("pooler");
     Operand<TFloat32> first = pooler.stridedSlice(sequenceOutput, Indices.all(), Indices.at(0),
         Indices.all()); // [B, H]
-    Operand<TFloat32> pooled = pooler.math.tanh(
+    Operand<TFloat32> pooled = Layers.activation(pooler, cfg.headAct(),
         layers.dense(pooler.withSubScope("dense"), first, h, h)); // [B, H]
     Operand<TFloat32> pooledOutput = tf.withName(POOLED_OUTPUT_NAME).identity(pooled); // [B, H]
 

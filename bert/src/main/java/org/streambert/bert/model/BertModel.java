@@ -352,8 +352,8 @@ public final class BertModel implements ForwardPass {
     if (batch < 1) {
       throw new IllegalArgumentException("batch must be >= 1, got " + batch);
     }
-    if (seqLen < 1 || seqLen > config.maxPositionEmbeddings()) {
-      throw new IllegalArgumentException("seqLen must be in [1, " + config.maxPositionEmbeddings() + "], got "
+    if (seqLen < 1 || seqLen > config.maxSequenceLength()) {
+      throw new IllegalArgumentException("seqLen must be in [1, " + config.maxSequenceLength() + "], got "
           + seqLen);
     }
     long n = (long) batch * seqLen;

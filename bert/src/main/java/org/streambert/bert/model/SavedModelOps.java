@@ -36,8 +36,8 @@ public final class SavedModelOps {
   public static final Set<String> ALLOWED_OPS = Set.of(
       // tensors and shapes
       "Const", "Placeholder", "Identity", "NoOp", "Cast", "Shape", "Reshape", "ExpandDims", "Pack", "Range",
-      "StridedSlice", "Transpose", "GatherV2", "ZerosLike",
-      // arithmetic, activations (gelu, gelu_erf, relu, tanh), attention, heads
+      "StridedSlice", "Transpose", "GatherV2", "ZerosLike", "Cumsum",
+      // arithmetic (Cumsum: RoBERTa's offset position ids), activations (gelu, gelu_erf, relu, tanh), attention, heads
       "Add", "AddV2", "Sub", "Mul", "RealDiv", "Pow", "Square", "Sqrt", "Rsqrt", "Mean", "Erf", "Tanh", "Relu",
       "Sigmoid", "Softmax", "MatMul", "BatchMatMulV2", "BatchMatMulV3", "BiasAdd",
       // variables and the saver that restores them

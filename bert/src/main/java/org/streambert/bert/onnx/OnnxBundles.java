@@ -22,6 +22,7 @@ import org.streambert.bert.model.FiniteWeights;
 import org.streambert.bert.model.NonFiniteWeightException;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.ModelMemory;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 
 /**
@@ -164,6 +165,9 @@ public final class OnnxBundles {
    */
   public static ForwardPass load(ModelBundle bundle, OnnxPrecision precision, int threads,
       Map<String, String> configEntries) throws IOException {
+    ModelMemory.estimate(BertBundles.bertConfig(bundle.model()), BertBundles.headsSpec(bundle.model()),
+        precision == OnnxPrecision.INT8 ? ModelMemory.Engine.ONNXRUNTIME_INT8 : ModelMemory.Engine.ONNXRUNTIME_FP32)
+        .requireFitsHere(BertBundles.describe(bundle), ModelMemory.LIVE_MODELS_DURING_SWAP);
     byte[] model = checkedModel(bundle);
     if (precision == OnnxPrecision.INT8) {
       model = OnnxQuantizer.quantizeInt8(model);
@@ -171,7 +175,7 @@ public final class OnnxBundles {
     BertConfig cfg = BertBundles.bertConfig(bundle.model());
     HeadsSpec heads = BertBundles.headsSpec(bundle.model());
     return new OnnxRuntimeForwardPass(model, heads, cfg.hiddenSize(), threads,
-        new OnnxRuntimeForwardPass.Limits(cfg.vocabSize(), cfg.typeVocabSize(), cfg.maxPositionEmbeddings()),
+        new OnnxRuntimeForwardPass.Limits(cfg.vocabSize(), cfg.typeVocabSize(), cfg.maxSequenceLength()),
         configEntries);
   }
 

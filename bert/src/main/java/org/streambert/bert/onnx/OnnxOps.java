@@ -23,7 +23,7 @@ import org.streambert.bert.onnx.internals.OnnxProtoReader;
 public final class OnnxOps {
   /** The ops of the models {@link OnnxExporter} and {@link OnnxQuantizer} write (every activation and head). */
   public static final Set<String> ALLOWED_OPS = Set.of(
-      "Gather", "Shape", "Range", "Cast", "Unsqueeze", "Reshape", "Transpose",
+      "Gather", "Shape", "Range", "CumSum", "Cast", "Unsqueeze", "Reshape", "Transpose",
       "Add", "Sub", "Mul", "Div", "Pow", "MatMul", "LayerNormalization", "Softmax", "Sigmoid", "Tanh", "Erf", "Relu",
       "DynamicQuantizeLinear", "MatMulInteger", "ReduceMax", "ReduceMin", "Round", "Clip", "Min", "Max", "Neg");
   /** Opset versions of ai.onnx accepted (the exporter writes 17). */

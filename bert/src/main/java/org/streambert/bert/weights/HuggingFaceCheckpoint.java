@@ -21,13 +21,13 @@ import org.streambert.bert.model.Activation;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
 import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.ModelFamily;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.model.internals.TensorData;
 import org.streambert.bert.model.internals.Layers;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.weights.internals.HfFiles;
 import org.streambert.bert.weights.internals.HfNames;
-import org.streambert.bert.weights.internals.HfNames.Family;
 import org.streambert.bert.weights.internals.HfNames.Mapping;
 import org.streambert.bert.weights.internals.Safetensors;
 import org.tensorflow.ndarray.Shape;
@@ -36,10 +36,12 @@ import org.tensorflow.types.TFloat32;
 /**
  * A Hugging Face model directory as {@code save_pretrained} writes it: {@code config.json}, {@code model.safetensors},
  * {@code vocab.txt} and/or {@code tokenizer.json}, {@code tokenizer_config.json}, and for sentence-transformers models
- * {@code modules.json} with its pooling module. Reads BERT ({@code model_type} {@code bert}: {@code BertModel},
- * {@code BertForSequenceClassification}, {@code BertForTokenClassification}, {@code BertForQuestionAnswering},
- * {@code BertForMaskedLM}/{@code BertForPreTraining} encoders, MiniLM and sentence-transformers BERT models) and
- * DistilBERT ({@code DistilBertModel}, {@code ...ForTokenClassification}, {@code ...ForQuestionAnswering}); weights are
+ * {@code modules.json} with its pooling module. Reads the {@code model_type}s {@code bert} (MiniLM and
+ * sentence-transformers BERT models too), {@code roberta}, {@code xlm-roberta}, {@code camembert}, {@code distilbert}
+ * and {@code electra}, each as {@code <Family>Model}, {@code ...ForSequenceClassification},
+ * {@code ...ForTokenClassification}, {@code ...ForQuestionAnswering} and the {@code ...ForMaskedLM}/
+ * {@code ...ForPreTraining} encoders; the config's family options ({@code BertConfig#family()}) rebuild each family's
+ * graph. Weights are
  * served by this project's names ({@link WeightSource}, names mapped and dense kernels transposed by
  * {@link HfNames}).
  *
@@ -88,7 +90,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
 
   private final Path dir;
   private final Safetensors.Reader weights;
-  private final Family family;
+  private final ModelFamily family;
   private final String prefix;
   private final String architecture;
   private final Task task;
@@ -101,7 +103,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
   private final Optional<EmbeddingSpec> embeddings;
   private final Set<String> freshWeights;
 
-  private HuggingFaceCheckpoint(Path dir, Safetensors.Reader weights, Family family, String prefix,
+  private HuggingFaceCheckpoint(Path dir, Safetensors.Reader weights, ModelFamily family, String prefix,
       String architecture, Task task, BertConfig config, List<String> labels, boolean multiLabel, Vocab vocab,
       boolean lowerCase, int maxLength, Optional<EmbeddingSpec> embeddings, Set<String> freshWeights) {
     this.dir = dir;
@@ -163,17 +165,21 @@ public final class HuggingFaceCheckpoint implements WeightSource {
     }
     JsonNode cfg = HfFiles.readJsonObject(configFile, HfFiles.MAX_JSON_BYTES);
     String modelType = HfFiles.strictText(configFile, cfg, "model_type").orElse("bert").toLowerCase(Locale.ROOT);
-    Family family = switch (modelType) {
-      case "bert" -> Family.BERT;
-      case "distilbert" -> Family.DISTILBERT;
+    ModelFamily family = switch (modelType) {
+      case "bert" -> ModelFamily.BERT;
+      case "distilbert" -> ModelFamily.DISTILBERT;
+      case "roberta" -> ModelFamily.ROBERTA;
+      case "xlm-roberta" -> ModelFamily.XLM_ROBERTA;
+      case "camembert" -> ModelFamily.CAMEMBERT;
+      case "electra" -> ModelFamily.ELECTRA;
       default -> throw new IllegalArgumentException(configFile + ": model_type \"" + HfFiles.printable(modelType)
           + "\" is not supported; " + outOfScope(modelType));
     };
     List<String> architectures = HfFiles.texts(cfg, "architectures");
-    String architecture = architectures.isEmpty()
-        ? (family == Family.BERT ? "BertModel" : "DistilBertModel") : architectures.get(0);
+    String architecture = architectures.isEmpty() ? family.hfClassPrefix() + "Model" : architectures.get(0);
     Task task = task(configFile, family, architecture);
-    BertConfig config = family == Family.BERT ? bertConfig(configFile, cfg) : distilbertConfig(configFile, cfg);
+    BertConfig config = family == ModelFamily.DISTILBERT ? distilbertConfig(configFile, cfg)
+        : bertConfig(configFile, cfg, family);
 
     List<String> labels = List.of();
     boolean multiLabel = false;
@@ -299,7 +305,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
   public List<String> unusedTensors() {
     Set<String> used = new LinkedHashSet<>();
     for (String google : expectedShapes().keySet()) {
-      Mapping m = HfNames.toHf(family, google);
+      Mapping m = HfNames.toHf(family, google, sequenceHead());
       if (m != null) {
         used.add(fileName(m));
         String legacy = HfNames.legacyLayerNormName(fileName(m));
@@ -313,7 +319,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
 
   @Override
   public Optional<TFloat32> read(String name, Shape expectedShape) {
-    if (family == Family.DISTILBERT && name.equals("bert/embeddings/token_type_embeddings")) {
+    if (family == ModelFamily.DISTILBERT && name.equals("bert/embeddings/token_type_embeddings")) {
       return Optional.of(TensorData.floats(expectedShape, new float[(int) expectedShape.size()])); // no segments
     }
     if ((name.startsWith("cls_head/") && task != Task.SEQUENCE_CLASSIFICATION)
@@ -321,7 +327,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
         || (name.startsWith("cls/squad/") && task != Task.QUESTION_ANSWERING)) {
       return Optional.empty(); // HF's classifier.* is one head: serve it only as the head it is
     }
-    Mapping m = HfNames.toHf(family, name);
+    Mapping m = HfNames.toHf(family, name, sequenceHead());
     if (m == null) {
       return Optional.empty();
     }
@@ -371,17 +377,17 @@ public final class HuggingFaceCheckpoint implements WeightSource {
   private void validate() {
     for (Map.Entry<String, Shape> w : expectedShapes().entrySet()) {
       String google = w.getKey();
-      Mapping m = HfNames.toHf(family, google);
+      Mapping m = HfNames.toHf(family, google, sequenceHead());
       if (m == null) {
-        if (!(family == Family.DISTILBERT && google.equals("bert/embeddings/token_type_embeddings"))) {
-          freshWeights.add(google); // DistilBERT's pooler
+        if (!(family == ModelFamily.DISTILBERT && google.equals("bert/embeddings/token_type_embeddings"))) {
+          freshWeights.add(google); // the pooler of DistilBERT and ELECTRA encoders
         }
         continue;
       }
       Optional<Safetensors.Entry> e = find(m);
       if (e.isEmpty()) {
-        if (google.startsWith("bert/pooler/")) {
-          freshWeights.add(google); // BertForTokenClassification/QA/MaskedLM save no pooler
+        if (google.startsWith("bert/pooler/") && !(sequenceHead() && family != ModelFamily.BERT)) {
+          freshWeights.add(google); // ...ForTokenClassification/QA/MaskedLM save no pooler
           continue;
         }
         throw new IllegalArgumentException(weights.file() + ": no tensor " + fileName(m) + " (" + architecture
@@ -406,6 +412,15 @@ public final class HuggingFaceCheckpoint implements WeightSource {
           + config.vocabSize() + (labels.isEmpty() ? "" : ", " + labels.size() + " labels") + ") needs "
           + java.util.Arrays.toString(want) + " for " + google);
     }
+  }
+
+  private boolean sequenceHead() {
+    return task == Task.SEQUENCE_CLASSIFICATION;
+  }
+
+  /** The model family ({@code model_type}) of the directory. */
+  public ModelFamily family() {
+    return family;
   }
 
   private Optional<Safetensors.Entry> find(Mapping m) {
@@ -434,8 +449,8 @@ public final class HuggingFaceCheckpoint implements WeightSource {
     return t;
   }
 
-  private static String prefix(Safetensors.Reader reader, Family family) {
-    String familyPrefix = family == Family.BERT ? HfNames.BERT_PREFIX : HfNames.DISTILBERT_PREFIX;
+  private static String prefix(Safetensors.Reader reader, ModelFamily family) {
+    String familyPrefix = family.hfPrefix();
     String word = "embeddings.word_embeddings.weight";
     if (reader.entry(familyPrefix + word).isPresent()) {
       return familyPrefix;
@@ -444,21 +459,16 @@ public final class HuggingFaceCheckpoint implements WeightSource {
       return "";
     }
     throw new IllegalArgumentException(reader.file() + ": no tensor " + word + " (with or without the "
-        + familyPrefix + " prefix): not a " + (family == Family.BERT ? "BERT" : "DistilBERT") + " checkpoint");
+        + familyPrefix + " prefix): not a " + family.hfModelType() + " checkpoint");
   }
 
-  private static Task task(Path configFile, Family family, String architecture) {
-    String base = family == Family.BERT ? "Bert" : "DistilBert";
+  private static Task task(Path configFile, ModelFamily family, String architecture) {
+    String base = family.hfClassPrefix();
     if (architecture.equals(base + "Model") || architecture.equals(base + "ForMaskedLM")
-        || (family == Family.BERT && architecture.equals("BertForPreTraining"))) {
-      return Task.ENCODER;
+        || architecture.equals(base + "ForPreTraining")) {
+      return Task.ENCODER; // ElectraForPreTraining: the discriminator, its prediction head ignored
     }
     if (architecture.equals(base + "ForSequenceClassification")) {
-      if (family == Family.DISTILBERT) {
-        throw new IllegalArgumentException(configFile + ": DistilBertForSequenceClassification is not supported: its "
-            + "head is pre_classifier + ReLU on [CLS], where BERT's graph has the tanh pooler; import the encoder "
-            + "(architectures [\"DistilBertModel\"]) and fine-tune a head here");
-      }
       return Task.SEQUENCE_CLASSIFICATION;
     }
     if (architecture.equals(base + "ForTokenClassification")) {
@@ -468,13 +478,17 @@ public final class HuggingFaceCheckpoint implements WeightSource {
       return Task.QUESTION_ANSWERING;
     }
     throw new IllegalArgumentException(configFile + ": architecture \"" + HfFiles.printable(architecture)
-        + "\" is not supported; accepted: " + base + "Model, " + base + "ForSequenceClassification"
-        + (family == Family.DISTILBERT ? " (BERT only)" : "") + ", " + base + "ForTokenClassification, " + base
-        + "ForQuestionAnswering, " + base + "ForMaskedLM" + (family == Family.BERT ? ", BertForPreTraining" : "")
-        + " (the encoder)");
+        + "\" is not supported for model_type " + family.hfModelType() + "; accepted: " + base + "Model, " + base
+        + "ForSequenceClassification, " + base + "ForTokenClassification, " + base + "ForQuestionAnswering, " + base
+        + "ForMaskedLM, " + base + "ForPreTraining (the encoder)");
   }
 
-  private static BertConfig bertConfig(Path file, JsonNode cfg) {
+  /**
+   * BERT, RoBERTa (XLM-R, CamemBERT) and ELECTRA configs: BERT's keys, {@code layer_norm_eps}, RoBERTa's
+   * {@code pad_token_id} as the position offset, ELECTRA's {@code embedding_size}; defaults as in transformers'
+   * configuration classes.
+   */
+  private static BertConfig bertConfig(Path file, JsonNode cfg, ModelFamily family) {
     refuseTrue(file, cfg, "is_decoder", "a decoder (causal attention) is not BERT's encoder");
     refuseTrue(file, cfg, "add_cross_attention", "cross-attention layers are not in this graph");
     String positions = HfFiles.strictText(file, cfg, "position_embedding_type").orElse("absolute");
@@ -482,19 +496,34 @@ public final class HuggingFaceCheckpoint implements WeightSource {
       throw new IllegalArgumentException(file + ": position_embedding_type \"" + HfFiles.printable(positions)
           + "\" is not supported (only absolute position embeddings)");
     }
-    checkLayerNormEps(file, cfg, "layer_norm_eps");
-    return new BertConfig(
+    boolean roberta = family.offsetPositions();
+    int hidden = bounded(file, cfg, "hidden_size", family == ModelFamily.ELECTRA ? 256 : 768, MAX_HIDDEN);
+    int maxPositions = bounded(file, cfg, "max_position_embeddings", roberta ? 514 : 512, MAX_POSITIONS);
+    BertConfig base = new BertConfig(
         bounded(file, cfg, "vocab_size", null, MAX_VOCAB),
-        bounded(file, cfg, "hidden_size", 768, MAX_HIDDEN),
+        hidden,
         bounded(file, cfg, "num_hidden_layers", 12, MAX_LAYERS),
         bounded(file, cfg, "num_attention_heads", 12, MAX_HEADS),
         bounded(file, cfg, "intermediate_size", 3072, MAX_INTERMEDIATE),
         activation(file, HfFiles.strictText(file, cfg, "hidden_act").orElse("gelu"), "hidden_act"),
         probability(file, cfg, "hidden_dropout_prob", 0.1),
         probability(file, cfg, "attention_probs_dropout_prob", 0.1),
-        bounded(file, cfg, "max_position_embeddings", 512, MAX_POSITIONS),
-        bounded(file, cfg, "type_vocab_size", 2, MAX_TYPES),
-        positiveDouble(file, cfg, "initializer_range", 0.02));
+        maxPositions,
+        bounded(file, cfg, "type_vocab_size", roberta ? 1 : 2, MAX_TYPES),
+        positiveDouble(file, cfg, "initializer_range", 0.02)).asFamily(family);
+    double eps = layerNormEps(file, cfg, base.layerNormEps());
+    int paddingIdx = base.positionPaddingIdx();
+    if (roberta) {
+      JsonNode pad = cfg.get("pad_token_id");
+      paddingIdx = pad == null || pad.isNull() ? BertConfig.ROBERTA_PADDING_IDX : pad.isIntegralNumber()
+          && pad.canConvertToInt() && pad.intValue() >= 0 && pad.intValue() < maxPositions - 1 ? pad.intValue() : -2;
+      if (paddingIdx == -2) {
+        throw new IllegalArgumentException(file + ": pad_token_id must be an integer in [0, max_position_embeddings"
+            + " - 1), got " + pad + " (RoBERTa's position ids start after it)");
+      }
+    }
+    int embedding = family == ModelFamily.ELECTRA ? bounded(file, cfg, "embedding_size", 128, MAX_HIDDEN) : hidden;
+    return base.withOptions(family, eps, paddingIdx, embedding, base.headAct());
   }
 
   private static BertConfig distilbertConfig(Path file, JsonNode cfg) {
@@ -510,7 +539,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
         probability(file, cfg, "attention_dropout", 0.1),
         bounded(file, cfg, "max_position_embeddings", 512, MAX_POSITIONS),
         1, // no token type table: one zero row
-        positiveDouble(file, cfg, "initializer_range", 0.02));
+        positiveDouble(file, cfg, "initializer_range", 0.02)).asFamily(ModelFamily.DISTILBERT);
   }
 
   /**
@@ -539,6 +568,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
     };
   }
 
+  /** DistilBERT's LayerNorms are built with eps 1e-12 whatever its config says; refuse a file that says otherwise. */
   private static void checkLayerNormEps(Path file, JsonNode cfg, String key) {
     JsonNode n = cfg.get(key);
     if (n == null || n.isNull()) {
@@ -548,6 +578,17 @@ public final class HuggingFaceCheckpoint implements WeightSource {
       throw new IllegalArgumentException(file + ": " + key + " " + n + " is not supported; this graph's LayerNorm "
           + "uses " + Layers.LAYER_NORM_EPSILON + " (BERT's)");
     }
+  }
+
+  private static double layerNormEps(Path file, JsonNode cfg, double dflt) {
+    JsonNode n = cfg.get("layer_norm_eps");
+    if (n == null || n.isNull()) {
+      return dflt;
+    }
+    if (!n.isNumber() || !(n.doubleValue() > 0 && n.doubleValue() < 1)) {
+      throw new IllegalArgumentException(file + ": layer_norm_eps must be a number in (0, 1), got " + n);
+    }
+    return n.doubleValue();
   }
 
   private static void refuseTrue(Path file, JsonNode cfg, String key, String why) {
@@ -655,7 +696,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
   }
 
   private static int maxLength(BertConfig config, Optional<JsonNode> tokenizerConfig, Optional<JsonNode> stConfig) {
-    int positions = config.maxPositionEmbeddings();
+    int positions = config.maxSequenceLength();
     for (var source : List.of(stConfig.map(c -> c.get("max_seq_length")),
         tokenizerConfig.map(c -> c.get("model_max_length")))) {
       if (source.isPresent() && source.get() != null && source.get().isIntegralNumber()
@@ -771,11 +812,10 @@ public final class HuggingFaceCheckpoint implements WeightSource {
 
   private static String outOfScope(String modelType) {
     return switch (modelType) {
-      case "roberta", "xlm-roberta", "camembert" -> "RoBERTa-family models use a byte-level BPE or SentencePiece "
-          + "tokenizer and offset position ids, which this WordPiece pipeline does not have";
       case "albert" -> "ALBERT factorises its embeddings and shares one layer's weights across layers";
-      case "electra" -> "ELECTRA's embeddings may be narrower than its encoder (embeddings_project)";
-      default -> "accepted: bert (BERT, MiniLM, sentence-transformers BERT models) and distilbert";
+      case "deberta", "deberta-v2" -> "DeBERTa's disentangled relative attention is not this graph's";
+      default -> "accepted: bert (BERT, MiniLM, sentence-transformers BERT models), roberta, xlm-roberta, camembert, "
+          + "distilbert, electra";
     };
   }
 }

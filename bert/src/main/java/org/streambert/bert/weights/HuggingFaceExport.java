@@ -27,6 +27,7 @@ import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.BertSavedModel;
 import org.streambert.bert.model.FiniteWeights;
 import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.ModelFamily;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.weights.internals.HfNames;
 import org.streambert.bert.weights.internals.Safetensors;
@@ -39,10 +40,13 @@ import org.tensorflow.ndarray.Shape;
  * {@link HuggingFaceCheckpoint}, which reads the result back to the same weights).
  *
  * <pre>
- *   config.json              model_type bert, architectures [BertModel | BertForSequenceClassification |
- *                            BertForTokenClassification], hidden_act gelu (exact) or gelu_new (tanh), id2label/label2id,
- *                            problem_type for a classifier, layer_norm_eps 1e-12
- *   model.safetensors        F32; encoder under bert. for heads (no prefix for BertModel); classifier.weight [C|K, H]
+ *   config.json              model_type of the config's family (bert, roberta, xlm-roberta, camembert, distilbert,
+ *                            electra), architectures [&lt;Family&gt;Model | ...ForSequenceClassification |
+ *                            ...ForTokenClassification], hidden_act gelu (exact) or gelu_new (tanh), id2label/label2id,
+ *                            problem_type for a classifier, layer_norm_eps, RoBERTa's pad_token_id (position offset)
+ *   model.safetensors        F32; encoder under bert./roberta./distilbert./electra. for heads (no prefix for the bare
+ *                            model); classifier.weight [C|K, H], or RoBERTa/ELECTRA classifier.dense + out_proj,
+ *                            DistilBERT pre_classifier + classifier
  *   vocab.txt, tokenizer_config.json (do_lower_case, model_max_length, BertTokenizer), special_tokens_map.json
  *   modules.json, sentence_bert_config.json, 1_Pooling/config.json [, 2_Normalize/]
  *                            only for a bundle whose embedding is mean/cls/max pooling: a sentence-transformers model
@@ -95,22 +99,26 @@ public final class HuggingFaceExport {
       HeadsSpec spec = head == null ? HeadsSpec.NONE
           : head instanceof ClassificationHead c ? new HeadsSpec(c.size(), c.multiLabel(), 0)
           : HeadsSpec.tokenClassification(head.size());
-      String architecture = head == null ? "BertModel"
-          : head instanceof ClassificationHead ? "BertForSequenceClassification" : "BertForTokenClassification";
-      String prefix = head == null ? "" : HfNames.BERT_PREFIX;
+      ModelFamily family = config.family();
+      String architecture = architecture(family, Optional.ofNullable(head));
+      String prefix = head == null ? "" : family.hfPrefix();
+      boolean sequenceHead = spec.hasClassHead();
       Map<String, float[]> tensors = new LinkedHashMap<>();
       Map<String, long[]> shapes = new LinkedHashMap<>();
       for (Map.Entry<String, Shape> v : BertGraph.variableShapes(config, spec).entrySet()) {
         String google = v.getKey();
         if (spec.hasTokenHead() && google.startsWith("bert/pooler/")) {
-          continue; // BertForTokenClassification has no pooler
+          continue; // ...ForTokenClassification has no pooler
         }
         float[] values = weights.get(google);
         if (values == null || values.length != v.getValue().size()) {
           throw new IllegalArgumentException("no weight " + google + " of shape " + v.getValue() + " to export");
         }
         FiniteWeights.require(google, values); // NonFiniteWeightException: a diverged model is not exported
-        HfNames.Mapping m = HfNames.toHf(HfNames.Family.BERT, google);
+        HfNames.Mapping m = HfNames.toHf(family, google, sequenceHead);
+        if (m == null) {
+          continue; // DistilBERT's token type row, the pooler DistilBERT and ELECTRA encoders do not have
+        }
         String name = m.encoder() ? prefix + m.hfName() : m.hfName();
         long[] shape = v.getValue().asArray();
         if (m.transposed()) {
@@ -160,24 +168,53 @@ public final class HuggingFaceExport {
   private static ObjectNode config(BertConfig c, String architecture, HeadSpec head, Vocab vocab) {
     ObjectNode o = JSON.createObjectNode();
     o.putArray("architectures").add(architecture);
-    o.put("model_type", "bert");
+    o.put("model_type", c.family().hfModelType());
+    if (c.family() == ModelFamily.DISTILBERT) {
+      // configuration_distilbert.py's names
+      o.put("activation", HuggingFaceCheckpoint.hfActivationName(c.hiddenAct()));
+      o.put("attention_dropout", c.attentionProbsDropoutProb());
+      o.put("dim", c.hiddenSize());
+      o.put("dropout", c.hiddenDropoutProb());
+      o.put("hidden_dim", c.intermediateSize());
+      o.put("initializer_range", c.initializerRange());
+      o.put("max_position_embeddings", c.maxPositionEmbeddings());
+      o.put("n_heads", c.numAttentionHeads());
+      o.put("n_layers", c.numHiddenLayers());
+      o.put("pad_token_id", vocab.padId());
+      o.put("qa_dropout", 0.1);
+      o.put("seq_classif_dropout", 0.2);
+      o.put("sinusoidal_pos_embds", false);
+      o.put("torch_dtype", "float32");
+      o.put("vocab_size", c.vocabSize());
+      labels(o, head);
+      return o;
+    }
     o.put("attention_probs_dropout_prob", c.attentionProbsDropoutProb());
     o.putNull("classifier_dropout");
+    if (c.family() == ModelFamily.ELECTRA) {
+      o.put("embedding_size", c.embeddingSize());
+    }
     o.put("hidden_act", HuggingFaceCheckpoint.hfActivationName(c.hiddenAct()));
     o.put("hidden_dropout_prob", c.hiddenDropoutProb());
     o.put("hidden_size", c.hiddenSize());
     o.put("initializer_range", c.initializerRange());
     o.put("intermediate_size", c.intermediateSize());
-    o.put("layer_norm_eps", 1e-12);
+    o.put("layer_norm_eps", c.layerNormEps());
     o.put("max_position_embeddings", c.maxPositionEmbeddings());
     o.put("num_attention_heads", c.numAttentionHeads());
     o.put("num_hidden_layers", c.numHiddenLayers());
-    o.put("pad_token_id", vocab.padId());
+    // RoBERTa's position ids start after pad_token_id, so it must be the config's padding index
+    o.put("pad_token_id", c.family().offsetPositions() ? c.positionPaddingIdx() : vocab.padId());
     o.put("position_embedding_type", "absolute");
     o.put("torch_dtype", "float32");
     o.put("type_vocab_size", c.typeVocabSize());
     o.put("use_cache", true);
     o.put("vocab_size", c.vocabSize());
+    labels(o, head);
+    return o;
+  }
+
+  private static void labels(ObjectNode o, HeadSpec head) {
     if (head != null) {
       ObjectNode id2label = o.putObject("id2label");
       ObjectNode label2id = o.putObject("label2id");
@@ -189,7 +226,6 @@ public final class HuggingFaceExport {
         o.put("problem_type", ch.multiLabel() ? "multi_label_classification" : "single_label_classification");
       }
     }
-    return o;
   }
 
   private static ObjectNode tokenizerConfig(boolean lowerCase, int maxLength) {
@@ -257,7 +293,14 @@ public final class HuggingFaceExport {
 
   /** The export's architecture for a head ({@code BertModel} for none): for messages and tests. */
   public static String architecture(Optional<HeadSpec> head) {
-    return head.isEmpty() ? "BertModel"
-        : head.get() instanceof ClassificationHead ? "BertForSequenceClassification" : "BertForTokenClassification";
+    return architecture(ModelFamily.BERT, head);
+  }
+
+  /** The export's architecture for a head of {@code family} ({@code RobertaModel} for none, ...). */
+  public static String architecture(ModelFamily family, Optional<HeadSpec> head) {
+    String base = family.hfClassPrefix();
+    return head.isEmpty() ? base + "Model"
+        : head.get() instanceof ClassificationHead ? base + "ForSequenceClassification"
+        : base + "ForTokenClassification";
   }
 }

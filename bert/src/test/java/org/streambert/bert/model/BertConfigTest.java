@@ -96,4 +96,45 @@ class BertConfigTest {
     assertThrows(IllegalArgumentException.class, () -> TinyBert.CONFIG.truncated(3));
     assertThrows(IllegalArgumentException.class, () -> TinyBert.CONFIG.truncated(0));
   }
+
+  @Test
+  void shouldWritePlainBertWithoutFamilyKeysSoOldBundlesStayByteIdentical() {
+    BertConfig bert = new BertConfig(100, 32, 2, 4, 64, Activation.GELU_TANH, 0.1, 0.1, 64, 2, 0.02);
+    String json = bert.toJson();
+    assertTrue(!json.contains(BertConfig.MODEL_FAMILY_KEY) && !json.contains(BertConfig.LAYER_NORM_EPS_KEY), json);
+    BertConfig read = BertConfig.fromJson(json);
+    assertEquals(bert, read);
+    assertEquals(ModelFamily.BERT, read.family());
+    assertEquals(64, read.maxSequenceLength());
+  }
+
+  @Test
+  void shouldRoundTripEveryFamilyOptionThroughJson() {
+    BertConfig base = new BertConfig(100, 32, 2, 4, 64, Activation.GELU_ERF, 0.1, 0.1, 66, 1, 0.02);
+    BertConfig roberta = base.asFamily(ModelFamily.XLM_ROBERTA);
+    assertEquals(1e-5, roberta.layerNormEps());
+    assertEquals(1, roberta.positionPaddingIdx());
+    assertEquals(64, roberta.maxSequenceLength(), "514 - 2 positions, as RoBERTa's 512 tokens");
+    assertEquals(roberta, BertConfig.fromJson(roberta.toJson()));
+    BertConfig electra = base.asFamily(ModelFamily.ELECTRA).withOptions(ModelFamily.ELECTRA, 1e-12, -1, 16,
+        Activation.GELU_ERF);
+    assertTrue(electra.projectsEmbeddings());
+    assertEquals(electra, BertConfig.fromJson(electra.toJson()));
+    assertEquals(Activation.RELU, base.asFamily(ModelFamily.DISTILBERT).headAct());
+    assertEquals(electra.withNumHiddenLayers(1).embeddingSize(), 16, "copies keep the family options");
+  }
+
+  @Test
+  void shouldRefuseFamilyOptionsOutOfRange() {
+    BertConfig base = new BertConfig(100, 32, 2, 4, 64, Activation.GELU_ERF, 0.1, 0.1, 66, 1, 0.02);
+    assertThrows(IllegalArgumentException.class,
+        () -> base.withOptions(ModelFamily.ROBERTA, 1e-5, 65, 32, Activation.TANH));
+    assertThrows(IllegalArgumentException.class,
+        () -> base.withOptions(ModelFamily.ROBERTA, 0, 1, 32, Activation.TANH));
+    assertThrows(IllegalArgumentException.class,
+        () -> base.withOptions(ModelFamily.ELECTRA, 1e-12, -1, 0, Activation.TANH));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> BertConfig.fromJson("{\"vocab_size\": 10, \"model_family\": \"gpt2\"}"));
+    assertTrue(e.getMessage().contains("unknown model_family"), e.getMessage());
+  }
 }

@@ -38,6 +38,28 @@ class SavedModelOpsTest {
   }
 
   @Test
+  void shouldAllowTheGraphOfEveryModelFamilyAndLoadItBack(@TempDir Path dir) {
+    BertConfig base = new BertConfig(100, 32, 2, 2, 64, Activation.GELU_ERF, 0.1, 0.1, 66, 1, 0.02);
+    for (ModelFamily family : ModelFamily.values()) {
+      BertConfig cfg = family == ModelFamily.ELECTRA
+          ? base.asFamily(family).withOptions(family, 1e-12, -1, 16, Activation.GELU_ERF) : base.asFamily(family);
+      Path export = dir.resolve(family.configName());
+      int[] ids = {2, 7, 9, 3, 0, 0};
+      int[] mask = {1, 1, 1, 1, 0, 0};
+      float[] before;
+      try (BertModel m = BertModel.create(cfg, HEADS, WeightSource.ofArrays(TinyBert.randomWeights(cfg, HEADS, 7)))) {
+        BertSavedModel.export(m, export);
+        before = m.run(1, 6, ids, mask, new int[6]).classProbs();
+      }
+      SavedModelOps.check(export);
+      try (BertModel loaded = BertSavedModel.load(export, cfg, HEADS)) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, loaded.run(1, 6, ids, mask, new int[6]).classProbs(),
+            family + " after export and load");
+      }
+    }
+  }
+
+  @Test
   void shouldRefuseAnInitialiserThatCopiesAFileBeforeTensorFlowRunsIt(@TempDir Path dir) throws IOException {
     Path secret = Files.writeString(dir.resolve("secret.txt"), "root:x:0:0");
     Path control = maliciousExport(dir.resolve("control"), secret, dir.resolve("written-by-control"));

@@ -94,7 +94,7 @@ public final class DistillCommand implements Callable<Integer> {
       }
       try (StartingPoint start = model.open(List.of(), training.seed)) {
         int length = training.maxLength != null ? training.maxLength : teacher.model().tokenizer().maxLength();
-        length = Math.min(length, start.config().maxPositionEmbeddings());
+        length = Math.min(length, start.config().maxSequenceLength());
         TrainingConfig config = training.config(length);
         DistillResult result = FineTuningLoop.distill(start, teacher, taskData, texts, config, distill, log);
         TrainingResult student = result.student();

@@ -55,7 +55,7 @@ public final class FineTuneCommand implements Callable<Integer> {
     try (StartingPoint start = model.open(texts, training.seed)) {
       int length = training.maxLength != null ? training.maxLength
           : start.parent().map(p -> p.tokenizer().maxLength()).orElse(TrainingConfig.DEFAULT_MAX_LENGTH);
-      length = Math.min(length, start.config().maxPositionEmbeddings());
+      length = Math.min(length, start.config().maxSequenceLength());
       TrainingConfig config = training.config(length);
       TrainingResult result = FineTuningLoop.run(start, taskData, config, log);
       log.printf("best epoch %d of %d%n", result.bestEpoch(), result.history().size());

@@ -110,7 +110,7 @@ public final class FineTuneSquadCommand implements Callable<Integer> {
       texts.add(e.context());
     });
     try (StartingPoint start = model.open(texts, seed)) {
-      int length = Math.min(maxSeqLength, start.config().maxPositionEmbeddings());
+      int length = Math.min(maxSeqLength, start.config().maxSequenceLength());
       QaOptions qa = new QaOptions(length, docStride, Math.min(maxQueryLength, length - 4), nBest, maxAnswerLength);
       SquadTrainResult result = SquadTrainer.run(SquadTrainOptions.builder(start.config(),
               new WordPieceTokenizer(start.vocab(), start.lowerCase()), start.weights(true, true, seed), trainExamples)

@@ -140,7 +140,7 @@ public final class ImportCommand implements Callable<Integer> {
       HeadsSpec heads = new HeadsSpec(cls.size(), false, ner.size());
       Map<String, float[]> weights = readAll(start.weights(true, true, seed), start.config(), heads);
       int length = Math.min(maxLength != null ? maxLength : TrainingConfig.DEFAULT_MAX_LENGTH,
-          start.config().maxPositionEmbeddings());
+          start.config().maxSequenceLength());
       String v = version();
       RunExporter.export(out, new RunExporter.Identity(name, v, null, null), start.config(), weights, start.vocab(),
           start.lowerCase(), length, classHead, cls, false, nerHead, ner, embeddings(null), Map.of(), 0,
@@ -171,7 +171,7 @@ public final class ImportCommand implements Callable<Integer> {
       boolean sequence = ckpt.task() == HuggingFaceCheckpoint.Task.SEQUENCE_CLASSIFICATION;
       List<String> cls = sequence ? ckpt.labels() : List.of();
       List<String> tok = ckpt.task() == HuggingFaceCheckpoint.Task.TOKEN_CLASSIFICATION ? ckpt.labels() : List.of();
-      int length = Math.min(maxLength != null ? maxLength : ckpt.maxLength(), config.maxPositionEmbeddings());
+      int length = Math.min(maxLength != null ? maxLength : ckpt.maxLength(), config.maxSequenceLength());
       String v = version();
       RunExporter.export(out, new RunExporter.Identity(name, v, null, null), config, weights, ckpt.vocab(), lower,
           length, classHead, cls, sequence && ckpt.multiLabel(), nerHead, tok,
@@ -199,7 +199,7 @@ public final class ImportCommand implements Callable<Integer> {
     Map<String, float[]> weights = readAll(ckpt.orElse(WeightSource.random(config.initializerRange(), seed)), config,
         HeadsSpec.NONE);
     int length = Math.min(maxLength != null ? maxLength : TrainingConfig.DEFAULT_MAX_LENGTH,
-        config.maxPositionEmbeddings());
+        config.maxSequenceLength());
     String v = version();
     RunExporter.export(out, new RunExporter.Identity(name, v, null, null), config, weights, vocab, lower, length,
         classHead, List.of(), false, nerHead, List.of(), embeddings(null), Map.of(), 0, List.of());
@@ -226,7 +226,7 @@ public final class ImportCommand implements Callable<Integer> {
     Files.write(out.resolve(GoogleCheckpoint.VOCAB_FILE), ckpt.vocab().tokens(), StandardCharsets.UTF_8);
     GoogleCheckpoint.write(out.resolve(GoogleCheckpoint.CHECKPOINT_PREFIX), values, shapes);
     int length = Math.min(maxLength != null ? maxLength : QaOptions.DEFAULT_MAX_SEQ_LENGTH,
-        config.maxPositionEmbeddings());
+        config.maxSequenceLength());
     new QaSettings(lower, QaOptions.DEFAULTS.withMaxSeqLength(length)
         .withDocStride(Math.min(QaOptions.DEFAULT_DOC_STRIDE, Math.max(1, length / 3)))).write(out);
     System.out.println("wrote " + out + " (BertForQuestionAnswering as a fine-tune-squad directory: serve it with "

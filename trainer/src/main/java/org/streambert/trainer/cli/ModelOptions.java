@@ -58,7 +58,8 @@ public final class ModelOptions {
       if (v.size() != cfg.vocabSize()) {
         cfg = new BertConfig(v.size(), cfg.hiddenSize(), cfg.numHiddenLayers(), cfg.numAttentionHeads(),
             cfg.intermediateSize(), cfg.hiddenAct(), cfg.hiddenDropoutProb(), cfg.attentionProbsDropoutProb(),
-            cfg.maxPositionEmbeddings(), cfg.typeVocabSize(), cfg.initializerRange());
+            cfg.maxPositionEmbeddings(), cfg.typeVocabSize(), cfg.initializerRange()).withOptions(cfg.family(),
+            cfg.layerNormEps(), cfg.positionPaddingIdx(), cfg.embeddingSize(), cfg.headAct());
       }
       start = StartingPoint.random(cfg, v, lower, seed);
     }

@@ -123,7 +123,7 @@ public final class PretrainCommand implements Callable<Integer> {
     List<String> sentences = new ArrayList<>();
     documents.forEach(d -> sentences.addAll(d.lines().toList()));
     try (StartingPoint start = model.open(sentences, seed)) {
-      int length = Math.min(maxSeqLength, start.config().maxPositionEmbeddings());
+      int length = Math.min(maxSeqLength, start.config().maxSequenceLength());
       PretrainingDataOptions data = new PretrainingDataOptions(length, shortSeqProb, maskedLmProb, maxPredictions,
           dupeFactor, wholeWordMask, seed);
       PretrainOptions options = PretrainOptions.builder(start.config(),

@@ -71,9 +71,9 @@ public final class FineTuningLoop {
       throw new IllegalArgumentException("the student has " + start.config().numHiddenLayers()
           + " layers, more than the teacher's " + teacher.config().numHiddenLayers());
     }
-    if (config.maxLength() > teacher.config().maxPositionEmbeddings()) {
+    if (config.maxLength() > teacher.config().maxSequenceLength()) {
       throw new IllegalArgumentException("max length " + config.maxLength() + " exceeds the teacher's "
-          + "max_position_embeddings " + teacher.config().maxPositionEmbeddings());
+          + "positions " + teacher.config().maxSequenceLength());
     }
     return train(start, data, config, log, teacher, unlabelled, distill, new ArrayList<>());
   }
@@ -81,9 +81,9 @@ public final class FineTuningLoop {
   private static DistillResult train(StartingPoint start, TaskData data, TrainingConfig config, PrintStream log,
       Teacher teacher, List<String> unlabelled, DistillConfig distill, List<Double> softLosses) {
     BertConfig cfg = start.config();
-    if (config.maxLength() > cfg.maxPositionEmbeddings()) {
+    if (config.maxLength() > cfg.maxSequenceLength()) {
       throw new IllegalArgumentException("max length " + config.maxLength() + " exceeds the model's "
-          + "max_position_embeddings " + cfg.maxPositionEmbeddings());
+          + "positions " + cfg.maxSequenceLength());
     }
     WordPieceTokenizer tokenizer = new WordPieceTokenizer(start.vocab(), start.lowerCase());
     int padId = tokenizer.padId();

@@ -124,6 +124,11 @@ public final class Layers {
    * {@code scope}.
    */
   public Operand<TFloat32> layerNorm(Ops scope, Operand<TFloat32> x, int width) {
+    return layerNorm(scope, x, width, LAYER_NORM_EPSILON);
+  }
+
+  /** {@link #layerNorm(Ops, Operand, int)} with another epsilon (RoBERTa's {@code layer_norm_eps} 1e-5). */
+  public Operand<TFloat32> layerNorm(Ops scope, Operand<TFloat32> x, int width, double epsilon) {
     Variable<TFloat32> beta = variable(scope, "beta", Shape.of(width));
     Variable<TFloat32> gamma = variable(scope, "gamma", Shape.of(width));
     Operand<TInt32> lastAxis = scope.constant(new int[] {-1});
@@ -132,7 +137,7 @@ public final class Layers {
     Operand<TFloat32> variance = scope.math.mean(scope.math.mul(centered, centered), lastAxis,
         org.tensorflow.op.math.Mean.keepDims(true)); // [M, 1]
     Operand<TFloat32> inverseStd = scope.math.rsqrt(
-        scope.math.add(variance, scope.constant(LAYER_NORM_EPSILON))); // [M, 1]
+        scope.math.add(variance, scope.constant((float) epsilon))); // [M, 1]
     Operand<TFloat32> normalized = scope.math.mul(centered, inverseStd); // [M, H]
     return scope.math.add(scope.math.mul(normalized, gamma), beta); // [M, H]
   }

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.streambert.bert.model.Activation;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.onnx.OnnxLayout;
@@ -21,7 +22,9 @@ import org.streambert.bert.onnx.internals.OnnxModel.ValueInfo;
  * there: B batch, T tokens, H hidden, N heads, D head size, I intermediate size, C classes, K token labels.
  *
  * <p>The GELU is written in the op order ONNX Runtime's FastGelu fusion recognises and LayerNorm as ONNX's own
- * {@code LayerNormalization} (epsilon 1e-12 as in {@code modeling.py}); dense layers are {@code MatMul} + {@code Add}
+ * {@code LayerNormalization} (the config's epsilon: 1e-12 as in {@code modeling.py}, 1e-5 for RoBERTa); the family
+ * options of {@code BertConfig} (offset position ids, ELECTRA's embedding projection, the head's activation) are
+ * built as in {@code BertGraph}; dense layers are {@code MatMul} + {@code Add}
  * against initializers that keep Google's checkpoint names, so the int8 pass can find them.
  */
 public final class BertOnnxGraph {
@@ -36,8 +39,11 @@ public final class BertOnnxGraph {
   private final Map<String, String> constants = new HashMap<>();
   private int counter;
 
-  private BertOnnxGraph(Map<String, float[]> weights) {
+  private final float epsilon;
+
+  private BertOnnxGraph(Map<String, float[]> weights, float epsilon) {
     this.weights = weights;
+    this.epsilon = epsilon;
   }
 
   /**
@@ -48,7 +54,7 @@ public final class BertOnnxGraph {
    */
   public static Model build(BertConfig cfg, HeadsSpec heads, Map<String, float[]> weights,
       Map<String, String> metadata, String producerVersion) {
-    BertOnnxGraph g = new BertOnnxGraph(weights);
+    BertOnnxGraph g = new BertOnnxGraph(weights, (float) cfg.layerNormEps());
     List<ValueInfo> outputs = g.encode(cfg, heads);
     List<ValueInfo> inputs = List.of(
         new ValueInfo(OnnxLayout.INPUT_IDS, OnnxModel.INT64, List.of("batch", "sequence")),
@@ -66,17 +72,29 @@ public final class BertOnnxGraph {
     final long d = cfg.headSize();
     final long i = cfg.intermediateSize();
 
-    // modeling.py: embedding_lookup + embedding_postprocessor
-    String words = op("Gather", List.of(weight("bert/embeddings/word_embeddings", cfg.vocabSize(), h),
-        OnnxLayout.INPUT_IDS)); // [B, T, H]
-    String types = op("Gather", List.of(weight("bert/embeddings/token_type_embeddings", cfg.typeVocabSize(), h),
-        OnnxLayout.TOKEN_TYPE_IDS)); // [B, T, H]
-    String seqLen = op("Gather", List.of(op("Shape", List.of(OnnxLayout.INPUT_IDS)), longScalar(1))); // []
-    String positionIds = op("Range", List.of(longScalar(0), seqLen, longScalar(1))); // [T]
+    // modeling.py: embedding_lookup + embedding_postprocessor; E = cfg.embeddingSize() (H except for ELECTRA)
+    final long e = cfg.embeddingSize();
+    String words = op("Gather", List.of(weight("bert/embeddings/word_embeddings", cfg.vocabSize(), e),
+        OnnxLayout.INPUT_IDS)); // [B, T, E]
+    String types = op("Gather", List.of(weight("bert/embeddings/token_type_embeddings", cfg.typeVocabSize(), e),
+        OnnxLayout.TOKEN_TYPE_IDS)); // [B, T, E]
+    String positionIds;
+    if (cfg.positionPaddingIdx() == BertConfig.NO_POSITION_OFFSET) {
+      String seqLen = op("Gather", List.of(op("Shape", List.of(OnnxLayout.INPUT_IDS)), longScalar(1))); // []
+      positionIds = op("Range", List.of(longScalar(0), seqLen, longScalar(1))); // [T]
+    } else {
+      // modeling_roberta.py: create_position_ids_from_input_ids, real tokens marked by the attention mask
+      String running = op("Mul", List.of(op("CumSum", List.of(OnnxLayout.ATTENTION_MASK, longScalar(1))),
+          OnnxLayout.ATTENTION_MASK)); // [B, T]
+      positionIds = op("Add", List.of(running, longScalar(cfg.positionPaddingIdx()))); // [B, T]
+    }
     String positions = op("Gather", List.of(weight("bert/embeddings/position_embeddings",
-        cfg.maxPositionEmbeddings(), h), positionIds)); // [T, H]
-    String embedded = op("Add", List.of(op("Add", List.of(words, types)), positions)); // [B, T, H]
-    String hidden = layerNorm("bert/embeddings/LayerNorm", embedded, h); // [B, T, H]
+        cfg.maxPositionEmbeddings(), e), positionIds)); // [T, E] or [B, T, E]
+    String embedded = op("Add", List.of(op("Add", List.of(words, types)), positions)); // [B, T, E]
+    String hidden = layerNorm("bert/embeddings/LayerNorm", embedded, e); // [B, T, E]
+    if (cfg.projectsEmbeddings()) {
+      hidden = dense("bert/embeddings_project", hidden, e, h); // [B, T, H] (modeling_electra.py)
+    }
 
     // modeling.py: attention mask adder, broadcast over heads and query positions
     String mask = op("Cast", List.of(OnnxLayout.ATTENTION_MASK), Attribute.ofInt("to", OnnxModel.FLOAT)); // [B, T]
@@ -105,7 +123,7 @@ public final class BertOnnxGraph {
           Attribute.ofInts("perm", 0, 2, 1, 3)), fromHeads)); // [B, T, H]
       String attended = dense(p + "attention/output/dense", context, h, h); // [B, T, H]
       attended = layerNorm(p + "attention/output/LayerNorm", op("Add", List.of(attended, hidden)), h); // [B, T, H]
-      String inner = activation(cfg, dense(p + "intermediate/dense", attended, h, i)); // [B, T, I]
+      String inner = activation(cfg.hiddenAct(), dense(p + "intermediate/dense", attended, h, i)); // [B, T, I]
       String ff = dense(p + "output/dense", inner, i, h); // [B, T, H]
       hidden = layerNorm(p + "output/LayerNorm", op("Add", List.of(ff, attended)), h); // [B, T, H]
     }
@@ -116,7 +134,7 @@ public final class BertOnnxGraph {
     // modeling.py: pooler
     String first = op("Gather", List.of(OnnxLayout.SEQUENCE_OUTPUT, longScalar(0)),
         Attribute.ofInt("axis", 1)); // [B, H]
-    String pooled = op("Tanh", List.of(dense("bert/pooler/dense", first, h, h))); // [B, H]
+    String pooled = activation(cfg.headAct(), dense("bert/pooler/dense", first, h, h)); // [B, H]
     rename(pooled, OnnxLayout.POOLED_OUTPUT);
     outputs.add(new ValueInfo(OnnxLayout.POOLED_OUTPUT, OnnxModel.FLOAT, List.of("batch", h)));
 
@@ -153,11 +171,11 @@ public final class BertOnnxGraph {
 
   private String layerNorm(String scope, String x, long width) {
     return op("LayerNormalization", List.of(x, weight(scope + "/gamma", width), weight(scope + "/beta", width)),
-        Attribute.ofInt("axis", -1), Attribute.ofFloat("epsilon", 1e-12f));
+        Attribute.ofInt("axis", -1), Attribute.ofFloat("epsilon", epsilon));
   }
 
-  private String activation(BertConfig cfg, String x) {
-    switch (cfg.hiddenAct()) {
+  private String activation(Activation act, String x) {
+    switch (act) {
       case GELU_TANH -> {
         // modeling.py: gelu, x * 0.5 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))
         String cube = op("Pow", List.of(x, floatScalar(3f)));
@@ -177,7 +195,7 @@ public final class BertOnnxGraph {
       case TANH -> {
         return op("Tanh", List.of(x));
       }
-      default -> throw new IllegalArgumentException("unsupported activation " + cfg.hiddenAct());
+      default -> throw new IllegalArgumentException("unsupported activation " + act);
     }
   }
 

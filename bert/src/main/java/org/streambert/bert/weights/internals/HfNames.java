@@ -1,11 +1,14 @@
 package org.streambert.bert.weights.internals;
 
 import java.util.regex.Matcher;
+import org.streambert.bert.model.ModelFamily;
 import java.util.regex.Pattern;
 
 /**
  * The one table between this project's variable names (Google's checkpoint names, {@code BertGraph}) and Hugging Face
- * transformers' parameter names, for the BERT and DistilBERT layouts. Import and export both go through here, so the
+ * transformers' parameter names, for the BERT, RoBERTa (XLM-R, CamemBERT: same names), ELECTRA and DistilBERT
+ * layouts. RoBERTa and ELECTRA name their encoder as BERT does (under {@code roberta.}/{@code electra.}; ELECTRA adds
+ * {@code embeddings_project}), DistilBERT has its own layer names. Import and export both go through here, so the
  * two directions cannot disagree.
  *
  * <p>HF's {@code nn.Linear} stores {@code weight} as [out, in]; Google's dense {@code kernel} is [in, out], so every
@@ -44,11 +47,42 @@ public final class HfNames {
    * @param head what {@code cls_head/*} and {@code token_head/*} map to: {@code classifier} for BERT and DistilBERT
    */
   public static Mapping toHf(Family family, String google) {
+    return toHf(family == Family.BERT ? ModelFamily.BERT : ModelFamily.DISTILBERT, google, false);
+  }
+
+  /**
+   * The HF parameter of a Google-named variable in a file of {@code family}, or null when that file has none.
+   *
+   * <p>The graph's first-token dense layer ({@code bert/pooler/dense}) is BERT's pooler; in a sequence classifier
+   * ({@code sequenceHead}) of the other families it is the head's own dense layer: RoBERTa's and ELECTRA's
+   * {@code classifier.dense}, DistilBERT's {@code pre_classifier}, whose output layer ({@code cls_head/*}) is
+   * {@code classifier.out_proj} (RoBERTa, ELECTRA) or {@code classifier} (BERT, DistilBERT). Encoders of RoBERTa keep
+   * their {@code pooler.dense}; DistilBERT and ELECTRA have no pooler.
+   */
+  public static Mapping toHf(ModelFamily family, String google, boolean sequenceHead) {
+    boolean outProj = family.offsetPositions() || family == ModelFamily.ELECTRA;
+    if (google.startsWith("bert/pooler/dense/") && family != ModelFamily.BERT) {
+      String leaf = google.substring("bert/pooler/dense/".length());
+      boolean kernel = leaf.equals("kernel");
+      if (sequenceHead) {
+        String module = family == ModelFamily.DISTILBERT ? "pre_classifier" : "classifier.dense";
+        return new Mapping(module + (kernel ? ".weight" : ".bias"), false, kernel);
+      }
+      if (!family.offsetPositions()) {
+        return null; // DistilBERT and ELECTRA encoders have no pooler
+      }
+    }
     switch (google) {
-      case "cls_head/output_weights", "token_head/output_weights" -> {
+      case "cls_head/output_weights" -> {
+        return new Mapping(outProj ? "classifier.out_proj.weight" : "classifier.weight", false, false);
+      }
+      case "cls_head/output_bias" -> {
+        return new Mapping(outProj ? "classifier.out_proj.bias" : "classifier.bias", false, false);
+      }
+      case "token_head/output_weights" -> {
         return new Mapping("classifier.weight", false, false);
       }
-      case "cls_head/output_bias", "token_head/output_bias" -> {
+      case "token_head/output_bias" -> {
         return new Mapping("classifier.bias", false, false);
       }
       case "cls/squad/output_weights" -> {
@@ -64,7 +98,7 @@ public final class HfNames {
     if (!google.startsWith("bert/")) {
       return null;
     }
-    return family == Family.BERT ? bert(google) : distilbert(google);
+    return family == ModelFamily.DISTILBERT ? distilbert(google) : bert(google);
   }
 
   private static Mapping bert(String google) {
