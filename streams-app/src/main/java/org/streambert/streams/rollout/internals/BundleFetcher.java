@@ -127,7 +127,7 @@ public final class BundleFetcher {
   }
 
   /**
-   * The local bundle directory for {@code uri}.
+   * The private copy of the bundle at {@code uri} (see the class comment); never the store itself.
    *
    * @throws BundleException naming the rule when the location is not allowed, the manifest's sha256 differs, a file
    *                         is missing or differs, a bound is passed, or the fetch was cancelled
