@@ -91,7 +91,7 @@ public final class OnnxPeerBench {
           Precision precision = parts[0].endsWith("bf16") ? Precision.BF16 : Precision.FP32;
           WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
               bundle.model().tokenizer().doLowerCase());
-          yield BertPredictor.fromBundle(bundle, tokenizer, b -> BertSavedModel.load(b.savedModelDir(),
+          yield BertBundles.openPredictor(bundle, tokenizer, b -> BertSavedModel.load(b.savedModelDir(),
               BertBundles.bertConfig(b.model()), BertBundles.headsSpec(b.model()), precision, session), config);
         }
         case "ort-fp32", "ort-int8" -> {
@@ -99,14 +99,14 @@ public final class OnnxPeerBench {
               bundle.model().tokenizer().doLowerCase());
           OnnxPrecision p = parts[0].endsWith("int8") ? OnnxPrecision.INT8 : OnnxPrecision.FP32;
           int threadsOfThis = t;
-          yield BertPredictor.fromBundle(bundle, tokenizer, b -> OnnxBundles.load(b, p, threadsOfThis, entries),
+          yield BertBundles.openPredictor(bundle, tokenizer, b -> OnnxBundles.load(b, p, threadsOfThis, entries),
               config);
         }
         case "ort-int8tok" -> { // int8 with activations quantized per token (OnnxQuantizer.quantizeInt8PerToken)
           WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
               bundle.model().tokenizer().doLowerCase());
           int threadsOfThis = t;
-          yield BertPredictor.fromBundle(bundle, tokenizer, b -> {
+          yield BertBundles.openPredictor(bundle, tokenizer, b -> {
             BertConfig cfg = BertBundles.bertConfig(b.model());
             return new OnnxRuntimeForwardPass(OnnxQuantizer.quantizeInt8PerToken(OnnxBundles.checkedModel(b)),
                 BertBundles.headsSpec(b.model()), cfg.hiddenSize(), threadsOfThis,

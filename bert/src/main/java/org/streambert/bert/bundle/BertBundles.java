@@ -13,9 +13,11 @@ import org.streambert.bert.inference.PredictorConfig;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.BertSavedModel;
+import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.ModelMemory;
 import org.streambert.bert.model.Precision;
+import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.bert.tokenizer.Vocab;
 
@@ -72,8 +74,47 @@ public final class BertBundles {
         .requireFitsHere(describe(bundle), ModelMemory.LIVE_MODELS_DURING_SWAP);
     WordPieceTokenizer tokenizer =
         WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
-    return BertPredictor.fromBundle(bundle, tokenizer,
+    return openPredictor(bundle, tokenizer,
         b -> BertSavedModel.load(b.savedModelDir(), bertConfig, headsSpec(model), precision), config);
+  }
+
+  /**
+   * A predictor for a verified bundle over any engine: heads from its {@code model.json}, forward pass from
+   * {@code loader}, and the bundle's own embedding ({@code model.json} {@code "embeddings"}) unless {@code config} sets
+   * one ({@link PredictorConfig#embeddings()}). The predictor owns {@code tokenizer} (closed here if this method
+   * throws) and the loaded pass; the caller closes the returned predictor.
+   *
+   * @throws IllegalArgumentException if {@code config.maxLength()} exceeds the model's max_position_embeddings, the
+   *                                  tokenizer's vocabulary size differs from the bundle's, or the loaded pass does
+   *                                  not match the heads
+   */
+  public static BertPredictor openPredictor(ModelBundle bundle, TextTokenizer tokenizer, ForwardPassLoader loader,
+      PredictorConfig config) throws IOException {
+    ForwardPass pass;
+    PredictorConfig withEmbeddings;
+    try {
+      int maxPositions = bundle.model().maxPositionEmbeddings();
+      if (config.maxLength() > maxPositions) {
+        throw new IllegalArgumentException("maxLength " + config.maxLength() + " exceeds the model's "
+            + "max_position_embeddings " + maxPositions + " (bundle " + bundle.dir() + ")");
+      }
+      if (tokenizer.vocabSize() != bundle.model().vocabSize()) {
+        throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " vocabulary entries but bundle "
+            + bundle.dir() + " has vocab_size " + bundle.model().vocabSize());
+      }
+      withEmbeddings = config.embeddings().isPresent() ? config
+          : config.toBuilder().embeddings(bundle.model().embeddings()).build();
+      pass = loader.load(bundle);
+    } catch (IOException | RuntimeException e) {
+      try {
+        tokenizer.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    return BertPredictor.create(tokenizer, pass, bundle.model().classificationHead().orElse(null),
+        bundle.model().tokenClassificationHead().orElse(null), withEmbeddings);
   }
 
   /** "bundle DIR (xlm-roberta L=12 H=768 V=250002)", for messages. */

@@ -1,10 +1,11 @@
 package org.streambert.bert.embeddings;
 
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.EncoderOutput;
+import org.streambert.bert.tokenizer.BatchEncoding;
 import org.streambert.bert.tokenizer.SpecialTokens;
 import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.bert.tokenizer.WordPieces;
@@ -48,31 +49,20 @@ public final class TextEmbedder {
     if (texts.isEmpty()) {
       return new float[0][];
     }
-    int b = texts.size();
-    int[][] rows = new int[b][];
+    List<BatchEncoding.Window> windows = new ArrayList<>(texts.size());
     SpecialTokens special = tokenizer.specialTokens();
-    int t = special.singleCount();
-    for (int i = 0; i < b; i++) {
+    for (int i = 0; i < texts.size(); i++) {
       String text = texts.get(i);
       if (text == null) {
         throw new IllegalArgumentException("text " + i + " is null");
       }
       WordPieces pieces = tokenizer.tokenize(text);
-      int keep = Math.min(pieces.size(), maxSeqLength - special.singleCount());
-      int[] row = new int[keep + special.singleCount()];
-      special.putSingle(row, 0, pieces.ids(), 0, keep);
-      rows[i] = row;
-      t = Math.max(t, row.length);
+      windows.add(new BatchEncoding.Window(pieces.ids(), 0,
+          Math.min(pieces.size(), maxSeqLength - special.singleCount())));
     }
-    int[] ids = new int[b * t];
-    int[] mask = new int[b * t];
-    Arrays.fill(ids, tokenizer.padId());
-    for (int i = 0; i < b; i++) {
-      System.arraycopy(rows[i], 0, ids, i * t, rows[i].length);
-      Arrays.fill(mask, i * t, i * t + rows[i].length, 1);
-    }
-    EncoderOutput out = model.encode(b, t, ids, mask, new int[b * t]);
-    return pooling.apply(out, mask);
+    BatchEncoding in = BatchEncoding.ofWindows(windows, special, tokenizer.padId()); // [B, T], segment 0
+    EncoderOutput out = model.encode(in.size(), in.seqLen(), in.ids(), in.mask(), in.segments());
+    return pooling.apply(out, in.mask());
   }
 
   public EmbeddingPooling pooling() {

@@ -1,26 +1,23 @@
 package org.streambert.bert.inference;
 
-import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.embeddings.EmbeddingPooling;
 import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.TokenClassificationHead;
 import org.streambert.bert.inference.internals.Batches;
 import org.streambert.bert.inference.internals.CodePoints;
-import org.streambert.bert.inference.internals.EntityAggregator;
-import org.streambert.bert.inference.internals.Windows;
+import org.streambert.bert.inference.internals.PredictionAssembler;
 import org.streambert.bert.inference.internals.Windows.Span;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.ForwardResult;
+import org.streambert.bert.tokenizer.BatchEncoding;
 import org.streambert.bert.tokenizer.SpecialTokens;
 import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.bert.tokenizer.WordPieces;
@@ -46,6 +43,11 @@ import org.streambert.bert.tokenizer.WordPieces;
  * at most {@code maxBatchSize}, each padded only to its longest window, where the cuts minimise padded tokens plus
  * {@code batchCostTokens} per batch (see {@link PredictorConfig}); results come back in input order.
  *
+ * <p><b>Seam.</b> The predictor only orchestrates, as DJL's {@code Predictor} around a {@code Translator}: it plans
+ * windows ({@link TextWindows}), builds their inputs with the project's one input builder ({@link BatchEncoding}, the
+ * same the trainer's batches use), runs the {@link ForwardPass} (TensorFlow or ONNX Runtime), and hands the outputs to
+ * {@code inference.internals.PredictionAssembler} (labels, entities, pooled embeddings).
+ *
  * <p><b>Bad input.</b> A null, blank or token-less text is refused with an IllegalArgumentException naming its index
  * (callers route such records elsewhere before predicting); no text of that call is predicted.
  *
@@ -56,15 +58,12 @@ import org.streambert.bert.tokenizer.WordPieces;
  */
 public final class BertPredictor implements AutoCloseable {
 
-  /** Segment id of single-sentence input. */
-  private static final int SEGMENT_A = 0;
-
   private final TextTokenizer tokenizer;
   private final SpecialTokens special;
   private final ForwardPass forwardPass;
   private final ClassificationHead classificationHead;
   private final TokenClassificationHead tokenHead;
-  private final EntityAggregator aggregator;
+  private final PredictionAssembler assembler;
   private final PredictorConfig config;
   private final EmbeddingSpec embeddings;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -78,7 +77,8 @@ public final class BertPredictor implements AutoCloseable {
     this.tokenHead = tokenHead;
     this.config = config;
     this.embeddings = config.embeddings().orElse(EmbeddingSpec.DEFAULT);
-    this.aggregator = tokenHead == null ? null : new EntityAggregator(tokenHead.labels(), config.aggregation());
+    this.assembler = new PredictionAssembler(classificationHead, tokenHead, embeddings, special,
+        config.multiLabelThreshold(), config.aggregation());
   }
 
   /**
@@ -116,40 +116,6 @@ public final class BertPredictor implements AutoCloseable {
       }
       throw e;
     }
-  }
-
-  /**
-   * A predictor for a verified bundle: heads from its {@code model.json}, forward pass from {@code loader}, and the
-   * bundle's own embedding; it owns {@code tokenizer} (closed here if this method throws) ({@code model.json} {@code "embeddings"}) unless {@code config} sets one
-   * ({@link PredictorConfig#embeddings()}).
-   *
-   * @throws IllegalArgumentException if {@code config.maxLength()} exceeds the model's max_position_embeddings, the
-   *                                  tokenizer's vocabulary size differs from the bundle's, or the loaded pass does
-   *                                  not match the heads
-   */
-  public static BertPredictor fromBundle(ModelBundle bundle, TextTokenizer tokenizer, ForwardPassLoader loader,
-      PredictorConfig config) throws IOException {
-    ForwardPass pass;
-    PredictorConfig withEmbeddings;
-    try {
-      int maxPositions = bundle.model().maxPositionEmbeddings();
-      if (config.maxLength() > maxPositions) {
-        throw new IllegalArgumentException("maxLength " + config.maxLength() + " exceeds the model's "
-            + "max_position_embeddings " + maxPositions + " (bundle " + bundle.dir() + ")");
-      }
-      if (tokenizer.vocabSize() != bundle.model().vocabSize()) {
-        throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " vocabulary entries but bundle "
-            + bundle.dir() + " has vocab_size " + bundle.model().vocabSize());
-      }
-      withEmbeddings = config.embeddings().isPresent() ? config
-          : config.toBuilder().embeddings(bundle.model().embeddings()).build();
-      pass = loader.load(bundle);
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(tokenizer, e);
-      throw e;
-    }
-    return create(tokenizer, pass, bundle.model().classificationHead().orElse(null),
-        bundle.model().tokenClassificationHead().orElse(null), withEmbeddings);
   }
 
   public PredictorConfig config() {
@@ -260,7 +226,8 @@ public final class BertPredictor implements AutoCloseable {
     int next = 0;
     for (int i = 0; i < n; i++) {
       int count = spans.get(i).size();
-      predictions.add(assemble(plans.get(i).text(), pieces[i], spans.get(i), windows.subList(next, next + count)));
+      predictions.add(assembler.assemble(plans.get(i).text(), pieces[i], spans.get(i),
+          windows.subList(next, next + count).stream().map(w -> w.output).toList()));
       next += count;
     }
     long total = System.nanoTime() - start;
@@ -285,9 +252,7 @@ public final class BertPredictor implements AutoCloseable {
     private final int text;
     private final int index;
     private final Span span;
-    private float[] pooled;
-    private float[] classProbs;
-    private float[] tokenProbs;
+    private PredictionAssembler.WindowOutput output;
 
     WindowRef(int text, int index, Span span) {
       this.text = text;
@@ -328,140 +293,24 @@ public final class BertPredictor implements AutoCloseable {
 
   /** Runs one batch of windows through the forward pass; returns the forward pass's time. */
   private long runBatch(List<WindowRef> batch, WordPieces[] pieces) {
-    int b = batch.size();
-    int seqLen = batch.stream().mapToInt(w -> w.span().length()).max().orElseThrow() + special.singleCount();
-    int[] ids = new int[b * seqLen];            // [B, T]
-    int[] mask = new int[b * seqLen];           // [B, T]
-    int[] segments = new int[b * seqLen];       // [B, T]
-    Arrays.fill(ids, tokenizer.padId());
-    Arrays.fill(segments, SEGMENT_A);
-    for (int r = 0; r < b; r++) {
-      WindowRef w = batch.get(r);
-      int row = r * seqLen;
-      int len = w.span().length();
-      int written = special.putSingle(ids, row, pieces[w.text].ids(), w.span().start(), len); // [CLS] A [SEP]
-      Arrays.fill(mask, row, row + written, 1);
-    }
+    BatchEncoding in = BatchEncoding.ofWindows(batch.stream()
+        .map(w -> new BatchEncoding.Window(pieces[w.text].ids(), w.span().start(), w.span().length())).toList(),
+        special, tokenizer.padId()); // [B, T], each row [CLS] A [SEP], segment 0
+    int b = in.size();
+    int seqLen = in.seqLen();
     EmbeddingPooling pooling = embeddings.pooling();
     long start = System.nanoTime();
-    ForwardResult result = pooling.needsSequence() ? forwardPass.run(b, seqLen, ids, mask, segments, true)
-        : forwardPass.run(b, seqLen, ids, mask, segments);
+    ForwardResult result = pooling.needsSequence()
+        ? forwardPass.run(b, seqLen, in.ids(), in.mask(), in.segments(), true)
+        : forwardPass.run(b, seqLen, in.ids(), in.mask(), in.segments());
     long inferNanos = System.nanoTime() - start;
     int h = forwardPass.hiddenSize();
-    int c = classificationHead == null ? 0 : classificationHead.size();
-    int k = tokenHead == null ? 0 : tokenHead.size();
-    checkShape(result, b, seqLen, h, c, k);
-    if (pooling.needsSequence() && (result.sequence() == null || result.sequence().length != b * seqLen * h)) {
-      throw new IllegalStateException("forward pass returned no sequence output of shape [" + b + ", " + seqLen + ", "
-          + h + "]");
-    }
+    assembler.checkShape(result, b, seqLen, h);
     for (int r = 0; r < b; r++) {
       WindowRef w = batch.get(r);
-      w.pooled = pooling.needsSequence()
-          ? pooling.poolRow(result.sequence(), r, seqLen, h, w.span().length() + special.singleCount(), null, 0) // [H]
-          : Arrays.copyOfRange(result.pooled(), r * h, (r + 1) * h);                        // [H]
-      if (c > 0) {
-        w.classProbs = Arrays.copyOfRange(result.classProbs(), r * c, (r + 1) * c);         // [C]
-      }
-      if (k > 0) {
-        // Skip the prefix ([CLS], <s>); keep the window's real tokens only.
-        int from = (r * seqLen + special.prefixLength()) * k;
-        w.tokenProbs = Arrays.copyOfRange(result.tokenProbs(), from, from + w.span().length() * k); // [len, K]
-      }
+      w.output = assembler.window(result, r, seqLen, h, w.span());
     }
     return inferNanos;
-  }
-
-  private static void checkShape(ForwardResult result, int b, int seqLen, int h, int c, int k) {
-    String problem = null;
-    if (result == null) {
-      problem = "no result";
-    } else if (result.batch() != b || result.seqLen() != seqLen) {
-      problem = "batch/seqLen " + result.batch() + "x" + result.seqLen() + " for input " + b + "x" + seqLen;
-    } else if (result.pooled() == null || result.pooled().length != b * h) {
-      problem = "pooled output not of shape [" + b + ", " + h + "]";
-    } else if (c > 0 && (result.classProbs() == null || result.classProbs().length != b * c)) {
-      problem = "class probabilities not of shape [" + b + ", " + c + "]";
-    } else if (k > 0 && (result.tokenProbs() == null || result.tokenProbs().length != b * seqLen * k)) {
-      problem = "token probabilities not of shape [" + b + ", " + seqLen + ", " + k + "]";
-    }
-    if (problem != null) {
-      throw new IllegalStateException("forward pass returned " + problem);
-    }
-  }
-
-  private Prediction assemble(String text, WordPieces wp, List<Span> spans, List<WindowRef> windows) {
-    float[] weights = new float[windows.size()];
-    for (int s = 0; s < weights.length; s++) {
-      weights[s] = windows.get(s).span().length();
-    }
-    List<float[]> vectors = windows.stream().map(w -> w.pooled).toList();
-    float[] embedding = embeddings.finish((embeddings.pooling() == EmbeddingPooling.MAX ? elementwiseMax(vectors)
-        : weightedMean(vectors, weights)).clone());
-
-    LabelScore label = null;
-    List<LabelScore> labelScores = List.of();
-    List<String> active = List.of();
-    if (classificationHead != null) {
-      float[] probs = weightedMean(windows.stream().map(w -> w.classProbs).toList(), weights);
-      List<LabelScore> scores = new ArrayList<>(probs.length);
-      for (int j = 0; j < probs.length; j++) {
-        scores.add(new LabelScore(classificationHead.labels().get(j), probs[j]));
-      }
-      labelScores = scores;
-      label = scores.stream().reduce((a, x) -> x.score() > a.score() ? x : a).orElseThrow();
-      if (classificationHead.multiLabel()) {
-        active = scores.stream().filter(s -> s.score() >= config.multiLabelThreshold())
-            .sorted(Comparator.comparingDouble(LabelScore::score).reversed()).map(LabelScore::label).toList();
-      } else {
-        active = List.of(label.label());
-      }
-    }
-
-    List<Entity> entities = List.of();
-    if (tokenHead != null) {
-      int k = tokenHead.size();
-      int[] best = Windows.maxContextSpan(spans, wp.size());
-      float[] merged = new float[wp.size() * k];           // [n, K]
-      for (int t = 0; t < wp.size(); t++) {
-        WindowRef w = windows.get(best[t]);
-        System.arraycopy(w.tokenProbs, (t - w.span().start()) * k, merged, t * k, k);
-      }
-      entities = aggregator.aggregate(text, wp.starts(), wp.ends(), merged);
-    }
-    return new Prediction(label, labelScores, active, entities, embedding, windows.size() > 1);
-  }
-
-  /** The element-wise maximum of the rows (max pooling over all windows' tokens). */
-  private static float[] elementwiseMax(List<float[]> rows) {
-    float[] max = rows.get(0).clone();
-    for (float[] row : rows.subList(1, rows.size())) {
-      for (int j = 0; j < max.length; j++) {
-        max[j] = Math.max(max[j], row[j]);
-      }
-    }
-    return max;
-  }
-
-  /** Rows averaged with the given weights; a single row is returned as is. */
-  private static float[] weightedMean(List<float[]> rows, float[] weights) {
-    if (rows.size() == 1) {
-      return rows.get(0);
-    }
-    int width = rows.get(0).length;
-    double[] sum = new double[width];
-    double total = 0;
-    for (int r = 0; r < rows.size(); r++) {
-      for (int j = 0; j < width; j++) {
-        sum[j] += weights[r] * (double) rows.get(r)[j];
-      }
-      total += weights[r];
-    }
-    float[] mean = new float[width];
-    for (int j = 0; j < width; j++) {
-      mean[j] = (float) (sum[j] / total);
-    }
-    return mean;
   }
 
   private static void closeQuietly(AutoCloseable resource, Exception cause) {

@@ -5,8 +5,7 @@
  * predictor's own stage timings per call ({@link org.streambert.bert.inference.Predictions}). The machinery (window
  * split, batching, entity aggregation) lives in {@code inference.internals}.
  *
- * <p>Depends on {@code model}, {@code heads}, {@code tokenizer} and {@code bundle}; used by the programs,
- * {@code embeddings} and {@code bundle}'s {@code BertBundles.openPredictor} (a cycle with {@code bundle} that
- * DependencyRulesTest lists as known, to be removed).
+ * <p>Depends on {@code model}, {@code heads}, {@code embeddings} and {@code tokenizer}, never on the bundle format: a
+ * bundle becomes a predictor in {@code bundle}'s {@code BertBundles.openPredictor}. Used by the programs.
  */
 package org.streambert.bert.inference;

@@ -15,7 +15,7 @@ import org.streambert.bert.bundle.internals.Manifest;
 import org.streambert.bert.onnx.internals.OnnxModel;
 import org.streambert.bert.onnx.internals.OnnxProtoReader;
 import org.streambert.bert.inference.BertPredictor;
-import org.streambert.bert.inference.ForwardPassLoader;
+import org.streambert.bert.bundle.ForwardPassLoader;
 import org.streambert.bert.inference.PredictorConfig;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.FiniteWeights;
@@ -179,7 +179,7 @@ public final class OnnxBundles {
         configEntries);
   }
 
-  /** {@link #load} as a {@link ForwardPassLoader}, for {@link BertPredictor#fromBundle}. */
+  /** {@link #load} as a {@link ForwardPassLoader}, for {@link BertBundles#openPredictor(ModelBundle, org.streambert.bert.tokenizer.TextTokenizer, ForwardPassLoader, PredictorConfig)}. */
   public static ForwardPassLoader loader(OnnxPrecision precision, int threads) {
     return bundle -> load(bundle, precision, threads);
   }
@@ -192,6 +192,6 @@ public final class OnnxBundles {
       int threads) throws IOException {
     WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
         bundle.model().tokenizer().doLowerCase());
-    return BertPredictor.fromBundle(bundle, tokenizer, loader(precision, threads), config);
+    return BertBundles.openPredictor(bundle, tokenizer, loader(precision, threads), config);
   }
 }

@@ -10,6 +10,7 @@ import org.streambert.bert.model.EncoderOutput;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.model.internals.TensorData;
+import org.streambert.bert.tokenizer.BatchEncoding;
 import org.streambert.bert.tokenizer.TextTokenizer;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
@@ -136,19 +137,10 @@ public final class BertQa implements AutoCloseable {
 
   /** Per window, {start logits [T], end logits [T]} over the padded batch length T. */
   float[][][] logits(List<QaWindow> windows) {
-    int b = windows.size();
-    int t = windows.stream().mapToInt(QaWindow::length).max().orElse(1);
-    int[] ids = new int[b * t];
-    int[] mask = new int[b * t];
-    int[] seg = new int[b * t];
-    java.util.Arrays.fill(ids, padId);
-    for (int i = 0; i < b; i++) {
-      QaWindow w = windows.get(i);
-      System.arraycopy(w.inputIds(), 0, ids, i * t, w.length());
-      System.arraycopy(w.segmentIds(), 0, seg, i * t, w.length());
-      java.util.Arrays.fill(mask, i * t, i * t + w.length(), 1);
-    }
-    EncoderOutput out = encoder.encode(b, t, ids, mask, seg);
+    BatchEncoding in = BatchEncoding.pad(windows, QaWindow::inputIds, QaWindow::segmentIds, padId); // [B, T]
+    int b = in.size();
+    int t = in.seqLen();
+    EncoderOutput out = encoder.encode(b, t, in.ids(), in.mask(), in.segments());
     int h = out.hiddenSize();
     float[] seq = out.sequence(); // [B, T, H]
     float[][][] logits = new float[b][2][t];

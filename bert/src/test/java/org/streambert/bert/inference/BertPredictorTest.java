@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.BundleContents;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.bundle.ModelDescriptor;
@@ -212,7 +213,7 @@ class BertPredictorTest {
     ScriptedForwardPass pass = new ScriptedForwardPass(2, tokenizer.id("good"), 3,
         (id, position) -> id == zoe ? oneHot(1) : oneHot(0));
     PredictorConfig config = PredictorConfig.builder().maxLength(16).build();
-    try (BertPredictor predictor = BertPredictor.fromBundle(bundle, tokenizer, b -> pass, config)) {
+    try (BertPredictor predictor = BertBundles.openPredictor(bundle, tokenizer, b -> pass, config)) {
       Prediction p = predictor.predict("Zoë good");
       assertEquals(List.of("sad", "happy"), p.labelScores().stream().map(LabelScore::label).toList());
       assertEquals(List.of(new Entity("HUM", 0, 3, "Zoë", 0.9f)), p.entities());

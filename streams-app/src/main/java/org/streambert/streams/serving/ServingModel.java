@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.bert.heads.ClassificationHead;
@@ -84,7 +85,7 @@ public final class ServingModel {
     AtomicBoolean taken = new AtomicBoolean();
     BertPredictor predictor;
     try {
-      predictor = BertPredictor.fromBundle(bundle, loaded.tokenizer(), b -> {
+      predictor = BertBundles.openPredictor(bundle, loaded.tokenizer(), b -> {
         taken.set(true);
         return loaded.forwardPass();
       }, config);

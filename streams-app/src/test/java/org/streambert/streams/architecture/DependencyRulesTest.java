@@ -47,13 +47,10 @@ class DependencyRulesTest {
    * because other work was changing those files at the time. This list may only shrink: when a cycle disappears the
    * test says so.
    * <ul>
-   *   <li>bert: BertBundles.openPredictor (bundle → inference) against BertPredictor.fromBundle and
-   *       ForwardPassLoader (inference → bundle);</li>
    *   <li>trainer: TrainerApp lists the commands (trainer → cli), the commands return ExitCodes (cli → trainer).</li>
    * </ul>
    */
   static final Set<Set<String>> KNOWN_PACKAGE_CYCLES = Set.of(
-      Set.of("org.streambert.bert.bundle", "org.streambert.bert.inference"),
       Set.of("org.streambert.trainer", "org.streambert.trainer.cli"));
 
   /**

@@ -159,9 +159,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         BertBundles.headsSpec(model), precision);
     BertPredictor served;
     try {
-      served = BertPredictor.fromBundle(bundle, tokenizer, b -> forward, BertBundles.defaultPredictorConfig(bundle));
+      served = BertBundles.openPredictor(bundle, tokenizer, b -> forward, BertBundles.defaultPredictorConfig(bundle));
     } catch (IOException | RuntimeException e) {
-      forward.close(); // fromBundle owns the pass only once it has taken it; closing twice is harmless
+      forward.close(); // openPredictor owns the pass only once it has taken it; closing twice is harmless
       throw e;
     }
     try (served) {

@@ -1,10 +1,9 @@
-package org.streambert.bert.inference;
+package org.streambert.bert.bundle;
 
 import java.io.IOException;
-import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.model.ForwardPass;
 
-/** Opens the forward pass of a verified bundle (the graph code's SavedModel loader). */
+/** Opens the forward pass of a verified bundle (the graph code's SavedModel loader, or ONNX Runtime's). */
 @FunctionalInterface
 public interface ForwardPassLoader {
 
