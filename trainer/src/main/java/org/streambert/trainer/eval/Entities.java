@@ -29,8 +29,8 @@ public final class Entities {
    * @param tags {@code O}, {@code B-TYPE} or {@code I-TYPE} per token
    * @throws IllegalArgumentException naming the position of a tag that is none of these
    */
-  public static List<Entity> fromIob2(List<String> tags) {
-    List<Entity> entities = new ArrayList<>();
+  public static List<TypedSpan> fromIob2(List<String> tags) {
+    List<TypedSpan> entities = new ArrayList<>();
     char prevPrefix = 'O';
     String prevType = "";
     int start = -1;
@@ -46,7 +46,7 @@ public final class Entities {
         type = prefix == 'O' ? "" : tag.substring(2);
       }
       if (start >= 0 && endOfChunk(prevPrefix, prefix, prevType, type)) {
-        entities.add(new Entity(prevType, start, i));
+        entities.add(new TypedSpan(prevType, start, i));
         start = -1;
       }
       if (startOfChunk(prevPrefix, prefix, prevType, type)) {

@@ -40,8 +40,8 @@ public record NerMetrics(long tokens, long correctTags, EntityScore overall, Map
     }
     long tokens = 0;
     long correctTags = 0;
-    List<List<Entity>> goldEntities = new ArrayList<>();
-    List<List<Entity>> predictedEntities = new ArrayList<>();
+    List<List<TypedSpan>> goldEntities = new ArrayList<>();
+    List<List<TypedSpan>> predictedEntities = new ArrayList<>();
     for (int s = 0; s < gold.size(); s++) {
       List<String> g = gold.get(s);
       List<String> p = predicted.get(s);
@@ -65,7 +65,7 @@ public record NerMetrics(long tokens, long correctTags, EntityScore overall, Map
    * Scores predicted entity spans against gold ones, per sentence, exact span and type; spans may be in any unit
    * (e.g. code points of the text a predictor served). No tags, so {@link #tokens()} and {@link #accuracy()} are 0.
    */
-  public static NerMetrics ofSpans(List<? extends List<Entity>> gold, List<? extends List<Entity>> predicted) {
+  public static NerMetrics ofSpans(List<? extends List<TypedSpan>> gold, List<? extends List<TypedSpan>> predicted) {
     if (gold.size() != predicted.size()) {
       throw new IllegalArgumentException(
           "gold has " + gold.size() + " sentences but predictions have " + predicted.size());
@@ -73,15 +73,15 @@ public record NerMetrics(long tokens, long correctTags, EntityScore overall, Map
     return count(0, 0, gold, predicted);
   }
 
-  private static NerMetrics count(long tokens, long correctTags, List<? extends List<Entity>> gold,
-      List<? extends List<Entity>> predicted) {
+  private static NerMetrics count(long tokens, long correctTags, List<? extends List<TypedSpan>> gold,
+      List<? extends List<TypedSpan>> predicted) {
     Map<String, long[]> counts = new TreeMap<>(); // type -> {gold, predicted, correct}
     for (int s = 0; s < gold.size(); s++) {
-      Set<Entity> goldSet = new HashSet<>(gold.get(s));
-      for (Entity e : gold.get(s)) {
+      Set<TypedSpan> goldSet = new HashSet<>(gold.get(s));
+      for (TypedSpan e : gold.get(s)) {
         counts.computeIfAbsent(e.type(), t -> new long[3])[0]++;
       }
-      for (Entity e : predicted.get(s)) {
+      for (TypedSpan e : predicted.get(s)) {
         long[] c = counts.computeIfAbsent(e.type(), t -> new long[3]);
         c[1]++;
         if (goldSet.contains(e)) {
@@ -101,7 +101,7 @@ public record NerMetrics(long tokens, long correctTags, EntityScore overall, Map
     return new NerMetrics(tokens, correctTags, EntityScore.of(total[0], total[1], total[2]), perType);
   }
 
-  private static List<Entity> entities(List<String> tags, int sentence, String which) {
+  private static List<TypedSpan> entities(List<String> tags, int sentence, String which) {
     try {
       return Entities.fromIob2(tags);
     } catch (IllegalArgumentException e) {

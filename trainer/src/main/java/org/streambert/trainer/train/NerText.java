@@ -6,7 +6,7 @@ import org.streambert.bert.tokenizer.TextWords;
 import org.streambert.trainer.data.LabelSets;
 import org.streambert.trainer.data.NerSentence;
 import org.streambert.trainer.eval.Entities;
-import org.streambert.trainer.eval.Entity;
+import org.streambert.trainer.eval.TypedSpan;
 
 /**
  * A NER sentence (or document) as the text a predictor sees, with the code points of each dataset token in it and that
@@ -141,15 +141,15 @@ public record NerText(String text, TextWords words, List<String> wordTags, int[]
    * entity's tokens without punctuation or clitic words at its edges ({@link TextWords#isPunctuationOrClitic}), as
    * served entities are; an entity whose tokens start no word keeps its tokens' span.
    */
-  public List<Entity> goldSpans(List<String> tags) {
+  public List<TypedSpan> goldSpans(List<String> tags) {
     return goldSpans(tags, 0);
   }
 
   /** {@link #goldSpans(List)} of the sentence whose tags are {@code tags}, starting at token {@code firstToken}. */
-  public List<Entity> goldSpans(List<String> tags, int firstToken) {
-    List<Entity> spans = new ArrayList<>();
+  public List<TypedSpan> goldSpans(List<String> tags, int firstToken) {
+    List<TypedSpan> spans = new ArrayList<>();
     int w = 0;
-    for (Entity chunk : Entities.fromIob2(tags)) {
+    for (TypedSpan chunk : Entities.fromIob2(tags)) {
       int from = tokenStarts[firstToken + chunk.start()];
       int to = tokenEnds[firstToken + chunk.end() - 1];
       while (w > 0 && words.start(w - 1) >= from) {
@@ -170,9 +170,9 @@ public record NerText(String text, TextWords words, List<String> wordTags, int[]
         last--;
       }
       if (first <= last) {
-        spans.add(new Entity(chunk.type(), words.start(first), words.end(last)));
+        spans.add(new TypedSpan(chunk.type(), words.start(first), words.end(last)));
       } else {
-        spans.add(new Entity(chunk.type(), from, Math.max(to, from + 1)));
+        spans.add(new TypedSpan(chunk.type(), from, Math.max(to, from + 1)));
       }
     }
     return spans;

@@ -10,7 +10,7 @@ import org.streambert.bert.inference.Prediction;
 import org.streambert.trainer.data.ClassificationExample;
 import org.streambert.trainer.data.NerSentence;
 import org.streambert.trainer.eval.ClassificationMetrics;
-import org.streambert.trainer.eval.Entity;
+import org.streambert.trainer.eval.TypedSpan;
 import org.streambert.trainer.eval.NerMetrics;
 
 /**
@@ -74,15 +74,15 @@ public final class ServedEvaluation {
       all.addAll(texts);
       for (ServedText kind : all) {
         List<GoldText> served = texts(nerDev, kind);
-        List<List<Entity>> gold = served.stream().map(GoldText::gold).toList();
-        List<List<Entity>> found = new ArrayList<>();
+        List<List<TypedSpan>> gold = served.stream().map(GoldText::gold).toList();
+        List<List<TypedSpan>> found = new ArrayList<>();
         int refused = 0;
         for (Prediction p : predict(predictor, served.stream().map(g -> g.text().text()).toList())) {
           if (p == null) {
             refused++; // its gold entities count as missed
             found.add(List.of());
           } else {
-            found.add(p.entities().stream().map(e -> new Entity(e.type(), e.start(), e.end())).toList());
+            found.add(p.entities().stream().map(e -> new TypedSpan(e.type(), e.start(), e.end())).toList());
           }
         }
         if (kind == primary) {
@@ -98,7 +98,7 @@ public final class ServedEvaluation {
   }
 
   /** A text to serve and its gold entity spans (code points). */
-  public record GoldText(NerText text, List<Entity> gold) {}
+  public record GoldText(NerText text, List<TypedSpan> gold) {}
 
   /**
    * The texts a predictor is sent for {@code sentences} as {@code kind}, with their gold spans. A sentence that has a
@@ -150,7 +150,7 @@ public final class ServedEvaluation {
       }
       NerText doc = NerText.of(text.toString(), starts.stream().mapToInt(Integer::intValue).toArray(),
           ends.stream().mapToInt(Integer::intValue).toArray(), tags);
-      List<Entity> spans = new ArrayList<>();
+      List<TypedSpan> spans = new ArrayList<>();
       int firstToken = 0;
       for (int i = from; i < to; i++) { // entities never cross a sentence boundary
         spans.addAll(doc.goldSpans(sentences.get(i).tags(), firstToken));

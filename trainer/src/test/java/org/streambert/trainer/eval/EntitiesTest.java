@@ -10,35 +10,35 @@ class EntitiesTest {
 
   @Test
   void shouldReadBeginInsideSpans() {
-    assertEquals(List.of(new Entity("PER", 0, 2), new Entity("LOC", 3, 4)),
+    assertEquals(List.of(new TypedSpan("PER", 0, 2), new TypedSpan("LOC", 3, 4)),
         Entities.fromIob2(List.of("B-PER", "I-PER", "O", "B-LOC")));
   }
 
   @Test
   void shouldStartAnEntityAtInsideTagAfterOutsideLikeConlleval() {
-    assertEquals(List.of(new Entity("PER", 1, 3)), Entities.fromIob2(List.of("O", "I-PER", "I-PER", "O")));
+    assertEquals(List.of(new TypedSpan("PER", 1, 3)), Entities.fromIob2(List.of("O", "I-PER", "I-PER", "O")));
   }
 
   @Test
   void shouldStartAnEntityAtInsideTagAtSentenceStart() {
-    assertEquals(List.of(new Entity("ORG", 0, 1)), Entities.fromIob2(List.of("I-ORG", "O")));
+    assertEquals(List.of(new TypedSpan("ORG", 0, 1)), Entities.fromIob2(List.of("I-ORG", "O")));
   }
 
   @Test
   void shouldSplitWhenTheTypeChangesWithoutBeginTag() {
-    assertEquals(List.of(new Entity("PER", 0, 2), new Entity("LOC", 2, 3)),
+    assertEquals(List.of(new TypedSpan("PER", 0, 2), new TypedSpan("LOC", 2, 3)),
         Entities.fromIob2(List.of("B-PER", "I-PER", "I-LOC")));
   }
 
   @Test
   void shouldSplitAdjacentEntitiesOfTheSameTypeAtBeginTag() {
-    assertEquals(List.of(new Entity("PER", 0, 1), new Entity("PER", 1, 3)),
+    assertEquals(List.of(new TypedSpan("PER", 0, 1), new TypedSpan("PER", 1, 3)),
         Entities.fromIob2(List.of("B-PER", "B-PER", "I-PER")));
   }
 
   @Test
   void shouldKeepDashesInTheType() {
-    assertEquals(List.of(new Entity("creative-work", 0, 2)),
+    assertEquals(List.of(new TypedSpan("creative-work", 0, 2)),
         Entities.fromIob2(List.of("B-creative-work", "I-creative-work")));
   }
 

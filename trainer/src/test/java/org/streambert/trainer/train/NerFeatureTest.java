@@ -11,7 +11,7 @@ import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.trainer.data.LabelSets;
 import org.streambert.trainer.data.NerSentence;
-import org.streambert.trainer.eval.Entity;
+import org.streambert.trainer.eval.TypedSpan;
 
 /** NER features label the first piece of each word ({@code TextWords}), the unit the predictor aggregates. */
 class NerFeatureTest {
@@ -41,7 +41,7 @@ class NerFeatureTest {
     Feature f = Feature.ner(TOKENIZER, sentence, INDEX, 32);
     assertArrayEquals(new int[] {X, O, B_LOC, I_LOC, X}, f.tokenLabels());
     assertArrayEquals(new int[] {1, 2}, f.firstPiece());
-    assertEquals(List.of(new Entity("LOC", 3, 11)), NerText.of(sentence).goldSpans(sentence.tags()));
+    assertEquals(List.of(new TypedSpan("LOC", 3, 11)), NerText.of(sentence).goldSpans(sentence.tags()));
   }
 
   @Test
@@ -58,7 +58,7 @@ class NerFeatureTest {
     NerSentence sentence = new NerSentence(List.of("𝒜", "in", "AL-AIN", "U.S."), List.of("O", "O", "B-LOC", "I-LOC"));
     NerText text = NerText.of(sentence);
     assertEquals("𝒜 in AL-AIN U.S.", text.text());
-    assertEquals(List.of(new Entity("LOC", 5, 16)), text.goldSpans(sentence.tags()));
+    assertEquals(List.of(new TypedSpan("LOC", 5, 16)), text.goldSpans(sentence.tags()));
   }
 
   @Test
@@ -92,7 +92,7 @@ class NerFeatureTest {
     NerSentence sentence = new NerSentence(List.of("in", "(U.S.", "St)."), List.of("O", "B-LOC", "I-LOC"));
     NerText text = NerText.of(sentence);
     assertEquals(List.of("O", "O", "B-LOC", "I-LOC", "O", "O"), text.wordTags());
-    assertEquals(List.of(new Entity("LOC", 4, 11)), text.goldSpans(sentence.tags()));
+    assertEquals(List.of(new TypedSpan("LOC", 4, 11)), text.goldSpans(sentence.tags()));
     Feature f = Feature.ner(TOKENIZER, sentence, INDEX, 32);
     // [CLS] in ( U . S . St ) . [SEP]: labels on "in", "(", "U" (the token's tag), "St", ")", "."
     assertArrayEquals(new int[] {X, O, O, B_LOC, X, X, X, I_LOC, O, O, X}, f.tokenLabels());

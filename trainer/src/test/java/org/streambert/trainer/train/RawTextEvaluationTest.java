@@ -22,7 +22,7 @@ import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.trainer.data.ConllReader;
 import org.streambert.trainer.data.LabelSets;
 import org.streambert.trainer.data.NerSentence;
-import org.streambert.trainer.eval.Entity;
+import org.streambert.trainer.eval.TypedSpan;
 
 /**
  * Served evaluation on tokenized sentences, raw sentences and raw documents: a model that tags every entity word's first
@@ -58,15 +58,15 @@ class RawTextEvaluationTest {
     assertEquals("Fans of Barcelona, Bitar's team.", raw.get(0).text().text());
     assertEquals("(M. Wasim) doesn't like \"Airbus\".", raw.get(1).text().text());
     assertEquals("$57,600 to AL-AIN in the U.S..", raw.get(2).text().text());
-    assertEquals(List.of(new Entity("ORG", 8, 17), new Entity("PER", 19, 24)), raw.get(0).gold());
-    assertEquals(List.of(new Entity("PER", 1, 9), new Entity("ORG", 25, 31)), raw.get(1).gold());
-    assertEquals(List.of(new Entity("MONEY", 0, 7), new Entity("ORG", 11, 17), new Entity("LOC", 25, 29)),
+    assertEquals(List.of(new TypedSpan("ORG", 8, 17), new TypedSpan("PER", 19, 24)), raw.get(0).gold());
+    assertEquals(List.of(new TypedSpan("PER", 1, 9), new TypedSpan("ORG", 25, 31)), raw.get(1).gold());
+    assertEquals(List.of(new TypedSpan("MONEY", 0, 7), new TypedSpan("ORG", 11, 17), new TypedSpan("LOC", 25, 29)),
         raw.get(2).gold());
     List<ServedEvaluation.GoldText> docs = ServedEvaluation.texts(sentences, ServedText.DOCUMENTS);
     assertEquals(2, docs.size());
     assertEquals("Fans of Barcelona, Bitar's team. (M. Wasim) doesn't like \"Airbus\".", docs.get(0).text().text());
-    assertEquals(List.of(new Entity("ORG", 8, 17), new Entity("PER", 19, 24), new Entity("PER", 34, 42),
-        new Entity("ORG", 58, 64)), docs.get(0).gold());
+    assertEquals(List.of(new TypedSpan("ORG", 8, 17), new TypedSpan("PER", 19, 24), new TypedSpan("PER", 34, 42),
+        new TypedSpan("ORG", 58, 64)), docs.get(0).gold());
     assertEquals("Fans of Barcelona , Bitar 's team .",
         ServedEvaluation.texts(sentences, ServedText.TOKENIZED).get(0).text().text());
   }
