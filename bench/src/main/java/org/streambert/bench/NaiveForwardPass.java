@@ -7,11 +7,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.ForwardResult;
+import org.streambert.bert.model.TensorArrays;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
@@ -102,13 +101,13 @@ final class NaiveForwardPass implements ForwardPass {
 
   private float[] runOnce(int[] ids, int[] mask, int[] segments, String fetch) {
     Shape shape = Shape.of(1, FIXED_LENGTH);
-    try (TInt32 idsT = ints(shape, ids);
-        TInt32 maskT = ints(shape, mask);
-        TInt32 segT = ints(shape, segments);
+    try (TInt32 idsT = TensorArrays.ints(shape, ids);
+        TInt32 maskT = TensorArrays.ints(shape, mask);
+        TInt32 segT = TensorArrays.ints(shape, segments);
         Result result = bundle.session().runner()
             .feed(inputIds, idsT).feed(inputMask, maskT).feed(segmentIds, segT).fetch(fetch).run()) {
       sessionRuns++;
-      return floats(result.get(0));
+      return TensorArrays.readFloats(result.get(0));
     }
   }
 
@@ -132,21 +131,6 @@ final class NaiveForwardPass implements ForwardPass {
     for (int j = 0; j < o; j++) {
       out[to + j] /= sum;
     }
-  }
-
-  private static TInt32 ints(Shape shape, int[] values) {
-    TInt32 t = TInt32.tensorOf(shape);
-    t.asRawTensor().data().asInts().write(values); // tensorOf does not zero memory: every value is written here
-    return t;
-  }
-
-  private static float[] floats(Tensor t) {
-    if (!(t instanceof TFloat32)) {
-      throw new IllegalStateException("expected float32, got " + t.dataType());
-    }
-    float[] out = new float[Math.toIntExact(t.shape().size())];
-    t.asRawTensor().data().asFloats().read(out);
-    return out;
   }
 
   @Override

@@ -2,7 +2,7 @@ package org.streambert.trainer.engine;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.streambert.trainer.internals.Tensors;
+import org.streambert.bert.model.TensorArrays;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
@@ -26,7 +26,7 @@ public final class Feeds implements AutoCloseable {
 
   /** Feeds int32 {@code values} of {@code shape} to {@code input}. */
   public Feeds ints(Operand<?> input, Shape shape, int[] values) {
-    Tensor t = Tensors.ints(shape, values);
+    Tensor t = TensorArrays.ints(shape, values);
     owned.add(t);
     runner.feed(input, t);
     return this;
@@ -34,7 +34,7 @@ public final class Feeds implements AutoCloseable {
 
   /** Feeds float32 {@code values} of {@code shape} to {@code input}. */
   public Feeds floats(Operand<?> input, Shape shape, float[] values) {
-    Tensor t = Tensors.floats(shape, values);
+    Tensor t = TensorArrays.floats(shape, values);
     owned.add(t);
     runner.feed(input, t);
     return this;

@@ -19,7 +19,7 @@ import org.streambert.trainer.engine.Feeds;
 import org.streambert.trainer.engine.Sampler;
 import org.streambert.trainer.engine.TrainingSession;
 import org.streambert.trainer.internals.ProgressReporter;
-import org.streambert.trainer.internals.Tensors;
+import org.streambert.bert.model.TensorArrays;
 import org.streambert.trainer.optim.AdamWeightDecayConfig;
 import org.streambert.trainer.optim.AdamWeightDecayOptimizer;
 import org.streambert.trainer.optim.CrossEntropyLoss;
@@ -198,10 +198,10 @@ public final class Pretrainer {
             instances.subList(from, Math.min(instances.size(), from + EVAL_BATCH_SIZE)), padId);
         float[] mlm;
         float[] nsp;
-        try (TInt32 ids = Tensors.ints(b.inputs().shape(), b.inputs().ids());
-            TInt32 mask = Tensors.ints(b.inputs().shape(), b.inputs().mask());
-            TInt32 seg = Tensors.ints(b.inputs().shape(), b.inputs().segments());
-            TInt32 pos = Tensors.ints(Shape.of(b.batch(), b.predictions()), b.maskedPositions());
+        try (TInt32 ids = TensorArrays.ints(b.inputs().shape(), b.inputs().ids());
+            TInt32 mask = TensorArrays.ints(b.inputs().shape(), b.inputs().mask());
+            TInt32 seg = TensorArrays.ints(b.inputs().shape(), b.inputs().segments());
+            TInt32 pos = TensorArrays.ints(Shape.of(b.batch(), b.predictions()), b.maskedPositions());
             Result r = session.runner()
                 .feed(bert.inputIds(), ids).feed(bert.inputMask(), mask).feed(bert.segmentIds(), seg)
                 .feed(ph.maskedLmPositions(), pos).fetch(ph.mlmLogits()).fetch(ph.nspLogits()).run()) {

@@ -1,57 +1,31 @@
 package org.streambert.bert.model.internals;
 
+import org.streambert.bert.model.TensorArrays;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
 /**
- * Bulk copies between Java arrays and native tensors through the raw byte buffer (one copy, no per-element
- * accessors). Every tensor returned is completely written and owned by the caller.
+ * bert's internal name for {@link TensorArrays}, where the copies are implemented (kept so the graph and weight code
+ * need not change their imports).
  */
 public final class TensorData {
   private TensorData() {
   }
 
-  /** A new float tensor of {@code shape} holding {@code values} (row-major). */
+  /** {@link TensorArrays#floats}. */
   public static TFloat32 floats(Shape shape, float[] values) {
-    checkSize(shape, values.length);
-    TFloat32 t = TFloat32.tensorOf(shape);
-    try {
-      t.asRawTensor().data().asFloats().write(values);
-    } catch (RuntimeException e) {
-      t.close();
-      throw e;
-    }
-    return t;
+    return TensorArrays.floats(shape, values);
   }
 
-  /** A new int tensor of {@code shape} holding {@code values} (row-major). */
+  /** {@link TensorArrays#ints}. */
   public static TInt32 ints(Shape shape, int[] values) {
-    checkSize(shape, values.length);
-    TInt32 t = TInt32.tensorOf(shape);
-    try {
-      t.asRawTensor().data().asInts().write(values);
-    } catch (RuntimeException e) {
-      t.close();
-      throw e;
-    }
-    return t;
+    return TensorArrays.ints(shape, values);
   }
 
-  /** All values of a float tensor, row-major. */
+  /** {@link TensorArrays#readFloats}. */
   public static float[] readFloats(Tensor t) {
-    if (!(t instanceof TFloat32)) {
-      throw new IllegalArgumentException("expected a float32 tensor, got " + t.dataType());
-    }
-    float[] out = new float[Math.toIntExact(t.shape().size())];
-    t.asRawTensor().data().asFloats().read(out);
-    return out;
-  }
-
-  private static void checkSize(Shape shape, int length) {
-    if (shape.hasUnknownDimension() || shape.size() != length) {
-      throw new IllegalArgumentException("shape " + shape + " needs " + shape.size() + " values, got " + length);
-    }
+    return TensorArrays.readFloats(t);
   }
 }
