@@ -152,6 +152,18 @@ class HttpEndpointTest {
   }
 
   @Test
+  void shouldDeliverThe503EvenWhenTheRefusedClientSentItsRequestFirst() throws IOException {
+    start("127.0.0.1");
+    for (int i = 0; i < HttpEndpoint.MAX_CONNECTIONS_PER_ADDRESS; i++) {
+      connectFrom("127.0.0.8");
+    }
+    for (int i = 0; i < 20; i++) { // a probe sends its request at once; the reply must not be lost to a reset
+      String refused = probe("127.0.0.8");
+      assertTrue(refused.startsWith("HTTP/1.1 503"), refused);
+    }
+  }
+
+  @Test
   void shouldAnswer503AtOnceWhenAllConnectionsAreTaken() throws IOException {
     http = new HttpEndpoint("127.0.0.1", 0, Map.of("/health", () -> HttpEndpoint.Reply.text(200, "ok\n")),
         new HttpEndpoint.Limits(HttpEndpoint.REQUEST_TIMEOUT_MS, 8, 3));
