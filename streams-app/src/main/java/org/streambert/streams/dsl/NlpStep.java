@@ -76,7 +76,9 @@ import org.streambert.streams.serving.ModelLoader;
  * ahead of earlier records still waiting). While no model is serving (before the first checkpoint event is loaded, or
  * when every event was refused) records wait in the pending store — they are not dropped, not dead-lettered and their
  * offsets do commit — and run in arrival order as soon as a model is loaded; the store's changelog keeps them across
- * restarts. The result stream is marked key-changing by Kafka Streams (the step is built on {@code process()}), so a
+ * restarts. A text or id function that throws makes its record a dead letter ({@code PROCESSING_FAILED}); a result
+ * function that throws is handled like any DSL operator's exception, by the configured
+ * {@code processing.exception.handler}. The result stream is marked key-changing by Kafka Streams (the step is built on {@code process()}), so a
  * {@code groupByKey()} after it repartitions; the key itself is the input key, unchanged.
  *
  * <p>An instance is for one topology ({@link #apply} once). The step owns the rollout and the serving model it creates
