@@ -190,6 +190,30 @@ class NlpStepTopologyTest {
   }
 
   @Test
+  void shouldDeadLetterTooLongTextsAndFailingTextFunctionsWithoutStoppingTheOthers() {
+    holder.swap(TestModels.serving("1", pass));
+    NlpStep<Long, Ticket, String> step = NlpStep.<Long, Ticket>builder("sentiment")
+        .serdes(Serdes.Long(), TICKETS)
+        .text(t -> {
+          if (t.customer().equals("bug")) {
+            throw new IllegalStateException("the user's text function failed");
+          }
+          return t.body();
+        })
+        .options(batchOf(1).withTextMaxChars(10)).checkpointSerde(checkpoints).models(holder, cp -> { })
+        .build((t, e) -> e.label());
+    TestInputTopic<Long, Ticket> in = start(step);
+    in.pipeInput(1L, new Ticket("ann", "good good good"));
+    in.pipeInput(2L, new Ticket("bug", "good"));
+    in.pipeInput(3L, new Ticket("cy", "good"));
+    var dlq = deadLetters().readRecordsToList();
+    assertEquals(List.of("TEXT_TOO_LONG", "PROCESSING_FAILED"),
+        dlq.stream().map(r -> header(r.headers().lastHeader(RejectedRecordException.REASON_HEADER))).toList());
+    assertTrue(header(dlq.get(1).headers().lastHeader("__streams.errors.message")).contains("text function failed"));
+    assertEquals(List.of(KeyValue.pair(3L, "pos")), enriched().readKeyValuesToList());
+  }
+
+  @Test
   void shouldAskForLabelsOfUnsureTextsAndCarryTheEmbeddingWhenAsked() {
     holder.swap(TestModels.serving("1", pass));
     // "hello": neg 0.8 against pos 0.2, a margin of 0.6 under 0.7; "good": 0.9 against 0.1 is sure enough.
