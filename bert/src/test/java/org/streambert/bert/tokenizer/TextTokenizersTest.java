@@ -281,19 +281,6 @@ class TextTokenizersTest {
     }
   }
 
-  @Test
-  void shouldEncodeWordPieceTheSameThroughTheGenericTemplate() {
-    WordPieceTokenizer t = new WordPieceTokenizer(Vocab.of(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
-        "a", "##b", "c")), true);
-    for (String[] p : new String[][] {{"ab c", "c a"}, {"abababab", "c"}, {"", "ab"}}) {
-      for (int max = 3; max < 9; max++) {
-        assertEquals(t.encodePair(p[0], p[1], max),
-            t.specialTokens().encodePair(t.tokenize(p[0]), t.tokenize(p[1]), max));
-        assertEquals(t.encode(p[0], max), t.specialTokens().encode(t.tokenize(p[0]), max));
-      }
-    }
-  }
-
   // --- bounds, refusals, ownership -------------------------------------------------------------------------------
 
   private void assertRefused(ObjectNode json, String fragment) throws IOException {

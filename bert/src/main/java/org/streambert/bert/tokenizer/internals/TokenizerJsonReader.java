@@ -246,10 +246,7 @@ public final class TokenizerJsonReader {
     if (vocab == null || !vocab.isArray() || vocab.isEmpty()) {
       throw new InvalidTokenizerException(source + ": model.vocab is not a non-empty array of [piece, score]");
     }
-    if (vocab.size() > MAX_VOCAB_ENTRIES) {
-      throw new InvalidTokenizerException(source + ": model.vocab has " + vocab.size() + " entries, more than "
-          + MAX_VOCAB_ENTRIES);
-    }
+    checkVocabCount(vocab, source);
     int id = 0;
     for (JsonNode e : vocab) {
       if (!e.isArray() || e.size() != 2 || !e.get(0).isTextual() || !e.get(1).isNumber()
@@ -274,10 +271,7 @@ public final class TokenizerJsonReader {
     if (vocab == null || !vocab.isObject() || vocab.isEmpty()) {
       throw new InvalidTokenizerException(source + ": model.vocab is not a non-empty object of token to id");
     }
-    if (vocab.size() > MAX_VOCAB_ENTRIES) {
-      throw new InvalidTokenizerException(source + ": model.vocab has " + vocab.size() + " entries, more than "
-          + MAX_VOCAB_ENTRIES);
-    }
+    checkVocabCount(vocab, source);
     int max = -1;
     for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
@@ -292,6 +286,13 @@ public final class TokenizerJsonReader {
       max = Math.max(max, id.intValue());
     }
     return max + 1;
+  }
+
+  private static void checkVocabCount(JsonNode vocab, String source) {
+    if (vocab.size() > MAX_VOCAB_ENTRIES) {
+      throw new InvalidTokenizerException(source + ": model.vocab has " + vocab.size() + " entries, more than "
+          + MAX_VOCAB_ENTRIES);
+    }
   }
 
   private static int addedTokens(JsonNode root, String source, Map<String, Integer> ids) {
@@ -602,7 +603,7 @@ public final class TokenizerJsonReader {
   }
 
   /** A value safe to put in a message: control characters escaped, at most 100 characters. */
-  static String printable(String s) {
+  public static String printable(String s) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < s.length() && b.length() < 100; i++) {
       char c = s.charAt(i);
@@ -611,7 +612,8 @@ public final class TokenizerJsonReader {
     return s.length() > 100 ? b + "..." : b.toString();
   }
 
-  private static String firstLine(String s) {
+  /** The first line of an exception message ("" for none). */
+  public static String firstLine(String s) {
     if (s == null) {
       return "";
     }
