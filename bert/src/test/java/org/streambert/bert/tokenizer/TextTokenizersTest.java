@@ -369,6 +369,39 @@ class TextTokenizersTest {
   }
 
   @Test
+  void shouldTokenizeFromManyThreadsAtOnceAsFromOne() throws Exception {
+    try (TextTokenizer t = unigram(true)) {
+      List<String> texts = List.of("hello world!", "東京 hello", "  world  ", "hello\u3000world");
+      List<WordPieces> expected = new ArrayList<>();
+      for (String text : texts) {
+        expected.add(t.tokenize(text));
+      }
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+        for (int thread = 0; thread < 4; thread++) {
+          results.add(pool.submit(() -> {
+            for (int i = 0; i < 500; i++) {
+              WordPieces w = t.tokenize(texts.get(i % texts.size()));
+              WordPieces e = expected.get(i % texts.size());
+              if (!java.util.Arrays.equals(w.ids(), e.ids()) || !java.util.Arrays.equals(w.starts(), e.starts())
+                  || !java.util.Arrays.equals(w.ends(), e.ends())) {
+                return false;
+              }
+            }
+            return true;
+          }));
+        }
+        for (java.util.concurrent.Future<Boolean> r : results) {
+          assertTrue(r.get());
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void shouldFailCallsAfterCloseAndCloseOnlyOnce() throws IOException {
     TextTokenizer t = bpe(true);
     assertEquals(1, t.tokenize("a").size());
