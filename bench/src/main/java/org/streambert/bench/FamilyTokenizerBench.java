@@ -1,16 +1,17 @@
 package org.streambert.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.IntUnaryOperator;
 import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.bert.tokenizer.TextTokenizers;
-import org.streambert.bert.tokenizer.internals.HfNativeTokenizer;
-import org.streambert.bert.tokenizer.internals.TokenizerJsonReader;
+import org.streambert.bert.tokenizer.TinyTokenizerFiles;
 
 /**
  * Tokenizer speed of each family on the same texts, one text at a time through {@link TextTokenizer#tokenize} (what
@@ -33,7 +34,7 @@ public final class FamilyTokenizerBench {
    * checks plus the native build), the process's peak RSS before and after, and the tokenizer's speed.
    */
   private static void xlmRobertaSized(List<String> texts, double seconds) throws Exception {
-    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    SplittableRandom random = new SplittableRandom(7);
     Map<String, Double> pieces = new LinkedHashMap<>();
     String letters = "abcdefghijklmnopqrstuvwxyz";
     while (pieces.size() < 250_002 - 5) {
@@ -48,8 +49,7 @@ public final class FamilyTokenizerBench {
       pieces.put(String.valueOf(c), -20.0);
     }
     Path dir = Files.createTempDirectory("xlmr-sized");
-    Path file = org.streambert.bert.tokenizer.TinyTokenizerFiles.write(dir,
-        org.streambert.bert.tokenizer.TinyTokenizerFiles.unigram(pieces, true));
+    Path file = TinyTokenizerFiles.write(dir, TinyTokenizerFiles.unigram(pieces, true));
     pieces = null;
     System.gc();
     String rssBefore = status("VmRSS:");
@@ -73,7 +73,7 @@ public final class FamilyTokenizerBench {
   }
 
   /** A field of /proc/self/status ({@code VmRSS:} resident set, {@code VmHWM:} its peak). */
-  private static String status(String field) throws java.io.IOException {
+  private static String status(String field) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith(field)) {
         return line.substring(field.length()).trim();
@@ -101,8 +101,7 @@ public final class FamilyTokenizerBench {
         seconds);
     Path bert = fixtures.resolve("bert-base-uncased");
     try (TextTokenizer wordPieceJava = TextTokenizers.load(bert);
-        TextTokenizer wordPieceNative = HfNativeTokenizer.open(TokenizerJsonReader.read(bert.resolve("tokenizer.json")),
-            "bert-base-uncased");
+        TextTokenizer wordPieceNative = TextTokenizers.loadNative(bert);
         TextTokenizer bpe = TextTokenizers.load(fixtures.resolve("roberta-base"));
         TextTokenizer unigram = TextTokenizers.load(fixtures.resolve("t5-small"))) {
       Map<String, TextTokenizer> tokenizers = new LinkedHashMap<>();

@@ -10,13 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -341,10 +347,10 @@ class TextTokenizersTest {
     Path d = dir.resolve("huge");
     Files.createDirectories(d);
     Path f = d.resolve("tokenizer.json");
-    try (var ch = Files.newByteChannel(f, java.nio.file.StandardOpenOption.CREATE_NEW,
-        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.SPARSE)) {
+    try (var ch = Files.newByteChannel(f, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
       ch.position((64L << 20) + 1);
-      ch.write(java.nio.ByteBuffer.wrap(new byte[] {'}'}));
+      ch.write(ByteBuffer.wrap(new byte[] {'}'}));
     }
     InvalidTokenizerException e = assertThrows(InvalidTokenizerException.class, () -> TextTokenizers.load(d));
     assertTrue(e.getMessage().contains("more than the " + (64L << 20)), e.getMessage());
@@ -376,23 +382,23 @@ class TextTokenizersTest {
       for (String text : texts) {
         expected.add(t.tokenize(text));
       }
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      java.util.concurrent.ExecutorService pool = Executors.newFixedThreadPool(4);
       try {
-        List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+        List<Future<Boolean>> results = new ArrayList<>();
         for (int thread = 0; thread < 4; thread++) {
           results.add(pool.submit(() -> {
             for (int i = 0; i < 500; i++) {
               WordPieces w = t.tokenize(texts.get(i % texts.size()));
               WordPieces e = expected.get(i % texts.size());
-              if (!java.util.Arrays.equals(w.ids(), e.ids()) || !java.util.Arrays.equals(w.starts(), e.starts())
-                  || !java.util.Arrays.equals(w.ends(), e.ends())) {
+              if (!Arrays.equals(w.ids(), e.ids()) || !Arrays.equals(w.starts(), e.starts())
+                  || !Arrays.equals(w.ends(), e.ends())) {
                 return false;
               }
             }
             return true;
           }));
         }
-        for (java.util.concurrent.Future<Boolean> r : results) {
+        for (Future<Boolean> r : results) {
           assertTrue(r.get());
         }
       } finally {
