@@ -343,6 +343,32 @@ class TextTokenizersTest {
   }
 
   @Test
+  void shouldRefuseARegexThatRepeatsARepeatedGroupButAcceptGpt2sSplitPattern() throws IOException {
+    for (String evil : List.of("(a+)+b", "(?:\\w*x)*", "((ab)*c)+", "(a|b+){2,}")) {
+      ObjectNode json = TinyTokenizerFiles.bpe(MERGES, true);
+      ObjectNode split = json.putObject("pre_tokenizer");
+      split.put("type", "Split");
+      split.putObject("pattern").put("Regex", evil);
+      split.put("behavior", "Isolated");
+      split.put("invert", false);
+      assertRefused(json, "exponential time");
+    }
+    ObjectNode gpt2 = TinyTokenizerFiles.bpe(MERGES, true);
+    ObjectNode seq = gpt2.putObject("pre_tokenizer").put("type", "Sequence");
+    ObjectNode split = seq.putArray("pretokenizers").addObject();
+    split.put("type", "Split");
+    split.putObject("pattern").put("Regex",
+        "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
+    split.put("behavior", "Isolated");
+    split.put("invert", false);
+    ((ArrayNode) seq.get("pretokenizers")).addObject().put("type", "ByteLevel").put("add_prefix_space", false)
+        .put("trim_offsets", true).put("use_regex", false);
+    try (TextTokenizer t = TextTokenizers.load(TinyTokenizerFiles.write(dir.resolve("gpt2"), gpt2).getParent())) {
+      assertArrayEquals(new int[] {mergedId("hello"), mergedId("\u0120world")}, t.tokenize("hello world").ids());
+    }
+  }
+
+  @Test
   void shouldRefuseAFileOverTheSizeBoundBeforeParsingIt() throws IOException {
     Path d = dir.resolve("huge");
     Files.createDirectories(d);

@@ -348,6 +348,11 @@ public final class TokenizerJsonReader {
             + " is longer than " + MAX_PATTERN_CHARS + " chars");
       }
     }
+    JsonNode regex = node.path("pattern").get("Regex");
+    if (regex != null && regex.isTextual() && hasNestedQuantifier(regex.textValue())) {
+      throw new InvalidTokenizerException(source + ": " + field + " " + type + ".pattern has a repeated group that"
+          + " itself repeats (such as (a+)+), which can take exponential time on a crafted text");
+    }
     if (type.equals("Sequence")) {
       JsonNode members = node.get(sequenceField);
       if (members == null || !members.isArray()) {
@@ -357,6 +362,48 @@ public final class TokenizerJsonReader {
         component(m, field, allowed, sequenceField, source, count);
       }
     }
+  }
+
+  /**
+   * Whether a regular expression repeats a group that holds a repetition ({@code (a+)+}, {@code (?:\\w*x)*},
+   * {@code (a|b+){2,}}): the shape of catastrophic backtracking in a backtracking engine such as the library's
+   * Oniguruma. A heuristic over the pattern's text; escaped characters and character classes are skipped. The
+   * tokenizers of the BERT family use no such pattern (GPT-2's split pattern has none either).
+   */
+  static boolean hasNestedQuantifier(String pattern) {
+    int n = pattern.length();
+    boolean[] quantified = new boolean[n + 1]; // per open group: whether a quantifier occurs inside it
+    int depth = 0;
+    boolean inClass = false;
+    for (int i = 0; i < n; i++) {
+      char c = pattern.charAt(i);
+      if (c == '\\') {
+        i++;
+        continue;
+      }
+      if (inClass) {
+        inClass = c != ']';
+        continue;
+      }
+      if (c == '[') {
+        inClass = true;
+      } else if (c == '(') {
+        quantified[++depth] = false;
+      } else if (c == ')' && depth > 0) {
+        boolean inner = quantified[depth];
+        depth--;
+        char next = i + 1 < n ? pattern.charAt(i + 1) : 0;
+        if (inner && (next == '+' || next == '*' || next == '{')) {
+          return true;
+        }
+        if (depth > 0 && inner) {
+          quantified[depth] = true;
+        }
+      } else if ((c == '+' || c == '*' || c == '{') && depth > 0) {
+        quantified[depth] = true;
+      }
+    }
+    return false;
   }
 
   /** The special-token template of the post-processor; see {@link SpecialTokens}. */
