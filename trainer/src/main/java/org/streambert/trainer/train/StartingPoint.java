@@ -132,6 +132,12 @@ public final class StartingPoint implements AutoCloseable {
       throw new java.io.UncheckedIOException("cannot read " + dir, e);
     }
     try {
+      if (hf.tokenizerJson().isPresent()) {
+        throw new IllegalArgumentException(dir + ": its tokenizer is a " + hf.family().hfModelType() + " "
+            + "tokenizer.json (byte-level BPE or SentencePiece Unigram), and fine-tuning from such a model is not "
+            + "supported yet (the training loop tokenizes with WordPiece); import --hf serves it, predict and export "
+            + "work, and fine-tuning works for WordPiece models of every family (BERT, DistilBERT, ELECTRA)");
+      }
       List<String> cls = hf.task() == HuggingFaceCheckpoint.Task.SEQUENCE_CLASSIFICATION && !hf.multiLabel()
           ? hf.labels() : null;
       List<String> tok = hf.task() == HuggingFaceCheckpoint.Task.TOKEN_CLASSIFICATION ? hf.labels() : null;
