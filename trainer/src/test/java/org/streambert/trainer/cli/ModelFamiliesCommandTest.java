@@ -271,6 +271,38 @@ class ModelFamiliesCommandTest {
   }
 
   @Test
+  void shouldServeTheNormalisedMeanPoolingOfASentenceTransformersXlmRoberta() throws Exception {
+    byte[] tokenizer = characterUnigram();
+    int vocabSize = JSON.readTree(tokenizer).get("model").get("vocab").size();
+    BertConfig cfg = new BertConfig(vocabSize, 32, 2, 2, 64, Activation.GELU_ERF, 0.1, 0.1, 66, 1, 0.02)
+        .asFamily(ModelFamily.XLM_ROBERTA);
+    Map<String, float[]> weights = new LinkedHashMap<>();
+    WeightSource random = WeightSource.random(0.3, 13);
+    for (Map.Entry<String, Shape> v : BertGraph.variableShapes(cfg, HeadsSpec.NONE).entrySet()) {
+      try (TFloat32 t = random.read(v.getKey(), v.getValue()).orElseThrow()) {
+        float[] values = new float[(int) v.getValue().size()];
+        t.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(values, false, false));
+        weights.put(v.getKey(), values);
+      }
+    }
+    Path hf = dir.resolve("xlmr-sentence");
+    HuggingFaceExport.write(hf, cfg, weights, null, tokenizer, 1, false, 64, null,
+        new EmbeddingSpec(org.streambert.bert.embeddings.EmbeddingPooling.MEAN, true));
+    assertTrue(Files.exists(hf.resolve("modules.json")), "written as a sentence-transformers model");
+    List<JsonNode> tf = lines(run("predict", "--hf", hf.toString(), "--file", texts.toString(), "--embedding"));
+    // (mean pooling reads the sequence output, which the ONNX Runtime engine does not return: TensorFlow serves it)
+    for (int t = 0; t < TEXTS.size(); t++) {
+      JsonNode v = tf.get(t).get("embedding");
+      assertEquals(32, v.size());
+      double norm = 0;
+      for (int i = 0; i < v.size(); i++) {
+        norm += v.get(i).asDouble() * v.get(i).asDouble();
+      }
+      assertEquals(1.0, Math.sqrt(norm), 1e-4, "normalised as its Normalize module says");
+    }
+  }
+
+  @Test
   void shouldFineTuneFromADistilBertClassifierDirectoryAndKeepItsFamily() throws Exception {
     Path hf = hfDir("distil-cls", ModelFamily.DISTILBERT, new ClassificationHead("sentiment", LABELS, false));
     Path data = dir.resolve("data");
