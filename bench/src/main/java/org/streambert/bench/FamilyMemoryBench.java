@@ -25,6 +25,7 @@ import org.streambert.bert.onnx.OnnxRuntimeForwardPass;
  *                         write DIR/saved_model and DIR/model.onnx
  *   load-tf DIR FAMILY    load DIR/saved_model on TensorFlow fp32, run one batch, print VmHWM
  *   load-ort DIR FAMILY   load DIR/model.onnx on ONNX Runtime fp32, run one batch, print VmHWM
+ *   speed - FAMILY        TensorFlow fp32 forward passes of 8 x 64 tokens with random weights: sequences/s
  * </pre>
  */
 public final class FamilyMemoryBench {
@@ -59,7 +60,7 @@ public final class FamilyMemoryBench {
           e, m.parameters(), m.weightBytes() >> 20, m.residentBytes() >> 20, m.loadHeapBytes() >> 20);
     }
     long start = System.nanoTime();
-    int[] ids = new int[4 * 64];
+    int[] ids = new int[8 * 64];
     int[] mask = new int[ids.length];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = 5 + (i * 7919) % 1000;
@@ -79,7 +80,8 @@ public final class FamilyMemoryBench {
       case "load-tf" -> {
         try (BertModel model = BertSavedModel.load(dir.resolve("saved_model"), cfg, heads)) {
           report("loaded (TensorFlow fp32)", start);
-          ForwardResult r = model.run(4, 64, ids, mask, seg);
+          ForwardResult r = model.run(4, 64, java.util.Arrays.copyOf(ids, 256), java.util.Arrays.copyOf(mask, 256),
+              new int[256]);
           report("ran 4 x 64 tokens (" + r.classProbs().length + " probabilities)", start);
         }
       }
@@ -89,8 +91,29 @@ public final class FamilyMemoryBench {
             new OnnxRuntimeForwardPass.Limits(cfg.vocabSize(), cfg.typeVocabSize(), cfg.maxSequenceLength()))) {
           bytes = null;
           report("loaded (ONNX Runtime fp32)", start);
-          ForwardResult r = model.run(4, 64, ids, mask, seg);
+          ForwardResult r = model.run(4, 64, java.util.Arrays.copyOf(ids, 256), java.util.Arrays.copyOf(mask, 256),
+              new int[256]);
           report("ran 4 x 64 tokens (" + r.classProbs().length + " probabilities)", start);
+        }
+      }
+      case "speed" -> {
+        int batch = 8;
+        int len = 64;
+        try (BertModel model = BertModel.create(cfg, heads, WeightSource.random(cfg.initializerRange(), 7))) {
+          int[] i8 = java.util.Arrays.copyOf(ids, batch * len);
+          int[] m8 = java.util.Arrays.copyOf(mask, batch * len);
+          int[] s8 = new int[batch * len];
+          for (int w = 0; w < 3; w++) {
+            model.run(batch, len, i8, m8, s8);
+          }
+          int runs = 20;
+          long t0 = System.nanoTime();
+          for (int r = 0; r < runs; r++) {
+            model.run(batch, len, i8, m8, s8);
+          }
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          System.out.printf(Locale.ROOT, "%s: %.1f sequences/s (%d x %d tokens, %d runs, TensorFlow fp32, load "
+              + "average %s)%n", args[2], runs * batch / seconds, batch, len, runs, BenchSupport.loadAverage());
         }
       }
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);

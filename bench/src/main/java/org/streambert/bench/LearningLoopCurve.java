@@ -66,10 +66,6 @@ import picocli.CommandLine;
  */
 public final class LearningLoopCurve {
 
-  /** A fixed held-out secret, so the bench's split is the same in every run (trainer serve keeps a private one). */
-  private static final byte[] BENCH_SPLIT_KEY =
-      "LearningLoopCurve fixed split key".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-
   private static final String MODEL = "loop-curve";
 
   private LearningLoopCurve() {}
@@ -108,7 +104,15 @@ public final class LearningLoopCurve {
     run(setup, dir, svg, rounds);
   }
 
-  /** The demo data: 800 topic texts + 800 NER sentences, 20% held out by the id hash serve uses. */
+  /**
+   * The split serve's rounds will use: 20%, keyed by the secret in the work directory serve is given
+   * ({@code <dir>/work/held-out.key}, made here first), so the offline baselines hold out the same texts.
+   */
+  static HeldOutSplit servesSplit(Path dir) throws java.io.IOException {
+    return new HeldOutSplit(20, HeldOutSplit.readOrCreateKey(dir.resolve("work").resolve(HeldOutSplit.KEY_FILE)));
+  }
+
+  /** The demo data: 800 topic texts + 800 NER sentences, 20% held out by the split serve uses. */
   static Setup demo(Path dir, int perTask) throws Exception {
     List<ClassificationExample> cls = DemoData.classification(perTask, 1);
     List<NerSentence> ner = DemoData.ner(perTask, 2, true);
@@ -120,16 +124,16 @@ public final class LearningLoopCurve {
       all.add(nerExample("n-" + i, ner.get(i)));
     }
     java.util.Collections.shuffle(all, new java.util.Random(3));
-    HeldOutSplit split = new HeldOutSplit(20, BENCH_SPLIT_KEY);
+    HeldOutSplit split = servesSplit(dir);
     List<ClassificationExample> heldCls = new ArrayList<>();
     List<NerSentence> heldNer = new ArrayList<>();
     List<ClassificationExample> trainCls = new ArrayList<>();
     List<NerSentence> trainNer = new ArrayList<>();
     for (int i = 0; i < cls.size(); i++) {
-      (split.isHeldOut("c-" + i) ? heldCls : trainCls).add(cls.get(i));
+      (split.isHeldOut(cls.get(i).text()) ? heldCls : trainCls).add(cls.get(i));
     }
     for (int i = 0; i < ner.size(); i++) {
-      (split.isHeldOut("n-" + i) ? heldNer : trainNer).add(ner.get(i));
+      (split.isHeldOut(nerExample("n-" + i, ner.get(i))) ? heldNer : trainNer).add(ner.get(i));
     }
     List<String> texts = new ArrayList<>();
     cls.forEach(e -> texts.add(e.text()));
@@ -181,19 +185,19 @@ public final class LearningLoopCurve {
     if (maxDev > 0 && maxDev < dev.size()) {
       dev = dev.subList(0, maxDev);
     }
-    HeldOutSplit split = new HeldOutSplit(20, BENCH_SPLIT_KEY);
+    HeldOutSplit split = servesSplit(dir);
     // v1's head can only hold the tags its training split has (and scoring on the dev file refuses unknown tags):
     // for each tag v1's 10% lacks, the first later training example with it moves to the front.
     int first = (int) Math.round(all.size() * 0.1);
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (TrainingExample e : all.subList(0, first)) {
-      if (!split.isHeldOut(e.getId())) {
+      if (!split.isHeldOut(e)) {
         seen.addAll(tagsOf(e, train));
       }
     }
     for (int i = first; i < all.size(); i++) {
       TrainingExample e = all.get(i);
-      if (!split.isHeldOut(e.getId()) && !seen.containsAll(tagsOf(e, train))) {
+      if (!split.isHeldOut(e) && !seen.containsAll(tagsOf(e, train))) {
         seen.addAll(tagsOf(e, train));
         all.add(0, all.remove(i));
         System.out.println("moved " + e.getId() + " into v1's 10% for its tags " + tagsOf(e, train));
@@ -204,7 +208,7 @@ public final class LearningLoopCurve {
     for (TrainingExample e : all) {
       NerSentence s = train.get(Integer.parseInt(e.getId().substring(2)));
       used.add(s);
-      if (!split.isHeldOut(e.getId())) {
+      if (!split.isHeldOut(e)) {
         loopTrain.add(s);
       }
     }

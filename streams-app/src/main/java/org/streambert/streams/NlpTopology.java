@@ -1,18 +1,22 @@
 package org.streambert.streams;
 
 import java.util.Objects;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.TrainingExample;
-import org.streambert.streams.dsl.internals.BatchStage;
+import org.streambert.streams.dsl.internals.StepGraph;
 import org.streambert.streams.processor.internals.BatchInferProcessor;
 import org.streambert.streams.processor.internals.BatchOptions;
 import org.streambert.streams.processor.internals.EmbeddingsOutput;
 import org.streambert.streams.processor.internals.InputDeserializer;
 import org.streambert.streams.processor.internals.LabelingSampler;
+import org.streambert.streams.processor.internals.PendingRecord;
 import org.streambert.streams.processor.internals.ResultCache;
 import org.streambert.streams.processor.internals.ValidateProcessor;
 import org.streambert.streams.processor.internals.WindowPolicy;
@@ -37,9 +41,9 @@ import org.streambert.streams.serving.ShadowScorer;
  * {@code nlp.labeling.topic} set, records the model is unsure about go there as labelling requests; with a
  * {@link ShadowScorer}, sampled batches are scored by a loaded CANDIDATE off the output path.
  *
- * <p>The step itself (pending store, batch processor, checkpoint global store) is {@link BatchStage}'s, the same parts
- * the library's DSL step ({@code org.streambert.streams.dsl.NlpStep}) assembles under its own names; this topology adds
- * the program's input decoding and its output, dead-letter, embeddings and labelling topics around them.
+ * <p>The step itself (pending store, batch node, checkpoint global store) is {@link StepGraph}'s, the one assembly the
+ * library's DSL step ({@code org.streambert.streams.dsl.NlpStep}) uses too, under its own names; this topology adds
+ * the program's input decoding before it and its output, dead-letter, embeddings and labelling topics after it.
  *
  * <p>Output keys are the input key bytes unchanged (or, for input without key, the record id as UTF-8: the value's
  * id, else {@code topic-partition-offset}). Tokenization happens inside the batch's prediction and is timed
@@ -88,40 +92,38 @@ public final class NlpTopology {
    *                    {@link org.streambert.streams.rollout.ModelRollout}); called on the global stream thread
    * @param serdes      Avro serdes (configured)
    */
+  @SuppressWarnings({"unchecked", "rawtypes"})
   public static Topology build(NlpConfig config, Models models, CheckpointListener checkpoints, NlpSerdes serdes) {
-    Topology topology = new Topology();
+    StreamsBuilder builder = new StreamsBuilder();
     // Values are decoded in the first processor rather than by the source's deserializer: with exactly_once_v2,
     // Kafka Streams 4.4.0's TopologyTestDriver dropped the dead-letter records of the deserialization handler, while
     // the processing handler's (same raw bytes and headers, KIP-1034) are produced in the task's transaction.
-    topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.inputTopic());
+    KStream<byte[], byte[]> input = builder.stream(config.inputTopic(),
+        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE));
     boolean textMode = config.inputFormat().equals("text");
     int maxChars = config.textMaxChars();
     InputDeserializer decoder = new InputDeserializer(config.inputFormat(), serdes.textRecord().deserializer());
     String questionKey = models.qa() == null ? null : config.qaQuestionKey();
-    topology.addProcessor(VALIDATE, () -> new ValidateProcessor(decoder, textMode, maxChars, questionKey), SOURCE);
+    KStream<byte[], PendingRecord> validated = input.process(
+        () -> new ValidateProcessor(decoder, textMode, maxChars, questionKey), Named.as(VALIDATE));
 
     BatchOptions options = batchOptions(config, models);
-    topology.addProcessor(BATCH, BatchStage.batchProcessor(models.serving(), options), VALIDATE);
-    topology.addStateStore(BatchStage.pendingStore(PENDING_STORE), BATCH);
-    topology.addSink(BatchInferProcessor.OUTPUT_SINK, config.outputTopic(), new ByteArraySerializer(),
-        serdes.enrichedText().serializer(), BATCH);
-    topology.addSink(BatchInferProcessor.DLQ_SINK, config.dlqTopic(), new ByteArraySerializer(),
-        new ByteArraySerializer(), BATCH);
-    config.embeddingsTopic().ifPresent(topic -> topology.addSink(BatchInferProcessor.EMBEDDINGS_SINK, topic,
-        new ByteArraySerializer(), serdes.enrichedText().serializer(), BATCH));
+    KStream batched = StepGraph.attach(builder, validated, new StepGraph.Names(BATCH, PENDING_STORE,
+            CHECKPOINT_STORE, "checkpoint", config.checkpointsTopic(), config.modelName()), models.serving(), options,
+        null, null, checkpoints, serdes.checkpoint());
+    batched.to(config.outputTopic(), Produced.with(Serdes.ByteArray(), serdes.enrichedText())
+        .withName(BatchInferProcessor.OUTPUT_SINK));
+    batched.to(config.dlqTopic(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray())
+        .withName(BatchInferProcessor.DLQ_SINK));
+    config.embeddingsTopic().ifPresent(topic -> batched.to(topic, Produced.with(Serdes.ByteArray(),
+        serdes.enrichedText()).withName(BatchInferProcessor.EMBEDDINGS_SINK)));
     if (options.labeling() != null) {
       SpecificAvroSerde<TrainingExample> examples = new SpecificAvroSerde<>(TrainingExample.class);
       examples.configure(config.originalsMap(), false);
-      topology.addSink(BatchInferProcessor.LABELING_SINK, config.labelingTopic().orElseThrow(),
-          new ByteArraySerializer(), examples.serializer(), BATCH);
+      batched.to(config.labelingTopic().orElseThrow(), Produced.with(Serdes.ByteArray(), examples)
+          .withName(BatchInferProcessor.LABELING_SINK));
     }
-
-    String modelName = config.modelName();
-    topology.addGlobalStore(BatchStage.checkpointStore(CHECKPOINT_STORE, serdes.checkpoint()), "checkpoint-source",
-        new StringDeserializer(), new ByteArrayDeserializer(), config.checkpointsTopic(), "checkpoint-processor",
-        BatchStage.checkpointProcessor(CHECKPOINT_STORE, modelName, checkpoints, config.checkpointsTopic(),
-            serdes.checkpoint().deserializer()));
-    return topology;
+    return builder.build();
   }
 
   /** The batch step's settings; the cache is created here, one per topology, shared by its tasks. */

@@ -48,6 +48,10 @@ import org.streambert.schemas.avro.GoldenExample;
 import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TrainingExample;
+import org.streambert.schemas.signing.CheckpointSignatures;
+import org.streambert.schemas.signing.ExampleSignatures;
+import org.streambert.schemas.signing.SigningKey;
+import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.registry.EmbeddedSchemaRegistry;
 import org.streambert.trainer.data.DemoData;
@@ -348,5 +352,24 @@ class TrainerEndToEndTest {
     assertEquals(List.of("B-PER", "O", "O", "B-LOC"), examples.ner().get(0).tags());
     assertNotNull(examples.classification().stream().filter(e -> e.text().equals("text number 1")).findAny()
         .orElse(null));
+
+    // With labeller keys (fine-tune --labeller-keys), only signed examples count; unsigned records and the
+    // tombstone are refused, so a writer without a key can neither add nor delete training data.
+    SigningKey labeller = new SigningKey("labeller", CheckpointSignatures.generateKeyPair().getPrivate());
+    try (KafkaProducer<String, TrainingExample> producer =
+        new KafkaProducer<>(p, new StringSerializer(), serde.serializer())) {
+      for (int i = 0; i < 3; i++) {
+        producer.send(new ProducerRecord<>(topic, "s" + i, ExampleSignatures.sign(TrainingExample.newBuilder()
+            .setId("s" + i).setText("signed text " + i).setLabel(i == 0 ? "sports" : "tech").setSource("test")
+            .setCreatedAt(Instant.now()).setLabeller("alice").build(), labeller)));
+      }
+      producer.flush();
+    }
+    KafkaExampleSource.Examples signed = KafkaExampleSource.read(
+        org.streambert.trainer.data.KafkaClients.of(broker.bootstrapServers(), registry.url()), topic,
+        TrustedKeys.of(labeller));
+    assertEquals(3, signed.classification().size());
+    assertEquals(0, signed.ner().size());
+    assertEquals(27, signed.refused(), "26 unsigned examples and a tombstone");
   }
 }

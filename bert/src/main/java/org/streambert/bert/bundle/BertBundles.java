@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.bert.heads.ClassificationHead;
 import org.streambert.bert.heads.TokenClassificationHead;
@@ -18,6 +19,7 @@ import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.ModelMemory;
 import org.streambert.bert.model.Precision;
 import org.streambert.bert.tokenizer.TextTokenizer;
+import org.streambert.bert.tokenizer.TextTokenizers;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.bert.tokenizer.Vocab;
 
@@ -43,6 +45,16 @@ public final class BertBundles {
    */
   public static ModelBundle write(Path target, BertModel model, Vocab vocab, ModelDescriptor descriptor)
       throws IOException {
+    return write(target, model, vocab.tokens(), null, descriptor);
+  }
+
+  /**
+   * {@link #write(Path, BertModel, Vocab, ModelDescriptor)} for any tokenizer: {@code tokens} in id order become
+   * {@code vocab.txt}, and {@code tokenizerJson} (a Hugging Face {@code tokenizer.json}, or null for WordPiece from
+   * {@code vocab.txt}) is what the loaders tokenize with.
+   */
+  public static ModelBundle write(Path target, BertModel model, List<String> tokens, byte[] tokenizerJson,
+      ModelDescriptor descriptor) throws IOException {
     ModelDescriptor withConfig = new ModelDescriptor(descriptor.name(), descriptor.version(), descriptor.created(),
         bertConfigJson(model.config()), descriptor.tokenizer(), descriptor.heads(), descriptor.embeddings());
     HeadsSpec expected = headsSpec(withConfig);
@@ -50,7 +62,7 @@ public final class BertBundles {
       throw new IllegalArgumentException("bundle heads " + descriptor.heads() + " need model outputs " + expected
           + " but the model has " + model.heads());
     }
-    return ModelBundle.write(target, new BundleContents(withConfig, vocab.tokens()),
+    return ModelBundle.write(target, new BundleContents(withConfig, tokens, tokenizerJson),
         dir -> BertSavedModel.export(model, dir));
   }
 
@@ -72,8 +84,7 @@ public final class BertBundles {
     BertConfig bertConfig = bertConfig(model);
     ModelMemory.estimate(bertConfig, headsSpec(model), ModelMemory.Engine.TENSORFLOW)
         .requireFitsHere(describe(bundle), ModelMemory.LIVE_MODELS_DURING_SWAP);
-    WordPieceTokenizer tokenizer =
-        WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
+    TextTokenizer tokenizer = openTokenizer(bundle);
     return openPredictor(bundle, tokenizer,
         b -> BertSavedModel.load(b.savedModelDir(), bertConfig, headsSpec(model), precision), config);
   }
@@ -115,6 +126,17 @@ public final class BertBundles {
     }
     return BertPredictor.create(tokenizer, pass, bundle.model().classificationHead().orElse(null),
         bundle.model().tokenClassificationHead().orElse(null), withEmbeddings);
+  }
+
+  /**
+   * The bundle's tokenizer: its {@code tokenizer.json} when it has one (RoBERTa's BPE, XLM-R's Unigram, with their
+   * special-token template), else WordPiece from {@code vocab.txt} with {@code do_lower_case}. The caller closes it
+   * (a predictor made from it closes it).
+   */
+  public static TextTokenizer openTokenizer(ModelBundle bundle) {
+    boolean lower = bundle.model().tokenizer().doLowerCase();
+    return bundle.tokenizerFile().isPresent() ? TextTokenizers.load(bundle.tokenizerFile().get(), lower)
+        : WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), lower);
   }
 
   /** "bundle DIR (xlm-roberta L=12 H=768 V=250002)", for messages. */

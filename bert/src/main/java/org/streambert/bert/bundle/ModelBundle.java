@@ -46,6 +46,8 @@ public final class ModelBundle {
   public static final String MANIFEST_FILE = "MANIFEST.json";
   public static final String MODEL_FILE = "model.json";
   public static final String VOCAB_FILE = "vocab.txt";
+  /** Optional: the Hugging Face tokenizer of a model whose tokenizer is not WordPiece (read instead of vocab.txt). */
+  public static final String TOKENIZER_FILE = "tokenizer.json";
   public static final String SAVED_MODEL_DIR = "saved_model";
   /** Largest {@code MANIFEST.json} read (a BERT bundle's is well under 4 KB). */
   public static final int MAX_MANIFEST_BYTES = 1 << 20;
@@ -95,6 +97,9 @@ public final class ModelBundle {
     ModelBundle result;
     try {
       Files.write(temp.resolve(VOCAB_FILE), vocabBytes(contents.vocab()));
+      if (contents.tokenizerJson() != null) {
+        Files.write(temp.resolve(TOKENIZER_FILE), contents.tokenizerJson());
+      }
       Files.write(temp.resolve(MODEL_FILE), ModelJson.write(contents.model()));
       Path savedModel = temp.resolve(SAVED_MODEL_DIR);
       try {
@@ -280,6 +285,12 @@ public final class ModelBundle {
   /** The SavedModel directory, to be loaded by the graph code. */
   public Path savedModelDir() {
     return dir.resolve(SAVED_MODEL_DIR);
+  }
+
+  /** The bundle's {@code tokenizer.json} when it has one (listed in its manifest, so verified). */
+  public java.util.Optional<Path> tokenizerFile() {
+    return files.containsKey(TOKENIZER_FILE) ? java.util.Optional.of(dir.resolve(TOKENIZER_FILE))
+        : java.util.Optional.empty();
   }
 
   /** The vocabulary file, to be loaded by the tokenizer. */

@@ -296,10 +296,14 @@ public final class BertGraph {
     int h = cfg.hiddenSize();
     int inner = cfg.intermediateSize();
     Map<String, Shape> out = new LinkedHashMap<>();
-    out.put("bert/embeddings/word_embeddings", Shape.of(cfg.vocabSize(), h)); // [V, H]
-    out.put("bert/embeddings/token_type_embeddings", Shape.of(cfg.typeVocabSize(), h)); // [S, H]
-    out.put("bert/embeddings/position_embeddings", Shape.of(cfg.maxPositionEmbeddings(), h)); // [P, H]
-    layerNormShapes(out, "bert/embeddings/LayerNorm", h);
+    int e = cfg.embeddingSize(); // E: H except for ELECTRA
+    out.put("bert/embeddings/word_embeddings", Shape.of(cfg.vocabSize(), e)); // [V, E]
+    out.put("bert/embeddings/token_type_embeddings", Shape.of(cfg.typeVocabSize(), e)); // [S, E]
+    out.put("bert/embeddings/position_embeddings", Shape.of(cfg.maxPositionEmbeddings(), e)); // [P, E]
+    layerNormShapes(out, "bert/embeddings/LayerNorm", e);
+    if (cfg.projectsEmbeddings()) {
+      denseShapes(out, "bert/embeddings_project", e, h);
+    }
     for (int i = 0; i < cfg.numHiddenLayers(); i++) {
       String layer = "bert/encoder/layer_" + i + "/";
       denseShapes(out, layer + "attention/self/query", h, h);

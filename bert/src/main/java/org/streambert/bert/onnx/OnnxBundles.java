@@ -23,7 +23,6 @@ import org.streambert.bert.model.NonFiniteWeightException;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.ModelMemory;
-import org.streambert.bert.tokenizer.WordPieceTokenizer;
 
 /**
  * Bundles that carry their model as ONNX beside the SavedModel, and the ONNX Runtime engine that serves them.
@@ -190,8 +189,6 @@ public final class OnnxBundles {
    */
   public static BertPredictor openPredictor(ModelBundle bundle, PredictorConfig config, OnnxPrecision precision,
       int threads) throws IOException {
-    WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
-        bundle.model().tokenizer().doLowerCase());
-    return BertBundles.openPredictor(bundle, tokenizer, loader(precision, threads), config);
+    return BertBundles.openPredictor(bundle, BertBundles.openTokenizer(bundle), loader(precision, threads), config);
   }
 }

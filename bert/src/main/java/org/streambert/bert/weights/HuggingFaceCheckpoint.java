@@ -25,6 +25,8 @@ import org.streambert.bert.model.ModelFamily;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.model.internals.TensorData;
 import org.streambert.bert.model.internals.Layers;
+import org.streambert.bert.tokenizer.TextTokenizers;
+import org.streambert.bert.tokenizer.TokenizerKind;
 import org.streambert.bert.tokenizer.Vocab;
 import org.streambert.bert.weights.internals.HfFiles;
 import org.streambert.bert.weights.internals.HfNames;
@@ -98,6 +100,8 @@ public final class HuggingFaceCheckpoint implements WeightSource {
   private final List<String> labels;
   private final boolean multiLabel;
   private final Vocab vocab;
+  private final List<String> tokens;
+  private final byte[] tokenizerJson;
   private final boolean lowerCase;
   private final int maxLength;
   private final Optional<EmbeddingSpec> embeddings;
@@ -105,7 +109,7 @@ public final class HuggingFaceCheckpoint implements WeightSource {
 
   private HuggingFaceCheckpoint(Path dir, Safetensors.Reader weights, ModelFamily family, String prefix,
       String architecture, Task task, BertConfig config, List<String> labels, boolean multiLabel, Vocab vocab,
-      boolean lowerCase, int maxLength, Optional<EmbeddingSpec> embeddings, Set<String> freshWeights) {
+      List<String> tokens, byte[] tokenizerJson, boolean lowerCase, int maxLength, Optional<EmbeddingSpec> embeddings, Set<String> freshWeights) {
     this.dir = dir;
     this.weights = weights;
     this.family = family;
@@ -116,6 +120,8 @@ public final class HuggingFaceCheckpoint implements WeightSource {
     this.labels = labels;
     this.multiLabel = multiLabel;
     this.vocab = vocab;
+    this.tokens = tokens;
+    this.tokenizerJson = tokenizerJson;
     this.lowerCase = lowerCase;
     this.maxLength = maxLength;
     this.embeddings = embeddings;
@@ -189,31 +195,47 @@ public final class HuggingFaceCheckpoint implements WeightSource {
           && HfFiles.strictText(configFile, cfg, "problem_type").orElse("").equals("multi_label_classification");
     }
 
-    // Tokenizer: vocab.txt wins when both are present (it is what BertTokenizer reads); tokenizer.json otherwise.
+    // Tokenizer: a tokenizer.json that is not BERT's WordPiece pipeline (RoBERTa's byte-level BPE, XLM-R's and
+    // CamemBERT's Unigram) is the tokenizer, carried into the bundle whole; otherwise vocab.txt wins when both are
+    // present (it is what BertTokenizer reads), tokenizer.json's WordPiece vocabulary otherwise.
     Optional<Path> vocabTxt = HfFiles.file(dir, VOCAB_FILE);
     Optional<Path> tokenizerJson = HfFiles.file(dir, TOKENIZER_FILE);
-    Vocab vocab;
+    Vocab vocab = null;
+    List<String> tokens;
+    byte[] tokenizerBytes = null;
     Optional<Boolean> jsonLower = Optional.empty();
-    if (tokenizerJson.isPresent()) {
-      HfFiles.TokenizerJson t = HfFiles.readTokenizerJson(tokenizerJson.get());
-      jsonLower = t.lowercase();
-      vocab = vocabTxt.isPresent() ? HfFiles.readVocabTxt(vocabTxt.get()) : t.vocab();
-      if (vocabTxt.isPresent() && !vocab.tokens().equals(t.vocab().tokens())) {
-        throw new IllegalArgumentException(dir + ": " + VOCAB_FILE + " and " + TOKENIZER_FILE
-            + " hold different vocabularies");
+    TextTokenizers.TokenizerInfo info = tokenizerJson.isPresent() ? TextTokenizers.describe(tokenizerJson.get())
+        : null;
+    if (info != null && info.kind() != TokenizerKind.WORD_PIECE) {
+      if (info.vocabSize() > config.vocabSize()) {
+        throw new IllegalArgumentException(dir + ": " + TOKENIZER_FILE + " uses ids up to " + (info.vocabSize() - 1)
+            + " but " + CONFIG_FILE + " vocab_size is " + config.vocabSize());
       }
-    } else if (vocabTxt.isPresent()) {
-      vocab = HfFiles.readVocabTxt(vocabTxt.get());
+      tokenizerBytes = Files.readAllBytes(tokenizerJson.get()); // bounded by describe (TokenizerJsonReader)
+      tokens = tokenList(tokenizerJson.get(), tokenizerBytes, config.vocabSize());
     } else {
-      throw new IllegalArgumentException(dir + " has neither " + VOCAB_FILE + " nor " + TOKENIZER_FILE);
-    }
-    if (vocab.size() != config.vocabSize()) {
-      throw new IllegalArgumentException(dir + ": the vocabulary has " + vocab.size() + " entries but "
-          + CONFIG_FILE + " vocab_size is " + config.vocabSize());
+      if (tokenizerJson.isPresent()) {
+        HfFiles.TokenizerJson t = HfFiles.readTokenizerJson(tokenizerJson.get());
+        jsonLower = t.lowercase();
+        vocab = vocabTxt.isPresent() ? HfFiles.readVocabTxt(vocabTxt.get()) : t.vocab();
+        if (vocabTxt.isPresent() && !vocab.tokens().equals(t.vocab().tokens())) {
+          throw new IllegalArgumentException(dir + ": " + VOCAB_FILE + " and " + TOKENIZER_FILE
+              + " hold different vocabularies");
+        }
+      } else if (vocabTxt.isPresent()) {
+        vocab = HfFiles.readVocabTxt(vocabTxt.get());
+      } else {
+        throw new IllegalArgumentException(dir + " has neither " + VOCAB_FILE + " nor " + TOKENIZER_FILE);
+      }
+      if (vocab.size() != config.vocabSize()) {
+        throw new IllegalArgumentException(dir + ": the vocabulary has " + vocab.size() + " entries but "
+            + CONFIG_FILE + " vocab_size is " + config.vocabSize());
+      }
+      tokens = vocab.tokens();
     }
     Optional<JsonNode> tokenizerConfig = optionalJson(dir, TOKENIZER_CONFIG_FILE);
     Optional<JsonNode> stConfig = optionalJson(dir, ST_CONFIG_FILE);
-    boolean lowerCase = casing(dir, tokenizerConfig, stConfig, jsonLower);
+    boolean lowerCase = tokenizerBytes == null && casing(dir, tokenizerConfig, stConfig, jsonLower);
     int maxLength = maxLength(config, tokenizerConfig, stConfig);
     Optional<EmbeddingSpec> embeddings = sentenceTransformersPooling(dir, config.hiddenSize());
 
@@ -221,7 +243,8 @@ public final class HuggingFaceCheckpoint implements WeightSource {
     try {
       String prefix = prefix(reader, family);
       HuggingFaceCheckpoint ckpt = new HuggingFaceCheckpoint(dir, reader, family, prefix, architecture, task, config,
-          labels, multiLabel, vocab, lowerCase, maxLength, embeddings, new LinkedHashSet<>());
+          labels, multiLabel, vocab, tokens, tokenizerBytes, lowerCase, maxLength, embeddings,
+          new LinkedHashSet<>());
       ckpt.validate();
       return ckpt;
     } catch (RuntimeException | Error e) {
@@ -271,8 +294,31 @@ public final class HuggingFaceCheckpoint implements WeightSource {
     return multiLabel;
   }
 
+  /**
+   * The WordPiece vocabulary.
+   *
+   * @throws IllegalStateException for a model whose tokenizer is a {@code tokenizer.json} of another kind (see
+   *                               {@link #tokenizerJson()}, {@link #tokens()})
+   */
   public Vocab vocab() {
+    if (vocab == null) {
+      throw new IllegalStateException(dir + ": the tokenizer is " + TOKENIZER_FILE + " (not WordPiece); use "
+          + "tokens() and tokenizerJson()");
+    }
     return vocab;
+  }
+
+  /** Every token in id order, {@code vocab_size} of them (ids the tokenizer does not use read {@code [unused<id>]}). */
+  public List<String> tokens() {
+    return tokens;
+  }
+
+  /**
+   * The bytes of the directory's {@code tokenizer.json} when it is the tokenizer (byte-level BPE, Unigram: not
+   * BERT's WordPiece pipeline); empty for a WordPiece model.
+   */
+  public Optional<byte[]> tokenizerJson() {
+    return Optional.ofNullable(tokenizerJson).map(byte[]::clone);
   }
 
   /** The tokenizer's lower-casing (see {@link #open}: tokenizer_config.json, then tokenizer.json's normalizer). */
@@ -705,6 +751,44 @@ public final class HuggingFaceCheckpoint implements WeightSource {
       }
     }
     return Math.min(128, positions);
+  }
+
+  /**
+   * Tokens of a {@code tokenizer.json} in id order: {@code model.vocab} (an object token to id for BPE and WordPiece, a
+   * list of [piece, score] for Unigram) and {@code added_tokens}; unused ids and tokens that cannot be a line of
+   * {@code vocab.txt} read {@code [unused<id>]}.
+   */
+  private static List<String> tokenList(Path file, byte[] bytes, int size) throws IOException {
+    JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bytes); // checked and bounded
+    String[] out = new String[size];
+    JsonNode vocab = root.path("model").path("vocab");
+    if (vocab.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        put(file, out, e.getValue().asInt(-1), e.getKey());
+      }
+    } else if (vocab.isArray()) {
+      for (int id = 0; id < vocab.size(); id++) {
+        put(file, out, id, vocab.get(id).path(0).asText(""));
+      }
+    }
+    for (JsonNode added : root.path("added_tokens")) {
+      put(file, out, added.path("id").asInt(-1), added.path("content").asText(""));
+    }
+    List<String> tokens = new ArrayList<>(size);
+    for (int id = 0; id < size; id++) {
+      String t = out[id];
+      tokens.add(t == null || t.isEmpty() || t.indexOf('\n') >= 0 || t.indexOf('\r') >= 0 ? "[unused" + id + "]" : t);
+    }
+    return tokens;
+  }
+
+  private static void put(Path file, String[] out, int id, String token) {
+    if (id < 0 || id >= out.length) {
+      throw new IllegalArgumentException(file + ": token id " + id + " is outside the embedding table [0, "
+          + out.length + ")");
+    }
+    out[id] = token;
   }
 
   private static Optional<JsonNode> optionalJson(Path dir, String name) throws IOException {

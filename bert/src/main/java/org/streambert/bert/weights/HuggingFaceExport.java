@@ -75,6 +75,13 @@ public final class HuggingFaceExport {
     try (BertModel m = BertSavedModel.load(bundle.savedModelDir(), config, BertBundles.headsSpec(model))) {
       weights = m.weights();
     }
+    if (bundle.tokenizerFile().isPresent()) {
+      // RoBERTa's BPE, XLM-R's Unigram: the bundle's tokenizer.json is the tokenizer; vocab.txt only lists tokens
+      int pad = config.family().offsetPositions() ? config.positionPaddingIdx() : 0;
+      write(out, config, weights, null, Files.readAllBytes(bundle.tokenizerFile().get()), pad,
+          model.tokenizer().doLowerCase(), model.tokenizer().maxLength(), chosen, BertBundles.embeddings(model));
+      return;
+    }
     write(out, config, weights, Vocab.load(bundle.vocabFile()), model.tokenizer().doLowerCase(),
         model.tokenizer().maxLength(), chosen, BertBundles.embeddings(model));
   }
@@ -88,7 +95,21 @@ public final class HuggingFaceExport {
    */
   public static void write(Path out, BertConfig config, Map<String, float[]> weights, Vocab vocab,
       boolean lowerCase, int maxLength, HeadSpec head, EmbeddingSpec embeddings) throws IOException {
+    write(out, config, weights, vocab, null, vocab.padId(), lowerCase, maxLength, head, embeddings);
+  }
+
+  /**
+   * {@link #write(Path, BertConfig, Map, Vocab, boolean, int, HeadSpec, EmbeddingSpec)} with either a WordPiece
+   * {@code vocab} (vocab.txt, BertTokenizer) or, for RoBERTa's BPE and XLM-R's Unigram, the bytes of the model's
+   * {@code tokenizer.json} (written as is, with a tokenizer_config.json of the fast tokenizer).
+   */
+  public static void write(Path out, BertConfig config, Map<String, float[]> weights, Vocab vocab,
+      byte[] tokenizerJson, int padId, boolean lowerCase, int maxLength, HeadSpec head, EmbeddingSpec embeddings)
+      throws IOException {
     Objects.requireNonNull(out, "out");
+    if ((vocab == null) == (tokenizerJson == null)) {
+      throw new IllegalArgumentException("give a WordPiece vocabulary or a tokenizer.json, not both or neither");
+    }
     Path target = out.toAbsolutePath().normalize();
     if (Files.exists(target)) {
       throw new IllegalArgumentException(target + " already exists; choose a new output directory");
@@ -129,12 +150,20 @@ public final class HuggingFaceExport {
         shapes.put(name, shape);
       }
       Safetensors.write(temp.resolve(HuggingFaceCheckpoint.WEIGHTS_FILE), tensors, shapes, Map.of("format", "pt"));
-      writeJson(temp.resolve(HuggingFaceCheckpoint.CONFIG_FILE), config(config, architecture, head, vocab));
-      StringBuilder vocabText = new StringBuilder();
-      vocab.tokens().forEach(t -> vocabText.append(t).append('\n'));
-      Files.writeString(temp.resolve(HuggingFaceCheckpoint.VOCAB_FILE), vocabText, StandardCharsets.UTF_8);
-      writeJson(temp.resolve(HuggingFaceCheckpoint.TOKENIZER_CONFIG_FILE), tokenizerConfig(lowerCase, maxLength));
-      writeJson(temp.resolve(HuggingFaceCheckpoint.SPECIAL_TOKENS_FILE), specialTokens());
+      writeJson(temp.resolve(HuggingFaceCheckpoint.CONFIG_FILE), config(config, architecture, head, padId));
+      if (tokenizerJson != null) {
+        Files.write(temp.resolve(HuggingFaceCheckpoint.TOKENIZER_FILE), tokenizerJson);
+        ObjectNode tc = JSON.createObjectNode();
+        tc.put("tokenizer_class", "PreTrainedTokenizerFast");
+        tc.put("model_max_length", maxLength);
+        writeJson(temp.resolve(HuggingFaceCheckpoint.TOKENIZER_CONFIG_FILE), tc);
+      } else {
+        StringBuilder vocabText = new StringBuilder();
+        vocab.tokens().forEach(t -> vocabText.append(t).append('\n'));
+        Files.writeString(temp.resolve(HuggingFaceCheckpoint.VOCAB_FILE), vocabText, StandardCharsets.UTF_8);
+        writeJson(temp.resolve(HuggingFaceCheckpoint.TOKENIZER_CONFIG_FILE), tokenizerConfig(lowerCase, maxLength));
+        writeJson(temp.resolve(HuggingFaceCheckpoint.SPECIAL_TOKENS_FILE), specialTokens());
+      }
       if (head == null && embeddings != null && embeddings.pooling() != EmbeddingPooling.POOLED) {
         writeSentenceTransformers(temp, config, embeddings, lowerCase, maxLength);
       }
@@ -165,7 +194,7 @@ public final class HuggingFaceExport {
     return heads.isEmpty() ? null : heads.get(0);
   }
 
-  private static ObjectNode config(BertConfig c, String architecture, HeadSpec head, Vocab vocab) {
+  private static ObjectNode config(BertConfig c, String architecture, HeadSpec head, int padId) {
     ObjectNode o = JSON.createObjectNode();
     o.putArray("architectures").add(architecture);
     o.put("model_type", c.family().hfModelType());
@@ -180,7 +209,7 @@ public final class HuggingFaceExport {
       o.put("max_position_embeddings", c.maxPositionEmbeddings());
       o.put("n_heads", c.numAttentionHeads());
       o.put("n_layers", c.numHiddenLayers());
-      o.put("pad_token_id", vocab.padId());
+      o.put("pad_token_id", padId);
       o.put("qa_dropout", 0.1);
       o.put("seq_classif_dropout", 0.2);
       o.put("sinusoidal_pos_embds", false);
@@ -204,7 +233,7 @@ public final class HuggingFaceExport {
     o.put("num_attention_heads", c.numAttentionHeads());
     o.put("num_hidden_layers", c.numHiddenLayers());
     // RoBERTa's position ids start after pad_token_id, so it must be the config's padding index
-    o.put("pad_token_id", c.family().offsetPositions() ? c.positionPaddingIdx() : vocab.padId());
+    o.put("pad_token_id", c.family().offsetPositions() ? c.positionPaddingIdx() : padId);
     o.put("position_embedding_type", "absolute");
     o.put("torch_dtype", "float32");
     o.put("type_vocab_size", c.typeVocabSize());

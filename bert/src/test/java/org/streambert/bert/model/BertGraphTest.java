@@ -46,14 +46,20 @@ class BertGraphTest {
 
   @Test
   void shouldListTheVariablesABuiltGraphCreatesWithoutBuildingOne() {
-    for (HeadsSpec heads : List.of(HeadsSpec.NONE, BOTH, HeadsSpec.multiLabel(2), HeadsSpec.tokenClassification(4))) {
-      Map<String, Shape> built = new LinkedHashMap<>();
-      try (Graph g = new Graph()) {
-        BertGraph.build(Ops.create(g), CFG, heads, false).variables()
-            .forEach(v -> built.put(v.name(), v.shape()));
+    for (ModelFamily family : ModelFamily.values()) {
+      // ELECTRA with an embedding size below H, so the projection is there too
+      BertConfig cfg = family == ModelFamily.ELECTRA
+          ? CFG.asFamily(family).withOptions(family, 1e-12, -1, 16, Activation.GELU_ERF) : CFG.asFamily(family);
+      for (HeadsSpec heads : List.of(HeadsSpec.NONE, BOTH, HeadsSpec.multiLabel(2),
+          HeadsSpec.tokenClassification(4))) {
+        Map<String, Shape> built = new LinkedHashMap<>();
+        try (Graph g = new Graph()) {
+          BertGraph.build(Ops.create(g), cfg, heads, false).variables()
+              .forEach(v -> built.put(v.name(), v.shape()));
+        }
+        assertEquals(List.copyOf(built.entrySet()), List.copyOf(BertGraph.variableShapes(cfg, heads).entrySet()),
+            "names, shapes and order for " + family + " " + heads);
       }
-      assertEquals(List.copyOf(built.entrySet()), List.copyOf(BertGraph.variableShapes(CFG, heads).entrySet()),
-          "names, shapes and order for " + heads);
     }
   }
 

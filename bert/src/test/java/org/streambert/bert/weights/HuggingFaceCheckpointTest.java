@@ -308,7 +308,7 @@ class HuggingFaceCheckpointTest {
     Path dir = hfDir("tok", ERF, TinyBert.randomWeights(ERF, HeadsSpec.NONE, 3), null, null);
     Files.delete(dir.resolve("vocab.txt"));
     Files.writeString(dir.resolve("tokenizer.json"), "{\"model\":{\"type\":\"BPE\",\"vocab\":{}}}");
-    assertRefused(dir, "is not WordPiece");
+    assertRefused(dir, "model.vocab is not a non-empty object");
     Files.delete(dir.resolve("tokenizer.json"));
     Path outside = tmp.resolve("outside-vocab.txt");
     Files.write(outside, vocab(100).tokens());

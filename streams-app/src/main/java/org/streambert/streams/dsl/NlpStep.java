@@ -9,19 +9,17 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.ValueJoiner;
 import org.apache.kafka.streams.kstream.ValueMapper;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.avro.TrainingExample;
 import org.streambert.streams.dsl.internals.BatchStage;
+import org.streambert.streams.dsl.internals.StepGraph;
 import org.streambert.streams.ops.NlpMetrics;
 import org.streambert.streams.processor.internals.BatchOptions;
 import org.streambert.streams.processor.internals.EmbeddingsOutput;
@@ -76,7 +74,9 @@ import org.streambert.streams.serving.ModelLoader;
  * ahead of earlier records still waiting). While no model is serving (before the first checkpoint event is loaded, or
  * when every event was refused) records wait in the pending store — they are not dropped, not dead-lettered and their
  * offsets do commit — and run in arrival order as soon as a model is loaded; the store's changelog keeps them across
- * restarts. The result stream is marked key-changing by Kafka Streams (the step is built on {@code process()}), so a
+ * restarts. A text or id function that throws makes its record a dead letter ({@code PROCESSING_FAILED}); a result
+ * function that throws is handled like any DSL operator's exception, by the configured
+ * {@code processing.exception.handler}. The result stream is marked key-changing by Kafka Streams (the step is built on {@code process()}), so a
  * {@code groupByKey()} after it repartitions; the key itself is the input key, unchanged.
  *
  * <p>An instance is for one topology ({@link #apply} once). The step owns the rollout and the serving model it creates
@@ -165,19 +165,14 @@ public final class NlpStep<K, V, R> implements AutoCloseable {
           + "(with another name) for another topology");
     }
     String topic = options.checkpointsTopic();
-    builder.addGlobalStore(BatchStage.checkpointStore(names.checkpointStore(), checkpointSerde), topic,
-        Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(names.checkpointSource()),
-        BatchStage.checkpointProcessor(names.checkpointStore(), options.modelName(), checkpoints, topic,
-            checkpointSerde.deserializer()));
-    builder.addStateStore(BatchStage.pendingStore(names.pendingStore()));
-
     KStream<Object, Object> input = stream.process(() -> new StepInput<>(names, keySerde, valueSerde, text, id,
         options.textMaxChars(), metrics), Named.as(names.input()));
     KStream<K, V> rejected = (KStream) input.filter((k, v) -> true, Named.as(names.rejected()));
-    ProcessorSupplier batch = BatchStage.batchProcessor(models, batchOptions(), Map.of(
-        BatchStage.ENRICHED, names.enriched(), BatchStage.DEAD_LETTERS, names.failed(),
-        BatchStage.LABELLING, names.labelling()), metrics);
-    KStream<Object, Object> batched = input.process(batch, Named.as(names.batch()), names.pendingStore());
+    KStream<Object, Object> batched = (KStream) StepGraph.attach(builder, (KStream) input,
+        new StepGraph.Names(names.batch(), names.pendingStore(), names.checkpointStore(), names.checkpointSource(),
+            topic, options.modelName()),
+        models, batchOptions(), Map.of(BatchStage.ENRICHED, names.enriched(), BatchStage.DEAD_LETTERS, names.failed(),
+            BatchStage.LABELLING, names.labelling()), metrics, checkpoints, checkpointSerde);
 
     StepOutputs.Codec<K, V> codec = new StepOutputs.Codec<>(keySerde, valueSerde, names);
     KStream<K, R> enriched = batched.process(() -> new StepOutputs.Enriched<K, V, R>(codec, result),

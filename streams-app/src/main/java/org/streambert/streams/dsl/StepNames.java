@@ -6,7 +6,8 @@ import java.util.regex.Pattern;
  * The names of one step's processors and stores, all under the user's prefix: {@code <prefix>-input},
  * {@code -batch}, {@code -enriched}, {@code -rejected}, {@code -failed}, {@code -dead-letters}, {@code -labelling},
  * the stores {@code <prefix>-pending} (changelog {@code <application.id>-<prefix>-pending-changelog}) and
- * {@code <prefix>-checkpoints} (global), and the checkpoint source {@code <prefix>-checkpoint-source}.
+ * {@code <prefix>-checkpoints} (global), and the global store's source {@code <prefix>-checkpoint-source} and
+ * processor {@code <prefix>-checkpoint}.
  */
 record StepNames(String prefix) {
 

@@ -275,8 +275,20 @@ public final class HttpEndpoint implements AutoCloseable {
     try (channel) {
       channel.write(ByteBuffer.wrap(bytes(Reply.text(503, why), false, null)));
       channel.shutdownOutput();
+      drain(channel);
     } catch (IOException e) {
       // gone already
+    }
+  }
+
+  /**
+   * Reads what the client already sent (at most {@link #MAX_REQUEST_BYTES}, without waiting), so that closing sends a
+   * FIN after the response rather than a reset that could make the client drop the response unread.
+   */
+  private static void drain(SocketChannel channel) throws IOException {
+    ByteBuffer scratch = ByteBuffer.allocate(1_024);
+    for (int total = 0, n; total < MAX_REQUEST_BYTES && (n = channel.read(scratch)) > 0; total += n) {
+      scratch.clear();
     }
   }
 
@@ -373,6 +385,8 @@ public final class HttpEndpoint implements AutoCloseable {
         c.channel.keyFor(selector).interestOps(SelectionKey.OP_WRITE);
         return;
       }
+      c.channel.shutdownOutput();
+      drain(c.channel);
     } catch (IOException e) {
       // the peer went away: nothing more to send
     }

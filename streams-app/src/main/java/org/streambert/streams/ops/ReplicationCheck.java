@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -13,6 +14,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RetriableException;
 
 /**
  * The start-up check of what the app's topics survive. Under exactly-once every write is {@code acks=all}: acknowledged
@@ -24,6 +26,9 @@ import org.apache.kafka.common.config.TopicConfig;
  * per finding. A single-broker cluster (development, the embedded mode) gets none: it cannot do better.
  */
 public final class ReplicationCheck {
+
+  /** How long {@link #check} retries a retriable error (metadata of new topics still spreading). */
+  public static final long METADATA_WAIT_MS = 15_000;
 
   /** A topic's replication as the cluster reports it ({@code minInsyncReplicas} effective: the topic's or default). */
   public record TopicReplication(String topic, int replicationFactor, int minInsyncReplicas) {
@@ -64,9 +69,27 @@ public final class ReplicationCheck {
    * {@code internalReplicationFactor} (Kafka Streams' {@code replication.factor}; -1 takes the broker's
    * {@code default.replication.factor}) make them, and returns {@link #warnings}.
    *
+   * <p>Topics created a moment ago may not be known to every broker yet: a retriable error is retried for up to
+   * {@value #METADATA_WAIT_MS} ms.
+   *
    * @throws Exception what the Admin client throws (e.g. no DESCRIBE_CONFIGS permission): the caller decides
    */
   public static List<String> check(Admin admin, Collection<String> topics, int internalReplicationFactor)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(METADATA_WAIT_MS);
+    while (true) {
+      try {
+        return describeAndCheck(admin, topics, internalReplicationFactor);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(250);
+      }
+    }
+  }
+
+  private static List<String> describeAndCheck(Admin admin, Collection<String> topics, int internalReplicationFactor)
       throws Exception {
     Collection<Node> nodes = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS);
     ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, String.valueOf(nodes.iterator().next().id()));

@@ -3,10 +3,11 @@ package org.streambert.streams.serving;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
+import org.streambert.bert.bundle.BertBundles;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.onnx.OnnxBundles;
 import org.streambert.bert.onnx.OnnxPrecision;
-import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.bert.tokenizer.TextTokenizer;
 
 /**
  * A {@link ModelLoader} that serves a bundle's ONNX file ({@code onnx/model.onnx}, written by
@@ -47,8 +48,12 @@ public final class OnnxRuntimeModelLoader implements ModelLoader {
 
   @Override
   public LoadedModel load(ModelBundle bundle) throws IOException {
-    WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
-        bundle.model().tokenizer().doLowerCase());
-    return new LoadedModel(tokenizer, OnnxBundles.load(bundle, precision, threads, sessionEntries), engine());
+    TextTokenizer tokenizer = BertBundles.openTokenizer(bundle); // tokenizer.json (RoBERTa, XLM-R) or vocab.txt
+    try {
+      return new LoadedModel(tokenizer, OnnxBundles.load(bundle, precision, threads, sessionEntries), engine());
+    } catch (IOException | RuntimeException | Error e) {
+      tokenizer.close();
+      throw e;
+    }
   }
 }

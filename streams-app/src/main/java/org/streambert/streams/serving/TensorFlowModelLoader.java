@@ -7,7 +7,8 @@ import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.bundle.ModelDescriptor;
 import org.streambert.bert.model.BertSavedModel;
 import org.streambert.bert.model.Precision;
-import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.bert.model.ModelMemory;
+import org.streambert.bert.tokenizer.TextTokenizer;
 
 /**
  * The default {@link ModelLoader}: the bundle's WordPiece vocabulary (with its {@code do_lower_case}) and its
@@ -36,9 +37,16 @@ public final class TensorFlowModelLoader implements ModelLoader {
   @Override
   public LoadedModel load(ModelBundle bundle) throws IOException {
     ModelDescriptor model = bundle.model();
-    WordPieceTokenizer tokenizer =
-        WordPieceTokenizer.fromVocabFile(bundle.vocabFile(), model.tokenizer().doLowerCase());
-    return new LoadedModel(tokenizer, BertSavedModel.load(bundle.savedModelDir(), BertBundles.bertConfig(model),
-        BertBundles.headsSpec(model), precision), precision);
+    // refuse what would not fit beside the serving model before allocating anything (ModelMemory)
+    ModelMemory.estimate(BertBundles.bertConfig(model), BertBundles.headsSpec(model), ModelMemory.Engine.TENSORFLOW)
+        .requireFitsHere(BertBundles.describe(bundle), ModelMemory.LIVE_MODELS_DURING_SWAP);
+    TextTokenizer tokenizer = BertBundles.openTokenizer(bundle); // tokenizer.json (RoBERTa, XLM-R) or vocab.txt
+    try {
+      return new LoadedModel(tokenizer, BertSavedModel.load(bundle.savedModelDir(), BertBundles.bertConfig(model),
+          BertBundles.headsSpec(model), precision), precision);
+    } catch (RuntimeException | Error e) {
+      tokenizer.close();
+      throw e;
+    }
   }
 }

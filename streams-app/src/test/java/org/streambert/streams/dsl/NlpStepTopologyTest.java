@@ -27,6 +27,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
@@ -186,6 +187,55 @@ class NlpStepTopologyTest {
         .counter();
     assertNotNull(blank, "the step's metrics carry its name as a tag");
     assertEquals(1.0, blank.count());
+  }
+
+  @Test
+  void shouldDeadLetterTooLongTextsAndFailingTextFunctionsWithoutStoppingTheOthers() {
+    holder.swap(TestModels.serving("1", pass));
+    NlpStep<Long, Ticket, String> step = NlpStep.<Long, Ticket>builder("sentiment")
+        .serdes(Serdes.Long(), TICKETS)
+        .text(t -> {
+          if (t.customer().equals("bug")) {
+            throw new IllegalStateException("the user's text function failed");
+          }
+          return t.body();
+        })
+        .options(batchOf(1).withTextMaxChars(10)).checkpointSerde(checkpoints).models(holder, cp -> { })
+        .build((t, e) -> e.label());
+    TestInputTopic<Long, Ticket> in = start(step);
+    in.pipeInput(1L, new Ticket("ann", "good good good"));
+    in.pipeInput(2L, new Ticket("bug", "good"));
+    in.pipeInput(3L, new Ticket("cy", "good"));
+    var dlq = deadLetters().readRecordsToList();
+    assertEquals(List.of("TEXT_TOO_LONG", "PROCESSING_FAILED"),
+        dlq.stream().map(r -> header(r.headers().lastHeader(RejectedRecordException.REASON_HEADER))).toList());
+    assertTrue(header(dlq.get(1).headers().lastHeader("__streams.errors.message")).contains("text function failed"));
+    assertEquals(List.of(KeyValue.pair(3L, "pos")), enriched().readKeyValuesToList());
+  }
+
+  @Test
+  void shouldAskForLabelsOfUnsureTextsAndCarryTheEmbeddingWhenAsked() {
+    holder.swap(TestModels.serving("1", pass));
+    // "hello": neg 0.8 against pos 0.2, a margin of 0.6 under 0.7; "good": 0.9 against 0.1 is sure enough.
+    NlpStepOptions options = batchOf(1).withLabelling(0.7, 0.0, 0.0, 1.0).withEmbeddings(true);
+    NlpStep<Long, Ticket, String> step = NlpStep.<Long, Ticket>builder("sentiment")
+        .serdes(Serdes.Long(), TICKETS).text(Ticket::body).options(options).checkpointSerde(checkpoints)
+        .models(holder, cp -> { })
+        .build((ticket, e) -> e.label() + ":" + (e.embedding() == null ? "none" : e.embedding().size()));
+    StreamsBuilder builder = new StreamsBuilder();
+    NlpStepResult<Long, Ticket, String> r = step.apply(builder,
+        builder.stream("tickets", Consumed.with(Serdes.Long(), TICKETS)));
+    r.enriched().to("enriched-tickets", Produced.with(Serdes.Long(), Serdes.String()));
+    r.labellingRequests().mapValues(example -> example.getText(), Named.as("example-text"))
+        .to("label-me", Produced.with(Serdes.String(), Serdes.String()));
+    driver = new TopologyTestDriver(builder.build(), props());
+    TestInputTopic<Long, Ticket> in = driver.createInputTopic("tickets", Serdes.Long().serializer(),
+        TICKETS.serializer());
+    in.pipeInput(1L, new Ticket("ann", "good day"));
+    in.pipeInput(2L, new Ticket("bo", "hello"));
+    assertEquals(List.of("pos:4", "neg:4"), enriched().readValuesToList(), "the rule model's 4-wide pooled vector");
+    assertEquals(List.of("hello"), driver.createOutputTopic("label-me", Serdes.String().deserializer(),
+        Serdes.String().deserializer()).readValuesToList());
   }
 
   @Test

@@ -143,9 +143,11 @@ class MultiBrokerFaultsBrokerTest {
           String what = inject(admin, fault);
           traffic.awaitNewOutputs(OUTPUTS_AFTER_FAULT);
           assertTrue(app.isAlive(), "the app died during " + fault + "; see " + appLog);
-          figure("%-18s %s; %d records sent meanwhile, stream threads replaced %d, max stall %.1f s, %.1f s in all",
+          figure("%-18s %s; %d records sent meanwhile, stream threads replaced %d (tasks failed by the app's handlers"
+                  + " %d, threads fenced %d, tasks corrupted %d), max stall %.1f s, %.1f s in all",
               fault, what, traffic.sent.size() - sentBefore, countSince(appLog, logBytes, "replacing it in"),
-              traffic.takeMaxStallSeconds(), secondsSince(t));
+              countSince(appLog, logBytes, "failing task"), countSince(appLog, logBytes, "thread is being fenced"),
+              countSince(appLog, logBytes, "got corrupted"), traffic.takeMaxStallSeconds(), secondsSince(t));
         }
 
         traffic.drain(Duration.ofSeconds(180));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -13,6 +14,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.signing.CheckpointSequence;
+import org.streambert.schemas.signing.SigningKey;
 import org.streambert.streams.NlpSerdes;
 import org.streambert.streams.dsl.NlpStep;
 
@@ -35,6 +38,8 @@ public final class CheckpointPublisher {
   private final TestInputTopic<String, ModelCheckpoint> topic;
   private final Path bundles;
   private Duration timeout = DEFAULT_TIMEOUT;
+  private SigningKey key;
+  private Long highestSequence;
 
   /**
    * @param driver  the driver running the topology {@code step} was applied to
@@ -65,14 +70,41 @@ public final class CheckpointPublisher {
   }
 
   /**
-   * Writes {@code model} as bundle {@code version}, publishes its checkpoint event and waits for the rollout.
+   * Signs every event {@link #publish(FakeBert, String)} makes from now on with {@code key}, numbered above the ones
+   * before, as a trainer does: for a step whose {@code ModelSourcePolicy} trusts that key (see {@link #signingKey}).
+   */
+  public CheckpointPublisher signedBy(SigningKey key) {
+    this.key = Objects.requireNonNull(key, "key");
+    return this;
+  }
+
+  /**
+   * Generates a signing key in {@code dir} (files {@code <id>.key} and {@code <id>.pub}); trust it with
+   * {@code TrustedKeys.of(key)} in the step's {@code ModelSourcePolicy}.
+   */
+  public static SigningKey signingKey(Path dir, String id) throws IOException {
+    Path privateFile = dir.resolve(id + ".key");
+    SigningKey.generate(privateFile, dir.resolve(id + ".pub"), id);
+    return SigningKey.read(privateFile);
+  }
+
+  /**
+   * Writes {@code model} as bundle {@code version}, publishes its checkpoint event (signed when {@link #signedBy} was
+   * called) and waits for the rollout.
    *
    * @return the version serving afterwards: {@code version} when the rollout accepted it, else what served before
    */
   public Optional<String> publish(FakeBert model, String version) throws IOException, InterruptedException {
     Path dir = bundles.resolve(version + "-" + UUID.randomUUID());
     Files.createDirectories(bundles);
-    return publish(model.checkpoint(dir, version));
+    ModelCheckpoint event = model.checkpoint(dir, version);
+    if (key != null) {
+      Instant now = Instant.now();
+      long sequence = CheckpointSequence.next(highestSequence, now);
+      highestSequence = sequence;
+      event = CheckpointSequence.issue(event, sequence, now, null, key);
+    }
+    return publish(event);
   }
 
   /**

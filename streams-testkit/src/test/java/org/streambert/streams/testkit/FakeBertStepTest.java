@@ -24,8 +24,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streambert.schemas.avro.ModelCheckpoint;
+import org.streambert.schemas.signing.SigningKey;
+import org.streambert.schemas.signing.TrustedKeys;
 import org.streambert.streams.dsl.NlpStep;
 import org.streambert.streams.dsl.NlpStepOptions;
+import org.streambert.streams.rollout.ModelSourcePolicy;
 
 /** The kit as a user runs it: a String stream, the step with the fake model's rollout, checkpoints published. */
 class FakeBertStepTest {
@@ -110,6 +113,38 @@ class FakeBertStepTest {
     in.pipeInput("r1", "good");
     driver.advanceWallClockTime(Duration.ofMillis(60));
     assertEquals("1:pos:[]", out.readValue());
+  }
+
+  @Test
+  void shouldServeOnlyEventsSignedByTheTrustedKeyWhenThePolicyTrustsOne() throws Exception {
+    SigningKey key = CheckpointPublisher.signingKey(dir.resolve("keys"), "trainer-1");
+    ModelSourcePolicy trusting = new ModelSourcePolicy(TrustedKeys.of(key), List.of(),
+        ModelSourcePolicy.DEFAULT_MAX_BYTES, ModelSourcePolicy.DEFAULT_FETCH_TIMEOUT, true);
+    stop();
+    step = NlpStep.<String, String>builder("signed")
+        .serdes(Serdes.String(), Serdes.String())
+        .text(v -> v)
+        .options(NlpStepOptions.defaults().withModelName("reviews").withBatch(1, Duration.ofMillis(50), 4096))
+        .checkpointSerde(serde)
+        .rollout(FakeBert.loader(), dir.resolve("signed-cache"))
+        .policy(trusting)
+        .build((text, e) -> e.modelVersion() + ":" + e.label());
+    StreamsBuilder builder = new StreamsBuilder();
+    step.apply(builder, builder.stream("reviews", Consumed.with(Serdes.String(), Serdes.String())))
+        .enriched().to("scored", Produced.with(Serdes.String(), Serdes.String()));
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "testkit-signed");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("signed-state").toString());
+    driver = new TopologyTestDriver(builder.build(), props);
+    CheckpointPublisher publisher = new CheckpointPublisher(driver, step, serde, dir.resolve("signed-bundles"));
+
+    assertEquals(Optional.empty(), publisher.publish(v1, "1"), "an unsigned event is refused");
+    assertEquals(Optional.of("2"), publisher.signedBy(key).publish(v1, "2"));
+    driver.createInputTopic("reviews", Serdes.String().serializer(), Serdes.String().serializer())
+        .pipeInput("r1", "good");
+    assertEquals("2:pos", driver.createOutputTopic("scored", Serdes.String().deserializer(),
+        Serdes.String().deserializer()).readValue());
   }
 
   @Test

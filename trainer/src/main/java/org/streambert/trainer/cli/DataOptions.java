@@ -37,9 +37,37 @@ public final class DataOptions {
       + "of this topic, read to its current end (needs --bootstrap-servers, --schema-registry-url).")
   String examplesTopic;
 
+  @Option(names = "--labeller-keys", paramLabel = "FILE", description = "With --examples-topic: train only on "
+      + "examples signed by one of these labeller public keys (as trainer serve does); required unless "
+      + "--accept-unsigned-examples.")
+  java.nio.file.Path labellerKeys;
+
+  @Option(names = "--accept-unsigned-examples", description = "With --examples-topic: train on every example, signed "
+      + "or not (whoever can write the topic chooses training data).")
+  boolean acceptUnsignedExamples;
+
   @Option(names = "--dev-fraction", defaultValue = "0.1", description = "Share of the training data held out as dev "
       + "data for a task without a dev file. Default: ${DEFAULT-VALUE}.")
   double devFraction;
+
+  /** The labeller keys examples must be signed with; refuses --examples-topic without keys unless accepted. */
+  private org.streambert.schemas.signing.TrustedKeys labellers() {
+    if (labellerKeys != null && acceptUnsignedExamples) {
+      throw new IllegalArgumentException("--labeller-keys and --accept-unsigned-examples exclude each other");
+    }
+    if (labellerKeys == null) {
+      if (!acceptUnsignedExamples) {
+        throw new IllegalArgumentException("--examples-topic trains only on signed examples: give --labeller-keys "
+            + "FILE, or --accept-unsigned-examples to trust whoever can write the topic");
+      }
+      return org.streambert.schemas.signing.TrustedKeys.none();
+    }
+    try {
+      return org.streambert.schemas.signing.TrustedKeys.read(labellerKeys);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read --labeller-keys " + labellerKeys, e);
+    }
+  }
 
   TaskData load(KafkaOptions kafka, long seed, PrintStream log) {
     List<ClassificationExample> ct = new ArrayList<>();
@@ -61,9 +89,10 @@ public final class DataOptions {
     if (examplesTopic != null) {
       kafka.require("--examples-topic");
       KafkaExampleSource.Examples examples =
-          KafkaExampleSource.read(kafka.clients(), examplesTopic);
-      log.printf("read %d records from %s: %d classification, %d NER examples%n", examples.recordsRead(),
-          examplesTopic, examples.classification().size(), examples.ner().size());
+          KafkaExampleSource.read(kafka.clients(), examplesTopic, labellers());
+      log.printf("read %d records from %s: %d classification, %d NER examples (%d refused: not signed by a "
+          + "labeller key)%n", examples.recordsRead(), examplesTopic, examples.classification().size(),
+          examples.ner().size(), examples.refused());
       ct.addAll(examples.classification());
       nt.addAll(examples.ner());
     }

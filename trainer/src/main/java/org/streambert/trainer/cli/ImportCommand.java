@@ -173,8 +173,8 @@ public final class ImportCommand implements Callable<Integer> {
       List<String> tok = ckpt.task() == HuggingFaceCheckpoint.Task.TOKEN_CLASSIFICATION ? ckpt.labels() : List.of();
       int length = Math.min(maxLength != null ? maxLength : ckpt.maxLength(), config.maxSequenceLength());
       String v = version();
-      RunExporter.export(out, new RunExporter.Identity(name, v, null, null), config, weights, ckpt.vocab(), lower,
-          length, classHead, cls, sequence && ckpt.multiLabel(), nerHead, tok,
+      RunExporter.export(out, new RunExporter.Identity(name, v, null, null), config, weights, ckpt.tokens(),
+          ckpt.tokenizerJson().orElse(null), lower, length, classHead, cls, sequence && ckpt.multiLabel(), nerHead, tok,
           embeddings(ckpt.embeddings().orElse(null)), Map.of(), 0, goldenTexts());
       System.out.println("wrote " + out.resolve("bundle") + " (" + name + " " + v + ", Hugging Face "
           + ckpt.architecture() + (cls.isEmpty() && tok.isEmpty() ? "" : ", labels " + ckpt.labels())

@@ -166,6 +166,10 @@ public final class LabelCommand implements Callable<Integer> {
       if (importLabelStudio != null) {
         return importLabelStudio(loop);
       }
+      // The JDK server's own bounds (read before its first use): a request must arrive within 30 s and a reply leave
+      // within 60 s, so idle or trickling connections cannot hold the page's four threads.
+      System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "30"));
+      System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "60"));
       try (LabelServer page = new LabelServer(bind, httpPort, ssl, users, queue, loop, Clock.systemUTC())) {
         server = page;
         System.out.printf("labelling page on %s://%s:%d/ (%d user(s)); answers signed with key %s go to %s%n",

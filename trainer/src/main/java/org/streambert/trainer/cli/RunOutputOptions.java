@@ -9,6 +9,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import org.streambert.bert.embeddings.EmbeddingSpec;
 import org.streambert.trainer.publish.GoldenExamples;
 import org.streambert.trainer.publish.RunExporter;
 import org.streambert.trainer.publish.RunReport;
@@ -66,9 +67,9 @@ public final class RunOutputOptions {
     taskData.classDev().stream().limit(golden).forEach(e -> goldenTexts.add(e.text()));
     taskData.nerDev().stream().limit(golden).forEach(s -> goldenTexts.add(Feature.text(s)));
     RunReport report = RunExporter.export(out, new RunExporter.Identity(name, v, parentVersion,
-            taskData.fingerprint()), result.config(), result.weights(), start.vocab(), start.lowerCase(), length,
-        classHead, result.classLabels(), nerHead, result.nerLabels(), result.best().metrics(), result.bestEpoch(),
-        goldenTexts);
+            taskData.fingerprint()), result.config(), result.weights(), start.tokens(), start.tokenizerJson(),
+        start.lowerCase(), length, classHead, result.classLabels(), false, nerHead, result.nerLabels(),
+        EmbeddingSpec.DEFAULT, result.best().metrics(), result.bestEpoch(), goldenTexts);
     Files.writeString(out.resolve("dev-metrics.json"), result.best().toJson());
     log.println("wrote " + out.resolve("bundle") + " (" + name + " " + v + ")");
     return report;

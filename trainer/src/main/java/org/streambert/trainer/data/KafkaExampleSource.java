@@ -10,6 +10,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.avro.EntitySpan;
 import org.streambert.schemas.avro.TrainingExample;
+import org.streambert.schemas.signing.TrustedKeys;
 
 /**
  * Reads a topic of {@link TrainingExample} records (keyed by example id) as training data: every partition from the
@@ -25,8 +26,18 @@ import org.streambert.schemas.avro.TrainingExample;
  */
 public final class KafkaExampleSource {
 
-  /** The examples read, in first-seen key order. */
-  public record Examples(List<ClassificationExample> classification, List<NerSentence> ner, long recordsRead) {}
+  /**
+   * The examples read, in first-seen key order.
+   *
+   * @param refused records refused by the labeller-key check (unsigned, untrusted or tampered; tombstones)
+   */
+  public record Examples(List<ClassificationExample> classification, List<NerSentence> ner, long recordsRead,
+      long refused) {
+
+    public Examples(List<ClassificationExample> classification, List<NerSentence> ner, long recordsRead) {
+      this(classification, ner, recordsRead, 0);
+    }
+  }
 
   private KafkaExampleSource() {}
 
@@ -42,19 +53,31 @@ public final class KafkaExampleSource {
 
   /** {@link #read(String, String, String)} with the clients' settings (a secured cluster and registry). */
   public static Examples read(KafkaClients clients, String topic) {
+    return read(clients, topic, TrustedKeys.none());
+  }
+
+  /**
+   * {@link #read(KafkaClients, String)} keeping only examples signed by one of {@code labellers} (none: every
+   * example): the others, and tombstones, are refused and counted, so a writer without a labeller key can neither add
+   * nor delete training data.
+   */
+  public static Examples read(KafkaClients clients, String topic, TrustedKeys labellers) {
     SpecificAvroSerde<TrainingExample> serde = new SpecificAvroSerde<>(TrainingExample.class);
     serde.configure(clients.serdeConfigs(), false);
     Map<String, TrainingExample> byKey = new java.util.LinkedHashMap<>();
+    long[] refused = new long[1];
     long records = TopicSnapshot.read(clients, topic, new StringDeserializer(), serde.deserializer(), r -> {
       String key = r.key() != null ? r.key() : new TopicPartition(r.topic(), r.partition()) + "@" + r.offset();
-      if (r.value() == null) {
+      if (!labellers.isEmpty() && (r.value() == null || labellers.check(r.value()) != null)) {
+        refused[0]++;
+      } else if (r.value() == null) {
         byKey.remove(key);
       } else {
         byKey.put(key, r.value());
       }
     });
     Examples examples = of(byKey.values());
-    return new Examples(examples.classification(), examples.ner(), records);
+    return new Examples(examples.classification(), examples.ner(), records, refused[0]);
   }
 
   /**

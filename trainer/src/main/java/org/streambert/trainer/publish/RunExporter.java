@@ -58,6 +58,20 @@ public final class RunExporter {
       Vocab vocab, boolean lowerCase, int maxLength, String classHead, List<String> classLabels, boolean multiLabel,
       String tokenHead, List<String> tokenLabels, EmbeddingSpec embeddings, Map<String, Double> metrics,
       int bestEpoch, List<String> goldenTexts) throws IOException {
+    return export(runDir, id, config, weights, vocab.tokens(), null, lowerCase, maxLength, classHead, classLabels,
+        multiLabel, tokenHead, tokenLabels, embeddings, metrics, bestEpoch, goldenTexts);
+  }
+
+  /**
+   * The export for any tokenizer: {@code tokens} in id order become {@code vocab.txt}; {@code tokenizerJson}, a
+   * Hugging Face {@code tokenizer.json} (RoBERTa's BPE, XLM-R's Unigram) or null for WordPiece, goes into the bundle
+   * and is what the app tokenizes with.
+   */
+  public static RunReport export(Path runDir, Identity id, BertConfig config, Map<String, float[]> weights,
+      List<String> tokens, byte[] tokenizerJson, boolean lowerCase, int maxLength, String classHead,
+      List<String> classLabels, boolean multiLabel, String tokenHead, List<String> tokenLabels,
+      EmbeddingSpec embeddings, Map<String, Double> metrics, int bestEpoch, List<String> goldenTexts)
+      throws IOException {
     Path bundleDir = runDir.resolve(RunReport.BUNDLE_DIR);
     if (Files.exists(bundleDir)) {
       throw new IllegalArgumentException(bundleDir + " already exists; choose a new --out directory");
@@ -79,7 +93,7 @@ public final class RunExporter {
     ModelBundle bundle;
     Files.createDirectories(runDir);
     try (BertModel model = BertModel.create(config, spec, WeightSource.ofArrays(weights))) {
-      bundle = BertBundles.write(bundleDir, model, vocab, descriptor);
+      bundle = BertBundles.write(bundleDir, model, tokens, tokenizerJson, descriptor);
     }
     List<RunReport.Golden> golden = heads.isEmpty() ? List.of() : GoldenExamples.compute(bundle, goldenTexts);
     RunReport report = new RunReport(id.modelName(), id.version(), id.parentVersion(), id.dataFingerprint(),

@@ -109,6 +109,14 @@ public record ShadowReports(long samples, int instances, double labelAgreement, 
         });
   }
 
+  /** Agreement in [0, 1] (or absent) and finite, non-negative latencies: anything else counts as refused. */
+  static boolean plausible(ShadowReport r) {
+    Double agreement = r.labelAgreement();
+    return (agreement == null || (agreement >= 0 && agreement <= 1))
+        && Double.isFinite(r.candidateLatencyMicros()) && r.candidateLatencyMicros() >= 0
+        && Double.isFinite(r.championLatencyMicros()) && r.championLatencyMicros() >= 0;
+  }
+
   static ShadowReports combine(Iterable<ShadowReport> reports) {
     return combine(reports, 0);
   }
@@ -121,6 +129,10 @@ public record ShadowReports(long samples, int instances, double labelAgreement, 
     double championMicros = 0;
     int instances = 0;
     for (ShadowReport r : reports) {
+      if (!plausible(r)) {
+        refused++; // a NaN or out-of-range figure would pass every bound it is compared with
+        continue;
+      }
       long s = Math.max(0, r.samples());
       instances++;
       samples += s;

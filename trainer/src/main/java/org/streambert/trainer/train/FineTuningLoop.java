@@ -18,7 +18,7 @@ import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.WeightSource;
-import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.trainer.data.LabelSets;
 import org.streambert.trainer.data.LengthBucketBatcher;
 import org.streambert.trainer.internals.ProgressReporter;
@@ -85,7 +85,7 @@ public final class FineTuningLoop {
       throw new IllegalArgumentException("max length " + config.maxLength() + " exceeds the model's "
           + "positions " + cfg.maxSequenceLength());
     }
-    WordPieceTokenizer tokenizer = new WordPieceTokenizer(start.vocab(), start.lowerCase());
+    TextTokenizer tokenizer = start.tokenizer(); // WordPiece, or the model's BPE/Unigram tokenizer.json
     int padId = tokenizer.padId();
 
     // Keep a parent bundle's head (and its label order) when the data's labels fit in it.

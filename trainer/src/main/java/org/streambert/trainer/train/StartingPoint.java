@@ -15,7 +15,13 @@ import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.BertSavedModel;
 import org.streambert.bert.model.WeightSource;
+import org.streambert.bert.tokenizer.SpecialTokens;
+import org.streambert.bert.tokenizer.TextTokenizer;
+import org.streambert.bert.tokenizer.TextTokenizers;
+import org.streambert.bert.tokenizer.TokenizerKind;
 import org.streambert.bert.tokenizer.Vocab;
+import org.streambert.bert.tokenizer.WordPieceTokenizer;
+import org.streambert.bert.tokenizer.WordPieces;
 import org.streambert.bert.weights.EasyBertArtifact;
 import org.streambert.bert.weights.EasyBertWeights;
 import org.streambert.bert.weights.GoogleCheckpoint;
@@ -51,6 +57,10 @@ public final class StartingPoint implements AutoCloseable {
   private final ModelDescriptor parent;
   private final List<String> pretrainedClassLabels;
   private final List<String> pretrainedTokenLabels;
+  private final List<String> tokens;
+  private final Path tokenizerFile;
+  private final byte[] tokenizerJson;
+  private TextTokenizer nativeTokenizer; // opened once by tokenizer(), closed by close()
 
   private StartingPoint(String description, BertConfig config, Vocab vocab, boolean lowerCase, WeightSource weights,
       ModelDescriptor parent) {
@@ -59,10 +69,26 @@ public final class StartingPoint implements AutoCloseable {
 
   private StartingPoint(String description, BertConfig config, Vocab vocab, boolean lowerCase, WeightSource weights,
       ModelDescriptor parent, List<String> pretrainedClassLabels, List<String> pretrainedTokenLabels) {
-    if (vocab.size() != config.vocabSize()) {
-      throw new IllegalArgumentException(description + ": the vocabulary has " + vocab.size()
+    this(description, config, vocab, lowerCase, weights, parent, pretrainedClassLabels, pretrainedTokenLabels,
+        vocab.tokens(), null, null);
+  }
+
+  /**
+   * @param vocab         the WordPiece vocabulary, or null when {@code tokenizerFile} is the tokenizer
+   * @param tokens        every token in id order (the bundle's vocab.txt)
+   * @param tokenizerFile a Hugging Face tokenizer.json that is not WordPiece (RoBERTa's BPE, XLM-R's Unigram), or null
+   * @param tokenizerJson its bytes (carried into the bundle), or null
+   */
+  private StartingPoint(String description, BertConfig config, Vocab vocab, boolean lowerCase, WeightSource weights,
+      ModelDescriptor parent, List<String> pretrainedClassLabels, List<String> pretrainedTokenLabels,
+      List<String> tokens, Path tokenizerFile, byte[] tokenizerJson) {
+    if (tokens.size() != config.vocabSize()) {
+      throw new IllegalArgumentException(description + ": the vocabulary has " + tokens.size()
           + " entries but the config's vocab_size is " + config.vocabSize());
     }
+    this.tokens = List.copyOf(tokens);
+    this.tokenizerFile = tokenizerFile;
+    this.tokenizerJson = tokenizerJson;
     this.description = description;
     this.config = config;
     this.vocab = vocab;
@@ -135,6 +161,10 @@ public final class StartingPoint implements AutoCloseable {
       List<String> cls = hf.task() == HuggingFaceCheckpoint.Task.SEQUENCE_CLASSIFICATION && !hf.multiLabel()
           ? hf.labels() : null;
       List<String> tok = hf.task() == HuggingFaceCheckpoint.Task.TOKEN_CLASSIFICATION ? hf.labels() : null;
+      if (hf.tokenizerJson().isPresent()) { // RoBERTa's BPE, XLM-R's Unigram: the file is the tokenizer
+        return new StartingPoint("Hugging Face " + hf.architecture() + " " + dir, hf.config(), null, false, hf, null,
+            cls, tok, hf.tokens(), dir.resolve(HuggingFaceCheckpoint.TOKENIZER_FILE), hf.tokenizerJson().get());
+      }
       return new StartingPoint("Hugging Face " + hf.architecture() + " " + dir, hf.config(), hf.vocab(),
           lowerCase != null ? lowerCase : hf.lowerCase(), hf, null, cls, tok);
     } catch (RuntimeException e) {
@@ -152,6 +182,12 @@ public final class StartingPoint implements AutoCloseable {
     try (BertModel m = BertSavedModel.load(bundle.savedModelDir(), cfg, BertBundles.headsSpec(model))) {
       values = m.weights();
     }
+    if (bundle.tokenizerFile().isPresent()) { // RoBERTa's BPE, XLM-R's Unigram: the bundle's tokenizer.json
+      return new StartingPoint("bundle " + model.name() + " " + model.version(), cfg, null,
+          model.tokenizer().doLowerCase(), WeightSource.ofArrays(values), model, null, null,
+          Files.readAllLines(bundle.vocabFile(), java.nio.charset.StandardCharsets.UTF_8), bundle.tokenizerFile().get(),
+          Files.readAllBytes(bundle.tokenizerFile().get()));
+    }
     return new StartingPoint("bundle " + model.name() + " " + model.version(), cfg, Vocab.load(bundle.vocabFile()),
         model.tokenizer().doLowerCase(), WeightSource.ofArrays(values), model);
   }
@@ -165,7 +201,8 @@ public final class StartingPoint implements AutoCloseable {
   /** This starting point with only the first {@code layers} encoder layers (a smaller, faster student). */
   public StartingPoint truncated(int layers) {
     return new StartingPoint(description + " (first " + layers + " layers)", config.truncated(layers), vocab,
-        lowerCase, weights, parent, pretrainedClassLabels, pretrainedTokenLabels);
+        lowerCase, weights, parent, pretrainedClassLabels, pretrainedTokenLabels, tokens, tokenizerFile,
+        tokenizerJson);
   }
 
   /**
@@ -193,8 +230,88 @@ public final class StartingPoint implements AutoCloseable {
     return config;
   }
 
+  /**
+   * The WordPiece vocabulary.
+   *
+   * @throws IllegalStateException when the tokenizer is a BPE/Unigram tokenizer.json ({@link #tokenizer()})
+   */
   public Vocab vocab() {
+    if (vocab == null) {
+      throw new IllegalStateException(description + ": the tokenizer is " + tokenizerFile + " (not WordPiece); "
+          + "this command needs a WordPiece model");
+    }
     return vocab;
+  }
+
+  /** Every token in id order (what the bundle's vocab.txt lists). */
+  public List<String> tokens() {
+    return tokens;
+  }
+
+  /** The bytes of the tokenizer.json the bundle carries (BPE, Unigram), or null for WordPiece. */
+  public byte[] tokenizerJson() {
+    return tokenizerJson == null ? null : tokenizerJson.clone();
+  }
+
+  /**
+   * The tokenizer training and serving use: WordPiece over {@link #vocab()}, or the model's tokenizer.json (opened once,
+   * owned and closed by this starting point; what is returned ignores close(), so a predictor made from it does not
+   * close it for the next epoch).
+   */
+  public synchronized TextTokenizer tokenizer() {
+    if (tokenizerFile == null) {
+      return new WordPieceTokenizer(vocab, lowerCase);
+    }
+    if (nativeTokenizer == null) {
+      nativeTokenizer = TextTokenizers.load(tokenizerFile, lowerCase);
+    }
+    TextTokenizer owned = nativeTokenizer;
+    return new TextTokenizer() {
+      @Override
+      public WordPieces tokenize(String text) {
+        return owned.tokenize(text);
+      }
+
+      @Override
+      public int vocabSize() {
+        return owned.vocabSize();
+      }
+
+      @Override
+      public int clsId() {
+        return owned.clsId();
+      }
+
+      @Override
+      public int sepId() {
+        return owned.sepId();
+      }
+
+      @Override
+      public int padId() {
+        return owned.padId();
+      }
+
+      @Override
+      public int unkId() {
+        return owned.unkId();
+      }
+
+      @Override
+      public int maskId() {
+        return owned.maskId();
+      }
+
+      @Override
+      public SpecialTokens specialTokens() {
+        return owned.specialTokens();
+      }
+
+      @Override
+      public TokenizerKind kind() {
+        return owned.kind();
+      }
+    };
   }
 
   public boolean lowerCase() {
@@ -219,7 +336,14 @@ public final class StartingPoint implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    weights.close();
+  public synchronized void close() {
+    try {
+      weights.close();
+    } finally {
+      if (nativeTokenizer != null) {
+        nativeTokenizer.close();
+        nativeTokenizer = null;
+      }
+    }
   }
 }

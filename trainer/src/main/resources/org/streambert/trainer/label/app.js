@@ -202,7 +202,8 @@
   function progress(p) {
     const agreement = p.doubleLabelled === 0 ? 'no double-labelled items yet'
       : 'agreement ' + p.agreeing + '/' + p.doubleLabelled;
-    $('stats').textContent = 'queue ' + p.open + ' · ' + p.labelsLastHour + ' labels in the last hour · ' + agreement;
+    $('stats').textContent = 'queue ' + p.open + ' · ' + p.labelsLastHour
+      + (p.labelsLastHour === 1 ? ' label' : ' labels') + ' in the last hour · ' + agreement;
     chart(p);
   }
 

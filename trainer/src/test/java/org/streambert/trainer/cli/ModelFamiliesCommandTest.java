@@ -172,6 +172,136 @@ class ModelFamiliesCommandTest {
     assertTrue(entities > 0, "random weights with 5 tags find some entities: " + tf);
   }
 
+  /**
+   * A character-level SentencePiece Unigram tokenizer.json shaped as XLM-R's ({@code <s> <pad> </s> <unk>}, pieces,
+   * {@code <mask>}; Metaspace; template {@code <s> A </s>}): every letter alone and after {@code ▁}.
+   */
+  static byte[] characterUnigram() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode root = JSON.createObjectNode();
+    root.put("version", "1.0");
+    com.fasterxml.jackson.databind.node.ArrayNode vocab = JSON.createArrayNode();
+    List<String> specials = List.of("<s>", "<pad>", "</s>", "<unk>");
+    specials.forEach(t -> vocab.addArray().add(t).add(0.0));
+    for (char c : "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray()) {
+      vocab.addArray().add("\u2581" + c).add(-2.0);
+      vocab.addArray().add(String.valueOf(c)).add(-3.0);
+    }
+    vocab.addArray().add("\u2581").add(-4.0);
+    vocab.addArray().add("<mask>").add(0.0);
+    com.fasterxml.jackson.databind.node.ArrayNode added = root.putArray("added_tokens");
+    for (int id : new int[] {0, 1, 2, 3, vocab.size() - 1}) {
+      added.addObject().put("id", id).put("content", vocab.get(id).get(0).asText()).put("single_word", false)
+          .put("lstrip", id == vocab.size() - 1).put("rstrip", false).put("normalized", false).put("special", true);
+    }
+    root.putNull("normalizer");
+    root.putObject("pre_tokenizer").put("type", "Metaspace").put("replacement", "\u2581")
+        .put("prepend_scheme", "always").put("split", true);
+    com.fasterxml.jackson.databind.node.ObjectNode post = root.putObject("post_processor");
+    post.put("type", "TemplateProcessing");
+    post.putArray("single").add(special("<s>")).add(sequence("A")).add(special("</s>"));
+    post.putArray("pair").add(special("<s>")).add(sequence("A")).add(special("</s>")).add(special("</s>"))
+        .add(sequence("B")).add(special("</s>"));
+    com.fasterxml.jackson.databind.node.ObjectNode st = post.putObject("special_tokens");
+    for (int id : new int[] {0, 2}) {
+      String token = specials.get(id);
+      com.fasterxml.jackson.databind.node.ObjectNode entry = st.putObject(token);
+      entry.put("id", token);
+      entry.putArray("ids").add(id);
+      entry.putArray("tokens").add(token);
+    }
+    root.putObject("decoder").put("type", "Metaspace").put("replacement", "\u2581").put("prepend_scheme", "always")
+        .put("split", true);
+    com.fasterxml.jackson.databind.node.ObjectNode model = root.putObject("model");
+    model.put("type", "Unigram").put("unk_id", 3).set("vocab", vocab);
+    model.put("byte_fallback", false);
+    return JSON.writeValueAsBytes(root);
+  }
+
+  private static com.fasterxml.jackson.databind.node.ObjectNode special(String id) {
+    com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+    o.putObject("SpecialToken").put("id", id).put("type_id", 0);
+    return o;
+  }
+
+  private static com.fasterxml.jackson.databind.node.ObjectNode sequence(String id) {
+    com.fasterxml.jackson.databind.node.ObjectNode o = JSON.createObjectNode();
+    o.putObject("Sequence").put("id", id).put("type_id", 0);
+    return o;
+  }
+
+  @Test
+  void shouldFineTuneAnXlmRobertaWithItsUnigramTokenizerAndServeItWithThatTokenizer() throws Exception {
+    byte[] tokenizer = characterUnigram();
+    int vocabSize = JSON.readTree(tokenizer).get("model").get("vocab").size();
+    BertConfig cfg = new BertConfig(vocabSize, 32, 2, 2, 64, Activation.GELU_ERF, 0.1, 0.1, 66, 1, 0.02)
+        .asFamily(ModelFamily.XLM_ROBERTA);
+    HeadsSpec heads = HeadsSpec.NONE;
+    Map<String, float[]> weights = new LinkedHashMap<>();
+    WeightSource random = WeightSource.random(0.3, 11);
+    for (Map.Entry<String, Shape> v : BertGraph.variableShapes(cfg, heads).entrySet()) {
+      try (TFloat32 t = random.read(v.getKey(), v.getValue()).orElseThrow()) {
+        float[] values = new float[(int) v.getValue().size()];
+        t.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(values, false, false));
+        weights.put(v.getKey(), values);
+      }
+    }
+    Path hf = dir.resolve("xlmr-encoder");
+    HuggingFaceExport.write(hf, cfg, weights, null, tokenizer, 1, false, 64, null, EmbeddingSpec.DEFAULT);
+    Path data = dir.resolve("data-xlmr");
+    DemoData.write(data, 64, 16, 1);
+    Path runDir = dir.resolve("xlmr-ft");
+    Run r = run("fine-tune", "--pretrained", hf.toString(),
+        "--cls-train", data.resolve(DemoData.TOPICS_TRAIN).toString(),
+        "--cls-dev", data.resolve(DemoData.TOPICS_DEV).toString(), "--lr", "1e-3", "--batch-size", "16",
+        "--epochs", "2", "--max-length", "32", "--golden", "2", "--out", runDir.toString(), "--model-name", "xlmr",
+        "--version", "1");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    Path bundle = runDir.resolve(RunReport.BUNDLE_DIR);
+    assertTrue(java.util.Arrays.equals(tokenizer, Files.readAllBytes(bundle.resolve("tokenizer.json"))),
+        "the bundle carries the model's tokenizer.json");
+    assertEquals("xlm-roberta", JSON.readTree(bundle.resolve("model.json").toFile()).get("bert_config")
+        .get(BertConfig.MODEL_FAMILY_KEY).asText());
+    List<JsonNode> tf = lines(run("predict", "--bundle", runDir.toString(), "--file", texts.toString()));
+    List<JsonNode> ort = lines(run("predict", "--bundle", runDir.toString(), "--file", texts.toString(),
+        "--engine", "onnxruntime"));
+    for (int t = 0; t < TEXTS.size(); t++) {
+      assertEquals(tf.get(t).get("label"), ort.get(t).get("label"));
+      assertEquals(tf.get(t).get("score").asDouble(), ort.get(t).get("score").asDouble(), 1e-4);
+    }
+  }
+
+  @Test
+  void shouldServeTheNormalisedMeanPoolingOfASentenceTransformersXlmRoberta() throws Exception {
+    byte[] tokenizer = characterUnigram();
+    int vocabSize = JSON.readTree(tokenizer).get("model").get("vocab").size();
+    BertConfig cfg = new BertConfig(vocabSize, 32, 2, 2, 64, Activation.GELU_ERF, 0.1, 0.1, 66, 1, 0.02)
+        .asFamily(ModelFamily.XLM_ROBERTA);
+    Map<String, float[]> weights = new LinkedHashMap<>();
+    WeightSource random = WeightSource.random(0.3, 13);
+    for (Map.Entry<String, Shape> v : BertGraph.variableShapes(cfg, HeadsSpec.NONE).entrySet()) {
+      try (TFloat32 t = random.read(v.getKey(), v.getValue()).orElseThrow()) {
+        float[] values = new float[(int) v.getValue().size()];
+        t.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(values, false, false));
+        weights.put(v.getKey(), values);
+      }
+    }
+    Path hf = dir.resolve("xlmr-sentence");
+    HuggingFaceExport.write(hf, cfg, weights, null, tokenizer, 1, false, 64, null,
+        new EmbeddingSpec(org.streambert.bert.embeddings.EmbeddingPooling.MEAN, true));
+    assertTrue(Files.exists(hf.resolve("modules.json")), "written as a sentence-transformers model");
+    List<JsonNode> tf = lines(run("predict", "--hf", hf.toString(), "--file", texts.toString(), "--embedding"));
+    // (mean pooling reads the sequence output, which the ONNX Runtime engine does not return: TensorFlow serves it)
+    for (int t = 0; t < TEXTS.size(); t++) {
+      JsonNode v = tf.get(t).get("embedding");
+      assertEquals(32, v.size());
+      double norm = 0;
+      for (int i = 0; i < v.size(); i++) {
+        norm += v.get(i).asDouble() * v.get(i).asDouble();
+      }
+      assertEquals(1.0, Math.sqrt(norm), 1e-4, "normalised as its Normalize module says");
+    }
+  }
+
   @Test
   void shouldFineTuneFromADistilBertClassifierDirectoryAndKeepItsFamily() throws Exception {
     Path hf = hfDir("distil-cls", ModelFamily.DISTILBERT, new ClassificationHead("sentiment", LABELS, false));

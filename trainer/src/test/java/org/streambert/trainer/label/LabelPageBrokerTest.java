@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -218,5 +219,38 @@ class LabelPageBrokerTest {
     assertEquals(ExitCodes.BAD_INPUT, TrainerApp.run(new String[] {"label", "--bootstrap-servers",
         fixture.broker.bootstrapServers(), "--schema-registry-url", fixture.registry, "--users-file",
         fixture.users.toString(), "--labeller-key", fixture.key.toString(), "--bind", "0.0.0.0"}));
+  }
+  @Test
+  @Order(7)
+  void shouldExportTheQueueAndImportLabelStudiosAnswersOnceFromTheCommandLine() throws Exception {
+    fixture.stopPage(); // one writer per labeller key: the import below signs with the page's key
+    String[] kafka = {"label", "--bootstrap-servers", fixture.broker.bootstrapServers(), "--schema-registry-url",
+        fixture.registry, "--labeller-key", fixture.key.toString()};
+    Path tasks = dir.resolve("tasks.json");
+    assertEquals(ExitCodes.OK, TrainerApp.run(with(kafka, "--export-label-studio", tasks.toString())));
+    JsonNode exported = JSON.readTree(tasks.toFile());
+    assertEquals(1, exported.size(), "the request bob skipped is still open");
+    ObjectNode task = (ObjectNode) exported.get(0);
+    assertEquals(THIRD.getId(), task.path("data").path("request_id").asText());
+    // In Label Studio, annotator 7 accepts the prediction; its JSON export comes back.
+    task.putArray("annotations").addObject().put("completed_by", 7).put("was_cancelled", false)
+        .set("result", task.path("predictions").get(0).path("result"));
+    Path export = dir.resolve("export.json");
+    JSON.writeValue(export.toFile(), exported);
+    assertEquals(ExitCodes.OK, TrainerApp.run(with(kafka, "--import-label-studio", export.toString())));
+    assertEquals(ExitCodes.OK, TrainerApp.run(with(kafka, "--import-label-studio", export.toString())),
+        "imported twice");
+    List<TrainingExample> imported = fixture.examples().stream().map(Map.Entry::getValue)
+        .filter(e -> e.getId().equals(THIRD.getId())).toList();
+    assertEquals(1, imported.size(), "once per request and annotator");
+    assertEquals("label-studio:7", imported.get(0).getLabeller());
+    assertEquals("tech", imported.get(0).getLabel());
+    assertNull(TrustedKeys.of(SigningKey.read(fixture.key)).check(imported.get(0)));
+  }
+
+  private static String[] with(String[] base, String... more) {
+    List<String> all = new java.util.ArrayList<>(List.of(base));
+    all.addAll(List.of(more));
+    return all.toArray(String[]::new);
   }
 }

@@ -57,6 +57,7 @@ class LabelPageBrowserTest {
     TrainingExample skipped = LabelPageFixture.request("Unclear text \uD83D\uDE00 here.", "tech", 0.35f, List.of());
     try (LabelPageFixture fixture = new LabelPageFixture(dir)) {
       fixture.produceRequests(List.of(classed, entity, skipped));
+      fixture.produceRounds(0.41, 0.58, 0.55, 0.67, 0.72);
       String base = fixture.startPage();
       Process chromium = new ProcessBuilder(CHROMIUM.toString(), "--headless=new", "--no-sandbox", "--disable-gpu",
           "--no-first-run", "--remote-debugging-port=0", "--user-data-dir=" + dir.resolve("profile"), "about:blank")
@@ -84,6 +85,8 @@ class LabelPageBrowserTest {
         cdp.drag(from[0] + 2, from[1] + from[3] / 2, to[0] + to[2] - 2, to[1] + to[3] / 2);
         cdp.key("2", "Digit2", 50);
         assertEquals("PER", cdp.eval("document.querySelector('#text span.first').dataset.type").asText());
+        assertEquals(5, cdp.eval("document.querySelectorAll('#chart circle').length").asInt(),
+            "the served model's held-out score of each round");
         Files.createDirectories(Path.of("target"));
         Files.write(Path.of("target", "labelling-page.png"), cdp.screenshot());
         cdp.click("#submit");

@@ -29,7 +29,9 @@ import org.streambert.schemas.AvroSerdeConfig;
 import org.streambert.schemas.SpecificAvroSerde;
 import org.streambert.schemas.Topics;
 import org.streambert.schemas.avro.EntitySpan;
+import org.streambert.schemas.avro.TrainingDecision;
 import org.streambert.schemas.avro.TrainingExample;
+import org.streambert.schemas.avro.TrainingRun;
 import org.streambert.schemas.embedded.KafkaBrokerProcess;
 import org.streambert.schemas.signing.SigningKey;
 import org.streambert.trainer.cli.LabelCommand;
@@ -83,6 +85,27 @@ final class LabelPageFixture implements AutoCloseable {
     try (KafkaProducer<String, TrainingExample> producer =
         new KafkaProducer<>(p, new StringSerializer(), serde.serializer())) {
       requests.forEach(r -> producer.send(new ProducerRecord<>(Topics.NEEDS_LABELING, r.getId(), r)));
+      producer.flush();
+    }
+  }
+
+  /** Rounds of trainer serve on {@code training-runs}, with the served model's held-out macro-F1 of each. */
+  void produceRounds(double... servedMacroF1) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+    SpecificAvroSerde<TrainingRun> serde = new SpecificAvroSerde<>(TrainingRun.class);
+    serde.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry), false);
+    try (KafkaProducer<String, TrainingRun> producer =
+        new KafkaProducer<>(p, new StringSerializer(), serde.serializer())) {
+      for (int i = 0; i < servedMacroF1.length; i++) {
+        Instant t = Instant.now().minusSeconds(3600L * (servedMacroF1.length - i));
+        producer.send(new ProducerRecord<>(Topics.TRAINING_RUNS, "news", TrainingRun.newBuilder().setModelName("news")
+            .setRound("r" + i).setChampionVersion("v" + i).setTrainExamples(100 * i).setHeldOutExamples(25 * i)
+            .setNewExamples(100).setChampionMetrics(Map.of("macro_f1", servedMacroF1[i]))
+            .setCandidateMetrics(Map.of("macro_f1", servedMacroF1[i] + 0.05))
+            .setDecision(TrainingDecision.PUBLISHED_CANDIDATE).setReasons(List.of()).setStartedAt(t)
+            .setFinishedAt(t).build()));
+      }
       producer.flush();
     }
   }

@@ -32,4 +32,16 @@ class ShadowReportsTest {
     assertTrue(Double.isNaN(r.labelAgreement()));
     assertTrue(Double.isNaN(r.latencyRatio()));
   }
+
+  @Test
+  void shouldRefuseReportsWhoseFiguresWouldPassAnyBound() {
+    // an agreement over 1 would lift the mean over the bar; a negative latency would shrink the ratio under it
+    ShadowReports r = ShadowReports.combine(List.of(report(10, "0.5", 100, 100), report(1000, "5.0", 100, 100),
+        report(1000, "0.5", 100, -1e9)));
+    assertEquals(10, r.samples());
+    assertEquals(1, r.instances());
+    assertEquals(2, r.refused());
+    assertEquals(0.5, r.labelAgreement(), 1e-9);
+    assertEquals(1.0, r.latencyRatio(), 1e-9);
+  }
 }

@@ -245,8 +245,10 @@ public final class LabelQueue {
     String metric = null;
     List<Map.Entry<String, Double>> points = new ArrayList<>();
     for (TrainingRun run : rounds) {
-      Map<String, Double> m = run.getChampionMetrics() != null ? run.getChampionMetrics() : run.getCandidateMetrics();
-      if (m == null) {
+      // The served model's score on the round's held-out split; the first round has no champion: its candidate's.
+      Map<String, Double> m = run.getChampionMetrics() != null && !run.getChampionMetrics().isEmpty()
+          ? run.getChampionMetrics() : run.getCandidateMetrics();
+      if (m == null || m.isEmpty()) {
         continue;
       }
       if (metric == null) {
