@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +38,24 @@ class BatchEncodingTest {
     assertArrayEquals(new int[] {2, 5, 3, 2, 3, 9}, in.ids());
     assertArrayEquals(new int[] {1, 1, 1, 1, 1, 0}, in.mask());
     assertArrayEquals(new int[] {0, 0, 1, 0, 0, 0}, in.segments());
+  }
+
+  @Test
+  void shouldGiveEachTextTheRowItsOwnEncodingHasPadded() {
+    WordPieceTokenizer tokenizer = new WordPieceTokenizer(Vocab.of(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]",
+        "[MASK]", "kafka", "streams", "bert", "##s", "run")), true);
+    List<String> texts = List.of("Kafka streams run", "berts");
+    List<BatchEncoding.Window> windows = texts.stream().map(tokenizer::tokenize)
+        .map(p -> new BatchEncoding.Window(p.ids(), 0, p.size())).toList();
+    BatchEncoding in = BatchEncoding.ofWindows(windows, tokenizer.specialTokens(), tokenizer.padId());
+    for (int r = 0; r < texts.size(); r++) {
+      Encoding own = tokenizer.encode(texts.get(r), 16).padTo(in.seqLen(), tokenizer.padId());
+      int from = r * in.seqLen();
+      int to = from + in.seqLen();
+      assertArrayEquals(own.inputIds(), Arrays.copyOfRange(in.ids(), from, to), texts.get(r));
+      assertArrayEquals(own.attentionMask(), Arrays.copyOfRange(in.mask(), from, to), texts.get(r));
+      assertArrayEquals(own.segmentIds(), Arrays.copyOfRange(in.segments(), from, to), texts.get(r));
+    }
   }
 
   @Test
