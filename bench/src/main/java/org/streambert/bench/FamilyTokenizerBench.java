@@ -1,16 +1,17 @@
 package org.streambert.bench;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.IntUnaryOperator;
 import org.streambert.bert.tokenizer.TextTokenizer;
 import org.streambert.bert.tokenizer.TextTokenizers;
-import org.streambert.bert.tokenizer.internals.HfNativeTokenizer;
-import org.streambert.bert.tokenizer.internals.TokenizerJsonReader;
+import org.streambert.bert.tokenizer.TinyTokenizerFiles;
 
 /**
  * Tokenizer speed of each family on the same texts, one text at a time through {@link TextTokenizer#tokenize} (what
@@ -20,12 +21,66 @@ import org.streambert.bert.tokenizer.internals.TokenizerJsonReader;
  * pieces per text, the load average beside every figure, and the CPU.
  *
  * <p>Corpora: {@code generated} (seeded English template sentences) and, with the shared datasets, {@code wikigold}
- * sentences. Arguments: {@code [seconds per measurement, default 2]}; {@code -Dshared.dir=DIR} to find the shared
- * folder.
+ * sentences; and an XLM-R-sized synthetic Unigram (250,002 pieces): load time, peak RSS, speed. Arguments:
+ * {@code [seconds per measurement, default 2]}; {@code -Dshared.dir=DIR} to find the shared folder.
  */
 public final class FamilyTokenizerBench {
 
   private FamilyTokenizerBench() {}
+
+  /**
+   * Loading an XLM-R-sized Unigram: a synthetic {@code tokenizer.json} of 250,002 pieces (xlm-roberta-base's count;
+   * its real file is not reachable here), Metaspace and XLM-R's template. Prints the file size, the load time (Java
+   * checks plus the native build), the process's peak RSS before and after, and the tokenizer's speed.
+   */
+  private static void xlmRobertaSized(List<String> texts, double seconds) throws Exception {
+    SplittableRandom random = new SplittableRandom(7);
+    Map<String, Double> pieces = new LinkedHashMap<>();
+    String letters = "abcdefghijklmnopqrstuvwxyz";
+    while (pieces.size() < 250_002 - 5) {
+      StringBuilder b = new StringBuilder(random.nextInt(3) == 0 ? "" : "\u2581");
+      int n = 1 + random.nextInt(8);
+      for (int i = 0; i < n; i++) {
+        b.append(letters.charAt(random.nextInt(letters.length())));
+      }
+      pieces.putIfAbsent(b.toString(), -1 - 15 * random.nextDouble());
+    }
+    for (char c : letters.toCharArray()) {
+      pieces.put(String.valueOf(c), -20.0);
+    }
+    Path dir = Files.createTempDirectory("xlmr-sized");
+    Path file = TinyTokenizerFiles.write(dir, TinyTokenizerFiles.unigram(pieces, true));
+    pieces = null;
+    System.gc();
+    String rssBefore = status("VmRSS:");
+    Files.writeString(Path.of("/proc/self/clear_refs"), "5"); // resets VmHWM to the current RSS
+    long start = System.nanoTime();
+    try (TextTokenizer t = TextTokenizers.load(dir)) {
+      double loadSeconds = (System.nanoTime() - start) / 1e9;
+      System.gc();
+      System.out.printf(Locale.ROOT, "%n== XLM-R-sized Unigram (synthetic, %,d ids, %.1f MB tokenizer.json): loaded in "
+          + "%.2f s; RSS %s before, peak RSS %s while loading, RSS %s after; load %s%n", t.vocabSize(),
+          Files.size(file) / 1e6, loadSeconds, rssBefore, status("VmHWM:"), status("VmRSS:"),
+          BenchSupport.loadAverage());
+      String[] array = texts.toArray(new String[0]);
+      double rate = TokenizerBench.measure(i -> t.tokenize(array[i % array.length]).size(), 1, seconds);
+      System.out.printf(Locale.ROOT, "%-42s %,10.0f texts/s  load %s%n", "Unigram 250,002 pieces, HF library", rate,
+          BenchSupport.loadAverage());
+    } finally {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  /** A field of /proc/self/status ({@code VmRSS:} resident set, {@code VmHWM:} its peak). */
+  private static String status(String field) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith(field)) {
+        return line.substring(field.length()).trim();
+      }
+    }
+    return "unknown";
+  }
 
   public static void main(String[] args) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 2.0;
@@ -46,8 +101,7 @@ public final class FamilyTokenizerBench {
         seconds);
     Path bert = fixtures.resolve("bert-base-uncased");
     try (TextTokenizer wordPieceJava = TextTokenizers.load(bert);
-        TextTokenizer wordPieceNative = HfNativeTokenizer.open(TokenizerJsonReader.read(bert.resolve("tokenizer.json")),
-            "bert-base-uncased");
+        TextTokenizer wordPieceNative = TextTokenizers.loadNative(bert);
         TextTokenizer bpe = TextTokenizers.load(fixtures.resolve("roberta-base"));
         TextTokenizer unigram = TextTokenizers.load(fixtures.resolve("t5-small"))) {
       Map<String, TextTokenizer> tokenizers = new LinkedHashMap<>();
@@ -55,6 +109,7 @@ public final class FamilyTokenizerBench {
       tokenizers.put("WordPiece bert-base-uncased, HF library", wordPieceNative);
       tokenizers.put("byte-level BPE roberta-base, HF library", bpe);
       tokenizers.put("Unigram t5-small (XLM-R's kind), HF lib", unigram);
+      xlmRobertaSized(corpora.get("generated"), seconds);
       for (Map.Entry<String, List<String>> corpus : corpora.entrySet()) {
         String[] texts = corpus.getValue().toArray(new String[0]);
         long chars = 0;

@@ -8,8 +8,8 @@ import org.streambert.bert.inference.internals.Windows.Span;
 import org.streambert.bert.tokenizer.WordPieces;
 
 /**
- * A text tokenized once and split into the windows a {@link BertPredictor} runs it in: at most {@code maxLength - 2}
- * word pieces each, starting {@code docStride} apart (run_squad.py's {@code doc_spans}). Made by
+ * A text tokenized once and split into the windows a {@link BertPredictor} runs it in: at most {@code maxLength} minus
+ * the tokenizer's special tokens ({@code maxLength - 2} for BERT and RoBERTa) word pieces each, starting {@code docStride} apart (run_squad.py's {@code doc_spans}). Made by
  * {@link BertPredictor#plan}; {@link BertPredictor#predictPlanned} runs it without tokenizing again, so a caller can
  * decide on the windows (bound the work of a record, fill a batch to a token budget) before anything runs. Immutable.
  */

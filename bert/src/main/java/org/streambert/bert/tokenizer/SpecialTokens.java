@@ -130,22 +130,17 @@ public record SpecialTokens(int[] prefix, int[] middle, int[] suffix, int second
           + " to hold the special tokens, got " + maxLength);
     }
     int keep = Math.min(a.size(), maxLength - singleCount());
-    int n = keep + singleCount();
-    int[] ids = new int[n];
-    int[] mask = new int[n];
-    int[] starts = new int[n];
-    int[] ends = new int[n];
-    int[] words = new int[n];
-    Arrays.fill(mask, 1);
-    Arrays.fill(words, -1);
-    putSingle(ids, 0, a.ids(), 0, keep);
-    copySpans(a, keep, prefix.length, starts, ends, words);
-    return new Encoding(ids, new int[n], mask, starts, ends, words, a.size() - keep);
+    Encoding e = empty(keep + singleCount(), a.size() - keep);
+    putSingle(e.inputIds(), 0, a.ids(), 0, keep);
+    copySpans(a, keep, prefix.length, e);
+    return e;
   }
 
   /**
    * {@code prefix A middle B suffix} as an {@link Encoding}. When too long, drops pieces one at a time from the end of
    * whichever text is currently longer (from B on a tie), as run_classifier.py's {@code _truncate_seq_pair} does.
+   * (Hugging Face's {@code longest_first} differs when both texts are long and the budget is odd: it gives the odd
+   * piece to B, this gives it to A.)
    *
    * @throws IllegalArgumentException when {@code maxLength} cannot hold the special tokens
    */
@@ -164,25 +159,27 @@ public record SpecialTokens(int[] prefix, int[] middle, int[] suffix, int second
         keepB--;
       }
     }
-    int n = keepA + keepB + pairCount();
-    int[] ids = new int[n];
-    int[] segments = new int[n];
+    Encoding e = empty(keepA + keepB + pairCount(), a.size() - keepA + b.size() - keepB);
+    putPair(e.inputIds(), e.segmentIds(), 0, a.ids(), 0, keepA, b.ids(), 0, keepB);
+    copySpans(a, keepA, prefix.length, e);
+    copySpans(b, keepB, secondStart(keepA), e);
+    return e;
+  }
+
+  /** An encoding of {@code n} positions to fill in: mask 1, spans (0, 0), words -1 (special tokens' values). */
+  private static Encoding empty(int n, int truncated) {
     int[] mask = new int[n];
-    int[] starts = new int[n];
-    int[] ends = new int[n];
     int[] words = new int[n];
     Arrays.fill(mask, 1);
     Arrays.fill(words, -1);
-    putPair(ids, segments, 0, a.ids(), 0, keepA, b.ids(), 0, keepB);
-    copySpans(a, keepA, prefix.length, starts, ends, words);
-    copySpans(b, keepB, secondStart(keepA), starts, ends, words);
-    return new Encoding(ids, segments, mask, starts, ends, words, a.size() - keepA + b.size() - keepB);
+    return new Encoding(new int[n], new int[n], mask, new int[n], new int[n], words, truncated);
   }
 
-  private static void copySpans(WordPieces from, int count, int at, int[] starts, int[] ends, int[] words) {
-    System.arraycopy(from.starts(), 0, starts, at, count);
-    System.arraycopy(from.ends(), 0, ends, at, count);
-    System.arraycopy(from.wordIndex(), 0, words, at, count);
+  /** Copies {@code count} pieces' spans and words into {@code e} from position {@code at}. */
+  private static void copySpans(WordPieces from, int count, int at, Encoding e) {
+    System.arraycopy(from.starts(), 0, e.starts(), at, count);
+    System.arraycopy(from.ends(), 0, e.ends(), at, count);
+    System.arraycopy(from.wordIndex(), 0, e.wordIndex(), at, count);
   }
 
   @Override

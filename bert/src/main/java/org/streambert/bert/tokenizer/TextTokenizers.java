@@ -99,6 +99,21 @@ public final class TextTokenizers {
     return HfNativeTokenizer.open(c, file.toString());
   }
 
+  /**
+   * The tokenizer of a {@code tokenizer.json} (in {@code dir}, or the file itself) on the Hugging Face library even
+   * where {@link #load} would run the pure-Java WordPiece: for comparisons of the two (parity tests, benchmarks). The
+   * caller closes it.
+   *
+   * @throws InvalidTokenizerException naming the file when it is refused or the native library cannot load it
+   */
+  public static TextTokenizer loadNative(Path dir) {
+    Path file = locate(dir);
+    if (!isJson(file)) {
+      throw new InvalidTokenizerException(file + " is not a tokenizer.json: the Hugging Face library reads only those");
+    }
+    return HfNativeTokenizer.open(read(file), file.toString());
+  }
+
   /** The tokenizer file of a directory, or the file itself: tokenizer.json first, then vocab.txt. */
   private static Path locate(Path dir) {
     if (dir == null) {

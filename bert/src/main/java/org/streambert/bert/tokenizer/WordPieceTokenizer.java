@@ -80,78 +80,6 @@ public final class WordPieceTokenizer implements TextTokenizer {
         Arrays.copyOf(b.wordIndex(), n));
   }
 
-  /**
-   * {@code [CLS] text [SEP]}, keeping the first {@code maxLength - 2} word pieces.
-   *
-   * @param maxLength maximum number of tokens including the two special tokens (at least 2)
-   */
-  public Encoding encode(String text, int maxLength) {
-    if (maxLength < 2) {
-      throw new IllegalArgumentException("maxLength must be >= 2 to hold [CLS] and [SEP], got " + maxLength);
-    }
-    TokenBuffer a = run(text, 0, "text");
-    int keep = Math.min(a.size(), maxLength - 2);
-    int n = keep + 2;
-    int[] ids = new int[n];
-    int[] segments = new int[n];
-    int[] mask = new int[n];
-    int[] starts = new int[n];
-    int[] ends = new int[n];
-    int[] words = new int[n];
-    Arrays.fill(mask, 1);
-    ids[0] = vocab.clsId();
-    words[0] = -1;
-    copy(a, keep, 1, ids, starts, ends, words);
-    ids[n - 1] = vocab.sepId();
-    words[n - 1] = -1;
-    return new Encoding(ids, segments, mask, starts, ends, words, a.size() - keep);
-  }
-
-  /**
-   * {@code [CLS] a [SEP] b [SEP]} with segment ids 0 then 1. When too long, drops word pieces one at a time from
-   * the end of whichever text is currently longer (from {@code b} on a tie), as run_classifier.py's
-   * {@code _truncate_seq_pair} does. (Hugging Face's {@code longest_first} differs when both texts are long and the
-   * budget is odd: it gives the odd piece to {@code b}, this gives it to {@code a}.)
-   *
-   * @param maxLength maximum number of tokens including the three special tokens (at least 3)
-   */
-  public Encoding encodePair(String a, String b, int maxLength) {
-    if (maxLength < 3) {
-      throw new IllegalArgumentException("maxLength must be >= 3 to hold [CLS] and two [SEP], got " + maxLength);
-    }
-    TokenBuffer ta = run(a, 0, "first text");
-    TokenBuffer tb = run(b, 1, "second text");
-    int budget = maxLength - 3;
-    int keepA = ta.size();
-    int keepB = tb.size();
-    while (keepA + keepB > budget) { // run_classifier.py: _truncate_seq_pair
-      if (keepA > keepB) {
-        keepA--;
-      } else {
-        keepB--;
-      }
-    }
-    int n = keepA + keepB + 3;
-    int[] ids = new int[n];
-    int[] segments = new int[n];
-    int[] mask = new int[n];
-    int[] starts = new int[n];
-    int[] ends = new int[n];
-    int[] words = new int[n];
-    Arrays.fill(mask, 1);
-    ids[0] = vocab.clsId();
-    words[0] = -1;
-    copy(ta, keepA, 1, ids, starts, ends, words);
-    int sepA = keepA + 1;
-    ids[sepA] = vocab.sepId();
-    words[sepA] = -1;
-    copy(tb, keepB, sepA + 1, ids, starts, ends, words);
-    Arrays.fill(segments, sepA + 1, n, 1);
-    ids[n - 1] = vocab.sepId();
-    words[n - 1] = -1;
-    return new Encoding(ids, segments, mask, starts, ends, words, ta.size() - keepA + tb.size() - keepB);
-  }
-
   @Override
   public int vocabSize() {
     return vocab.size();
@@ -189,12 +117,5 @@ public final class WordPieceTokenizer implements TextTokenizer {
     TokenBuffer b = buffers.get()[slot];
     engine.tokenize(text, b);
     return b;
-  }
-
-  private static void copy(TokenBuffer from, int count, int at, int[] ids, int[] starts, int[] ends, int[] words) {
-    System.arraycopy(from.ids(), 0, ids, at, count);
-    System.arraycopy(from.starts(), 0, starts, at, count);
-    System.arraycopy(from.ends(), 0, ends, at, count);
-    System.arraycopy(from.wordIndex(), 0, words, at, count);
   }
 }

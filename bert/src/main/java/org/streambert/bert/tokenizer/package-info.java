@@ -1,5 +1,11 @@
 /**
- * BERT's WordPiece tokenization: {@link org.streambert.bert.tokenizer.WordPieceTokenizer} over a
+ * Tokenizers of the BERT family behind one interface, {@link org.streambert.bert.tokenizer.TextTokenizer}:
+ * {@link org.streambert.bert.tokenizer.TextTokenizers#load} reads a model directory's {@code tokenizer.json} (byte-level
+ * BPE for RoBERTa, SentencePiece Unigram for XLM-R and CamemBERT, on the Hugging Face tokenizers library; WordPiece) or
+ * {@code vocab.txt}, with the family's {@link org.streambert.bert.tokenizer.SpecialTokens} template; the word unit of
+ * every script is {@link org.streambert.bert.tokenizer.TextWords}. See docs/models-tokenizers.md.
+ *
+ * <p>BERT's WordPiece tokenization: {@link org.streambert.bert.tokenizer.WordPieceTokenizer} over a
  * {@link org.streambert.bert.tokenizer.Vocab}, giving {@link org.streambert.bert.tokenizer.WordPieces} (no special
  * tokens) or model-ready {@link org.streambert.bert.tokenizer.Encoding}s ({@code [CLS] A [SEP] (B [SEP])}).
  *

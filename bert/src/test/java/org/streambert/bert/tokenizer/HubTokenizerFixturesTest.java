@@ -18,8 +18,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.streambert.bert.tokenizer.internals.HfNativeTokenizer;
-import org.streambert.bert.tokenizer.internals.TokenizerJsonReader;
 
 /**
  * Opt-in: the real tokenizer files of the Hub in the team's {@code shared/fixtures/tokenizers} (roberta-base byte-level
@@ -165,8 +163,7 @@ class HubTokenizerFixturesTest {
       texts.add(it.next().get("text").textValue());
     }
     try (TextTokenizer java = TextTokenizers.load(dir);
-        TextTokenizer rust = HfNativeTokenizer.open(TokenizerJsonReader.read(dir.resolve("tokenizer.json")),
-            "bert-base-uncased")) {
+        TextTokenizer rust = TextTokenizers.loadNative(dir)) {
       for (String text : texts) {
         WordPieces a = java.tokenize(text);
         WordPieces b = rust.tokenize(text);

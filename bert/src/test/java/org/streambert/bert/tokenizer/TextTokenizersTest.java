@@ -10,13 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -281,19 +287,6 @@ class TextTokenizersTest {
     }
   }
 
-  @Test
-  void shouldEncodeWordPieceTheSameThroughTheGenericTemplate() {
-    WordPieceTokenizer t = new WordPieceTokenizer(Vocab.of(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
-        "a", "##b", "c")), true);
-    for (String[] p : new String[][] {{"ab c", "c a"}, {"abababab", "c"}, {"", "ab"}}) {
-      for (int max = 3; max < 9; max++) {
-        assertEquals(t.encodePair(p[0], p[1], max),
-            t.specialTokens().encodePair(t.tokenize(p[0]), t.tokenize(p[1]), max));
-        assertEquals(t.encode(p[0], max), t.specialTokens().encode(t.tokenize(p[0]), max));
-      }
-    }
-  }
-
   // --- bounds, refusals, ownership -------------------------------------------------------------------------------
 
   private void assertRefused(ObjectNode json, String fragment) throws IOException {
@@ -350,14 +343,40 @@ class TextTokenizersTest {
   }
 
   @Test
+  void shouldRefuseARegexThatRepeatsARepeatedGroupButAcceptGpt2sSplitPattern() throws IOException {
+    for (String evil : List.of("(a+)+b", "(?:\\w*x)*", "((ab)*c)+", "(a|b+){2,}")) {
+      ObjectNode json = TinyTokenizerFiles.bpe(MERGES, true);
+      ObjectNode split = json.putObject("pre_tokenizer");
+      split.put("type", "Split");
+      split.putObject("pattern").put("Regex", evil);
+      split.put("behavior", "Isolated");
+      split.put("invert", false);
+      assertRefused(json, "exponential time");
+    }
+    ObjectNode gpt2 = TinyTokenizerFiles.bpe(MERGES, true);
+    ObjectNode seq = gpt2.putObject("pre_tokenizer").put("type", "Sequence");
+    ObjectNode split = seq.putArray("pretokenizers").addObject();
+    split.put("type", "Split");
+    split.putObject("pattern").put("Regex",
+        "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
+    split.put("behavior", "Isolated");
+    split.put("invert", false);
+    ((ArrayNode) seq.get("pretokenizers")).addObject().put("type", "ByteLevel").put("add_prefix_space", false)
+        .put("trim_offsets", true).put("use_regex", false);
+    try (TextTokenizer t = TextTokenizers.load(TinyTokenizerFiles.write(dir.resolve("gpt2"), gpt2).getParent())) {
+      assertArrayEquals(new int[] {mergedId("hello"), mergedId("\u0120world")}, t.tokenize("hello world").ids());
+    }
+  }
+
+  @Test
   void shouldRefuseAFileOverTheSizeBoundBeforeParsingIt() throws IOException {
     Path d = dir.resolve("huge");
     Files.createDirectories(d);
     Path f = d.resolve("tokenizer.json");
-    try (var ch = Files.newByteChannel(f, java.nio.file.StandardOpenOption.CREATE_NEW,
-        java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.SPARSE)) {
+    try (var ch = Files.newByteChannel(f, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
       ch.position((64L << 20) + 1);
-      ch.write(java.nio.ByteBuffer.wrap(new byte[] {'}'}));
+      ch.write(ByteBuffer.wrap(new byte[] {'}'}));
     }
     InvalidTokenizerException e = assertThrows(InvalidTokenizerException.class, () -> TextTokenizers.load(d));
     assertTrue(e.getMessage().contains("more than the " + (64L << 20)), e.getMessage());
@@ -379,6 +398,39 @@ class TextTokenizersTest {
     Files.writeString(d.resolve("merges.txt"), "", StandardCharsets.UTF_8);
     InvalidTokenizerException e = assertThrows(InvalidTokenizerException.class, () -> TextTokenizers.load(d));
     assertTrue(e.getMessage().contains("save_pretrained"), e.getMessage());
+  }
+
+  @Test
+  void shouldTokenizeFromManyThreadsAtOnceAsFromOne() throws Exception {
+    try (TextTokenizer t = unigram(true)) {
+      List<String> texts = List.of("hello world!", "東京 hello", "  world  ", "hello\u3000world");
+      List<WordPieces> expected = new ArrayList<>();
+      for (String text : texts) {
+        expected.add(t.tokenize(text));
+      }
+      java.util.concurrent.ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<Boolean>> results = new ArrayList<>();
+        for (int thread = 0; thread < 4; thread++) {
+          results.add(pool.submit(() -> {
+            for (int i = 0; i < 500; i++) {
+              WordPieces w = t.tokenize(texts.get(i % texts.size()));
+              WordPieces e = expected.get(i % texts.size());
+              if (!Arrays.equals(w.ids(), e.ids()) || !Arrays.equals(w.starts(), e.starts())
+                  || !Arrays.equals(w.ends(), e.ends())) {
+                return false;
+              }
+            }
+            return true;
+          }));
+        }
+        for (Future<Boolean> r : results) {
+          assertTrue(r.get());
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
   }
 
   @Test

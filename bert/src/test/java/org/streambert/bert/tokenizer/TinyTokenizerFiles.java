@@ -60,16 +60,7 @@ public final class TinyTokenizerFiles {
     }
     int mask = vocab.size();
     vocab.put("<mask>", mask);
-    ObjectNode root = JSON.createObjectNode();
-    root.put("version", "1.0");
-    root.putNull("truncation");
-    root.putNull("padding");
-    ArrayNode added = root.putArray("added_tokens");
-    added.add(added("<s>", BOS, false));
-    added.add(added("<pad>", PAD, false));
-    added.add(added("</s>", EOS, false));
-    added.add(added("<unk>", UNK, false));
-    added.add(added("<mask>", mask, true));
+    ObjectNode root = header(mask);
     root.putNull("normalizer");
     ObjectNode pre = root.putObject("pre_tokenizer");
     pre.put("type", "ByteLevel");
@@ -107,17 +98,7 @@ public final class TinyTokenizerFiles {
    * Metaspace pre-tokenizer prepending {@code ▁}, template {@code <s> A </s>} / {@code <s> A </s></s> B </s>}.
    */
   public static ObjectNode unigram(Map<String, Double> pieces, boolean withType) {
-    ObjectNode root = JSON.createObjectNode();
-    root.put("version", "1.0");
-    root.putNull("truncation");
-    root.putNull("padding");
-    int mask = 4 + pieces.size();
-    ArrayNode added = root.putArray("added_tokens");
-    added.add(added("<s>", BOS, false));
-    added.add(added("<pad>", PAD, false));
-    added.add(added("</s>", EOS, false));
-    added.add(added("<unk>", UNK, false));
-    added.add(added("<mask>", mask, true));
+    ObjectNode root = header(4 + pieces.size());
     ObjectNode norm = root.putObject("normalizer");
     norm.put("type", "NFKC");
     ObjectNode pre = root.putObject("pre_tokenizer");
@@ -160,6 +141,21 @@ public final class TinyTokenizerFiles {
     Path f = dir.resolve("tokenizer.json");
     Files.writeString(f, JSON.writeValueAsString(root), StandardCharsets.UTF_8);
     return f;
+  }
+
+  /** The top of a RoBERTa/XLM-R file: version, no truncation or padding, the special tokens as added tokens. */
+  private static ObjectNode header(int mask) {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("version", "1.0");
+    root.putNull("truncation");
+    root.putNull("padding");
+    ArrayNode added = root.putArray("added_tokens");
+    added.add(added("<s>", BOS, false));
+    added.add(added("<pad>", PAD, false));
+    added.add(added("</s>", EOS, false));
+    added.add(added("<unk>", UNK, false));
+    added.add(added("<mask>", mask, true));
+    return root;
   }
 
   private static ObjectNode added(String content, int id, boolean lstrip) {

@@ -12,7 +12,9 @@ import org.streambert.bert.tokenizer.TextWords;
  * strategies work on the project's words ({@link TextWords}, Penn-Treebank style, the unit the trainer labels; a piece
  * belongs to the word where it starts), where HF's pipeline starts a new word at every WordPiece token without
  * {@code ##} (so it splits {@code AL-AIN} into three words whose last two were never trained); a word entity spans the
- * whole word (HF: first to last piece, which differs only where the tokenizer deleted characters); a grouped entity
+ * whole word (HF: first to last piece, which differs only where the tokenizer deleted characters), and the following
+ * words a piece runs into where no piece starts (XLM-R's piece {@code 北京} over the character words {@code 北 京});
+ * whitespace-only pieces (byte-level {@code Ġ}, a lone {@code ▁}) carry no entity; a grouped entity
  * (every strategy but NONE) never starts or ends with a punctuation or clitic word ({@link
  * TextWords#isPunctuationOrClitic}): such units at its edges are dropped and its score is the mean of the rest, so
  * {@code Barcelona ,} tagged B-ORG I-ORG serves as {@code Barcelona}, as spaCy and Stanza would return it; the entity

@@ -53,7 +53,7 @@ public final class HfNativeTokenizer implements TextTokenizer {
           file);
     } catch (IOException | RuntimeException | LinkageError e) {
       throw new InvalidTokenizerException(source + ": the Hugging Face tokenizers library cannot load it ("
-          + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()) + ")", e);
+          + e.getClass().getSimpleName() + ": " + TokenizerJsonReader.firstLine(e.getMessage()) + ")", e);
     }
   }
 
@@ -159,13 +159,5 @@ public final class HfNativeTokenizer implements TextTokenizer {
   /** Whitespace a span never starts or ends with: Java's whitespace and the Unicode space separators (NBSP too). */
   static boolean isSpace(int codePoint) {
     return Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

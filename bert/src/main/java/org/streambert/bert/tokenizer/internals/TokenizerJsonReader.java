@@ -246,10 +246,7 @@ public final class TokenizerJsonReader {
     if (vocab == null || !vocab.isArray() || vocab.isEmpty()) {
       throw new InvalidTokenizerException(source + ": model.vocab is not a non-empty array of [piece, score]");
     }
-    if (vocab.size() > MAX_VOCAB_ENTRIES) {
-      throw new InvalidTokenizerException(source + ": model.vocab has " + vocab.size() + " entries, more than "
-          + MAX_VOCAB_ENTRIES);
-    }
+    checkVocabCount(vocab, source);
     int id = 0;
     for (JsonNode e : vocab) {
       if (!e.isArray() || e.size() != 2 || !e.get(0).isTextual() || !e.get(1).isNumber()
@@ -274,10 +271,7 @@ public final class TokenizerJsonReader {
     if (vocab == null || !vocab.isObject() || vocab.isEmpty()) {
       throw new InvalidTokenizerException(source + ": model.vocab is not a non-empty object of token to id");
     }
-    if (vocab.size() > MAX_VOCAB_ENTRIES) {
-      throw new InvalidTokenizerException(source + ": model.vocab has " + vocab.size() + " entries, more than "
-          + MAX_VOCAB_ENTRIES);
-    }
+    checkVocabCount(vocab, source);
     int max = -1;
     for (Iterator<Map.Entry<String, JsonNode>> it = vocab.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
@@ -292,6 +286,13 @@ public final class TokenizerJsonReader {
       max = Math.max(max, id.intValue());
     }
     return max + 1;
+  }
+
+  private static void checkVocabCount(JsonNode vocab, String source) {
+    if (vocab.size() > MAX_VOCAB_ENTRIES) {
+      throw new InvalidTokenizerException(source + ": model.vocab has " + vocab.size() + " entries, more than "
+          + MAX_VOCAB_ENTRIES);
+    }
   }
 
   private static int addedTokens(JsonNode root, String source, Map<String, Integer> ids) {
@@ -347,6 +348,11 @@ public final class TokenizerJsonReader {
             + " is longer than " + MAX_PATTERN_CHARS + " chars");
       }
     }
+    JsonNode regex = node.path("pattern").get("Regex");
+    if (regex != null && regex.isTextual() && hasNestedQuantifier(regex.textValue())) {
+      throw new InvalidTokenizerException(source + ": " + field + " " + type + ".pattern has a repeated group that"
+          + " itself repeats (such as (a+)+), which can take exponential time on a crafted text");
+    }
     if (type.equals("Sequence")) {
       JsonNode members = node.get(sequenceField);
       if (members == null || !members.isArray()) {
@@ -356,6 +362,48 @@ public final class TokenizerJsonReader {
         component(m, field, allowed, sequenceField, source, count);
       }
     }
+  }
+
+  /**
+   * Whether a regular expression repeats a group that holds a repetition ({@code (a+)+}, {@code (?:\\w*x)*},
+   * {@code (a|b+){2,}}): the shape of catastrophic backtracking in a backtracking engine such as the library's
+   * Oniguruma. A heuristic over the pattern's text; escaped characters and character classes are skipped. The
+   * tokenizers of the BERT family use no such pattern (GPT-2's split pattern has none either).
+   */
+  static boolean hasNestedQuantifier(String pattern) {
+    int n = pattern.length();
+    boolean[] quantified = new boolean[n + 1]; // per open group: whether a quantifier occurs inside it
+    int depth = 0;
+    boolean inClass = false;
+    for (int i = 0; i < n; i++) {
+      char c = pattern.charAt(i);
+      if (c == '\\') {
+        i++;
+        continue;
+      }
+      if (inClass) {
+        inClass = c != ']';
+        continue;
+      }
+      if (c == '[') {
+        inClass = true;
+      } else if (c == '(') {
+        quantified[++depth] = false;
+      } else if (c == ')' && depth > 0) {
+        boolean inner = quantified[depth];
+        depth--;
+        char next = i + 1 < n ? pattern.charAt(i + 1) : 0;
+        if (inner && (next == '+' || next == '*' || next == '{')) {
+          return true;
+        }
+        if (depth > 0 && inner) {
+          quantified[depth] = true;
+        }
+      } else if ((c == '+' || c == '*' || c == '{') && depth > 0) {
+        quantified[depth] = true;
+      }
+    }
+    return false;
   }
 
   /** The special-token template of the post-processor; see {@link SpecialTokens}. */
@@ -602,7 +650,7 @@ public final class TokenizerJsonReader {
   }
 
   /** A value safe to put in a message: control characters escaped, at most 100 characters. */
-  static String printable(String s) {
+  public static String printable(String s) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < s.length() && b.length() < 100; i++) {
       char c = s.charAt(i);
@@ -611,7 +659,8 @@ public final class TokenizerJsonReader {
     return s.length() > 100 ? b + "..." : b.toString();
   }
 
-  private static String firstLine(String s) {
+  /** The first line of an exception message ("" for none). */
+  public static String firstLine(String s) {
     if (s == null) {
       return "";
     }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.streambert.bert.tokenizer.Vocab;
@@ -215,19 +214,10 @@ public final class HfFiles {
 
   /** A value safe to put in a message: control characters escaped, at most 100 characters. */
   public static String printable(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length() && b.length() < 100; i++) {
-      char c = s.charAt(i);
-      b.append(Character.isISOControl(c) ? String.format(Locale.ROOT, "\\u%04x", (int) c) : String.valueOf(c));
-    }
-    return s.length() > 100 ? b + "..." : b.toString();
+    return TokenizerJsonReader.printable(s);
   }
 
   private static String firstLine(String s) {
-    if (s == null) {
-      return "";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
+    return TokenizerJsonReader.firstLine(s);
   }
 }
