@@ -76,7 +76,9 @@ def run(model_dir, input_json, output_json):
     with open(input_json) as f:
         given = json.load(f)
     family = cfg["model_type"]
-    head = "token" if cfg["architectures"][0].endswith("ForTokenClassification") else "sequence"
+    arch = cfg["architectures"][0]
+    head = "token" if arch.endswith("ForTokenClassification") else "qa" if arch.endswith("QuestionAnswering") \
+        else "sequence"
     w = read_safetensors(os.path.join(model_dir, "model.safetensors"))
     with torch.no_grad():
         seq, logits = forward(family, head, cfg, w, torch.tensor(given["input_ids"]),
@@ -168,6 +170,8 @@ def forward(family, head, cfg, w, ids, mask):
         seq = bert_like_encoder(w, prefix, cfg, ids, mask, family)
     if head == "token":
         return seq, linear(w, "classifier", seq)  # [B, T, K]
+    if head == "qa":
+        return seq, linear(w, "qa_outputs", seq)  # [B, T, 2]: start and end logits
     first = seq[:, 0]  # [B, H]: [CLS] / <s>
     if family == "bert":
         logits = linear(w, "classifier", torch.tanh(linear(w, prefix + "pooler.dense", first)))  # BertPooler
@@ -184,9 +188,11 @@ def forward(family, head, cfg, w, ids, mask):
 
 def config_of(family, head):
     labels = LABELS if head == "sequence" else TOKEN_LABELS
+    suffix = {"sequence": "ForSequenceClassification", "token": "ForTokenClassification",
+              "qa": "ForQuestionAnswering"}[head]
     arch_prefix = {"bert": "Bert", "roberta": "Roberta", "xlm-roberta": "XLMRoberta", "camembert": "Camembert",
                    "distilbert": "DistilBert", "electra": "Electra"}[family]
-    arch = arch_prefix + ("ForSequenceClassification" if head == "sequence" else "ForTokenClassification")
+    arch = arch_prefix + suffix
     cfg = {"architectures": [arch], "model_type": family,
            "id2label": {str(i): l for i, l in enumerate(labels)}, "label2id": {l: i for i, l in enumerate(labels)},
            "vocab_size": VOCAB, "initializer_range": 0.02}
@@ -234,6 +240,9 @@ def random_weights(family, head, cfg, rng):
             lin(lp + "ffn.lin1", INTERMEDIATE, HIDDEN)
             lin(lp + "ffn.lin2", HIDDEN, INTERMEDIATE)
             norm(lp + "output_layer_norm", HIDDEN)
+        if head == "qa":
+            lin("qa_outputs", 2, HIDDEN)
+            return {k: v.astype(np.float32) for k, v in w.items()}
         if head == "sequence":
             lin("pre_classifier", HIDDEN, HIDDEN)
         lin("classifier", labels, HIDDEN)
@@ -254,7 +263,9 @@ def random_weights(family, head, cfg, rng):
         lin(lp + "intermediate.dense", INTERMEDIATE, HIDDEN)
         lin(lp + "output.dense", HIDDEN, INTERMEDIATE)
         norm(lp + "output.LayerNorm", HIDDEN)
-    if head == "token":
+    if head == "qa":
+        lin("qa_outputs", 2, HIDDEN)
+    elif head == "token":
         lin("classifier", labels, HIDDEN)
     elif family == "bert":
         lin(p + "pooler.dense", HIDDEN, HIDDEN)
@@ -280,7 +291,7 @@ def inputs(cfg, rng):
 
 CASES = [("bert", "sequence"), ("roberta", "sequence"), ("roberta", "token"), ("xlm-roberta", "sequence"),
          ("camembert", "token"), ("distilbert", "sequence"), ("distilbert", "token"), ("electra", "sequence"),
-         ("electra", "token")]
+         ("electra", "token"), ("roberta", "qa"), ("distilbert", "qa"), ("electra", "qa")]
 
 
 def main(out):

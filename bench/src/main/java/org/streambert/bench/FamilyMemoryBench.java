@@ -66,7 +66,6 @@ public final class FamilyMemoryBench {
       ids[i] = 5 + (i * 7919) % 1000;
       mask[i] = 1;
     }
-    int[] seg = new int[ids.length];
     switch (args[0]) {
       case "write" -> {
         Files.createDirectories(dir);

