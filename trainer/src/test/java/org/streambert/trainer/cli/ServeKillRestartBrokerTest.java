@@ -69,7 +69,10 @@ class ServeKillRestartBrokerTest {
         dir.resolve("store").toString(), "--work-dir", dir.resolve("work").toString(), "--min-new-examples", "100",
         "--lr", "2e-3", "--epochs", String.valueOf(epochs), "--batch-size", "16", "--max-length", "32",
         "--poll-interval", "100ms", "--max-rounds", "1", "--accept-unsigned-examples", "--bootstrap-servers",
-        bootstrap, "--schema-registry-url", registry)); // (crash behaviour; trust: ServeCommandBrokerTest)
+        bootstrap, "--schema-registry-url", registry, // (crash behaviour; trust: ServeCommandBrokerTest)
+        // the held-out split is keyed by a secret made fresh in each run's work directory, so whether this tiny
+        // model beats v1 on it varies from run to run; the gate is ServeCommandBrokerTest's subject, not this one's
+        "--no-gate"));
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }
 
