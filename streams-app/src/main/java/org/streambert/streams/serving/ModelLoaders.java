@@ -27,8 +27,8 @@ public final class ModelLoaders {
    * real length mix, AMD EPYC with AVX512-VNNI and AVX512-BF16, no AMX): ONNX Runtime int8 1.8–2.9× TensorFlow fp32,
    * TensorFlow bf16 1.1–1.4×, ONNX Runtime fp32 0.6–1.05× (slower than TensorFlow fp32 whenever the CPU was shared).
    */
-  public static final List<ServingEngine> MEASURED_ORDER = List.of(ServingEngine.ONNXRUNTIME_INT8,
-      ServingEngine.TENSORFLOW_BF16, ServingEngine.TENSORFLOW_FP32, ServingEngine.ONNXRUNTIME_FP32);
+  public static final List<ServingEngine> MEASURED_ORDER = List.of(ServingEngine.ONNXRUNTIME_INT8_PER_TENSOR,
+      ServingEngine.ONNXRUNTIME_INT8, ServingEngine.TENSORFLOW_BF16, ServingEngine.TENSORFLOW_FP32, ServingEngine.ONNXRUNTIME_FP32);
 
   private ModelLoaders() {
   }
