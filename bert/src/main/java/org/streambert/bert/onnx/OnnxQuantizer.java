@@ -28,6 +28,11 @@ import org.streambert.bert.onnx.internals.OnnxProtoWriter;
  * which ONNX Runtime fuses into {@code DynamicQuantizeMatMul} (u8 x s8 products: VNNI / AMX-INT8 where the CPU has
  * them). Each activation is quantized once however many products read it (Q, K and V share one). LayerNorm, softmax,
  * GELU, the attention products and the heads stay float32.
+ *
+ * <p>That is {@link #quantizeInt8} ({@link OnnxPrecision#INT8_PER_TENSOR}): one activation range per tensor, so a
+ * text's result depends on its batch mates. The app's {@link OnnxPrecision#INT8} is {@link #quantizeInt8PerRow}: the
+ * same weights, each token's activations quantized on their own, laid out for ONNX Runtime's fusions.
+ * {@link #quantizeInt8PerToken} is its first, slower layout, kept for the benches.
  */
 public final class OnnxQuantizer {
   /** Largest magnitude of a symmetric int8 weight. */
@@ -204,27 +209,8 @@ public final class OnnxQuantizer {
     String flat = x + "/rows";
     nodes.add(new Node("Reshape", "", flat, List.of(x, "quantize/rows_of_" + width), List.of(flat),
         List.of())); // [N, H]
-    String min = x + "/row_min";
-    nodes.add(new Node("ReduceMin", "", min, List.of(flat), List.of(min),
-        List.of(Attribute.ofInts("axes", 1), Attribute.ofInt("keepdims", 1)))); // [N, 1]
-    String max = x + "/row_max";
-    nodes.add(new Node("ReduceMax", "", max, List.of(flat), List.of(max),
-        List.of(Attribute.ofInts("axes", 1), Attribute.ofInt("keepdims", 1)))); // [N, 1]
-    String lo = x + "/row_low";
-    nodes.add(new Node("Min", "", lo, List.of(min, "quantize/zero"), List.of(lo), List.of()));
-    String hi = x + "/row_high";
-    nodes.add(new Node("Max", "", hi, List.of(max, "quantize/zero"), List.of(hi), List.of()));
-    String range = x + "/row_range";
-    nodes.add(new Node("Sub", "", range, List.of(hi, lo), List.of(range), List.of()));
-    String safe = x + "/row_range_safe";
-    nodes.add(new Node("Add", "", safe, List.of(range, "quantize/tiny"), List.of(safe), List.of()));
-    nodes.add(new Node("Div", "", out[1], List.of(safe, "quantize/uint8_levels"), List.of(out[1]), List.of()));
-    String lowScaled = x + "/row_low_scaled";
-    nodes.add(new Node("Div", "", lowScaled, List.of(lo, out[1]), List.of(lowScaled), List.of()));
-    String negZp = x + "/row_neg_zero_point";
-    nodes.add(new Node("Round", "", negZp, List.of(lowScaled), List.of(negZp), List.of())); // -zp in [-255, 0]
     String zp = x + "/row_zero_point";
-    nodes.add(new Node("Neg", "", zp, List.of(negZp), List.of(zp), List.of()));
+    rowRange(x, flat, 1, out[1], zp, nodes); // [N, 1]
     String zpU8 = x + "/row_zero_point_u8";
     nodes.add(new Node("Cast", "", zpU8 + "/2d", List.of(zp), List.of(zpU8 + "/2d"),
         List.of(Attribute.ofInt("to", OnnxModel.UINT8))));
@@ -410,26 +396,7 @@ public final class OnnxQuantizer {
     constant(initializers, Tensor.floats("quantize/zero", new float[] {0f}));
     constant(initializers, Tensor.floats("quantize/low", new float[] {0f}));
     constant(initializers, Tensor.floats("quantize/high", new float[] {255f}));
-    String min = x + "/row_min";
-    nodes.add(new Node("ReduceMin", "", min, List.of(x), List.of(min),
-        List.of(Attribute.ofInts("axes", -1), Attribute.ofInt("keepdims", 1)))); // [B, T, 1]
-    String max = x + "/row_max";
-    nodes.add(new Node("ReduceMax", "", max, List.of(x), List.of(max),
-        List.of(Attribute.ofInts("axes", -1), Attribute.ofInt("keepdims", 1)))); // [B, T, 1]
-    String lo = x + "/row_low";
-    nodes.add(new Node("Min", "", lo, List.of(min, "quantize/zero"), List.of(lo), List.of()));
-    String hi = x + "/row_high";
-    nodes.add(new Node("Max", "", hi, List.of(max, "quantize/zero"), List.of(hi), List.of()));
-    String range = x + "/row_range";
-    nodes.add(new Node("Sub", "", range, List.of(hi, lo), List.of(range), List.of()));
-    String safe = x + "/row_range_safe";
-    nodes.add(new Node("Add", "", safe, List.of(range, "quantize/tiny"), List.of(safe), List.of()));
-    nodes.add(new Node("Div", "", out[1], List.of(safe, "quantize/uint8_levels"), List.of(out[1]), List.of()));
-    String lowScaled = x + "/row_low_scaled";
-    nodes.add(new Node("Div", "", lowScaled, List.of(lo, out[1]), List.of(lowScaled), List.of()));
-    String negZp = x + "/row_neg_zero_point";
-    nodes.add(new Node("Round", "", negZp, List.of(lowScaled), List.of(negZp), List.of())); // -zp, in [-255, 0]
-    nodes.add(new Node("Neg", "", out[2], List.of(negZp), List.of(out[2]), List.of())); // zp [B, T, 1]
+    rowRange(x, x, -1, out[1], out[2], nodes); // [B, T, 1]
     String scaled = x + "/scaled";
     nodes.add(new Node("Div", "", scaled, List.of(x, out[1]), List.of(scaled), List.of()));
     String rounded = x + "/rounded";
@@ -441,6 +408,35 @@ public final class OnnxQuantizer {
         List.of()));
     nodes.add(new Node("Cast", "", out[0], List.of(clipped), List.of(out[0]),
         List.of(Attribute.ofInt("to", OnnxModel.UINT8))));
+  }
+
+  /**
+   * Nodes computing each row's scale {@code s} and float zero point {@code zp} (rows along {@code axis} of
+   * {@code source}, kept as a dimension of 1): the row's min and max widened to include 0, 256 levels, as
+   * DynamicQuantizeLinear does for a whole tensor. Needs the constants quantize/zero, quantize/tiny and
+   * quantize/uint8_levels.
+   */
+  private static void rowRange(String x, String source, long axis, String s, String zp, List<Node> nodes) {
+    String min = x + "/row_min";
+    nodes.add(new Node("ReduceMin", "", min, List.of(source), List.of(min),
+        List.of(Attribute.ofInts("axes", axis), Attribute.ofInt("keepdims", 1))));
+    String max = x + "/row_max";
+    nodes.add(new Node("ReduceMax", "", max, List.of(source), List.of(max),
+        List.of(Attribute.ofInts("axes", axis), Attribute.ofInt("keepdims", 1))));
+    String lo = x + "/row_low";
+    nodes.add(new Node("Min", "", lo, List.of(min, "quantize/zero"), List.of(lo), List.of()));
+    String hi = x + "/row_high";
+    nodes.add(new Node("Max", "", hi, List.of(max, "quantize/zero"), List.of(hi), List.of()));
+    String range = x + "/row_range";
+    nodes.add(new Node("Sub", "", range, List.of(hi, lo), List.of(range), List.of()));
+    String safe = x + "/row_range_safe";
+    nodes.add(new Node("Add", "", safe, List.of(range, "quantize/tiny"), List.of(safe), List.of()));
+    nodes.add(new Node("Div", "", s, List.of(safe, "quantize/uint8_levels"), List.of(s), List.of()));
+    String lowScaled = x + "/row_low_scaled";
+    nodes.add(new Node("Div", "", lowScaled, List.of(lo, s), List.of(lowScaled), List.of()));
+    String negZp = x + "/row_neg_zero_point";
+    nodes.add(new Node("Round", "", negZp, List.of(lowScaled), List.of(negZp), List.of())); // -zp, in [-255, 0]
+    nodes.add(new Node("Neg", "", zp, List.of(negZp), List.of(zp), List.of()));
   }
 
   /** Float column sums [O] of an int8 weight [I, O]. */

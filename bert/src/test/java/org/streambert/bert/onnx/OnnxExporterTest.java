@@ -92,11 +92,7 @@ class OnnxExporterTest {
 
   @Test
   void shouldQuantizeEveryEncoderDenseLayerToInt8AndStayCloseToFp32() throws Exception {
-    Map<String, float[]> weights = realisticWeights();
-    byte[] fp32;
-    try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS, WeightSource.ofArrays(weights))) {
-      fp32 = OnnxExporter.toBytes(model);
-    }
+    byte[] fp32 = realisticFp32();
     byte[] int8 = OnnxQuantizer.quantizeInt8(fp32);
     OnnxOps.check(int8, HEADS, TinyBert.CONFIG.hiddenSize());
     OnnxModel.Model m = OnnxProtoReader.read(int8, true);
@@ -120,11 +116,7 @@ class OnnxExporterTest {
 
   @Test
   void shouldQuantizeEachTokenOnItsOwnSoThatATextsResultDoesNotDependOnItsBatch() throws Exception {
-    Map<String, float[]> weights = realisticWeights();
-    byte[] fp32;
-    try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS, WeightSource.ofArrays(weights))) {
-      fp32 = OnnxExporter.toBytes(model);
-    }
+    byte[] fp32 = realisticFp32();
     Set<String> out = Set.of(OnnxLayout.CLASS_PROBS);
     int classes = HEADS.numClasses();
     for (String scheme : List.of("per-tensor", "per-token", "per-row")) {
@@ -156,11 +148,7 @@ class OnnxExporterTest {
 
   @Test
   void shouldQuantizeEveryEncoderDenseLayerPerRowWithTheZeroPointCorrectionInsideTheIntegerProduct() throws Exception {
-    Map<String, float[]> weights = realisticWeights();
-    byte[] fp32;
-    try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS, WeightSource.ofArrays(weights))) {
-      fp32 = OnnxExporter.toBytes(model);
-    }
+    byte[] fp32 = realisticFp32();
     OnnxModel.Model m = OnnxProtoReader.read(OnnxQuantizer.quantizeInt8PerRow(fp32), true);
     Map<String, Long> ops = m.graph().nodes().stream()
         .collect(Collectors.groupingBy(OnnxModel.Node::opType, Collectors.counting()));
@@ -183,6 +171,13 @@ class OnnxExporterTest {
     double diff = TinyBert.maxAbsDiff(runOrt(fp32, INPUTS, out).get(OnnxLayout.TOKEN_PROBS),
         runOrt(OnnxQuantizer.quantizeInt8PerRow(fp32), INPUTS, out).get(OnnxLayout.TOKEN_PROBS));
     assertTrue(diff < 0.02, "per-row int8 moved a token probability by " + diff);
+  }
+
+  /** The fp32 export of the tiny model with {@link #realisticWeights()}. */
+  static byte[] realisticFp32() {
+    try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS, WeightSource.ofArrays(realisticWeights()))) {
+      return OnnxExporter.toBytes(model);
+    }
   }
 
   /** Random weights near BERT's own initialiser scale (0.02): activations of a realistic size for int8's ranges. */
