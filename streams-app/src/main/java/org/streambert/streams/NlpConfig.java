@@ -296,7 +296,7 @@ public final class NlpConfig extends AbstractConfig {
       + "exported graph, equal to TensorFlow fp32 within 1e-4), int8 (every encoder dense layer quantized at load: "
       + "int8 weights per output column, each token's activations quantized on their own, so a record's result does "
       + "not depend on the records batched with it; LayerNorm, softmax, GELU, attention products, pooler and heads in "
-      + "float32), int8-per-tensor (the same with one activation range per batch: about 1.1-1.2x faster, but a "
+      + "float32), int8-per-tensor (the same with one activation range per batch: up to about 1.1x faster, but a "
       + "record's scores move with its batch mates; never chosen by auto) or auto (int8, then fp32 when int8 fails the "
       + "golden check). Golden examples are checked with nlp.golden.score.tolerance.int8 at either int8.";
   public static final String MODEL_ONNXRUNTIME_PRECISION_DEFAULT = "auto";

@@ -79,8 +79,8 @@ public final class OnnxQuantizer {
   /**
    * The int8 model the app serves ({@link OnnxPrecision#INT8}): every activation quantized per row (per token), so a
    * text's result does not depend on the other texts of its batch, laid out so that ONNX Runtime runs it nearly as
-   * fast as per-tensor {@link #quantizeInt8} (0.84–0.89x on BERT-base width, docs/benchmarks.md issue 32, against 0.70–0.77x
-   * for {@link #quantizeInt8PerToken}). For each activation x [B, T, H] read by a dense layer:
+   * fast as per-tensor {@link #quantizeInt8} (0.86–0.91x measured on BERT-base under load, docs/benchmarks.md issue
+   * 32, against 0.70–0.77x for {@link #quantizeInt8PerToken}). For each activation x [B, T, H] read by a dense layer:
    *
    * <pre>
    *   x2 = Reshape(x, [N, H]);  lo, hi = Min(ReduceMin(x2, 1), 0), Max(ReduceMax(x2, 1), 0)      N = B T; [N, 1]
