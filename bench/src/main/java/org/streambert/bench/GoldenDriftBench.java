@@ -21,7 +21,7 @@ import org.streambert.trainer.data.TagScheme;
  * is a plausible golden set) that would pass the rollout's golden check at each score tolerance: every label and
  * entity list equal, every score within the tolerance. This is the evidence for {@code nlp.golden.score.tolerance.int8}.
  *
- * <p>Arguments: {@code CLS_BUNDLE CLS_DEV.tsv NER_BUNDLE NER_TEST.conll NER_SCHEME WORK_DIR [golden=5]
+ * <p>Arguments ({@code - -} for CLS_BUNDLE CLS_DEV.tsv: NER only): {@code CLS_BUNDLE CLS_DEV.tsv NER_BUNDLE NER_TEST.conll NER_SCHEME WORK_DIR [golden=5]
  * [engines=tf-bf16,ort-fp32:nospin,ort-int8:nospin]} (engine names as in {@link OnnxPeerBench}; the bundles are
  * exported to ONNX into WORK_DIR once).
  */
@@ -39,9 +39,10 @@ public final class GoldenDriftBench {
       System.exit(2);
     }
     Path work = Path.of(args[5]);
-    ModelBundle cls = OnnxPeerBench.withOnnx(ModelBundle.open(Path.of(args[0])), work);
-    List<String> clsTexts = ClassificationReader.read(Path.of(args[1])).examples().stream()
-        .map(ClassificationExample::text).toList();
+    boolean hasCls = !args[0].equals("-"); // "-": no classifier, NER only
+    ModelBundle cls = hasCls ? OnnxPeerBench.withOnnx(ModelBundle.open(Path.of(args[0])), work) : null;
+    List<String> clsTexts = hasCls ? ClassificationReader.read(Path.of(args[1])).examples().stream()
+        .map(ClassificationExample::text).toList() : List.of();
     ModelBundle ner = OnnxPeerBench.withOnnx(ModelBundle.open(Path.of(args[2])), work);
     List<String> nerTexts = ConllReader.read(Path.of(args[3]), TagScheme.valueOf(args[4])).sentences().stream()
         .map(s -> String.join(" ", s.tokens())).toList();
@@ -52,10 +53,12 @@ public final class GoldenDriftBench {
         + "sets of %d%n", BenchSupport.cpu(), BenchSupport.loadAverage(), clsTexts.size(), nerTexts.size(), golden);
 
     OnnxPeerBench.Engine reference = new OnnxPeerBench.Engine("tf-fp32");
-    List<Prediction> clsRef = predict(reference, cls, clsTexts);
+    List<Prediction> clsRef = hasCls ? predict(reference, cls, clsTexts) : null;
     List<Prediction> nerRef = predict(reference, ner, nerTexts);
     for (OnnxPeerBench.Engine engine : engines) {
-      report("classifier", engine, clsRef, predict(engine, cls, clsTexts), golden);
+      if (hasCls) {
+        report("classifier", engine, clsRef, predict(engine, cls, clsTexts), golden);
+      }
       report("NER", engine, nerRef, predict(engine, ner, nerTexts), golden);
     }
     System.out.printf(Locale.ROOT, "load average at end: %s%n", BenchSupport.loadAverage());

@@ -53,8 +53,8 @@ public final class OnnxPeerBench {
   }
 
   /**
-   * An engine at a precision, as the app would serve it: {@code tf-fp32}, {@code tf-bf16}, {@code ort-fp32} or
-   * {@code ort-int8}; an ONNX Runtime engine may add {@code :nospin} (its intra-op threads sleep instead of spinning
+   * An engine at a precision, as the app would serve it: {@code tf-fp32}, {@code tf-bf16}, {@code ort-fp32},
+   * {@code ort-int8} (per row, the app's int8 since issue 32) or {@code ort-int8pt} (per tensor); an ONNX Runtime engine may add {@code :nospin} (its intra-op threads sleep instead of spinning
    * between ops: {@code session.intra_op.allow_spinning=0}) and {@code :tN} (N intra-op threads instead of the
    * bench's; for TensorFlow, N intra-op threads and one inter-op thread instead of TensorFlow's defaults); any engine
    * {@code :costN} (batches cut with {@code batchCostTokens} N instead of the default: 0 cuts
@@ -94,10 +94,11 @@ public final class OnnxPeerBench {
           yield BertBundles.openPredictor(bundle, tokenizer, b -> BertSavedModel.load(b.savedModelDir(),
               BertBundles.bertConfig(b.model()), BertBundles.headsSpec(b.model()), precision, session), config);
         }
-        case "ort-fp32", "ort-int8" -> {
+        case "ort-fp32", "ort-int8", "ort-int8pt" -> { // ort-int8: per row (the app's int8); ort-int8pt: per tensor
           WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
               bundle.model().tokenizer().doLowerCase());
-          OnnxPrecision p = parts[0].endsWith("int8") ? OnnxPrecision.INT8 : OnnxPrecision.FP32;
+          OnnxPrecision p = parts[0].endsWith("int8") ? OnnxPrecision.INT8
+              : parts[0].endsWith("int8pt") ? OnnxPrecision.INT8_PER_TENSOR : OnnxPrecision.FP32;
           int threadsOfThis = t;
           yield BertBundles.openPredictor(bundle, tokenizer, b -> OnnxBundles.load(b, p, threadsOfThis, entries),
               config);

@@ -30,8 +30,9 @@ import org.streambert.bert.model.ModelMemory;
  * <p>Layout: a bundle as {@link ModelBundle} describes, plus {@link #ONNX_FILE} (the fp32 export of the same
  * weights), listed and hashed in {@code MANIFEST.json} like every other file. {@link #load} re-reads the file, checks
  * its hash against the manifest on the bytes it will hand to ONNX Runtime, op-checks them ({@link OnnxOps}), and only
- * then opens a session; at {@link OnnxPrecision#INT8} the checked fp32 model is quantized in memory
- * ({@link OnnxQuantizer}), as the bf16 TensorFlow path converts its kernels at load.
+ * then opens a session; at {@link OnnxPrecision#INT8} (and {@link OnnxPrecision#INT8_PER_TENSOR}) the checked fp32
+ * model is quantized in memory ({@link OnnxQuantizer}), as the bf16 TensorFlow path converts its kernels at load; the
+ * quantized graph is this project's own output (ops of {@link OnnxOps#ALLOWED_OPS} only).
  */
 public final class OnnxBundles {
   /** The ONNX model inside a bundle. */
@@ -169,6 +170,8 @@ public final class OnnxBundles {
         .requireFitsHere(BertBundles.describe(bundle), ModelMemory.LIVE_MODELS_DURING_SWAP);
     byte[] model = checkedModel(bundle);
     if (precision == OnnxPrecision.INT8) {
+      model = OnnxQuantizer.quantizeInt8PerRow(model);
+    } else if (precision == OnnxPrecision.INT8_PER_TENSOR) {
       model = OnnxQuantizer.quantizeInt8(model);
     }
     BertConfig cfg = BertBundles.bertConfig(bundle.model());

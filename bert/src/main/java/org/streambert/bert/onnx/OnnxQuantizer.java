@@ -28,6 +28,11 @@ import org.streambert.bert.onnx.internals.OnnxProtoWriter;
  * which ONNX Runtime fuses into {@code DynamicQuantizeMatMul} (u8 x s8 products: VNNI / AMX-INT8 where the CPU has
  * them). Each activation is quantized once however many products read it (Q, K and V share one). LayerNorm, softmax,
  * GELU, the attention products and the heads stay float32.
+ *
+ * <p>That is {@link #quantizeInt8} ({@link OnnxPrecision#INT8_PER_TENSOR}): one activation range per tensor, so a
+ * text's result depends on its batch mates. The app's {@link OnnxPrecision#INT8} is {@link #quantizeInt8PerRow}: the
+ * same weights, each token's activations quantized on their own, laid out for ONNX Runtime's fusions.
+ * {@link #quantizeInt8PerToken} is its first, slower layout, kept for the benches.
  */
 public final class OnnxQuantizer {
   /** Largest magnitude of a symmetric int8 weight. */
@@ -69,6 +74,239 @@ public final class OnnxQuantizer {
 
   static Model quantize(Model model) {
     return quantize(model, false);
+  }
+
+  /**
+   * The int8 model the app serves ({@link OnnxPrecision#INT8}): every activation quantized per row (per token), so a
+   * text's result does not depend on the other texts of its batch, laid out so that ONNX Runtime runs it nearly as
+   * fast as per-tensor {@link #quantizeInt8} (0.86–0.91x measured on BERT-base under load, docs/benchmarks.md issue
+   * 32, against 0.70–0.77x for {@link #quantizeInt8PerToken}). For each activation x [B, T, H] read by a dense layer:
+   *
+   * <pre>
+   *   x2 = Reshape(x, [N, H]);  lo, hi = Min(ReduceMin(x2, 1), 0), Max(ReduceMax(x2, 1), 0)      N = B T; [N, 1]
+   *   s = (hi - lo) / 255;  zp = -Round(lo / s)                                                   [N, 1]
+   *   x_q = QuantizeLinear(Pad(x2, d zero columns), s, zp, axis 0)                                uint8 [N, H + d]
+   * </pre>
+   *
+   * and each dense layer y = x W + b reading it:
+   *
+   * <pre>
+   *   y = Reshape(Cast(MatMulInteger(x_q, [W_q; R], 0, 0)) * (s * W_scale), [B, T, O]) + b
+   * </pre>
+   *
+   * where R are d int8 rows whose column sums are minus W_q's: the d padded zeros quantize to the row's own zero
+   * point, so the integer product is exactly sum_k (x_q - zp) W_q, with the per-tensor zero point 0 that ONNX
+   * Runtime's {@code MatMulInteger} requires (it refuses per-row zero points), and no float correction pass. ONNX
+   * Runtime fuses the product, cast and scales into {@code MatMulIntegerToFloat} (u8 x s8 VNNI/AMX). W_q is symmetric
+   * per output column, as in {@link #quantizeInt8}; d is the fewest rows of at most 127 that hold the largest column
+   * sum (a few percent of H for BERT-base). Dense layers whose input is not [B, T, H] (the pooler, [B, H]) and the
+   * task heads stay float32: their cost is one row per text.
+   *
+   * @throws IllegalArgumentException when {@code fp32Model} is not a readable ONNX model, is already quantized, or
+   *                                  has no dense layer to quantize
+   */
+  public static byte[] quantizeInt8PerRow(byte[] fp32Model) {
+    return OnnxProtoWriter.toBytes(perRow(OnnxProtoReader.read(fp32Model, true)));
+  }
+
+  /**
+   * Per-row int8 in standard ops that ONNX Runtime runs fused (see {@link #quantizeInt8PerRow}).
+   */
+  static Model perRow(Model model) {
+    if ("int8".equals(model.metadata().get(OnnxLayout.PRECISION_KEY))) {
+      throw new IllegalArgumentException("the model is already quantized");
+    }
+    Graph g = model.graph();
+    Map<String, Tensor> initializers = new LinkedHashMap<>();
+    g.initializers().forEach(t -> initializers.put(t.name(), t));
+    Map<String, Integer> ranks = ranks(g, initializers);
+    // Pass 1: the dense layers to quantize, their int8 weights, and per activation the correction rows it needs.
+    Map<String, Tensor[]> weights = new HashMap<>(); // W -> {W_q, W_scale, W_zero}
+    Map<String, Integer> extraRows = new HashMap<>(); // x -> rows appended to every weight reading x
+    for (Node node : g.nodes()) {
+      Tensor w = node.opType().equals("MatMul") ? initializers.get(node.inputs().get(1)) : null;
+      if (w == null || w.dataType() != OnnxModel.FLOAT || w.dims().length != 2 || isHead(w.name())
+          || !Integer.valueOf(3).equals(ranks.get(node.inputs().get(0)))) {
+        continue;
+      }
+      Tensor[] parts = weights.computeIfAbsent(w.name(), n -> quantizeColumns(w));
+      extraRows.merge(node.inputs().get(0), correctionRows(parts[0]), Math::max);
+    }
+    if (weights.isEmpty()) {
+      throw new IllegalArgumentException("the model has no float MatMul weight to quantize");
+    }
+    constant(initializers, Tensor.floats("quantize/uint8_levels", new float[] {255f}));
+    constant(initializers, Tensor.floats("quantize/tiny", new float[] {1e-12f}));
+    constant(initializers, Tensor.floats("quantize/zero", new float[] {0f}));
+    constant(initializers, Tensor.longs("quantize/flat", new long[] {-1}, 1));
+    constant(initializers, Tensor.longs("quantize/keep_batch_and_tokens", new long[] {1, 1, 0}, 3));
+    Map<String, String[]> quantizedInputs = new HashMap<>(); // x -> {x_q [N, H + d], s [N, 1], Shape(x)}
+    Map<String, String> augmented = new HashMap<>(); // W -> W_q with the correction rows
+    List<Node> nodes = new ArrayList<>();
+    for (Node node : g.nodes()) {
+      Tensor w = node.opType().equals("MatMul") ? initializers.get(node.inputs().get(1)) : null;
+      if (w == null || !weights.containsKey(w.name()) || !extraRows.containsKey(node.inputs().get(0))) {
+        nodes.add(node);
+        continue;
+      }
+      String x = node.inputs().get(0);
+      int rows = extraRows.get(x);
+      long in = w.dims()[0];
+      long out = w.dims()[1];
+      String[] xq = quantizedInputs.computeIfAbsent(x, name -> rowQuantization(name, in, rows, nodes,
+          initializers));
+      Tensor[] parts = weights.get(w.name());
+      String wq = augmented.computeIfAbsent(w.name(), name -> {
+        Tensor t = withCorrectionRows(parts[0], rows);
+        initializers.remove(name);
+        initializers.put(t.name(), t);
+        initializers.put(parts[1].name(), parts[1]);
+        initializers.put(parts[2].name(), parts[2]);
+        return t.name();
+      });
+      String y = node.outputs().get(0);
+      String base = node.name().isEmpty() ? y : node.name();
+      // x_q carries each row's zero point in its d extra columns and W_q minus the column sums in its d extra rows,
+      // so the integer product is already sum_k (x_q - zp) * W_q: per-tensor zero point 0, as MatMulInteger wants.
+      nodes.add(new Node("MatMulInteger", "", base + "/MatMulInteger", List.of(xq[0], wq, "quantize/zero_u8",
+          parts[2].name()), List.of(base + "/int32"), List.of()));
+      nodes.add(new Node("Cast", "", base + "/Cast", List.of(base + "/int32"), List.of(base + "/float"),
+          List.of(Attribute.ofInt("to", OnnxModel.FLOAT))));
+      nodes.add(new Node("Mul", "", base + "/scale", List.of(xq[1], parts[1].name()),
+          List.of(base + "/product_scale"), List.of())); // [N, 1] x [O]
+      nodes.add(new Node("Mul", "", base + "/rescale", List.of(base + "/float", base + "/product_scale"),
+          List.of(base + "/rows"), List.of())); // [N, O]
+      String shape = base + "/output_shape";
+      constant(initializers, Tensor.longs("quantize/width_" + out, new long[] {0, 0, out}, 3));
+      nodes.add(new Node("Mul", "", shape + "/keep", List.of(xq[2], "quantize/keep_batch_and_tokens"),
+          List.of(shape + "/kept"), List.of()));
+      nodes.add(new Node("Add", "", shape, List.of(shape + "/kept", "quantize/width_" + out), List.of(shape),
+          List.of())); // [B, T, O]
+      nodes.add(new Node("Reshape", "", base + "/unflatten", List.of(base + "/rows", shape), List.of(y),
+          List.of())); // [B, T, O]
+    }
+    initializers.putIfAbsent("quantize/zero_u8", new Tensor("quantize/zero_u8", OnnxModel.UINT8, new long[0],
+        new byte[] {0}));
+    Map<String, String> metadata = new LinkedHashMap<>(model.metadata());
+    metadata.put(OnnxLayout.PRECISION_KEY, "int8");
+    Graph quantizedGraph = new Graph(g.name(), nodes, new ArrayList<>(initializers.values()), g.inputs(),
+        g.outputs());
+    return new Model(model.irVersion(), model.opsets(), model.producerName(), model.producerVersion(),
+        quantizedGraph, metadata);
+  }
+
+  /**
+   * Nodes computing {x_q uint8 [N, H + d], s float [N, 1], Shape(x)} from {@code x} [B, T, H] (N = B T): each row's own
+   * asymmetric range (min and max widened to include 0), 256 levels, quantized in one {@code QuantizeLinear} per
+   * row; d zero columns appended before quantizing come out as the row's zero point.
+   */
+  private static String[] rowQuantization(String x, long width, int rows, List<Node> nodes,
+      Map<String, Tensor> initializers) {
+    String[] out = {x + "/row_quantized", x + "/row_scale", x + "/shape"};
+    constant(initializers, Tensor.longs("quantize/rows_of_" + width, new long[] {-1, width}, 2));
+    constant(initializers, Tensor.longs("quantize/pad_" + rows, new long[] {0, 0, 0, rows}, 4));
+    nodes.add(new Node("Shape", "", out[2], List.of(x), List.of(out[2]), List.of())); // [3]
+    String flat = x + "/rows";
+    nodes.add(new Node("Reshape", "", flat, List.of(x, "quantize/rows_of_" + width), List.of(flat),
+        List.of())); // [N, H]
+    String zp = x + "/row_zero_point";
+    rowRange(x, flat, 1, out[1], zp, nodes); // [N, 1]
+    String zpU8 = x + "/row_zero_point_u8";
+    nodes.add(new Node("Cast", "", zpU8 + "/2d", List.of(zp), List.of(zpU8 + "/2d"),
+        List.of(Attribute.ofInt("to", OnnxModel.UINT8))));
+    nodes.add(new Node("Reshape", "", zpU8, List.of(zpU8 + "/2d", "quantize/flat"), List.of(zpU8), List.of()));
+    String scale1 = x + "/row_scale_1d";
+    nodes.add(new Node("Reshape", "", scale1, List.of(out[1], "quantize/flat"), List.of(scale1), List.of())); // [N]
+    String padded = x + "/rows_padded";
+    nodes.add(new Node("Pad", "", padded, List.of(flat, "quantize/pad_" + rows), List.of(padded),
+        List.of())); // [N, H + d], the d new columns 0
+    nodes.add(new Node("QuantizeLinear", "", out[0], List.of(padded, scale1, zpU8), List.of(out[0]),
+        List.of(Attribute.ofInt("axis", 0)))); // [N, H + d] uint8
+    return out;
+  }
+
+  /** Rows of int8 needed to hold minus the largest column sum of {@code wq}, at most 127 per row (at least 1). */
+  static int correctionRows(Tensor wq) {
+    long[] sums = integerColumnSums(wq);
+    long max = 0;
+    for (long s : sums) {
+      max = Math.max(max, Math.abs(s));
+    }
+    return (int) Math.max(1, (max + INT8_MAX - 1) / INT8_MAX);
+  }
+
+  private static long[] integerColumnSums(Tensor wq) {
+    int rows = Math.toIntExact(wq.dims()[0]);
+    int cols = Math.toIntExact(wq.dims()[1]);
+    long[] sums = new long[cols];
+    byte[] q = wq.raw();
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        sums[c] += q[r * cols + c];
+      }
+    }
+    return sums;
+  }
+
+  /** {@code wq} [I, O] with {@code extra} rows appended whose column sums are minus {@code wq}'s. */
+  static Tensor withCorrectionRows(Tensor wq, int extra) {
+    int rows = Math.toIntExact(wq.dims()[0]);
+    int cols = Math.toIntExact(wq.dims()[1]);
+    long[] sums = integerColumnSums(wq);
+    byte[] q = java.util.Arrays.copyOf(wq.raw(), (rows + extra) * cols);
+    for (int c = 0; c < cols; c++) {
+      long remaining = -sums[c];
+      for (int r = rows; r < rows + extra; r++) {
+        long v = Math.max(-INT8_MAX, Math.min(INT8_MAX, remaining));
+        q[r * cols + c] = (byte) v;
+        remaining -= v;
+      }
+      if (remaining != 0) {
+        throw new IllegalStateException("column sum of " + wq.name() + " does not fit " + extra + " rows");
+      }
+    }
+    return new Tensor(wq.name() + "/with_zero_point_rows", OnnxModel.INT8, new long[] {rows + extra, cols}, q);
+  }
+
+  /**
+   * The rank of every value whose rank follows from the graph inputs, initializers and constant shapes, for the ops
+   * {@link OnnxExporter} writes; values of any other op are absent (unknown).
+   */
+  static Map<String, Integer> ranks(Graph g, Map<String, Tensor> initializers) {
+    Map<String, Integer> ranks = new HashMap<>();
+    g.inputs().forEach(v -> ranks.put(v.name(), v.dims().size()));
+    initializers.values().forEach(t -> ranks.put(t.name(), t.dims().length));
+    for (Node n : g.nodes()) {
+      Integer first = n.inputs().isEmpty() ? null : ranks.get(n.inputs().get(0));
+      Integer r = switch (n.opType()) {
+        case "Shape", "Range" -> 1;
+        case "Gather" -> first == null || ranks.get(n.inputs().get(1)) == null ? null
+            : first - 1 + ranks.get(n.inputs().get(1));
+        case "Reshape" -> {
+          Tensor shape = initializers.get(n.inputs().get(1));
+          yield shape == null ? null : (int) shape.size();
+        }
+        case "Unsqueeze" -> {
+          Tensor axes = n.inputs().size() > 1 ? initializers.get(n.inputs().get(1)) : null;
+          yield first == null || axes == null ? null : first + (int) axes.size();
+        }
+        case "Transpose", "Cast", "Softmax", "Sigmoid", "Tanh", "Erf", "Relu", "LayerNormalization", "Neg", "Round",
+            "Clip" -> first;
+        case "Add", "Sub", "Mul", "Div", "Pow", "Min", "Max", "MatMul" -> {
+          Integer max = 0;
+          for (String in : n.inputs()) {
+            Integer ri = ranks.get(in);
+            max = ri == null || max == null ? null : Math.max(max, ri);
+          }
+          yield max;
+        }
+        default -> null;
+      };
+      if (r != null) {
+        ranks.put(n.outputs().get(0), r);
+      }
+    }
+    return ranks;
   }
 
   static Model quantize(Model model, boolean perToken) {
@@ -158,26 +396,7 @@ public final class OnnxQuantizer {
     constant(initializers, Tensor.floats("quantize/zero", new float[] {0f}));
     constant(initializers, Tensor.floats("quantize/low", new float[] {0f}));
     constant(initializers, Tensor.floats("quantize/high", new float[] {255f}));
-    String min = x + "/row_min";
-    nodes.add(new Node("ReduceMin", "", min, List.of(x), List.of(min),
-        List.of(Attribute.ofInts("axes", -1), Attribute.ofInt("keepdims", 1)))); // [B, T, 1]
-    String max = x + "/row_max";
-    nodes.add(new Node("ReduceMax", "", max, List.of(x), List.of(max),
-        List.of(Attribute.ofInts("axes", -1), Attribute.ofInt("keepdims", 1)))); // [B, T, 1]
-    String lo = x + "/row_low";
-    nodes.add(new Node("Min", "", lo, List.of(min, "quantize/zero"), List.of(lo), List.of()));
-    String hi = x + "/row_high";
-    nodes.add(new Node("Max", "", hi, List.of(max, "quantize/zero"), List.of(hi), List.of()));
-    String range = x + "/row_range";
-    nodes.add(new Node("Sub", "", range, List.of(hi, lo), List.of(range), List.of()));
-    String safe = x + "/row_range_safe";
-    nodes.add(new Node("Add", "", safe, List.of(range, "quantize/tiny"), List.of(safe), List.of()));
-    nodes.add(new Node("Div", "", out[1], List.of(safe, "quantize/uint8_levels"), List.of(out[1]), List.of()));
-    String lowScaled = x + "/row_low_scaled";
-    nodes.add(new Node("Div", "", lowScaled, List.of(lo, out[1]), List.of(lowScaled), List.of()));
-    String negZp = x + "/row_neg_zero_point";
-    nodes.add(new Node("Round", "", negZp, List.of(lowScaled), List.of(negZp), List.of())); // -zp, in [-255, 0]
-    nodes.add(new Node("Neg", "", out[2], List.of(negZp), List.of(out[2]), List.of())); // zp [B, T, 1]
+    rowRange(x, x, -1, out[1], out[2], nodes); // [B, T, 1]
     String scaled = x + "/scaled";
     nodes.add(new Node("Div", "", scaled, List.of(x, out[1]), List.of(scaled), List.of()));
     String rounded = x + "/rounded";
@@ -189,6 +408,35 @@ public final class OnnxQuantizer {
         List.of()));
     nodes.add(new Node("Cast", "", out[0], List.of(clipped), List.of(out[0]),
         List.of(Attribute.ofInt("to", OnnxModel.UINT8))));
+  }
+
+  /**
+   * Nodes computing each row's scale {@code s} and float zero point {@code zp} (rows along {@code axis} of
+   * {@code source}, kept as a dimension of 1): the row's min and max widened to include 0, 256 levels, as
+   * DynamicQuantizeLinear does for a whole tensor. Needs the constants quantize/zero, quantize/tiny and
+   * quantize/uint8_levels.
+   */
+  private static void rowRange(String x, String source, long axis, String s, String zp, List<Node> nodes) {
+    String min = x + "/row_min";
+    nodes.add(new Node("ReduceMin", "", min, List.of(source), List.of(min),
+        List.of(Attribute.ofInts("axes", axis), Attribute.ofInt("keepdims", 1))));
+    String max = x + "/row_max";
+    nodes.add(new Node("ReduceMax", "", max, List.of(source), List.of(max),
+        List.of(Attribute.ofInts("axes", axis), Attribute.ofInt("keepdims", 1))));
+    String lo = x + "/row_low";
+    nodes.add(new Node("Min", "", lo, List.of(min, "quantize/zero"), List.of(lo), List.of()));
+    String hi = x + "/row_high";
+    nodes.add(new Node("Max", "", hi, List.of(max, "quantize/zero"), List.of(hi), List.of()));
+    String range = x + "/row_range";
+    nodes.add(new Node("Sub", "", range, List.of(hi, lo), List.of(range), List.of()));
+    String safe = x + "/row_range_safe";
+    nodes.add(new Node("Add", "", safe, List.of(range, "quantize/tiny"), List.of(safe), List.of()));
+    nodes.add(new Node("Div", "", s, List.of(safe, "quantize/uint8_levels"), List.of(s), List.of()));
+    String lowScaled = x + "/row_low_scaled";
+    nodes.add(new Node("Div", "", lowScaled, List.of(lo, s), List.of(lowScaled), List.of()));
+    String negZp = x + "/row_neg_zero_point";
+    nodes.add(new Node("Round", "", negZp, List.of(lowScaled), List.of(negZp), List.of())); // -zp, in [-255, 0]
+    nodes.add(new Node("Neg", "", zp, List.of(negZp), List.of(zp), List.of()));
   }
 
   /** Float column sums [O] of an int8 weight [I, O]. */

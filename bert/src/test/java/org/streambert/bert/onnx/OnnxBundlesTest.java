@@ -47,6 +47,11 @@ class OnnxBundlesTest {
   Path dir;
 
   private ModelBundle tinyBundle() throws Exception {
+    return tinyBundle(dir);
+  }
+
+  /** A tiny multi-task bundle (topic and NER heads, random weights) written under {@code dir}. */
+  static ModelBundle tinyBundle(Path dir) throws Exception {
     List<String> tokens = new ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
     String[] words = {"the", "cat", "sat", "on", "mat", "paris", "is", "in", "france", "alice", "met", "bob", ".",
         ",", ";", "and"};

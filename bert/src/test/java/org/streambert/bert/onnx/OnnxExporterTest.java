@@ -92,19 +92,7 @@ class OnnxExporterTest {
 
   @Test
   void shouldQuantizeEveryEncoderDenseLayerToInt8AndStayCloseToFp32() throws Exception {
-    // BERT's own initialiser scale (0.02): activations of a realistic size for int8's per-tensor range
-    Map<String, float[]> weights = TinyBert.randomWeights(TinyBert.CONFIG, HEADS, 9);
-    weights.replaceAll((name, w) -> {
-      float[] v = w.clone();
-      for (int i = 0; i < v.length; i++) {
-        v[i] = name.endsWith("/gamma") ? 1 + (v[i] - 1) * 0.1f : v[i] * 0.1f;
-      }
-      return v;
-    });
-    byte[] fp32;
-    try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS, WeightSource.ofArrays(weights))) {
-      fp32 = OnnxExporter.toBytes(model);
-    }
+    byte[] fp32 = realisticFp32();
     byte[] int8 = OnnxQuantizer.quantizeInt8(fp32);
     OnnxOps.check(int8, HEADS, TinyBert.CONFIG.hiddenSize());
     OnnxModel.Model m = OnnxProtoReader.read(int8, true);
@@ -128,22 +116,16 @@ class OnnxExporterTest {
 
   @Test
   void shouldQuantizeEachTokenOnItsOwnSoThatATextsResultDoesNotDependOnItsBatch() throws Exception {
-    Map<String, float[]> weights = TinyBert.randomWeights(TinyBert.CONFIG, HEADS, 9);
-    weights.replaceAll((name, w) -> {
-      float[] v = w.clone();
-      for (int i = 0; i < v.length; i++) {
-        v[i] = name.endsWith("/gamma") ? 1 + (v[i] - 1) * 0.1f : v[i] * 0.1f;
-      }
-      return v;
-    });
-    byte[] fp32;
-    try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS, WeightSource.ofArrays(weights))) {
-      fp32 = OnnxExporter.toBytes(model);
-    }
+    byte[] fp32 = realisticFp32();
     Set<String> out = Set.of(OnnxLayout.CLASS_PROBS);
     int classes = HEADS.numClasses();
-    for (boolean perToken : new boolean[] {false, true}) {
-      byte[] int8 = perToken ? OnnxQuantizer.quantizeInt8PerToken(fp32) : OnnxQuantizer.quantizeInt8(fp32);
+    for (String scheme : List.of("per-tensor", "per-token", "per-row")) {
+      boolean perToken = !scheme.equals("per-tensor");
+      byte[] int8 = switch (scheme) {
+        case "per-token" -> OnnxQuantizer.quantizeInt8PerToken(fp32);
+        case "per-row" -> OnnxQuantizer.quantizeInt8PerRow(fp32);
+        default -> OnnxQuantizer.quantizeInt8(fp32);
+      };
       OnnxOps.check(int8, HEADS, TinyBert.CONFIG.hiddenSize());
       float[] batched = runOrt(int8, INPUTS, out).get(OnnxLayout.CLASS_PROBS);
       double batchEffect = 0;
@@ -154,14 +136,61 @@ class OnnxExporterTest {
         }
       }
       if (perToken) {
-        assertTrue(batchEffect < 1e-6, "per token: a text's result moved by " + batchEffect + " with its batch");
+        assertTrue(batchEffect < 1e-6, scheme + ": a text's result moved by " + batchEffect + " with its batch");
         double diff = TinyBert.maxAbsDiff(runOrt(fp32, INPUTS, out).get(OnnxLayout.CLASS_PROBS), batched);
-        assertTrue(diff < 0.02, "per-token int8 moved a probability by " + diff);
+        assertTrue(diff < 0.02, scheme + " int8 moved a probability by " + diff);
       } else {
         assertTrue(batchEffect > 1e-6, "per tensor: the batch's range quantizes every text (moved " + batchEffect
             + ")");
       }
     }
+  }
+
+  @Test
+  void shouldQuantizeEveryEncoderDenseLayerPerRowWithTheZeroPointCorrectionInsideTheIntegerProduct() throws Exception {
+    byte[] fp32 = realisticFp32();
+    OnnxModel.Model m = OnnxProtoReader.read(OnnxQuantizer.quantizeInt8PerRow(fp32), true);
+    Map<String, Long> ops = m.graph().nodes().stream()
+        .collect(Collectors.groupingBy(OnnxModel.Node::opType, Collectors.counting()));
+    int layers = TinyBert.CONFIG.numHiddenLayers();
+    assertEquals(6L * layers, ops.get("MatMulInteger")); // the pooler ([B, H]) stays float, as the heads do
+    assertEquals(4L * layers, ops.get("QuantizeLinear")); // Q, K and V share one quantized input
+    assertEquals(2L * layers + 3, ops.get("MatMul")); // attention products, pooler and the two heads
+    assertEquals(4L * layers, ops.get("Pad")); // each quantized input gets its zero-point columns once
+    for (OnnxModel.Tensor t : m.graph().initializers()) {
+      if (t.name().endsWith("/with_zero_point_rows")) { // [W_q; R]: every column sums to 0 over the rows
+        int cols = (int) t.dims()[1];
+        long[] sums = new long[cols];
+        for (int i = 0; i < t.raw().length; i++) {
+          sums[i % cols] += t.raw()[i];
+        }
+        assertTrue(java.util.Arrays.stream(sums).allMatch(v -> v == 0), t.name());
+      }
+    }
+    Set<String> out = Set.of(OnnxLayout.TOKEN_PROBS);
+    double diff = TinyBert.maxAbsDiff(runOrt(fp32, INPUTS, out).get(OnnxLayout.TOKEN_PROBS),
+        runOrt(OnnxQuantizer.quantizeInt8PerRow(fp32), INPUTS, out).get(OnnxLayout.TOKEN_PROBS));
+    assertTrue(diff < 0.02, "per-row int8 moved a token probability by " + diff);
+  }
+
+  /** The fp32 export of the tiny model with {@link #realisticWeights()}. */
+  static byte[] realisticFp32() {
+    try (BertModel model = BertModel.create(TinyBert.CONFIG, HEADS, WeightSource.ofArrays(realisticWeights()))) {
+      return OnnxExporter.toBytes(model);
+    }
+  }
+
+  /** Random weights near BERT's own initialiser scale (0.02): activations of a realistic size for int8's ranges. */
+  static Map<String, float[]> realisticWeights() {
+    Map<String, float[]> weights = TinyBert.randomWeights(TinyBert.CONFIG, HEADS, 9);
+    weights.replaceAll((name, w) -> {
+      float[] v = w.clone();
+      for (int i = 0; i < v.length; i++) {
+        v[i] = name.endsWith("/gamma") ? 1 + (v[i] - 1) * 0.1f : v[i] * 0.1f;
+      }
+      return v;
+    });
+    return weights;
   }
 
   /** Row {@code b} of a batch as a batch of one (same sequence length, same padding). */
@@ -185,6 +214,7 @@ class OnnxExporterTest {
           OnnxOps.check(fp32, h, cfg.hiddenSize());
           OnnxOps.check(OnnxQuantizer.quantizeInt8(fp32), h, cfg.hiddenSize());
           OnnxOps.check(OnnxQuantizer.quantizeInt8PerToken(fp32), h, cfg.hiddenSize());
+          OnnxOps.check(OnnxQuantizer.quantizeInt8PerRow(fp32), h, cfg.hiddenSize());
         }
       }
     }

@@ -735,13 +735,15 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
     throw new RefusedException("refused on every engine: " + String.join("; ", engineRefusals));
   }
 
-  /** The golden score tolerance of a precision: bf16 and int8 have their own, everything else fp32's. */
+  /**
+   * The golden score tolerance of a precision: bf16 and int8 (per row or per tensor) have their own, everything else
+   * fp32's.
+   */
   private double toleranceOf(ServingEngine engine) {
-    return switch (engine.precision()) {
-      case ServingEngine.BF16 -> bf16Tolerance;
-      case ServingEngine.INT8 -> int8Tolerance;
-      default -> tolerance;
-    };
+    if (engine.precision().startsWith(ServingEngine.INT8)) {
+      return int8Tolerance;
+    }
+    return ServingEngine.BF16.equals(engine.precision()) ? bf16Tolerance : tolerance;
   }
 
   private void refuse(ModelCheckpoint cp, String reason, Throwable cause, Runnable publishRefusal) {

@@ -14,7 +14,8 @@ import org.streambert.bert.tokenizer.TextTokenizer;
  * {@code trainer publish --with-onnx}) through ONNX Runtime: the file is re-hashed against the manifest and op-checked
  * before ONNX Runtime sees it ({@link OnnxBundles#load}; a failure is a
  * {@link org.streambert.bert.bundle.BundleException}), then served at {@link OnnxPrecision#FP32} or quantized to
- * {@link OnnxPrecision#INT8} at load. Tokenizer, heads and labels are the bundle's, as on TensorFlow.
+ * {@link OnnxPrecision#INT8} (or {@link OnnxPrecision#INT8_PER_TENSOR}) at load. Tokenizer, heads and labels are the
+ * bundle's, as on TensorFlow.
  */
 public final class OnnxRuntimeModelLoader implements ModelLoader {
 

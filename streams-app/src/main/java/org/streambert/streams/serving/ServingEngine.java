@@ -22,7 +22,11 @@ public record ServingEngine(String engine, String precision) {
   public static final ServingEngine TENSORFLOW_FP32 = new ServingEngine(TENSORFLOW, FP32);
   public static final ServingEngine TENSORFLOW_BF16 = new ServingEngine(TENSORFLOW, BF16);
   public static final ServingEngine ONNXRUNTIME_FP32 = new ServingEngine(ONNXRUNTIME, FP32);
+  /** ONNX Runtime int8 with each token's activations quantized on their own (batch-independent): what auto serves. */
   public static final ServingEngine ONNXRUNTIME_INT8 = new ServingEngine(ONNXRUNTIME, INT8);
+  /** ONNX Runtime int8 with one activation range per tensor: faster, batch-dependent, only when named. */
+  public static final ServingEngine ONNXRUNTIME_INT8_PER_TENSOR = new ServingEngine(ONNXRUNTIME,
+      OnnxPrecision.INT8_PER_TENSOR.toString());
   /** What a loader reports that does not say (a forward pass of a custom {@link ModelLoader}): float32 arithmetic. */
   public static final ServingEngine CUSTOM_FP32 = new ServingEngine("custom", FP32);
 

@@ -55,6 +55,16 @@ class ModelLoadersTest {
   }
 
   @Test
+  void shouldServePerTensorInt8OnlyWhenNamed() {
+    assertEquals(List.of(ServingEngine.ONNXRUNTIME_INT8_PER_TENSOR, TENSORFLOW_FP32), settings(Engine.AUTO,
+        Precision.FP32, OnnxPrecision.INT8_PER_TENSOR).order(true, true));
+    assertEquals(new ServingEngine("onnxruntime", "int8-per-tensor"), ServingEngine.ONNXRUNTIME_INT8_PER_TENSOR);
+    assertEquals(OnnxPrecision.INT8_PER_TENSOR, OnnxPrecision.parse("INT8_per_tensor"));
+    NlpConfig config = new NlpConfig(Map.of(NlpConfig.MODEL_ONNXRUNTIME_PRECISION_CONFIG, "int8-per-tensor"));
+    assertEquals(Optional.of(OnnxPrecision.INT8_PER_TENSOR), config.engineSettings().onnxPrecision());
+  }
+
+  @Test
   void shouldReadTheEngineSettingsFromTheConfiguration() {
     Settings defaults = new NlpConfig(Map.of()).engineSettings();
     assertEquals(settings(Engine.AUTO, Precision.AUTO, null), defaults);

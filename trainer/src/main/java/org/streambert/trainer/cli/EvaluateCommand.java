@@ -13,8 +13,7 @@ import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.bundle.ModelDescriptor;
 import org.streambert.bert.heads.HeadSpec;
 import org.streambert.bert.inference.BertPredictor;
-import org.streambert.bert.model.BertModel;
-import org.streambert.bert.model.BertSavedModel;
+import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.Precision;
 import org.streambert.bert.tokenizer.WordPieceTokenizer;
 import org.streambert.trainer.ExitCodes;
@@ -72,11 +71,18 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--batch-size", defaultValue = "" + TrainingConfig.DEFAULT_EVAL_BATCH_SIZE) int batchSize;
 
-  @Option(names = "--precision", defaultValue = "fp32", paramLabel = "auto|fp32|bf16",
-      converter = PrecisionConverter.class,
-      description = "Arithmetic of the forward pass, as the streams app's nlp.model.precision: fp32 (default, the "
-          + "reference), bf16, or auto (bf16 where the CPU has AMX/AVX512-BF16). Default: ${DEFAULT-VALUE}.")
-  Precision precision;
+  @Option(names = "--engine", defaultValue = "tensorflow", paramLabel = "tensorflow|onnxruntime",
+      description = "What computes the forward pass, as the streams app's nlp.model.engine: tensorflow (the bundle's "
+          + "SavedModel, the reference) or onnxruntime (the bundle's onnx/model.onnx, which --with-onnx adds). Score "
+          + "what serves: the app's auto serves onnxruntime int8 where the bundle has an ONNX file. "
+          + "Default: ${DEFAULT-VALUE}.")
+  String engine;
+
+  @Option(names = "--precision", defaultValue = "fp32", paramLabel = "auto|fp32|bf16|int8|int8-per-tensor",
+      description = "Arithmetic of the forward pass: on tensorflow as nlp.model.precision (fp32, the reference; bf16; "
+          + "auto: bf16 where the CPU has AMX/AVX512-BF16), on onnxruntime as nlp.model.onnxruntime.precision (fp32, "
+          + "int8, int8-per-tensor). Default: ${DEFAULT-VALUE}.")
+  String precision;
 
   @Override
   public Integer call() throws Exception {
@@ -85,16 +91,17 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     List<ClassificationExample> clsExamples = clsData == null ? null : ClassificationReader.read(clsData).examples();
     List<NerSentence> nerSentences = nerData == null ? null : ConllReader.read(nerData, nerScheme).sentences();
-    System.out.println("precision: " + precision.resolve());
+    ServedArithmetic arithmetic = ServedArithmetic.parse(engine, precision);
+    System.out.println("engine: " + arithmetic);
     List<ServedText> texts = nerTexts == null || nerTexts.isEmpty() ? List.of(ServedText.TOKENIZED) : nerTexts;
-    EvalReport report = evaluate(bundleDir, clsExamples, nerSentences, batchSize, precision, documentContext,
+    EvalReport report = evaluate(bundleDir, clsExamples, nerSentences, batchSize, arithmetic, documentContext,
         texts.get(0), java.util.EnumSet.copyOf(texts));
     if (saveTexts != null && nerSentences != null) {
       writeTexts(saveTexts, nerSentences, texts);
     }
     System.out.print(report.toTable());
     if (json != null) {
-      Files.writeString(json, report.toJson());
+      Files.writeString(json, withEngine(report.toJson(), arithmetic));
     }
     return ExitCodes.OK;
   }
@@ -126,6 +133,29 @@ public final class EvaluateCommand implements Callable<Integer> {
   public static EvalReport evaluate(Path bundleDir, List<ClassificationExample> clsExamples,
       List<NerSentence> nerSentences, int batchSize, Precision precision, boolean documentContext, ServedText primary,
       Set<ServedText> texts) throws IOException {
+    return evaluate(bundleDir, clsExamples, nerSentences, batchSize, ServedArithmetic.tensorflow(precision),
+        documentContext, primary, texts);
+  }
+
+  /**
+   * The JSON report with {@code "engine"} (e.g. {@code "onnxruntime int8"}) added: every figure says what computed
+   * it.
+   */
+  static String withEngine(String reportJson, ServedArithmetic arithmetic) throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode node =
+        (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(reportJson);
+    node.put("engine", arithmetic.toString());
+    return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(node);
+  }
+
+  /**
+   * {@link #evaluate(Path, List, List, int, Precision, boolean, ServedText, Set)} on the engine and precision of
+   * {@code arithmetic}: the conlleval figures and the served ones both come from that forward pass.
+   */
+  public static EvalReport evaluate(Path bundleDir, List<ClassificationExample> clsExamples,
+      List<NerSentence> nerSentences, int batchSize, ServedArithmetic arithmetic, boolean documentContext,
+      ServedText primary, Set<ServedText> texts) throws IOException {
     ModelBundle bundle = ModelBundle.open(bundleDir);
     ModelDescriptor model = bundle.model();
     int maxLength = model.tokenizer().maxLength();
@@ -155,8 +185,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     }
     // The bundle's SavedModel read both ways: per dataset word (conlleval), and through the predictor the app serves
     // it with (BertBundles.openPredictor's settings), whose forward pass this is.
-    BertModel forward = BertSavedModel.load(bundle.savedModelDir(), BertBundles.bertConfig(model),
-        BertBundles.headsSpec(model), precision);
+    ForwardPass forward = arithmetic.open(bundle);
     BertPredictor served;
     try {
       served = BertBundles.openPredictor(bundle, tokenizer, b -> forward, BertBundles.defaultPredictorConfig(bundle));

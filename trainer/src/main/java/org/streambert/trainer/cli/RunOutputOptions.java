@@ -70,7 +70,10 @@ public final class RunOutputOptions {
             taskData.fingerprint()), result.config(), result.weights(), start.tokens(), start.tokenizerJson(),
         start.lowerCase(), length, classHead, result.classLabels(), false, nerHead, result.nerLabels(),
         EmbeddingSpec.DEFAULT, result.best().metrics(), result.bestEpoch(), goldenTexts);
-    Files.writeString(out.resolve("dev-metrics.json"), result.best().toJson());
+    // The training loop scores its dev set in-process on TensorFlow fp32: say so beside the figures (issue 32 §4;
+    // trainer evaluate --engine/--precision scores the bundle on what an instance serves).
+    Files.writeString(out.resolve("dev-metrics.json"),
+        EvaluateCommand.withEngine(result.best().toJson(), ServedArithmetic.TENSORFLOW_FP32));
     log.println("wrote " + out.resolve("bundle") + " (" + name + " " + v + ")");
     return report;
   }

@@ -131,6 +131,8 @@ class DistillCommandTest {
     JsonNode run = new ObjectMapper().readTree(out.resolve("run.json").toFile());
     assertEquals("t1", run.get("parentVersion").asText(), run.toString());
     assertTrue(Files.exists(out.resolve("dev-metrics.json")));
+    assertTrue(Files.readString(out.resolve("dev-metrics.json")).contains("\"engine\" : \"tensorflow fp32\""),
+        "the dev figures name the engine they were measured on");
   }
 
   @Test

@@ -118,6 +118,37 @@ class OnnxExportTest {
   }
 
   @Test
+  void shouldEvaluateOnTheEngineAndPrecisionAskedAndNameThemInTheReport() throws Exception {
+    Path copy = dir.resolve("run-eval");
+    copyTree(run, copy);
+    OnnxRuns.addOnnx(copy, new PrintStream(new ByteArrayOutputStream(), true));
+    Path data = dir.resolve("data");
+    com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    Map<String, Double> f1 = new java.util.LinkedHashMap<>();
+    for (String[] ep : new String[][] {{"tensorflow", "fp32"}, {"onnxruntime", "fp32"}, {"onnxruntime", "int8"}}) {
+      Path json = dir.resolve("eval-" + ep[0] + "-" + ep[1] + ".json");
+      Run e = run("evaluate", "--bundle", copy.resolve(RunReport.BUNDLE_DIR).toString(), "--ner-data",
+          data.resolve(org.streambert.trainer.data.DemoData.NER_DEV).toString(), "--engine", ep[0], "--precision",
+          ep[1], "--json", json.toString());
+      assertEquals(ExitCodes.OK, e.code(), e.err());
+      assertTrue(e.out().contains("engine: " + ep[0] + " " + ep[1]), e.out());
+      com.fasterxml.jackson.databind.JsonNode report = mapper.readTree(json.toFile());
+      assertEquals(ep[0] + " " + ep[1], report.get("engine").asText());
+      f1.put(ep[0] + " " + ep[1], report.get("ner").get("overall").get("f1").asDouble());
+    }
+    assertEquals(f1.get("tensorflow fp32"), f1.get("onnxruntime fp32"), 1e-9, "the same arithmetic: " + f1);
+    assertEquals(f1.get("tensorflow fp32"), f1.get("onnxruntime int8"), 0.05, "int8 near fp32: " + f1);
+    Run wrong = run("evaluate", "--bundle", run.resolve(RunReport.BUNDLE_DIR).toString(), "--ner-data",
+        data.resolve(org.streambert.trainer.data.DemoData.NER_DEV).toString(), "--engine", "tensorflow",
+        "--precision", "int8");
+    assertEquals(ExitCodes.BAD_INPUT, wrong.code(), "int8 is an ONNX Runtime precision");
+    Run noOnnx = run("evaluate", "--bundle", run.resolve(RunReport.BUNDLE_DIR).toString(), "--ner-data",
+        data.resolve(org.streambert.trainer.data.DemoData.NER_DEV).toString(), "--engine", "onnxruntime");
+    assertEquals(ExitCodes.BAD_INPUT, noOnnx.code());
+    assertTrue(noOnnx.err().contains("--with-onnx"), noOnnx.err());
+  }
+
+  @Test
   void shouldRefuseAHeadChoiceAndAnExistingOutputForOnnx() throws Exception {
     Run e = run("export", "--format", "onnx", "--bundle", run.toString(), "--head", "topic", "--out",
         dir.resolve("x").toString());
