@@ -457,7 +457,10 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
 
   /** The event's identity for the fallback list: what its signature covers that tells events apart. */
   private static String eventKey(ModelCheckpoint cp) {
-    return cp.getVersion() + "|" + cp.getManifestSha256() + "|" + cp.getSequence() + "|" + cp.getBundleUri();
+    // createdAt and issuedAt too: an event re-issued for the same bundle (unsigned, or by `trainer refresh`) is a new
+    // event to try, while the global store handing the same event over again is not
+    return cp.getVersion() + "|" + cp.getManifestSha256() + "|" + cp.getSequence() + "|" + cp.getBundleUri() + "|"
+        + cp.getCreatedAt() + "|" + cp.getIssuedAt();
   }
 
   /**
