@@ -5,6 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
 import org.streambert.bert.model.BertVariable;
@@ -59,6 +62,27 @@ public final class TrainingSession implements AutoCloseable {
     void initialize(Session session, WeightSource source);
 
     Map<String, float[]> readWeights(Session session);
+
+    /** Heads from their three methods, e.g. {@code TaskHeads.of(head::variables, head::initialize, head::readWeights)}. */
+    static TaskHeads of(Supplier<List<BertVariable>> variables, BiConsumer<Session, WeightSource> initialize,
+        Function<Session, Map<String, float[]>> readWeights) {
+      return new TaskHeads() {
+        @Override
+        public List<BertVariable> variables() {
+          return variables.get();
+        }
+
+        @Override
+        public void initialize(Session session, WeightSource source) {
+          initialize.accept(session, source);
+        }
+
+        @Override
+        public Map<String, float[]> readWeights(Session session) {
+          return readWeights.apply(session);
+        }
+      };
+    }
   }
 
   private final Graph graph;

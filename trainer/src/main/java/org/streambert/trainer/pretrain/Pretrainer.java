@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.Random;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
-import org.streambert.bert.model.BertVariable;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.PretrainingHeads;
 import org.streambert.bert.model.WeightSource;
@@ -100,7 +99,7 @@ public final class Pretrainer {
         progress.finish();
       }
       encoder = session.encoderWeights();
-      heads = session.weights(task.heads);
+      heads = session.weights(task.taskHeads);
     }
     double seconds = (System.nanoTime() - started) / 1e9;
     Optional<PretrainEvaluation> evaluation = Optional.empty();
@@ -115,7 +114,8 @@ public final class Pretrainer {
 
   /** MLM + NSP on the engine: the pre-training heads, their feeds and run_pretraining.py's two losses. */
   private static final class MlmNspTask implements TrainingSession.Task {
-    PretrainingHeadsAdapter heads;
+    PretrainingHeads heads;
+    TrainingSession.TaskHeads taskHeads;
     Placeholder<TInt32> maskedIds;
     Placeholder<TFloat32> maskedWeights;
     Placeholder<TInt32> nspLabels;
@@ -124,7 +124,8 @@ public final class Pretrainer {
 
     @Override
     public Operand<TFloat32> build(Ops tf, BertGraph bert) {
-      heads = new PretrainingHeadsAdapter(PretrainingHeads.build(tf, bert));
+      heads = PretrainingHeads.build(tf, bert);
+      taskHeads = TrainingSession.TaskHeads.of(heads::variables, heads::initialize, heads::readWeights);
       maskedIds = tf.withName("masked_lm_ids")
           .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1, -1))); // [B, M]
       maskedWeights = tf.withName("masked_lm_weights")
@@ -132,40 +133,18 @@ public final class Pretrainer {
       nspLabels = tf.withName("next_sentence_labels")
           .placeholder(TInt32.class, Placeholder.shape(Shape.of(-1))); // [B]
       Operand<TInt32> flat = tf.constant(new int[] {-1});
-      Operand<TFloat32> perPrediction = CrossEntropyLoss.perPosition(tf, heads.heads.mlmLogits(),
+      Operand<TFloat32> perPrediction = CrossEntropyLoss.perPosition(tf, heads.mlmLogits(),
           tf.reshape(maskedIds, flat)); // [B*M]
       Operand<TFloat32> w = tf.reshape(maskedWeights, flat); // [B*M]
       mlmLoss = tf.math.div(tf.reduceSum(tf.math.mul(w, perPrediction), tf.constant(0)),
           tf.math.add(tf.reduceSum(w, tf.constant(0)), tf.constant(WEIGHT_EPSILON))); // []
-      nspLoss = CrossEntropyLoss.mean(tf, heads.heads.nspLogits(), nspLabels); // []
+      nspLoss = CrossEntropyLoss.mean(tf, heads.nspLogits(), nspLabels); // []
       return tf.math.add(mlmLoss, nspLoss); // []
     }
 
     @Override
     public List<TrainingSession.TaskHeads> heads() {
-      return List.of(heads);
-    }
-  }
-
-  /** {@link PretrainingHeads} as the engine's task heads. */
-  private record PretrainingHeadsAdapter(PretrainingHeads heads) implements TrainingSession.TaskHeads {
-    Placeholder<TInt32> maskedLmPositions() {
-      return heads.maskedLmPositions();
-    }
-
-    @Override
-    public List<BertVariable> variables() {
-      return heads.variables();
-    }
-
-    @Override
-    public void initialize(Session session, WeightSource source) {
-      heads.initialize(session, source);
-    }
-
-    @Override
-    public Map<String, float[]> readWeights(Session session) {
-      return heads.readWeights(session);
+      return List.of(taskHeads);
     }
   }
 

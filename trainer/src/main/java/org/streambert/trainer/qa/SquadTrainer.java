@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.streambert.bert.model.BertConfig;
 import org.streambert.bert.model.BertGraph;
-import org.streambert.bert.model.BertVariable;
 import org.streambert.bert.model.HeadsSpec;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.qa.BertQa;
@@ -28,7 +27,6 @@ import org.streambert.trainer.optim.AdamWeightDecayConfig;
 import org.streambert.trainer.optim.AdamWeightDecayOptimizer;
 import org.streambert.trainer.optim.WarmupLinearDecay;
 import org.tensorflow.Operand;
-import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.index.Indices;
 import org.tensorflow.op.Ops;
@@ -138,22 +136,7 @@ public final class SquadTrainer {
 
     @Override
     public List<TrainingSession.TaskHeads> heads() {
-      return List.of(new TrainingSession.TaskHeads() {
-        @Override
-        public List<BertVariable> variables() {
-          return head.variables();
-        }
-
-        @Override
-        public void initialize(Session session, WeightSource source) {
-          head.initialize(session, source);
-        }
-
-        @Override
-        public Map<String, float[]> readWeights(Session session) {
-          return head.readWeights(session);
-        }
-      });
+      return List.of(TrainingSession.TaskHeads.of(head::variables, head::initialize, head::readWeights));
     }
   }
 
