@@ -54,6 +54,15 @@ final class BenchSupport {
     return v;
   }
 
+  /**
+   * CPU time this process has used, in nanoseconds: a work measure that other processes' load inflates far less than
+   * wall time (engines run without spinning threads).
+   */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
   /** {@code /proc/loadavg}'s first three fields, e.g. {@code 2.96 3.54 2.58}. */
   static String loadAverage() {
     try {

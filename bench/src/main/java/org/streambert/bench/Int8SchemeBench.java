@@ -93,17 +93,20 @@ public final class Int8SchemeBench {
         probs.put(e.getKey(), out);
       }
       Map<String, Double> seconds = new LinkedHashMap<>();
+      Map<String, Double> cpuSeconds = new LinkedHashMap<>(); // the process's CPU time: robust to other load
       List<String> order = new ArrayList<>(passes.keySet());
       for (int r = 0; r < rounds; r++) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "round %d (load %s):", r + 1,
             BenchSupport.loadAverage()));
         for (String name : order) {
           long t = System.nanoTime();
+          long c = BenchSupport.processCpuNanos();
           for (int[][] in : inputs) {
             run(passes.get(name), in);
           }
           double s = (System.nanoTime() - t) / 1e9;
           seconds.merge(name, s, Double::sum);
+          cpuSeconds.merge(name, (BenchSupport.processCpuNanos() - c) / 1e9, Double::sum);
           line.append(String.format(Locale.ROOT, " %s %.0f ms/batch", name, 1000 * s / inputs.size()));
         }
         System.out.println(line);
@@ -111,17 +114,20 @@ public final class Int8SchemeBench {
       }
       int tokens = inputs.stream().mapToInt(in -> in[3][0] * in[3][1]).sum();
       double base = seconds.getOrDefault("tensor", seconds.get("fp32"));
-      System.out.println("| scheme | ms/batch | padded tokens/s | vs per-tensor int8 | max token-prob move vs fp32 "
-          + "| max move alone vs in batch |");
-      System.out.println("|---|---|---|---|---|---|");
+      double cpuBase = cpuSeconds.getOrDefault("tensor", cpuSeconds.get("fp32"));
+      System.out.println("| scheme | ms/batch | padded tokens/s | vs per-tensor int8 | CPU ms/batch | vs per-tensor "
+          + "(CPU time) | max token-prob move vs fp32 | max move alone vs in batch |");
+      System.out.println("|---|---|---|---|---|---|---|---|");
       for (String name : passes.keySet()) {
         double s = seconds.get(name);
         double vsFp32 = 0;
         for (int i = 0; i < inputs.size(); i++) {
           vsFp32 = Math.max(vsFp32, maxDiff(probs.get("fp32")[i], probs.get(name)[i]));
         }
-        System.out.printf(Locale.ROOT, "| %s | %.1f | %.0f | %.2fx | %.4f | %.2e |%n", name,
-            1000 * s / inputs.size() / rounds, tokens * rounds / s, base / s, vsFp32,
+        double cpu = cpuSeconds.get(name);
+        System.out.printf(Locale.ROOT, "| %s | %.1f | %.0f | %.2fx | %.1f | %.2fx | %.4f | %.2e |%n", name,
+            1000 * s / inputs.size() / rounds, tokens * rounds / s, base / s, 1000 * cpu / inputs.size() / rounds,
+            cpuBase / cpu, vsFp32,
             batchEffect(passes.get(name), inputs.get(0)));
       }
       System.out.println("load at the end " + BenchSupport.loadAverage());

@@ -26,7 +26,7 @@ public final class OnnxOps {
       "Gather", "Shape", "Range", "CumSum", "Cast", "Unsqueeze", "Reshape", "Transpose",
       "Add", "Sub", "Mul", "Div", "Pow", "MatMul", "LayerNormalization", "Softmax", "Sigmoid", "Tanh", "Erf", "Relu",
       "DynamicQuantizeLinear", "MatMulInteger", "ReduceMax", "ReduceMin", "Round", "Clip", "Min", "Max", "Neg",
-      "QuantizeLinear", "Pad");
+      "QuantizeLinear");
   /** Opset versions of ai.onnx accepted (the exporter writes 17). */
   public static final long MIN_OPSET = 14;
   public static final long MAX_OPSET = 21;

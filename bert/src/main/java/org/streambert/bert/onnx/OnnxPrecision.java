@@ -7,8 +7,8 @@ import java.util.Locale;
  * arithmetic as the TensorFlow graph). {@link #INT8}: its encoder dense layers quantized at load by
  * {@link OnnxQuantizer#quantizeInt8PerRow} (int8 weights per output column, each token's activations quantized on their
  * own: a text's result does not depend on its batch), everything else float32. {@link #INT8_PER_TENSOR}: the same
- * weights with one activation range per tensor ({@link OnnxQuantizer#quantizeInt8}), up to about 1.1x faster than
- * {@link #INT8} but a text's scores move with its batch mates; never chosen by {@code auto}.
+ * weights with one activation range per tensor ({@link OnnxQuantizer#quantizeInt8}), about as fast as {@link #INT8}
+ * (docs/benchmarks.md, issue 32) but a text's scores move with its batch mates; never chosen by {@code auto}.
  */
 public enum OnnxPrecision {
   FP32,

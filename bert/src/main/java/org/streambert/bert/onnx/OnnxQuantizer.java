@@ -78,29 +78,29 @@ public final class OnnxQuantizer {
 
   /**
    * The int8 model the app serves ({@link OnnxPrecision#INT8}): every activation quantized per row (per token), so a
-   * text's result does not depend on the other texts of its batch, laid out so that ONNX Runtime runs it nearly as
-   * fast as per-tensor {@link #quantizeInt8} (0.86–0.91x measured on BERT-base under load, docs/benchmarks.md issue
-   * 32, against 0.70–0.77x for {@link #quantizeInt8PerToken}). For each activation x [B, T, H] read by a dense layer:
+   * text's result does not depend on the other texts of its batch, laid out so that ONNX Runtime runs it about as fast
+   * as per-tensor {@link #quantizeInt8} (docs/benchmarks.md, issue 32). For each activation x [B, T, H] read by a dense
+   * layer, each row is quantized around the fixed zero point z = {@link #ROW_ZERO_POINT}:
    *
    * <pre>
-   *   x2 = Reshape(x, [N, H]);  lo, hi = Min(ReduceMin(x2, 1), 0), Max(ReduceMax(x2, 1), 0)      N = B T; [N, 1]
-   *   s = (hi - lo) / 255;  zp = -Round(lo / s)                                                   [N, 1]
-   *   x_q = QuantizeLinear(Pad(x2, d zero columns), s, zp, axis 0)                                uint8 [N, H + d]
+   *   x2 = Reshape(x, [N, H]);  s = max(ReduceMin(x2, 1) / -z, ReduceMax(x2, 1) / (255 - z)) + tiny    N = B T; [N, 1]
+   *   x_q = QuantizeLinear(x2, s, z, axis 0)                                                    uint8 [N, H]
    * </pre>
    *
    * and each dense layer y = x W + b reading it:
    *
    * <pre>
-   *   y = Reshape(Cast(MatMulInteger(x_q, [W_q; R], 0, 0)) * (s * W_scale), [B, T, O]) + b
+   *   y = Reshape(Cast(MatMulInteger(x_q, W_q, z, 0)) * (s * W_scale), [B, T, O]) + b
    * </pre>
    *
-   * where R are d int8 rows whose column sums are minus W_q's: the d padded zeros quantize to the row's own zero
-   * point, so the integer product is exactly sum_k (x_q - zp) W_q, with the per-tensor zero point 0 that ONNX
-   * Runtime's {@code MatMulInteger} requires (it refuses per-row zero points), and no float correction pass. ONNX
-   * Runtime fuses the product, cast and scales into {@code MatMulIntegerToFloat} (u8 x s8 VNNI/AMX). W_q is symmetric
-   * per output column, as in {@link #quantizeInt8}; d is the fewest rows of at most 127 that hold the largest column
-   * sum (a few percent of H for BERT-base). Dense layers whose input is not [B, T, H] (the pooler, [B, H]) and the
-   * task heads stay float32: their cost is one row per text.
+   * Because every row shares the zero point, the integer product takes it as the per-tensor zero point ONNX Runtime's
+   * {@code MatMulInteger} requires (it refuses per-row zero points), and ONNX Runtime fuses product, cast and scales
+   * into {@code MatMulIntegerToFloat} (u8 x s8 VNNI/AMX) with no correction pass. The range is symmetric around z:
+   * a row whose values are all of one sign uses half the levels, which measured no worse than the row's own asymmetric
+   * range on WikiGold NER and UCI sentiment (docs/benchmarks.md). The bias is added after the un-flattening: the fused
+   * kernel would apply a per-row scale after its bias input, scaling the bias. W_q is symmetric per output column, as
+   * in {@link #quantizeInt8}. Dense layers whose input is not [B, T, H] (the pooler, [B, H]) and the task heads stay
+   * float32: their cost is one row per text.
    *
    * @throws IllegalArgumentException when {@code fp32Model} is not a readable ONNX model, is already quantized, or
    *                                  has no dense layer to quantize
@@ -108,6 +108,9 @@ public final class OnnxQuantizer {
   public static byte[] quantizeInt8PerRow(byte[] fp32Model) {
     return OnnxProtoWriter.toBytes(perRow(OnnxProtoReader.read(fp32Model, true)));
   }
+
+  /** The zero point every row shares in {@link #quantizeInt8PerRow}: the middle of uint8's range. */
+  static final int ROW_ZERO_POINT = 128;
 
   /**
    * Per-row int8 in standard ops that ONNX Runtime runs fused (see {@link #quantizeInt8PerRow}).
@@ -120,56 +123,41 @@ public final class OnnxQuantizer {
     Map<String, Tensor> initializers = new LinkedHashMap<>();
     g.initializers().forEach(t -> initializers.put(t.name(), t));
     Map<String, Integer> ranks = ranks(g, initializers);
-    // Pass 1: the dense layers to quantize, their int8 weights, and per activation the correction rows it needs.
+    constant(initializers, Tensor.floats("quantize/tiny", new float[] {1e-12f}));
+    constant(initializers, Tensor.floats("quantize/zero", new float[] {0f}));
+    constant(initializers, Tensor.floats("quantize/below_zero_point", new float[] {-ROW_ZERO_POINT}));
+    constant(initializers, Tensor.floats("quantize/above_zero_point", new float[] {255 - ROW_ZERO_POINT}));
+    constant(initializers, Tensor.floats("quantize/zero_point", new float[] {ROW_ZERO_POINT}));
+    constant(initializers, new Tensor("quantize/zero_point_u8", OnnxModel.UINT8, new long[0],
+        new byte[] {(byte) ROW_ZERO_POINT}));
+    constant(initializers, Tensor.longs("quantize/flat", new long[] {-1}, 1));
+    constant(initializers, Tensor.longs("quantize/keep_batch_and_tokens", new long[] {1, 1, 0}, 3));
+    Map<String, String[]> quantizedInputs = new HashMap<>(); // x -> {x_q [N, H], s [N, 1], Shape(x)}
     Map<String, Tensor[]> weights = new HashMap<>(); // W -> {W_q, W_scale, W_zero}
-    Map<String, Integer> extraRows = new HashMap<>(); // x -> rows appended to every weight reading x
+    List<Node> nodes = new ArrayList<>();
     for (Node node : g.nodes()) {
       Tensor w = node.opType().equals("MatMul") ? initializers.get(node.inputs().get(1)) : null;
       if (w == null || w.dataType() != OnnxModel.FLOAT || w.dims().length != 2 || isHead(w.name())
           || !Integer.valueOf(3).equals(ranks.get(node.inputs().get(0)))) {
-        continue;
-      }
-      Tensor[] parts = weights.computeIfAbsent(w.name(), n -> quantizeColumns(w));
-      extraRows.merge(node.inputs().get(0), correctionRows(parts[0]), Math::max);
-    }
-    if (weights.isEmpty()) {
-      throw new IllegalArgumentException("the model has no float MatMul weight to quantize");
-    }
-    constant(initializers, Tensor.floats("quantize/uint8_levels", new float[] {255f}));
-    constant(initializers, Tensor.floats("quantize/tiny", new float[] {1e-12f}));
-    constant(initializers, Tensor.floats("quantize/zero", new float[] {0f}));
-    constant(initializers, Tensor.longs("quantize/flat", new long[] {-1}, 1));
-    constant(initializers, Tensor.longs("quantize/keep_batch_and_tokens", new long[] {1, 1, 0}, 3));
-    Map<String, String[]> quantizedInputs = new HashMap<>(); // x -> {x_q [N, H + d], s [N, 1], Shape(x)}
-    Map<String, String> augmented = new HashMap<>(); // W -> W_q with the correction rows
-    List<Node> nodes = new ArrayList<>();
-    for (Node node : g.nodes()) {
-      Tensor w = node.opType().equals("MatMul") ? initializers.get(node.inputs().get(1)) : null;
-      if (w == null || !weights.containsKey(w.name()) || !extraRows.containsKey(node.inputs().get(0))) {
         nodes.add(node);
         continue;
       }
       String x = node.inputs().get(0);
-      int rows = extraRows.get(x);
       long in = w.dims()[0];
       long out = w.dims()[1];
-      String[] xq = quantizedInputs.computeIfAbsent(x, name -> rowQuantization(name, in, rows, nodes,
-          initializers));
-      Tensor[] parts = weights.get(w.name());
-      String wq = augmented.computeIfAbsent(w.name(), name -> {
-        Tensor t = withCorrectionRows(parts[0], rows);
+      String[] xq = quantizedInputs.computeIfAbsent(x, name -> rowQuantization(name, in, nodes, initializers));
+      Tensor[] parts = weights.computeIfAbsent(w.name(), name -> {
+        Tensor[] q = quantizeColumns(w);
         initializers.remove(name);
-        initializers.put(t.name(), t);
-        initializers.put(parts[1].name(), parts[1]);
-        initializers.put(parts[2].name(), parts[2]);
-        return t.name();
+        for (Tensor t : q) {
+          initializers.put(t.name(), t);
+        }
+        return q;
       });
       String y = node.outputs().get(0);
       String base = node.name().isEmpty() ? y : node.name();
-      // x_q carries each row's zero point in its d extra columns and W_q minus the column sums in its d extra rows,
-      // so the integer product is already sum_k (x_q - zp) * W_q: per-tensor zero point 0, as MatMulInteger wants.
-      nodes.add(new Node("MatMulInteger", "", base + "/MatMulInteger", List.of(xq[0], wq, "quantize/zero_u8",
-          parts[2].name()), List.of(base + "/int32"), List.of()));
+      nodes.add(new Node("MatMulInteger", "", base + "/MatMulInteger", List.of(xq[0], parts[0].name(),
+          "quantize/zero_point_u8", parts[2].name()), List.of(base + "/int32"), List.of())); // [N, O]
       nodes.add(new Node("Cast", "", base + "/Cast", List.of(base + "/int32"), List.of(base + "/float"),
           List.of(Attribute.ofInt("to", OnnxModel.FLOAT))));
       nodes.add(new Node("Mul", "", base + "/scale", List.of(xq[1], parts[1].name()),
@@ -185,8 +173,9 @@ public final class OnnxQuantizer {
       nodes.add(new Node("Reshape", "", base + "/unflatten", List.of(base + "/rows", shape), List.of(y),
           List.of())); // [B, T, O]
     }
-    initializers.putIfAbsent("quantize/zero_u8", new Tensor("quantize/zero_u8", OnnxModel.UINT8, new long[0],
-        new byte[] {0}));
+    if (weights.isEmpty()) {
+      throw new IllegalArgumentException("the model has no float MatMul weight to quantize");
+    }
     Map<String, String> metadata = new LinkedHashMap<>(model.metadata());
     metadata.put(OnnxLayout.PRECISION_KEY, "int8");
     Graph quantizedGraph = new Graph(g.name(), nodes, new ArrayList<>(initializers.values()), g.inputs(),
@@ -196,76 +185,42 @@ public final class OnnxQuantizer {
   }
 
   /**
-   * Nodes computing {x_q uint8 [N, H + d], s float [N, 1], Shape(x)} from {@code x} [B, T, H] (N = B T): each row's own
-   * asymmetric range (min and max widened to include 0), 256 levels, quantized in one {@code QuantizeLinear} per
-   * row; d zero columns appended before quantizing come out as the row's zero point.
+   * Nodes computing {x_q uint8 [N, H], s float [N, 1], Shape(x)} from {@code x} [B, T, H] (N = B T): each row's own
+   * scale around the shared zero point z, s = max(min / -z, max / (255 - z)), quantized in one {@code QuantizeLinear}
+   * per row.
    */
-  private static String[] rowQuantization(String x, long width, int rows, List<Node> nodes,
-      Map<String, Tensor> initializers) {
+  private static String[] rowQuantization(String x, long width, List<Node> nodes, Map<String, Tensor> initializers) {
     String[] out = {x + "/row_quantized", x + "/row_scale", x + "/shape"};
     constant(initializers, Tensor.longs("quantize/rows_of_" + width, new long[] {-1, width}, 2));
-    constant(initializers, Tensor.longs("quantize/pad_" + rows, new long[] {0, 0, 0, rows}, 4));
     nodes.add(new Node("Shape", "", out[2], List.of(x), List.of(out[2]), List.of())); // [3]
     String flat = x + "/rows";
     nodes.add(new Node("Reshape", "", flat, List.of(x, "quantize/rows_of_" + width), List.of(flat),
         List.of())); // [N, H]
-    String zp = x + "/row_zero_point";
-    rowRange(x, flat, 1, out[1], zp, nodes); // [N, 1]
-    String zpU8 = x + "/row_zero_point_u8";
-    nodes.add(new Node("Cast", "", zpU8 + "/2d", List.of(zp), List.of(zpU8 + "/2d"),
-        List.of(Attribute.ofInt("to", OnnxModel.UINT8))));
-    nodes.add(new Node("Reshape", "", zpU8, List.of(zpU8 + "/2d", "quantize/flat"), List.of(zpU8), List.of()));
+    String min = x + "/row_min";
+    nodes.add(new Node("ReduceMin", "", min, List.of(flat), List.of(min),
+        List.of(Attribute.ofInts("axes", 1), Attribute.ofInt("keepdims", 1)))); // [N, 1]
+    String max = x + "/row_max";
+    nodes.add(new Node("ReduceMax", "", max, List.of(flat), List.of(max),
+        List.of(Attribute.ofInts("axes", 1), Attribute.ofInt("keepdims", 1)))); // [N, 1]
+    String below = x + "/row_below";
+    nodes.add(new Node("Div", "", below, List.of(min, "quantize/below_zero_point"), List.of(below), List.of()));
+    String above = x + "/row_above";
+    nodes.add(new Node("Div", "", above, List.of(max, "quantize/above_zero_point"), List.of(above), List.of()));
+    String widest = x + "/row_widest";
+    nodes.add(new Node("Max", "", widest, List.of(below, above), List.of(widest), List.of())); // [N, 1]
+    nodes.add(new Node("Add", "", out[1], List.of(widest, "quantize/tiny"), List.of(out[1]), List.of())); // [N, 1]
     String scale1 = x + "/row_scale_1d";
     nodes.add(new Node("Reshape", "", scale1, List.of(out[1], "quantize/flat"), List.of(scale1), List.of())); // [N]
-    String padded = x + "/rows_padded";
-    nodes.add(new Node("Pad", "", padded, List.of(flat, "quantize/pad_" + rows), List.of(padded),
-        List.of())); // [N, H + d], the d new columns 0
-    nodes.add(new Node("QuantizeLinear", "", out[0], List.of(padded, scale1, zpU8), List.of(out[0]),
-        List.of(Attribute.ofInt("axis", 0)))); // [N, H + d] uint8
+    String zp = x + "/row_zero_point"; // [N] of z: QuantizeLinear wants one zero point per scale
+    nodes.add(new Node("Mul", "", zp + "/none", List.of(scale1, "quantize/zero"), List.of(zp + "/none"),
+        List.of()));
+    nodes.add(new Node("Add", "", zp + "/float", List.of(zp + "/none", "quantize/zero_point"),
+        List.of(zp + "/float"), List.of()));
+    nodes.add(new Node("Cast", "", zp, List.of(zp + "/float"), List.of(zp),
+        List.of(Attribute.ofInt("to", OnnxModel.UINT8))));
+    nodes.add(new Node("QuantizeLinear", "", out[0], List.of(flat, scale1, zp), List.of(out[0]),
+        List.of(Attribute.ofInt("axis", 0)))); // [N, H] uint8
     return out;
-  }
-
-  /** Rows of int8 needed to hold minus the largest column sum of {@code wq}, at most 127 per row (at least 1). */
-  static int correctionRows(Tensor wq) {
-    long[] sums = integerColumnSums(wq);
-    long max = 0;
-    for (long s : sums) {
-      max = Math.max(max, Math.abs(s));
-    }
-    return (int) Math.max(1, (max + INT8_MAX - 1) / INT8_MAX);
-  }
-
-  private static long[] integerColumnSums(Tensor wq) {
-    int rows = Math.toIntExact(wq.dims()[0]);
-    int cols = Math.toIntExact(wq.dims()[1]);
-    long[] sums = new long[cols];
-    byte[] q = wq.raw();
-    for (int r = 0; r < rows; r++) {
-      for (int c = 0; c < cols; c++) {
-        sums[c] += q[r * cols + c];
-      }
-    }
-    return sums;
-  }
-
-  /** {@code wq} [I, O] with {@code extra} rows appended whose column sums are minus {@code wq}'s. */
-  static Tensor withCorrectionRows(Tensor wq, int extra) {
-    int rows = Math.toIntExact(wq.dims()[0]);
-    int cols = Math.toIntExact(wq.dims()[1]);
-    long[] sums = integerColumnSums(wq);
-    byte[] q = java.util.Arrays.copyOf(wq.raw(), (rows + extra) * cols);
-    for (int c = 0; c < cols; c++) {
-      long remaining = -sums[c];
-      for (int r = rows; r < rows + extra; r++) {
-        long v = Math.max(-INT8_MAX, Math.min(INT8_MAX, remaining));
-        q[r * cols + c] = (byte) v;
-        remaining -= v;
-      }
-      if (remaining != 0) {
-        throw new IllegalStateException("column sum of " + wq.name() + " does not fit " + extra + " rows");
-      }
-    }
-    return new Tensor(wq.name() + "/with_zero_point_rows", OnnxModel.INT8, new long[] {rows + extra, cols}, q);
   }
 
   /**
