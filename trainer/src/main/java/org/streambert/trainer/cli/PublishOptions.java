@@ -66,11 +66,16 @@ public final class PublishOptions {
     return checkpointTopic(kafka);
   }
 
-  /** Publishes the run directory {@code runDir} (gate, store, event); returns the exit code. */
-  int publish(java.nio.file.Path runDir, CheckpointTopic topic, java.io.PrintStream log) throws java.io.IOException {
+  /**
+   * Publishes the run directory {@code runDir} (gate, store, event); returns the exit code. {@code rescorer}
+   * re-scores the published version on the candidate's engine when its figures name another (null: refused then).
+   */
+  int publish(java.nio.file.Path runDir, CheckpointTopic topic, java.io.PrintStream log,
+      org.streambert.trainer.publish.Publisher.ChampionScorer rescorer) throws java.io.IOException {
     prepareBundle(runDir, log);
     org.streambert.trainer.publish.Publisher.Outcome outcome = org.streambert.trainer.publish.Publisher.publish(runDir,
-        org.streambert.trainer.publish.CheckpointStore.at(store), topic, bundleUriBase, !noGate, gateTolerance, log);
+        org.streambert.trainer.publish.CheckpointStore.at(store), topic, bundleUriBase, !noGate, gateTolerance,
+        rescorer, log);
     return outcome.published() ? org.streambert.trainer.ExitCodes.OK : org.streambert.trainer.ExitCodes.GATE_REFUSED;
   }
 

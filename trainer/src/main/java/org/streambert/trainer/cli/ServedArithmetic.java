@@ -48,6 +48,20 @@ public record ServedArithmetic(String engine, String precision) {
   }
 
   /**
+   * The arithmetic a name such as {@code "onnxruntime int8"} ({@link #toString}, a checkpoint's {@code devEngine})
+   * stands for.
+   *
+   * @throws IllegalArgumentException when it is not an engine and a precision this trainer can score on
+   */
+  public static ServedArithmetic fromName(String name) {
+    String[] parts = name == null ? new String[0] : name.strip().split("\\s+");
+    if (parts.length != 2) {
+      throw new IllegalArgumentException("'" + name + "' is not an engine and a precision (e.g. onnxruntime int8)");
+    }
+    return parse(parts[0], parts[1]);
+  }
+
+  /**
    * The bundle's forward pass on this engine at this precision; the caller closes it.
    *
    * @throws IllegalArgumentException when ONNX Runtime is asked for and the bundle has no ONNX file
