@@ -79,11 +79,16 @@ public final class PublishOptions {
     return outcome.published() ? org.streambert.trainer.ExitCodes.OK : org.streambert.trainer.ExitCodes.GATE_REFUSED;
   }
 
-  /** With {@code --with-onnx}: gives the run's bundle its ONNX file before anything is gated, stored or signed. */
+  /**
+   * With {@code --with-onnx}: gives the run's bundle its ONNX file before anything is gated, stored or signed; then
+   * measures the golden tolerance of every engine the bundle can be served on, where run.json lacks one
+   * ({@link GoldenTolerances}).
+   */
   void prepareBundle(java.nio.file.Path runDir, java.io.PrintStream log) throws java.io.IOException {
     if (withOnnx) {
       OnnxRuns.addOnnx(runDir, log);
     }
+    GoldenTolerances.apply(runDir, log);
   }
 
   /** The checkpoint topic, signing with {@code --signing-key} or else {@code $TRAINER_SIGNING_KEY}. */
