@@ -341,6 +341,13 @@ public final class NlpConfig extends AbstractConfig {
       + "beyond that.";
   public static final double GOLDEN_SCORE_TOLERANCE_MAX_DEFAULT = ModelRollout.DEFAULT_MAX_GOLDEN_TOLERANCE;
 
+  public static final String GOLDEN_SCORE_TOLERANCE_FROM_EVENT_CONFIG = "nlp.golden.score.tolerance.from.event";
+  public static final String GOLDEN_SCORE_TOLERANCE_FROM_EVENT_DOC = "true: check golden examples with the tolerance "
+      + "the checkpoint event measured for the served engine and precision (goldenTolerances), where it has one. "
+      + "false: always with the configured tolerance of the precision (nlp.golden.score.tolerance[.bf16|.int8]), e.g. "
+      + "on a CPU whose int8 or bf16 kernels move the golden scores further than the trainer's did.";
+  public static final boolean GOLDEN_SCORE_TOLERANCE_FROM_EVENT_DEFAULT = true;
+
   public static final String CACHE_MAX_ENTRIES_CONFIG = "nlp.cache.max.entries";
   public static final String CACHE_MAX_ENTRIES_DOC = "Duplicate-result cache: most results kept (least recently used "
       + "evicted first), keyed by model version, text and question; a repeated text skips the forward pass and gets "
@@ -494,6 +501,8 @@ public final class NlpConfig extends AbstractConfig {
           Range.between(0, 1), Importance.LOW, GOLDEN_SCORE_TOLERANCE_INT8_DOC)
       .define(GOLDEN_SCORE_TOLERANCE_MAX_CONFIG, Type.DOUBLE, GOLDEN_SCORE_TOLERANCE_MAX_DEFAULT,
           Range.between(0, 1), Importance.LOW, GOLDEN_SCORE_TOLERANCE_MAX_DOC)
+      .define(GOLDEN_SCORE_TOLERANCE_FROM_EVENT_CONFIG, Type.BOOLEAN, GOLDEN_SCORE_TOLERANCE_FROM_EVENT_DEFAULT,
+          Importance.LOW, GOLDEN_SCORE_TOLERANCE_FROM_EVENT_DOC)
       .define(CACHE_MAX_ENTRIES_CONFIG, Type.INT, CACHE_MAX_ENTRIES_DEFAULT, Range.between(0, 10_000_000),
           Importance.LOW, CACHE_MAX_ENTRIES_DOC)
       .define(CACHE_MAX_BYTES_CONFIG, Type.LONG, CACHE_MAX_BYTES_DEFAULT, Range.between(0, 1L << 40),
@@ -935,6 +944,10 @@ public final class NlpConfig extends AbstractConfig {
 
   public double goldenScoreToleranceMax() {
     return getDouble(GOLDEN_SCORE_TOLERANCE_MAX_CONFIG);
+  }
+
+  public boolean goldenScoreToleranceFromEvent() {
+    return getBoolean(GOLDEN_SCORE_TOLERANCE_FROM_EVENT_CONFIG);
   }
 
   /** The engine choice ({@code nlp.model.engine}, both precisions, ONNX Runtime's threads and spinning). */

@@ -139,6 +139,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private volatile double bf16Tolerance = DEFAULT_BF16_TOLERANCE;
   private volatile double int8Tolerance = DEFAULT_INT8_TOLERANCE;
   private volatile double maxGoldenTolerance = DEFAULT_MAX_GOLDEN_TOLERANCE;
+  private volatile boolean eventTolerances = true;
   private volatile EmbeddingChoice embeddings = EmbeddingChoice.OFF;
   private final int maxBatchSize;
   private final ExecutorService executor;
@@ -243,6 +244,16 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       throw new IllegalArgumentException("max golden tolerance must be in [0, 1], not " + tolerance);
     }
     this.maxGoldenTolerance = tolerance;
+    return this;
+  }
+
+  /**
+   * Whether the golden check uses the tolerance an event measured for the served engine ({@code true}, the default)
+   * or always the configured tolerance of the precision ({@code false}: e.g. instances on a CPU whose int8 or bf16
+   * kernels move the golden scores further than the trainer's did). Call before the first checkpoint.
+   */
+  public ModelRollout withEventTolerances(boolean use) {
+    this.eventTolerances = use;
     return this;
   }
 
@@ -765,7 +776,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
    * precision.
    */
   private double toleranceOf(ModelCheckpoint cp, ServingEngine engine) throws RefusedException {
-    Double stored = GoldenTolerance.stored(cp, engine);
+    Double stored = eventTolerances ? GoldenTolerance.stored(cp, engine) : null;
     if (stored == null) {
       return toleranceOf(engine);
     }

@@ -185,6 +185,10 @@ class GoldenToleranceRolloutTest {
     RolloutStatus old = publish(ModelCheckpoint.newBuilder(checkpoint(bundle, golden, tolerances, shift))
         .setGoldenTolerances(null).build());
     assertEquals(RolloutStatus.LOADED, old.status(), old.reason());
+    // nor with nlp.golden.score.tolerance.from.event=false: the operator's configured tolerance decides
+    start(ServingEngine.ONNXRUNTIME_INT8, 0.5).withEventTolerances(false);
+    RolloutStatus configured = publish(checkpoint(bundle, golden, tolerances, shift));
+    assertEquals(RolloutStatus.LOADED, configured.status(), configured.reason());
   }
 
   @Test
