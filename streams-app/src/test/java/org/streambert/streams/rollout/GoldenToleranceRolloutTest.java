@@ -28,10 +28,7 @@ import org.streambert.bert.model.TinyBert;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.onnx.OnnxBundles;
 import org.streambert.bert.onnx.OnnxPrecision;
-import org.streambert.schemas.avro.Entity;
 import org.streambert.schemas.avro.GoldenExample;
-import org.streambert.schemas.avro.Head;
-import org.streambert.schemas.avro.HeadType;
 import org.streambert.schemas.avro.LabelScore;
 import org.streambert.schemas.avro.ModelCheckpoint;
 import org.streambert.schemas.rollout.RolloutStatus;
@@ -136,19 +133,19 @@ class GoldenToleranceRolloutTest {
     return tolerances;
   }
 
+  /**
+   * The checkpoint of the bundle (golden example from TensorFlow fp32, as the trainer computes it) with
+   * {@code tolerances} and its expected scores moved by {@code scoreShift}.
+   */
   private static ModelCheckpoint checkpoint(ModelBundle bundle, Prediction p, Map<String, Double> tolerances,
-      float scoreShift) {
-    List<LabelScore> scores = p.labelScores().stream()
-        .map(s -> new LabelScore(s.label(), s.score() + scoreShift)).toList();
-    List<Entity> entities = p.entities().stream()
-        .map(e -> new Entity(e.type(), e.text(), e.start(), e.end(), e.score())).toList();
-    return ModelCheckpoint.newBuilder().setModelName("tiny").setVersion(bundle.model().version())
-        .setBundleUri(bundle.dir().toUri().toString()).setManifestSha256(bundle.manifestSha256())
-        .setCreatedAt(Instant.now())
-        .setHeads(List.of(new Head("topic", HeadType.CLASSIFICATION, TensorFlowModelRolloutTest.TOPIC.labels()),
-            new Head("ner", HeadType.TOKEN_CLASSIFICATION, TensorFlowModelRolloutTest.NER.labels())))
-        .setGoldenExamples(List.of(GoldenExample.newBuilder().setText(TEXT).setExpectedLabel(p.label().label())
-            .setExpectedScores(scores).setExpectedEntities(entities).build()))
+      float scoreShift) throws Exception {
+    ModelCheckpoint cp = EngineRolloutTest.checkpoint(bundle);
+    GoldenExample g = cp.getGoldenExamples().get(0);
+    assertEquals(p.label().label(), g.getExpectedLabel());
+    List<LabelScore> shifted = g.getExpectedScores().stream()
+        .map(s -> new LabelScore(s.getLabel(), s.getScore() + scoreShift)).toList();
+    return ModelCheckpoint.newBuilder(cp)
+        .setGoldenExamples(List.of(GoldenExample.newBuilder(g).setExpectedScores(shifted).build()))
         .setGoldenTolerances(tolerances).build();
   }
 

@@ -28,24 +28,25 @@ import org.streambert.trainer.publish.RunReport;
  * {@value #FLOOR}, becomes that engine's tolerance in {@code run.json} and the checkpoint event
  * ({@code goldenTolerances}). An engine on which a golden label or entity list differs, or a score is not finite, gets
  * no tolerance: an instance's golden check refuses the bundle on it whatever the tolerance, and says why.
+ * {@code GoldenToleranceBench} (bench) measures the same on a bundle and a data set.
  */
-final class GoldenTolerances {
+public final class GoldenTolerances {
 
   /** The measured largest move is multiplied by this: room for another CPU's kernels and summation order. */
-  static final double MARGIN = 1.5;
+  public static final double MARGIN = 1.5;
   /**
    * The smallest tolerance stored: TensorFlow fp32 reproduces its own golden scores exactly on the trainer's machine,
    * and another CPU's fp32 kernels (AVX2 against AVX-512, another thread count) move a softmax score by about 1e-6.
    */
-  static final double FLOOR = 1e-4;
+  public static final double FLOOR = 1e-4;
 
   /** One engine's measurement: the largest move, and the tolerance, or why it has none. */
-  record Measured(ServedArithmetic engine, double largestMove, Double tolerance, String refusal) {}
+  public record Measured(ServedArithmetic engine, double largestMove, Double tolerance, String refusal) {}
 
   private GoldenTolerances() {}
 
   /** The engines and precisions an instance can serve {@code bundle} on. */
-  static List<ServedArithmetic> servable(ModelBundle bundle) {
+  public static List<ServedArithmetic> servable(ModelBundle bundle) {
     List<ServedArithmetic> engines = new ArrayList<>();
     for (Precision p : Precision.values()) {
       if (p != Precision.AUTO) {
@@ -92,7 +93,7 @@ final class GoldenTolerances {
   }
 
   /** The largest golden label-score move on each of {@code engines}, and the tolerance it justifies. */
-  static List<Measured> measure(ModelBundle bundle, List<RunReport.Golden> golden, List<ServedArithmetic> engines)
+  public static List<Measured> measure(ModelBundle bundle, List<RunReport.Golden> golden, List<ServedArithmetic> engines)
       throws IOException {
     List<String> texts = golden.stream().map(RunReport.Golden::text).toList();
     List<Measured> out = new ArrayList<>();
@@ -121,7 +122,7 @@ final class GoldenTolerances {
   }
 
   /** One engine's predictions against the golden examples. */
-  static Measured compare(ServedArithmetic engine, List<RunReport.Golden> golden, List<Prediction> predictions) {
+  public static Measured compare(ServedArithmetic engine, List<RunReport.Golden> golden, List<Prediction> predictions) {
     double largest = 0;
     for (int i = 0; i < golden.size(); i++) {
       RunReport.Golden g = golden.get(i);
