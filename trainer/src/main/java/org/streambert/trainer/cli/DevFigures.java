@@ -31,7 +31,7 @@ import org.streambert.trainer.train.TrainingConfig;
 final class DevFigures {
 
   /** {@code --engine}'s default: what an instance serves by default for the bundle (see {@link #resolve}). */
-  static final String AUTO = "auto";
+  static final String AUTO = ServedArithmetic.AUTO;
   /** The dev figures file of a run directory. */
   static final String FILE = "dev-metrics.json";
 

@@ -19,6 +19,8 @@ import org.streambert.bert.onnx.OnnxPrecision;
 public record ServedArithmetic(String engine, String precision) {
   public static final String TENSORFLOW = "tensorflow";
   public static final String ONNXRUNTIME = "onnxruntime";
+  /** The training commands' {@code --engine} default: what an instance serves by default for the bundle. */
+  public static final String AUTO = "auto";
   /** The reference every figure was measured on before engines could be chosen. */
   public static final ServedArithmetic TENSORFLOW_FP32 = new ServedArithmetic(TENSORFLOW, "fp32");
 
