@@ -51,8 +51,7 @@ final class DevFigures {
           + "(auto measures what the bundle serves by default: onnxruntime int8 with an ONNX file, else tensorflow "
           + "fp32)");
     }
-    String e = engine == null || engine.isBlank() || engine.strip().equalsIgnoreCase(AUTO)
-        ? (hasOnnx ? ServedArithmetic.ONNXRUNTIME : ServedArithmetic.TENSORFLOW) : engine;
+    String e = auto ? (hasOnnx ? ServedArithmetic.ONNXRUNTIME : ServedArithmetic.TENSORFLOW) : engine;
     String p = precision != null ? precision
         : e.strip().equalsIgnoreCase(ServedArithmetic.ONNXRUNTIME) ? "int8" : "fp32";
     return ServedArithmetic.parse(e, p);
