@@ -330,6 +330,24 @@ public final class NlpConfig extends AbstractConfig {
       + "and entities must match exactly, and a model refused at int8 is tried at the next engine and precision.";
   public static final double GOLDEN_SCORE_TOLERANCE_INT8_DEFAULT = ModelRollout.DEFAULT_INT8_TOLERANCE;
 
+  public static final String GOLDEN_SCORE_TOLERANCE_MAX_CONFIG = "nlp.golden.score.tolerance.max";
+  public static final String GOLDEN_SCORE_TOLERANCE_MAX_DOC = "Largest golden tolerance a checkpoint event may carry "
+      + "for the engine and precision a model is served on: the trainer measures, for each engine the bundle can be "
+      + "served on, the largest golden score move against the fp32 golden scores and publishes it x 1.5 (at least "
+      + "1e-4) in goldenTolerances, and instances check with that instead of the configured tolerance of the "
+      + "precision (which still applies to events without one). An event whose tolerance for the engine is larger is "
+      + "refused on that engine (the next is tried); one with a tolerance that is not a number in [0, 1] is refused. "
+      + "The default is the loosest configured default (int8's), so an event can tighten the check, never loosen it "
+      + "beyond that.";
+  public static final double GOLDEN_SCORE_TOLERANCE_MAX_DEFAULT = ModelRollout.DEFAULT_MAX_GOLDEN_TOLERANCE;
+
+  public static final String GOLDEN_SCORE_TOLERANCE_FROM_EVENT_CONFIG = "nlp.golden.score.tolerance.from.event";
+  public static final String GOLDEN_SCORE_TOLERANCE_FROM_EVENT_DOC = "true: check golden examples with the tolerance "
+      + "the checkpoint event measured for the served engine and precision (goldenTolerances), where it has one. "
+      + "false: always with the configured tolerance of the precision (nlp.golden.score.tolerance[.bf16|.int8]), e.g. "
+      + "on a CPU whose int8 or bf16 kernels move the golden scores further than the trainer's did.";
+  public static final boolean GOLDEN_SCORE_TOLERANCE_FROM_EVENT_DEFAULT = true;
+
   public static final String CACHE_MAX_ENTRIES_CONFIG = "nlp.cache.max.entries";
   public static final String CACHE_MAX_ENTRIES_DOC = "Duplicate-result cache: most results kept (least recently used "
       + "evicted first), keyed by model version, text and question; a repeated text skips the forward pass and gets "
@@ -481,6 +499,10 @@ public final class NlpConfig extends AbstractConfig {
           MODEL_ONNXRUNTIME_SPINNING_DOC)
       .define(GOLDEN_SCORE_TOLERANCE_INT8_CONFIG, Type.DOUBLE, GOLDEN_SCORE_TOLERANCE_INT8_DEFAULT,
           Range.between(0, 1), Importance.LOW, GOLDEN_SCORE_TOLERANCE_INT8_DOC)
+      .define(GOLDEN_SCORE_TOLERANCE_MAX_CONFIG, Type.DOUBLE, GOLDEN_SCORE_TOLERANCE_MAX_DEFAULT,
+          Range.between(0, 1), Importance.LOW, GOLDEN_SCORE_TOLERANCE_MAX_DOC)
+      .define(GOLDEN_SCORE_TOLERANCE_FROM_EVENT_CONFIG, Type.BOOLEAN, GOLDEN_SCORE_TOLERANCE_FROM_EVENT_DEFAULT,
+          Importance.LOW, GOLDEN_SCORE_TOLERANCE_FROM_EVENT_DOC)
       .define(CACHE_MAX_ENTRIES_CONFIG, Type.INT, CACHE_MAX_ENTRIES_DEFAULT, Range.between(0, 10_000_000),
           Importance.LOW, CACHE_MAX_ENTRIES_DOC)
       .define(CACHE_MAX_BYTES_CONFIG, Type.LONG, CACHE_MAX_BYTES_DEFAULT, Range.between(0, 1L << 40),
@@ -918,6 +940,14 @@ public final class NlpConfig extends AbstractConfig {
 
   public double goldenScoreToleranceInt8() {
     return getDouble(GOLDEN_SCORE_TOLERANCE_INT8_CONFIG);
+  }
+
+  public double goldenScoreToleranceMax() {
+    return getDouble(GOLDEN_SCORE_TOLERANCE_MAX_CONFIG);
+  }
+
+  public boolean goldenScoreToleranceFromEvent() {
+    return getBoolean(GOLDEN_SCORE_TOLERANCE_FROM_EVENT_CONFIG);
   }
 
   /** The engine choice ({@code nlp.model.engine}, both precisions, ONNX Runtime's threads and spinning). */

@@ -102,7 +102,8 @@ public final class NlpService implements AutoCloseable {
     rollout = new ModelRollout(config.instanceId(), models, loader, Path.of(config.modelCacheDir()), publisher,
         config.goldenScoreTolerance(), config.batchMaxSize(), policy)
         .withBf16Tolerance(config.goldenScoreToleranceBf16()).withInt8Tolerance(config.goldenScoreToleranceInt8())
-        .withEmbeddings(config.embeddings());
+        .withMaxGoldenTolerance(config.goldenScoreToleranceMax())
+        .withEventTolerances(config.goldenScoreToleranceFromEvent()).withEmbeddings(config.embeddings());
     if (!policy.trustedKeys().isEmpty()) {
       LOG.info("checkpoint events must carry a sequence higher than the last accepted one of their slot; the last "
           + "accepted events are kept in {}{}", rollout.acceptance().acceptedFile().orElse(null),

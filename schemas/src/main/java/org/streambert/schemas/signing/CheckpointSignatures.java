@@ -23,15 +23,17 @@ import org.streambert.schemas.avro.ModelCheckpoint;
  * set to null and {@code metrics} in key order, written with the fields of its format, which the event's own fields
  * decide:
  * <ul>
- *   <li>{@link #DOMAIN_V2} when it carries any of {@code sequence}, {@code issuedAt}, {@code expiresAt}: every field
- *       of this module's schema (the first {@value #V2_FIELDS});</li>
+ *   <li>{@link #DOMAIN_V3} when it carries {@code devEngine} or {@code goldenTolerances}: every field of this module's
+ *       schema (the first {@value #V3_FIELDS}, {@code goldenTolerances} in key order);</li>
+ *   <li>{@link #DOMAIN_V2} otherwise when it carries any of {@code sequence}, {@code issuedAt}, {@code expiresAt}:
+ *       the first {@value #V2_FIELDS} fields;</li>
  *   <li>{@link #DOMAIN} (v1) otherwise: the first {@value #V1_FIELDS} fields, {@code modelName} to {@code signature},
  *       exactly the bytes trainers signed before sequences existed, so their events still verify after an
  *       upgrade.</li>
  * </ul>
  * Either way every field is covered, including {@code signingKeyId}, {@code stage}, the bundle URI, the manifest
- * SHA-256, the heads and the golden examples; stripping the sequence from a v2 event, or adding one to a v1 event,
- * changes the domain and the bytes, so the signature fails. The domain prefix also keeps a checkpoint signature from
+ * SHA-256, the heads, the golden examples and their tolerances; stripping the sequence from a v2 event, adding one to
+ * a v1 event, or stripping the engine or golden tolerances from a v3 event, changes the domain and the bytes, so the signature fails. The domain prefix also keeps a checkpoint signature from
  * being valid for any other message signed with the same key. An event written with a newer schema (fields this
  * reader does not know) does not verify: fail closed. A field added to the schema later needs a format of its own
  * (a new domain and field count), or the events signed before it stop verifying; the class refuses to load when
@@ -43,20 +45,25 @@ public final class CheckpointSignatures {
   public static final String DOMAIN = "streaming-bert/model-checkpoint/v1\0";
   /** Domain-separation prefix of the v2 signed bytes: events with a sequence, issue time or expiry. */
   public static final String DOMAIN_V2 = "streaming-bert/model-checkpoint/v2\0";
+  /** Domain-separation prefix of the v3 signed bytes: events naming their dev engine or golden tolerances. */
+  public static final String DOMAIN_V3 = "streaming-bert/model-checkpoint/v3\0";
   /** The JDK algorithm name of the signatures. */
   public static final String ALGORITHM = Ed25519Keys.ALGORITHM;
   /** Fields the v1 format encodes: {@code modelName} to {@code signature}, the schema before sequences existed. */
   static final int V1_FIELDS = 13;
   /** Fields the v2 format encodes: v1's, then {@code sequence}, {@code issuedAt} and {@code expiresAt}. */
   static final int V2_FIELDS = 16;
+  /** Fields the v3 format encodes: v2's, then {@code devEngine} and {@code goldenTolerances}. */
+  static final int V3_FIELDS = 18;
 
   private static final Schema V1 = prefix(ModelCheckpoint.getClassSchema(), V1_FIELDS);
   private static final Schema V2 = prefix(ModelCheckpoint.getClassSchema(), V2_FIELDS);
+  private static final Schema V3 = prefix(ModelCheckpoint.getClassSchema(), V3_FIELDS);
 
   static {
-    if (ModelCheckpoint.getClassSchema().getFields().size() != V2_FIELDS) {
+    if (ModelCheckpoint.getClassSchema().getFields().size() != V3_FIELDS) {
       throw new IllegalStateException("ModelCheckpoint has " + ModelCheckpoint.getClassSchema().getFields().size()
-          + " fields but the signed-bytes formats cover " + V2_FIELDS + ": give the new field a format");
+          + " fields but the signed-bytes formats cover " + V3_FIELDS + ": give the new field a format");
     }
   }
 
@@ -65,14 +72,18 @@ public final class CheckpointSignatures {
   /** The exact bytes a signature covers (see the class comment). */
   public static byte[] signedBytes(ModelCheckpoint checkpoint) {
     ModelCheckpoint unsigned = ModelCheckpoint.newBuilder(checkpoint).setSignature(null)
-        .setMetrics(new TreeMap<>(checkpoint.getMetrics())).build();
-    boolean v2 = isV2(checkpoint);
+        .setMetrics(new TreeMap<>(checkpoint.getMetrics()))
+        .setGoldenTolerances(checkpoint.getGoldenTolerances() == null ? null
+            : new TreeMap<>(checkpoint.getGoldenTolerances())).build();
+    boolean v3 = isV3(checkpoint);
+    boolean v2 = !v3 && isV2(checkpoint);
     ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-    out.writeBytes((v2 ? DOMAIN_V2 : DOMAIN).getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes((v3 ? DOMAIN_V3 : v2 ? DOMAIN_V2 : DOMAIN).getBytes(StandardCharsets.US_ASCII));
     try {
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
       // The writer reads fields by position, and the formats are prefixes of the schema: v1 stops before sequence.
-      new SpecificDatumWriter<ModelCheckpoint>(v2 ? V2 : V1, unsigned.getSpecificData()).write(unsigned, encoder);
+      new SpecificDatumWriter<ModelCheckpoint>(v3 ? V3 : v2 ? V2 : V1, unsigned.getSpecificData())
+          .write(unsigned, encoder);
       encoder.flush();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot encode a checkpoint in memory", e);
@@ -83,6 +94,11 @@ public final class CheckpointSignatures {
   /** True when the event is signed in the v2 format: it carries a sequence, an issue time or an expiry. */
   static boolean isV2(ModelCheckpoint checkpoint) {
     return checkpoint.getSequence() != null || checkpoint.getIssuedAt() != null || checkpoint.getExpiresAt() != null;
+  }
+
+  /** True when the event is signed in the v3 format: it names its dev engine or carries golden tolerances. */
+  static boolean isV3(ModelCheckpoint checkpoint) {
+    return checkpoint.getDevEngine() != null || checkpoint.getGoldenTolerances() != null;
   }
 
   /** The record schema {@code schema} with only its first {@code n} fields (same name, same nested types). */

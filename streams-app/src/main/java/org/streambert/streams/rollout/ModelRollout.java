@@ -114,6 +114,13 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
    */
   public static final double DEFAULT_INT8_TOLERANCE = 0.2;
 
+  /**
+   * Largest golden tolerance an event may carry for the engine a model is served on, unless
+   * {@link #withMaxGoldenTolerance} says otherwise; also the default of {@code nlp.golden.score.tolerance.max}: the
+   * loosest configured default (int8's), so an event can tighten the check but never loosen it beyond that.
+   */
+  public static final double DEFAULT_MAX_GOLDEN_TOLERANCE = DEFAULT_INT8_TOLERANCE;
+
   /** Text of the warm-up prediction (first runs of a graph are slow; keep that out of the first batch). */
   public static final String WARM_UP_TEXT = "warm up the model";
 
@@ -131,6 +138,8 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   private final double tolerance;
   private volatile double bf16Tolerance = DEFAULT_BF16_TOLERANCE;
   private volatile double int8Tolerance = DEFAULT_INT8_TOLERANCE;
+  private volatile double maxGoldenTolerance = DEFAULT_MAX_GOLDEN_TOLERANCE;
+  private volatile boolean eventTolerances = true;
   private volatile EmbeddingChoice embeddings = EmbeddingChoice.OFF;
   private final int maxBatchSize;
   private final ExecutorService executor;
@@ -222,6 +231,29 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
       throw new IllegalArgumentException("int8 tolerance must be in [0, 1], not " + tolerance);
     }
     this.int8Tolerance = tolerance;
+    return this;
+  }
+
+  /**
+   * Sets the largest golden tolerance an event may carry for the engine a model is served on (its
+   * {@code goldenTolerances}, measured by the trainer): above it the model is refused on that engine. Call before the
+   * first checkpoint.
+   */
+  public ModelRollout withMaxGoldenTolerance(double tolerance) {
+    if (!(tolerance >= 0 && tolerance <= 1)) {
+      throw new IllegalArgumentException("max golden tolerance must be in [0, 1], not " + tolerance);
+    }
+    this.maxGoldenTolerance = tolerance;
+    return this;
+  }
+
+  /**
+   * Whether the golden check uses the tolerance an event measured for the served engine ({@code true}, the default)
+   * or always the configured tolerance of the precision ({@code false}: e.g. instances on a CPU whose int8 or bf16
+   * kernels move the golden scores further than the trainer's did). Call before the first checkpoint.
+   */
+  public ModelRollout withEventTolerances(boolean use) {
+    this.eventTolerances = use;
     return this;
   }
 
@@ -714,7 +746,7 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
         }
         model = ServingModel.fromBundle(bundle, loaded, maxBatchSize, embeddings);
         model.predict(List.of(WARM_UP_TEXT));
-        checkGolden(model, cp, toleranceOf(loaded.engine()), loaded.engine());
+        checkGolden(model, cp, toleranceOf(cp, loaded.engine()), loaded.engine());
         ServingModel passed = model;
         model = null;
         return passed;
@@ -739,8 +771,25 @@ public final class ModelRollout implements CheckpointListener, AutoCloseable {
   }
 
   /**
-   * The golden score tolerance of a precision: bf16 and int8 (per row or per tensor) have their own, everything else
-   * fp32's.
+   * The golden score tolerance of the engine a model is served on: the one the event measured for it
+   * ({@code goldenTolerances}, refused above {@code nlp.golden.score.tolerance.max}), else the configured one of its
+   * precision.
+   */
+  private double toleranceOf(ModelCheckpoint cp, ServingEngine engine) throws RefusedException {
+    Double stored = eventTolerances ? GoldenTolerance.stored(cp, engine) : null;
+    if (stored == null) {
+      return toleranceOf(engine);
+    }
+    if (!(stored >= 0 && stored <= maxGoldenTolerance)) {
+      throw new RefusedException(GoldenTolerance.REASON + ": the event's golden tolerance " + stored + " for "
+          + engine + " exceeds nlp.golden.score.tolerance.max " + maxGoldenTolerance);
+    }
+    return stored;
+  }
+
+  /**
+   * The configured golden score tolerance of a precision: bf16 and int8 (per row or per tensor) have their own,
+   * everything else fp32's.
    */
   private double toleranceOf(ServingEngine engine) {
     if (engine.precision().startsWith(ServingEngine.INT8)) {

@@ -79,7 +79,7 @@ public record ModelSourcePolicy(TrustedKeys trustedKeys, List<String> allowedUri
 
   /**
    * Why {@code checkpoint} must not even be fetched, or null: signature (when keys are trusted), location, golden
-   * examples (signed events with heads, unless opted out).
+   * examples (signed events with heads, unless opted out), golden tolerances out of their bounds.
    */
   public String refusal(ModelCheckpoint checkpoint) {
     if (!trustedKeys.isEmpty()) {
@@ -97,7 +97,7 @@ public record ModelSourcePolicy(TrustedKeys trustedKeys, List<String> allowedUri
       return "golden.required: the event names heads but carries no golden examples (nlp.golden.required=false to "
           + "accept that)";
     }
-    return null;
+    return GoldenTolerance.refusal(checkpoint);
   }
 
   /** Why the bundle location is not allowed, or null (string rules only; the fetcher re-checks resolved paths). */

@@ -102,7 +102,7 @@ class EngineRolloutTest {
   }
 
   /** The checkpoint of a bundle, its golden example computed as the trainer does: TensorFlow fp32. */
-  private static ModelCheckpoint checkpoint(ModelBundle bundle) throws Exception {
+  static ModelCheckpoint checkpoint(ModelBundle bundle) throws Exception {
     Prediction p;
     try (BertPredictor predictor = BertBundles.openPredictor(bundle, BertBundles.defaultPredictorConfig(bundle),
         Precision.FP32)) {

@@ -79,6 +79,7 @@ public final class DistillCommand implements Callable<Integer> {
     DistillConfig distill = new DistillConfig(temperature, alpha); // refuses T <= 0 before anything is loaded
     textTopic.validate(kafka);
     run.requireNew();
+    DevFigures.validate(training);
     CheckpointTopic topic = run.publish ? publishing.prepareToPublish(kafka) : null;
     List<String> texts = UnlabelledTexts.read(unlabelled);
     TextTopicSource.Texts fromTopic = addTopicTexts(texts, log);
@@ -110,7 +111,8 @@ public final class DistillCommand implements Callable<Integer> {
       }
     }
     publishing.prepareBundle(run.out, log); // --with-onnx: the run's bundle carries its ONNX file, published or not
-    return run.publish ? publishing.publish(run.out, topic, log) : ExitCodes.OK;
+    DevFigures.measure(run.out, taskData, training, log); // the published figures on --engine/--precision
+    return run.publish ? publishing.publish(run.out, topic, log, DevFigures.rescorer(taskData, training)) : ExitCodes.OK;
   }
 
   /**

@@ -71,9 +71,12 @@ public final class FineTuneCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintStream log = System.out;
     run.requireNew();
+    DevFigures.validate(training);
     org.streambert.trainer.publish.CheckpointTopic topic = run.publish ? publishing.prepareToPublish(kafka) : null;
-    train(data.load(kafka, training.seed, log), log);
+    TaskData taskData = data.load(kafka, training.seed, log);
+    train(taskData, log);
     publishing.prepareBundle(run.out, log); // --with-onnx: the run's bundle carries its ONNX file, published or not
-    return run.publish ? publishing.publish(run.out, topic, log) : ExitCodes.OK;
+    DevFigures.measure(run.out, taskData, training, log); // the published figures on --engine/--precision
+    return run.publish ? publishing.publish(run.out, topic, log, DevFigures.rescorer(taskData, training)) : ExitCodes.OK;
   }
 }

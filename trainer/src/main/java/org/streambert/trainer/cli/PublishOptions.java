@@ -66,19 +66,29 @@ public final class PublishOptions {
     return checkpointTopic(kafka);
   }
 
-  /** Publishes the run directory {@code runDir} (gate, store, event); returns the exit code. */
-  int publish(java.nio.file.Path runDir, CheckpointTopic topic, java.io.PrintStream log) throws java.io.IOException {
+  /**
+   * Publishes the run directory {@code runDir} (gate, store, event); returns the exit code. {@code rescorer}
+   * re-scores the published version on the candidate's engine when its figures name another (null: refused then).
+   */
+  int publish(java.nio.file.Path runDir, CheckpointTopic topic, java.io.PrintStream log,
+      org.streambert.trainer.publish.Publisher.ChampionScorer rescorer) throws java.io.IOException {
     prepareBundle(runDir, log);
     org.streambert.trainer.publish.Publisher.Outcome outcome = org.streambert.trainer.publish.Publisher.publish(runDir,
-        org.streambert.trainer.publish.CheckpointStore.at(store), topic, bundleUriBase, !noGate, gateTolerance, log);
+        org.streambert.trainer.publish.CheckpointStore.at(store), topic, bundleUriBase, !noGate, gateTolerance,
+        rescorer, log);
     return outcome.published() ? org.streambert.trainer.ExitCodes.OK : org.streambert.trainer.ExitCodes.GATE_REFUSED;
   }
 
-  /** With {@code --with-onnx}: gives the run's bundle its ONNX file before anything is gated, stored or signed. */
+  /**
+   * With {@code --with-onnx}: gives the run's bundle its ONNX file before anything is gated, stored or signed; then
+   * measures the golden tolerance of every engine the bundle can be served on, where run.json lacks one
+   * ({@link GoldenTolerances}).
+   */
   void prepareBundle(java.nio.file.Path runDir, java.io.PrintStream log) throws java.io.IOException {
     if (withOnnx) {
       OnnxRuns.addOnnx(runDir, log);
     }
+    GoldenTolerances.apply(runDir, log);
   }
 
   /** The checkpoint topic, signing with {@code --signing-key} or else {@code $TRAINER_SIGNING_KEY}. */

@@ -172,11 +172,7 @@ public final class ServeCommand implements Callable<Integer> {
         group != null ? group : "trainer-serve-" + modelName, maxExamples, maxTextChars, labellers);
         TrainingRunTopic runs = new TrainingRunTopic(kafka.clients(), runsTopic)) {
       ServeLoop loop = new ServeLoop(settings, examples, checkpoints, CheckpointStore.at(publishing.store), runs,
-          this::trainRound, (bundle, cls, ner) -> EvaluateCommand.evaluate(bundle, cls, ner,
-              TrainingConfig.DEFAULT_EVAL_BATCH_SIZE, org.streambert.bert.model.Precision.FP32,
-              training.documentContext, training.servedText,
-              java.util.EnumSet.of(org.streambert.trainer.train.ServedText.TOKENIZED, training.servedText)).metrics(),
-          log).withHeldOutSecret(heldOutSecret).trustingInstances(instances);
+          this::trainRound, DevFigures.evaluator(training), log).withHeldOutSecret(heldOutSecret).trustingInstances(instances);
       log.printf("serving %s: %s -> %s (group %s), round at %d new examples or every %s%n", modelName,
           examplesTopic, publishing.topic, group != null ? group : "trainer-serve-" + modelName, minNewExamples,
           maxInterval);
@@ -249,8 +245,9 @@ public final class ServeCommand implements Callable<Integer> {
     } else {
       fineTune.model = model;
     }
-    org.streambert.trainer.publish.RunReport report = fineTune.train(data, System.out);
+    fineTune.train(data, System.out);
     publishing.prepareBundle(out, System.out); // --with-onnx: candidates carry their ONNX file, as the champion may
-    return report;
+    // the candidate's figures on --engine/--precision; the loop scores the champion on the same (report.devEngine)
+    return DevFigures.measure(out, data, training, System.out);
   }
 }

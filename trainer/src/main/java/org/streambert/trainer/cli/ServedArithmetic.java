@@ -19,6 +19,8 @@ import org.streambert.bert.onnx.OnnxPrecision;
 public record ServedArithmetic(String engine, String precision) {
   public static final String TENSORFLOW = "tensorflow";
   public static final String ONNXRUNTIME = "onnxruntime";
+  /** The training commands' {@code --engine} default: what an instance serves by default for the bundle. */
+  public static final String AUTO = "auto";
   /** The reference every figure was measured on before engines could be chosen. */
   public static final ServedArithmetic TENSORFLOW_FP32 = new ServedArithmetic(TENSORFLOW, "fp32");
 
@@ -45,6 +47,20 @@ public record ServedArithmetic(String engine, String precision) {
       case ONNXRUNTIME -> new ServedArithmetic(ONNXRUNTIME, OnnxPrecision.parse(precision).toString());
       default -> throw new IllegalArgumentException("--engine must be tensorflow or onnxruntime, not '" + engine + "'");
     };
+  }
+
+  /**
+   * The arithmetic a name such as {@code "onnxruntime int8"} ({@link #toString}, a checkpoint's {@code devEngine})
+   * stands for.
+   *
+   * @throws IllegalArgumentException when it is not an engine and a precision this trainer can score on
+   */
+  public static ServedArithmetic fromName(String name) {
+    String[] parts = name == null ? new String[0] : name.strip().split("\\s+");
+    if (parts.length != 2) {
+      throw new IllegalArgumentException("'" + name + "' is not an engine and a precision (e.g. onnxruntime int8)");
+    }
+    return parse(parts[0], parts[1]);
   }
 
   /**

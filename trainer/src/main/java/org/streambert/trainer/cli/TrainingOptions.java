@@ -46,6 +46,19 @@ public final class TrainingOptions {
           + "${DEFAULT-VALUE}.")
   ServedText servedText = ServedText.TOKENIZED;
 
+  @Option(names = "--engine", defaultValue = ServedArithmetic.AUTO, paramLabel = "auto|tensorflow|onnxruntime",
+      description = "What the published dev figures (run.json, dev-metrics.json, the checkpoint's metrics and "
+          + "devEngine) are measured on, after export, through the served path of trainer evaluate: auto (default) is "
+          + "what an instance serves by default, onnxruntime where the bundle carries an ONNX file (--with-onnx), "
+          + "else tensorflow; onnxruntime adds the ONNX file as --with-onnx does. The best epoch is still picked on "
+          + "the training loop's TensorFlow fp32 figures. Default: ${DEFAULT-VALUE}.")
+  String engine = ServedArithmetic.AUTO;
+
+  @Option(names = "--precision", paramLabel = "fp32|bf16|int8|int8-per-tensor",
+      description = "Arithmetic of those dev figures, as trainer evaluate --precision; default: int8 on "
+          + "onnxruntime (what auto serves), fp32 on tensorflow (the reference).")
+  String precision;
+
   /** The training config at {@code length} word pieces (validated by {@link TrainingConfig}). */
   TrainingConfig config(int length) {
     return new TrainingConfig(learningRate, batchSize, epochs, length, seed, warmup, patience,

@@ -14,6 +14,12 @@ import org.streambert.trainer.train.EvalReport;
  * before they existed), its model figure ({@link #FALLBACK_METRICS}: conlleval) is compared instead, so an old
  * version still gates. Metrics only one side reports are not compared (e.g. a new head), and a model with no
  * published version is always accepted.
+ *
+ * <p>Figures are compared only when both sides were measured on the same engine and precision (issue 32 §4: the
+ * checkpoint's {@code devEngine}, {@code "tensorflow fp32"} for a version published before engines were named):
+ * otherwise {@link #decide(Map, String, Map, String, double)} refuses with {@link Refusal#ENGINE_MISMATCH}, and the
+ * caller re-scores the published version on the candidate's engine where it can ({@link Publisher} with a
+ * {@link Publisher.ChampionScorer}, {@code trainer serve} always).
  */
 public final class PromotionGate {
 
@@ -29,11 +35,63 @@ public final class PromotionGate {
   /** Default tolerance: none (not worse at all). */
   public static final double DEFAULT_TOLERANCE = 0.0;
 
-  /** The decision, with one human-readable line per compared metric. */
-  public record Decision(boolean accepted, List<String> reasons) {
+  /** Why a candidate was refused. */
+  public enum Refusal {
+    /** A gated metric is worse than the published version's by more than the tolerance. */
+    WORSE,
+    /** The two versions' figures were measured on different engines or precisions and are not compared. */
+    ENGINE_MISMATCH,
+    /** The published version could not be re-scored on the candidate's engine (e.g. it has no ONNX file). */
+    ENGINE_UNAVAILABLE
+  }
+
+  /** Prefix of the reason of an {@link Refusal#ENGINE_MISMATCH} refusal. */
+  public static final String ENGINE_MISMATCH_REASON = "gate.engine-mismatch";
+  /** Prefix of the reason of an {@link Refusal#ENGINE_UNAVAILABLE} refusal. */
+  public static final String ENGINE_UNAVAILABLE_REASON = "gate.engine-unavailable";
+
+  /**
+   * The decision, with one human-readable line per compared metric, and why it was refused (null when accepted).
+   */
+  public record Decision(boolean accepted, List<String> reasons, Refusal refusal) {
     public Decision {
       reasons = List.copyOf(reasons);
+      if (accepted != (refusal == null)) {
+        throw new IllegalArgumentException("a refused decision has a refusal, an accepted one none");
+      }
     }
+
+    /** A decision refused as {@link Refusal#WORSE} when not accepted. */
+    public Decision(boolean accepted, List<String> reasons) {
+      this(accepted, reasons, accepted ? null : Refusal.WORSE);
+    }
+  }
+
+  /** The engine a version's figures were measured on: {@code engine}, or TensorFlow fp32 when it names none. */
+  public static String engineOf(String engine) {
+    return engine == null || engine.isBlank() ? RunReport.LEGACY_ENGINE : engine;
+  }
+
+  /**
+   * {@link #decide(Map, Map, double)} when both sides' figures were measured on the same engine and precision
+   * ({@link #engineOf}); refused as {@link Refusal#ENGINE_MISMATCH} otherwise, never compared across engines.
+   *
+   * @param candidateEngine the engine of the candidate's figures ({@code "onnxruntime int8"}), null: TensorFlow fp32
+   * @param currentEngine the engine of the published version's figures, null: TensorFlow fp32
+   */
+  public static Decision decide(Map<String, Double> candidate, String candidateEngine, Map<String, Double> current,
+      String currentEngine, double tolerance) {
+    if (current != null && !engineOf(candidateEngine).equals(engineOf(currentEngine))) {
+      if (!(tolerance >= 0)) {
+        throw new IllegalArgumentException("gate tolerance must be >= 0, got " + tolerance);
+      }
+      return new Decision(false, List.of(ENGINE_MISMATCH_REASON + ": the candidate's figures were measured on "
+          + engineOf(candidateEngine) + ", the published version's on " + engineOf(currentEngine) + "; figures of "
+          + "different engines are not compared: re-score the published version on " + engineOf(candidateEngine)
+          + " (fine-tune/distill --publish do when its bundle is in the store; trainer evaluate --engine), or measure "
+          + "the candidate on " + engineOf(currentEngine) + " (--engine/--precision)"), Refusal.ENGINE_MISMATCH);
+    }
+    return decide(candidate, current, tolerance);
   }
 
   private PromotionGate() {}
@@ -42,6 +100,7 @@ public final class PromotionGate {
    * @param candidate the candidate's dev metrics
    * @param current the published version's metrics, or null when none is published
    * @param tolerance how much worse a metric may be, >= 0
+   * @see #decide(Map, String, Map, String, double) the same with the engines compared first
    */
   public static Decision decide(Map<String, Double> candidate, Map<String, Double> current, double tolerance) {
     if (!(tolerance >= 0)) {

@@ -97,7 +97,8 @@ public final class RunExporter {
     }
     List<RunReport.Golden> golden = heads.isEmpty() ? List.of() : GoldenExamples.compute(bundle, goldenTexts);
     RunReport report = new RunReport(id.modelName(), id.version(), id.parentVersion(), id.dataFingerprint(),
-        created.toEpochMilli(), metrics, headLabels, golden, bestEpoch);
+        created.toEpochMilli(), metrics, headLabels, golden, bestEpoch,
+        metrics.isEmpty() ? null : RunReport.LEGACY_ENGINE, Map.of());
     report.write(runDir);
     return report;
   }

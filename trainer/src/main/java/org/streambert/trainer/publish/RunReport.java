@@ -30,9 +30,14 @@ import org.streambert.trainer.internals.Json;
  * @param heads heads with their labels, in bundle order
  * @param goldenExamples texts and what the exported bundle predicts for them
  * @param bestEpoch the epoch exported (0 for an import)
+ * @param devEngine the engine and precision {@code metrics} were measured on ({@code "onnxruntime int8"}); null in a
+ *     report written before engines were named, whose figures are TensorFlow fp32
+ * @param goldenTolerances per engine and precision the bundle can be served on, the golden score tolerance measured
+ *     for it (see {@code GoldenExamples}); empty when not measured
  */
 public record RunReport(String modelName, String version, String parentVersion, String dataFingerprint,
-    long createdAt, Map<String, Double> metrics, List<HeadLabels> heads, List<Golden> goldenExamples, int bestEpoch) {
+    long createdAt, Map<String, Double> metrics, List<HeadLabels> heads, List<Golden> goldenExamples, int bestEpoch,
+    String devEngine, Map<String, Double> goldenTolerances) {
 
   /** File name of the report in a run directory. */
   public static final String FILE = "run.json";
@@ -46,6 +51,27 @@ public record RunReport(String modelName, String version, String parentVersion, 
     metrics = metrics == null ? Map.of() : new LinkedHashMap<>(metrics);
     heads = List.copyOf(heads);
     goldenExamples = goldenExamples == null ? List.of() : List.copyOf(goldenExamples);
+    goldenTolerances = goldenTolerances == null ? Map.of() : new LinkedHashMap<>(goldenTolerances);
+  }
+
+  /** The engine the figures were measured on: {@link #devEngine}, or TensorFlow fp32 for an old report. */
+  public String measuredOn() {
+    return devEngine != null ? devEngine : LEGACY_ENGINE;
+  }
+
+  /** What figures were measured on before engines were named (reports and events without a dev engine). */
+  public static final String LEGACY_ENGINE = "tensorflow fp32";
+
+  /** This report with its metrics replaced by {@code newMetrics} measured on {@code engine}. */
+  public RunReport withMetrics(Map<String, Double> newMetrics, String engine) {
+    return new RunReport(modelName, version, parentVersion, dataFingerprint, createdAt, newMetrics, heads,
+        goldenExamples, bestEpoch, engine, goldenTolerances);
+  }
+
+  /** This report with golden tolerances per engine. */
+  public RunReport withGoldenTolerances(Map<String, Double> tolerances) {
+    return new RunReport(modelName, version, parentVersion, dataFingerprint, createdAt, metrics, heads,
+        goldenExamples, bestEpoch, devEngine, tolerances);
   }
 
   /** A head: {@code type} is {@code CLASSIFICATION} or {@code TOKEN_CLASSIFICATION}. */
@@ -89,6 +115,8 @@ public record RunReport(String modelName, String version, String parentVersion, 
             .toList())
         .setMetrics(new LinkedHashMap<>(metrics))
         .setDataFingerprint(dataFingerprint)
+        .setDevEngine(metrics.isEmpty() ? null : measuredOn())
+        .setGoldenTolerances(goldenTolerances.isEmpty() ? null : new LinkedHashMap<>(goldenTolerances))
         .setGoldenExamples(goldenExamples.stream().map(g -> new GoldenExample(g.text(), g.expectedLabel(),
             g.expectedScores().stream().map(s -> new LabelScore(s.label(), s.score())).toList(),
             g.expectedEntities().stream().map(e -> new Entity(e.type(), e.text(), e.start(), e.end(), e.score()))

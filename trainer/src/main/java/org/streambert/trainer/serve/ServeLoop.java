@@ -67,8 +67,24 @@ public final class ServeLoop {
   /** Metrics of a bundle on labelled examples (the {@code evaluate} command's code path). */
   @FunctionalInterface
   public interface BundleEvaluator {
+    /** The metrics on TensorFlow fp32. */
     Map<String, Double> evaluate(Path bundle, List<ClassificationExample> classification, List<NerSentence> ner)
         throws IOException;
+
+    /**
+     * The metrics on {@code engine} ({@code "onnxruntime int8"}), the engine the candidate's figures were measured
+     * on; by default only TensorFlow fp32 is supported.
+     *
+     * @throws IllegalArgumentException when the bundle cannot be scored on that engine
+     */
+    default Map<String, Double> evaluate(Path bundle, List<ClassificationExample> classification,
+        List<NerSentence> ner, String engine) throws IOException {
+      if (!PromotionGate.engineOf(engine).equals(PromotionGate.engineOf(null))) {
+        throw new IllegalArgumentException("this evaluator scores on " + PromotionGate.engineOf(null) + " only, not "
+            + engine);
+      }
+      return evaluate(bundle, classification, ner);
+    }
   }
 
   /**
@@ -201,21 +217,34 @@ public final class ServeLoop {
       deleteRecursively(out);
       RunReport report = trainer.train(settings.fromScratch() ? null : championDir, data, model, version, out);
       run.setCandidateVersion(version).setCandidateMetrics(report.metrics());
+      // Champion and pending candidate are scored here on the candidate's engine and precision: like with like.
+      String engine = report.measuredOn();
+      PromotionGate.Decision gate = null;
       Map<String, Double> championMetrics = null;
       if (championDir != null) {
-        championMetrics = evaluateChampion(championDir, data);
-        run.setChampionMetrics(championMetrics);
+        try {
+          championMetrics = championMetrics(evaluator, championDir, data, engine);
+          run.setChampionMetrics(championMetrics);
+        } catch (IllegalArgumentException e) {
+          gate = unavailable(championVersion, engine, e);
+        }
       }
-      PromotionGate.Decision gate = PromotionGate.decide(report.metrics(), championMetrics,
-          settings.gateTolerance());
+      if (gate == null) {
+        gate = PromotionGate.decide(report.metrics(), engine, championMetrics, engine, settings.gateTolerance());
+      }
       List<String> reasons = new ArrayList<>(gate.reasons());
       boolean accepted = gate.accepted();
       // A candidate already in shadow is replaced only by one that is not worse than it either.
       Optional<ModelCheckpoint> pending = checkpoints.latestCandidate(model).filter(c ->
           c.getStage() == ModelStage.CANDIDATE && !c.getVersion().equals(championVersion));
       if (pending.isPresent()) {
-        PromotionGate.Decision vsPending = PromotionGate.decide(report.metrics(),
-            evaluateChampion(bundleDir(pending.get()), data), settings.gateTolerance());
+        PromotionGate.Decision vsPending;
+        try {
+          vsPending = PromotionGate.decide(report.metrics(), engine,
+              championMetrics(evaluator, bundleDir(pending.get()), data, engine), engine, settings.gateTolerance());
+        } catch (IllegalArgumentException e) {
+          vsPending = unavailable(pending.get().getVersion(), engine, e);
+        }
         accepted &= vsPending.accepted();
         vsPending.reasons().forEach(r -> reasons.add("vs candidate " + pending.get().getVersion() + " in shadow: "
             + r));
@@ -268,8 +297,19 @@ public final class ServeLoop {
     }
   }
 
-  /** A published model on the same held-out split, restricted to the labels its heads know. */
-  private Map<String, Double> evaluateChampion(Path championDir, TaskData data) throws IOException {
+  private static PromotionGate.Decision unavailable(String version, String engine, IllegalArgumentException e) {
+    return new PromotionGate.Decision(false, List.of(PromotionGate.ENGINE_UNAVAILABLE_REASON + ": version " + version
+        + " cannot be scored on " + engine + ", the candidate's engine: " + e.getMessage()),
+        PromotionGate.Refusal.ENGINE_UNAVAILABLE);
+  }
+
+  /**
+   * A published model on the same held-out split, restricted to the labels its heads know, scored on {@code engine}.
+   *
+   * @throws IllegalArgumentException when it cannot be scored on that engine
+   */
+  public static Map<String, Double> championMetrics(BundleEvaluator evaluator, Path championDir, TaskData data,
+      String engine) throws IOException {
     ModelBundle bundle = ModelBundle.open(championDir);
     List<String> classes = bundle.model().classificationHead().map(HeadSpec::labels).orElse(null);
     List<String> tags = bundle.model().tokenClassificationHead().map(HeadSpec::labels).orElse(null);
@@ -277,7 +317,7 @@ public final class ServeLoop {
         : data.classDev().stream().filter(e -> classes.contains(e.label())).toList();
     List<NerSentence> ner = tags == null || !data.hasNer() ? null
         : data.nerDev().stream().filter(s -> tags.containsAll(s.tags())).toList();
-    return evaluator.evaluate(championDir, cls, ner);
+    return evaluator.evaluate(championDir, cls, ner, engine);
   }
 
   /** Local directory of a published version: its file:// bundle URI, else its place in the store. */

@@ -1,6 +1,7 @@
 package org.streambert.trainer.publish;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +50,8 @@ import org.streambert.schemas.signing.TrustedKeys;
  * The trainer's publish path on a real broker (issue 25): every event gets the slot's next signed sequence and an
  * issue time; two trainers with different keys continue one sequence; a publisher that loses a race for a sequence
  * publishes again above the winner; events the trainer cannot verify neither steer its sequence nor get re-signed;
- * an undecodable record does not stop it; refresh re-issues the current events but not an old one.
+ * an undecodable record does not stop it; refresh re-issues the current events but not an old one; the gate compares
+ * figures of one engine only (issue 32 §4).
  */
 class CheckpointTopicBrokerTest {
 
@@ -247,5 +249,63 @@ class CheckpointTopicBrokerTest {
     List<Long> sequences = new ArrayList<>();
     sequences.add(a.publish(promoted("3")).event().getSequence());
     assertEquals(v1.getSequence() + 2, sequences.get(0));
+  }
+
+  /** A run directory of model "g" {@code version}: a tiny bundle (L=2, H=32, one class head), figures on {@code engine}. */
+  private static Path run(String version, double servedMacroF1, String engine) throws Exception {
+    Path runDir = dir.resolve("runs").resolve(version);
+    List<String> tokens = new java.util.ArrayList<>(List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"));
+    while (tokens.size() < org.streambert.bert.model.TinyBert.CONFIG.vocabSize()) {
+      tokens.add("w" + tokens.size());
+    }
+    org.streambert.bert.model.HeadsSpec heads = new org.streambert.bert.model.HeadsSpec(2, false, 0);
+    RunExporter.export(runDir, new RunExporter.Identity("g", version, null, null),
+        org.streambert.bert.model.TinyBert.CONFIG,
+        org.streambert.bert.model.TinyBert.randomWeights(org.streambert.bert.model.TinyBert.CONFIG, heads, 7), tokens,
+        null, true, 32, "topic", List.of("neg", "pos"), false, "ner", List.of(),
+        org.streambert.bert.embeddings.EmbeddingSpec.DEFAULT, Map.of("served_macro_f1", servedMacroF1), 1,
+        List.of("w7 w8 w9"));
+    RunReport report = RunReport.read(runDir);
+    if (engine != null) {
+      report.withMetrics(report.metrics(), engine).write(runDir);
+    }
+    return runDir;
+  }
+
+  @Test
+  void shouldGateOnlyOnFiguresOfOneEngineReScoringThePublishedVersionOnTheCandidates() throws Exception {
+    CheckpointTopic topic = topic("gate-engines", A);
+    CheckpointStore store = CheckpointStore.at(dir.resolve("gate-store").toString());
+    java.io.PrintStream log = System.out;
+    assertTrue(Publisher.publish(run("1", 0.80, null), store, topic, null, true, 0, log).published());
+    assertEquals("tensorflow fp32", topic.latest("g").orElseThrow().getDevEngine(), "the training loop's figures");
+    Path candidate = run("2", 0.85, "onnxruntime int8");
+
+    Publisher.Outcome mismatch = Publisher.publish(candidate, store, topic, null, true, 0, null, log);
+    assertFalse(mismatch.published());
+    assertEquals(PromotionGate.Refusal.ENGINE_MISMATCH, mismatch.decision().refusal());
+    assertTrue(mismatch.decision().reasons().get(0).contains("onnxruntime int8")
+        && mismatch.decision().reasons().get(0).contains("tensorflow fp32"), mismatch.decision().reasons().toString());
+
+    Publisher.Outcome unavailable = Publisher.publish(candidate, store, topic, null, true, 0, (bundle, engine) -> {
+      throw new IllegalArgumentException("bundle has no onnx/model.onnx");
+    }, log);
+    assertEquals(PromotionGate.Refusal.ENGINE_UNAVAILABLE, unavailable.decision().refusal());
+
+    List<String> asked = new java.util.ArrayList<>();
+    Publisher.Outcome worse = Publisher.publish(candidate, store, topic, null, true, 0, (bundle, engine) -> {
+      asked.add(bundle + " " + engine);
+      return Map.of("served_macro_f1", 0.90); // the champion is better on the candidate's engine
+    }, log);
+    assertEquals(PromotionGate.Refusal.WORSE, worse.decision().refusal());
+    assertEquals(List.of(store.location("g", "1") + " onnxruntime int8"), asked);
+    assertEquals("1", topic.latest("g").orElseThrow().getVersion(), "nothing published while refused");
+
+    Publisher.Outcome better = Publisher.publish(candidate, store, topic, null, true, 0,
+        (bundle, engine) -> Map.of("served_macro_f1", 0.84), log);
+    assertTrue(better.published(), better.decision().reasons().toString());
+    ModelCheckpoint published = topic.latest("g").orElseThrow();
+    assertEquals("2", published.getVersion());
+    assertEquals("onnxruntime int8", published.getDevEngine());
   }
 }
