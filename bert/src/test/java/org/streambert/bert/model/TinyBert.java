@@ -31,6 +31,23 @@ public final class TinyBert {
     return out;
   }
 
+  /**
+   * {@link #randomWeights} scaled to near BERT's own initialiser scale (std 0.05; LayerNorm gammas 1 ± 0.05): a model
+   * whose activations have a realistic size and whose labels do not sit on a decision boundary, for comparisons of
+   * arithmetics (int8, bf16) that a chaotic std-0.5 model would turn into label flips.
+   */
+  public static Map<String, float[]> realisticWeights(BertConfig cfg, HeadsSpec heads, long seed) {
+    Map<String, float[]> weights = randomWeights(cfg, heads, seed);
+    weights.replaceAll((name, w) -> {
+      float[] v = w.clone();
+      for (int i = 0; i < v.length; i++) {
+        v[i] = name.endsWith("/gamma") ? 1 + (v[i] - 1) * 0.1f : v[i] * 0.1f;
+      }
+      return v;
+    });
+    return weights;
+  }
+
   /** Row-major [B, T] inputs. */
   public record Inputs(int batch, int seqLen, int[] ids, int[] mask, int[] segments) {
   }

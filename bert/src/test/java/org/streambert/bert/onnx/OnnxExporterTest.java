@@ -178,17 +178,9 @@ class OnnxExporterTest {
     }
   }
 
-  /** Random weights near BERT's own initialiser scale (0.02): activations of a realistic size for int8's ranges. */
+  /** Random weights near BERT's own initialiser scale: activations of a realistic size for int8's ranges. */
   static Map<String, float[]> realisticWeights() {
-    Map<String, float[]> weights = TinyBert.randomWeights(TinyBert.CONFIG, HEADS, 9);
-    weights.replaceAll((name, w) -> {
-      float[] v = w.clone();
-      for (int i = 0; i < v.length; i++) {
-        v[i] = name.endsWith("/gamma") ? 1 + (v[i] - 1) * 0.1f : v[i] * 0.1f;
-      }
-      return v;
-    });
-    return weights;
+    return TinyBert.realisticWeights(TinyBert.CONFIG, HEADS, 9);
   }
 
   /** Row {@code b} of a batch as a batch of one (same sequence length, same padding). */

@@ -90,15 +90,23 @@ class EngineRolloutTest {
 
   /** A bundle of version {@code version} (weights from {@code seed}), with its ONNX file when {@code onnx}. */
   private ModelBundle bundle(String version, long seed, boolean onnx) throws Exception {
-    Path plain = dir.resolve("bundles").resolve(version + "-tf");
+    return bundle(dir.resolve("bundles"), version, seed, onnx);
+  }
+
+  /**
+   * A two-head tiny bundle under {@code root} (with the ONNX file when {@code onnx}): weights at a realistic scale, so
+   * that int8 and bf16 move its scores a little without flipping its golden label.
+   */
+  static ModelBundle bundle(Path root, String version, long seed, boolean onnx) throws Exception {
+    Path plain = root.resolve(version + "-tf");
     try (BertModel model = BertModel.create(TinyBert.CONFIG, TensorFlowModelRolloutTest.HEADS,
-        WeightSource.ofArrays(TinyBert.randomWeights(TinyBert.CONFIG, TensorFlowModelRolloutTest.HEADS, seed)))) {
+        WeightSource.ofArrays(TinyBert.realisticWeights(TinyBert.CONFIG, TensorFlowModelRolloutTest.HEADS, seed)))) {
       BertBundles.write(plain, model, TensorFlowModelRolloutTest.vocab(), new ModelDescriptor("tiny", version,
           Instant.now(), BertBundles.bertConfigJson(TinyBert.CONFIG), new TokenizerSettings(true, 32),
           List.of(TensorFlowModelRolloutTest.TOPIC, TensorFlowModelRolloutTest.NER)));
     }
     ModelBundle tf = ModelBundle.open(plain);
-    return onnx ? OnnxBundles.writeWithOnnx(tf, dir.resolve("bundles").resolve(version)) : tf;
+    return onnx ? OnnxBundles.writeWithOnnx(tf, root.resolve(version)) : tf;
   }
 
   /** The checkpoint of a bundle, its golden example computed as the trainer does: TensorFlow fp32. */

@@ -96,14 +96,7 @@ class GoldenToleranceRolloutTest {
   }
 
   private ModelBundle bundle() throws Exception {
-    Path plain = dir.resolve("bundles").resolve("1-tf");
-    try (BertModel model = BertModel.create(TinyBert.CONFIG, TensorFlowModelRolloutTest.HEADS,
-        WeightSource.ofArrays(TinyBert.randomWeights(TinyBert.CONFIG, TensorFlowModelRolloutTest.HEADS, 1)))) {
-      BertBundles.write(plain, model, TensorFlowModelRolloutTest.vocab(), new ModelDescriptor("tiny", "1",
-          Instant.now(), BertBundles.bertConfigJson(TinyBert.CONFIG), new TokenizerSettings(true, 32),
-          List.of(TensorFlowModelRolloutTest.TOPIC, TensorFlowModelRolloutTest.NER)));
-    }
-    return OnnxBundles.writeWithOnnx(ModelBundle.open(plain), dir.resolve("bundles").resolve("1"));
+    return EngineRolloutTest.bundle(dir.resolve("bundles"), "1", 1, true);
   }
 
   private static Prediction predict(ModelBundle bundle, ServingEngine engine) throws Exception {
