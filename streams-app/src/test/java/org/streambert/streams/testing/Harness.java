@@ -69,6 +69,9 @@ public final class Harness implements AutoCloseable {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put("schema.registry.url", "mock://" + UUID.randomUUID());
+    // The driver's tests read the outputs right after each input: batches run on the stream thread unless a test
+    // turns overlap on (OverlappedBatchTest does).
+    props.put(NlpConfig.BATCH_OVERLAP_CONFIG, false);
     props.putAll(overrides);
     config = new NlpConfig(props);
     models = holder != null ? holder : new ModelHolder(config.modelName());
