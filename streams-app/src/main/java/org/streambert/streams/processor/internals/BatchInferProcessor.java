@@ -113,12 +113,12 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   @Override
   public void process(Record<byte[], PendingRecord> record) {
     enterClock();
-    collect(); // a finished batch's results go out in the transaction open now
+    collect(options.overlap()); // a finished batch's results go out in the transaction open now
     clock.written(System.nanoTime()); // the put goes to the changelog: it opens the transaction if none is open
     pending.add(record.value(), context.currentSystemTimeMs());
     if (inFlight != null && pending.size() >= inFlight.records() + options.maxBatchSize()) {
       awaitInFlight(); // a whole batch waits behind the one in flight: hold the stream thread (the store's bound)
-      collect();
+      collect(true);
     }
     if (inFlight == null && pending.full()) {
       long started = System.nanoTime();
@@ -130,7 +130,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
 
   private void punctuate(long now) {
     enterClock();
-    collect();
+    collect(options.overlap());
     if (inFlight != null || !pending.due(now)) {
       return; // the oldest record has not waited long enough; process() may still fill the batch
     }
@@ -217,7 +217,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       ForwardPassWorker.ofCurrentThread().start(job);
     } else {
       job.run();
-      collect();
+      collect(false);
     }
     if (batch.deferred()) {
       context.commit(); // commit what this transaction holds now; the batch runs first in the next one
@@ -239,11 +239,12 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   }
 
   /**
-   * On the stream thread: if the batch in flight is done, forwards its results and deletes its records from the
-   * pending store, in the transaction open now (both or neither commit), or fails the task as the synchronous code
-   * would. Returns whether a batch was collected.
+   * On the stream thread: if the batch in flight is done, deletes its records from the pending store and forwards its
+   * results, in the transaction open now (both or neither commit), or fails the task as the synchronous code would.
+   * With {@code startNext} the next batch, if due, starts before the results go out, so that its forward pass runs
+   * while they are serialized and sent. Returns whether a batch was collected.
    */
-  private boolean collect() {
+  private boolean collect(boolean startNext) {
     BatchJob job = inFlight;
     if (job == null || !job.isDone()) {
       return false;
@@ -252,15 +253,18 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     try {
       job.rethrowFatal();
       Batch batch = job.batch();
+      if (!batch.isEmpty()) {
+        clock.written(System.nanoTime());
+        pending.remove(batch); // in this call's transaction, with the results forwarded below
+      }
+      if (startNext && (pending.full() || pending.due(context.currentSystemTimeMs()))) {
+        runBatch(TokenBudget.NO_DEADLINE);
+      }
       if (!batch.planned().isEmpty()) {
         forward(job);
       }
-      if (!batch.isEmpty()) {
-        clock.written(System.nanoTime());
-        for (Refused r : batch.refused()) {
-          deadLetters.send(r.record(), r.failure(), r.reason());
-        }
-        pending.remove(batch);
+      for (Refused r : batch.refused()) {
+        deadLetters.send(r.record(), r.failure(), r.reason());
       }
     } finally {
       job.release();
