@@ -64,26 +64,26 @@ class OverlappedBatchTest {
     h.send("b", "bad"); // a whole batch: handed to the worker
     assertTrue(pass.entered.await(WAIT_MS, TimeUnit.MILLISECONDS), "the forward pass started");
     assertTrue(h.output.isEmpty());
-    assertEquals(2, countPending(), "records in flight stay in the pending store");
+    assertEquals(2, h.pendingRecords(), "records in flight stay in the pending store");
     h.send("c", "good"); // the stream thread keeps taking records while the batch runs
-    assertEquals(3, countPending());
+    assertEquals(3, h.pendingRecords());
 
     pass.proceed.countDown();
     waitUntil(() -> pass.batchSizes.size() == 1);
     Thread.sleep(200); // the worker is done with the batch: still nothing may have been forwarded
     assertTrue(h.output.isEmpty(), "the worker never forwards");
-    assertEquals(3, countPending());
+    assertEquals(3, h.pendingRecords());
 
     h.driver.advanceWallClockTime(Duration.ofMillis(10)); // the stream thread's punctuator collects the batch
     assertEquals(List.of("a", "b"), keys(h.output.readRecordsToList()));
-    assertEquals(1, countPending(), "forwarded records are deleted in the same call");
+    assertEquals(1, h.pendingRecords(), "forwarded records are deleted in the same call");
 
     h.send("d", "good");
     h.send("e", "good");
     h.send("f", "bad");
     awaitOutputs(4);
     assertEquals(List.of("c", "d", "e", "f"), keys(h.output.readRecordsToList()));
-    assertEquals(0, countPending());
+    assertEquals(0, h.pendingRecords());
   }
 
   @Test
@@ -93,14 +93,14 @@ class OverlappedBatchTest {
     for (int i = 0; i < 20; i++) {
       h.send("k" + i, i % 2 == 0 ? "good" : "bad");
     }
-    assertTrue(countPending() <= 2 + 2 + 1, "the stream thread waits once a whole batch waits behind one in flight");
+    assertTrue(h.pendingRecords() <= 2 + 2 + 1, "the stream thread waits once a whole batch waits behind one in flight");
     awaitOutputs(20);
     List<String> expected = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       expected.add("k" + i);
     }
     assertEquals(expected, keys(h.output.readRecordsToList()));
-    assertEquals(0, countPending());
+    assertEquals(0, h.pendingRecords());
   }
 
   @Test
@@ -117,7 +117,7 @@ class OverlappedBatchTest {
     TestRecord<byte[], byte[]> dead = h.dlq.readRecord();
     assertEquals("b", Harness.key(dead));
     assertEquals("INFERENCE_FAILED", Harness.header(dead, "nlp.error.reason"));
-    assertEquals(0, countPending());
+    assertEquals(0, h.pendingRecords());
   }
 
   @ParameterizedTest(name = "overlap={0}")
@@ -141,7 +141,7 @@ class OverlappedBatchTest {
     assertSame(nativeError, rootCause(thrown), "the same Error, whichever thread ran the pass");
     assertTrue(h.output.isEmpty());
     assertTrue(h.dlq.isEmpty(), "an Error says nothing about the records");
-    assertEquals(2, countPending());
+    assertEquals(2, h.pendingRecords());
   }
 
   @Test
@@ -151,7 +151,7 @@ class OverlappedBatchTest {
     h.send("a", "good");
     h.send("b", "good");
     assertTrue(pass.entered.await(WAIT_MS, TimeUnit.MILLISECONDS));
-    assertEquals(2, countPending());
+    assertEquals(2, h.pendingRecords());
     Thread release = new Thread(() -> {
       sleep(300);
       pass.proceed.countDown();
@@ -227,17 +227,5 @@ class OverlappedBatchTest {
 
   private static List<String> keys(List<? extends TestRecord<byte[], ?>> records) {
     return records.stream().map(Harness::key).toList();
-  }
-
-  private long countPending() {
-    var store = h.driver.getKeyValueStore(NlpTopology.PENDING_STORE);
-    long n = 0;
-    try (var it = store.all()) {
-      while (it.hasNext()) {
-        it.next();
-        n++;
-      }
-    }
-    return n;
   }
 }

@@ -114,6 +114,19 @@ public final class Harness implements AutoCloseable {
     input.pipeInput(id.getBytes(StandardCharsets.UTF_8), avro(id, text));
   }
 
+  /** Records in the pending store now (waiting for a batch, or in one whose results were not forwarded yet). */
+  public long pendingRecords() {
+    var store = driver.getKeyValueStore(NlpTopology.PENDING_STORE);
+    long n = 0;
+    try (var it = store.all()) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
+  }
+
   public static String key(TestRecord<byte[], ?> r) {
     return r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
   }
