@@ -153,8 +153,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   public void close() {
     BatchJob job = inFlight;
     inFlight = null;
-    if (job == null) {
-      return;
+    if (job == null || job.cancelIfNotStarted()) {
+      return; // nothing in flight, or a batch still queued behind another task's: it never runs
     }
     boolean done;
     try {

@@ -3,6 +3,7 @@ package org.streambert.streams.processor.internals;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.streambert.streams.errors.TransientFailureException;
 import org.streambert.streams.processor.internals.BatchInference.Results;
 import org.streambert.streams.processor.internals.PendingBatches.Batch;
@@ -26,6 +27,8 @@ final class BatchJob implements Runnable {
   private final Batch batch;
   private final long waitedNanos;
   private final CountDownLatch done = new CountDownLatch(1);
+  /** Taken by whichever comes first: the runner (the job runs) or {@link #cancelIfNotStarted} (it never does). */
+  private final AtomicBoolean claimed = new AtomicBoolean();
   private volatile boolean abandoned;
   // Written by the runner before done.countDown(), read after isDone()/await (the latch orders them).
   private Results results;
@@ -46,6 +49,9 @@ final class BatchJob implements Runnable {
 
   @Override
   public void run() {
+    if (!claimed.compareAndSet(false, true)) {
+      return; // cancelled while queued behind another task's batch: its lease is returned already
+    }
     try {
       List<Planned> planned = batch.planned();
       if (planned.isEmpty()) {
@@ -83,6 +89,18 @@ final class BatchJob implements Runnable {
         lease.close();
       }
     }
+  }
+
+  /**
+   * Makes sure the job never runs if it has not started yet (it waits behind another task's batch on the worker);
+   * then returns the lease and true. False when it has started (or finished): wait for it, then {@link #abandon}.
+   */
+  boolean cancelIfNotStarted() {
+    if (!claimed.compareAndSet(false, true)) {
+      return false;
+    }
+    lease.close();
+    return true;
   }
 
   /** Whether the outcome is ready. */
