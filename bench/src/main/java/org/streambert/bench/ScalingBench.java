@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,7 +45,8 @@ import org.streambert.streams.NlpConfig;
  *
  * <p>Model: BERT with random weights over the real uncased vocabulary (the length mix of real sentences when
  * {@code ../shared} is found): L=4, H=256 unless given. Arguments: {@code [records=3000] [rounds=1] [layers=4]
- * [hidden=256] [batch=32]}.
+ * [hidden=256] [batch=32] [instances=1,2,2,1] [overlap=true]}: the instance counts of one round, and the values of
+ * {@code nlp.batch.overlap} each count runs with (e.g. {@code true,false}), one run per pair.
  */
 public final class ScalingBench {
 
@@ -53,7 +55,7 @@ public final class ScalingBench {
   static final String CHECKPOINTS = "scaling-checkpoints";
 
   /** One timed run. */
-  record Result(int instances, double recordsPerSecond, double seconds, Map<String, String> labels, String loadStart,
+  record Result(int instances, boolean overlap, double recordsPerSecond, double seconds, Map<String, String> labels, String loadStart,
       String loadEnd) {
   }
 
@@ -66,10 +68,14 @@ public final class ScalingBench {
     int layers = args.length > 2 ? Integer.parseInt(args[2]) : 4;
     int hidden = args.length > 3 ? Integer.parseInt(args[3]) : 256;
     int batch = args.length > 4 ? Integer.parseInt(args[4]) : 32;
+    List<Integer> counts = Arrays.stream((args.length > 5 ? args[5] : "1,2,2,1").split(",")).map(Integer::valueOf)
+        .toList();
+    List<Boolean> overlaps = Arrays.stream((args.length > 6 ? args[6] : "true").split(",")).map(Boolean::valueOf)
+        .toList();
     int cpus = Runtime.getRuntime().availableProcessors();
-    System.out.printf(Locale.ROOT, "scaling: %d records per run, %d round(s) of 1, 2, 2, 1 instances, BERT L=%d H=%d, "
-        + "batch %d, %d input partitions; %d cpus (%s); load average %s at %s%n", records, rounds, layers, hidden,
-        batch, PARTITIONS, cpus, cpuModel(), BenchSupport.loadAverage(), Instant.now());
+    System.out.printf(Locale.ROOT, "scaling: %d records per run, %d round(s) of %s instances with overlap %s, BERT L=%d "
+        + "H=%d, batch %d, %d input partitions; %d cpus (%s); load average %s at %s%n", records, rounds, counts,
+        overlaps, layers, hidden, batch, PARTITIONS, cpus, cpuModel(), BenchSupport.loadAverage(), Instant.now());
     List<String> texts = EndToEndBench.texts(records);
     Path vocabDir = EasyBertArtifact.UNCASED.extract(EasyBertArtifact.defaultCacheRoot());
     Vocab vocab = Vocab.load(vocabDir.resolve("assets/vocab.txt"));
@@ -82,20 +88,30 @@ public final class ScalingBench {
       cluster.publish(CHECKPOINTS, v1);
       int run = 0;
       for (int round = 0; round < rounds; round++) {
-        for (int instances : List.of(1, 2, 2, 1)) {
-          Result r = run(cluster, ++run, instances, texts, batch);
-          results.add(r);
-          System.out.printf(Locale.ROOT, "run %d: %d instance(s): %d records in %.2f s = %.1f records/s (load %s -> "
-              + "%s)%n", run, instances, records, r.seconds(), r.recordsPerSecond(), r.loadStart(), r.loadEnd());
+        for (int instances : counts) {
+          for (boolean overlap : overlaps) {
+            Result r = run(cluster, ++run, instances, overlap, texts, batch);
+            results.add(r);
+            System.out.printf(Locale.ROOT, "run %d: %d instance(s), overlap %s: %d records in %.2f s = %.1f records/s "
+                + "(load %s -> %s)%n", run, instances, overlap, records, r.seconds(), r.recordsPerSecond(),
+                r.loadStart(), r.loadEnd());
+          }
         }
       }
     } finally {
       EndToEndBench.deleteRecursively(dir);
     }
+    for (int instances : counts.stream().distinct().sorted().toList()) {
+      for (boolean overlap : overlaps) {
+        System.out.printf(Locale.ROOT, "RESULT %d instance(s), overlap %-5s: %.1f records/s%n", instances, overlap,
+            results.stream().filter(r -> r.instances() == instances && r.overlap() == overlap)
+                .mapToDouble(Result::recordsPerSecond).average().orElseThrow());
+      }
+    }
     double one = results.stream().filter(r -> r.instances() == 1).mapToDouble(Result::recordsPerSecond).average()
-        .orElseThrow();
+        .orElse(Double.NaN);
     double two = results.stream().filter(r -> r.instances() == 2).mapToDouble(Result::recordsPerSecond).average()
-        .orElseThrow();
+        .orElse(Double.NaN);
     Map<String, String> reference = results.get(0).labels();
     long agreeing = 0;
     long compared = 0;
@@ -113,8 +129,8 @@ public final class ScalingBench {
     System.out.printf(Locale.ROOT, "load average at end: %s at %s%n", BenchSupport.loadAverage(), Instant.now());
   }
 
-  private static Result run(AppCluster cluster, int run, int instances, List<String> texts, int batch)
-      throws Exception {
+  private static Result run(AppCluster cluster, int run, int instances, boolean overlap, List<String> texts,
+      int batch) throws Exception {
     String input = "scaling-input-" + run;
     String output = "scaling-enriched-" + run;
     String status = "scaling-status-" + run;
@@ -135,6 +151,7 @@ public final class ScalingBench {
         c.put(NlpConfig.MODEL_NAME_CONFIG, MODEL);
         c.put(NlpConfig.BATCH_MAX_SIZE_CONFIG, batch);
         c.put(NlpConfig.CACHE_MAX_ENTRIES_CONFIG, 0); // every record runs the model
+        c.put(NlpConfig.BATCH_OVERLAP_CONFIG, overlap);
         c.put("client.id", id);
         started.add(cluster.startApp(id, c, List.of("-Xmx1g")));
       }
@@ -168,7 +185,8 @@ public final class ScalingBench {
         throw new IllegalStateException("run " + run + ": only " + labels.size() + " outputs of " + texts.size());
       }
       double seconds = (last - start) / 1e9;
-      return new Result(instances, texts.size() / seconds, seconds, labels, loadStart, BenchSupport.loadAverage());
+      return new Result(instances, overlap, texts.size() / seconds, seconds, labels, loadStart,
+          BenchSupport.loadAverage());
     } finally {
       for (AppCluster.Instance i : started) {
         AppCluster.stop(i);

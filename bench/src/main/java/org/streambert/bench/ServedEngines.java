@@ -15,22 +15,23 @@ import org.streambert.trainer.train.ServedMetrics;
 
 /**
  * The engines of issue 24 as the streams app serves them ({@code tf-fp32}, {@code tf-bf16}, {@code ort-fp32},
- * {@code ort-int8}, each optionally {@code +cache}): the app settings that pin one, and its served quality on a
- * labelled dev file through the same predictor code ({@link OnnxPeerBench.Engine}).
+ * {@code ort-int8}, each optionally {@code +cache} and {@code +sync}): the app settings that pin one, and its served
+ * quality on a labelled dev file through the same predictor code ({@link OnnxPeerBench.Engine}).
  */
 final class ServedEngines {
 
   private ServedEngines() {
   }
 
-  /** The engine part of a configuration name ({@code ort-int8+cache} → {@code ort-int8}). */
+  /** The engine part of a configuration name ({@code ort-int8+cache+sync} → {@code ort-int8}). */
   static String engineOf(String config) {
-    return config.replace("+cache", "");
+    return config.replace("+cache", "").replace("+sync", "");
   }
 
   /**
    * {@code nlp.*} settings that serve on exactly this engine and precision (no fallback), with the duplicate cache
-   * off unless the name ends in {@code +cache}. ONNX Runtime: its default threads, no spinning (the app's defaults).
+   * off unless the name holds {@code +cache}, and the forward pass beside the stream thread ({@code nlp.batch.overlap})
+   * unless it holds {@code +sync}. ONNX Runtime: its default threads, no spinning (the app's defaults).
    */
   static Map<String, Object> appSettings(String config) {
     Map<String, Object> s = new HashMap<>();
@@ -45,9 +46,10 @@ final class ServedEngines {
       }
       default -> throw new IllegalArgumentException("unknown configuration " + config);
     }
-    if (!config.endsWith("+cache")) {
+    if (!config.contains("+cache")) {
       s.put(NlpConfig.CACHE_MAX_ENTRIES_CONFIG, 0);
     }
+    s.put(NlpConfig.BATCH_OVERLAP_CONFIG, !config.contains("+sync"));
     return s;
   }
 

@@ -123,6 +123,13 @@ public final class NlpConfig extends AbstractConfig {
       + "max.poll.interval.ms.";
   public static final long BATCH_DRAIN_MAX_MS_DEFAULT = 5_000L;
 
+  public static final String BATCH_OVERLAP_CONFIG = "nlp.batch.overlap";
+  public static final String BATCH_OVERLAP_DOC = "Run a batch's forward pass beside the stream thread, which keeps "
+      + "polling, storing new records and committing meanwhile; the stream thread forwards the results and deletes "
+      + "the records from the pending store when the pass is done, so exactly-once holds as without it (at most one "
+      + "batch in flight per task). false runs the forward pass on the stream thread.";
+  public static final boolean BATCH_OVERLAP_DEFAULT = true;
+
   public static final String SHUTDOWN_TIMEOUT_MS_CONFIG = "nlp.shutdown.timeout.ms";
   public static final String SHUTDOWN_TIMEOUT_MS_DOC = "How long KafkaStreams.close may take on SIGTERM; records of "
       + "an unfinished batch stay in the changelogged pending store for the next start.";
@@ -438,6 +445,7 @@ public final class NlpConfig extends AbstractConfig {
           Importance.LOW, GOLDEN_SCORE_TOLERANCE_DOC)
       .define(BATCH_DRAIN_MAX_MS_CONFIG, Type.LONG, BATCH_DRAIN_MAX_MS_DEFAULT, Range.atLeast(1), Importance.LOW,
           BATCH_DRAIN_MAX_MS_DOC)
+      .define(BATCH_OVERLAP_CONFIG, Type.BOOLEAN, BATCH_OVERLAP_DEFAULT, Importance.LOW, BATCH_OVERLAP_DOC)
       .define(SHUTDOWN_TIMEOUT_MS_CONFIG, Type.LONG, SHUTDOWN_TIMEOUT_MS_DEFAULT, Range.atLeast(0), Importance.LOW,
           SHUTDOWN_TIMEOUT_MS_DOC)
       .define(INSTANCE_ID_CONFIG, Type.STRING, INSTANCE_ID_DEFAULT, Importance.LOW, INSTANCE_ID_DOC)
@@ -654,6 +662,10 @@ public final class NlpConfig extends AbstractConfig {
 
   public long batchDrainMaxMs() {
     return getLong(BATCH_DRAIN_MAX_MS_CONFIG);
+  }
+
+  public boolean batchOverlap() {
+    return getBoolean(BATCH_OVERLAP_CONFIG);
   }
 
   public long shutdownTimeoutMs() {

@@ -135,6 +135,7 @@ public final class NlpTopology {
     return new BatchOptions(PENDING_STORE, config.checkpointsTopic(), config.batchMaxSize(),
         config.batchMaxDelayMs(), config.batchDrainMaxMs(), config.batchMaxTokens(), config.transactionBatchMs(),
         new WindowPolicy(config.textMaxWindows(), config.truncateLongTexts()), embeddings, models.qa(),
-        new ResultCache(config.cacheMaxEntries(), config.cacheMaxBytes()), models.shadow(), labeling);
+        new ResultCache(config.cacheMaxEntries(), config.cacheMaxBytes()), models.shadow(), labeling,
+        config.batchOverlap());
   }
 }

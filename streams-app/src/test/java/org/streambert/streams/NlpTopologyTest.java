@@ -142,14 +142,14 @@ class NlpTopologyTest {
     ids.forEach(id -> h.send(id, "hello"));
     h.driver.advanceWallClockTime(Duration.ofMillis(100));
     assertTrue(h.output.isEmpty());
-    assertEquals(5L, countPending());
+    assertEquals(5L, h.pendingRecords());
 
     h.models.swap(TestModels.serving("7", pass));
     h.driver.advanceWallClockTime(Duration.ofMillis(100));
     List<TestRecord<byte[], EnrichedText>> out = h.output.readRecordsToList();
     assertEquals(ids, out.stream().map(r -> r.value().getId()).toList());
     assertTrue(out.stream().allMatch(r -> r.value().getModelVersion().equals("7")));
-    assertEquals(0L, countPending());
+    assertEquals(0L, h.pendingRecords());
   }
 
   @Test
@@ -228,7 +228,7 @@ class NlpTopologyTest {
     assertEquals("INFERENCE_FAILED", Harness.header(dead, "nlp.error.reason"));
     assertEquals("1", Harness.header(dead, "__streams.errors.offset"));
     assertTrue(h.dlq.isEmpty());
-    assertEquals(0L, countPending());
+    assertEquals(0L, h.pendingRecords());
   }
 
   @Test
@@ -270,17 +270,5 @@ class NlpTopologyTest {
       h.send("k" + i, texts.get(i));
     }
     return h.output.readValuesToList();
-  }
-
-  private long countPending() {
-    var store = h.driver.getKeyValueStore(NlpTopology.PENDING_STORE);
-    long n = 0;
-    try (var it = store.all()) {
-      while (it.hasNext()) {
-        it.next();
-        n++;
-      }
-    }
-    return n;
   }
 }

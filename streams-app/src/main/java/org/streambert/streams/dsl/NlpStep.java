@@ -195,7 +195,7 @@ public final class NlpStep<K, V, R> implements AutoCloseable {
         new WindowPolicy(options.textMaxWindows(), options.truncateLongTexts()),
         options.embeddings() ? EmbeddingsOutput.on() : EmbeddingsOutput.off(), null, cache, null,
         l == null ? null : new LabelingSampler.Thresholds(l.margin(), l.topScore(), l.entityScore(), l.sampleRate(),
-            l.dedupMax()));
+            l.dedupMax()), options.batchOverlap());
   }
 
   /** The step's name (the prefix of its processors, stores and metric tag). */

@@ -29,11 +29,12 @@ public final class NlpStepOptions {
   private final boolean embeddings;
   private final double goldenScoreTolerance;
   private final Labelling labelling;
+  private final boolean batchOverlap;
 
   private NlpStepOptions(String modelName, String checkpointsTopic, int batchMaxSize, Duration batchMaxDelay,
       int batchMaxTokens, Duration batchDrainMax, Duration transactionBatch, int textMaxChars, int textMaxWindows,
       boolean truncateLongTexts, int cacheMaxEntries, long cacheMaxBytes, boolean embeddings,
-      double goldenScoreTolerance, Labelling labelling) {
+      double goldenScoreTolerance, Labelling labelling, boolean batchOverlap) {
     this.modelName = requireName(modelName, "modelName");
     this.checkpointsTopic = requireName(checkpointsTopic, "checkpointsTopic");
     this.batchMaxSize = atLeast(batchMaxSize, 1, "batchMaxSize");
@@ -58,6 +59,7 @@ public final class NlpStepOptions {
     }
     this.goldenScoreTolerance = goldenScoreTolerance;
     this.labelling = labelling;
+    this.batchOverlap = batchOverlap;
   }
 
   /** The program's defaults: model {@value NlpConfig#MODEL_NAME_DEFAULT}, checkpoints on topic
@@ -68,14 +70,14 @@ public final class NlpStepOptions {
         NlpConfig.BATCH_MAX_TOKENS_DEFAULT, Duration.ofMillis(NlpConfig.BATCH_DRAIN_MAX_MS_DEFAULT),
         TRANSACTION_BATCH_DEFAULT, NlpConfig.TEXT_MAX_CHARS_DEFAULT, NlpConfig.TEXT_MAX_WINDOWS_DEFAULT, false,
         NlpConfig.CACHE_MAX_ENTRIES_DEFAULT, NlpConfig.CACHE_MAX_BYTES_DEFAULT, false,
-        NlpConfig.GOLDEN_SCORE_TOLERANCE_DEFAULT, null);
+        NlpConfig.GOLDEN_SCORE_TOLERANCE_DEFAULT, null, NlpConfig.BATCH_OVERLAP_DEFAULT);
   }
 
   /** The model this step serves: the rollout loads checkpoint events of this name only ({@code nlp.model.name}). */
   public NlpStepOptions withModelName(String name) {
     return new NlpStepOptions(name, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,
         transactionBatch, textMaxChars, textMaxWindows, truncateLongTexts, cacheMaxEntries, cacheMaxBytes,
-        embeddings, goldenScoreTolerance, labelling);
+        embeddings, goldenScoreTolerance, labelling, batchOverlap);
   }
 
   /**
@@ -85,7 +87,7 @@ public final class NlpStepOptions {
   public NlpStepOptions withCheckpointsTopic(String topic) {
     return new NlpStepOptions(modelName, topic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,
         transactionBatch, textMaxChars, textMaxWindows, truncateLongTexts, cacheMaxEntries, cacheMaxBytes,
-        embeddings, goldenScoreTolerance, labelling);
+        embeddings, goldenScoreTolerance, labelling, batchOverlap);
   }
 
   /**
@@ -96,7 +98,7 @@ public final class NlpStepOptions {
   public NlpStepOptions withBatch(int maxSize, Duration maxDelay, int maxTokens) {
     return new NlpStepOptions(modelName, checkpointsTopic, maxSize, maxDelay, maxTokens, batchDrainMax,
         transactionBatch, textMaxChars, textMaxWindows, truncateLongTexts, cacheMaxEntries, cacheMaxBytes,
-        embeddings, goldenScoreTolerance, labelling);
+        embeddings, goldenScoreTolerance, labelling, batchOverlap);
   }
 
   /**
@@ -108,14 +110,14 @@ public final class NlpStepOptions {
   public NlpStepOptions withTransactionBatch(Duration perTransaction, Duration drainMax) {
     return new NlpStepOptions(modelName, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, drainMax,
         perTransaction, textMaxChars, textMaxWindows, truncateLongTexts, cacheMaxEntries, cacheMaxBytes,
-        embeddings, goldenScoreTolerance, labelling);
+        embeddings, goldenScoreTolerance, labelling, batchOverlap);
   }
 
   /** Texts longer than this many code points are dead letters ({@code nlp.text.max.chars}). */
   public NlpStepOptions withTextMaxChars(int maxChars) {
     return new NlpStepOptions(modelName, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,
         transactionBatch, maxChars, textMaxWindows, truncateLongTexts, cacheMaxEntries, cacheMaxBytes, embeddings,
-        goldenScoreTolerance, labelling);
+        goldenScoreTolerance, labelling, batchOverlap);
   }
 
   /**
@@ -125,28 +127,28 @@ public final class NlpStepOptions {
   public NlpStepOptions withTruncateLongTexts(int maxWindows, boolean truncate) {
     return new NlpStepOptions(modelName, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,
         transactionBatch, textMaxChars, maxWindows, truncate, cacheMaxEntries, cacheMaxBytes, embeddings,
-        goldenScoreTolerance, labelling);
+        goldenScoreTolerance, labelling, batchOverlap);
   }
 
   /** The duplicate-result cache of this step ({@code nlp.cache.max.entries}, {@code .bytes}; 0 entries: none). */
   public NlpStepOptions withCache(int maxEntries, long maxBytes) {
     return new NlpStepOptions(modelName, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,
         transactionBatch, textMaxChars, textMaxWindows, truncateLongTexts, maxEntries, maxBytes, embeddings,
-        goldenScoreTolerance, labelling);
+        goldenScoreTolerance, labelling, batchOverlap);
   }
 
   /** Whether each {@link Enrichment} carries the model's sentence embedding. */
   public NlpStepOptions withEmbeddings(boolean on) {
     return new NlpStepOptions(modelName, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,
         transactionBatch, textMaxChars, textMaxWindows, truncateLongTexts, cacheMaxEntries, cacheMaxBytes, on,
-        goldenScoreTolerance, labelling);
+        goldenScoreTolerance, labelling, batchOverlap);
   }
 
   /** Largest accepted difference of a golden example's label score at rollout ({@code nlp.golden.score.tolerance}). */
   public NlpStepOptions withGoldenScoreTolerance(double tolerance) {
     return new NlpStepOptions(modelName, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,
         transactionBatch, textMaxChars, textMaxWindows, truncateLongTexts, cacheMaxEntries, cacheMaxBytes,
-        embeddings, tolerance, labelling);
+        embeddings, tolerance, labelling, batchOverlap);
   }
 
   /**
@@ -158,7 +160,22 @@ public final class NlpStepOptions {
     return new NlpStepOptions(modelName, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,
         transactionBatch, textMaxChars, textMaxWindows, truncateLongTexts, cacheMaxEntries, cacheMaxBytes,
         embeddings, goldenScoreTolerance,
-        new Labelling(margin, topScore, entityScore, sampleRate, NlpConfig.LABELING_DEDUP_MAX_TEXTS_DEFAULT));
+        new Labelling(margin, topScore, entityScore, sampleRate, NlpConfig.LABELING_DEDUP_MAX_TEXTS_DEFAULT),
+        batchOverlap);
+  }
+
+  /**
+   * Whether a batch's forward pass runs beside the stream thread, which keeps polling and committing meanwhile
+   * ({@code nlp.batch.overlap}, on by default); exactly-once holds either way.
+   */
+  public NlpStepOptions withBatchOverlap(boolean on) {
+    return new NlpStepOptions(modelName, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,
+        transactionBatch, textMaxChars, textMaxWindows, truncateLongTexts, cacheMaxEntries, cacheMaxBytes,
+        embeddings, goldenScoreTolerance, labelling, on);
+  }
+
+  public boolean batchOverlap() {
+    return batchOverlap;
   }
 
   public String modelName() {

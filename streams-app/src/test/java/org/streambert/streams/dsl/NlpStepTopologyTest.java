@@ -121,8 +121,9 @@ class NlpStepTopologyTest {
     return driver.createOutputTopic("ticket-dlq", Serdes.Long().deserializer(), TICKETS.deserializer());
   }
 
+  /** Synchronous batches: the driver reads the outputs right after each input (overlap has its own tests). */
   private static NlpStepOptions batchOf(int size) {
-    return NlpStepOptions.defaults().withBatch(size, Duration.ofMillis(100), 16_384);
+    return NlpStepOptions.defaults().withBatch(size, Duration.ofMillis(100), 16_384).withBatchOverlap(false);
   }
 
   @Test

@@ -69,6 +69,9 @@ public final class Harness implements AutoCloseable {
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put("schema.registry.url", "mock://" + UUID.randomUUID());
+    // The driver's tests read the outputs right after each input: batches run on the stream thread unless a test
+    // turns overlap on (OverlappedBatchTest does).
+    props.put(NlpConfig.BATCH_OVERLAP_CONFIG, false);
     props.putAll(overrides);
     config = new NlpConfig(props);
     models = holder != null ? holder : new ModelHolder(config.modelName());
@@ -109,6 +112,19 @@ public final class Harness implements AutoCloseable {
   /** Pipes an Avro TextRecord keyed by its id. */
   public void send(String id, String text) {
     input.pipeInput(id.getBytes(StandardCharsets.UTF_8), avro(id, text));
+  }
+
+  /** Records in the pending store now (waiting for a batch, or in one whose results were not forwarded yet). */
+  public long pendingRecords() {
+    var store = driver.getKeyValueStore(NlpTopology.PENDING_STORE);
+    long n = 0;
+    try (var it = store.all()) {
+      while (it.hasNext()) {
+        it.next();
+        n++;
+      }
+    }
+    return n;
   }
 
   public static String key(TestRecord<byte[], ?> r) {

@@ -178,6 +178,8 @@ public final class TestModels {
     public volatile CountDownLatch proceed;
     /** When set, run() throws it (fault-injection tests). */
     public volatile RuntimeException failWith;
+    /** When set, run() throws it (an Error, e.g. OutOfMemoryError from native code). */
+    public volatile Error errorWith;
     /** A text with this token id scores NaN (-1: none). */
     public volatile int nanToken = -1;
     /** run() sleeps this long per window (timing tests). */
@@ -203,6 +205,10 @@ public final class TestModels {
       RuntimeException failure = failWith;
       if (failure != null) {
         throw failure;
+      }
+      Error error = errorWith;
+      if (error != null) {
+        throw error;
       }
       if (sleepMsPerWindow > 0) {
         try {

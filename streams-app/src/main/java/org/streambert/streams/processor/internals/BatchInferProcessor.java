@@ -37,7 +37,13 @@ import org.streambert.streams.serving.ServingModel;
  *
  * <p>A batch's results are forwarded in input order, then its entries are deleted; under exactly_once_v2 the outputs,
  * the deletions and the input offsets commit in one transaction, and anything not yet committed is replayed or
- * restored after a crash. Without a model, records stay in the store (one log line says why) and run once a model
+ * restored after a crash. With {@code nlp.batch.overlap} a batch's forward pass runs on the stream thread's
+ * {@link ForwardPassWorker} (a {@link BatchJob}: no store access) while the stream thread keeps polling, storing new
+ * records and committing; the stream thread forwards the results and deletes the records when it next finds the job
+ * done (in {@code process}, or in the punctuator every few ms), in whichever transaction is open then. A commit
+ * while the batch runs commits its records as still pending, so a crash runs them again from the restored store; at
+ * most one batch per processor is in flight, and the stream thread waits for it once a whole batch waits behind it.
+ * {@link #close} drops the results of a batch in flight (its records stay pending). Without a model, records stay in the store (one log line says why) and run once a model
  * is loaded. If a batch's inference throws, each record is retried alone; one that still fails goes to the
  * dead-letter topic as {@code INFERENCE_FAILED}; a record the model scored NaN or infinite goes there as
  * {@code NON_FINITE_SCORE} instead of its result. A transient failure ({@link TransientFailureException#isTransient})
@@ -47,6 +53,10 @@ import org.streambert.streams.serving.ServingModel;
 public final class BatchInferProcessor implements Processor<byte[], PendingRecord, byte[], Object> {
 
   private static final Logger LOG = LoggerFactory.getLogger(BatchInferProcessor.class);
+  /** close() waits for a batch in flight at most this many times {@code BatchOptions.transactionBatchMs}. */
+  static final int CLOSE_WAIT_TRANSACTIONS = 2;
+  /** With overlap, how often the wall-clock punctuator looks for a finished batch (at most). */
+  static final long COLLECT_INTERVAL_MS = 5;
 
   /** Child names this processor forwards to. */
   public static final String OUTPUT_SINK = "enriched-sink";
@@ -67,6 +77,8 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   /** The calling stream thread's transaction clock (set on every call: a task can move between threads). */
   private TransactionClock clock;
   private boolean warnedOverTransaction;
+  /** The batch whose forward pass runs now (at most one per processor), or null; read by the stream thread only. */
+  private BatchJob inFlight;
 
   /** @param models where each batch leases its model from */
   public BatchInferProcessor(ModelHolder models, BatchOptions options) {
@@ -93,15 +105,22 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     if (restored > 0) {
       LOG.info("task {}: {} record(s) pending from before the restart", context.taskId(), restored);
     }
-    context.schedule(Duration.ofMillis(options.maxDelayMs()), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    inFlight = null;
+    long interval = options.overlap() ? Math.min(options.maxDelayMs(), COLLECT_INTERVAL_MS) : options.maxDelayMs();
+    context.schedule(Duration.ofMillis(interval), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
   }
 
   @Override
   public void process(Record<byte[], PendingRecord> record) {
     enterClock();
+    collect(options.overlap()); // a finished batch's results go out in the transaction open now
     clock.written(System.nanoTime()); // the put goes to the changelog: it opens the transaction if none is open
     pending.add(record.value(), context.currentSystemTimeMs());
-    if (pending.full()) {
+    if (inFlight != null && pending.size() >= inFlight.records() + options.maxBatchSize()) {
+      awaitInFlight(); // a whole batch waits behind the one in flight: hold the stream thread (the store's bound)
+      collect(true);
+    }
+    if (inFlight == null && pending.full()) {
       long started = System.nanoTime();
       if (runBatch(TokenBudget.NO_DEADLINE)) {
         pending.ranFromProcess(started, context.currentSystemTimeMs());
@@ -111,15 +130,45 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
 
   private void punctuate(long now) {
     enterClock();
-    if (!pending.due(now)) {
+    collect(options.overlap());
+    if (inFlight != null || !pending.due(now)) {
       return; // the oldest record has not waited long enough; process() may still fill the batch
     }
     long deadline = System.nanoTime() + options.drainMaxMs() * 1_000_000L;
-    while (pending.size() > 0 && System.nanoTime() < deadline) {
+    while (pending.size() > 0 && inFlight == null && System.nanoTime() < deadline) {
       if (!runBatch(deadline)) {
         return;
       }
     }
+  }
+
+  /**
+   * Returns once no batch of this processor is in flight any more, discarding the results of one that is: its records
+   * stay in the pending store, whose changelog holds them, and run again (here after a re-init, or at the task's new
+   * owner). Waits for the forward pass at most {@link #CLOSE_WAIT_TRANSACTIONS} times the time a batch is sized to, so
+   * that the model and the QA model are not closed under it at shutdown; a job still running after that returns its
+   * model lease itself.
+   */
+  @Override
+  public void close() {
+    BatchJob job = inFlight;
+    inFlight = null;
+    if (job == null || job.cancelIfNotStarted()) {
+      return; // nothing in flight, or a batch still queued behind another task's: it never runs
+    }
+    boolean done;
+    try {
+      done = job.await(CLOSE_WAIT_TRANSACTIONS * options.transactionBatchMs());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      done = false;
+    }
+    if (!done) {
+      LOG.warn("task {}: closed while a batch of {} record(s) was still in its forward pass after {} ms; its results "
+          + "are dropped and its records stay pending", context.taskId(), job.batch().planned().size(),
+          CLOSE_WAIT_TRANSACTIONS * options.transactionBatchMs());
+    }
+    job.abandon();
   }
 
   private void enterClock() {
@@ -128,9 +177,12 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
   }
 
   /**
-   * Runs one batch of the oldest pending records, sized to end by {@code deadlineNanos} and by the time the thread's
-   * transaction may still spend on batches; false if there is no model to run it with, or if the batch waits for the
-   * next transaction (a commit is requested for it).
+   * Plans one batch of the oldest pending records and starts its forward pass: on the stream thread's
+   * {@link ForwardPassWorker} with overlap on (the results are forwarded by a later {@link #collect}), else inline
+   * (forwarded before this returns). Without overlap the batch is sized to end by {@code deadlineNanos} and by the
+   * time the thread's transaction may still spend on batches; with overlap the forward pass holds no transaction
+   * open, and a batch is sized to take at most that time. False if there is no model to run it with, or if the batch
+   * waits for the next transaction (a commit is requested for it).
    */
   private boolean runBatch(long deadlineNanos) {
     Optional<ModelHolder.Lease> lease = models.acquire();
@@ -138,34 +190,86 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
       models.noteWaiting(pending.size(), options.checkpointsTopic());
       return false;
     }
-    try (ModelHolder.Lease l = lease.get()) {
+    ModelHolder.Lease l = lease.get();
+    Batch batch;
+    try {
       ServingModel model = l.model();
       long now = System.nanoTime();
       double speed = model.nanosPerPaddedToken();
-      long transactionEnd = clock.openedNanos(now) + options.transactionBatchMs() * 1_000_000L;
+      long transactionEnd = (options.overlap() ? now : clock.openedNanos(now))
+          + options.transactionBatchMs() * 1_000_000L;
       // The first batch of a transaction always takes a record; a later one waits for the next transaction rather
       // than run past the time this one may take.
-      boolean mayDefer = clock.hasBatchRun();
-      Batch batch = pending.next((seq, r) -> options.windows().plan(model, seq, r),
+      boolean mayDefer = !options.overlap() && clock.hasBatchRun();
+      batch = pending.next((seq, r) -> options.windows().plan(model, seq, r),
           budget.tokensFor(Math.min(deadlineNanos, transactionEnd), now, speed), mayDefer);
       if (!batch.planned().isEmpty()) {
         warnIfOverTransaction(batch, speed);
-        infer(model, batch);
         clock.batchRan();
       }
+    } catch (RuntimeException | Error e) {
+      l.close();
+      throw e;
+    }
+    BatchJob job = new BatchJob(inference, l, batch, pending.waitedNanos(batch));
+    inFlight = job;
+    if (options.overlap() && !batch.planned().isEmpty()) {
+      ForwardPassWorker.ofCurrentThread().start(job);
+    } else {
+      job.run();
+      collect(false);
+    }
+    if (batch.deferred()) {
+      context.commit(); // commit what this transaction holds now; the batch runs first in the next one
+      return false;
+    }
+    return true;
+  }
+
+  /** Waits for the batch in flight (the stream thread has nothing else to do with this task's records meanwhile). */
+  private void awaitInFlight() {
+    try {
+      while (!inFlight.await(1_000)) {
+        LOG.debug("task {}: still waiting for a batch's forward pass", context.taskId());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TransientFailureException("interrupted while waiting for a batch's forward pass", e);
+    }
+  }
+
+  /**
+   * On the stream thread: if the batch in flight is done, deletes its records from the pending store and forwards its
+   * results, in the transaction open now (both or neither commit), or fails the task as the synchronous code would.
+   * With {@code startNext} the next batch, if due, starts before the results go out, so that its forward pass runs
+   * while they are serialized and sent. Returns whether a batch was collected.
+   */
+  private boolean collect(boolean startNext) {
+    BatchJob job = inFlight;
+    if (job == null || !job.isDone()) {
+      return false;
+    }
+    inFlight = null;
+    try {
+      job.rethrowFatal();
+      Batch batch = job.batch();
       if (!batch.isEmpty()) {
         clock.written(System.nanoTime());
-        for (Refused r : batch.refused()) {
-          deadLetters.send(r.record(), r.failure(), r.reason());
-        }
-        pending.remove(batch);
+        pending.remove(batch); // in this call's transaction, with the results forwarded below
       }
-      if (batch.deferred()) {
-        context.commit(); // commit what this transaction holds now; the batch runs first in the next one
-        return false;
+      if (startNext && (pending.full() || pending.due(context.currentSystemTimeMs()))) {
+        runBatch(TokenBudget.NO_DEADLINE);
       }
-      return true;
+      if (!batch.planned().isEmpty()) {
+        forward(job);
+      }
+      for (Refused r : batch.refused()) {
+        deadLetters.send(r.record(), r.failure(), r.reason());
+      }
+    } finally {
+      job.release();
     }
+    return true;
   }
 
   /** Says once when a lone record's forward pass is expected to take longer than a transaction's batches may. */
@@ -184,23 +288,22 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     }
   }
 
-  private void infer(ServingModel model, Batch batch) {
+  /** Forwards the outputs of a batch that ran: its results, or after a batch failure each record's own outcome. */
+  private void forward(BatchJob job) {
+    ServingModel model = job.model();
     metrics.observeModel(model);
-    List<Planned> planned = batch.planned();
-    long waited = pending.waitedNanos(batch);
-    Results results;
-    try {
-      results = inference.run(model, planned);
-    } catch (RuntimeException batchFailure) {
-      TransientFailureException.rethrowIfTransient(batchFailure, "inference");
-      LOG.warn("inference of a batch of {} record(s) failed ({}); retrying each record alone", planned.size(),
-          batchFailure.toString());
-      for (Planned p : planned) {
-        inferAlone(model, p);
+    List<Planned> planned = job.batch().planned();
+    Results results = job.results();
+    if (results == null) {
+      LOG.warn("inference of a batch of {} record(s) failed ({}); retried each record alone", planned.size(),
+          job.batchFailure().toString());
+      for (int i = 0; i < planned.size(); i++) {
+        forwardAlone(model, planned.get(i), job.alone(i));
       }
       return;
     }
-    metrics.recordBatch(planned.size(), results.inferNanos(), waited, results.realTokens(), results.paddedTokens());
+    metrics.recordBatch(planned.size(), results.inferNanos(), job.waitedNanos(), results.realTokens(),
+        results.paddedTokens());
     for (int i = 0; i < planned.size(); i++) {
       emit(model, planned.get(i), results, i, results.postNanos() / planned.size());
     }
@@ -212,16 +315,13 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     }
   }
 
-  private void inferAlone(ServingModel model, Planned planned) {
-    Results results;
-    try {
-      results = inference.runAlone(model, planned);
-    } catch (RuntimeException e) {
-      TransientFailureException.rethrowIfTransient(e, "inference");
+  private void forwardAlone(ServingModel model, Planned planned, Object outcome) {
+    if (outcome instanceof RuntimeException e) {
       clock.written(System.nanoTime());
       deadLetters.send(planned.record(), e, Reason.INFERENCE_FAILED);
       return;
     }
+    Results results = (Results) outcome;
     metrics.recordBatch(1, results.inferNanos(), -1, results.realTokens(), results.paddedTokens());
     emit(model, planned, results, 0, results.postNanos());
   }

@@ -26,10 +26,12 @@ import org.streambert.streams.serving.ShadowScorer;
  * @param shadow           scores sampled batches with the CANDIDATE model too (shared by all tasks, owned by the
  *                         caller), or null for none
  * @param labeling         when not null, uncertain records go to the labelling sink as labelling requests
+ * @param overlap          whether a batch's forward pass runs beside the stream thread, which keeps polling and
+ *                         committing ({@code nlp.batch.overlap}); false runs it on the stream thread
  */
 public record BatchOptions(String storeName, String checkpointsTopic, int maxBatchSize, long maxDelayMs,
     long drainMaxMs, int maxBatchTokens, long transactionBatchMs, WindowPolicy windows, EmbeddingsOutput embeddings,
-    QaModel qa, ResultCache cache, ShadowScorer shadow, LabelingSampler.Thresholds labeling) {
+    QaModel qa, ResultCache cache, ShadowScorer shadow, LabelingSampler.Thresholds labeling, boolean overlap) {
 
   public BatchOptions {
     Objects.requireNonNull(storeName, "storeName");
