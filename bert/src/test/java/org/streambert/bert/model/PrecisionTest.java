@@ -23,7 +23,7 @@ class PrecisionTest {
     assertEquals(Precision.FP32, Precision.parse("fp32"));
     assertEquals(Precision.AUTO, Precision.parse("Auto"));
     var e = assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp16"));
-    assertTrue(e.getMessage().contains("auto, fp32 or bf16"), e.getMessage());
+    assertTrue(e.getMessage().contains("auto, fp32, bf16 or int8"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Precision.parse(null));
   }
 

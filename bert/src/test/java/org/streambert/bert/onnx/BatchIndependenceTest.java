@@ -30,10 +30,11 @@ import org.streambert.bert.model.Precision;
  */
 class BatchIndependenceTest {
   /**
-   * Largest score move allowed between a text alone and in a batch: 10x the largest measured. Batching changes the
+   * Largest score move allowed between a text alone and in a batch: 4x the largest measured. Batching changes the
    * padded length and the matrix shapes, so results may differ in float rounding only; measured on these 45 texts
-   * (2026-12-07, AMD EPYC, AVX512-BF16/VNNI): TensorFlow fp32 1.2e-6, TensorFlow bf16 3.6e-7, ONNX Runtime fp32 and
-   * int8 (per row) 0. Per-tensor int8 moves scores by far more on the same texts (the second test).
+   * (2026-12-07, AMD EPYC, AVX512-BF16/VNNI): TensorFlow fp32 1.2e-6, TensorFlow bf16 3.6e-7, TensorFlow int8 (per
+   * row) 2.4e-6, ONNX Runtime fp32 and int8 (per row) 0. Per-tensor int8 moves scores by far more on the same texts
+   * (the second test).
    */
   static final double SCORE_BOUND = 1e-5;
 
@@ -60,7 +61,8 @@ class BatchIndependenceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tensorflow fp32", "tensorflow bf16", "onnxruntime fp32", "onnxruntime int8"})
+  @ValueSource(strings = {"tensorflow fp32", "tensorflow bf16", "tensorflow int8", "onnxruntime fp32",
+      "onnxruntime int8"})
   void shouldGiveEveryTextTheSameResultAloneInCallsOf32AndShuffled(String engine) throws Exception {
     List<Prediction> alone = new ArrayList<>();
     List<Prediction> calls = new ArrayList<>();
@@ -120,6 +122,7 @@ class BatchIndependenceTest {
         assumeTrue(Precision.cpuHasBf16(), "this CPU has neither amx_bf16 nor avx512_bf16");
         yield BertBundles.openPredictor(bundle, config, Precision.BF16);
       }
+      case "tensorflow int8" -> BertBundles.openPredictor(bundle, config, Precision.INT8);
       default -> OnnxBundles.openPredictor(bundle, config, OnnxPrecision.parse(engine.split(" ")[1]), 1);
     };
   }
