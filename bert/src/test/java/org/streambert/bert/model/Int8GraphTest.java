@@ -11,7 +11,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.streambert.bert.model.TinyBert.Inputs;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.streambert.bert.model.internals.Layers;
+import org.streambert.bert.model.internals.TensorData;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Operation;
 import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
 
 /**
  * {@link Precision#INT8}: the encoder's dense layers through TensorFlow's oneDNN int8 product, kernels quantized once
@@ -108,6 +121,63 @@ class Int8GraphTest {
         float[] rowTokens = Arrays.copyOfRange(together.tokenProbs(), row * t * k, (row + 1) * t * k);
         assertTrue(maxAbsDiff(alone.tokenProbs(), rowTokens) < 1e-5f, "row " + row + " moved with its batch");
       }
+    }
+  }
+
+  @Test
+  void shouldGiveEachRowBitIdenticalInt8ProductsWhateverTheRowsBesideIt() {
+    int in = 768;
+    int out = 3072; // BERT-base's feed-forward input layer: the op's blocking is that of the served shape
+    SplittableRandom rnd = new SplittableRandom(32);
+    float[] w = new float[in * out];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) (rnd.nextGaussian() * 0.02);
+    }
+    int rows = 67;
+    float[] x = new float[rows * in];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (rnd.nextGaussian() * (1 + i / in % 5)); // rows of different ranges
+    }
+    try (Graph g = new Graph(); Session s = new Session(g)) {
+      Ops tf = Ops.create(g);
+      Layers layers = new Layers(false, 0, Layers.Products.INT8);
+      Placeholder<TFloat32> input = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, in))); // [M, I]
+      Operand<TFloat32> y = layers.encoderDense(tf.withSubScope("dense"), input, in, out); // [M, O]
+      Map<String, float[]> values = Map.of("dense/kernel", w, "dense/bias", new float[out]);
+      BertVariable.initializeAll(s, layers.variables(), WeightSource.ofArrays(values), name -> {
+        for (Operation op : layers.kernelConversions().getOrDefault(name, List.of())) {
+          s.runner().addTarget(op).run();
+        }
+      });
+      float[] all = dense(s, input, y, x, rows, in);
+      float[] reference = new float[rows * out];
+      for (int r = 0; r < rows; r++) {
+        for (int o = 0; o < out; o++) {
+          double sum = 0;
+          for (int i = 0; i < in; i++) {
+            sum += x[r * in + i] * w[i * out + o];
+          }
+          reference[r * out + o] = (float) sum;
+        }
+      }
+      float scale = 0;
+      for (float v : reference) {
+        scale = Math.max(scale, Math.abs(v));
+      }
+      assertTrue(maxAbsDiff(reference, all) < 0.02f * scale, "int8 product far from the float one");
+      for (int[] part : new int[][] {{0, 1}, {5, 12}, {30, 67}, {66, 67}}) {
+        int m = part[1] - part[0];
+        float[] some = dense(s, input, y, Arrays.copyOfRange(x, part[0] * in, part[1] * in), m, in);
+        assertEquals(0f, maxAbsDiff(Arrays.copyOfRange(all, part[0] * out, part[1] * out), some),
+            "rows " + part[0] + " to " + part[1] + " alone");
+      }
+    }
+  }
+
+  private static float[] dense(Session s, Placeholder<TFloat32> input, Operand<TFloat32> y, float[] x, int rows,
+      int in) {
+    try (TFloat32 t = TensorData.floats(Shape.of(rows, in), x); Result r = s.runner().feed(input, t).fetch(y).run()) {
+      return TensorData.readFloats(r.get(0));
     }
   }
 

@@ -30,13 +30,21 @@ import org.streambert.bert.model.Precision;
  */
 class BatchIndependenceTest {
   /**
-   * Largest score move allowed between a text alone and in a batch: 4x the largest measured. Batching changes the
+   * Largest score move allowed between a text alone and in a batch: 10x the largest measured. Batching changes the
    * padded length and the matrix shapes, so results may differ in float rounding only; measured on these 45 texts
-   * (2026-12-07, AMD EPYC, AVX512-BF16/VNNI): TensorFlow fp32 1.2e-6, TensorFlow bf16 3.6e-7, TensorFlow int8 (per
-   * row) 2.4e-6, ONNX Runtime fp32 and int8 (per row) 0. Per-tensor int8 moves scores by far more on the same texts
-   * (the second test).
+   * (2026-12-07, AMD EPYC, AVX512-BF16/VNNI): TensorFlow fp32 1.2e-6, TensorFlow bf16 3.6e-7, ONNX Runtime fp32 and
+   * int8 (per row) 0. Per-tensor int8 moves scores by far more on the same texts (the second test).
    */
   static final double SCORE_BOUND = 1e-5;
+  /**
+   * The bound for TensorFlow int8. Its quantization is per row (no range depends on the batch, and the int8 product of
+   * a row is bit-identical whatever rows are beside it: {@code Int8GraphTest}), but TensorFlow's float ops are not
+   * bit-identical across batch shapes and padded lengths (fp32 moves scores by ~1e-6), and where such a move crosses
+   * a rounding boundary an activation changes by one int8 step. Measured: 2.4e-6 on these texts; on the fine-tuned
+   * 4-layer WikiGold bundle, 320 sentences alone and in calls of 32, entity scores moved by up to 0.029 and no entity
+   * list changed (ONNX Runtime int8: 0; docs/benchmarks.md, issue 32 §1). Labels and entities must still be equal.
+   */
+  static final double TENSORFLOW_INT8_SCORE_BOUND = 0.05;
 
   @TempDir
   static Path dir;
@@ -96,7 +104,8 @@ class BatchIndependenceTest {
     }
     System.out.printf("%s: largest score move alone vs batched %.3g (%d entities)%n", engine, worst, entities);
     assertTrue(entities > 0, "the texts must yield entities for the entity comparison to mean something");
-    assertTrue(worst <= SCORE_BOUND, engine + ": a score moved by " + worst + " with its batch");
+    double bound = engine.equals("tensorflow int8") ? TENSORFLOW_INT8_SCORE_BOUND : SCORE_BOUND;
+    assertTrue(worst <= bound, engine + ": a score moved by " + worst + " with its batch");
   }
 
   @ParameterizedTest
