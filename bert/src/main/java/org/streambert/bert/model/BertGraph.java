@@ -247,8 +247,8 @@ public final class BertGraph {
       Operand<TFloat32> inner = Layers.activation(intermediate, cfg.hiddenAct(),
           layers.encoderDense(intermediate.withSubScope("dense"), attended, h, cfg.intermediateSize())); // [B*T, I]
       Ops out = layer.withSubScope("output");
-      Operand<TFloat32> ff = layers.encoderDense(out.withSubScope("dense"), inner, cfg.intermediateSize(),
-          h); // [B*T, H]
+      Operand<TFloat32> ff = layers.encoderDense(out.withSubScope("dense"), inner, cfg.intermediateSize(), h,
+          Layers.activationFloor(cfg.hiddenAct())); // [B*T, H]
       ff = layers.dropout(out, ff, cfg.hiddenDropoutProb()); // [B*T, H]
       hidden = layers.layerNorm(out.withSubScope("LayerNorm"), out.math.add(ff, attended), h,
           cfg.layerNormEps()); // [B*T, H]

@@ -174,8 +174,23 @@ public final class Layers {
    * output is the exact integer sum; the row and column scales and the bias are two float passes after it.
    */
   public Operand<TFloat32> encoderDense(Ops scope, Operand<TFloat32> x, int in, int out) {
+    return encoderDense(scope, x, in, out, Float.NEGATIVE_INFINITY);
+  }
+
+  /**
+   * {@link #encoderDense(Ops, Operand, int, int)} for an input known to be at least {@code inputFloor} (an
+   * activation's output: GELU's is above -0.17, ReLU's 0). In int8 such rows are quantized one-sided instead of
+   * symmetric, which doubles their resolution: {@code c = -inputFloor}, {@code s = max(max x + c, tiny) / 255},
+   * {@code x_q = round((x + c) / s)} (zero point 0; values below the floor clamp to it), and the shift comes back as
+   * a bias term {@code -c colsum(W_q) w_s} computed at load. {@link Float#NEGATIVE_INFINITY}: no floor (symmetric).
+   */
+  public Operand<TFloat32> encoderDense(Ops scope, Operand<TFloat32> x, int in, int out, float inputFloor) {
     if (!int8Matmuls) {
       return dense(scope, x, in, out);
+    }
+    boolean oneSided = inputFloor != Float.NEGATIVE_INFINITY;
+    if (oneSided && !(inputFloor <= 0 && inputFloor > -1e6f)) {
+      throw new IllegalArgumentException("inputFloor must be in (-1e6, 0], not " + inputFloor);
     }
     Variable<TFloat32> kernel = variable(scope, "kernel", Shape.of(in, out));
     Variable<TFloat32> bias = variable(scope, "bias", Shape.of(out));
@@ -184,7 +199,7 @@ public final class Layers {
         .setAttr("shape", Shape.of(in, out)).build(); // qint8 [I, O]
     Variable<TFloat32> columnScale = scope.withName("kernel_int8_scale").variable(Shape.of(out), TFloat32.class); // [O]
     Variable<TFloat32> zeroPointTerm = scope.withName("kernel_int8_zero_point_term")
-        .variable(Shape.of(out), TFloat32.class); // [O]: -128 colsum(W_q)
+        .variable(Shape.of(out), TFloat32.class); // [O]: -128 colsum(W_q) in the product's units, or -c colsum(W_q) w_s
     Operand<TFloat32> columnMax = scope.math.maximum(scope.max(scope.math.abs(kernel), scope.constant(0)),
         scope.constant(TINY)); // [O]
     Operation writeScale = scope.withName("kernel_int8_scale_write").assign(columnScale,
@@ -198,15 +213,19 @@ public final class Layers {
     Operation integerKernel = scope.scope().opBuilder("Dequantize", "kernel_int8_values")
         .addInput(kernelInt8.output(0)).addInput(scope.constant((float) -INT8_MAX).asOutput())
         .addInput(scope.constant((float) INT8_MAX).asOutput()).setAttr("mode", "SCALED").build(); // [I, O] integers
+    Operand<TFloat32> columnSums = scope.sum(integerKernel.<TFloat32>output(0), scope.constant(0)); // [O] integers
     Operation writeZeroPointTerm = scope.withName("kernel_int8_zero_point_term_write").assign(zeroPointTerm,
-        scope.math.mul(scope.sum(integerKernel.<TFloat32>output(0), scope.constant(0)),
-            scope.constant((float) -ACTIVATION_ZERO_POINT))).op(); // [O]
+        oneSided ? scope.math.mul(scope.math.mul(columnSums, columnScale), scope.constant(inputFloor)) // -c cs w_s
+            : scope.math.mul(columnSums, scope.constant((float) -ACTIVATION_ZERO_POINT))).op(); // [O]
     kernelConversions.put(kernel.op().name(), List.of(writeScale, writeKernel, writeZeroPointTerm,
         release(scope, kernel)));
 
-    QuantizedRows rows = quantizedInputs.computeIfAbsent(x.asOutput(), k -> quantizeRows(scope, x));
+    QuantizedRows rows = quantizedInputs.computeIfAbsent(x.asOutput(),
+        k -> oneSided ? quantizeRowsOneSided(scope, x, -inputFloor) : quantizeRows(scope, x));
+    Operand<TFloat32> productBias = oneSided ? scope.zeros(scope.constant(new int[] {out}), TFloat32.class)
+        : zeroPointTerm; // [O], the product's units
     Operation product = scope.scope().opBuilder("QuantizedMatMulWithBiasAndDequantize", "int8_matmul")
-        .addInput(rows.values()).addInput(kernelInt8.output(0)).addInput(zeroPointTerm.asOutput())
+        .addInput(rows.values()).addInput(kernelInt8.output(0)).addInput(productBias.asOutput())
         .addInput(scope.constant(0f).asOutput()).addInput(scope.constant((float) UINT8_MAX).asOutput())
         .addInput(scope.constant((float) -INT8_MAX).asOutput()).addInput(scope.constant((float) INT8_MAX).asOutput())
         .addInput(scope.constant(-FREEZED_OUTPUT_RANGE).asOutput())
@@ -214,7 +233,7 @@ public final class Layers {
         .setAttr("Toutput", DataType.DT_FLOAT).setAttr("input_quant_mode", "SCALED").build(); // [M, O] integer sums
     Operand<TFloat32> scaled = scope.math.mul(scope.math.mul(product.<TFloat32>output(0), columnScale),
         rows.scale()); // [M, O]
-    return scope.nn.biasAdd(scaled, bias); // [M, O]
+    return scope.nn.biasAdd(scaled, oneSided ? scope.math.add(bias, zeroPointTerm) : bias); // [M, O]
   }
 
   /** An activation quantized per row for {@link #encoderDense}: quint8 values and each row's scale. */
@@ -232,6 +251,20 @@ public final class Layers {
     Operation values = q.scope().opBuilder("QuantizeV2", "values").addInput(shifted.asOutput())
         .addInput(q.constant(0f).asOutput()).addInput(q.constant((float) UINT8_MAX).asOutput())
         .setAttr("T", DataType.DT_QUINT8).setAttr("mode", "SCALED").build(); // quint8 [M, I] in [1, 255]
+    return new QuantizedRows(values.output(0), scale);
+  }
+
+  /** {@code x} [M, I] with every value at least {@code -shift}, quantized per row one-sided (see {@link #encoderDense}). */
+  private static QuantizedRows quantizeRowsOneSided(Ops scope, Operand<TFloat32> x, float shift) {
+    Ops q = scope.withSubScope("quantize_rows");
+    Operand<TInt32> lastAxis = q.constant(new int[] {-1});
+    Operand<TFloat32> c = q.constant(shift);
+    Operand<TFloat32> scale = q.math.div(q.math.maximum(q.math.add(q.max(x, lastAxis, Max.keepDims(true)), c),
+        q.constant(TINY)), q.constant((float) UINT8_MAX)); // [M, 1]
+    Operand<TFloat32> shifted = q.math.div(q.math.add(x, c), scale); // [M, I] in [0, 255] (below the floor: < 0)
+    Operation values = q.scope().opBuilder("QuantizeV2", "values").addInput(shifted.asOutput())
+        .addInput(q.constant(0f).asOutput()).addInput(q.constant((float) UINT8_MAX).asOutput())
+        .setAttr("T", DataType.DT_QUINT8).setAttr("mode", "SCALED").build(); // quint8 [M, I], zero point 0
     return new QuantizedRows(values.output(0), scale);
   }
 
@@ -277,6 +310,15 @@ public final class Layers {
         RandomUniform.seed(seed), RandomUniform.seed2(++dropoutOps)); // same shape as x
     Operand<TFloat32> keepMask = scope.math.floor(scope.math.add(noise, scope.constant(keep))); // 0 or 1
     return scope.math.mul(scope.math.div(x, scope.constant(keep)), keepMask); // same shape as x
+  }
+
+  /** The smallest value {@code act} outputs (rounded outwards), {@link Float#NEGATIVE_INFINITY} if unbounded. */
+  public static float activationFloor(Activation act) {
+    return switch (act) {
+      case GELU_TANH, GELU_ERF -> -0.1701f; // minima: -0.17004 (tanh form), -0.16997 (erf) near x = -0.75
+      case RELU -> 0f;
+      case TANH -> -1f;
+    };
   }
 
   /** The activation {@code act} applied element-wise. */
