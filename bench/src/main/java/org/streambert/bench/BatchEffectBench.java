@@ -19,7 +19,8 @@ import org.streambert.bert.onnx.OnnxPrecision;
  * in calls of 32, per engine and precision; prints how many texts got another entity list and the largest entity
  * score move. {@code BatchIndependenceTest} does the same on a tiny random model.
  *
- * <p>Arguments: {@code BUNDLE_DIR WIKIGOLD_CONLL [texts=256] [engines=tensorflow:fp32,tensorflow:int8,onnxruntime:int8]}.
+ * <p>Arguments: {@code BUNDLE_DIR WIKIGOLD_CONLL [texts=256]
+ * [engines=tensorflow:fp32,tensorflow:int8,onnxruntime:int8]}.
  */
 public final class BatchEffectBench {
   private BatchEffectBench() {

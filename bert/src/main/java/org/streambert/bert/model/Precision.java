@@ -15,8 +15,8 @@ import org.tensorflow.proto.RewriterConfig;
  * {@link #onednnRewriteConfig()}, does similar work but casts every weight on every run; it was slower on the real
  * length mix, see docs/benchmarks.md.) {@link #INT8} builds the inference graph with the encoder's dense layers in int8
  * through oneDNN's quantized product ({@link BertGraph#buildInt8Inference}): int8 kernels per output column,
- * converted once at load, and activations quantized per row, so a text's result does not depend on its batch mates;
- * it is used only when named. {@link #AUTO} is {@link #BF16} where the CPU has AMX-BF16 or AVX512-BF16 and
+ * converted once at load, and activations quantized per row, so no quantization range depends on the batch (scores
+ * are still not bit-exact across batches: {@link BertGraph#buildInt8Inference}); it is used only when named. {@link #AUTO} is {@link #BF16} where the CPU has AMX-BF16 or AVX512-BF16 and
  * {@link #FP32} elsewhere.
  */
 public enum Precision {

@@ -254,7 +254,7 @@ public final class Layers {
     return new QuantizedRows(values.output(0), scale);
   }
 
-  /** {@code x} [M, I] with every value at least {@code -shift}, quantized per row one-sided (see {@link #encoderDense}). */
+  /** {@code x} [M, I], every value at least {@code -shift}, quantized per row one-sided (see {@link #encoderDense}). */
   private static QuantizedRows quantizeRowsOneSided(Ops scope, Operand<TFloat32> x, float shift) {
     Ops q = scope.withSubScope("quantize_rows");
     Operand<TInt32> lastAxis = q.constant(new int[] {-1});
