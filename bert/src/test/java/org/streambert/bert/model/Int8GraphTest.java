@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.streambert.bert.model.PrecisionTest.maxAbsDiff;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -63,19 +64,11 @@ class Int8GraphTest {
 
   @Test
   void shouldServeTheSameSavedModelInInt8CloseToFp32ButNotBitIdentical() {
-    try (BertModel fp32 = BertSavedModel.load(export, CFG, HEADS, Precision.FP32);
-        BertModel int8 = BertSavedModel.load(export, CFG, HEADS, Precision.INT8)) {
-      Inputs in = TinyBert.inputs(3, 17, new int[] {17, 5, 11}, 8);
-      ForwardResult a = fp32.run(3, 17, in.ids(), in.mask(), in.segments());
-      ForwardResult b = int8.run(3, 17, in.ids(), in.mask(), in.segments());
-      float classDiff = maxAbsDiff(a.classProbs(), b.classProbs());
-      float tokenDiff = maxAbsDiff(a.tokenProbs(), b.tokenProbs());
-      System.out.printf("int8 vs fp32: class %.4f token %.4f pooled %.4f%n", classDiff, tokenDiff,
-          maxAbsDiff(a.pooled(), b.pooled()));
-      assertTrue(classDiff < INT8_PROB_TOLERANCE && tokenDiff < INT8_PROB_TOLERANCE,
-          "class " + classDiff + ", token " + tokenDiff);
-      assertFalse(classDiff == 0 && tokenDiff == 0, "int8 gave bit-identical outputs: the int8 graph was not served");
-    }
+    float[] diffs = PrecisionTest.diffsAgainstFp32(export, HEADS, Precision.INT8);
+    System.out.printf("int8 vs fp32: class %.4f token %.4f pooled %.4f%n", diffs[0], diffs[1], diffs[2]);
+    assertTrue(diffs[0] < INT8_PROB_TOLERANCE && diffs[1] < INT8_PROB_TOLERANCE,
+        "class " + diffs[0] + ", token " + diffs[1]);
+    assertFalse(diffs[0] == 0 && diffs[1] == 0, "int8 gave bit-identical outputs: the int8 graph was not served");
   }
 
   @Test
@@ -179,14 +172,5 @@ class Int8GraphTest {
     try (TFloat32 t = TensorData.floats(Shape.of(rows, in), x); Result r = s.runner().feed(input, t).fetch(y).run()) {
       return TensorData.readFloats(r.get(0));
     }
-  }
-
-  private static float maxAbsDiff(float[] a, float[] b) {
-    assertEquals(a.length, b.length);
-    float max = 0;
-    for (int i = 0; i < a.length; i++) {
-      max = Math.max(max, Math.abs(a[i] - b[i]));
-    }
-    return max;
   }
 }
