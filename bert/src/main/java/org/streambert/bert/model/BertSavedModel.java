@@ -67,8 +67,9 @@ public final class BertSavedModel {
 
   /**
    * {@link #load(Path, BertConfig, HeadsSpec)} at a {@link Precision} ({@link Precision#AUTO} is resolved here, for
-   * this CPU). At {@link Precision#BF16} the SavedModel is loaded (and checked) as at fp32, then its weights are read
-   * one variable at a time into a {@link BertModel#createBf16 bf16 graph} and the SavedModel is closed.
+   * this CPU). At {@link Precision#BF16} or {@link Precision#INT8} the SavedModel is loaded (and checked) as at fp32,
+   * then its weights are read one variable at a time into a {@link BertModel#createBf16 bf16} or
+   * {@link BertModel#createInt8 int8 graph} and the SavedModel is closed.
    */
   public static BertModel load(Path dir, BertConfig cfg, HeadsSpec heads, Precision precision) {
     return load(dir, cfg, heads, precision, null);
@@ -84,7 +85,7 @@ public final class BertSavedModel {
       return load(dir, cfg, heads, sessionConfig);
     }
     try (BertModel fp32 = load(dir, cfg, heads, (ConfigProto) null)) {
-      return BertModel.createBf16(cfg, heads, fp32.liveWeights(), sessionConfig);
+      return BertModel.create(cfg, heads, fp32.liveWeights(), sessionConfig, precision);
     }
   }
 

@@ -13,16 +13,20 @@ import org.tensorflow.proto.RewriterConfig;
  * embeddings, LayerNorm, softmax, GELU, residual sums and the heads stay float32, as do inputs and outputs. It runs
  * natively on oneDNN with AMX or AVX512-BF16. (TensorFlow's {@code auto_mixed_precision_onednn_bfloat16} rewrite,
  * {@link #onednnRewriteConfig()}, does similar work but casts every weight on every run; it was slower on the real
- * length mix, see docs/benchmarks.md.) {@link #AUTO} is {@link #BF16} where the CPU has AMX-BF16 or AVX512-BF16 and
+ * length mix, see docs/benchmarks.md.) {@link #INT8} builds the inference graph with the encoder's dense layers in int8
+ * through oneDNN's quantized product ({@link BertGraph#buildInt8Inference}): int8 kernels per output column,
+ * converted once at load, and activations quantized per row, so no quantization range depends on the batch (scores
+ * are still not bit-exact across batches: {@link BertGraph#buildInt8Inference}); it is used only when named. {@link #AUTO} is {@link #BF16} where the CPU has AMX-BF16 or AVX512-BF16 and
  * {@link #FP32} elsewhere.
  */
 public enum Precision {
   AUTO,
   FP32,
-  BF16;
+  BF16,
+  INT8;
 
   /**
-   * Parses {@code auto}, {@code fp32} or {@code bf16} (any case).
+   * Parses {@code auto}, {@code fp32}, {@code bf16} or {@code int8} (any case).
    *
    * @throws IllegalArgumentException naming the accepted values otherwise
    */
@@ -34,10 +38,10 @@ public enum Precision {
         }
       }
     }
-    throw new IllegalArgumentException("precision must be auto, fp32 or bf16, not '" + value + "'");
+    throw new IllegalArgumentException("precision must be auto, fp32, bf16 or int8, not '" + value + "'");
   }
 
-  /** {@link #FP32} or {@link #BF16}: {@link #AUTO} decided by {@link #cpuHasBf16()}. */
+  /** This precision, but {@link #AUTO} decided by {@link #cpuHasBf16()} ({@link #BF16} or {@link #FP32}). */
   public Precision resolve() {
     if (this != AUTO) {
       return this;
@@ -61,7 +65,7 @@ public enum Precision {
         .setGraphOptions(GraphOptions.newBuilder().setRewriteOptions(rewrite)).build();
   }
 
-  /** {@code fp32}, {@code bf16} or {@code auto}, as written in configurations. */
+  /** {@code fp32}, {@code bf16}, {@code int8} or {@code auto}, as written in configurations. */
   @Override
   public String toString() {
     return name().toLowerCase(Locale.ROOT);

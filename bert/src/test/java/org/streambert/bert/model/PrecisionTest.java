@@ -23,7 +23,7 @@ class PrecisionTest {
     assertEquals(Precision.FP32, Precision.parse("fp32"));
     assertEquals(Precision.AUTO, Precision.parse("Auto"));
     var e = assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp16"));
-    assertTrue(e.getMessage().contains("auto, fp32 or bf16"), e.getMessage());
+    assertTrue(e.getMessage().contains("auto, fp32, bf16 or int8"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Precision.parse(null));
   }
 
@@ -44,17 +44,25 @@ class PrecisionTest {
         WeightSource.ofArrays(TinyBert.randomWeights(CFG, HEADS, 7)))) {
       BertSavedModel.export(original, export);
     }
-    try (BertModel fp32 = BertSavedModel.load(export, CFG, HEADS, Precision.FP32);
-        BertModel bf16 = BertSavedModel.load(export, CFG, HEADS, Precision.BF16)) {
+    float[] diffs = diffsAgainstFp32(export, HEADS, Precision.BF16);
+    assertTrue(diffs[0] < BF16_PROB_TOLERANCE && diffs[1] < BF16_PROB_TOLERANCE,
+        "class " + diffs[0] + ", token " + diffs[1]);
+    assertFalse(diffs[0] == 0 && diffs[1] == 0 && diffs[2] == 0,
+        "bf16 gave bit-identical outputs: the bf16 graph was not served");
+  }
+
+  /**
+   * The SavedModel at {@code export} served at fp32 and at {@code precision} on the same three rows: the largest
+   * difference of the class probabilities, the token probabilities and the pooled output.
+   */
+  static float[] diffsAgainstFp32(Path export, HeadsSpec heads, Precision precision) {
+    try (BertModel fp32 = BertSavedModel.load(export, CFG, heads, Precision.FP32);
+        BertModel other = BertSavedModel.load(export, CFG, heads, precision)) {
       Inputs in = TinyBert.inputs(3, 17, new int[] {17, 5, 11}, 8);
       ForwardResult a = fp32.run(3, 17, in.ids(), in.mask(), in.segments());
-      ForwardResult b = bf16.run(3, 17, in.ids(), in.mask(), in.segments());
-      float classDiff = maxAbsDiff(a.classProbs(), b.classProbs());
-      float tokenDiff = maxAbsDiff(a.tokenProbs(), b.tokenProbs());
-      assertTrue(classDiff < BF16_PROB_TOLERANCE && tokenDiff < BF16_PROB_TOLERANCE,
-          "class " + classDiff + ", token " + tokenDiff);
-      assertFalse(classDiff == 0 && tokenDiff == 0 && maxAbsDiff(a.pooled(), b.pooled()) == 0,
-          "bf16 gave bit-identical outputs: the bf16 graph was not served");
+      ForwardResult b = other.run(3, 17, in.ids(), in.mask(), in.segments());
+      return new float[] {maxAbsDiff(a.classProbs(), b.classProbs()), maxAbsDiff(a.tokenProbs(), b.tokenProbs()),
+          maxAbsDiff(a.pooled(), b.pooled())};
     }
   }
 
@@ -84,7 +92,8 @@ class PrecisionTest {
     }
   }
 
-  private static float maxAbsDiff(float[] a, float[] b) {
+  /** The largest |a[i] - b[i]| of two arrays of equal length. */
+  static float maxAbsDiff(float[] a, float[] b) {
     assertEquals(a.length, b.length);
     float max = 0;
     for (int i = 0; i < a.length; i++) {

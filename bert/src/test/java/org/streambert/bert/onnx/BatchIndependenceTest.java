@@ -36,6 +36,16 @@ class BatchIndependenceTest {
    * int8 (per row) 0. Per-tensor int8 moves scores by far more on the same texts (the second test).
    */
   static final double SCORE_BOUND = 1e-5;
+  /**
+   * The bound for TensorFlow int8. Its quantization is per row (no range depends on the batch, and the int8 product of
+   * a row is bit-identical whatever rows are beside it: {@code Int8GraphTest}), but TensorFlow's float ops are not
+   * bit-identical across batch shapes and padded lengths (fp32 moves scores by ~1e-6), and where such a move crosses
+   * a rounding boundary an activation changes by one int8 step. Measured: 1.3e-4 on these texts; on the fine-tuned
+   * 4-layer WikiGold bundle, 320 sentences alone and in calls of 32, entity scores moved by up to 0.016 to 0.029 and
+   * one text's entity list changed in one of two variants measured (ONNX Runtime int8: 0 and 0; docs/benchmarks.md,
+   * issue 32 §1): on these texts labels and entities must be equal, but TensorFlow int8 is not bit-exact.
+   */
+  static final double TENSORFLOW_INT8_SCORE_BOUND = 0.05;
 
   @TempDir
   static Path dir;
@@ -60,7 +70,8 @@ class BatchIndependenceTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"tensorflow fp32", "tensorflow bf16", "onnxruntime fp32", "onnxruntime int8"})
+  @ValueSource(strings = {"tensorflow fp32", "tensorflow bf16", "tensorflow int8", "onnxruntime fp32",
+      "onnxruntime int8"})
   void shouldGiveEveryTextTheSameResultAloneInCallsOf32AndShuffled(String engine) throws Exception {
     List<Prediction> alone = new ArrayList<>();
     List<Prediction> calls = new ArrayList<>();
@@ -94,7 +105,8 @@ class BatchIndependenceTest {
     }
     System.out.printf("%s: largest score move alone vs batched %.3g (%d entities)%n", engine, worst, entities);
     assertTrue(entities > 0, "the texts must yield entities for the entity comparison to mean something");
-    assertTrue(worst <= SCORE_BOUND, engine + ": a score moved by " + worst + " with its batch");
+    double bound = engine.equals("tensorflow int8") ? TENSORFLOW_INT8_SCORE_BOUND : SCORE_BOUND;
+    assertTrue(worst <= bound, engine + ": a score moved by " + worst + " with its batch");
   }
 
   @ParameterizedTest
@@ -120,6 +132,7 @@ class BatchIndependenceTest {
         assumeTrue(Precision.cpuHasBf16(), "this CPU has neither amx_bf16 nor avx512_bf16");
         yield BertBundles.openPredictor(bundle, config, Precision.BF16);
       }
+      case "tensorflow int8" -> BertBundles.openPredictor(bundle, config, Precision.INT8);
       default -> OnnxBundles.openPredictor(bundle, config, OnnxPrecision.parse(engine.split(" ")[1]), 1);
     };
   }

@@ -29,8 +29,8 @@ public final class ModelLoaders {
    * Per-tensor int8 (issue 32: about 1.1× per-row int8) is in the order only when named.
    */
   public static final List<ServingEngine> MEASURED_ORDER = List.of(ServingEngine.ONNXRUNTIME_INT8_PER_TENSOR,
-      ServingEngine.ONNXRUNTIME_INT8, ServingEngine.TENSORFLOW_BF16, ServingEngine.TENSORFLOW_FP32,
-      ServingEngine.ONNXRUNTIME_FP32);
+      ServingEngine.ONNXRUNTIME_INT8, ServingEngine.TENSORFLOW_INT8, ServingEngine.TENSORFLOW_BF16,
+      ServingEngine.TENSORFLOW_FP32, ServingEngine.ONNXRUNTIME_FP32);
 
   private ModelLoaders() {
   }
@@ -71,7 +71,7 @@ public final class ModelLoaders {
    *
    * @param engine              {@code nlp.model.engine}
    * @param tensorflowPrecision {@code nlp.model.precision}: {@link Precision#AUTO} allows bf16 (on a CPU with
-   *                            AMX-BF16 or AVX512-BF16) and fp32
+   *                            AMX-BF16 or AVX512-BF16) and fp32; int8 only when named
    * @param onnxPrecision       {@code nlp.model.onnxruntime.precision}: empty ({@code auto}) allows int8 and fp32
    * @param onnxThreads         {@code nlp.model.onnxruntime.threads} (0: ONNX Runtime's default)
    * @param onnxSpinning        {@code nlp.model.onnxruntime.spinning}
@@ -105,6 +105,7 @@ public final class ModelLoaders {
         switch (tensorflowPrecision) {
           case FP32 -> allowed.add(ServingEngine.TENSORFLOW_FP32);
           case BF16 -> allowed.add(ServingEngine.TENSORFLOW_BF16);
+          case INT8 -> allowed.add(ServingEngine.TENSORFLOW_INT8);
           case AUTO -> {
             if (cpuHasBf16) {
               allowed.add(ServingEngine.TENSORFLOW_BF16);

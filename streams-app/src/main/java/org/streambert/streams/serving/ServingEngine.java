@@ -21,6 +21,8 @@ public record ServingEngine(String engine, String precision) {
 
   public static final ServingEngine TENSORFLOW_FP32 = new ServingEngine(TENSORFLOW, FP32);
   public static final ServingEngine TENSORFLOW_BF16 = new ServingEngine(TENSORFLOW, BF16);
+  /** TensorFlow int8 ({@link Precision#INT8}: per-row activations, not bit-exact across batches): only when named. */
+  public static final ServingEngine TENSORFLOW_INT8 = new ServingEngine(TENSORFLOW, INT8);
   public static final ServingEngine ONNXRUNTIME_FP32 = new ServingEngine(ONNXRUNTIME, FP32);
   /** ONNX Runtime int8 with each token's activations quantized on their own (batch-independent): what auto serves. */
   public static final ServingEngine ONNXRUNTIME_INT8 = new ServingEngine(ONNXRUNTIME, INT8);
@@ -37,7 +39,7 @@ public record ServingEngine(String engine, String precision) {
     precision = precision.toLowerCase(Locale.ROOT);
   }
 
-  /** TensorFlow at a resolved precision ({@link Precision#FP32} or {@link Precision#BF16}). */
+  /** TensorFlow at a resolved precision ({@link Precision#FP32}, {@link Precision#BF16} or {@link Precision#INT8}). */
   public static ServingEngine tensorflow(Precision precision) {
     if (precision == Precision.AUTO) {
       throw new IllegalArgumentException("a loaded model runs at a resolved precision, not auto");

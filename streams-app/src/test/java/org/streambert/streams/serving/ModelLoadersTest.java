@@ -65,6 +65,18 @@ class ModelLoadersTest {
   }
 
   @Test
+  void shouldServeTensorFlowInt8OnlyWhenNamed() {
+    Settings int8 = new NlpConfig(Map.of(NlpConfig.MODEL_PRECISION_CONFIG, "int8")).engineSettings();
+    assertEquals(Precision.INT8, int8.tensorflowPrecision());
+    assertEquals(List.of(ServingEngine.TENSORFLOW_INT8), int8.order(false, true));
+    assertEquals(List.of(ONNXRUNTIME_INT8, ServingEngine.TENSORFLOW_INT8, ONNXRUNTIME_FP32), int8.order(true, true));
+    TensorFlowModelLoader loader = assertInstanceOf(TensorFlowModelLoader.class,
+        ModelLoaders.loaderOf(ServingEngine.TENSORFLOW_INT8, int8));
+    assertEquals(Precision.INT8, loader.precision());
+    assertEquals(ServingEngine.TENSORFLOW_INT8, ServingEngine.tensorflow(Precision.INT8));
+  }
+
+  @Test
   void shouldReadTheEngineSettingsFromTheConfiguration() {
     Settings defaults = new NlpConfig(Map.of()).engineSettings();
     assertEquals(settings(Engine.AUTO, Precision.AUTO, null), defaults);

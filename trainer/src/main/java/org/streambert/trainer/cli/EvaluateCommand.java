@@ -80,7 +80,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
   @Option(names = "--precision", defaultValue = "fp32", paramLabel = "auto|fp32|bf16|int8|int8-per-tensor",
       description = "Arithmetic of the forward pass: on tensorflow as nlp.model.precision (fp32, the reference; bf16; "
-          + "auto: bf16 where the CPU has AMX/AVX512-BF16), on onnxruntime as nlp.model.onnxruntime.precision (fp32, "
+          + "int8; auto: bf16 where the CPU has AMX/AVX512-BF16), on onnxruntime as nlp.model.onnxruntime.precision (fp32, "
           + "int8, int8-per-tensor). Default: ${DEFAULT-VALUE}.")
   String precision;
 

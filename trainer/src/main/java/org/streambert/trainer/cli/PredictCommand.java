@@ -70,7 +70,7 @@ public final class PredictCommand implements Callable<Integer> {
   String engine;
 
   @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16|int8",
-      description = "fp32 (default), bf16 (TensorFlow) or int8 (ONNX Runtime).")
+      description = "fp32 (default), bf16 (TensorFlow) or int8 (either engine).")
   String precision;
 
   @Option(names = "--embedding", description = "Also print each text's embedding vector.") boolean embedding;

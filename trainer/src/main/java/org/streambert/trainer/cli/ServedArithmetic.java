@@ -35,7 +35,7 @@ public record ServedArithmetic(String engine, String precision) {
   }
 
   /**
-   * Parses {@code --engine} and {@code --precision}: tensorflow with auto, fp32 or bf16; onnxruntime with fp32, int8
+   * Parses {@code --engine} and {@code --precision}: tensorflow with auto, fp32, bf16 or int8; onnxruntime with fp32, int8
    * or int8-per-tensor.
    *
    * @throws IllegalArgumentException naming the accepted values otherwise

@@ -6,16 +6,20 @@ import java.util.List;
 import java.util.Map;
 import org.streambert.bert.model.Activation;
 import org.streambert.bert.model.BertVariable;
+import java.util.HashMap;
 import org.tensorflow.Operand;
+import org.tensorflow.Operation;
+import org.tensorflow.Output;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Assign;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.core.Max;
 import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.op.random.RandomUniform;
 import org.tensorflow.op.train.BatchMatMul;
+import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TBfloat16;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -29,29 +33,61 @@ import org.tensorflow.types.TInt32;
 public final class Layers {
   /** {@code modeling.py: layer_norm} uses {@code tf.contrib.layers.layer_norm}, whose epsilon is 1e-12. */
   public static final float LAYER_NORM_EPSILON = 1e-12f;
+  /** Largest magnitude of a symmetric int8 weight. */
+  private static final int INT8_MAX = 127;
+  /** Largest uint8 value. */
+  private static final int UINT8_MAX = 255;
+  /** The uint8 value of a zero activation in {@link #encoderDense}: rows are quantized symmetric around it. */
+  private static final int ACTIVATION_ZERO_POINT = 128;
+  /** Floor of a scale's range: an all-zero row or column quantizes to zeros instead of dividing by zero. */
+  private static final float TINY = 1e-12f;
+  /** The int8 product's requantization range inputs; unused with a float output, but required by the op. */
+  private static final float FREEZED_OUTPUT_RANGE = 1e9f;
 
   private final boolean training;
   private final long seed;
   private long dropoutOps;
   private final List<BertVariable> variables = new ArrayList<>();
   private final boolean bf16Matmuls;
-  private final Map<String, List<Op>> bf16Conversions = new LinkedHashMap<>();
+  private final boolean int8Matmuls;
+  private final Map<String, List<Operation>> kernelConversions = new LinkedHashMap<>();
+  /** Per activation read by int8 dense layers (Q, K and V read the same one): its quantized rows, quantized once. */
+  private final Map<Output<?>, QuantizedRows> quantizedInputs = new HashMap<>();
+
+  /** The arithmetic of the dense layers' matrix products in an inference graph. */
+  public enum Products {
+    /** float32, the graph as trained. */
+    FLOAT,
+    /** bfloat16 products against bf16 kernel twins ({@link #dense}). */
+    BF16,
+    /** The encoder's dense layers in int8 ({@link #encoderDense}); every other product float. */
+    INT8
+  }
 
   public Layers(boolean training, long seed) {
-    this(training, seed, false);
+    this(training, seed, Products.FLOAT);
   }
 
   /**
    * @param bf16Matmuls whether {@link #dense} multiplies in bfloat16 against a bf16 copy of its kernel (inference
-   *                    only: the copy is written once by the ops of {@link #bf16Conversions()}, not per run)
+   *                    only: the copy is written once by the ops of {@link #kernelConversions()}, not per run)
    */
   public Layers(boolean training, long seed, boolean bf16Matmuls) {
-    if (training && bf16Matmuls) {
-      throw new IllegalArgumentException("bf16 matrix products are for inference graphs only");
+    this(training, seed, bf16Matmuls ? Products.BF16 : Products.FLOAT);
+  }
+
+  /**
+   * @param products how the dense layers multiply; anything but {@link Products#FLOAT} is for inference only, with
+   *                 kernel twins written once by the ops of {@link #kernelConversions()}, not per run
+   */
+  public Layers(boolean training, long seed, Products products) {
+    if (training && products != Products.FLOAT) {
+      throw new IllegalArgumentException(products + " matrix products are for inference graphs only");
     }
     this.training = training;
     this.seed = seed;
-    this.bf16Matmuls = bf16Matmuls;
+    this.bf16Matmuls = products == Products.BF16;
+    this.int8Matmuls = products == Products.INT8;
   }
 
   /** Whether dropout is applied. */
@@ -60,12 +96,12 @@ public final class Layers {
   }
 
   /**
-   * By dense kernel variable name: the op that writes its bf16 twin, then the op that releases the float kernel
-   * (assigns it an empty tensor). Run both once, in order, right after that kernel is loaded; afterwards the float
-   * kernel holds nothing and the graph reads only the twin.
+   * By dense kernel variable name: the ops that write its bf16 or int8 twin (and the int8 twin's scales), then the op
+   * that releases the float kernel (assigns it an empty tensor). Run them once, in order, right after that kernel is
+   * loaded; afterwards the float kernel holds nothing and the graph reads only the twin.
    */
-  public Map<String, List<Op>> bf16Conversions() {
-    return Map.copyOf(bf16Conversions);
+  public Map<String, List<Operation>> kernelConversions() {
+    return Map.copyOf(kernelConversions);
   }
 
   /**
@@ -106,17 +142,136 @@ public final class Layers {
     Operand<TFloat32> product;
     if (bf16Matmuls) {
       Variable<TBfloat16> kernel16 = scope.withName("kernel_bf16").variable(Shape.of(in, out), TBfloat16.class);
-      bf16Conversions.put(kernel.op().name(), List.of(
+      kernelConversions.put(kernel.op().name(), List.of(
           scope.withName("kernel_bf16_copy").assign(kernel16,
-              scope.dtypes.cast(kernel, TBfloat16.class)), // [I, O], run once after loading
-          scope.withName("kernel_release").assign(kernel, scope.constant(new float[0]),
-              Assign.validateShape(false)))); // [0]: the float kernel is not read again
+              scope.dtypes.cast(kernel, TBfloat16.class)).op(), // [I, O], run once after loading
+          release(scope, kernel))); // [0]: the float kernel is not read again
       product = scope.dtypes.cast(scope.linalg.matMul(scope.dtypes.cast(x, TBfloat16.class), kernel16),
           TFloat32.class); // [M, O]: bf16 products, float sums of bias and everything after
     } else {
       product = scope.linalg.matMul(x, kernel); // [M, O]
     }
     return scope.nn.biasAdd(product, bias); // [M, O]
+  }
+
+  /**
+   * {@link #dense} for the encoder's dense layers (query, key, value, attention output, feed-forward in and out):
+   * the ones an int8 graph multiplies in int8. Every other dense layer (ELECTRA's embedding projection, the pooler)
+   * stays {@link #dense}: its cost is small, or one row per text.
+   *
+   * <p>In int8 the kernel is quantized once at load, symmetric per output column ({@code W_q = round(127 W / max|W|)},
+   * scale {@code w_s = max|W| / 127} per column); the activation is quantized per row (per token), so a row's result
+   * does not depend on the other rows of its batch:
+   *
+   * <pre>
+   *   s = max(max |x|, tiny) / 127                                       [M, 1] per row
+   *   x_q = round(x / s) + 128                                           quint8 [M, I], zero point 128
+   *   y = (x_q W_q - 128 colsum(W_q)) * s * w_s + b                      [M, O]
+   * </pre>
+   *
+   * The product and the zero-point term (a constant per column, passed as the op's bias) run in TensorFlow's
+   * {@code QuantizedMatMulWithBiasAndDequantize} (oneDNN u8 x s8, VNNI), called with unit scales so that its float
+   * output is the exact integer sum; the row and column scales and the bias are two float passes after it.
+   */
+  public Operand<TFloat32> encoderDense(Ops scope, Operand<TFloat32> x, int in, int out) {
+    return encoderDense(scope, x, in, out, Float.NEGATIVE_INFINITY);
+  }
+
+  /**
+   * {@link #encoderDense(Ops, Operand, int, int)} for an input known to be at least {@code inputFloor} (an
+   * activation's output: GELU's is above -0.17, ReLU's 0). In int8 such rows are quantized one-sided instead of
+   * symmetric, which doubles their resolution: {@code c = -inputFloor}, {@code s = max(max x + c, tiny) / 255},
+   * {@code x_q = round((x + c) / s)} (zero point 0; values below the floor clamp to it), and the shift comes back as
+   * a bias term {@code -c colsum(W_q) w_s} computed at load. {@link Float#NEGATIVE_INFINITY}: no floor (symmetric).
+   */
+  public Operand<TFloat32> encoderDense(Ops scope, Operand<TFloat32> x, int in, int out, float inputFloor) {
+    if (!int8Matmuls) {
+      return dense(scope, x, in, out);
+    }
+    boolean oneSided = inputFloor != Float.NEGATIVE_INFINITY;
+    if (oneSided && !(inputFloor <= 0 && inputFloor > -1e6f)) {
+      throw new IllegalArgumentException("inputFloor must be in (-1e6, 0], not " + inputFloor);
+    }
+    Variable<TFloat32> kernel = variable(scope, "kernel", Shape.of(in, out));
+    Variable<TFloat32> bias = variable(scope, "bias", Shape.of(out));
+    // Written once after the kernel is loaded (kernelConversions), read by every run.
+    Operation kernelInt8 = scope.scope().opBuilder("VariableV2", "kernel_int8").setAttr("dtype", DataType.DT_QINT8)
+        .setAttr("shape", Shape.of(in, out)).build(); // qint8 [I, O]
+    Variable<TFloat32> columnScale = scope.withName("kernel_int8_scale").variable(Shape.of(out), TFloat32.class); // [O]
+    Variable<TFloat32> zeroPointTerm = scope.withName("kernel_int8_zero_point_term")
+        .variable(Shape.of(out), TFloat32.class); // [O]: -128 colsum(W_q) in the product's units, or -c colsum(W_q) w_s
+    Operand<TFloat32> columnMax = scope.math.maximum(scope.max(scope.math.abs(kernel), scope.constant(0)),
+        scope.constant(TINY)); // [O]
+    Operation writeScale = scope.withName("kernel_int8_scale_write").assign(columnScale,
+        scope.math.div(columnMax, scope.constant((float) INT8_MAX))).op(); // [O]
+    Operation quantized = scope.scope().opBuilder("QuantizeV2", "kernel_int8_quantize")
+        .addInput(scope.math.div(kernel, columnScale).asOutput()) // [I, O] in [-127, 127]
+        .addInput(scope.constant((float) -INT8_MAX).asOutput()).addInput(scope.constant((float) INT8_MAX).asOutput())
+        .setAttr("T", DataType.DT_QINT8).setAttr("mode", "SCALED").build(); // qint8 [I, O], unit scale
+    Operation writeKernel = scope.scope().opBuilder("Assign", "kernel_int8_write").addInput(kernelInt8.output(0))
+        .addInput(quantized.output(0)).build();
+    Operation integerKernel = scope.scope().opBuilder("Dequantize", "kernel_int8_values")
+        .addInput(kernelInt8.output(0)).addInput(scope.constant((float) -INT8_MAX).asOutput())
+        .addInput(scope.constant((float) INT8_MAX).asOutput()).setAttr("mode", "SCALED").build(); // [I, O] integers
+    Operand<TFloat32> columnSums = scope.sum(integerKernel.<TFloat32>output(0), scope.constant(0)); // [O] integers
+    Operation writeZeroPointTerm = scope.withName("kernel_int8_zero_point_term_write").assign(zeroPointTerm,
+        oneSided ? scope.math.mul(scope.math.mul(columnSums, columnScale), scope.constant(inputFloor)) // -c cs w_s
+            : scope.math.mul(columnSums, scope.constant((float) -ACTIVATION_ZERO_POINT))).op(); // [O]
+    kernelConversions.put(kernel.op().name(), List.of(writeScale, writeKernel, writeZeroPointTerm,
+        release(scope, kernel)));
+
+    QuantizedRows rows = quantizedInputs.computeIfAbsent(x.asOutput(),
+        k -> oneSided ? quantizeRowsOneSided(scope, x, -inputFloor) : quantizeRows(scope, x));
+    Operand<TFloat32> productBias = oneSided ? scope.zeros(scope.constant(new int[] {out}), TFloat32.class)
+        : zeroPointTerm; // [O], the product's units
+    Operation product = scope.scope().opBuilder("QuantizedMatMulWithBiasAndDequantize", "int8_matmul")
+        .addInput(rows.values()).addInput(kernelInt8.output(0)).addInput(productBias.asOutput())
+        .addInput(scope.constant(0f).asOutput()).addInput(scope.constant((float) UINT8_MAX).asOutput())
+        .addInput(scope.constant((float) -INT8_MAX).asOutput()).addInput(scope.constant((float) INT8_MAX).asOutput())
+        .addInput(scope.constant(-FREEZED_OUTPUT_RANGE).asOutput())
+        .addInput(scope.constant(FREEZED_OUTPUT_RANGE).asOutput())
+        .setAttr("Toutput", DataType.DT_FLOAT).setAttr("input_quant_mode", "SCALED").build(); // [M, O] integer sums
+    Operand<TFloat32> scaled = scope.math.mul(scope.math.mul(product.<TFloat32>output(0), columnScale),
+        rows.scale()); // [M, O]
+    return scope.nn.biasAdd(scaled, oneSided ? scope.math.add(bias, zeroPointTerm) : bias); // [M, O]
+  }
+
+  /** An activation quantized per row for {@link #encoderDense}: quint8 values and each row's scale. */
+  private record QuantizedRows(Output<?> values, Operand<TFloat32> scale) {
+  }
+
+  /** {@code x} [M, I] quantized per row, symmetric around the zero point 128 (see {@link #encoderDense}). */
+  private static QuantizedRows quantizeRows(Ops scope, Operand<TFloat32> x) {
+    Ops q = scope.withSubScope("quantize_rows");
+    Operand<TInt32> lastAxis = q.constant(new int[] {-1});
+    Operand<TFloat32> absMax = q.math.maximum(q.math.maximum(q.max(x, lastAxis, Max.keepDims(true)),
+        q.math.neg(q.min(x, lastAxis, org.tensorflow.op.core.Min.keepDims(true)))), q.constant(TINY)); // [M, 1]
+    Operand<TFloat32> scale = q.math.div(absMax, q.constant((float) INT8_MAX)); // [M, 1]
+    Operand<TFloat32> shifted = q.math.add(q.math.div(x, scale), q.constant((float) ACTIVATION_ZERO_POINT)); // [M, I]
+    Operation values = q.scope().opBuilder("QuantizeV2", "values").addInput(shifted.asOutput())
+        .addInput(q.constant(0f).asOutput()).addInput(q.constant((float) UINT8_MAX).asOutput())
+        .setAttr("T", DataType.DT_QUINT8).setAttr("mode", "SCALED").build(); // quint8 [M, I] in [1, 255]
+    return new QuantizedRows(values.output(0), scale);
+  }
+
+  /** {@code x} [M, I], every value at least {@code -shift}, quantized per row one-sided (see {@link #encoderDense}). */
+  private static QuantizedRows quantizeRowsOneSided(Ops scope, Operand<TFloat32> x, float shift) {
+    Ops q = scope.withSubScope("quantize_rows");
+    Operand<TInt32> lastAxis = q.constant(new int[] {-1});
+    Operand<TFloat32> c = q.constant(shift);
+    Operand<TFloat32> scale = q.math.div(q.math.maximum(q.math.add(q.max(x, lastAxis, Max.keepDims(true)), c),
+        q.constant(TINY)), q.constant((float) UINT8_MAX)); // [M, 1]
+    Operand<TFloat32> shifted = q.math.div(q.math.add(x, c), scale); // [M, I] in [0, 255] (below the floor: < 0)
+    Operation values = q.scope().opBuilder("QuantizeV2", "values").addInput(shifted.asOutput())
+        .addInput(q.constant(0f).asOutput()).addInput(q.constant((float) UINT8_MAX).asOutput())
+        .setAttr("T", DataType.DT_QUINT8).setAttr("mode", "SCALED").build(); // quint8 [M, I], zero point 0
+    return new QuantizedRows(values.output(0), scale);
+  }
+
+  /** Assigns {@code kernel} an empty tensor: run once its twin is written; the float kernel is not read again. */
+  private static Operation release(Ops scope, Variable<TFloat32> kernel) {
+    return scope.withName("kernel_release").assign(kernel, scope.constant(new float[0]),
+        Assign.validateShape(false)).op(); // [0]
   }
 
   /**
@@ -155,6 +310,15 @@ public final class Layers {
         RandomUniform.seed(seed), RandomUniform.seed2(++dropoutOps)); // same shape as x
     Operand<TFloat32> keepMask = scope.math.floor(scope.math.add(noise, scope.constant(keep))); // 0 or 1
     return scope.math.mul(scope.math.div(x, scope.constant(keep)), keepMask); // same shape as x
+  }
+
+  /** The smallest value {@code act} outputs (rounded outwards), {@link Float#NEGATIVE_INFINITY} if unbounded. */
+  public static float activationFloor(Activation act) {
+    return switch (act) {
+      case GELU_TANH, GELU_ERF -> -0.1701f; // minima: -0.17004 (tanh form), -0.16997 (erf) near x = -0.75
+      case RELU -> 0f;
+      case TANH -> -1f;
+    };
   }
 
   /** The activation {@code act} applied element-wise. */
