@@ -140,8 +140,8 @@ class OnnxExportTest {
     assertEquals(f1.get("tensorflow fp32"), f1.get("onnxruntime int8"), 0.05, "int8 near fp32: " + f1);
     Run wrong = run("evaluate", "--bundle", run.resolve(RunReport.BUNDLE_DIR).toString(), "--ner-data",
         data.resolve(org.streambert.trainer.data.DemoData.NER_DEV).toString(), "--engine", "tensorflow",
-        "--precision", "int8");
-    assertEquals(ExitCodes.BAD_INPUT, wrong.code(), "int8 is an ONNX Runtime precision");
+        "--precision", "int8-per-tensor");
+    assertEquals(ExitCodes.BAD_INPUT, wrong.code(), "int8-per-tensor is an ONNX Runtime precision only");
     Run noOnnx = run("evaluate", "--bundle", run.resolve(RunReport.BUNDLE_DIR).toString(), "--ner-data",
         data.resolve(org.streambert.trainer.data.DemoData.NER_DEV).toString(), "--engine", "onnxruntime");
     assertEquals(ExitCodes.BAD_INPUT, noOnnx.code());
