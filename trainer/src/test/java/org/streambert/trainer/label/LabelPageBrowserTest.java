@@ -248,6 +248,9 @@ class LabelPageBrowserTest {
     }
 
     void click(String selector) throws Exception {
+      // The element's place is final only once the page (its stylesheet included) has loaded: a click computed
+      // earlier can land beside the element when the layout moves under it (seen once on a loaded CI machine).
+      waitFor("document.readyState === 'complete'");
       double[] b = rect(selector);
       mouse("mousePressed", b[0] + b[2] / 2, b[1] + b[3] / 2, 1);
       mouse("mouseReleased", b[0] + b[2] / 2, b[1] + b[3] / 2, 1);
