@@ -128,7 +128,7 @@ public final class NlpConfig extends AbstractConfig {
       + "polling, storing new records and committing meanwhile; the stream thread forwards the results and deletes "
       + "the records from the pending store when the pass is done, so exactly-once holds as without it (at most one "
       + "batch in flight per task). false runs the forward pass on the stream thread.";
-  public static final boolean BATCH_OVERLAP_DEFAULT = true;
+  public static final boolean BATCH_OVERLAP_DEFAULT = false;
 
   public static final String SHUTDOWN_TIMEOUT_MS_CONFIG = "nlp.shutdown.timeout.ms";
   public static final String SHUTDOWN_TIMEOUT_MS_DOC = "How long KafkaStreams.close may take on SIGTERM; records of "
