@@ -50,20 +50,11 @@ public final class DataOptions {
       + "data for a task without a dev file. Default: ${DEFAULT-VALUE}.")
   double devFraction;
 
-  /** The labeller keys examples must be signed with; refuses --examples-topic without keys unless accepted. */
-  private org.streambert.schemas.signing.TrustedKeys labellers() {
-    if (labellerKeys != null && acceptUnsignedExamples) {
-      throw new IllegalArgumentException("--labeller-keys and --accept-unsigned-examples exclude each other");
-    }
-    if (labellerKeys == null) {
-      if (!acceptUnsignedExamples) {
-        throw new IllegalArgumentException("--examples-topic trains only on signed examples: give --labeller-keys "
-            + "FILE, or --accept-unsigned-examples to trust whoever can write the topic");
-      }
-      return org.streambert.schemas.signing.TrustedKeys.none();
-    }
+  /** The labeller keys examples must be signed with (the rule of {@link SignedInputs}, as trainer serve has it). */
+  private org.streambert.schemas.signing.TrustedKeys labellers(PrintStream log) {
     try {
-      return org.streambert.schemas.signing.TrustedKeys.read(labellerKeys);
+      return SignedInputs.trust(labellerKeys, acceptUnsignedExamples, "--labeller-keys", "--accept-unsigned-examples",
+          "examples", log);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException("cannot read --labeller-keys " + labellerKeys, e);
     }
@@ -89,7 +80,7 @@ public final class DataOptions {
     if (examplesTopic != null) {
       kafka.require("--examples-topic");
       KafkaExampleSource.Examples examples =
-          KafkaExampleSource.read(kafka.clients(), examplesTopic, labellers());
+          KafkaExampleSource.read(kafka.clients(), examplesTopic, labellers(log));
       log.printf("read %d records from %s: %d classification, %d NER examples (%d refused: not signed by a "
           + "labeller key)%n", examples.recordsRead(), examplesTopic, examples.classification().size(),
           examples.ner().size(), examples.refused());

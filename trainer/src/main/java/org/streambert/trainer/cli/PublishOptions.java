@@ -1,10 +1,10 @@
 package org.streambert.trainer.cli;
 
 import org.streambert.schemas.Topics;
-import org.streambert.schemas.signing.SigningKey;
 import org.streambert.trainer.publish.CheckpointTopic;
 import org.streambert.trainer.publish.OnnxRuns;
 import org.streambert.trainer.publish.PromotionGate;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Checkpoint store, topic and promotion gate. */
@@ -36,23 +36,7 @@ public final class PublishOptions {
       + "~420 MB more, a few seconds.")
   boolean withOnnx;
 
-  @Option(names = "--signing-key", paramLabel = "FILE", description = "Ed25519 private key file written by "
-      + "`trainer keygen`: every checkpoint event is signed with it. Default: the file named by $"
-      + CheckpointTopic.SIGNING_KEY_ENV + "; with neither, events are unsigned (instances that trust keys refuse "
-      + "them).")
-  java.nio.file.Path signingKey;
-
-  @Option(names = "--trusted-keys", paramLabel = "FILE", description = "Public keys (the instances' trusted keys file) "
-      + "whose events this trainer believes besides its own signing key's, e.g. the other trainers' during a key "
-      + "rotation: events signed otherwise are ignored when it numbers, promotes or refreshes. Default: the file named "
-      + "by $" + CheckpointTopic.TRUSTED_KEYS_ENV + ".")
-  java.nio.file.Path trustedKeys;
-
-  @Option(names = "--event-validity", paramLabel = "DURATION", converter = DurationConverter.class,
-      description = "Give every published event an expiry "
-      + "this long after its issue time (e.g. 30d or P30D): instances refuse it afterwards (signature.expired), "
-      + "so run trainer refresh more often than this. Default: no expiry.")
-  java.time.Duration eventValidity;
+  @Mixin EventSigningOptions signing = new EventSigningOptions();
 
   /**
    * Before training a run that is to be published: checks --store and the Kafka options and opens the topic (reading
@@ -93,22 +77,6 @@ public final class PublishOptions {
 
   /** The checkpoint topic, signing with {@code --signing-key} or else {@code $TRAINER_SIGNING_KEY}. */
   CheckpointTopic checkpointTopic(KafkaOptions kafka) throws java.io.IOException {
-    return checkpointTopic(kafka, topic, signingKey, trustedKeys, eventValidity);
-  }
-
-  /**
-   * The checkpoint topic {@code topic}, signing with {@code signingKey} (a file), else {@code $TRAINER_SIGNING_KEY};
-   * believing {@code trustedKeys} (a file, else {@code $TRAINER_TRUSTED_KEYS}) besides its own key; giving events
-   * {@code validity} (null: no expiry).
-   */
-  static CheckpointTopic checkpointTopic(KafkaOptions kafka, String topic, java.nio.file.Path signingKey,
-      java.nio.file.Path trustedKeys, java.time.Duration validity) throws java.io.IOException {
-    SigningKey key = signingKey != null ? SigningKey.read(signingKey) : CheckpointTopic.signingKeyFromEnvironment();
-    if (key == null) {
-      System.err.println("warning: publishing UNSIGNED checkpoint events (no --signing-key or $"
-          + CheckpointTopic.SIGNING_KEY_ENV + "); instances with nlp.model.trusted.keys refuse them");
-    }
-    return new CheckpointTopic(kafka.clients(), topic, key).withTrustedKeys(CheckpointTopic.trustedKeys(trustedKeys))
-        .withEventValidity(validity);
+    return signing.checkpointTopic(kafka, topic);
   }
 }

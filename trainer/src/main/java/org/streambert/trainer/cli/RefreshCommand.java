@@ -26,7 +26,7 @@ public final class RefreshCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Duration age = maxAge != null ? maxAge : promotion.eventValidity != null ? promotion.eventValidity
+    Duration age = maxAge != null ? maxAge : promotion.signing.eventValidity != null ? promotion.signing.eventValidity
         : DEFAULT_MAX_AGE;
     int n = Promotion.refresh(promotion.topic("refresh"), promotion.modelName, age, System.out).size();
     return n > 0 ? ExitCodes.OK : ExitCodes.BAD_INPUT;

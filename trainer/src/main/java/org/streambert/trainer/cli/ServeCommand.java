@@ -151,10 +151,10 @@ public final class ServeCommand implements Callable<Integer> {
           + "--max-interval > 0 and --poll-interval >= 10ms");
     }
     PrintStream log = System.out;
-    TrustedKeys labellers = trust(labellerKeys, acceptUnsignedExamples, "--labeller-keys",
-        "--accept-unsigned-examples", "examples");
-    TrustedKeys instances = autoPromote ? trust(instanceKeys, acceptUnsignedShadowReports, "--instance-keys",
-        "--accept-unsigned-shadow-reports", "shadow reports") : TrustedKeys.none();
+    TrustedKeys labellers = SignedInputs.trust(labellerKeys, acceptUnsignedExamples, "--labeller-keys",
+        "--accept-unsigned-examples", "examples", log);
+    TrustedKeys instances = autoPromote ? SignedInputs.trust(instanceKeys, acceptUnsignedShadowReports,
+        "--instance-keys", "--accept-unsigned-shadow-reports", "shadow reports", log) : TrustedKeys.none();
     Files.createDirectories(workDir);
     byte[] heldOutSecret = HeldOutSplit.readOrCreateKey(heldOutKey != null ? heldOutKey
         : workDir.resolve(HeldOutSplit.KEY_FILE));
@@ -180,31 +180,6 @@ public final class ServeCommand implements Callable<Integer> {
       log.printf("serve stopped after %d round(s)%n", rounds);
     }
     return ExitCodes.OK;
-  }
-
-  /**
-   * The keys a learning-loop input must be signed with: read from {@code file}, or none when the operator accepted
-   * unsigned input explicitly; neither (or both) is refused, so the secure choice is the default.
-   */
-  private static TrustedKeys trust(Path file, boolean acceptUnsigned, String keysOption, String acceptOption,
-      String what) throws java.io.IOException {
-    if (file != null && acceptUnsigned) {
-      throw new IllegalArgumentException(keysOption + " and " + acceptOption + " exclude each other");
-    }
-    if (file == null && !acceptUnsigned) {
-      throw new IllegalArgumentException("serve trusts only signed " + what + ": give " + keysOption + " FILE (public "
-          + "keys from `trainer keygen`), or " + acceptOption + " to trust whoever can write the topic");
-    }
-    if (file == null) {
-      System.out.println("WARNING: " + acceptOption + ": unsigned " + what + " are trusted; whoever can write the "
-          + "topic steers the model");
-      return TrustedKeys.none();
-    }
-    TrustedKeys keys = TrustedKeys.read(file);
-    if (keys.isEmpty()) {
-      throw new IllegalArgumentException(keysOption + " " + file + " holds no key");
-    }
-    return keys;
   }
 
   /** Creates missing topics with the broker's default partitions and replication. */
