@@ -137,13 +137,15 @@ public final class BertGraph {
 
   /**
    * The inference graph with the encoder's dense layers (query, key, value, attention output, feed-forward in and
-   * out) in int8 through TensorFlow's oneDNN quantized product ({@code QuantizedMatMulWithBiasAndDequantize}, u8 x
-   * s8): int8 kernels with one scale per output column, quantized once by {@link #initialize} (which then frees the
-   * float kernels), and activations quantized per row (per token) on every run (symmetric, but one-sided from the
-   * activation's floor for the feed-forward output layer's input), so no quantization range depends on the batch
-   * (TensorFlow's float ops still round differently between batch shapes, which int8 rounding can amplify: scores
-   * are not bit-exact across batches, docs/benchmarks.md issue 32 §1). Embeddings, attention's batched products,
-   * softmax, LayerNorm, GELU, residual sums, the pooler and the heads stay float. What {@link Precision#INT8} serves.
+   * out) in int8 through TensorFlow's oneDNN quantized product ({@code _QuantizedMatMul}, s8/u8 x s8, per-column
+   * weight scales applied in the op): int8 kernels with one scale per output column, quantized once by
+   * {@link #initialize} (which then frees the float kernels; query, key and value become one [H, 3H] kernel with
+   * attention's 1 / sqrt(D) folded into the query columns), and activations quantized per row (per token) on every
+   * run (symmetric, but one-sided from the activation's floor for the feed-forward output layer's input), so no
+   * quantization range depends on the batch (TensorFlow's float ops still round differently between batch shapes,
+   * which int8 rounding can amplify: scores are not bit-exact across batches, docs/benchmarks.md issue 32 §1).
+   * Embeddings, attention's batched products, softmax, LayerNorm (oneDNN's), GELU, residual sums, the pooler and the
+   * heads stay float. What {@link Precision#INT8} serves.
    */
   public static BertGraph buildInt8Inference(Ops tf, BertConfig cfg, HeadsSpec heads) {
     return build(tf, cfg, heads, new Layers(false, DEFAULT_DROPOUT_SEED, Layers.Products.INT8));
