@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.streambert.bert.model.internals.Layers;
 import org.tensorflow.Operand;
+import org.tensorflow.Output;
 import org.tensorflow.Operation;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
@@ -136,13 +137,15 @@ public final class BertGraph {
 
   /**
    * The inference graph with the encoder's dense layers (query, key, value, attention output, feed-forward in and
-   * out) in int8 through TensorFlow's oneDNN quantized product ({@code QuantizedMatMulWithBiasAndDequantize}, u8 x
-   * s8): int8 kernels with one scale per output column, quantized once by {@link #initialize} (which then frees the
-   * float kernels), and activations quantized per row (per token) on every run (symmetric, but one-sided from the
-   * activation's floor for the feed-forward output layer's input), so no quantization range depends on the batch
-   * (TensorFlow's float ops still round differently between batch shapes, which int8 rounding can amplify: scores
-   * are not bit-exact across batches, docs/benchmarks.md issue 32 §1). Embeddings, attention's batched products,
-   * softmax, LayerNorm, GELU, residual sums, the pooler and the heads stay float. What {@link Precision#INT8} serves.
+   * out) in int8 through TensorFlow's oneDNN quantized product ({@code _QuantizedMatMul}, s8/u8 x s8, per-column
+   * weight scales applied in the op): int8 kernels with one scale per output column, quantized once by
+   * {@link #initialize} (which then frees the float kernels; query, key and value become one [H, 3H] kernel with
+   * attention's 1 / sqrt(D) folded into the query columns), and activations quantized per row (per token) on every
+   * run (symmetric, but one-sided from the activation's floor for the feed-forward output layer's input), so no
+   * quantization range depends on the batch (TensorFlow's float ops still round differently between batch shapes,
+   * which int8 rounding can amplify: scores are not bit-exact across batches, docs/benchmarks.md issue 32 §1).
+   * Embeddings, attention's batched products, softmax, LayerNorm (oneDNN's), GELU, residual sums, the pooler and the
+   * heads stay float. What {@link Precision#INT8} serves.
    */
   public static BertGraph buildInt8Inference(Ops tf, BertConfig cfg, HeadsSpec heads) {
     return build(tf, cfg, heads, new Layers(false, DEFAULT_DROPOUT_SEED, Layers.Products.INT8));
@@ -226,14 +229,31 @@ public final class BertGraph {
       Ops layer = enc.withSubScope("layer_" + i);
       Ops attention = layer.withSubScope("attention");
       Ops self = attention.withSubScope("self");
-      Operand<TFloat32> q = layers.encoderDense(self.withSubScope("query"), hidden, h, h); // [B*T, H]
-      Operand<TFloat32> k = layers.encoderDense(self.withSubScope("key"), hidden, h, h); // [B*T, H]
-      Operand<TFloat32> v = layers.encoderDense(self.withSubScope("value"), hidden, h, h); // [B*T, H]
-      Operand<TFloat32> qh = self.linalg.transpose(self.reshape(q, btnd), toHeads); // [B, N, T, D]
-      Operand<TFloat32> kh = self.linalg.transpose(self.reshape(k, btnd), toHeads); // [B, N, T, D]
-      Operand<TFloat32> vh = self.linalg.transpose(self.reshape(v, btnd), toHeads); // [B, N, T, D]
+      boolean fused = layers.int8Matmuls(); // one int8 product for q, k and v, with the 1 / sqrt(D) folded in
+      Operand<TFloat32> qh;
+      Operand<TFloat32> kh;
+      Operand<TFloat32> vh;
+      if (fused) {
+        Operand<TFloat32> qkv = layers.encoderQueryKeyValue(self, hidden, h,
+            (float) (1.0 / Math.sqrt(d))); // [B*T, 3H]
+        Operand<TInt32> bt3nd = self.stack(List.of(batch, seqLen, self.constant(3), self.constant(n),
+            self.constant(d))); // [5]
+        Operand<TFloat32> heads3 = self.linalg.transpose(self.reshape(qkv, bt3nd),
+            self.constant(new int[] {2, 0, 3, 1, 4})); // [3, B, N, T, D]
+        List<Output<TFloat32>> parts = self.unstack(heads3, 3L).output(); // 3 x [B, N, T, D]
+        qh = parts.get(0); // scaled by 1 / sqrt(D)
+        kh = parts.get(1);
+        vh = parts.get(2);
+      } else {
+        Operand<TFloat32> q = layers.encoderDense(self.withSubScope("query"), hidden, h, h); // [B*T, H]
+        Operand<TFloat32> k = layers.encoderDense(self.withSubScope("key"), hidden, h, h); // [B*T, H]
+        Operand<TFloat32> v = layers.encoderDense(self.withSubScope("value"), hidden, h, h); // [B*T, H]
+        qh = self.linalg.transpose(self.reshape(q, btnd), toHeads); // [B, N, T, D]
+        kh = self.linalg.transpose(self.reshape(k, btnd), toHeads); // [B, N, T, D]
+        vh = self.linalg.transpose(self.reshape(v, btnd), toHeads); // [B, N, T, D]
+      }
       Operand<TFloat32> scores = layers.batchMatMul(self, qh, kh, true); // [B, N, T, T]
-      scores = self.math.add(self.math.mul(scores, scale), adder); // [B, N, T, T]
+      scores = self.math.add(fused ? scores : self.math.mul(scores, scale), adder); // [B, N, T, T]
       Operand<TFloat32> probs = self.nn.softmax(scores); // [B, N, T, T]
       probs = layers.dropout(self, probs, cfg.attentionProbsDropoutProb()); // [B, N, T, T]
       Operand<TFloat32> context = layers.batchMatMul(self, probs, vh, false); // [B, N, T, D]
@@ -246,7 +266,7 @@ public final class BertGraph {
           attOut.math.add(attended, hidden), h, cfg.layerNormEps()); // [B*T, H]
 
       Ops intermediate = layer.withSubScope("intermediate");
-      Operand<TFloat32> inner = Layers.activation(intermediate, cfg.hiddenAct(),
+      Operand<TFloat32> inner = layers.encoderActivation(intermediate, cfg.hiddenAct(),
           layers.encoderDense(intermediate.withSubScope("dense"), attended, h, cfg.intermediateSize())); // [B*T, I]
       Ops out = layer.withSubScope("output");
       Operand<TFloat32> ff = layers.encoderDense(out.withSubScope("dense"), inner, cfg.intermediateSize(), h,

@@ -79,7 +79,8 @@ class Int8GraphTest {
         var op = ops.next();
         twins += op.name().endsWith("/kernel_int8") && op.type().equals("VariableV2") ? 1 : 0;
       }
-      assertEquals(6L * CFG.numHiddenLayers(), twins, "query, key, value, attention output, feed-forward in and out");
+      assertEquals(4L * CFG.numHiddenLayers(), twins,
+          "query, key and value (one fused kernel), attention output, feed-forward in and out");
       int8.withExclusiveSession(session -> {
         for (int layer = 0; layer < CFG.numHiddenLayers(); layer++) {
           for (String dense : new String[] {"attention/self/query", "attention/self/key", "attention/self/value",
@@ -119,12 +120,39 @@ class Int8GraphTest {
 
   @Test
   void shouldGiveEachRowBitIdenticalInt8ProductsWhateverTheRowsBesideIt() {
-    int in = 768;
-    int out = 3072; // BERT-base's feed-forward input layer: the op's blocking is that of the served shape
+    // BERT-base's feed-forward input layer: the op's blocking is that of the served shape
+    checkRowsBitIdentical(768, 3072, 1f, (layers, tf, input) -> layers.encoderDense(tf.withSubScope("dense"), input,
+        768, 3072), "dense/");
+  }
+
+  @Test
+  void shouldGiveEachRowBitIdenticalFusedQueryKeyValueProductsCloseToTheThreeFloatOnes() {
+    float queryMultiplier = 0.125f;
+    checkRowsBitIdentical(96, 96, queryMultiplier, (layers, tf, input) -> layers.encoderQueryKeyValue(tf, input, 96,
+        queryMultiplier), "query/", "key/", "value/");
+  }
+
+  private interface Build {
+    Operand<TFloat32> apply(Layers layers, Ops tf, Placeholder<TFloat32> input);
+  }
+
+  /**
+   * Builds {@code build} over random kernels (one per prefix, each [in, h]), checks its [M, prefixes * h] output
+   * against the float products (the first prefix's times {@code firstMultiplier}) and that every row's output is
+   * bit-identical whatever rows are beside it.
+   */
+  private static void checkRowsBitIdentical(int in, int h, float firstMultiplier, Build build, String... prefixes) {
     SplittableRandom rnd = new SplittableRandom(32);
-    float[] w = new float[in * out];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = (float) (rnd.nextGaussian() * 0.02);
+    int out = h * prefixes.length;
+    Map<String, float[]> values = new java.util.HashMap<>();
+    float[][] kernels = new float[prefixes.length][];
+    for (int p = 0; p < prefixes.length; p++) {
+      kernels[p] = new float[in * h];
+      for (int i = 0; i < kernels[p].length; i++) {
+        kernels[p][i] = (float) (rnd.nextGaussian() * 0.02 * (1 + i % h % 7)); // columns of different ranges
+      }
+      values.put(prefixes[p] + "kernel", kernels[p]);
+      values.put(prefixes[p] + "bias", new float[h]);
     }
     int rows = 67;
     float[] x = new float[rows * in];
@@ -135,8 +163,7 @@ class Int8GraphTest {
       Ops tf = Ops.create(g);
       Layers layers = new Layers(false, 0, Layers.Products.INT8);
       Placeholder<TFloat32> input = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, in))); // [M, I]
-      Operand<TFloat32> y = layers.encoderDense(tf.withSubScope("dense"), input, in, out); // [M, O]
-      Map<String, float[]> values = Map.of("dense/kernel", w, "dense/bias", new float[out]);
+      Operand<TFloat32> y = build.apply(layers, tf, input); // [M, O]
       BertVariable.initializeAll(s, layers.variables(), WeightSource.ofArrays(values), name -> {
         for (Operation op : layers.kernelConversions().getOrDefault(name, List.of())) {
           s.runner().addTarget(op).run();
@@ -146,11 +173,12 @@ class Int8GraphTest {
       float[] reference = new float[rows * out];
       for (int r = 0; r < rows; r++) {
         for (int o = 0; o < out; o++) {
+          float[] w = kernels[o / h];
           double sum = 0;
           for (int i = 0; i < in; i++) {
-            sum += x[r * in + i] * w[i * out + o];
+            sum += x[r * in + i] * w[i * h + o % h];
           }
-          reference[r * out + o] = (float) sum;
+          reference[r * out + o] = (float) (o < h ? sum * firstMultiplier : sum);
         }
       }
       float scale = 0;

@@ -1,6 +1,7 @@
 package org.streambert.bert.model.internals;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +38,8 @@ public final class Layers {
   private static final int INT8_MAX = 127;
   /** Largest uint8 value. */
   private static final int UINT8_MAX = 255;
-  /** The uint8 value of a zero activation in {@link #encoderDense}: rows are quantized symmetric around it. */
-  private static final int ACTIVATION_ZERO_POINT = 128;
   /** Floor of a scale's range: an all-zero row or column quantizes to zeros instead of dividing by zero. */
   private static final float TINY = 1e-12f;
-  /** The int8 product's requantization range inputs; unused with a float output, but required by the op. */
-  private static final float FREEZED_OUTPUT_RANGE = 1e9f;
 
   private final boolean training;
   private final long seed;
@@ -88,6 +85,11 @@ public final class Layers {
     this.seed = seed;
     this.bf16Matmuls = products == Products.BF16;
     this.int8Matmuls = products == Products.INT8;
+  }
+
+  /** Whether the encoder's dense layers multiply in int8 ({@link Products#INT8}). */
+  public boolean int8Matmuls() {
+    return int8Matmuls;
   }
 
   /** Whether dropout is applied. */
@@ -155,9 +157,9 @@ public final class Layers {
   }
 
   /**
-   * {@link #dense} for the encoder's dense layers (query, key, value, attention output, feed-forward in and out):
-   * the ones an int8 graph multiplies in int8. Every other dense layer (ELECTRA's embedding projection, the pooler)
-   * stays {@link #dense}: its cost is small, or one row per text.
+   * {@link #dense} for the encoder's dense layers (attention output, feed-forward in and out; query, key and value go
+   * through {@link #encoderQueryKeyValue}): the ones an int8 graph multiplies in int8. Every other dense layer
+   * (ELECTRA's embedding projection, the pooler) stays {@link #dense}: its cost is small, or one row per text.
    *
    * <p>In int8 the kernel is quantized once at load, symmetric per output column ({@code W_q = round(127 W / max|W|)},
    * scale {@code w_s = max|W| / 127} per column); the activation is quantized per row (per token), so a row's result
@@ -165,13 +167,14 @@ public final class Layers {
    *
    * <pre>
    *   s = max(max |x|, tiny) / 127                                       [M, 1] per row
-   *   x_q = round(x / s) + 128                                           quint8 [M, I], zero point 128
-   *   y = (x_q W_q - 128 colsum(W_q)) * s * w_s + b                      [M, O]
+   *   x_q = round(x * (127 / max |x|))                                   qint8 [M, I] in [-127, 127]
+   *   y = (x_q W_q) * w_s * s + b                                        [M, O]
    * </pre>
    *
-   * The product and the zero-point term (a constant per column, passed as the op's bias) run in TensorFlow's
-   * {@code QuantizedMatMulWithBiasAndDequantize} (oneDNN u8 x s8, VNNI), called with unit scales so that its float
-   * output is the exact integer sum; the row and column scales and the bias are two float passes after it.
+   * The product and the column scales run in one op, TensorFlow's oneDNN {@code _QuantizedMatMul} (fusion
+   * {@code BiasAdd, Dequantize}, s8 x s8 on VNNI, one weight range per output column given as the op's per-channel
+   * weight scales, a unit activation scale so that no primitive depends on the batch's values); the row scale and
+   * the bias are one {@code Mul} and one {@code BiasAdd} after it.
    */
   public Operand<TFloat32> encoderDense(Ops scope, Operand<TFloat32> x, int in, int out) {
     return encoderDense(scope, x, in, out, Float.NEGATIVE_INFINITY);
@@ -181,8 +184,9 @@ public final class Layers {
    * {@link #encoderDense(Ops, Operand, int, int)} for an input known to be at least {@code inputFloor} (an
    * activation's output: GELU's is above -0.17, ReLU's 0). In int8 such rows are quantized one-sided instead of
    * symmetric, which doubles their resolution: {@code c = -inputFloor}, {@code s = max(max x + c, tiny) / 255},
-   * {@code x_q = round((x + c) / s)} (zero point 0; values below the floor clamp to it), and the shift comes back as
-   * a bias term {@code -c colsum(W_q) w_s} computed at load. {@link Float#NEGATIVE_INFINITY}: no floor (symmetric).
+   * {@code x_q = round((x + c) / s)} (quint8, zero point 0; values below the floor clamp to it), and the shift comes
+   * back as a bias term {@code -c colsum(W_q) w_s} computed at load. {@link Float#NEGATIVE_INFINITY}: no floor
+   * (symmetric).
    */
   public Operand<TFloat32> encoderDense(Ops scope, Operand<TFloat32> x, int in, int out, float inputFloor) {
     if (!int8Matmuls) {
@@ -194,63 +198,145 @@ public final class Layers {
     }
     Variable<TFloat32> kernel = variable(scope, "kernel", Shape.of(in, out));
     Variable<TFloat32> bias = variable(scope, "bias", Shape.of(out));
-    // Written once after the kernel is loaded (kernelConversions), read by every run.
-    Operation kernelInt8 = scope.scope().opBuilder("VariableV2", "kernel_int8").setAttr("dtype", DataType.DT_QINT8)
+    List<Operation> conversions = new ArrayList<>();
+    Int8Kernel int8 = int8Kernel(scope, kernel, in, out, null, conversions);
+    Operand<TFloat32> fullBias = bias; // [O]
+    if (oneSided) {
+      Variable<TFloat32> shiftTerm = scope.withName("kernel_int8_shift_term").variable(Shape.of(out), TFloat32.class);
+      Operation integerKernel = scope.scope().opBuilder("Dequantize", "kernel_int8_values")
+          .addInput(int8.values().output(0)).addInput(scope.constant((float) -INT8_MAX).asOutput())
+          .addInput(scope.constant((float) INT8_MAX).asOutput()).setAttr("mode", "SCALED").build(); // [I, O] integers
+      Operand<TFloat32> columnSums = scope.sum(integerKernel.<TFloat32>output(0), scope.constant(0)); // [O]
+      Operand<TFloat32> columnScale = scope.math.div(int8.max(), scope.constant((float) INT8_MAX)); // [O] w_s
+      conversions.add(scope.withName("kernel_int8_shift_term_write").assign(shiftTerm,
+          scope.math.mul(scope.math.mul(columnSums, columnScale), scope.constant(inputFloor))).op()); // -c cs w_s
+      fullBias = scope.math.add(bias, shiftTerm); // [O]
+    }
+    conversions.add(release(scope, kernel));
+    kernelConversions.put(kernel.op().name(), conversions);
+
+    QuantizedRows rows = quantizedInputs.computeIfAbsent(x.asOutput(),
+        k -> oneSided ? quantizeRowsOneSided(scope, x, -inputFloor) : quantizeRows(scope, x));
+    Operation product = quantizedProduct(scope, rows, int8, out, oneSided); // [M, O] = (x_q W_q) w_s
+    return scope.nn.biasAdd(scope.math.mul(product.<TFloat32>output(0), rows.scale()), fullBias); // [M, O]
+  }
+
+  /**
+   * {@code modeling.py: attention_layer}'s query, key and value layers ({@code tf.layers.dense} each, variables
+   * {@code query/kernel}, {@code query/bias}, ... in {@code self}) as one [M, 3H] output: columns {@code [0, H)} the
+   * query times {@code queryMultiplier} (attention's {@code 1 / sqrt(D)}, folded in here), then the key, then the
+   * value. The three kernels are quantized at load into one [H, 3H] int8 kernel (per column, as
+   * {@link #encoderDense}; the multiplier goes into the query columns' scales and bias) and multiplied in one
+   * product against the once-quantized input. Int8 graphs only (other graphs keep three {@link #dense} layers).
+   */
+  public Operand<TFloat32> encoderQueryKeyValue(Ops self, Operand<TFloat32> x, int h, float queryMultiplier) {
+    if (!int8Matmuls) {
+      throw new IllegalStateException("query, key and value are fused in int8 graphs only");
+    }
+    List<Operand<TFloat32>> kernels = new ArrayList<>();
+    List<Operand<TFloat32>> biases = new ArrayList<>();
+    String last = null;
+    for (String name : new String[] {"query", "key", "value"}) {
+      Ops s = self.withSubScope(name);
+      kernels.add(variable(s, "kernel", Shape.of(h, h)));
+      Variable<TFloat32> b = variable(s, "bias", Shape.of(h));
+      biases.add(b);
+      last = b.op().name();
+    }
+    Ops scope = self.withSubScope("query_key_value");
+    int out = 3 * h;
+    float[] multipliers = new float[out];
+    Arrays.fill(multipliers, 1f);
+    Arrays.fill(multipliers, 0, h, queryMultiplier);
+    Operand<TFloat32> columnMultiplier = scope.constant(multipliers); // [3H]
+    List<Operation> conversions = new ArrayList<>();
+    Int8Kernel int8 = int8Kernel(scope, scope.concat(kernels, scope.constant(1)), h, out, columnMultiplier,
+        conversions); // from [H, 3H], read at load only
+    Variable<TFloat32> bias = scope.withName("bias").variable(Shape.of(out), TFloat32.class); // [3H]
+    conversions.add(scope.withName("bias_write").assign(bias,
+        scope.math.mul(scope.concat(biases, scope.constant(0)), columnMultiplier)).op());
+    for (Operand<TFloat32> kernel : kernels) {
+      conversions.add(release(scope, (Variable<TFloat32>) kernel));
+    }
+    kernelConversions.put(last, conversions); // value/bias: the last of the six to load
+    QuantizedRows rows = quantizedInputs.computeIfAbsent(x.asOutput(), k -> quantizeRows(scope, x));
+    Operation product = quantizedProduct(scope, rows, int8, out, false); // [M, 3H]
+    return scope.nn.biasAdd(scope.math.mul(product.<TFloat32>output(0), rows.scale()), bias); // [M, 3H]
+  }
+
+  /** An int8 kernel [I, O] and its per-column weight range [-max, max] ({@code max = 127 w_s}, times a multiplier). */
+  private record Int8Kernel(Operation values, Variable<TFloat32> min, Variable<TFloat32> max) {
+  }
+
+  /**
+   * Variables for {@code kernel} [I, O] quantized per column, and the ops that write them ({@code conversions}, run
+   * once after loading): {@code W_q = round(W / w_s)} with {@code w_s = max(max |W|, tiny) / 127} per column, and
+   * the range {@code +-127 w_s} (times {@code columnMultiplier} when given: a factor on the column's product that
+   * costs nothing at run time).
+   */
+  private static Int8Kernel int8Kernel(Ops scope, Operand<TFloat32> kernel, int in, int out,
+      Operand<TFloat32> columnMultiplier, List<Operation> conversions) {
+    Operation values = scope.scope().opBuilder("VariableV2", "kernel_int8").setAttr("dtype", DataType.DT_QINT8)
         .setAttr("shape", Shape.of(in, out)).build(); // qint8 [I, O]
-    Variable<TFloat32> columnScale = scope.withName("kernel_int8_scale").variable(Shape.of(out), TFloat32.class); // [O]
-    Variable<TFloat32> zeroPointTerm = scope.withName("kernel_int8_zero_point_term")
-        .variable(Shape.of(out), TFloat32.class); // [O]: -128 colsum(W_q) in the product's units, or -c colsum(W_q) w_s
+    Variable<TFloat32> min = scope.withName("kernel_int8_min").variable(Shape.of(out), TFloat32.class); // [O]
+    Variable<TFloat32> max = scope.withName("kernel_int8_max").variable(Shape.of(out), TFloat32.class); // [O]
     Operand<TFloat32> columnMax = scope.math.maximum(scope.max(scope.math.abs(kernel), scope.constant(0)),
         scope.constant(TINY)); // [O]
-    Operation writeScale = scope.withName("kernel_int8_scale_write").assign(columnScale,
-        scope.math.div(columnMax, scope.constant((float) INT8_MAX))).op(); // [O]
+    Operand<TFloat32> columnScale = scope.math.div(columnMax, scope.constant((float) INT8_MAX)); // [O]
     Operation quantized = scope.scope().opBuilder("QuantizeV2", "kernel_int8_quantize")
         .addInput(scope.math.div(kernel, columnScale).asOutput()) // [I, O] in [-127, 127]
         .addInput(scope.constant((float) -INT8_MAX).asOutput()).addInput(scope.constant((float) INT8_MAX).asOutput())
         .setAttr("T", DataType.DT_QINT8).setAttr("mode", "SCALED").build(); // qint8 [I, O], unit scale
-    Operation writeKernel = scope.scope().opBuilder("Assign", "kernel_int8_write").addInput(kernelInt8.output(0))
-        .addInput(quantized.output(0)).build();
-    Operation integerKernel = scope.scope().opBuilder("Dequantize", "kernel_int8_values")
-        .addInput(kernelInt8.output(0)).addInput(scope.constant((float) -INT8_MAX).asOutput())
-        .addInput(scope.constant((float) INT8_MAX).asOutput()).setAttr("mode", "SCALED").build(); // [I, O] integers
-    Operand<TFloat32> columnSums = scope.sum(integerKernel.<TFloat32>output(0), scope.constant(0)); // [O] integers
-    Operation writeZeroPointTerm = scope.withName("kernel_int8_zero_point_term_write").assign(zeroPointTerm,
-        oneSided ? scope.math.mul(scope.math.mul(columnSums, columnScale), scope.constant(inputFloor)) // -c cs w_s
-            : scope.math.mul(columnSums, scope.constant((float) -ACTIVATION_ZERO_POINT))).op(); // [O]
-    kernelConversions.put(kernel.op().name(), List.of(writeScale, writeKernel, writeZeroPointTerm,
-        release(scope, kernel)));
-
-    QuantizedRows rows = quantizedInputs.computeIfAbsent(x.asOutput(),
-        k -> oneSided ? quantizeRowsOneSided(scope, x, -inputFloor) : quantizeRows(scope, x));
-    Operand<TFloat32> productBias = oneSided ? scope.zeros(scope.constant(new int[] {out}), TFloat32.class)
-        : zeroPointTerm; // [O], the product's units
-    Operation product = scope.scope().opBuilder("QuantizedMatMulWithBiasAndDequantize", "int8_matmul")
-        .addInput(rows.values()).addInput(kernelInt8.output(0)).addInput(productBias.asOutput())
-        .addInput(scope.constant(0f).asOutput()).addInput(scope.constant((float) UINT8_MAX).asOutput())
-        .addInput(scope.constant((float) -INT8_MAX).asOutput()).addInput(scope.constant((float) INT8_MAX).asOutput())
-        .addInput(scope.constant(-FREEZED_OUTPUT_RANGE).asOutput())
-        .addInput(scope.constant(FREEZED_OUTPUT_RANGE).asOutput())
-        .setAttr("Toutput", DataType.DT_FLOAT).setAttr("input_quant_mode", "SCALED").build(); // [M, O] integer sums
-    Operand<TFloat32> scaled = scope.math.mul(scope.math.mul(product.<TFloat32>output(0), columnScale),
-        rows.scale()); // [M, O]
-    return scope.nn.biasAdd(scaled, oneSided ? scope.math.add(bias, zeroPointTerm) : bias); // [M, O]
+    conversions.add(scope.scope().opBuilder("Assign", "kernel_int8_write").addInput(values.output(0))
+        .addInput(quantized.output(0)).build());
+    Operand<TFloat32> range = columnMultiplier == null ? columnMax : scope.math.mul(columnMax, columnMultiplier);
+    conversions.add(scope.withName("kernel_int8_max_write").assign(max, range).op());
+    conversions.add(scope.withName("kernel_int8_min_write").assign(min, scope.math.neg(range)).op());
+    return new Int8Kernel(values, min, max);
   }
 
-  /** An activation quantized per row for {@link #encoderDense}: quint8 values and each row's scale. */
+  /**
+   * {@code _QuantizedMatMul} of quantized rows and an int8 kernel: float [M, O] = {@code (x_q W_q) w_s}. The
+   * activation's range is the fixed unit range of its type (the row scales are applied after), so the op's oneDNN
+   * primitive is keyed by shapes only; its weight ranges are variables, whose buffers do not move between runs.
+   */
+  private static Operation quantizedProduct(Ops scope, QuantizedRows rows, Int8Kernel kernel, int out,
+      boolean oneSided) {
+    DataType inType = oneSided ? DataType.DT_QUINT8 : DataType.DT_QINT8;
+    float inMin = oneSided ? 0f : -INT8_MAX;
+    float inMax = oneSided ? UINT8_MAX : INT8_MAX;
+    DataType f = DataType.DT_FLOAT;
+    return scope.scope().opBuilder("_QuantizedMatMul", "int8_matmul")
+        .addInputList(new Output<?>[] {rows.values(), kernel.values().output(0),
+            scope.constant(new float[out]).asOutput(), scope.constant(inMin).asOutput(),
+            scope.constant(inMax).asOutput(), kernel.min().asOutput(), kernel.max().asOutput()})
+        .addInputList(new Output<?>[0])
+        .setAttr("Tdevice_inputs", new DataType[] {inType, DataType.DT_QINT8, f, f, f, f, f})
+        .setAttr("Thost_inputs", new DataType[0])
+        .setAttr("Tdevice_outputs", new DataType[] {f})
+        .setAttr("Thost_outputs", new DataType[0])
+        .setAttr("T1", inType).setAttr("T2", DataType.DT_QINT8).setAttr("Tbias", f).setAttr("U", f)
+        .setAttr("Tout", f)
+        .setAttr("fused_ops", new String[] {"BiasAdd", "Dequantize"}) // zero bias: b is added after the row scale
+        .setAttr("input_quant_mode", "SCALED").setAttr("output_quant_mode", "SCALED")
+        .build(); // [M, O]
+  }
+
+  /** An activation quantized per row for {@link #encoderDense}: qint8 or quint8 values and each row's scale. */
   private record QuantizedRows(Output<?> values, Operand<TFloat32> scale) {
   }
 
-  /** {@code x} [M, I] quantized per row, symmetric around the zero point 128 (see {@link #encoderDense}). */
+  /** {@code x} [M, I] quantized per row, symmetric: qint8 {@code round(127 x / max|x|)} ({@link #encoderDense}). */
   private static QuantizedRows quantizeRows(Ops scope, Operand<TFloat32> x) {
     Ops q = scope.withSubScope("quantize_rows");
     Operand<TInt32> lastAxis = q.constant(new int[] {-1});
     Operand<TFloat32> absMax = q.math.maximum(q.math.maximum(q.max(x, lastAxis, Max.keepDims(true)),
         q.math.neg(q.min(x, lastAxis, org.tensorflow.op.core.Min.keepDims(true)))), q.constant(TINY)); // [M, 1]
     Operand<TFloat32> scale = q.math.div(absMax, q.constant((float) INT8_MAX)); // [M, 1]
-    Operand<TFloat32> shifted = q.math.add(q.math.div(x, scale), q.constant((float) ACTIVATION_ZERO_POINT)); // [M, I]
-    Operation values = q.scope().opBuilder("QuantizeV2", "values").addInput(shifted.asOutput())
-        .addInput(q.constant(0f).asOutput()).addInput(q.constant((float) UINT8_MAX).asOutput())
-        .setAttr("T", DataType.DT_QUINT8).setAttr("mode", "SCALED").build(); // quint8 [M, I] in [1, 255]
+    Operand<TFloat32> inverse = q.math.div(q.constant((float) INT8_MAX), absMax); // [M, 1]
+    Operation values = q.scope().opBuilder("QuantizeV2", "values").addInput(q.math.mul(x, inverse).asOutput())
+        .addInput(q.constant((float) -INT8_MAX).asOutput()).addInput(q.constant((float) INT8_MAX).asOutput())
+        .setAttr("T", DataType.DT_QINT8).setAttr("mode", "SCALED").build(); // qint8 [M, I] in [-127, 127]
     return new QuantizedRows(values.output(0), scale);
   }
 
@@ -259,9 +345,11 @@ public final class Layers {
     Ops q = scope.withSubScope("quantize_rows");
     Operand<TInt32> lastAxis = q.constant(new int[] {-1});
     Operand<TFloat32> c = q.constant(shift);
-    Operand<TFloat32> scale = q.math.div(q.math.maximum(q.math.add(q.max(x, lastAxis, Max.keepDims(true)), c),
-        q.constant(TINY)), q.constant((float) UINT8_MAX)); // [M, 1]
-    Operand<TFloat32> shifted = q.math.div(q.math.add(x, c), scale); // [M, I] in [0, 255] (below the floor: < 0)
+    Operand<TFloat32> range = q.math.maximum(q.math.add(q.max(x, lastAxis, Max.keepDims(true)), c),
+        q.constant(TINY)); // [M, 1]
+    Operand<TFloat32> scale = q.math.div(range, q.constant((float) UINT8_MAX)); // [M, 1]
+    Operand<TFloat32> inverse = q.math.div(q.constant((float) UINT8_MAX), range); // [M, 1]
+    Operand<TFloat32> shifted = q.math.mul(q.math.add(x, c), inverse); // [M, I] in [0, 255] (below the floor: < 0)
     Operation values = q.scope().opBuilder("QuantizeV2", "values").addInput(shifted.asOutput())
         .addInput(q.constant(0f).asOutput()).addInput(q.constant((float) UINT8_MAX).asOutput())
         .setAttr("T", DataType.DT_QUINT8).setAttr("mode", "SCALED").build(); // quint8 [M, I], zero point 0
@@ -286,6 +374,11 @@ public final class Layers {
   public Operand<TFloat32> layerNorm(Ops scope, Operand<TFloat32> x, int width, double epsilon) {
     Variable<TFloat32> beta = variable(scope, "beta", Shape.of(width));
     Variable<TFloat32> gamma = variable(scope, "gamma", Shape.of(width));
+    if (int8Matmuls) { // oneDNN's layer normalization: one pass instead of TensorFlow's six ops
+      return scope.scope().opBuilder("_MklLayerNorm", "layer_norm").addInput(x.asOutput()).addInput(gamma.asOutput())
+          .addInput(beta.asOutput()).setAttr("T", DataType.DT_FLOAT).setAttr("epsilon", (float) epsilon).build()
+          .<TFloat32>output(0);
+    }
     Operand<TInt32> lastAxis = scope.constant(new int[] {-1});
     Operand<TFloat32> mean = scope.math.mean(x, lastAxis, org.tensorflow.op.math.Mean.keepDims(true)); // [M, 1]
     Operand<TFloat32> centered = scope.math.sub(x, mean); // [M, H]
@@ -319,6 +412,22 @@ public final class Layers {
       case RELU -> 0f;
       case TANH -> -1f;
     };
+  }
+
+  /**
+   * {@link #activation} for the encoder's feed-forward layer. In the int8 graph, {@code modeling.py}'s tanh form of
+   * GELU is written {@code x sigmoid(x (a + b x^2))} ({@code 0.5 (1 + tanh(z)) = sigmoid(2 z)}; a = 2 sqrt(2 / pi),
+   * b = 0.044715 a): the same function in six element-wise passes instead of nine.
+   */
+  public Operand<TFloat32> encoderActivation(Ops scope, Activation act, Operand<TFloat32> x) {
+    if (int8Matmuls && act == Activation.GELU_TANH) {
+      float a = (float) (2 * Math.sqrt(2 / Math.PI));
+      float b = (float) (2 * Math.sqrt(2 / Math.PI) * 0.044715);
+      Operand<TFloat32> u = scope.math.mul(x, scope.math.add(scope.math.mul(scope.math.square(x), scope.constant(b)),
+          scope.constant(a))); // twice modeling.py's tanh argument
+      return scope.math.mul(x, scope.math.sigmoid(u)); // same shape as x
+    }
+    return activation(scope, act, x);
   }
 
   /** The activation {@code act} applied element-wise. */
