@@ -299,9 +299,8 @@ public final class NlpConfig extends AbstractConfig {
       + "at load; embeddings, softmax, LayerNorm, GELU and heads in float32), int8 (the encoder's dense layers in int8 "
       + "through oneDNN: int8 kernels per output column quantized at load, each token's activations quantized on their "
       + "own, so no range depends on the batch, though scores are not bit-exact across batches; everything else "
-      + "float32; only when named) or "
-      + "auto (bf16 when /proc/cpuinfo lists amx_bf16 "
-      + "or avx512_bf16, and fp32 when bf16 fails the golden check or the CPU has neither). Golden examples are "
+      + "float32) or auto (int8 when /proc/cpuinfo lists amx_int8, avx512_vnni or avx_vnni, then bf16 when it lists "
+      + "amx_bf16 or avx512_bf16, then fp32, each tried when the one before fails the golden check). Golden examples are "
       + "checked at the served precision, with nlp.golden.score.tolerance.bf16 when it is bf16 and "
       + "nlp.golden.score.tolerance.int8 when it is int8.";
   public static final String MODEL_PRECISION_DEFAULT = "auto";

@@ -16,8 +16,9 @@ import org.tensorflow.proto.RewriterConfig;
  * length mix, see docs/benchmarks.md.) {@link #INT8} builds the inference graph with the encoder's dense layers in int8
  * through oneDNN's quantized product ({@link BertGraph#buildInt8Inference}): int8 kernels per output column,
  * converted once at load, and activations quantized per row, so no quantization range depends on the batch (scores
- * are still not bit-exact across batches: {@link BertGraph#buildInt8Inference}); it is used only when named. {@link #AUTO} is {@link #BF16} where the CPU has AMX-BF16 or AVX512-BF16 and
- * {@link #FP32} elsewhere.
+ * are still not bit-exact across batches: {@link BertGraph#buildInt8Inference}). {@link #AUTO} is {@link #BF16} where
+ * the CPU has AMX-BF16 or AVX512-BF16 and {@link #FP32} elsewhere ({@link #resolve()}); the streams app's engine
+ * choice also tries {@link #INT8} first where the CPU has an 8-bit dot product ({@link #cpuHasInt8Dot()}).
  */
 public enum Precision {
   AUTO,
@@ -52,6 +53,15 @@ public enum Precision {
   /** True when this CPU reports {@code amx_bf16} or {@code avx512_bf16} (Linux {@code /proc/cpuinfo}). */
   public static boolean cpuHasBf16() {
     return CpuFeatures.local().hasBf16();
+  }
+
+  /**
+   * True when this CPU reports {@code amx_int8}, {@code avx512_vnni} or {@code avx_vnni}: where the app's engine
+   * choice ({@code nlp.model.engine=auto} with {@code nlp.model.precision=auto}) tries {@link #INT8} first among
+   * TensorFlow's precisions.
+   */
+  public static boolean cpuHasInt8Dot() {
+    return CpuFeatures.local().hasInt8Dot();
   }
 
   /**

@@ -25,8 +25,8 @@ public final class ModelLoaders {
   /**
    * Engines and precisions from fastest to slowest as measured here (docs/benchmarks.md, issue 24: BERT-base on the
    * real length mix, AMD EPYC with AVX512-VNNI and AVX512-BF16, no AMX): ONNX Runtime int8 1.8–2.9× TensorFlow fp32,
-   * TensorFlow bf16 1.1–1.4×, ONNX Runtime fp32 0.6–1.05× (slower than TensorFlow fp32 whenever the CPU was shared).
-   * Per-tensor int8 (issue 32: about 1.1× per-row int8) is in the order only when named.
+   * TensorFlow bf16 1.1–1.4×, ONNX Runtime fp32 0.6–1.05× (slower than TensorFlow fp32 whenever the CPU was shared);
+   * TensorFlow int8 (issue 32) 2.0–2.1× TensorFlow fp32, 0.97–0.98× ONNX Runtime per-row int8. Per-tensor int8 (issue 32: about 1.1× per-row int8) is in the order only when named.
    */
   public static final List<ServingEngine> MEASURED_ORDER = List.of(ServingEngine.ONNXRUNTIME_INT8_PER_TENSOR,
       ServingEngine.ONNXRUNTIME_INT8, ServingEngine.TENSORFLOW_INT8, ServingEngine.TENSORFLOW_BF16,
@@ -70,8 +70,8 @@ public final class ModelLoaders {
    * What the default loader may use.
    *
    * @param engine              {@code nlp.model.engine}
-   * @param tensorflowPrecision {@code nlp.model.precision}: {@link Precision#AUTO} allows bf16 (on a CPU with
-   *                            AMX-BF16 or AVX512-BF16) and fp32; int8 only when named
+   * @param tensorflowPrecision {@code nlp.model.precision}: {@link Precision#AUTO} allows int8 (on a CPU with VNNI or
+   *                            AMX-INT8), bf16 (on a CPU with AMX-BF16 or AVX512-BF16) and fp32
    * @param onnxPrecision       {@code nlp.model.onnxruntime.precision}: empty ({@code auto}) allows int8 and fp32
    * @param onnxThreads         {@code nlp.model.onnxruntime.threads} (0: ONNX Runtime's default)
    * @param onnxSpinning        {@code nlp.model.onnxruntime.spinning}
@@ -98,8 +98,9 @@ public final class ModelLoaders {
      *
      * @param bundleHasOnnx whether the bundle carries {@code onnx/model.onnx}
      * @param cpuHasBf16    whether bf16 runs natively here ({@link Precision#cpuHasBf16()})
+     * @param cpuHasInt8Dot whether int8 products run on an 8-bit dot product here ({@link Precision#cpuHasInt8Dot()})
      */
-    public List<ServingEngine> order(boolean bundleHasOnnx, boolean cpuHasBf16) {
+    public List<ServingEngine> order(boolean bundleHasOnnx, boolean cpuHasBf16, boolean cpuHasInt8Dot) {
       List<ServingEngine> allowed = new ArrayList<>();
       if (engine != Engine.ONNXRUNTIME) {
         switch (tensorflowPrecision) {
@@ -107,6 +108,9 @@ public final class ModelLoaders {
           case BF16 -> allowed.add(ServingEngine.TENSORFLOW_BF16);
           case INT8 -> allowed.add(ServingEngine.TENSORFLOW_INT8);
           case AUTO -> {
+            if (cpuHasInt8Dot) {
+              allowed.add(ServingEngine.TENSORFLOW_INT8);
+            }
             if (cpuHasBf16) {
               allowed.add(ServingEngine.TENSORFLOW_BF16);
             }
@@ -175,7 +179,7 @@ public final class ModelLoaders {
     @Override
     public List<LoadOption> options(ModelBundle bundle) throws IOException {
       boolean hasOnnx = OnnxBundles.hasOnnx(bundle);
-      List<ServingEngine> order = settings.order(hasOnnx, Precision.cpuHasBf16());
+      List<ServingEngine> order = settings.order(hasOnnx, Precision.cpuHasBf16(), Precision.cpuHasInt8Dot());
       if (order.isEmpty()) {
         throw new BundleException("engine: bundle " + bundle.model().name() + " " + bundle.model().version() + " has no "
             + OnnxBundles.ONNX_FILE + ", and nlp.model.engine=onnxruntime serves only bundles that carry one (publish "

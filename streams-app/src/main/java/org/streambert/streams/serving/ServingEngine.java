@@ -21,7 +21,10 @@ public record ServingEngine(String engine, String precision) {
 
   public static final ServingEngine TENSORFLOW_FP32 = new ServingEngine(TENSORFLOW, FP32);
   public static final ServingEngine TENSORFLOW_BF16 = new ServingEngine(TENSORFLOW, BF16);
-  /** TensorFlow int8 ({@link Precision#INT8}: per-row activations, not bit-exact across batches): only when named. */
+  /**
+   * TensorFlow int8 ({@link Precision#INT8}: per-row activations, not bit-exact across batches): first among
+   * TensorFlow's precisions where the CPU has an 8-bit dot product ({@link Precision#cpuHasInt8Dot()}).
+   */
   public static final ServingEngine TENSORFLOW_INT8 = new ServingEngine(TENSORFLOW, INT8);
   public static final ServingEngine ONNXRUNTIME_FP32 = new ServingEngine(ONNXRUNTIME, FP32);
   /** ONNX Runtime int8 with each token's activations quantized on their own (batch-independent): what auto serves. */

@@ -8,6 +8,7 @@ import static org.streambert.streams.serving.ServingEngine.ONNXRUNTIME_FP32;
 import static org.streambert.streams.serving.ServingEngine.ONNXRUNTIME_INT8;
 import static org.streambert.streams.serving.ServingEngine.TENSORFLOW_BF16;
 import static org.streambert.streams.serving.ServingEngine.TENSORFLOW_FP32;
+import static org.streambert.streams.serving.ServingEngine.TENSORFLOW_INT8;
 
 import java.util.List;
 import java.util.Map;
@@ -28,36 +29,41 @@ class ModelLoadersTest {
   @Test
   void shouldTryEveryAllowedEngineFastestFirstAsMeasured() {
     Settings auto = settings(Engine.AUTO, Precision.AUTO, null);
-    assertEquals(List.of(ONNXRUNTIME_INT8, TENSORFLOW_BF16, TENSORFLOW_FP32, ONNXRUNTIME_FP32), auto.order(true, true));
-    assertEquals(List.of(ONNXRUNTIME_INT8, TENSORFLOW_FP32, ONNXRUNTIME_FP32), auto.order(true, false),
+    assertEquals(List.of(ONNXRUNTIME_INT8, TENSORFLOW_INT8, TENSORFLOW_BF16, TENSORFLOW_FP32, ONNXRUNTIME_FP32),
+        auto.order(true, true, true));
+    assertEquals(List.of(ONNXRUNTIME_INT8, TENSORFLOW_BF16, TENSORFLOW_FP32, ONNXRUNTIME_FP32),
+        auto.order(true, true, false), "no TensorFlow int8 where the CPU has no 8-bit dot product (VNNI, AMX-INT8)");
+    assertEquals(List.of(ONNXRUNTIME_INT8, TENSORFLOW_FP32, ONNXRUNTIME_FP32), auto.order(true, false, false),
         "no bf16 where the CPU has neither AMX-BF16 nor AVX512-BF16");
   }
 
   @Test
   void shouldServeABundleWithoutAnOnnxFileOnTensorFlowUnderAuto() {
-    assertEquals(List.of(TENSORFLOW_BF16, TENSORFLOW_FP32), settings(Engine.AUTO, Precision.AUTO, null)
-        .order(false, true));
-    assertEquals(List.of(), settings(Engine.ONNXRUNTIME, Precision.AUTO, null).order(false, true),
+    assertEquals(List.of(TENSORFLOW_INT8, TENSORFLOW_BF16, TENSORFLOW_FP32), settings(Engine.AUTO, Precision.AUTO,
+        null).order(false, true, true));
+    assertEquals(List.of(), settings(Engine.ONNXRUNTIME, Precision.AUTO, null).order(false, true, true),
         "onnxruntime alone has nothing to serve such a bundle with");
   }
 
   @Test
   void shouldKeepToThePinnedEngineAndPrecisions() {
     assertEquals(List.of(TENSORFLOW_BF16, TENSORFLOW_FP32), settings(Engine.TENSORFLOW, Precision.AUTO, null)
-        .order(true, true), "tensorflow ignores the ONNX file");
-    assertEquals(List.of(TENSORFLOW_FP32), settings(Engine.TENSORFLOW, Precision.FP32, null).order(true, true));
+        .order(true, true, false), "tensorflow ignores the ONNX file");
+    assertEquals(List.of(TENSORFLOW_INT8, TENSORFLOW_BF16, TENSORFLOW_FP32), settings(Engine.TENSORFLOW,
+        Precision.AUTO, null).order(true, true, true));
+    assertEquals(List.of(TENSORFLOW_FP32), settings(Engine.TENSORFLOW, Precision.FP32, null).order(true, true, true));
     assertEquals(List.of(ONNXRUNTIME_INT8, ONNXRUNTIME_FP32), settings(Engine.ONNXRUNTIME, Precision.AUTO, null)
-        .order(true, true));
+        .order(true, true, true));
     assertEquals(List.of(ONNXRUNTIME_FP32), settings(Engine.ONNXRUNTIME, Precision.BF16, OnnxPrecision.FP32)
-        .order(true, true));
+        .order(true, true, true));
     assertEquals(List.of(ONNXRUNTIME_INT8, TENSORFLOW_FP32), settings(Engine.AUTO, Precision.FP32,
-        OnnxPrecision.INT8).order(true, true));
+        OnnxPrecision.INT8).order(true, true, true));
   }
 
   @Test
   void shouldServePerTensorInt8OnlyWhenNamed() {
     assertEquals(List.of(ServingEngine.ONNXRUNTIME_INT8_PER_TENSOR, TENSORFLOW_FP32), settings(Engine.AUTO,
-        Precision.FP32, OnnxPrecision.INT8_PER_TENSOR).order(true, true));
+        Precision.FP32, OnnxPrecision.INT8_PER_TENSOR).order(true, true, true));
     assertEquals(new ServingEngine("onnxruntime", "int8-per-tensor"), ServingEngine.ONNXRUNTIME_INT8_PER_TENSOR);
     assertEquals(OnnxPrecision.INT8_PER_TENSOR, OnnxPrecision.parse("INT8_per_tensor"));
     NlpConfig config = new NlpConfig(Map.of(NlpConfig.MODEL_ONNXRUNTIME_PRECISION_CONFIG, "int8-per-tensor"));
@@ -65,11 +71,12 @@ class ModelLoadersTest {
   }
 
   @Test
-  void shouldServeTensorFlowInt8OnlyWhenNamed() {
+  void shouldServeTensorFlowInt8WhenNamedOrWhereTheCpuHasAnInt8DotProduct() {
     Settings int8 = new NlpConfig(Map.of(NlpConfig.MODEL_PRECISION_CONFIG, "int8")).engineSettings();
     assertEquals(Precision.INT8, int8.tensorflowPrecision());
-    assertEquals(List.of(ServingEngine.TENSORFLOW_INT8), int8.order(false, true));
-    assertEquals(List.of(ONNXRUNTIME_INT8, ServingEngine.TENSORFLOW_INT8, ONNXRUNTIME_FP32), int8.order(true, true));
+    assertEquals(List.of(ServingEngine.TENSORFLOW_INT8), int8.order(false, true, true));
+    assertEquals(List.of(ONNXRUNTIME_INT8, ServingEngine.TENSORFLOW_INT8, ONNXRUNTIME_FP32),
+        int8.order(true, true, false), "named, it serves even without an 8-bit dot product");
     TensorFlowModelLoader loader = assertInstanceOf(TensorFlowModelLoader.class,
         ModelLoaders.loaderOf(ServingEngine.TENSORFLOW_INT8, int8));
     assertEquals(Precision.INT8, loader.precision());

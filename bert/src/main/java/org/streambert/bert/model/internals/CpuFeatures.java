@@ -16,6 +16,11 @@ import java.util.TreeSet;
 public final class CpuFeatures {
   /** The flags that mean TensorFlow's oneDNN bf16 kernels run natively. */
   public static final Set<String> BF16_FLAGS = Set.of("amx_bf16", "avx512_bf16");
+  /**
+   * The flags that mean oneDNN's int8 products run on an 8-bit dot-product instruction (VNNI or AMX-INT8); without one
+   * they run on 16-bit multiply-adds, slower and, for u8 x s8, able to saturate.
+   */
+  public static final Set<String> INT8_DOT_FLAGS = Set.of("amx_int8", "avx512_vnni", "avx_vnni");
   /** Longest line read: a flags line is ~1.5 KB; anything longer is not a cpuinfo we understand. */
   private static final int MAX_LINE_CHARS = 64 * 1024;
   private static final int MAX_LINES = 200;
@@ -75,6 +80,11 @@ public final class CpuFeatures {
   /** True when the CPU has AMX-BF16 or AVX512-BF16. */
   public boolean hasBf16() {
     return flags.stream().anyMatch(BF16_FLAGS::contains);
+  }
+
+  /** True when the CPU has AMX-INT8, AVX512-VNNI or AVX-VNNI. */
+  public boolean hasInt8Dot() {
+    return flags.stream().anyMatch(INT8_DOT_FLAGS::contains);
   }
 
   /** Every flag. */

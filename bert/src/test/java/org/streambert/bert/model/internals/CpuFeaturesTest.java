@@ -34,4 +34,17 @@ class CpuFeaturesTest {
     assertFalse(CpuFeatures.read(huge).hasBf16(), "an over-long flags line is not trusted");
     assertFalse(CpuFeatures.read(dir.resolve("missing")).hasBf16());
   }
+
+  @Test
+  void shouldFindAnInt8DotProductOnlyInVnniOrAmxInt8Flags(@TempDir Path dir) throws IOException {
+    Path epyc = Files.writeString(dir.resolve("epyc"), "flags\t\t: fpu avx2 avx512f avx512_vnni avx512_bf16\n");
+    Path alderLake = Files.writeString(dir.resolve("adl"), "flags\t\t: fpu avx2 avx_vnni\n");
+    Path sapphireRapids = Files.writeString(dir.resolve("spr"), "flags\t\t: fpu avx512f amx_int8 amx_tile\n");
+    Path skylake = Files.writeString(dir.resolve("skx"), "flags\t\t: fpu avx2 avx512f avx512bw avx512_vnnix\n");
+    assertTrue(CpuFeatures.read(epyc).hasInt8Dot());
+    assertTrue(CpuFeatures.read(alderLake).hasInt8Dot());
+    assertTrue(CpuFeatures.read(sapphireRapids).hasInt8Dot());
+    assertFalse(CpuFeatures.read(skylake).hasInt8Dot(), "AVX512-BW alone multiplies 8-bit values into 16 bits");
+    assertFalse(CpuFeatures.read(dir.resolve("missing")).hasInt8Dot());
+  }
 }
