@@ -127,8 +127,10 @@ public final class NlpConfig extends AbstractConfig {
   public static final String BATCH_OVERLAP_DOC = "Run a batch's forward pass beside the stream thread, which keeps "
       + "polling, storing new records and committing meanwhile; the stream thread forwards the results and deletes "
       + "the records from the pending store when the pass is done, so exactly-once holds as without it (at most one "
-      + "batch in flight per task). false runs the forward pass on the stream thread.";
-  public static final boolean BATCH_OVERLAP_DEFAULT = false;
+      + "batch in flight per task; the stream thread waits for one at most for what is left of the open "
+      + "transaction's budget, then commits and collects it later). false runs the forward pass on the stream "
+      + "thread.";
+  public static final boolean BATCH_OVERLAP_DEFAULT = true;
 
   public static final String SHUTDOWN_TIMEOUT_MS_CONFIG = "nlp.shutdown.timeout.ms";
   public static final String SHUTDOWN_TIMEOUT_MS_DOC = "How long KafkaStreams.close may take on SIGTERM; records of "

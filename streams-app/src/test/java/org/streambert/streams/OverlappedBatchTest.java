@@ -104,6 +104,45 @@ class OverlappedBatchTest {
   }
 
   @Test
+  void shouldNeverWaitForABatchInFlightLongerThanTheOpenTransactionsBudget() throws Exception {
+    // max.poll.interval.ms 400: a transaction's batches, and the stream thread's waits in it, may take 200 ms. The
+    // forward pass is held for 3 s, far past that: a stream thread waiting for it inside the open transaction would
+    // outlive transaction.timeout.ms and be fenced. (The held pass makes the measured speed slow, so the batches after
+    // it take one record each: a short max delay lets the last one run. No duplicate cache: every record runs.)
+    start(true, Map.of("max.poll.interval.ms", 400, NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, 50L,
+        NlpConfig.CACHE_MAX_ENTRIES_CONFIG, 0));
+    hold();
+    h.send("a", "good");
+    h.send("b", "bad"); // a whole batch: handed to the worker, whose pass does not return
+    assertTrue(pass.entered.await(WAIT_MS, TimeUnit.MILLISECONDS), "the forward pass started");
+    Thread release = new Thread(() -> {
+      sleep(3_000);
+      pass.proceed.countDown();
+    });
+    release.start();
+    try {
+      h.send("c", "good");
+      for (String id : List.of("d", "e", "f")) { // from "d" on a whole batch waits behind the one in flight
+        long started = System.nanoTime();
+        h.send(id, "good");
+        long tookMs = (System.nanoTime() - started) / 1_000_000;
+        assertTrue(tookMs < 1_000, "the stream thread held its transaction " + tookMs + " ms for the batch in flight, "
+            + "past its 200 ms budget");
+      }
+      assertTrue(h.output.isEmpty(), "nothing is forwarded before the batch is done");
+      assertEquals(6, h.pendingRecords(), "the batch in flight and the records behind it stay pending");
+      assertEquals(0, pass.batchSizes.size(), "the forward pass is still held");
+    } finally {
+      pass.proceed.countDown();
+      release.join();
+    }
+    awaitOutputs(6); // collected in a later call, in its own transaction; the records behind it follow in order
+    assertEquals(List.of("a", "b", "c", "d", "e", "f"), keys(h.output.readRecordsToList()));
+    assertEquals(0, h.pendingRecords());
+    assertEquals(6, pass.batchSizes.stream().mapToInt(Integer::intValue).sum(), "every record ran once");
+  }
+
+  @Test
   void shouldRetryEachRecordAloneAndDeadLetterTheBadOneWhenTheWorkersBatchFails() {
     start(true, Map.of());
     h.send("a", "good");

@@ -166,7 +166,7 @@ public final class NlpStepOptions {
 
   /**
    * Whether a batch's forward pass runs beside the stream thread, which keeps polling and committing meanwhile
-   * ({@code nlp.batch.overlap}, off by default: see docs/reliability.md); exactly-once holds either way.
+   * ({@code nlp.batch.overlap}, on by default: see docs/reliability.md); exactly-once holds either way.
    */
   public NlpStepOptions withBatchOverlap(boolean on) {
     return new NlpStepOptions(modelName, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,

@@ -427,7 +427,6 @@ class ScaleOutBrokerTest {
       p.setProperty(NlpConfig.DLQ_TOPIC_CONFIG, DLQ);
       p.setProperty(NlpConfig.BATCH_MAX_SIZE_CONFIG, "16");
       p.setProperty(NlpConfig.BATCH_MAX_DELAY_MS_CONFIG, "50");
-      p.setProperty(NlpConfig.BATCH_OVERLAP_CONFIG, "true"); // opt-in (issue 32 §2): its kills land inside a pass
       p.setProperty(NlpConfig.HTTP_PORT_CONFIG, "-1");
       p.setProperty(NlpConfig.MODEL_LOADER_CLASS_CONFIG, HoldableModelLoader.class.getName());
       p.setProperty(NlpConfig.ERROR_RETRY_BACKOFF_MS_CONFIG, "200");

@@ -42,7 +42,9 @@ import org.streambert.streams.serving.ServingModel;
  * records and committing; the stream thread forwards the results and deletes the records when it next finds the job
  * done (in {@code process}, or in the punctuator every few ms), in whichever transaction is open then. A commit
  * while the batch runs commits its records as still pending, so a crash runs them again from the restored store; at
- * most one batch per processor is in flight, and the stream thread waits for it once a whole batch waits behind it.
+ * most one batch per processor is in flight, and once a whole batch waits behind it the stream thread waits for it,
+ * but never longer than what is left of the open transaction's budget ({@link TransactionClock}): then it requests
+ * a commit and collects the batch in a later transaction.
  * {@link #close} drops the results of a batch in flight (its records stay pending). Without a model, records stay in the store (one log line says why) and run once a model
  * is loaded. If a batch's inference throws, each record is retried alone; one that still fails goes to the
  * dead-letter topic as {@code INFERENCE_FAILED}; a record the model scored NaN or infinite goes there as
@@ -117,8 +119,13 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     clock.written(System.nanoTime()); // the put goes to the changelog: it opens the transaction if none is open
     pending.add(record.value(), context.currentSystemTimeMs());
     if (inFlight != null && pending.size() >= inFlight.records() + options.maxBatchSize()) {
-      awaitInFlight(); // a whole batch waits behind the one in flight: hold the stream thread (the store's bound)
-      collect(true);
+      // A whole batch waits behind the one in flight: hold the stream thread (the store's bound), but only for as
+      // long as the open transaction may still take; then let Kafka Streams commit, and collect the batch later.
+      if (awaitInFlight()) {
+        collect(true);
+      } else {
+        context.commit();
+      }
     }
     if (inFlight == null && pending.full()) {
       long started = System.nanoTime();
@@ -226,16 +233,26 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     return true;
   }
 
-  /** Waits for the batch in flight (the stream thread has nothing else to do with this task's records meanwhile). */
-  private void awaitInFlight() {
+  /**
+   * Waits for the batch in flight (the stream thread has nothing else to do with this task's records meanwhile), at
+   * most for what is left of the open transaction's budget ({@code BatchOptions.transactionBatchMs} from its opening,
+   * {@link TransactionClock#remainingNanos}): the wait holds the transaction open, so a longer one could outlive
+   * {@code transaction.timeout.ms} (and {@code max.poll.interval.ms}). True when the batch is done.
+   */
+  private boolean awaitInFlight() {
+    long budgetNanos = options.transactionBatchMs() * 1_000_000L;
+    long waitNanos = clock.remainingNanos(System.nanoTime(), budgetNanos);
     try {
-      while (!inFlight.await(1_000)) {
-        LOG.debug("task {}: still waiting for a batch's forward pass", context.taskId());
+      if (inFlight.awaitNanos(waitNanos)) {
+        return true;
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransientFailureException("interrupted while waiting for a batch's forward pass", e);
     }
+    LOG.debug("task {}: a batch's forward pass outlasts the open transaction's budget; {} record(s) pending, a "
+        + "commit is requested and the batch is collected in a later transaction", context.taskId(), pending.size());
+    return false;
   }
 
   /**

@@ -113,6 +113,11 @@ final class BatchJob implements Runnable {
     return done.await(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
+  /** Waits up to {@code timeoutNanos} (0 or less: not at all) for the outcome; true when it is ready. */
+  boolean awaitNanos(long timeoutNanos) throws InterruptedException {
+    return done.await(timeoutNanos, TimeUnit.NANOSECONDS);
+  }
+
   /**
    * The processor forgets this job (it closed): its outcome is never read and its records stay in the pending store;
    * the lease is returned as soon as the forward pass no longer uses the model.

@@ -91,6 +91,15 @@ final class TransactionClock {
     return open ? openedNanos : nowNanos;
   }
 
+  /**
+   * How much longer the thread may hold the open transaction so that its work in it (inline batches, waits for a
+   * batch in flight) ends within {@code budgetNanos} of its opening: the whole budget when none is open (the next
+   * write opens one), 0 once it is spent.
+   */
+  long remainingNanos(long nowNanos, long budgetNanos) {
+    return open ? Math.max(0, openedNanos + budgetNanos - nowNanos) : budgetNanos;
+  }
+
   /** A batch ran in the open transaction. */
   void batchRan() {
     batchRan = true;
