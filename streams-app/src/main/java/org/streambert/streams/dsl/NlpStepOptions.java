@@ -7,7 +7,9 @@ import org.streambert.streams.NlpConfig;
 /**
  * The settings of one NLP step, as an immutable value: start from {@link #defaults()} and change what you need with
  * the {@code with…} methods (each returns a new object). The defaults are the standalone program's ({@code nlp.*} keys
- * of the same meaning are named per method), so a step behaves like the program unless told otherwise.
+ * of the same meaning are named per method), so a step behaves like the program unless told otherwise; one exception:
+ * the forward pass runs on the stream thread unless {@link #withBatchOverlap(boolean)} turns overlap on, so that
+ * results come out of a step in a {@code TopologyTestDriver} test of your topology when it advances time, as before.
  */
 public final class NlpStepOptions {
 
@@ -70,7 +72,7 @@ public final class NlpStepOptions {
         NlpConfig.BATCH_MAX_TOKENS_DEFAULT, Duration.ofMillis(NlpConfig.BATCH_DRAIN_MAX_MS_DEFAULT),
         TRANSACTION_BATCH_DEFAULT, NlpConfig.TEXT_MAX_CHARS_DEFAULT, NlpConfig.TEXT_MAX_WINDOWS_DEFAULT, false,
         NlpConfig.CACHE_MAX_ENTRIES_DEFAULT, NlpConfig.CACHE_MAX_BYTES_DEFAULT, false,
-        NlpConfig.GOLDEN_SCORE_TOLERANCE_DEFAULT, null, NlpConfig.BATCH_OVERLAP_DEFAULT);
+        NlpConfig.GOLDEN_SCORE_TOLERANCE_DEFAULT, null, false);
   }
 
   /** The model this step serves: the rollout loads checkpoint events of this name only ({@code nlp.model.name}). */
@@ -166,7 +168,9 @@ public final class NlpStepOptions {
 
   /**
    * Whether a batch's forward pass runs beside the stream thread, which keeps polling and committing meanwhile
-   * ({@code nlp.batch.overlap}, on by default: see docs/reliability.md); exactly-once holds either way.
+   * ({@code nlp.batch.overlap}: see docs/reliability.md); exactly-once holds either way. Off by default in a step,
+   * unlike the standalone program: with it on, results are forwarded by the stream thread once the pass on the worker
+   * is done, which a {@code TopologyTestDriver} test cannot wait for.
    */
   public NlpStepOptions withBatchOverlap(boolean on) {
     return new NlpStepOptions(modelName, checkpointsTopic, batchMaxSize, batchMaxDelay, batchMaxTokens, batchDrainMax,
