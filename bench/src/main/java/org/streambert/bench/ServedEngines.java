@@ -36,9 +36,9 @@ final class ServedEngines {
   static Map<String, Object> appSettings(String config) {
     Map<String, Object> s = new HashMap<>();
     switch (engineOf(config)) {
-      case "tf-fp32", "tf-bf16" -> {
+      case "tf-fp32", "tf-bf16", "tf-int8" -> {
         s.put(NlpConfig.MODEL_ENGINE_CONFIG, "tensorflow");
-        s.put(NlpConfig.MODEL_PRECISION_CONFIG, config.startsWith("tf-bf16") ? "bf16" : "fp32");
+        s.put(NlpConfig.MODEL_PRECISION_CONFIG, engineOf(config).substring("tf-".length()));
       }
       case "ort-fp32", "ort-int8" -> {
         s.put(NlpConfig.MODEL_ENGINE_CONFIG, "onnxruntime");
