@@ -53,74 +53,80 @@ class EmbeddedCommandTest {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     PrintStream original = System.out;
     AtomicInteger exit = new AtomicInteger(-1);
-    EmbeddedCommand command;
-    Thread runner;
-    try (PrintStream tee = new PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8)) {
-      System.setOut(tee);
-      command = new EmbeddedCommand();
-      runner = new Thread(() -> exit.set(new CommandLine(command).execute("--data-dir", dir.toString(),
-          "--trainer-jar", trainerJar.toString(), "--train-examples", "400", "--keep-running",
-          "--kafka-port", "" + kafkaPort, "--http-port", "" + httpPort)), "embedded");
-      runner.start();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-      while (!captured.toString(StandardCharsets.UTF_8).contains("the stack keeps running")) {
-        assertTrue(runner.isAlive(), "the demo ended: " + captured);
-        assertTrue(System.nanoTime() < deadline, "no keep-running banner: " + captured);
-        Thread.sleep(200);
+    System.setOut(new PrintStream(new TeeStream(original, captured), true, StandardCharsets.UTF_8));
+    EmbeddedCommand command = new EmbeddedCommand();
+    Thread runner = new Thread(() -> exit.set(new CommandLine(command).execute("--data-dir", dir.toString(),
+        "--trainer-jar", trainerJar.toString(), "--train-examples", "400", "--keep-running",
+        "--kafka-port", "" + kafkaPort, "--http-port", "" + httpPort)), "embedded");
+    boolean closed = false;
+    try {
+      try {
+        runner.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        while (!captured.toString(StandardCharsets.UTF_8).contains("the stack keeps running")) {
+          assertTrue(runner.isAlive(), "the demo ended: " + captured);
+          assertTrue(System.nanoTime() < deadline, "no keep-running banner: " + captured);
+          Thread.sleep(200);
+        }
+      } finally {
+        System.setOut(original);
       }
-    } finally {
-      System.setOut(original);
-    }
-    String out = captured.toString(StandardCharsets.UTF_8);
-    assertTrue(out.contains("model demo-nlp v1 verified, loaded and serving on "), out);
-    assertTrue(out.contains("model demo-nlp v2 verified, loaded and serving on "), out);
-    // The demo publishes with --with-onnx: the default engine choice serves ONNX Runtime int8 unless its golden
-    // check refuses it (then TensorFlow); either way the line names a real engine and precision.
-    assertTrue(Pattern.compile("v1 verified, loaded and serving on (onnxruntime (int8|fp32)|tensorflow (bf16|fp32))")
-        .matcher(out).find(), out);
-    // Each sample text got a v1 result with a label and, where it names people, the person as an entity.
-    for (String text : Demo.SAMPLE_TEXTS) {
-      assertTrue(out.contains("[v1] \"" + text + "\""), "no v1 result for " + text);
-    }
-    assertTrue(Pattern.compile("\\[v1\\] \"Emma Clark announced[^\\n]*-> politics").matcher(out).find(), out);
-    assertTrue(out.contains("PER \"Emma Clark\" [0,10)"), out);
-    // After the swap, results carry v2; no v1 result follows the first v2 one.
-    Matcher v2 = Pattern.compile("\\[v2\\] ").matcher(out);
-    assertTrue(v2.find(), "no v2 output");
-    assertTrue(!out.substring(v2.start()).contains("[v1] "), "a v1 result after the swap");
+      String out = captured.toString(StandardCharsets.UTF_8);
+      assertTrue(out.contains("model demo-nlp v1 verified, loaded and serving on "), out);
+      assertTrue(out.contains("model demo-nlp v2 verified, loaded and serving on "), out);
+      // The demo publishes with --with-onnx: the default engine choice serves ONNX Runtime int8 unless its golden
+      // check refuses it (then TensorFlow); either way the line names a real engine and precision.
+      assertTrue(Pattern.compile("v1 verified, loaded and serving on (onnxruntime (int8|fp32)|tensorflow (bf16|fp32))")
+          .matcher(out).find(), out);
+      // Each sample text got a v1 result with a label and, where it names people, the person as an entity.
+      for (String text : Demo.SAMPLE_TEXTS) {
+        assertTrue(out.contains("[v1] \"" + text + "\""), "no v1 result for " + text);
+      }
+      assertTrue(Pattern.compile("\\[v1\\] \"Emma Clark announced[^\\n]*-> politics").matcher(out).find(), out);
+      assertTrue(out.contains("PER \"Emma Clark\" [0,10)"), out);
+      // After the swap, results carry v2; no v1 result follows the first v2 one.
+      Matcher v2 = Pattern.compile("\\[v2\\] ").matcher(out);
+      assertTrue(v2.find(), "no v2 output");
+      assertTrue(!out.substring(v2.start()).contains("[v1] "), "a v1 result after the swap");
 
-    // --keep-running: the banner names the requested ports and commands that work against them.
-    assertTrue(out.contains("Kafka bootstrap:  127.0.0.1:" + kafkaPort), out);
-    assertTrue(out.contains("App HTTP:         http://127.0.0.1:" + httpPort), out);
-    Matcher registryUrl = Pattern.compile("Schema registry:  (http://\\S+)").matcher(out);
-    assertTrue(registryUrl.find(), out);
-    assertTrue(out.contains("produce --bootstrap-server 127.0.0.1:" + kafkaPort), out);
-    assertTrue(out.contains("kcat -L -b 127.0.0.1:" + kafkaPort), out);
-    String bootstrap = "127.0.0.1:" + kafkaPort;
+      // --keep-running: the banner names the requested ports and commands that work against them.
+      assertTrue(out.contains("Kafka bootstrap:  127.0.0.1:" + kafkaPort), out);
+      assertTrue(out.contains("App HTTP:         http://127.0.0.1:" + httpPort), out);
+      Matcher registryUrl = Pattern.compile("Schema registry:  (http://\\S+)").matcher(out);
+      assertTrue(registryUrl.find(), out);
+      assertTrue(out.contains("produce --bootstrap-server 127.0.0.1:" + kafkaPort), out);
+      assertTrue(out.contains("kcat -L -b 127.0.0.1:" + kafkaPort), out);
+      String bootstrap = "127.0.0.1:" + kafkaPort;
 
-    HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + httpPort + "/ready")).build(), HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, ready.statusCode(), ready.body());
+      HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + httpPort + "/ready")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, ready.statusCode(), ready.body());
 
-    ProduceCommand produce = new ProduceCommand(
-        new StringReader("{\"id\": \"keep-1\", \"text\": \"Emma Clark visited Oslo on Friday.\"}\n"),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    assertEquals(0, new CommandLine(produce).execute("--bootstrap-server", bootstrap, "--property",
-        "schema.registry.url=" + registryUrl.group(1)));
-    String found = "";
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!found.contains("keep-1\t") && System.nanoTime() < deadline) {
-      ByteArrayOutputStream consumed = new ByteArrayOutputStream();
-      ConsumeCommand consume = new ConsumeCommand(new PrintStream(consumed, true, StandardCharsets.UTF_8),
+      ProduceCommand produce = new ProduceCommand(
+          new StringReader("{\"id\": \"keep-1\", \"text\": \"Emma Clark visited Oslo on Friday.\"}\n"),
           new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-      new CommandLine(consume).execute("--bootstrap-server", bootstrap, "--property",
-          "schema.registry.url=" + registryUrl.group(1), "--from-beginning", "--timeout-ms", "3000",
-          "--format", "readable", "--property", "print.key=true");
-      found = consumed.toString(StandardCharsets.UTF_8);
-    }
-    assertTrue(found.contains("keep-1\t[demo-nlp v2] "), found);
+      assertEquals(0, new CommandLine(produce).execute("--bootstrap-server", bootstrap, "--property",
+          "schema.registry.url=" + registryUrl.group(1)));
+      String found = "";
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!found.contains("keep-1\t") && System.nanoTime() < deadline) {
+        ByteArrayOutputStream consumed = new ByteArrayOutputStream();
+        ConsumeCommand consume = new ConsumeCommand(new PrintStream(consumed, true, StandardCharsets.UTF_8),
+            new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        new CommandLine(consume).execute("--bootstrap-server", bootstrap, "--property",
+            "schema.registry.url=" + registryUrl.group(1), "--from-beginning", "--timeout-ms", "3000",
+            "--format", "readable", "--property", "print.key=true");
+        found = consumed.toString(StandardCharsets.UTF_8);
+      }
+      assertTrue(found.contains("keep-1\t[demo-nlp v2] "), found);
 
-    assertTrue(command.stop(Duration.ofSeconds(90)), "the stack did not close");
+      assertTrue(command.stop(Duration.ofSeconds(90)), "the stack did not close");
+      closed = true;
+    } finally {
+      if (!closed) {
+        command.stop(Duration.ofSeconds(90)); // a failed check must not leave the broker and app running
+      }
+    }
     runner.join(10_000);
     assertEquals(0, exit.get());
     assertFalse(listening(kafkaPort), "the broker still listens");
