@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -165,7 +166,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     }
     boolean done;
     try {
-      done = job.await(CLOSE_WAIT_TRANSACTIONS * options.transactionBatchMs());
+      done = job.await(CLOSE_WAIT_TRANSACTIONS * options.transactionBatchMs(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       done = false;
@@ -243,7 +244,7 @@ public final class BatchInferProcessor implements Processor<byte[], PendingRecor
     long budgetNanos = options.transactionBatchMs() * 1_000_000L;
     long waitNanos = clock.remainingNanos(System.nanoTime(), budgetNanos);
     try {
-      if (inFlight.awaitNanos(waitNanos)) {
+      if (inFlight.await(waitNanos, TimeUnit.NANOSECONDS)) {
         return true;
       }
     } catch (InterruptedException e) {

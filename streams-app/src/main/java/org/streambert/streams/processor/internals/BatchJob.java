@@ -108,14 +108,9 @@ final class BatchJob implements Runnable {
     return done.getCount() == 0;
   }
 
-  /** Waits up to {@code timeoutMs} for the outcome; true when it is ready. */
-  boolean await(long timeoutMs) throws InterruptedException {
-    return done.await(timeoutMs, TimeUnit.MILLISECONDS);
-  }
-
-  /** Waits up to {@code timeoutNanos} (0 or less: not at all) for the outcome; true when it is ready. */
-  boolean awaitNanos(long timeoutNanos) throws InterruptedException {
-    return done.await(timeoutNanos, TimeUnit.NANOSECONDS);
+  /** Waits up to {@code timeout} (0 or less: not at all) for the outcome; true when it is ready. */
+  boolean await(long timeout, TimeUnit unit) throws InterruptedException {
+    return done.await(timeout, unit);
   }
 
   /**
