@@ -124,6 +124,11 @@ public final class EndToEndBench {
     }
   }
 
+  /** The app's application.id in these runs: its Java threads' names start with it. */
+  static final String APPLICATION_ID = "e2e-bench";
+  /** The app's model-loading thread ({@code ModelRollout}); the engine's native threads it starts carry its name. */
+  static final String LOADER_THREAD = "nlp-model-loader";
+
   /** Raw predictor throughput over the texts in chunks of {@code batch}, after one warm-up chunk. */
   static double rawPredict(ModelBundle bundle, List<String> texts, int batch) throws IOException {
     PredictorConfig config = PredictorConfig.builder().maxLength(MAX_LENGTH).maxBatchSize(batch).build();
@@ -167,6 +172,30 @@ public final class EndToEndBench {
    * records/s over all its rounds and its last run's outputs, in the order of {@code configs}.
    */
   static Rotation rotate(List<Served> configs, List<String> texts, int batch, int rounds) throws Exception {
+    return rotate(configs, texts, batch, rounds, batch);
+  }
+
+  /**
+   * {@link #rotate(List, List, int, int)} with each run's app first warmed by {@code warmUp} records (other texts of
+   * the same mix), so that the timed records meet a steady stream: the JIT done with the app's Kafka code, the
+   * engine's buffers at size.
+   */
+  static Rotation rotate(List<Served> configs, List<String> texts, int batch, int rounds, int warmUp)
+      throws Exception {
+    return rotate(configs, texts, batch, rounds, warmUp, c -> { });
+  }
+
+  /** Work to run right before each end-to-end run of a rotation, given its configuration. */
+  interface BeforeRun {
+    void run(Served config) throws Exception;
+  }
+
+  /**
+   * {@link #rotate(List, List, int, int, int)} calling {@code beforeRun} right before each run (e.g. to measure the
+   * engine alone in the same minute, so that a machine whose speed drifts does not bias a ratio of the two).
+   */
+  static Rotation rotate(List<Served> configs, List<String> texts, int batch, int rounds, int warmUp,
+      BeforeRun beforeRun) throws Exception {
     double[] seconds = new double[configs.size()];
     List<List<EnrichedText>> lastOutputs = new ArrayList<>(Collections.nCopies(configs.size(), null));
     int width = configs.stream().mapToInt(c -> c.name().length()).max().orElse(0);
@@ -177,7 +206,8 @@ public final class EndToEndBench {
         for (int j = 0; j < configs.size(); j++) {
           int i = (round + j) % configs.size();
           Served c = configs.get(i);
-          Run r = endToEndRun(dir.resolve("run-" + run++), c.bundle(), texts, batch, c.settings());
+          beforeRun.run(c);
+          Run r = endToEndRun(dir.resolve("run-" + run++), c.bundle(), texts, batch, c.settings(), warmUp);
           seconds[i] += texts.size() / r.recordsPerSecond();
           lastOutputs.set(i, r.outputs());
           System.out.printf(Locale.ROOT, "round %d: %-" + width + "s %7.2f records/s; load %s%n", round + 1,
@@ -224,6 +254,26 @@ public final class EndToEndBench {
   /** {@link #endToEnd(Path, ModelBundle, List, int, Map)} with the outputs. */
   static Run endToEndRun(Path dir, ModelBundle bundle, List<String> texts, int batch, Map<String, Object> appSettings)
       throws Exception {
+    return endToEndRun(dir, bundle, texts, batch, appSettings, batch);
+  }
+
+  /**
+   * {@link #endToEndRun(Path, ModelBundle, List, int, Map)} after {@code warmUp} warm-up records (the texts in turn,
+   * each prefixed so that a duplicate cache cannot answer the timed ones); prints where the CPU went while the timed
+   * records ran ({@link CpuShares}).
+   */
+  static Run endToEndRun(Path dir, ModelBundle bundle, List<String> texts, int batch, Map<String, Object> appSettings,
+      int warmUp) throws Exception {
+    return endToEndWaves(dir, bundle, texts, batch, appSettings, warmUp, 1, c -> { }).get(0);
+  }
+
+  /**
+   * A steady stream: one broker and one app serve {@code warmUp} warm-up records, then the texts {@code waves} times
+   * (the same texts each time: a duplicate cache would answer the later waves), {@code beforeWave} running right
+   * before each (its argument is null); one {@link Run} per wave.
+   */
+  static List<Run> endToEndWaves(Path dir, ModelBundle bundle, List<String> texts, int batch,
+      Map<String, Object> appSettings, int warmUp, int waves, BeforeRun beforeWave) throws Exception {
     ModelDescriptor model = bundle.model(); // served as it is: its name, version and heads
     try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("kafka"), Map.of());
         EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(0)) {
@@ -253,7 +303,7 @@ public final class EndToEndBench {
       }
 
       Map<String, Object> props = new HashMap<>();
-      props.put(StreamsConfig.APPLICATION_ID_CONFIG, "e2e-bench");
+      props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
       props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
       props.put(StreamsConfig.STATE_DIR_CONFIG, dir.resolve("state").toString());
       props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL_CONFIG, registry.url());
@@ -279,7 +329,7 @@ public final class EndToEndBench {
         outDes.configure(serde, false);
         Map<String, Object> cp = new HashMap<>();
         cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        cp.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-bench-reader");
+        cp.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-verifier");
         cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaProducer<String, TextRecord> producer = new KafkaProducer<>(pp, new StringSerializer(), textSer);
@@ -287,31 +337,42 @@ public final class EndToEndBench {
                 outDes)) {
           consumer.subscribe(List.of("text-enriched"));
           // Warm-up texts differ from the timed ones, so that a duplicate cache cannot answer the timed records.
-          List<String> warmUp = texts.subList(0, Math.min(batch, texts.size())).stream().map(x -> "warm-up: " + x)
-              .toList();
-          send(producer, "warm-", warmUp);
-          await(consumer, warmUp.size());
-          long start = System.nanoTime();
-          send(producer, "r-", texts);
-          List<EnrichedText> outputs = await(consumer, texts.size());
-          double rate = texts.size() / secondsSince(start);
-          // Records of one batch share its inference time; count runs of equal values.
-          int batches = 0;
-          long previous = -1;
-          long inferMicros = 0;
-          for (EnrichedText o : outputs) {
-            long infer = o.getTimings().getInferMicros();
-            if (infer != previous) {
-              batches++;
-              inferMicros += infer;
-            }
-            previous = infer;
+          List<String> warmUpTexts = new ArrayList<>();
+          for (int i = 0; i < warmUp; i++) {
+            warmUpTexts.add("warm-up: " + texts.get(i % texts.size()));
           }
-          // The share of the run the forward pass was running: what the stream thread's own work leaves to the engine.
-          System.out.printf(Locale.ROOT, "app: %d records in about %d batches (%.1f per batch); forward passes busy "
-              + "%.0f%% of the run%n", outputs.size(), batches, outputs.size() / (double) batches,
-              100 * inferMicros / 1e6 / (texts.size() / rate));
-          return new Run(rate, outputs);
+          send(producer, "warm-", warmUpTexts);
+          await(consumer, warmUpTexts.size());
+          List<Run> runs = new ArrayList<>();
+          for (int wave = 0; wave < waves; wave++) {
+            beforeWave.run(null);
+            CpuShares.Snapshot cpuFrom = CpuShares.take(APPLICATION_ID, LOADER_THREAD);
+            long start = System.nanoTime();
+            send(producer, "r" + wave + "-", texts);
+            List<EnrichedText> outputs = await(consumer, texts.size());
+            double rate = texts.size() / secondsSince(start);
+            System.out.println("cpu while timed: " + CpuShares.between(cpuFrom,
+                CpuShares.take(APPLICATION_ID, LOADER_THREAD)));
+            // Records of one batch share its inference time; count runs of equal values.
+            int batches = 0;
+            long previous = -1;
+            long inferMicros = 0;
+            for (EnrichedText o : outputs) {
+              long infer = o.getTimings().getInferMicros();
+              if (infer != previous) {
+                batches++;
+                inferMicros += infer;
+              }
+              previous = infer;
+            }
+            // The share of the run the forward pass was running: what the stream thread's own work leaves to the
+            // engine.
+            System.out.printf(Locale.ROOT, "app: %d records in about %d batches (%.1f per batch); forward passes "
+                + "busy %.0f%% of the run%n", outputs.size(), batches, outputs.size() / (double) batches,
+                100 * inferMicros / 1e6 / (texts.size() / rate));
+            runs.add(new Run(rate, outputs));
+          }
+          return runs;
         }
       }
     }

@@ -15,7 +15,7 @@ import org.streambert.trainer.train.ServedMetrics;
 
 /**
  * The engines of issue 24 as the streams app serves them ({@code tf-fp32}, {@code tf-bf16}, {@code ort-fp32},
- * {@code ort-int8}, each optionally {@code +cache} and {@code +sync}): the app settings that pin one, and its served
+ * {@code ort-int8}, each optionally {@code +cache}, {@code +sync} and {@code +commitMS}): the app settings that pin one, and its served
  * quality on a labelled dev file through the same predictor code ({@link OnnxPeerBench.Engine}).
  */
 final class ServedEngines {
@@ -25,13 +25,14 @@ final class ServedEngines {
 
   /** The engine part of a configuration name ({@code ort-int8+cache+sync} → {@code ort-int8}). */
   static String engineOf(String config) {
-    return config.replace("+cache", "").replace("+sync", "");
+    return config.replace("+cache", "").replace("+sync", "").replaceAll("\\+(commit|t)\\d+", "");
   }
 
   /**
    * {@code nlp.*} settings that serve on exactly this engine and precision (no fallback), with the duplicate cache
    * off unless the name holds {@code +cache}, and the forward pass beside the stream thread ({@code nlp.batch.overlap})
-   * unless it holds {@code +sync}. ONNX Runtime: its default threads, no spinning (the app's defaults).
+   * unless it holds {@code +sync}; {@code +commitMS} sets Kafka Streams' {@code commit.interval.ms}. ONNX Runtime: its
+   * default threads (or {@code +tN}: N intra-op threads), no spinning (the app's defaults).
    */
   static Map<String, Object> appSettings(String config) {
     Map<String, Object> s = new HashMap<>();
@@ -50,7 +51,18 @@ final class ServedEngines {
       s.put(NlpConfig.CACHE_MAX_ENTRIES_CONFIG, 0);
     }
     s.put(NlpConfig.BATCH_OVERLAP_CONFIG, !config.contains("+sync"));
+    ortThreads(config).ifPresent(t -> s.put(NlpConfig.MODEL_ONNXRUNTIME_THREADS_CONFIG, t));
+    java.util.regex.Matcher commit = java.util.regex.Pattern.compile("\\+commit(\\d+)").matcher(config);
+    if (commit.find()) { // Kafka Streams' commit.interval.ms (100 under exactly-once by default)
+      s.put(org.apache.kafka.streams.StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.parseInt(commit.group(1)));
+    }
     return s;
+  }
+
+  /** The N of a configuration's {@code +tN}: ONNX Runtime's intra-op threads. */
+  private static java.util.Optional<Integer> ortThreads(String config) {
+    java.util.regex.Matcher t = java.util.regex.Pattern.compile("\\+t(\\d+)").matcher(config);
+    return t.find() ? java.util.Optional.of(Integer.parseInt(t.group(1))) : java.util.Optional.empty();
   }
 
   /** Texts/s of {@code predict} on {@code engine} over {@code texts} in calls of {@code batch}, after one warm-up call. */
@@ -58,14 +70,22 @@ final class ServedEngines {
     try (BertPredictor p = open(bundle, engine)) {
       BenchSupport.predictInCalls(p, texts.subList(0, Math.min(batch, texts.size())), batch);
       long t = System.nanoTime();
+      long cpu = BenchSupport.processCpuNanos();
       BenchSupport.predictInCalls(p, texts, batch);
-      return texts.size() / ((System.nanoTime() - t) / 1e9);
+      double seconds = (System.nanoTime() - t) / 1e9;
+      System.out.printf(java.util.Locale.ROOT, "raw predict on %s: the process used %.2f cores%n", engine,
+          (BenchSupport.processCpuNanos() - cpu) / 1e9 / seconds);
+      return texts.size() / seconds;
     }
   }
 
-  /** A predictor on {@code engine} as the app serves it (TensorFlow's threads; ONNX Runtime's, without spinning). */
+  /**
+   * A predictor on {@code engine} (a configuration name: its {@code +tN} counts) as the app serves it (TensorFlow's
+   * threads; ONNX Runtime's, without spinning).
+   */
   private static BertPredictor open(ModelBundle bundle, String engine) throws Exception {
-    return new OnnxPeerBench.Engine(engineOf(engine) + (engine.startsWith("ort") ? ":nospin" : "")).open(bundle, 0);
+    return new OnnxPeerBench.Engine(engineOf(engine) + (engine.startsWith("ort") ? ":nospin" : "")
+        + ortThreads(engine).map(t -> ":t" + t).orElse("")).open(bundle, 0);
   }
 
   /**
