@@ -172,17 +172,7 @@ public final class EndToEndBench {
    * records/s over all its rounds and its last run's outputs, in the order of {@code configs}.
    */
   static Rotation rotate(List<Served> configs, List<String> texts, int batch, int rounds) throws Exception {
-    return rotate(configs, texts, batch, rounds, batch);
-  }
-
-  /**
-   * {@link #rotate(List, List, int, int)} with each run's app first warmed by {@code warmUp} records (other texts of
-   * the same mix), so that the timed records meet a steady stream: the JIT done with the app's Kafka code, the
-   * engine's buffers at size.
-   */
-  static Rotation rotate(List<Served> configs, List<String> texts, int batch, int rounds, int warmUp)
-      throws Exception {
-    return rotate(configs, texts, batch, rounds, warmUp, c -> { });
+    return rotate(configs, texts, batch, rounds, batch, c -> { });
   }
 
   /** Work to run right before each end-to-end run of a rotation, given its configuration. */
@@ -191,8 +181,10 @@ public final class EndToEndBench {
   }
 
   /**
-   * {@link #rotate(List, List, int, int, int)} calling {@code beforeRun} right before each run (e.g. to measure the
-   * engine alone in the same minute, so that a machine whose speed drifts does not bias a ratio of the two).
+   * {@link #rotate(List, List, int, int)} with each run's app first warmed by {@code warmUp} records (other texts of
+   * the same mix, so that the timed records meet the JIT done with more of the app's Kafka code), calling
+   * {@code beforeRun} right before each run (e.g. to measure the engine alone in the same minute, so that a machine
+   * whose speed drifts does not bias a ratio of the two).
    */
   static Rotation rotate(List<Served> configs, List<String> texts, int batch, int rounds, int warmUp,
       BeforeRun beforeRun) throws Exception {

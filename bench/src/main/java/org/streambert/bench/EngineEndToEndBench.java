@@ -76,7 +76,7 @@ public final class EngineEndToEndBench {
     int warmUpRounds = Integer.getInteger("warmup.rounds", 0);
     if (warmUpRounds > 0) { // the JIT compiles the app's Kafka code over its first minutes; a steady stream is past that
       System.out.printf(Locale.ROOT, "%d warm-up round(s), not counted:%n", warmUpRounds);
-      EndToEndBench.rotate(served, texts, batch, warmUpRounds, warmUp);
+      EndToEndBench.rotate(served, texts, batch, warmUpRounds, warmUp, c -> { });
     }
     EndToEndBench.Rotation rotation = EndToEndBench.rotate(served, texts, batch, rounds, warmUp, c -> {
       double rate = ServedEngines.rawPredict(bundle, c.name(), texts, batch);
