@@ -1,6 +1,8 @@
 package org.streambert.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -74,7 +76,7 @@ public final class EngineEndToEndBench {
     List<EndToEndBench.Served> served = configs.stream()
         .map(c -> new EndToEndBench.Served(c, bundle, ServedEngines.appSettings(c))).toList();
     int warmUpRounds = Integer.getInteger("warmup.rounds", 0);
-    if (warmUpRounds > 0) { // the JIT compiles the app's Kafka code over its first minutes; a steady stream is past that
+    if (warmUpRounds > 0) { // the JIT compiles the app's Kafka code over its first minutes: a steady stream is past it
       System.out.printf(Locale.ROOT, "%d warm-up round(s), not counted:%n", warmUpRounds);
       EndToEndBench.rotate(served, texts, batch, warmUpRounds, warmUp, c -> { });
     }
@@ -113,9 +115,9 @@ public final class EngineEndToEndBench {
       if (c.contains("+cache")) {
         throw new IllegalArgumentException("a steady stream repeats its texts: the cache would answer " + c);
       }
-      List<Double> raw = new java.util.ArrayList<>();
-      List<String> loads = new java.util.ArrayList<>();
-      Path dir = java.nio.file.Files.createTempDirectory("steady-bench");
+      List<Double> raw = new ArrayList<>();
+      List<String> loads = new ArrayList<>();
+      Path dir = Files.createTempDirectory("steady-bench");
       List<EndToEndBench.Run> runs;
       try {
         runs = EndToEndBench.endToEndWaves(dir, bundle, texts, batch, ServedEngines.appSettings(c), warmUp, waves,

@@ -3,7 +3,12 @@ package org.streambert.bench;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.streams.StreamsConfig;
 import org.streambert.bert.bundle.ModelBundle;
 import org.streambert.bert.inference.BertPredictor;
 import org.streambert.streams.NlpConfig;
@@ -15,8 +20,9 @@ import org.streambert.trainer.train.ServedMetrics;
 
 /**
  * The engines of issue 24 as the streams app serves them ({@code tf-fp32}, {@code tf-bf16}, {@code ort-fp32},
- * {@code ort-int8}, each optionally {@code +cache}, {@code +sync} and {@code +commitMS}): the app settings that pin one, and its served
- * quality on a labelled dev file through the same predictor code ({@link OnnxPeerBench.Engine}).
+ * {@code ort-int8}, each optionally {@code +cache}, {@code +sync}, {@code +tN} and {@code +commitMS}): the app
+ * settings that pin one, and its served quality on a labelled dev file through the same predictor code
+ * ({@link OnnxPeerBench.Engine}).
  */
 final class ServedEngines {
 
@@ -51,18 +57,16 @@ final class ServedEngines {
       s.put(NlpConfig.CACHE_MAX_ENTRIES_CONFIG, 0);
     }
     s.put(NlpConfig.BATCH_OVERLAP_CONFIG, !config.contains("+sync"));
-    ortThreads(config).ifPresent(t -> s.put(NlpConfig.MODEL_ONNXRUNTIME_THREADS_CONFIG, t));
-    java.util.regex.Matcher commit = java.util.regex.Pattern.compile("\\+commit(\\d+)").matcher(config);
-    if (commit.find()) { // Kafka Streams' commit.interval.ms (100 under exactly-once by default)
-      s.put(org.apache.kafka.streams.StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.parseInt(commit.group(1)));
-    }
+    numberAfter(config, "t").ifPresent(t -> s.put(NlpConfig.MODEL_ONNXRUNTIME_THREADS_CONFIG, t));
+    // Kafka Streams' commit.interval.ms (100 under exactly-once by default)
+    numberAfter(config, "commit").ifPresent(ms -> s.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, ms));
     return s;
   }
 
-  /** The N of a configuration's {@code +tN}: ONNX Runtime's intra-op threads. */
-  private static java.util.Optional<Integer> ortThreads(String config) {
-    java.util.regex.Matcher t = java.util.regex.Pattern.compile("\\+t(\\d+)").matcher(config);
-    return t.find() ? java.util.Optional.of(Integer.parseInt(t.group(1))) : java.util.Optional.empty();
+  /** The N of a configuration's {@code +<tag>N} ({@code +t2} → 2 for tag {@code t}), if it has one. */
+  private static Optional<Integer> numberAfter(String config, String tag) {
+    Matcher m = Pattern.compile("\\+" + tag + "(\\d+)").matcher(config);
+    return m.find() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
   }
 
   /** Texts/s of {@code predict} on {@code engine} over {@code texts} in calls of {@code batch}, after one warm-up call. */
@@ -73,7 +77,7 @@ final class ServedEngines {
       long cpu = BenchSupport.processCpuNanos();
       BenchSupport.predictInCalls(p, texts, batch);
       double seconds = (System.nanoTime() - t) / 1e9;
-      System.out.printf(java.util.Locale.ROOT, "raw predict on %s: the process used %.2f cores%n", engine,
+      System.out.printf(Locale.ROOT, "raw predict on %s: the process used %.2f cores%n", engine,
           (BenchSupport.processCpuNanos() - cpu) / 1e9 / seconds);
       return texts.size() / seconds;
     }
@@ -85,7 +89,7 @@ final class ServedEngines {
    */
   private static BertPredictor open(ModelBundle bundle, String engine) throws Exception {
     return new OnnxPeerBench.Engine(engineOf(engine) + (engine.startsWith("ort") ? ":nospin" : "")
-        + ortThreads(engine).map(t -> ":t" + t).orElse("")).open(bundle, 0);
+        + numberAfter(engine, "t").map(t -> ":t" + t).orElse("")).open(bundle, 0);
   }
 
   /**
